@@ -1,0 +1,497 @@
+//! The campaign state machine: which entry to dial next, and what each dial
+//! answer, webhook and timeout does to the list.
+//!
+//! Every rule of the dial-down lives here so that it can be tested without a
+//! network or a disk. Callers pass in the current time and fresh webhook
+//! tokens; they persist the entries this module reports as changed.
+
+use crate::status::{CallStatus, Status};
+use crate::time::Timestamp;
+use crate::wire::{CallDetail, CallSummary, Event, EventKind, StatusesResponse, WebhookBody};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+
+/// Events kept per entry. Only the dialer API knows an entry's token, but a
+/// misbehaving one could still send endless duplicates; past the cap they are
+/// counted, not kept.
+pub const MAX_HISTORY: usize = 32;
+
+/// One position in the list, with its own call. Stored as is by the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub index: usize,
+    pub phone: String,
+    pub status: Status,
+    pub call_id: Option<u64>,
+    /// The per-dial secret in this entry's webhook URL.
+    pub token: Option<String>,
+    pub dialed_at: Option<Timestamp>,
+    pub updated_at: Option<Timestamp>,
+    pub reason: Option<String>,
+    /// The campaign version of this entry's last change.
+    pub version: u64,
+    pub history: Vec<Event>,
+    pub events_dropped: u64,
+}
+
+impl Entry {
+    pub fn new(index: usize, phone: String) -> Self {
+        Entry {
+            index,
+            phone,
+            status: Status::Idle,
+            call_id: None,
+            token: None,
+            dialed_at: None,
+            updated_at: None,
+            reason: None,
+            version: 0,
+            history: Vec::new(),
+            events_dropped: 0,
+        }
+    }
+
+    fn record(&mut self, at: Timestamp, kind: EventKind, applied: bool, note: Option<String>) {
+        if self.history.len() < MAX_HISTORY {
+            self.history.push(Event {
+                at,
+                kind,
+                applied,
+                note,
+            });
+        } else {
+            self.events_dropped += 1;
+        }
+    }
+
+    pub fn summary(&self) -> CallSummary {
+        CallSummary {
+            index: self.index,
+            phone: self.phone.clone(),
+            status: self.status,
+            id: self.call_id,
+            updated_at: self.updated_at,
+            reason: self.reason.clone(),
+        }
+    }
+
+    pub fn detail(&self) -> CallDetail {
+        CallDetail {
+            call: self.summary(),
+            dialed_at: self.dialed_at,
+            history: self.history.clone(),
+            events_dropped: self.events_dropped,
+        }
+    }
+}
+
+/// The next POST /call to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DialOrder {
+    pub index: usize,
+    pub phone: String,
+    pub token: String,
+}
+
+/// How a POST /call ended, as the server's dialer client saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DialAnswer {
+    Placed {
+        id: u64,
+    },
+    /// An `{"error"}` answer or an HTTP error status: no call was placed.
+    Refused {
+        reason: String,
+    },
+    /// Never reached the API (connection refused, after retries).
+    Unreachable {
+        reason: String,
+    },
+    /// Sent, but no usable answer: the call may exist, so it is not re-sent.
+    Unanswered {
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("dialing has already started; the list is dialed once per data directory")]
+pub struct AlreadyStarted;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WebhookError {
+    #[error("unknown webhook token")]
+    UnknownToken,
+    #[error("entry {index} belongs to call id {known}, not {got}")]
+    IdMismatch { index: usize, known: u64, got: u64 },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RestoreError {
+    #[error("stored entry at position {position} has index {found}")]
+    IndexGap { position: usize, found: usize },
+}
+
+/// What an accepted webhook did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebhookOutcome {
+    pub index: usize,
+    pub applied: bool,
+    pub status: Status,
+    /// The entry reached a final status, so its line is free.
+    pub freed_slot: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Campaign {
+    entries: Vec<Entry>,
+    concurrency: usize,
+    started: bool,
+    version: u64,
+    /// The first entry never dialed; every later one is idle too.
+    next: usize,
+    /// The entry whose POST /call is out and unanswered.
+    pending_dial: Option<usize>,
+    in_flight: BTreeSet<usize>,
+    tokens: HashMap<String, usize>,
+}
+
+impl Campaign {
+    pub fn new(phones: Vec<String>, concurrency: usize) -> Self {
+        let entries = phones
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| Entry::new(i, p))
+            .collect();
+        Campaign {
+            entries,
+            concurrency: concurrency.max(1),
+            started: false,
+            version: 0,
+            next: 0,
+            pending_dial: None,
+            in_flight: BTreeSet::new(),
+            tokens: HashMap::new(),
+        }
+    }
+
+    /// Rebuilds a campaign from stored entries. A dial that was out when the
+    /// server stopped is not re-sent: its entry stays `dialing` until its
+    /// webhooks or its timeout settle it.
+    pub fn restore(
+        entries: Vec<Entry>,
+        started: bool,
+        version: u64,
+        concurrency: usize,
+    ) -> Result<Self, RestoreError> {
+        for (position, e) in entries.iter().enumerate() {
+            if e.index != position {
+                return Err(RestoreError::IndexGap {
+                    position,
+                    found: e.index,
+                });
+            }
+        }
+        let next = entries
+            .iter()
+            .rposition(|e| e.status != Status::Idle)
+            .map_or(0, |i| i + 1);
+        let in_flight = entries
+            .iter()
+            .filter(|e| e.status.is_in_flight())
+            .map(|e| e.index)
+            .collect();
+        let tokens = entries
+            .iter()
+            .filter_map(|e| e.token.clone().map(|t| (t, e.index)))
+            .collect();
+        let version = entries.iter().map(|e| e.version).fold(version, u64::max);
+        Ok(Campaign {
+            entries,
+            concurrency: concurrency.max(1),
+            started: started || next > 0,
+            version,
+            next,
+            pending_dial: None,
+            in_flight,
+            tokens,
+        })
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    pub fn entry(&self, index: usize) -> Option<&Entry> {
+        self.entries.get(index)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    pub fn started(&self) -> bool {
+        self.started
+    }
+
+    pub fn concurrency(&self) -> usize {
+        self.concurrency
+    }
+
+    /// Entries holding a line.
+    pub fn active(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    pub fn pending_dial(&self) -> Option<usize> {
+        self.pending_dial
+    }
+
+    /// Started, every entry final, and no dial answer still awaited.
+    pub fn is_finished(&self) -> bool {
+        self.started
+            && self.next == self.entries.len()
+            && self.in_flight.is_empty()
+            && self.pending_dial.is_none()
+    }
+
+    pub fn start(&mut self) -> Result<(), AlreadyStarted> {
+        if self.started {
+            return Err(AlreadyStarted);
+        }
+        self.started = true;
+        self.version += 1;
+        Ok(())
+    }
+
+    /// A line is free, no dial is out, and an entry is left.
+    pub fn can_dial(&self) -> bool {
+        self.started
+            && self.pending_dial.is_none()
+            && self.next < self.entries.len()
+            && self.in_flight.len() < self.concurrency
+    }
+
+    /// Marks the next entry `dialing` under `token` and returns what to send.
+    /// The caller must persist the entry before sending it.
+    pub fn begin_dial(&mut self, token: String, now: Timestamp) -> Option<DialOrder> {
+        if !self.can_dial() || self.tokens.contains_key(&token) {
+            return None;
+        }
+        let index = self.next;
+        self.next += 1;
+        self.pending_dial = Some(index);
+        self.tokens.insert(token.clone(), index);
+        self.set_status(index, Status::Dialing, now);
+        let e = &mut self.entries[index];
+        e.token = Some(token.clone());
+        e.dialed_at = Some(now);
+        e.record(now, EventKind::Dialed, true, None);
+        let phone = e.phone.clone();
+        self.touch(index);
+        Some(DialOrder {
+            index,
+            phone,
+            token,
+        })
+    }
+
+    /// Applies how the POST /call for `index` ended. Returns true when the
+    /// entry's line was freed.
+    pub fn finish_dial(&mut self, index: usize, answer: DialAnswer, now: Timestamp) -> bool {
+        if self.pending_dial == Some(index) {
+            self.pending_dial = None;
+        }
+        let Some(e) = self.entries.get_mut(index) else {
+            return false;
+        };
+        let mut fail = None;
+        match answer {
+            DialAnswer::Placed { id } => {
+                let note = match e.call_id {
+                    Some(k) if k == id => Some("id already known from a webhook".to_string()),
+                    Some(k) => Some(format!("replaces id {k} from a webhook")),
+                    None => None,
+                };
+                let applied = e.call_id != Some(id);
+                e.call_id = Some(id);
+                e.record(now, EventKind::Placed { id }, applied, note);
+            }
+            DialAnswer::Refused { reason } => {
+                fail = Some(format!("dialer API refused the call: {reason}"));
+                e.record(now, EventKind::Refused { reason }, false, None);
+            }
+            DialAnswer::Unreachable { reason } => {
+                fail = Some(format!("dialer API unreachable: {reason}"));
+                e.record(now, EventKind::Unreachable { reason }, false, None);
+            }
+            DialAnswer::Unanswered { reason } => {
+                let note = "the call may exist: waiting for its webhooks or the call timeout";
+                e.record(
+                    now,
+                    EventKind::Unanswered { reason },
+                    false,
+                    Some(note.into()),
+                );
+            }
+        }
+        let mut freed = false;
+        if let Some(reason) = fail {
+            let last = e.history.last_mut();
+            if e.status == Status::Dialing {
+                if let Some(ev) = last {
+                    ev.applied = true;
+                }
+                e.reason = Some(reason);
+                self.set_status(index, Status::Failed, now);
+                freed = true;
+            } else if let Some(ev) = last {
+                ev.note = Some(format!("entry is already {}", e.status));
+            }
+        }
+        self.touch(index);
+        freed
+    }
+
+    /// Applies a webhook addressed to `token`. Refused webhooks change nothing;
+    /// accepted ones are always recorded, applied or not.
+    pub fn apply_webhook(
+        &mut self,
+        token: &str,
+        body: WebhookBody,
+        now: Timestamp,
+    ) -> Result<WebhookOutcome, WebhookError> {
+        let index = *self.tokens.get(token).ok_or(WebhookError::UnknownToken)?;
+        let e = &mut self.entries[index];
+        if let Some(known) = e.call_id.filter(|&k| k != body.id) {
+            return Err(WebhookError::IdMismatch {
+                index,
+                known,
+                got: body.id,
+            });
+        }
+        let learned_id = e.call_id.is_none();
+        e.call_id = Some(body.id);
+        let new = Status::from(body.status);
+        let cur = e.status;
+        let ignored = if cur.is_final() {
+            Some(format!("entry is already {cur}"))
+        } else if new.rank() == cur.rank() {
+            Some("duplicate".to_string())
+        } else if new.rank() < cur.rank() {
+            Some(format!("would move {cur} back to {new}"))
+        } else {
+            None
+        };
+        let kind = EventKind::Webhook {
+            id: body.id,
+            status: body.status,
+        };
+        let applied = ignored.is_none();
+        let note = ignored.or_else(|| learned_id.then(|| "call id learned".to_string()));
+        e.record(now, kind, applied, note);
+        if applied {
+            self.set_status(index, new, now);
+        }
+        self.touch(index);
+        let status = self.entries[index].status;
+        Ok(WebhookOutcome {
+            index,
+            applied,
+            status,
+            freed_slot: applied && body.status == CallStatus::Completed,
+        })
+    }
+
+    /// Fails every in-flight entry dialed at least `timeout_ms` ago and
+    /// returns their indices.
+    pub fn expire(&mut self, now: Timestamp, timeout_ms: u64) -> Vec<usize> {
+        let due: Vec<usize> = self
+            .in_flight
+            .iter()
+            .copied()
+            .filter(|&i| self.deadline_of(i, timeout_ms).is_some_and(|d| d <= now))
+            .collect();
+        for &i in &due {
+            let e = &mut self.entries[i];
+            e.reason = Some(format!(
+                "no final webhook within {}",
+                format_seconds(timeout_ms)
+            ));
+            e.record(
+                now,
+                EventKind::TimedOut {
+                    after_ms: timeout_ms,
+                },
+                true,
+                None,
+            );
+            self.set_status(i, Status::Failed, now);
+            self.touch(i);
+        }
+        due
+    }
+
+    /// When the earliest in-flight entry times out.
+    pub fn next_deadline(&self, timeout_ms: u64) -> Option<Timestamp> {
+        self.in_flight
+            .iter()
+            .filter_map(|&i| self.deadline_of(i, timeout_ms))
+            .min()
+    }
+
+    fn deadline_of(&self, index: usize, timeout_ms: u64) -> Option<Timestamp> {
+        self.entries[index]
+            .dialed_at
+            .map(|t| t.plus_millis(timeout_ms))
+    }
+
+    pub fn snapshot(&self, now: Timestamp) -> StatusesResponse {
+        StatusesResponse {
+            version: self.version,
+            started: self.started,
+            finished: self.is_finished(),
+            concurrency: self.concurrency,
+            active: self.active(),
+            now,
+            calls: self.entries.iter().map(Entry::summary).collect(),
+        }
+    }
+
+    fn set_status(&mut self, index: usize, status: Status, now: Timestamp) {
+        let e = &mut self.entries[index];
+        e.status = status;
+        e.updated_at = Some(now);
+        if status.is_in_flight() {
+            self.in_flight.insert(index);
+        } else {
+            self.in_flight.remove(&index);
+        }
+    }
+
+    fn touch(&mut self, index: usize) {
+        self.version += 1;
+        self.entries[index].version = self.version;
+    }
+}
+
+/// `60000` → `60 s`, `500` → `0.5 s`.
+pub fn format_seconds(ms: u64) -> String {
+    if ms.is_multiple_of(1000) {
+        format!("{} s", ms / 1000)
+    } else {
+        let s = format!("{:.3}", ms as f64 / 1000.0);
+        format!("{} s", s.trim_end_matches('0'))
+    }
+}
+
+#[cfg(test)]
+#[path = "campaign_tests.rs"]
+mod tests;

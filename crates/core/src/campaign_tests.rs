@@ -1,0 +1,400 @@
+use super::*;
+use crate::numbers::default_numbers;
+use proptest::prelude::*;
+
+const T0: Timestamp = Timestamp(1_000_000);
+
+fn started(n: usize, concurrency: usize) -> Campaign {
+    let phones = (0..n).map(|i| format!("1{:010}", i)).collect();
+    let mut c = Campaign::new(phones, concurrency);
+    c.start().unwrap();
+    c
+}
+
+fn tok(i: usize) -> String {
+    format!("tok{i}")
+}
+
+fn wh(id: u64, status: CallStatus) -> WebhookBody {
+    WebhookBody { id, status }
+}
+
+/// Dials and places every entry the window allows, with id 100 + index.
+fn fill(c: &mut Campaign, now: Timestamp) -> Vec<usize> {
+    let mut dialed = Vec::new();
+    while let Some(order) = c.begin_dial(tok(c.next), now) {
+        c.finish_dial(
+            order.index,
+            DialAnswer::Placed {
+                id: 100 + order.index as u64,
+            },
+            now,
+        );
+        dialed.push(order.index);
+    }
+    dialed
+}
+
+#[test]
+fn nothing_is_dialed_before_start_and_start_is_once() {
+    let mut c = Campaign::new(default_numbers(), 3);
+    assert!(!c.can_dial());
+    assert_eq!(c.begin_dial("t".into(), T0), None);
+    c.start().unwrap();
+    assert_eq!(c.start(), Err(AlreadyStarted));
+    assert!(c.can_dial());
+}
+
+#[test]
+fn fills_the_window_in_list_order_one_dial_at_a_time() {
+    let mut c = started(9, 3);
+    let first = c.begin_dial(tok(0), T0).unwrap();
+    assert_eq!(first.index, 0);
+    assert_eq!(first.phone, "10000000000");
+    // The next POST /call waits for this one's answer.
+    assert!(!c.can_dial());
+    c.finish_dial(0, DialAnswer::Placed { id: 100 }, T0);
+    assert_eq!(fill(&mut c, T0), vec![1, 2]);
+    assert_eq!(c.active(), 3);
+    assert!(!c.can_dial());
+    let out = c
+        .apply_webhook(&tok(1), wh(101, CallStatus::Completed), T0)
+        .unwrap();
+    assert!(out.freed_slot);
+    assert_eq!(fill(&mut c, T0), vec![3]);
+}
+
+#[test]
+fn webhook_before_the_answer_is_applied_and_teaches_the_id() {
+    let mut c = started(9, 3);
+    let o = c.begin_dial(tok(0), T0).unwrap();
+    let out = c
+        .apply_webhook(&o.token, wh(1432, CallStatus::Ringing), T0)
+        .unwrap();
+    assert!(out.applied);
+    assert_eq!(c.entry(0).unwrap().call_id, Some(1432));
+    c.finish_dial(0, DialAnswer::Placed { id: 1432 }, T0);
+    let e = c.entry(0).unwrap();
+    assert_eq!(e.status, Status::Ringing);
+    assert_eq!(e.call_id, Some(1432));
+    assert!(c.can_dial());
+}
+
+#[test]
+fn completed_before_ringing_stays_completed_and_frees_one_slot_only() {
+    let mut c = started(9, 3);
+    fill(&mut c, T0);
+    let out = c
+        .apply_webhook(&tok(0), wh(100, CallStatus::Completed), T0)
+        .unwrap();
+    assert!(out.freed_slot);
+    let late = c
+        .apply_webhook(&tok(0), wh(100, CallStatus::Ringing), T0)
+        .unwrap();
+    assert!(!late.applied && !late.freed_slot);
+    assert_eq!(late.status, Status::Completed);
+    let again = c
+        .apply_webhook(&tok(0), wh(100, CallStatus::Completed), T0)
+        .unwrap();
+    assert!(!again.freed_slot);
+    assert_eq!(fill(&mut c, T0), vec![3]);
+    assert_eq!(c.active(), 3);
+    let h = &c.entry(0).unwrap().history;
+    assert_eq!(h.iter().filter(|e| !e.applied).count(), 2);
+    assert_eq!(
+        h.last().unwrap().note.as_deref(),
+        Some("entry is already completed")
+    );
+}
+
+#[test]
+fn duplicates_and_backward_moves_are_recorded_not_applied() {
+    let mut c = started(1, 1);
+    fill(&mut c, T0);
+    let v = c.version();
+    c.apply_webhook(&tok(0), wh(100, CallStatus::Answered), T0)
+        .unwrap();
+    let dup = c
+        .apply_webhook(&tok(0), wh(100, CallStatus::Answered), T0)
+        .unwrap();
+    let back = c
+        .apply_webhook(&tok(0), wh(100, CallStatus::Ringing), T0)
+        .unwrap();
+    assert!(!dup.applied && !back.applied);
+    assert_eq!(c.entry(0).unwrap().status, Status::Answered);
+    assert!(c.version() >= v + 3, "every recorded event is a change");
+    let notes: Vec<_> = c
+        .entry(0)
+        .unwrap()
+        .history
+        .iter()
+        .filter_map(|e| e.note.clone())
+        .collect();
+    assert!(notes.contains(&"duplicate".to_string()));
+    assert!(notes.contains(&"would move answered back to ringing".to_string()));
+}
+
+#[test]
+fn forged_webhooks_change_nothing() {
+    let mut c = started(3, 3);
+    fill(&mut c, T0);
+    let before = c.clone();
+    assert_eq!(
+        c.apply_webhook("nope", wh(100, CallStatus::Completed), T0),
+        Err(WebhookError::UnknownToken)
+    );
+    assert_eq!(
+        c.apply_webhook(&tok(0), wh(999, CallStatus::Completed), T0),
+        Err(WebhookError::IdMismatch {
+            index: 0,
+            known: 100,
+            got: 999
+        })
+    );
+    assert_eq!(c.entries(), before.entries());
+    assert_eq!(c.version(), before.version());
+}
+
+#[test]
+fn an_error_answer_fails_the_entry_and_dialing_moves_on() {
+    let mut c = started(3, 1);
+    c.begin_dial(tok(0), T0).unwrap();
+    let freed = c.finish_dial(
+        0,
+        DialAnswer::Refused {
+            reason: "Expected a valid phone".into(),
+        },
+        T0,
+    );
+    assert!(freed);
+    let e = c.entry(0).unwrap();
+    assert_eq!(e.status, Status::Failed);
+    assert_eq!(
+        e.reason.as_deref(),
+        Some("dialer API refused the call: Expected a valid phone")
+    );
+    assert_eq!(c.begin_dial(tok(1), T0).unwrap().index, 1);
+}
+
+#[test]
+fn an_unanswered_dial_holds_its_line_until_the_timeout() {
+    let mut c = started(2, 1);
+    c.begin_dial(tok(0), T0).unwrap();
+    assert!(!c.finish_dial(
+        0,
+        DialAnswer::Unanswered {
+            reason: "timed out".into()
+        },
+        T0
+    ));
+    assert_eq!(c.entry(0).unwrap().status, Status::Dialing);
+    assert!(!c.can_dial());
+    assert_eq!(c.next_deadline(60_000), Some(T0.plus_millis(60_000)));
+    assert!(c.expire(T0.plus_millis(59_999), 60_000).is_empty());
+    assert_eq!(c.expire(T0.plus_millis(60_000), 60_000), vec![0]);
+    let e = c.entry(0).unwrap();
+    assert_eq!(e.status, Status::Failed);
+    assert_eq!(e.reason.as_deref(), Some("no final webhook within 60 s"));
+    assert!(c.can_dial());
+    // A webhook after the timeout is recorded and changes nothing.
+    let late = c
+        .apply_webhook(&tok(0), wh(5, CallStatus::Completed), T0)
+        .unwrap();
+    assert!(!late.applied && !late.freed_slot);
+}
+
+#[test]
+fn unreachable_fails_only_a_dialing_entry() {
+    let mut c = started(1, 1);
+    c.begin_dial(tok(0), T0).unwrap();
+    c.apply_webhook(&tok(0), wh(7, CallStatus::Ringing), T0)
+        .unwrap();
+    assert!(!c.finish_dial(
+        0,
+        DialAnswer::Unreachable {
+            reason: "refused".into()
+        },
+        T0
+    ));
+    assert_eq!(c.entry(0).unwrap().status, Status::Ringing);
+}
+
+#[test]
+fn restore_resumes_without_redialing() {
+    let mut c = started(9, 3);
+    fill(&mut c, T0);
+    c.apply_webhook(&tok(1), wh(101, CallStatus::Completed), T0)
+        .unwrap();
+    // Crash between persisting entry 3 as dialing and reading its answer.
+    c.begin_dial(tok(3), T0).unwrap();
+    let stored: Vec<Entry> = c.entries().to_vec();
+    let r = Campaign::restore(stored, true, 0, 3).unwrap();
+    assert_eq!(r.version(), c.version());
+    assert_eq!(r.active(), 3);
+    assert_eq!(r.pending_dial(), None);
+    assert!(!r.can_dial());
+    let mut r = r;
+    // Entry 3's webhooks still land.
+    r.apply_webhook(&tok(3), wh(103, CallStatus::Completed), T0)
+        .unwrap();
+    assert_eq!(r.begin_dial(tok(4), T0).unwrap().index, 4);
+}
+
+#[test]
+fn restore_rejects_a_gap() {
+    let mut e = vec![Entry::new(0, "1".into()), Entry::new(2, "1".into())];
+    assert_eq!(
+        Campaign::restore(std::mem::take(&mut e), false, 0, 3).unwrap_err(),
+        RestoreError::IndexGap {
+            position: 1,
+            found: 2
+        }
+    );
+}
+
+#[test]
+fn history_is_capped() {
+    let mut c = started(1, 1);
+    fill(&mut c, T0);
+    for _ in 0..100 {
+        c.apply_webhook(&tok(0), wh(100, CallStatus::Ringing), T0)
+            .unwrap();
+    }
+    let e = c.entry(0).unwrap();
+    assert_eq!(e.history.len(), MAX_HISTORY);
+    assert_eq!(e.history.len() as u64 + e.events_dropped, 102);
+}
+
+#[test]
+fn seconds_read_naturally() {
+    assert_eq!(format_seconds(60_000), "60 s");
+    assert_eq!(format_seconds(500), "0.5 s");
+    assert_eq!(format_seconds(1_250), "1.25 s");
+}
+
+/// Something the world can deliver to the campaign.
+#[derive(Debug, Clone)]
+enum Delivery {
+    Answer(usize, DialAnswer),
+    Webhook(String, WebhookBody),
+}
+
+const TIMEOUT: u64 = 10_000;
+
+/// Checks the rules that must hold after every step.
+fn check_step(c: &Campaign, prev: &[Status]) -> Result<(), TestCaseError> {
+    prop_assert!(c.active() <= c.concurrency(), "window exceeded");
+    for (e, &p) in c.entries().iter().zip(prev) {
+        prop_assert!(
+            e.status.rank() >= p.rank(),
+            "entry {} moved back from {p} to {}",
+            e.index,
+            e.status
+        );
+        if p.is_final() {
+            prop_assert_eq!(e.status, p, "a final status changed");
+        }
+    }
+    // Strict order: every dialed entry precedes every idle one.
+    let first_idle = c.entries().iter().position(|e| e.status == Status::Idle);
+    if let Some(fi) = first_idle {
+        prop_assert!(c.entries()[fi..].iter().all(|e| e.status == Status::Idle));
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    /// Random schedules: webhooks shuffled, duplicated, dropped, stages
+    /// skipped, finals before ringing, webhooks before answers, forged ones
+    /// mixed in, and clock jumps that fire timeouts.
+    #[test]
+    fn rules_hold_under_any_schedule(
+        n in 1usize..14,
+        concurrency in 1usize..5,
+        choices in prop::collection::vec(any::<u32>(), 0..600),
+    ) {
+        let mut c = started(n, concurrency);
+        let mut now = T0;
+        let mut pool: Vec<Delivery> = Vec::new();
+        let mut dial_log: Vec<usize> = Vec::new();
+        let mut choices = choices.into_iter();
+        let mut prev: Vec<Status> = c.entries().iter().map(|e| e.status).collect();
+        let mut steps = 0;
+        loop {
+            steps += 1;
+            prop_assert!(steps < 10_000, "no progress");
+            let pick = choices.next();
+            let draining = pick.is_none();
+            let r = pick.unwrap_or(0);
+            if draining && pool.is_empty() && !c.can_dial() {
+                if c.is_finished() { break; }
+                now = now.plus_millis(TIMEOUT);
+                c.expire(now, TIMEOUT);
+            } else if c.can_dial() && (draining || r % 4 == 0) {
+                let o = c.begin_dial(format!("t{}", dial_log.len()), now).unwrap();
+                dial_log.push(o.index);
+                let id = 500 + o.index as u64;
+                let answer = match (r >> 3) % 8 {
+                    0 => DialAnswer::Refused { reason: "Expected a valid phone".into() },
+                    1 => DialAnswer::Unanswered { reason: "timeout".into() },
+                    2 => DialAnswer::Unreachable { reason: "connection refused".into() },
+                    _ => DialAnswer::Placed { id },
+                };
+                let placed = matches!(answer, DialAnswer::Placed { .. } | DialAnswer::Unanswered { .. });
+                pool.push(Delivery::Answer(o.index, answer));
+                if placed {
+                    // Any subset of the statuses, in any order (shuffled by
+                    // delivery order below).
+                    for (bit, s) in CallStatus::ALL.iter().enumerate() {
+                        if (r >> (10 + bit)) & 1 == 1 || (bit == 2 && (r >> 13) % 3 != 0) {
+                            pool.push(Delivery::Webhook(o.token.clone(), WebhookBody { id, status: *s }));
+                        }
+                    }
+                }
+            } else if !pool.is_empty() && (draining || (r >> 16) % 16 != 0) {
+                let at = (r as usize >> 4) % pool.len();
+                // Answers go in order with their dial: one POST /call at a time.
+                let d = match pool.iter().position(|d| matches!(d, Delivery::Answer(..))) {
+                    Some(ai) if (r >> 20) % 3 == 0 => pool.remove(ai),
+                    _ => pool.swap_remove(at),
+                };
+                match d {
+                    Delivery::Answer(i, a) => {
+                        c.finish_dial(i, a, now);
+                    }
+                    Delivery::Webhook(token, body) => {
+                        let mode = (r >> 24) % 10;
+                        if mode == 0 && !draining {
+                            // Dropped.
+                        } else {
+                            if mode == 1 {
+                                pool.push(Delivery::Webhook(token.clone(), body));
+                            }
+                            if (r >> 28) % 8 == 0 {
+                                let before = c.entries().to_vec();
+                                let idx = before.iter().position(|e| e.token.as_deref() == Some(token.as_str())).unwrap();
+                                if before[idx].call_id.is_some() {
+                                    let forged = WebhookBody { id: body.id + 1, ..body };
+                                    prop_assert!(c.apply_webhook(&token, forged, now).is_err());
+                                }
+                                prop_assert!(c.apply_webhook("forged", body, now).is_err());
+                                prop_assert_eq!(c.entries(), &before[..]);
+                            }
+                            c.apply_webhook(&token, body, now).unwrap();
+                        }
+                    }
+                }
+            } else {
+                now = now.plus_millis(u64::from(r % 4000));
+                c.expire(now, TIMEOUT);
+            }
+            check_step(&c, &prev)?;
+            prev = c.entries().iter().map(|e| e.status).collect();
+        }
+        prop_assert_eq!(dial_log, (0..n).collect::<Vec<_>>(), "dialed in list order, each once");
+        prop_assert!(c.entries().iter().all(|e| e.status.is_final()));
+        prop_assert_eq!(c.active(), 0);
+    }
+}

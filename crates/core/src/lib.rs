@@ -1,0 +1,19 @@
+//! numdialer's domain, free of I/O: the statuses, the default list, the
+//! campaign state machine that decides every dial, and the JSON shapes that
+//! the server and its clients exchange.
+
+pub mod campaign;
+pub mod numbers;
+pub mod status;
+pub mod time;
+pub mod wire;
+
+pub use campaign::{
+    AlreadyStarted, Campaign, DialAnswer, DialOrder, Entry, RestoreError, WebhookError,
+    WebhookOutcome,
+};
+pub use numbers::{
+    DEFAULT_NUMBERS, NumbersError, default_numbers, format_phone, is_valid_phone, parse_numbers,
+};
+pub use status::{CallStatus, Status};
+pub use time::Timestamp;

@@ -1,0 +1,205 @@
+//! JSON bodies shared by the server and its clients (the TUI, the tests).
+
+use crate::status::{CallStatus, Status};
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// `GET /statuses`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusesResponse {
+    /// Rises by at least one on every change of state.
+    pub version: u64,
+    pub started: bool,
+    /// Started, every entry final, and no dial answer still awaited.
+    pub finished: bool,
+    pub concurrency: usize,
+    /// Entries holding a line (dialing, ringing or answered).
+    pub active: usize,
+    /// The server's clock when it answered, so that a client on another
+    /// machine can show how long each entry has been in its status.
+    pub now: Timestamp,
+    pub calls: Vec<CallSummary>,
+}
+
+impl StatusesResponse {
+    pub fn count(&self, status: Status) -> usize {
+        self.calls.iter().filter(|c| c.status == status).count()
+    }
+
+    pub fn finished_count(&self) -> usize {
+        self.calls.iter().filter(|c| c.status.is_final()).count()
+    }
+}
+
+/// One list entry as `GET /statuses` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallSummary {
+    pub index: usize,
+    pub phone: String,
+    pub status: Status,
+    /// The dialer API's call id; `null` until known.
+    pub id: Option<u64>,
+    /// When the entry entered its current status.
+    pub updated_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `GET /calls/{index}`: the summary plus the entry's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallDetail {
+    #[serde(flatten)]
+    pub call: CallSummary,
+    pub dialed_at: Option<Timestamp>,
+    pub history: Vec<Event>,
+    /// Events beyond the history's cap that were counted but not kept.
+    #[serde(default)]
+    pub events_dropped: u64,
+}
+
+/// One thing that happened to an entry, applied or not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub at: Timestamp,
+    #[serde(flatten)]
+    pub kind: EventKind,
+    /// Whether it changed the entry's status or id.
+    pub applied: bool,
+    /// Why it was ignored, or what it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum EventKind {
+    /// POST /call is about to leave for this entry.
+    Dialed,
+    /// The dialer API answered the dial with a call id.
+    Placed {
+        id: u64,
+    },
+    /// The dialer API answered the dial with an error.
+    Refused {
+        reason: String,
+    },
+    /// The dialer API could not be reached; nothing was sent.
+    Unreachable {
+        reason: String,
+    },
+    /// The dial was sent but no usable answer came back; the call may exist.
+    Unanswered {
+        reason: String,
+    },
+    Webhook {
+        id: u64,
+        status: CallStatus,
+    },
+    /// No final webhook came within the call timeout.
+    TimedOut {
+        after_ms: u64,
+    },
+}
+
+/// What the dialer API POSTs to a webhook URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookBody {
+    pub id: u64,
+    pub status: CallStatus,
+}
+
+/// The server's answer to an accepted webhook.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookAck {
+    pub applied: bool,
+    pub status: Status,
+}
+
+/// `POST /calls`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartResponse {
+    pub started: bool,
+}
+
+/// Every error answer of the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+}
+
+/// The dialer API's `POST /call` request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DialRequest {
+    pub phone: String,
+    #[serde(rename = "webhookURL")]
+    pub webhook_url: String,
+}
+
+/// The dialer API's `POST /call` answer: an id, or an error with HTTP 200.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum DialResponse {
+    Placed { id: u64 },
+    Error { error: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_matches_the_contract() {
+        let c = CallSummary {
+            index: 8,
+            phone: "19362072765".into(),
+            status: Status::Idle,
+            id: None,
+            updated_at: None,
+            reason: None,
+        };
+        assert_eq!(
+            serde_json::to_value(&c).unwrap(),
+            serde_json::json!({"index": 8, "phone": "19362072765", "status": "idle", "id": null, "updated_at": null})
+        );
+    }
+
+    #[test]
+    fn dial_answers_parse_both_shapes() {
+        let ok: DialResponse = serde_json::from_str(r#"{"id": 1432}"#).unwrap();
+        assert_eq!(ok, DialResponse::Placed { id: 1432 });
+        let err: DialResponse =
+            serde_json::from_str(r#"{"error": "Expected a valid phone"}"#).unwrap();
+        assert_eq!(
+            err,
+            DialResponse::Error {
+                error: "Expected a valid phone".into()
+            }
+        );
+        assert!(serde_json::from_str::<DialResponse>(r#"{"id": -1}"#).is_err());
+        let req = DialRequest {
+            phone: "1".into(),
+            webhook_url: "u".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&req).unwrap(),
+            r#"{"phone":"1","webhookURL":"u"}"#
+        );
+    }
+
+    #[test]
+    fn events_flatten_their_kind() {
+        let e = Event {
+            at: Timestamp(0),
+            kind: EventKind::Webhook {
+                id: 7,
+                status: CallStatus::Ringing,
+            },
+            applied: false,
+            note: Some("duplicate".into()),
+        };
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["event"], "webhook");
+        assert_eq!(v["status"], "ringing");
+        assert_eq!(serde_json::from_value::<Event>(v).unwrap(), e);
+    }
+}

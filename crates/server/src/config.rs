@@ -1,0 +1,209 @@
+//! The command line of `numdialer-server`; every flag can also come from a
+//! `NUMDIALER_*` environment variable.
+
+use crate::ServerConfig;
+use crate::simulator::SimConfig;
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "numdialer-server",
+    version,
+    about = "numdialer's headless server: dials a list of numbers through a dialer API, \
+             at most --concurrency calls at a time, strictly in list order.",
+    long_about = None,
+    args_conflicts_with_subcommands = true,
+    after_help = "Without --dialer-url it starts an embedded simulated dialer API, so \
+                  `numdialer-server` alone is a working demo. Start dialing with \
+                  `curl -X POST http://127.0.0.1:3000/calls`; see docs/api.md."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve a simulated dialer API that behaves like the real one.
+    Simulate(SimulateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    /// Address the HTTP API listens on.
+    #[arg(long, env = "NUMDIALER_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+
+    /// Base URL at which the dialer API can reach this server's webhooks
+    /// [default: http://<listen>].
+    #[arg(long, env = "NUMDIALER_PUBLIC_URL", value_parser = parse_http_url)]
+    pub public_url: Option<String>,
+
+    /// Base URL of the dialer API (its POST /call is <URL>/call). Without it,
+    /// an embedded simulated dialer API is started on a free loopback port.
+    #[arg(long, env = "NUMDIALER_DIALER_URL", value_parser = parse_http_url)]
+    pub dialer_url: Option<String>,
+
+    /// Directory of the sled database holding the list and every status. The
+    /// list is dialed once per data directory.
+    #[arg(long, env = "NUMDIALER_DATA_DIR", default_value = "./numdialer-data")]
+    pub data_dir: PathBuf,
+
+    /// Calls in flight at once.
+    #[arg(long, env = "NUMDIALER_CONCURRENCY", default_value_t = 3,
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub concurrency: u32,
+
+    /// Seconds after its dial that a call without a final webhook is marked
+    /// failed, freeing its line. Fractions allowed.
+    #[arg(long, env = "NUMDIALER_CALL_TIMEOUT", default_value = "60", value_parser = parse_seconds)]
+    pub call_timeout: Duration,
+
+    /// File with the numbers to dial, one a line (11 digits starting with 1);
+    /// blank lines and lines starting with # are skipped. Default: the
+    /// built-in list of 9.
+    #[arg(long, env = "NUMDIALER_NUMBERS_FILE")]
+    pub numbers_file: Option<PathBuf>,
+
+    /// Require `Authorization: Bearer <TOKEN>` on POST /calls, GET /statuses
+    /// and GET /calls/{index}. Webhooks are authenticated by their own
+    /// per-dial secrets.
+    #[arg(long, env = "NUMDIALER_API_TOKEN", hide_env_values = true)]
+    pub api_token: Option<String>,
+
+    /// Seconds one POST /call may take before it counts as unanswered (it
+    /// is then never re-sent; its webhooks or the call timeout settle it).
+    #[arg(long, env = "NUMDIALER_DIAL_TIMEOUT", default_value = "10", value_parser = parse_seconds)]
+    pub dial_timeout: Duration,
+
+    /// Time scale of the embedded simulator (used only without
+    /// --dialer-url): 0.01 makes its calls 100 times faster.
+    #[arg(long, env = "NUMDIALER_SIM_TIME_SCALE", default_value = "1", value_parser = parse_scale)]
+    pub sim_time_scale: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Address the simulated dialer API listens on.
+    #[arg(long, env = "NUMDIALER_SIM_LISTEN", default_value = "127.0.0.1:4830")]
+    pub listen: SocketAddr,
+
+    /// Multiplies every webhook delay (each random in [0, 5 s)); 0.01 is
+    /// 100 times faster than the real API.
+    #[arg(long, env = "NUMDIALER_SIM_TIME_SCALE", default_value = "1", value_parser = parse_scale)]
+    pub time_scale: f64,
+
+    /// Seed for the delays and the first call id, for reproducible runs.
+    #[arg(long, env = "NUMDIALER_SIM_SEED")]
+    pub seed: Option<u64>,
+}
+
+impl SimulateArgs {
+    pub fn sim_config(&self) -> SimConfig {
+        SimConfig {
+            time_scale: self.time_scale,
+            seed: self.seed,
+            ..SimConfig::default()
+        }
+    }
+}
+
+impl ServerArgs {
+    /// Reads the numbers file, so that a bad line stops the start with its
+    /// line number.
+    pub fn to_config(&self) -> anyhow::Result<ServerConfig> {
+        let numbers = match &self.numbers_file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read --numbers-file {}", path.display()))?;
+                let list = numdialer_core::parse_numbers(&text)
+                    .with_context(|| format!("bad --numbers-file {}", path.display()))?;
+                Some(list)
+            }
+            None => None,
+        };
+        Ok(ServerConfig {
+            listen: self.listen,
+            public_url: self.public_url.clone(),
+            dialer_url: self.dialer_url.clone(),
+            data_dir: Some(self.data_dir.clone()),
+            concurrency: self.concurrency as usize,
+            call_timeout: self.call_timeout,
+            numbers,
+            api_token: self.api_token.clone().filter(|t| !t.is_empty()),
+            dial_timeout: self.dial_timeout,
+            sim: SimConfig {
+                time_scale: self.sim_time_scale,
+                ..SimConfig::default()
+            },
+            ..ServerConfig::default()
+        })
+    }
+}
+
+pub fn parse_seconds(s: &str) -> Result<Duration, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    if !(v.is_finite() && v > 0.0 && v <= 31_536_000.0) {
+        return Err(format!("{s:?} must be more than 0 and at most a year"));
+    }
+    Ok(Duration::from_secs_f64(v))
+}
+
+fn parse_scale(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number"))?;
+    if !(v.is_finite() && (0.0..=1000.0).contains(&v)) {
+        return Err(format!("{s:?} must be between 0 and 1000"));
+    }
+    Ok(v)
+}
+
+fn parse_http_url(s: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(s).map_err(|e| format!("{s:?} is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(format!("{s:?} must be an http:// or https:// URL"));
+    }
+    Ok(s.trim_end_matches('/').to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parses_values() {
+        assert_eq!(parse_seconds("0.5"), Ok(Duration::from_millis(500)));
+        assert!(parse_seconds("0").is_err() && parse_seconds("x").is_err());
+        assert!(parse_scale("-1").is_err() && parse_scale("NaN").is_err());
+        assert_eq!(parse_http_url("http://h:1/").as_deref(), Ok("http://h:1"));
+        assert!(parse_http_url("ftp://h").is_err() && parse_http_url("h:1").is_err());
+    }
+
+    #[test]
+    fn subcommand_has_its_own_flags() {
+        let cli = Cli::try_parse_from(["x", "simulate", "--listen", "127.0.0.1:9", "--seed", "4"])
+            .unwrap();
+        match cli.command {
+            Some(Command::Simulate(a)) => assert_eq!(a.seed, Some(4)),
+            None => panic!("expected simulate"),
+        }
+        assert!(Cli::try_parse_from(["x", "--concurrency", "0"]).is_err());
+    }
+}

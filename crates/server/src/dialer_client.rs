@@ -1,0 +1,127 @@
+//! The client for the third-party dialer API's `POST /call`.
+//!
+//! Its one delicate rule: only a request that certainly never left may be
+//! sent again. A refused connection is retried with backoff; a request that
+//! was sent but got no usable answer is reported as unanswered, because the
+//! call may exist and dialing it twice would ring a person twice.
+
+use numdialer_core::DialAnswer;
+use numdialer_core::wire::{DialRequest, DialResponse};
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct DialerClient {
+    http: reqwest::Client,
+    call_url: String,
+    /// Attempts for a connection that cannot be made, the first included.
+    attempts: u32,
+    backoff: Duration,
+}
+
+impl DialerClient {
+    pub fn new(
+        base_url: &str,
+        request_timeout: Duration,
+        attempts: u32,
+        backoff: Duration,
+    ) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(request_timeout)
+            .connect_timeout(request_timeout.min(Duration::from_secs(3)))
+            .build()
+            .expect("building the HTTP client");
+        DialerClient {
+            http,
+            call_url: format!("{}/call", base_url.trim_end_matches('/')),
+            attempts: attempts.max(1),
+            backoff,
+        }
+    }
+
+    pub fn call_url(&self) -> &str {
+        &self.call_url
+    }
+
+    pub async fn dial(&self, phone: &str, webhook_url: &str) -> DialAnswer {
+        let body = DialRequest {
+            phone: phone.to_string(),
+            webhook_url: webhook_url.to_string(),
+        };
+        let mut delay = self.backoff;
+        for attempt in 1..=self.attempts {
+            match self.http.post(&self.call_url).json(&body).send().await {
+                Ok(resp) => return read_answer(resp).await,
+                Err(e) if e.is_connect() => {
+                    if attempt == self.attempts {
+                        return DialAnswer::Unreachable {
+                            reason: format!("{} after {attempt} attempts", root_cause(&e)),
+                        };
+                    }
+                    tracing::warn!(
+                        attempt,
+                        "dialer API unreachable, retrying in {delay:?}: {}",
+                        root_cause(&e)
+                    );
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                }
+                Err(e) => {
+                    return DialAnswer::Unanswered {
+                        reason: root_cause(&e),
+                    };
+                }
+            }
+        }
+        unreachable!("the last attempt always returns")
+    }
+}
+
+async fn read_answer(resp: reqwest::Response) -> DialAnswer {
+    let status = resp.status();
+    let text = match resp.text().await {
+        Ok(t) => t,
+        Err(e) => {
+            return DialAnswer::Unanswered {
+                reason: format!("answer unreadable: {}", root_cause(&e)),
+            };
+        }
+    };
+    if !status.is_success() {
+        return DialAnswer::Refused {
+            reason: format!("HTTP {}: {}", status.as_u16(), clip(&text)),
+        };
+    }
+    match serde_json::from_str::<DialResponse>(&text) {
+        Ok(DialResponse::Placed { id }) => DialAnswer::Placed { id },
+        Ok(DialResponse::Error { error }) => DialAnswer::Refused { reason: error },
+        Err(_) => DialAnswer::Unanswered {
+            reason: format!("unexpected answer: {}", clip(&text)),
+        },
+    }
+}
+
+fn clip(s: &str) -> String {
+    let s = s.trim();
+    if s.chars().count() <= 200 {
+        s.to_string()
+    } else {
+        let mut c: String = s.chars().take(200).collect();
+        c.push('…');
+        c
+    }
+}
+
+/// reqwest's top-level message hides the cause ("error sending request");
+/// the innermost source says what happened.
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut inner = None;
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        inner = Some(s);
+        cur = s.source();
+    }
+    match inner {
+        Some(i) => format!("{e}: {i}"),
+        None => e.to_string(),
+    }
+}

@@ -1,0 +1,234 @@
+//! The campaign behind a lock, persisted: every change is written to the
+//! store under the lock (so records land in order) and made durable before
+//! the caller acknowledges it.
+
+use crate::store::{Meta, Store, StoreError};
+use numdialer_core::wire::{CallDetail, StatusesResponse, WebhookAck, WebhookBody};
+use numdialer_core::{
+    AlreadyStarted, Campaign, DialAnswer, DialOrder, Entry, RestoreError, Timestamp, WebhookError,
+};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::{Notify, watch};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    AlreadyStarted(#[from] AlreadyStarted),
+    #[error(transparent)]
+    Webhook(#[from] WebhookError),
+    #[error("the data directory is unusable: {0}")]
+    Restore(#[from] RestoreError),
+    #[error(
+        "the data directory holds a different list of {stored} numbers than the {given} given; \
+         use a fresh --data-dir for a new list"
+    )]
+    ListMismatch { stored: usize, given: usize },
+}
+
+pub fn now() -> Timestamp {
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    Timestamp(ms)
+}
+
+pub struct Engine {
+    campaign: Mutex<Campaign>,
+    store: Store,
+    call_timeout: Duration,
+    /// Wakes the driver: dialing started or a line was freed.
+    pub(crate) wake_driver: Notify,
+    /// Wakes the timeout task: a new deadline exists.
+    pub(crate) wake_timer: Notify,
+    version: watch::Sender<u64>,
+    /// The store ticket of the latest write, so that reads can wait until
+    /// what they show is durable.
+    last_ticket: AtomicU64,
+}
+
+impl Engine {
+    /// Opens the campaign stored in `store`, or creates one from `numbers`.
+    /// `explicit` says the list was chosen by the user, so a stored list that
+    /// differs from it is an error rather than silently kept.
+    pub fn open(
+        store: Store,
+        numbers: Vec<String>,
+        explicit: bool,
+        concurrency: usize,
+        call_timeout: Duration,
+    ) -> Result<Self, EngineError> {
+        let campaign = match store.load()? {
+            Some(stored) => {
+                let phones: Vec<&String> = stored.entries.iter().map(|e| &e.phone).collect();
+                if explicit && phones != numbers.iter().collect::<Vec<_>>() {
+                    return Err(EngineError::ListMismatch {
+                        stored: phones.len(),
+                        given: numbers.len(),
+                    });
+                }
+                Campaign::restore(
+                    stored.entries,
+                    stored.meta.started,
+                    stored.meta.version,
+                    concurrency,
+                )?
+            }
+            None => {
+                let c = Campaign::new(numbers, concurrency);
+                store.put_entries(c.entries())?;
+                c
+            }
+        };
+        let (version, _) = watch::channel(campaign.version());
+        Ok(Engine {
+            campaign: Mutex::new(campaign),
+            store,
+            call_timeout,
+            wake_driver: Notify::new(),
+            wake_timer: Notify::new(),
+            version,
+            last_ticket: AtomicU64::new(0),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Campaign> {
+        self.campaign.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn timeout_ms(&self) -> u64 {
+        self.call_timeout.as_millis() as u64
+    }
+
+    /// Writes the given entries of `c` and publishes the new version.
+    fn persist(&self, c: &Campaign, indices: &[usize]) -> Result<u64, StoreError> {
+        let ticket = self
+            .store
+            .put_entries(indices.iter().filter_map(|&i| c.entry(i)))?;
+        self.version.send_replace(c.version());
+        self.last_ticket.fetch_max(ticket, Ordering::SeqCst);
+        Ok(ticket)
+    }
+
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.version.subscribe()
+    }
+
+    /// The current statuses, answered only once they are durable: whatever
+    /// a client has seen survives a crash.
+    pub async fn snapshot(&self) -> Result<StatusesResponse, EngineError> {
+        let (snap, ticket) = {
+            let c = self.lock();
+            (c.snapshot(now()), self.last_ticket.load(Ordering::SeqCst))
+        };
+        self.store.durable(ticket).await?;
+        Ok(snap)
+    }
+
+    pub async fn detail(&self, index: usize) -> Result<Option<CallDetail>, EngineError> {
+        let (detail, ticket) = {
+            let c = self.lock();
+            let d = c.entry(index).map(Entry::detail);
+            (d, self.last_ticket.load(Ordering::SeqCst))
+        };
+        self.store.durable(ticket).await?;
+        Ok(detail)
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.lock().is_finished()
+    }
+
+    pub async fn start(&self) -> Result<(), EngineError> {
+        let ticket = {
+            let mut c = self.lock();
+            c.start()?;
+            let t = self.store.put_meta(Meta {
+                started: true,
+                version: c.version(),
+            })?;
+            self.version.send_replace(c.version());
+            self.last_ticket.fetch_max(t, Ordering::SeqCst);
+            t
+        };
+        self.store.durable(ticket).await?;
+        self.wake_driver.notify_one();
+        Ok(())
+    }
+
+    pub async fn webhook(&self, token: &str, body: WebhookBody) -> Result<WebhookAck, EngineError> {
+        let (outcome, ticket) = {
+            let mut c = self.lock();
+            let outcome = c.apply_webhook(token, body, now())?;
+            (outcome, self.persist(&c, &[outcome.index])?)
+        };
+        // The next dial is flushed before it leaves, which also covers this
+        // write, so the driver may start before this webhook is durable.
+        if outcome.freed_slot {
+            self.wake_driver.notify_one();
+        }
+        self.store.durable(ticket).await?;
+        Ok(WebhookAck {
+            applied: outcome.applied,
+            status: outcome.status,
+        })
+    }
+
+    /// Takes the next entry to dial, if a line is free, durably marked as
+    /// `dialing` under a fresh token before anything is sent.
+    pub async fn begin_dial(&self) -> Result<Option<DialOrder>, EngineError> {
+        let (order, ticket) = {
+            let mut c = self.lock();
+            let Some(order) = c.begin_dial(new_token(), now()) else {
+                return Ok(None);
+            };
+            let ticket = self.persist(&c, &[order.index])?;
+            (order, ticket)
+        };
+        self.wake_timer.notify_one();
+        self.store.durable(ticket).await?;
+        Ok(Some(order))
+    }
+
+    pub async fn finish_dial(&self, index: usize, answer: DialAnswer) -> Result<(), EngineError> {
+        let ticket = {
+            let mut c = self.lock();
+            c.finish_dial(index, answer, now());
+            self.persist(&c, &[index])?
+        };
+        self.store.durable(ticket).await?;
+        Ok(())
+    }
+
+    /// Fails the entries whose call timeout has passed; returns when the
+    /// next one is due.
+    pub async fn expire_due(&self) -> Result<Option<Timestamp>, EngineError> {
+        let timeout = self.timeout_ms();
+        let (expired, ticket, next) = {
+            let mut c = self.lock();
+            let expired = c.expire(now(), timeout);
+            let ticket = if expired.is_empty() {
+                None
+            } else {
+                Some(self.persist(&c, &expired)?)
+            };
+            (expired, ticket, c.next_deadline(timeout))
+        };
+        if let Some(t) = ticket {
+            for i in &expired {
+                tracing::warn!(index = i, "no final webhook in time; entry failed");
+            }
+            self.wake_driver.notify_one();
+            self.store.durable(t).await?;
+        }
+        Ok(next)
+    }
+}
+
+/// 128 random bits: the webhook URL is the only credential a webhook carries.
+fn new_token() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}

@@ -1,0 +1,71 @@
+//! The one error type of the HTTP API: every failure answers JSON
+//! `{"error": "..."}` with a 4xx or 5xx code.
+
+use crate::engine::EngineError;
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use numdialer_core::WebhookError;
+use numdialer_core::wire::ErrorBody;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            tracing::error!(status = %self.status, "{}", self.message);
+        }
+        (
+            self.status,
+            Json(ErrorBody {
+                error: self.message,
+            }),
+        )
+            .into_response()
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(e: EngineError) -> Self {
+        let status = match &e {
+            EngineError::AlreadyStarted(_) => StatusCode::CONFLICT,
+            EngineError::Webhook(WebhookError::UnknownToken) => StatusCode::NOT_FOUND,
+            EngineError::Webhook(WebhookError::IdMismatch { .. }) => StatusCode::CONFLICT,
+            EngineError::Store(_) | EngineError::Restore(_) | EngineError::ListMismatch { .. } => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        ApiError::new(status, e.to_string())
+    }
+}
+
+/// axum's own rejections keep their status (400 bad JSON, 413 too large,
+/// 415 not JSON, 422 wrong shape) but answer in our JSON form.
+macro_rules! from_rejection {
+    ($($t:ty),*) => {$(
+        impl From<$t> for ApiError {
+            fn from(r: $t) -> Self {
+                ApiError::new(r.status(), r.body_text())
+            }
+        }
+    )*};
+}
+from_rejection!(JsonRejection, PathRejection, QueryRejection);

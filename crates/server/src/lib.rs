@@ -1,0 +1,183 @@
+//! numdialer's headless server: the HTTP API, the driver that dials, the
+//! client for the dialer API, the sled store and the simulated dialer API.
+//!
+//! [`start`] runs all of it inside the caller's tokio runtime; the
+//! `numdialer-server` binary and the TUI's embedded mode both use it.
+
+pub mod config;
+pub mod dialer_client;
+pub mod driver;
+pub mod engine;
+pub mod error;
+pub mod routes;
+pub mod simulator;
+pub mod store;
+
+use anyhow::Context;
+use dialer_client::DialerClient;
+use engine::Engine;
+use simulator::{SimConfig, Simulator};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use store::Store;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Everything [`start`] needs; the binary fills it from the command line.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// Base URL the dialer API reaches for webhooks; `http://<listen>` if unset.
+    pub public_url: Option<String>,
+    /// An external dialer API; `None` starts the embedded simulator.
+    pub dialer_url: Option<String>,
+    /// `None` keeps the data in a temporary store that vanishes on exit.
+    pub data_dir: Option<PathBuf>,
+    pub concurrency: usize,
+    pub call_timeout: Duration,
+    /// The list to dial; `None` is the default list (or the stored one).
+    pub numbers: Option<Vec<String>>,
+    pub api_token: Option<String>,
+    /// How long one POST /call may take before it counts as unanswered.
+    pub dial_timeout: Duration,
+    /// Attempts when the dialer API refuses connections, and the first backoff.
+    pub dial_attempts: u32,
+    pub dial_backoff: Duration,
+    /// For the embedded simulator only.
+    pub sim: SimConfig,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            public_url: None,
+            dialer_url: None,
+            data_dir: None,
+            concurrency: 3,
+            call_timeout: Duration::from_secs(60),
+            numbers: None,
+            api_token: None,
+            dial_timeout: Duration::from_secs(10),
+            dial_attempts: 5,
+            dial_backoff: Duration::from_millis(200),
+            sim: SimConfig::default(),
+        }
+    }
+}
+
+/// A started server; dropping it does not stop it, [`RunningServer::shutdown`] does.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub dialer_url: String,
+    pub engine: Arc<Engine>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    simulator: Option<Simulator>,
+}
+
+impl RunningServer {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, lets in-flight requests finish, stops dialing and
+    /// flushes the store.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        for t in self.tasks.drain(..) {
+            let _ = t.await;
+        }
+        if let Some(sim) = self.simulator.take() {
+            sim.stop();
+        }
+    }
+}
+
+pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
+    let store = match &config.data_dir {
+        Some(dir) => Store::open(dir).with_context(|| {
+            format!(
+                "cannot open the data directory {} (is another numdialer-server using it?)",
+                dir.display()
+            )
+        })?,
+        None => Store::open_temporary().context("cannot create a temporary store")?,
+    };
+    let explicit = config.numbers.is_some();
+    let numbers = config
+        .numbers
+        .clone()
+        .unwrap_or_else(numdialer_core::default_numbers);
+    let engine = Arc::new(Engine::open(
+        store,
+        numbers,
+        explicit,
+        config.concurrency,
+        config.call_timeout,
+    )?);
+
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+
+    let (simulator, dialer_url) = match &config.dialer_url {
+        Some(url) => (None, url.clone()),
+        None => {
+            let l = TcpListener::bind(("127.0.0.1", 0)).await?;
+            let sim = Simulator::start(config.sim.clone(), l).await?;
+            let url = sim.url();
+            tracing::info!("embedded simulated dialer API on {url}");
+            (Some(sim), url)
+        }
+    };
+    let client = DialerClient::new(
+        &dialer_url,
+        config.dial_timeout,
+        config.dial_attempts,
+        config.dial_backoff,
+    );
+
+    let (shutdown, rx) = watch::channel(false);
+    let state = routes::AppState {
+        engine: engine.clone(),
+        api_token: config.api_token.clone().map(Arc::from),
+    };
+    let app = routes::router(state);
+    let mut stop = rx.clone();
+    let http = tokio::spawn(async move {
+        let graceful = async move {
+            let _ = stop.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(graceful)
+            .await
+        {
+            tracing::error!("HTTP server stopped: {e}");
+        }
+    });
+    let driver = tokio::spawn(driver::run_driver(
+        engine.clone(),
+        client,
+        public_url.clone(),
+        rx.clone(),
+    ));
+    let timer = tokio::spawn(driver::run_timer(engine.clone(), rx));
+    tracing::info!(%addr, %public_url, %dialer_url, "numdialer-server listening");
+    Ok(RunningServer {
+        addr,
+        dialer_url,
+        engine,
+        shutdown,
+        tasks: vec![http, driver, timer],
+        simulator,
+    })
+}

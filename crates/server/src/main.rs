@@ -1,0 +1,59 @@
+use anyhow::Context;
+use clap::Parser;
+use numdialer_server::config::{Cli, Command};
+use numdialer_server::simulator::Simulator;
+use std::io::IsTerminal;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    match cli.command {
+        Some(Command::Simulate(args)) => {
+            let listener = tokio::net::TcpListener::bind(args.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", args.listen))?;
+            let sim = Simulator::start(args.sim_config(), listener).await?;
+            tracing::info!("simulated dialer API on {}", sim.url());
+            shutdown_signal().await;
+            sim.stop();
+        }
+        None => {
+            let config = cli.server.to_config()?;
+            let server = numdialer_server::start(config).await?;
+            shutdown_signal().await;
+            tracing::info!("shutting down");
+            server.shutdown().await;
+        }
+    }
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

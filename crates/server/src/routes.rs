@@ -1,0 +1,135 @@
+//! The HTTP API (docs/api.md): one function builds the whole router.
+
+use crate::engine::Engine;
+use crate::error::ApiError;
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use numdialer_core::wire::{CallDetail, StartResponse, StatusesResponse, WebhookAck, WebhookBody};
+use std::sync::Arc;
+
+/// Larger bodies get 413: a webhook is a few dozen bytes.
+pub const MAX_BODY: usize = 64 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub engine: Arc<Engine>,
+    /// When set, the operator routes need `Authorization: Bearer <token>`.
+    pub api_token: Option<Arc<str>>,
+}
+
+pub fn router(state: AppState) -> Router {
+    let operator = Router::new()
+        .route("/calls", post(start_calls))
+        .route("/statuses", get(statuses))
+        .route("/calls/{index}", get(call_detail))
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
+    Router::new()
+        .merge(operator)
+        .route("/webhooks/{token}", post(webhook))
+        .route("/healthz", get(healthz))
+        .fallback(|| async { ApiError::not_found("no such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method not allowed on this route",
+            )
+        })
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}
+
+async fn require_token(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if let Some(expected) = &state.api_token {
+        let given = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+            return ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "missing or wrong API token (send Authorization: Bearer <token>)",
+            )
+            .into_response();
+        }
+    }
+    next.run(req).await
+}
+
+/// Compares without stopping at the first difference, so that response
+/// times do not reveal how much of a guess was right.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let mut diff = a.len() ^ b.len();
+    for (i, &x) in a.iter().enumerate() {
+        diff |= usize::from(x ^ b.get(i % b.len().max(1)).copied().unwrap_or(0));
+    }
+    diff == 0
+}
+
+async fn start_calls(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    state.engine.start().await?;
+    tracing::info!("dialing started");
+    Ok((StatusCode::ACCEPTED, Json(StartResponse { started: true })))
+}
+
+async fn statuses(State(state): State<AppState>) -> Result<Json<StatusesResponse>, ApiError> {
+    Ok(Json(state.engine.snapshot().await?))
+}
+
+async fn call_detail(
+    State(state): State<AppState>,
+    index: Result<Path<usize>, PathRejection>,
+) -> Result<Json<CallDetail>, ApiError> {
+    let Path(index) = index?;
+    state
+        .engine
+        .detail(index)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("no entry at index {index}")))
+}
+
+async fn webhook(
+    State(state): State<AppState>,
+    token: Result<Path<String>, PathRejection>,
+    body: Result<Json<serde_json::Map<String, serde_json::Value>>, JsonRejection>,
+) -> Result<Json<WebhookAck>, ApiError> {
+    let Path(token) = token?;
+    // Through a map first: serde would also read a struct from an array.
+    let Json(map) = body?;
+    let body: WebhookBody = serde_json::from_value(map.into()).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("invalid webhook body: {e}"),
+        )
+    })?;
+    let ack = state.engine.webhook(&token, body).await.inspect_err(|e| {
+        tracing::warn!(id = body.id, status = %body.status, "webhook refused: {e}");
+    })?;
+    tracing::debug!(id = body.id, status = %body.status, applied = ack.applied, "webhook");
+    Ok(Json(ack))
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"ok": true}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::constant_time_eq;
+
+    #[test]
+    fn token_comparison() {
+        assert!(constant_time_eq(b"secret", b"secret"));
+        assert!(!constant_time_eq(b"secret", b"secreT"));
+        assert!(!constant_time_eq(b"secre", b"secret"));
+        assert!(!constant_time_eq(b"", b"secret"));
+        assert!(!constant_time_eq(b"secretsecret", b"secret"));
+    }
+}

@@ -1,0 +1,272 @@
+//! The sled store: every entry as one record, plus the campaign's meta data.
+//!
+//! This is the only module that knows about sled, so that its limits live in
+//! one place (see docs/architecture.md) and the engine could be swapped:
+//! - writes are durable only after `flush()`; `flush_async()` can deadlock on
+//!   0.34.7 when called concurrently (upstream #1308), so one dedicated thread
+//!   runs the blocking `flush()` for every waiting writer (group commit);
+//! - one open `Db` per path per process;
+//! - keys are big-endian integers so that entries sort by list position.
+
+use numdialer_core::Entry;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use tokio::sync::watch;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store: {0}")]
+    Sled(#[from] sled::Error),
+    #[error("store: record {key} is unreadable: {source}")]
+    Corrupt {
+        key: String,
+        source: serde_json::Error,
+    },
+    #[error("store: flush failed: {0}")]
+    Flush(String),
+    #[error("store: the flusher has stopped")]
+    Closed,
+}
+
+/// Campaign-wide facts stored beside the entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meta {
+    pub started: bool,
+    pub version: u64,
+}
+
+/// What a data directory held when it was opened.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub entries: Vec<Entry>,
+    pub meta: Meta,
+}
+
+const META_KEY: &[u8] = b"meta";
+
+pub struct Store {
+    entries: sled::Tree,
+    meta: sled::Tree,
+    flusher: Flusher,
+}
+
+impl Store {
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        Self::with_config(sled::Config::new().path(dir))
+    }
+
+    /// A store that vanishes with the process, for the embedded demo.
+    pub fn open_temporary() -> Result<Self, StoreError> {
+        Self::with_config(sled::Config::new().temporary(true))
+    }
+
+    fn with_config(config: sled::Config) -> Result<Self, StoreError> {
+        let db = config.open()?;
+        Ok(Store {
+            entries: db.open_tree("entries")?,
+            meta: db.open_tree("meta")?,
+            flusher: Flusher::spawn(db),
+        })
+    }
+
+    /// The stored campaign, or `None` for a fresh directory.
+    pub fn load(&self) -> Result<Option<Stored>, StoreError> {
+        if self.entries.is_empty() {
+            return Ok(None);
+        }
+        let entries = self
+            .entries
+            .iter()
+            .map(|kv| {
+                let (k, v) = kv?;
+                serde_json::from_slice(&v).map_err(|source| StoreError::Corrupt {
+                    key: format!("entry {:?}", key_index(&k)),
+                    source,
+                })
+            })
+            .collect::<Result<Vec<Entry>, _>>()?;
+        let meta = match self.meta.get(META_KEY)? {
+            Some(v) => serde_json::from_slice(&v).map_err(|source| StoreError::Corrupt {
+                key: "meta".into(),
+                source,
+            })?,
+            None => Meta {
+                started: false,
+                version: 0,
+            },
+        };
+        Ok(Some(Stored { entries, meta }))
+    }
+
+    /// Writes entries in one atomic batch and returns the write's ticket for
+    /// [`Store::durable`]. Callers write under the campaign lock so that
+    /// records land in the order their changes happened.
+    pub fn put_entries<'a>(
+        &self,
+        entries: impl IntoIterator<Item = &'a Entry>,
+    ) -> Result<u64, StoreError> {
+        let mut batch = sled::Batch::default();
+        for e in entries {
+            let v = serde_json::to_vec(e).expect("entries always serialise");
+            batch.insert(&(e.index as u64).to_be_bytes(), v);
+        }
+        self.entries.apply_batch(batch)?;
+        Ok(self.flusher.written())
+    }
+
+    pub fn put_meta(&self, meta: Meta) -> Result<u64, StoreError> {
+        let v = serde_json::to_vec(&meta).expect("meta always serialises");
+        self.meta.insert(META_KEY, v)?;
+        Ok(self.flusher.written())
+    }
+
+    /// Waits until the write with `ticket` is on disk.
+    pub async fn durable(&self, ticket: u64) -> Result<(), StoreError> {
+        self.flusher.wait(ticket).await
+    }
+}
+
+fn key_index(k: &[u8]) -> Option<u64> {
+    k.try_into().ok().map(u64::from_be_bytes)
+}
+
+#[derive(Debug, Clone, Default)]
+struct FlushState {
+    flushed: u64,
+    error: Option<String>,
+}
+
+/// One thread that runs `Db::flush` for every writer waiting at the time:
+/// a flush covers every write whose ticket was issued before it began.
+struct Flusher {
+    written: Arc<AtomicU64>,
+    requests: Option<mpsc::Sender<()>>,
+    state: watch::Receiver<FlushState>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Flusher {
+    fn spawn(db: sled::Db) -> Self {
+        let written = Arc::new(AtomicU64::new(0));
+        let (tx, rx) = mpsc::channel::<()>();
+        let (state_tx, state_rx) = watch::channel(FlushState::default());
+        let seen = written.clone();
+        let thread = std::thread::Builder::new()
+            .name("sled-flusher".into())
+            .spawn(move || {
+                while rx.recv().is_ok() {
+                    while rx.try_recv().is_ok() {}
+                    let target = seen.load(Ordering::SeqCst);
+                    let result = db.flush();
+                    state_tx.send_modify(|s| match result {
+                        Ok(_) => s.flushed = s.flushed.max(target),
+                        Err(e) => s.error = Some(e.to_string()),
+                    });
+                }
+                if let Err(e) = db.flush() {
+                    tracing::error!("final flush failed: {e}");
+                }
+            })
+            .expect("spawning the flusher thread");
+        Flusher {
+            written,
+            requests: Some(tx),
+            state: state_rx,
+            thread: Some(thread),
+        }
+    }
+
+    fn written(&self) -> u64 {
+        self.written.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    async fn wait(&self, ticket: u64) -> Result<(), StoreError> {
+        let mut state = self.state.clone();
+        if state.borrow().flushed >= ticket {
+            return Ok(());
+        }
+        self.requests
+            .as_ref()
+            .ok_or(StoreError::Closed)?
+            .send(())
+            .map_err(|_| StoreError::Closed)?;
+        let s = state
+            .wait_for(|s| s.flushed >= ticket || s.error.is_some())
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        match &s.error {
+            Some(e) => Err(StoreError::Flush(e.clone())),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Flusher {
+    /// Flushes what is left and closes the database before returning, so that
+    /// the same directory can be opened again at once.
+    fn drop(&mut self) {
+        self.requests.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn entries_survive_a_reopen_in_list_order() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            assert!(store.load().unwrap().is_none());
+            let entries: Vec<Entry> = (0..300)
+                .rev()
+                .map(|i| Entry::new(i, format!("1{i:010}")))
+                .collect();
+            let t = store.put_entries(&entries).unwrap();
+            let m = store
+                .put_meta(Meta {
+                    started: true,
+                    version: 7,
+                })
+                .unwrap();
+            store.durable(t.max(m)).await.unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        let loaded = store.load().unwrap().unwrap();
+        let idx: Vec<usize> = loaded.entries.iter().map(|e| e.index).collect();
+        assert_eq!(idx, (0..300).collect::<Vec<_>>());
+        assert_eq!(
+            loaded.meta,
+            Meta {
+                started: true,
+                version: 7
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn concurrent_writers_all_become_durable() {
+        let store = Arc::new(Store::open_temporary().unwrap());
+        let mut tasks = Vec::new();
+        for i in 0..64 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let t = store.put_entries([&Entry::new(i, "1".into())]).unwrap();
+                store.durable(t).await.unwrap();
+                t
+            }));
+        }
+        for t in tasks {
+            let ticket = t.await.unwrap();
+            assert!(store.flusher.state.borrow().flushed >= ticket);
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! Shared by the integration tests: a real simulator and a real server on
+//! loopback ports, a real sled directory, and waiting with deadlines.
+#![allow(dead_code)]
+
+use numdialer_core::wire::StatusesResponse;
+use numdialer_server::simulator::{DialRecord, SimConfig, Simulator};
+use numdialer_server::{RunningServer, ServerConfig};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+/// Generous: these tests must pass on a loaded 2-core machine.
+pub const DEADLINE: Duration = Duration::from_secs(60);
+
+/// Polls `check` until it returns `Some`, failing the test at `deadline`.
+pub async fn wait_for<T, F, Fut>(what: &str, deadline: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let until = Instant::now() + deadline;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(Instant::now() < until, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+pub async fn start_sim(config: SimConfig) -> Simulator {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    Simulator::start(config, l).await.unwrap()
+}
+
+/// Near-zero delays so that a dial-down takes well under a second.
+pub fn fast_sim() -> SimConfig {
+    SimConfig {
+        time_scale: 0.01,
+        seed: Some(7),
+        ..SimConfig::default()
+    }
+}
+
+pub struct Harness {
+    pub sim: Simulator,
+    pub server: RunningServer,
+    pub http: reqwest::Client,
+    pub dir: TempDir,
+}
+
+impl Harness {
+    /// The server on a fresh sled directory, dialing `sim` over HTTP.
+    pub async fn start(sim: SimConfig, tweak: impl FnOnce(&mut ServerConfig)) -> Harness {
+        let sim = start_sim(sim).await;
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            dialer_url: Some(sim.url()),
+            data_dir: Some(dir.path().to_path_buf()),
+            ..ServerConfig::default()
+        };
+        tweak(&mut config);
+        let server = numdialer_server::start(config).await.unwrap();
+        Harness {
+            sim,
+            server,
+            http: reqwest::Client::new(),
+            dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.url())
+    }
+
+    pub async fn statuses(&self) -> StatusesResponse {
+        statuses(&self.http, &self.server.url()).await.unwrap()
+    }
+
+    pub async fn start_calls(&self) -> reqwest::StatusCode {
+        self.http
+            .post(self.url("/calls"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }
+
+    pub async fn wait_finished(&self) -> StatusesResponse {
+        wait_finished(&self.http, &self.server.url()).await
+    }
+}
+
+pub async fn statuses(http: &reqwest::Client, base: &str) -> Option<StatusesResponse> {
+    let r = http.get(format!("{base}/statuses")).send().await.ok()?;
+    assert_eq!(r.status(), 200);
+    Some(r.json().await.unwrap())
+}
+
+pub async fn wait_finished(http: &reqwest::Client, base: &str) -> StatusesResponse {
+    wait_for("the dial-down to finish", DEADLINE, || async {
+        statuses(http, base).await.filter(|s| s.finished)
+    })
+    .await
+}
+
+/// The rules the dialer API can observe: the dials arrived in list order,
+/// one per entry, and never more than `window` calls were in flight.
+pub fn assert_dialed_in_order(dials: &[DialRecord], list: &[&str], window: usize) {
+    let phones: Vec<&str> = dials.iter().map(|d| d.phone.as_str()).collect();
+    assert_eq!(phones, list, "dials received by the API");
+    let urls: std::collections::HashSet<&str> =
+        dials.iter().map(|d| d.webhook_url.as_str()).collect();
+    assert_eq!(urls.len(), dials.len(), "one webhook URL per dial");
+    let max = dials.iter().map(|d| d.in_flight_before).max().unwrap_or(0);
+    assert!(max < window, "{max} calls in flight before a dial");
+}
+
+/// Milliseconds from a line freeing (as the API saw it) to the next dial
+/// arriving, for dials that waited on a free line rather than on the
+/// previous dial's answer.
+pub fn refill_gaps(dials: &[DialRecord], window: usize) -> Vec<f64> {
+    let mut gaps = Vec::new();
+    for j in window..dials.len() {
+        let mut finals: Vec<f64> = dials[..j].iter().filter_map(|d| d.final_ms).collect();
+        finals.sort_by(f64::total_cmp);
+        let Some(&freed) = finals.get(j - window) else {
+            continue;
+        };
+        if freed > dials[j - 1].received_ms {
+            gaps.push(dials[j].received_ms - freed);
+        }
+    }
+    gaps
+}
+
+/// A `numdialer-server` child process, killed when dropped.
+pub struct ServerProcess {
+    pub child: Child,
+    pub base: String,
+}
+
+impl ServerProcess {
+    pub fn spawn(args: &[&str], log: &std::path::Path) -> ServerProcess {
+        let listen = args
+            .windows(2)
+            .find(|w| w[0] == "--listen")
+            .map(|w| w[1].to_string())
+            .expect("tests pass --listen");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_numdialer-server"))
+            .args(args)
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        ServerProcess {
+            child,
+            base: format!("http://{listen}"),
+        }
+    }
+
+    pub async fn wait_ready(&mut self, http: &reqwest::Client) {
+        let base = self.base.clone();
+        let child = &mut self.child;
+        wait_for("the server to answer /healthz", DEADLINE, || {
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("server exited early: {status}");
+            }
+            let url = format!("{base}/healthz");
+            async move {
+                let r = http.get(url).send().await.ok()?;
+                r.status().is_success().then_some(())
+            }
+        })
+        .await;
+    }
+
+    pub fn kill9(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A loopback port that was free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

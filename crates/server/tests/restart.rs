@@ -1,0 +1,184 @@
+//! The real binary as a child process: kill -9 in the middle of a
+//! dial-down, restart on the same data directory, and nothing is dialed twice.
+
+mod common;
+
+use common::*;
+use numdialer_core::Status;
+
+#[tokio::test]
+async fn kill_9_and_restart_resumes_without_dialing_twice() {
+    let sim = start_sim(fast_sim()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let numbers: Vec<String> = (0..30).map(|i| format!("1555{:07}", i)).collect();
+    let list = dir.path().join("numbers.txt");
+    std::fs::write(&list, numbers.join("\n")).unwrap();
+    let data = dir.path().join("data");
+    let log = dir.path().join("server.log");
+    let listen = format!("127.0.0.1:{}", free_port());
+    let args = [
+        "--listen",
+        &listen,
+        "--dialer-url",
+        &sim.url(),
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--numbers-file",
+        list.to_str().unwrap(),
+        "--call-timeout",
+        "1",
+    ];
+    let http = reqwest::Client::new();
+    let mut server = ServerProcess::spawn(&args, &log);
+    server.wait_ready(&http).await;
+    let r = http
+        .post(format!("{}/calls", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+
+    for kill_after in [4, 12, 21] {
+        wait_for("dials to reach the kill point", DEADLINE, || async {
+            (sim.dials().len() >= kill_after).then_some(())
+        })
+        .await;
+        let seen = statuses(&http, &server.base).await.unwrap();
+        server.kill9();
+        server = ServerProcess::spawn(&args, &log);
+        server.wait_ready(&http).await;
+        let now = statuses(&http, &server.base).await.unwrap();
+        assert!(now.started, "still started after the crash");
+        for (a, b) in seen.calls.iter().zip(&now.calls) {
+            assert!(
+                b.status.rank() >= a.status.rank(),
+                "entry {} lost {} on restart",
+                a.index,
+                a.status
+            );
+        }
+    }
+    let done = wait_finished(&http, &server.base).await;
+    assert!(done.calls.iter().all(|c| c.status.is_final()));
+    // A kill between storing an entry as dialing and sending its POST /call
+    // means that entry is never dialed at all (at most once, never twice):
+    // the API saw a strictly increasing subsequence of the list.
+    let dials = sim.dials();
+    let received: Vec<usize> = dials
+        .iter()
+        .map(|d| numbers.iter().position(|n| *n == d.phone).unwrap())
+        .collect();
+    assert!(
+        received.windows(2).all(|w| w[0] < w[1]),
+        "order at the API: {received:?}"
+    );
+    assert!(dials.iter().all(|d| d.in_flight_before < 3), "window");
+    assert!(
+        received.len() >= numbers.len() - 3,
+        "only a kill can skip a dial"
+    );
+    for call in &done.calls {
+        match received.iter().position(|&i| i == call.index) {
+            Some(k) if call.status == Status::Completed => assert_eq!(call.id, dials[k].id),
+            Some(_) => {}
+            None => assert_eq!(
+                call.reason.as_deref(),
+                Some("no final webhook within 1 s"),
+                "entry {} was never sent",
+                call.index
+            ),
+        }
+    }
+    assert!(done.count(Status::Completed) > 0);
+    let r = http
+        .post(format!("{}/calls", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        409,
+        "a restarted server never dials the list again"
+    );
+}
+
+#[tokio::test]
+async fn the_binary_alone_completes_on_its_embedded_simulator() {
+    let dir = tempfile::tempdir().unwrap();
+    let listen = format!("127.0.0.1:{}", free_port());
+    let data = dir.path().join("data");
+    let http = reqwest::Client::new();
+    let mut server = ServerProcess::spawn(
+        &[
+            "--listen",
+            &listen,
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--sim-time-scale",
+            "0.01",
+        ],
+        &dir.path().join("log"),
+    );
+    server.wait_ready(&http).await;
+    let r = http
+        .post(format!("{}/calls", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let done = wait_finished(&http, &server.base).await;
+    assert_eq!(done.count(Status::Completed), 9, "{done:#?}");
+    let ids: std::collections::HashSet<_> = done.calls.iter().map(|c| c.id.unwrap()).collect();
+    assert_eq!(ids.len(), 9, "one call id per entry");
+}
+
+fn run(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_numdialer-server"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn bad_configuration_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("n.txt");
+    std::fs::write(&list, "# list\n13018040009\n\n555-1234\n").unwrap();
+    let out = run(&[
+        "--numbers-file",
+        list.to_str().unwrap(),
+        "--data-dir",
+        dir.path().join("d").to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 4") && err.contains("555-1234"), "{err}");
+
+    let out = run(&["--concurrency", "0"]);
+    assert!(!out.status.success());
+    let out = run(&["--dialer-url", "localhost:4830"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("http://"));
+}
+
+#[test]
+fn help_explains_every_flag() {
+    let out = run(&["--help"]);
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--listen",
+        "--public-url",
+        "--dialer-url",
+        "--data-dir",
+        "--concurrency",
+        "--call-timeout",
+        "--numbers-file",
+        "--api-token",
+        "NUMDIALER_DATA_DIR",
+    ] {
+        assert!(help.contains(flag), "{flag} missing from --help");
+    }
+    let out = run(&["simulate", "--help"]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("--time-scale") && help.contains("--seed"));
+}

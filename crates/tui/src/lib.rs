@@ -1,0 +1,1 @@
+//! The numdialer terminal UI (not built yet).
