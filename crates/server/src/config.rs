@@ -118,16 +118,11 @@ impl ServerArgs {
     /// Reads the numbers file, so that a bad line stops the start with its
     /// line number.
     pub fn to_config(&self) -> anyhow::Result<ServerConfig> {
-        let numbers = match &self.numbers_file {
-            Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("cannot read --numbers-file {}", path.display()))?;
-                let list = numdialer_core::parse_numbers(&text)
-                    .with_context(|| format!("bad --numbers-file {}", path.display()))?;
-                Some(list)
-            }
-            None => None,
-        };
+        let numbers = self
+            .numbers_file
+            .as_deref()
+            .map(read_numbers_file)
+            .transpose()?;
         Ok(ServerConfig {
             listen: self.listen,
             public_url: self.public_url.clone(),
@@ -147,6 +142,14 @@ impl ServerArgs {
     }
 }
 
+/// Reads a `--numbers-file`, naming the file and the bad line on error.
+pub fn read_numbers_file(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read --numbers-file {}", path.display()))?;
+    numdialer_core::parse_numbers(&text)
+        .with_context(|| format!("bad --numbers-file {}", path.display()))
+}
+
 pub fn parse_seconds(s: &str) -> Result<Duration, String> {
     let v: f64 = s
         .trim()
@@ -158,7 +161,7 @@ pub fn parse_seconds(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(v))
 }
 
-fn parse_scale(s: &str) -> Result<f64, String> {
+pub fn parse_scale(s: &str) -> Result<f64, String> {
     let v: f64 = s
         .trim()
         .parse()
@@ -169,7 +172,7 @@ fn parse_scale(s: &str) -> Result<f64, String> {
     Ok(v)
 }
 
-fn parse_http_url(s: &str) -> Result<String, String> {
+pub fn parse_http_url(s: &str) -> Result<String, String> {
     let url = reqwest::Url::parse(s).map_err(|e| format!("{s:?} is not a URL: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
         return Err(format!("{s:?} must be an http:// or https:// URL"));

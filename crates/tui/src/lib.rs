@@ -1,1 +1,213 @@
-//! The numdialer terminal UI (not built yet).
+//! numdialer's terminal UI: a Call button and a live, colour-coded table of
+//! every list entry, fed by polling numdialer-server's HTTP API.
+//!
+//! `App` holds the state and `App::update` changes it; `ui::draw` only
+//! renders; `run` is the thin loop that wires the terminal, the server and
+//! the network to them.
+
+pub mod app;
+pub mod cli;
+pub mod client;
+pub mod terminal;
+pub mod ui;
+
+use anyhow::Context;
+use app::{App, Command, Event};
+use cli::Cli;
+use client::Client;
+use numdialer_server::{RunningServer, ServerConfig};
+use ratatui::crossterm::event::{self as ct, Event as CtEvent};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+use tokio::sync::{Notify, mpsc};
+
+/// Longest pause between polls while the server is unreachable.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let (client, label, server) = match &cli.server {
+        Some(url) => {
+            if let Some(flag) = cli.embedded_only_flags().first() {
+                anyhow::bail!("{flag} applies to the embedded server only, not with --server");
+            }
+            (
+                Client::new(url, cli.token.clone()),
+                format!("remote · {url}"),
+                None,
+            )
+        }
+        None => {
+            let server = start_embedded(&cli).await?;
+            let label = format!("embedded · {}", server.addr);
+            (Client::new(&server.url(), None), label, Some(server))
+        }
+    };
+    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let result = run_screen(client, label, color, cli.poll_interval).await;
+    if let Some(server) = server
+        && tokio::time::timeout(Duration::from_secs(5), server.shutdown())
+            .await
+            .is_err()
+    {
+        eprintln!("numdialer: the embedded server did not stop within 5 s");
+    }
+    result
+}
+
+async fn start_embedded(cli: &Cli) -> anyhow::Result<RunningServer> {
+    let numbers = cli
+        .numbers_file
+        .as_deref()
+        .map(numdialer_server::config::read_numbers_file)
+        .transpose()?;
+    let mut config = ServerConfig {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        data_dir: cli.data_dir.clone(),
+        dialer_url: cli.dialer_url.clone(),
+        numbers,
+        ..ServerConfig::default()
+    };
+    config.sim.time_scale = cli.sim_time_scale;
+    numdialer_server::start(config)
+        .await
+        .context("cannot start the embedded server")
+}
+
+async fn run_screen(
+    client: Client,
+    label: String,
+    color: bool,
+    poll_interval: Duration,
+) -> anyhow::Result<()> {
+    let mut guard = terminal::enter().context("numdialer needs an interactive terminal")?;
+    let size = guard.terminal.size()?;
+    let mut app = App::new(label, color, poll_interval, Instant::now());
+    app.update(Event::Resize(size.width, size.height), Instant::now());
+
+    let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
+    spawn_input(tx.clone());
+    let poll_now = std::sync::Arc::new(Notify::new());
+    let poller = tokio::spawn(poll(
+        client.clone(),
+        poll_interval,
+        tx.clone(),
+        poll_now.clone(),
+    ));
+    let mut ticks = tokio::time::interval(Duration::from_millis(200));
+    let mut signals = Signals::new()?;
+
+    while !app.quit {
+        guard.terminal.draw(|f| ui::draw(f, &app))?;
+        let event = tokio::select! {
+            Some(e) = rx.recv() => e,
+            _ = ticks.tick() => Event::Tick,
+            _ = signals.recv() => break,
+        };
+        match app.update(event, Instant::now()) {
+            Some(Command::StartCalls) => {
+                let (client, tx, poll_now) = (client.clone(), tx.clone(), poll_now.clone());
+                tokio::spawn(async move {
+                    let r = client.start().await;
+                    let _ = tx.send(Event::Started(r));
+                    poll_now.notify_one();
+                });
+            }
+            Some(Command::FetchDetail(i)) => {
+                let (client, tx) = (client.clone(), tx.clone());
+                tokio::spawn(async move {
+                    let _ = tx.send(Event::Detail(i, client.detail(i).await));
+                });
+            }
+            None => {}
+        }
+    }
+    poller.abort();
+    drop(guard);
+    Ok(())
+}
+
+/// Reads terminal input on its own thread: crossterm's reader blocks.
+fn spawn_input(tx: mpsc::UnboundedSender<Event>) {
+    std::thread::spawn(move || {
+        loop {
+            let event = match ct::read() {
+                Ok(CtEvent::Key(k)) => Event::Key(k),
+                Ok(CtEvent::Mouse(m)) => Event::Mouse(m),
+                Ok(CtEvent::Resize(w, h)) => Event::Resize(w, h),
+                Ok(_) => continue,
+                Err(_) => return,
+            };
+            if tx.send(event).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// Polls the statuses forever; backs off while the server is unreachable
+/// and polls at once when asked (after pressing Call).
+async fn poll(
+    client: Client,
+    interval: Duration,
+    tx: mpsc::UnboundedSender<Event>,
+    now: std::sync::Arc<Notify>,
+) {
+    let mut delay = interval;
+    loop {
+        let r = client.statuses().await;
+        delay = if r.is_ok() {
+            interval
+        } else {
+            (delay * 2).clamp(interval, MAX_BACKOFF)
+        };
+        if tx.send(Event::Polled(r)).is_err() {
+            return;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = now.notified() => {}
+        }
+    }
+}
+
+/// SIGTERM, SIGHUP (the SSH session closed) and SIGINT end the TUI cleanly.
+#[cfg(unix)]
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn new() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.hup.recv() => {}
+            _ = self.int.recv() => {}
+        }
+    }
+}
+
+#[cfg(not(unix))]
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn new() -> std::io::Result<Self> {
+        Ok(Signals)
+    }
+
+    async fn recv(&mut self) {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,6 +1,6 @@
-fn main() {
-    eprintln!(
-        "The numdialer TUI is not built yet; run `cargo run -p numdialer-server` for the server."
-    );
-    std::process::exit(2);
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    numdialer_tui::run(numdialer_tui::cli::Cli::parse()).await
 }

@@ -1,0 +1,323 @@
+//! The TUI's state and how events change it. No I/O: `update` returns the
+//! side effect to run (start the calls, fetch a history), and the run loop
+//! feeds the result back as another event.
+
+use crate::client::ClientError;
+use crate::ui;
+use numdialer_core::Status;
+use numdialer_core::wire::{CallDetail, CallSummary, StatusesResponse};
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::{Position, Rect};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    /// Time passed: ages and staleness change on screen.
+    Tick,
+    Polled(Result<StatusesResponse, ClientError>),
+    Started(Result<(), ClientError>),
+    Detail(usize, Result<CallDetail, ClientError>),
+}
+
+/// A side effect for the run loop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    StartCalls,
+    FetchDetail(usize),
+}
+
+/// What the Call button shows. It is enabled only in `Ready`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Button {
+    /// No answer from the server yet.
+    Waiting,
+    Ready,
+    Starting,
+    Dialing,
+    Done,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    Connecting,
+    Live,
+    Unreachable { since: Instant, error: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Detail {
+    Loading,
+    Loaded(Box<CallDetail>),
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    None,
+    Help,
+    History { index: usize, detail: Detail },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub text: String,
+    pub is_error: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct App {
+    /// "embedded · 127.0.0.1:41235" or "remote · https://vps:3000".
+    pub server_label: String,
+    pub color: bool,
+    pub poll_interval: Duration,
+    pub statuses: Option<StatusesResponse>,
+    /// When the last good poll arrived, by the local clock.
+    pub last_ok: Option<Instant>,
+    pub connection: Connection,
+    pub now: Instant,
+    pub selected: usize,
+    pub starting: bool,
+    pub message: Option<Message>,
+    pub overlay: Overlay,
+    /// The terminal's size, for mapping mouse clicks to what was drawn.
+    pub size: Rect,
+    pub quit: bool,
+}
+
+impl App {
+    pub fn new(server_label: String, color: bool, poll_interval: Duration, now: Instant) -> Self {
+        App {
+            server_label,
+            color,
+            poll_interval,
+            statuses: None,
+            last_ok: None,
+            connection: Connection::Connecting,
+            now,
+            selected: 0,
+            starting: false,
+            message: None,
+            overlay: Overlay::None,
+            size: Rect::new(0, 0, 80, 24),
+            quit: false,
+        }
+    }
+
+    pub fn calls(&self) -> &[CallSummary] {
+        self.statuses.as_ref().map_or(&[], |s| &s.calls)
+    }
+
+    pub fn button(&self) -> Button {
+        match &self.statuses {
+            _ if self.starting => Button::Starting,
+            None => Button::Waiting,
+            Some(s) if s.finished => Button::Done,
+            Some(s) if s.started => Button::Dialing,
+            Some(_) => Button::Ready,
+        }
+    }
+
+    /// How long a call has been in its status: the server's own measure at
+    /// the last poll, plus the local time since, so clocks need not agree.
+    pub fn age(&self, call: &CallSummary) -> Option<Duration> {
+        let s = self.statuses.as_ref()?;
+        let at = call.updated_at?;
+        let server = Duration::from_millis(s.now.since(at));
+        let local = self
+            .last_ok
+            .map_or(Duration::ZERO, |t| self.now.saturating_duration_since(t));
+        Some(server + local)
+    }
+
+    /// Seconds since the last good poll, once that is longer than the polls
+    /// should take.
+    pub fn stale_for(&self) -> Option<Duration> {
+        let age = self.now.saturating_duration_since(self.last_ok?);
+        let allowed = (self.poll_interval * 4).max(Duration::from_secs(2));
+        (age > allowed).then_some(age)
+    }
+
+    pub fn update(&mut self, event: Event, now: Instant) -> Option<Command> {
+        self.now = now;
+        match event {
+            Event::Key(k) if k.kind != KeyEventKind::Release => self.on_key(k),
+            Event::Key(_) | Event::Tick => None,
+            Event::Mouse(m) => self.on_mouse(m),
+            Event::Resize(w, h) => {
+                self.size = Rect::new(0, 0, w, h);
+                None
+            }
+            Event::Polled(Ok(s)) => {
+                if !s.calls.is_empty() {
+                    self.selected = self.selected.min(s.calls.len() - 1);
+                }
+                let was_finished = self.statuses.as_ref().is_some_and(|p| p.finished);
+                if s.finished && !was_finished && self.statuses.is_some() {
+                    self.say(
+                        &format!(
+                            "finished: {} completed, {} failed",
+                            s.count(Status::Completed),
+                            s.count(Status::Failed)
+                        ),
+                        false,
+                    );
+                }
+                self.statuses = Some(s);
+                self.last_ok = Some(now);
+                if matches!(self.connection, Connection::Unreachable { .. }) {
+                    self.say("server is back", false);
+                }
+                self.connection = Connection::Live;
+                None
+            }
+            Event::Polled(Err(e)) => {
+                let since = match &self.connection {
+                    Connection::Unreachable { since, .. } => *since,
+                    _ => now,
+                };
+                self.connection = Connection::Unreachable {
+                    since,
+                    error: e.to_string(),
+                };
+                None
+            }
+            Event::Started(r) => {
+                self.starting = false;
+                match r {
+                    Ok(()) => {
+                        self.say("dialing started", false);
+                        if let Some(s) = &mut self.statuses {
+                            s.started = true;
+                        }
+                    }
+                    Err(ClientError::Http { status: 409, .. }) => {
+                        self.say("dialing had already started", true);
+                    }
+                    Err(e) => self.say(&format!("could not start dialing: {e}"), true),
+                }
+                None
+            }
+            Event::Detail(index, r) => {
+                if let Overlay::History {
+                    index: open,
+                    detail,
+                } = &mut self.overlay
+                    && *open == index
+                {
+                    *detail = match r {
+                        Ok(d) => Detail::Loaded(Box::new(d)),
+                        Err(e) => Detail::Failed(e.to_string()),
+                    };
+                }
+                None
+            }
+        }
+    }
+
+    fn say(&mut self, text: &str, is_error: bool) {
+        self.message = Some(Message {
+            text: text.to_string(),
+            is_error,
+        });
+    }
+
+    fn press_call(&mut self) -> Option<Command> {
+        match self.button() {
+            Button::Ready => {
+                self.starting = true;
+                self.say("starting…", false);
+                Some(Command::StartCalls)
+            }
+            Button::Waiting => {
+                self.say("not connected to the server yet", true);
+                None
+            }
+            _ => None,
+        }
+    }
+
+    fn open_history(&mut self) -> Option<Command> {
+        if self.selected >= self.calls().len() {
+            return None;
+        }
+        self.overlay = Overlay::History {
+            index: self.selected,
+            detail: Detail::Loading,
+        };
+        Some(Command::FetchDetail(self.selected))
+    }
+
+    fn select(&mut self, to: usize) {
+        let n = self.calls().len();
+        if n > 0 {
+            self.selected = to.min(n - 1);
+        }
+    }
+
+    fn on_key(&mut self, k: KeyEvent) -> Option<Command> {
+        let ctrl_c = k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('c');
+        if ctrl_c || k.code == KeyCode::Char('q') {
+            self.quit = true;
+            return None;
+        }
+        if self.overlay != Overlay::None {
+            if matches!(k.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('?')) {
+                self.overlay = Overlay::None;
+            }
+            return None;
+        }
+        let page = usize::from(ui::visible_rows(self.size).max(1));
+        match k.code {
+            KeyCode::Esc => self.quit = true,
+            KeyCode::Char('c') | KeyCode::Char('C') => return self.press_call(),
+            KeyCode::Char('?') => self.overlay = Overlay::Help,
+            KeyCode::Enter => return self.open_history(),
+            KeyCode::Up | KeyCode::Char('k') => self.select(self.selected.saturating_sub(1)),
+            KeyCode::Down | KeyCode::Char('j') => self.select(self.selected + 1),
+            KeyCode::PageUp => self.select(self.selected.saturating_sub(page)),
+            KeyCode::PageDown => self.select(self.selected + page),
+            KeyCode::Home | KeyCode::Char('g') => self.select(0),
+            KeyCode::End | KeyCode::Char('G') => self.select(usize::MAX),
+            _ => {}
+        }
+        None
+    }
+
+    fn on_mouse(&mut self, m: MouseEvent) -> Option<Command> {
+        if m.kind != MouseEventKind::Down(MouseButton::Left) {
+            return match m.kind {
+                MouseEventKind::ScrollDown => {
+                    self.select(self.selected + 1);
+                    None
+                }
+                MouseEventKind::ScrollUp => {
+                    self.select(self.selected.saturating_sub(1));
+                    None
+                }
+                _ => None,
+            };
+        }
+        if self.overlay != Overlay::None {
+            self.overlay = Overlay::None;
+            return None;
+        }
+        let at = Position::new(m.column, m.row);
+        let areas = ui::layout(self.size);
+        if areas.button.contains(at) {
+            return self.press_call();
+        }
+        if let Some(row) = ui::row_at(self, areas.table, at) {
+            self.select(row);
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+#[path = "app_tests.rs"]
+pub(crate) mod tests;

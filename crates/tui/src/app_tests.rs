@@ -1,0 +1,235 @@
+use super::*;
+use numdialer_core::{Status, Timestamp};
+use ratatui::crossterm::event::{KeyEventState, MouseEvent};
+
+pub(crate) fn snapshot(statuses: &[Status], started: bool) -> StatusesResponse {
+    let calls = statuses
+        .iter()
+        .enumerate()
+        .map(|(i, &s)| CallSummary {
+            index: i,
+            phone: numdialer_core::DEFAULT_NUMBERS[i % 9].to_string(),
+            status: s,
+            id: (s != Status::Idle && s != Status::Dialing).then_some(1000 + i as u64),
+            updated_at: (s != Status::Idle).then_some(Timestamp(10_000)),
+            reason: (s == Status::Failed).then(|| "no final webhook within 60 s".into()),
+        })
+        .collect::<Vec<_>>();
+    let finished = started && calls.iter().all(|c| c.status.is_final());
+    StatusesResponse {
+        version: 1,
+        started,
+        finished,
+        concurrency: 3,
+        active: calls.iter().filter(|c| c.status.is_in_flight()).count(),
+        now: Timestamp(12_500),
+        calls,
+    }
+}
+
+pub(crate) fn app_with(statuses: &[Status], started: bool) -> (App, Instant) {
+    let t = Instant::now();
+    let mut app = App::new(
+        "embedded · 127.0.0.1:1".into(),
+        true,
+        Duration::from_millis(250),
+        t,
+    );
+    app.update(Event::Polled(Ok(snapshot(statuses, started))), t);
+    (app, t)
+}
+
+fn key(code: KeyCode) -> Event {
+    Event::Key(KeyEvent {
+        code,
+        modifiers: KeyModifiers::NONE,
+        kind: KeyEventKind::Press,
+        state: KeyEventState::NONE,
+    })
+}
+
+fn click(column: u16, row: u16) -> Event {
+    Event::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    })
+}
+
+#[test]
+fn call_is_pressed_once_and_then_disabled() {
+    let (mut app, t) = app_with(&[Status::Idle; 9], false);
+    assert_eq!(app.button(), Button::Ready);
+    assert_eq!(
+        app.update(key(KeyCode::Char('c')), t),
+        Some(Command::StartCalls)
+    );
+    assert_eq!(app.button(), Button::Starting);
+    assert_eq!(
+        app.update(key(KeyCode::Char('c')), t),
+        None,
+        "no second request"
+    );
+    app.update(Event::Started(Ok(())), t);
+    assert_eq!(app.button(), Button::Dialing);
+    assert_eq!(app.update(key(KeyCode::Char('c')), t), None);
+    app.update(
+        Event::Polled(Ok(snapshot(&[Status::Completed; 9], true))),
+        t,
+    );
+    assert_eq!(app.button(), Button::Done);
+}
+
+#[test]
+fn a_started_server_shows_the_button_disabled_at_once() {
+    let (app, _) = app_with(&[Status::Ringing; 9], true);
+    assert_eq!(app.button(), Button::Dialing);
+}
+
+#[test]
+fn refused_starts_become_messages() {
+    let (mut app, t) = app_with(&[Status::Idle; 9], false);
+    app.update(key(KeyCode::Char('c')), t);
+    let err = ClientError::Http {
+        status: 401,
+        message: "missing or wrong API token".into(),
+    };
+    app.update(Event::Started(Err(err)), t);
+    let m = app.message.clone().unwrap();
+    assert!(
+        m.is_error && m.text.contains("missing or wrong API token"),
+        "{m:?}"
+    );
+    assert_eq!(app.button(), Button::Ready, "can be pressed again");
+    app.update(key(KeyCode::Char('c')), t);
+    app.update(
+        Event::Started(Err(ClientError::Http {
+            status: 409,
+            message: "x".into(),
+        })),
+        t,
+    );
+    assert_eq!(app.message.unwrap().text, "dialing had already started");
+}
+
+#[test]
+fn call_before_the_first_poll_explains_itself() {
+    let t = Instant::now();
+    let mut app = App::new("x".into(), true, Duration::from_millis(250), t);
+    assert_eq!(app.button(), Button::Waiting);
+    assert_eq!(app.update(key(KeyCode::Char('c')), t), None);
+    assert!(app.message.unwrap().is_error);
+}
+
+#[test]
+fn the_connection_state_follows_the_polls() {
+    let (mut app, t) = app_with(&[Status::Idle; 9], false);
+    assert_eq!(app.connection, Connection::Live);
+    let down = ClientError::Unreachable("connection refused".into());
+    app.update(Event::Polled(Err(down.clone())), t + Duration::from_secs(1));
+    app.update(Event::Polled(Err(down)), t + Duration::from_secs(3));
+    match &app.connection {
+        Connection::Unreachable { since, error } => {
+            assert_eq!(
+                *since,
+                t + Duration::from_secs(1),
+                "since the first failure"
+            );
+            assert!(error.contains("connection refused"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(app.statuses.is_some(), "the last known table stays");
+    app.update(
+        Event::Polled(Ok(snapshot(&[Status::Idle; 9], false))),
+        t + Duration::from_secs(4),
+    );
+    assert_eq!(app.connection, Connection::Live);
+    assert_eq!(app.message.unwrap().text, "server is back");
+}
+
+#[test]
+fn staleness_and_ages_use_both_clocks() {
+    let (mut app, t) = app_with(&[Status::Ringing; 9], true);
+    let call = app.calls()[0].clone();
+    assert_eq!(app.age(&call), Some(Duration::from_millis(2_500)));
+    assert_eq!(app.stale_for(), None);
+    app.update(Event::Tick, t + Duration::from_secs(3));
+    assert_eq!(app.age(&call), Some(Duration::from_millis(5_500)));
+    assert_eq!(app.stale_for(), Some(Duration::from_secs(3)));
+}
+
+#[test]
+fn keys_move_the_selection_within_the_list() {
+    let (mut app, t) = app_with(&[Status::Idle; 9], false);
+    app.update(key(KeyCode::Up), t);
+    assert_eq!(app.selected, 0);
+    app.update(key(KeyCode::Down), t);
+    app.update(key(KeyCode::Char('j')), t);
+    assert_eq!(app.selected, 2);
+    app.update(key(KeyCode::End), t);
+    assert_eq!(app.selected, 8);
+    app.update(key(KeyCode::Down), t);
+    assert_eq!(app.selected, 8);
+    app.update(key(KeyCode::Home), t);
+    assert_eq!(app.selected, 0);
+}
+
+#[test]
+fn enter_opens_the_history_and_escape_closes_it() {
+    let (mut app, t) = app_with(&[Status::Completed; 9], true);
+    app.update(key(KeyCode::Down), t);
+    assert_eq!(
+        app.update(key(KeyCode::Enter), t),
+        Some(Command::FetchDetail(1))
+    );
+    assert_eq!(
+        app.overlay,
+        Overlay::History {
+            index: 1,
+            detail: Detail::Loading
+        }
+    );
+    app.update(
+        Event::Detail(1, Err(ClientError::Unreachable("timed out".into()))),
+        t,
+    );
+    assert!(
+        matches!(&app.overlay, Overlay::History { detail: Detail::Failed(e), .. } if e.contains("timed out"))
+    );
+    app.update(key(KeyCode::Esc), t);
+    assert_eq!(app.overlay, Overlay::None);
+    assert!(!app.quit, "Esc closed the overlay only");
+    app.update(key(KeyCode::Char('?')), t);
+    assert_eq!(app.overlay, Overlay::Help);
+}
+
+#[test]
+fn q_esc_and_ctrl_c_quit() {
+    for ev in [
+        key(KeyCode::Char('q')),
+        key(KeyCode::Esc),
+        Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+    ] {
+        let (mut app, t) = app_with(&[Status::Idle; 9], false);
+        assert_eq!(app.update(ev, t), None, "Ctrl-C is not a Call");
+        assert!(app.quit);
+    }
+}
+
+#[test]
+fn clicks_press_the_button_and_select_rows() {
+    let (mut app, t) = app_with(&[Status::Idle; 9], false);
+    app.update(Event::Resize(80, 24), t);
+    let areas = ui::layout(app.size);
+    assert_eq!(
+        app.update(click(areas.table.x + 5, areas.table.y + 2 + 3), t),
+        None
+    );
+    assert_eq!(app.selected, 3);
+    assert_eq!(
+        app.update(click(areas.button.x + 2, areas.button.y), t),
+        Some(Command::StartCalls)
+    );
+}

@@ -1,0 +1,103 @@
+//! The TUI's HTTP client for numdialer-server.
+
+use numdialer_core::wire::{CallDetail, ErrorBody, StatusesResponse};
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClientError {
+    /// No answer: refused, reset, timed out.
+    #[error("server unreachable: {0}")]
+    Unreachable(String),
+    /// The server answered with an error code.
+    #[error("{message} (HTTP {status})")]
+    Http { status: u16, message: String },
+    #[error("unexpected answer from the server: {0}")]
+    Decode(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+}
+
+impl Client {
+    pub fn new(base: &str, token: Option<String>) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(3))
+            .build()
+            .expect("building the HTTP client");
+        Client {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            token,
+        }
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let req = self.http.request(method, format!("{}{path}", self.base));
+        match &self.token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        }
+    }
+
+    async fn send<T: serde::de::DeserializeOwned>(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<T, ClientError> {
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| ClientError::Unreachable(describe(&e)))?;
+        let status = resp.status();
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| ClientError::Unreachable(describe(&e)))?;
+        if !status.is_success() {
+            let message = serde_json::from_slice::<ErrorBody>(&bytes)
+                .map(|b| b.error)
+                .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).trim().to_string());
+            return Err(ClientError::Http {
+                status: status.as_u16(),
+                message,
+            });
+        }
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
+    pub async fn statuses(&self) -> Result<StatusesResponse, ClientError> {
+        self.send(self.request(reqwest::Method::GET, "/statuses"))
+            .await
+    }
+
+    pub async fn start(&self) -> Result<(), ClientError> {
+        self.send::<serde_json::Value>(self.request(reqwest::Method::POST, "/calls"))
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn detail(&self, index: usize) -> Result<CallDetail, ClientError> {
+        self.send(self.request(reqwest::Method::GET, &format!("/calls/{index}")))
+            .await
+    }
+}
+
+/// A short cause: "connection refused" rather than reqwest's whole chain.
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        return "timed out".into();
+    }
+    let mut inner: &dyn std::error::Error = e;
+    while let Some(s) = inner.source() {
+        inner = s;
+    }
+    inner.to_string()
+}

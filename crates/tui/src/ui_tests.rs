@@ -1,0 +1,222 @@
+use super::*;
+use crate::app::tests::{app_with, snapshot};
+use crate::app::{App, Event};
+use numdialer_core::Status;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use std::time::Instant;
+
+fn render(app: &App, w: u16, h: u16) -> Buffer {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| draw(f, app)).unwrap();
+    t.backend().buffer().clone()
+}
+
+fn lines(b: &Buffer) -> Vec<String> {
+    (0..b.area.height)
+        .map(|y| (0..b.area.width).map(|x| b[(x, y)].symbol()).collect())
+        .collect()
+}
+
+/// The style of the first cell of `word` on the row that contains `row_text`.
+fn style_of(b: &Buffer, row_text: &str, word: &str) -> Style {
+    let ls = lines(b);
+    let y = ls
+        .iter()
+        .position(|l| l.contains(row_text))
+        .unwrap_or_else(|| panic!("{row_text:?} not on screen"));
+    let x = ls[y].find(word).unwrap();
+    let col = ls[y][..x].chars().count() as u16;
+    b[(col, y as u16)].style()
+}
+
+#[test]
+fn nine_idle_rows_and_an_enabled_button_before_call() {
+    let (app, _) = app_with(&[Status::Idle; 9], false);
+    let b = render(&app, 80, 24);
+    let ls = lines(&b);
+    assert_eq!(
+        ls.iter().filter(|l| l.contains(" idle ")).count(),
+        9,
+        "{ls:#?}"
+    );
+    assert!(
+        ls[0].contains("embedded · 127.0.0.1:1")
+            && ls[0].contains("● live")
+            && ls[0].contains("lines 0/3")
+    );
+    assert!(
+        ls.iter()
+            .any(|l| l.contains("+1 858-221-0308") && l.contains("18582210308"))
+    );
+    assert!(
+        ls.iter()
+            .any(|l| l.contains("0 of 9 finished") && l.contains("[ Call ] press c"))
+    );
+    let s = style_of(&b, "[ Call ]", "[ Call ]");
+    assert!(
+        s.add_modifier.contains(Modifier::REVERSED),
+        "enabled looks pressed-able"
+    );
+}
+
+#[test]
+fn the_button_is_disabled_and_labelled_after_start() {
+    let (app, _) = app_with(&[Status::Completed, Status::Ringing, Status::Dialing], true);
+    let b = render(&app, 80, 24);
+    assert!(
+        lines(&b)
+            .iter()
+            .any(|l| l.contains("[ Call ] dialing…") && l.contains("1 of 3 finished"))
+    );
+    let s = style_of(&b, "[ Call ]", "[ Call ]");
+    assert!(!s.add_modifier.contains(Modifier::REVERSED));
+    let (done, _) = app_with(&[Status::Completed; 9], true);
+    let b = render(&done, 80, 24);
+    assert!(
+        lines(&b)
+            .iter()
+            .any(|l| l.contains("[ Call ] done") && l.contains("9 of 9 finished"))
+    );
+}
+
+#[test]
+fn each_status_has_its_colour_and_its_word() {
+    let statuses = [
+        Status::Idle,
+        Status::Dialing,
+        Status::Ringing,
+        Status::Answered,
+        Status::Completed,
+        Status::Failed,
+    ];
+    let (app, _) = app_with(&statuses, true);
+    let b = render(&app, 80, 24);
+    let expect = [
+        (Status::Idle, Some(Color::DarkGray)),
+        (Status::Dialing, Some(Color::Blue)),
+        (Status::Ringing, Some(Color::Yellow)),
+        (Status::Answered, Some(Color::Green)),
+        (Status::Completed, Some(Color::Reset)),
+        (Status::Failed, Some(Color::Red)),
+    ];
+    for (i, (s, color)) in expect.into_iter().enumerate() {
+        let row = format!("{:>3}  +1", i + 1);
+        let style = style_of(&b, &row, &format!(" {s}")[1..]);
+        assert_eq!(style.fg, color, "{s}");
+    }
+    assert!(
+        style_of(&b, "  5  +1", "completed")
+            .add_modifier
+            .contains(Modifier::BOLD)
+    );
+    // Dialing has no id yet; the others show theirs.
+    let ls = lines(&b);
+    assert!(ls.iter().any(|l| l.contains("dialing") && l.contains("—")));
+    assert!(
+        ls.iter()
+            .any(|l| l.contains("ringing") && l.contains("1002") && l.contains("2.5 s"))
+    );
+}
+
+#[test]
+fn no_color_keeps_the_words_and_drops_the_colours() {
+    let statuses = [
+        Status::Idle,
+        Status::Dialing,
+        Status::Ringing,
+        Status::Answered,
+        Status::Completed,
+        Status::Failed,
+    ];
+    let (mut app, _) = app_with(&statuses, true);
+    app.color = false;
+    let b = render(&app, 80, 24);
+    for y in 0..b.area.height {
+        for x in 0..b.area.width {
+            let c = &b[(x, y)];
+            assert!(
+                c.fg == Color::Reset && c.bg == Color::Reset,
+                "colour at {x},{y}: {c:?}"
+            );
+        }
+    }
+    for s in statuses {
+        assert!(lines(&b).iter().any(|l| l.contains(s.as_str())), "{s}");
+    }
+}
+
+#[test]
+fn narrow_terminals_keep_the_essentials() {
+    let (app, _) = app_with(&[Status::Answered; 9], true);
+    let b = render(&app, 44, 16);
+    let ls = lines(&b);
+    assert!(!ls.iter().any(|l| l.contains("Digits")), "{ls:#?}");
+    assert!(
+        ls.iter()
+            .any(|l| l.contains("+1 301-804-0009") && l.contains("answered"))
+    );
+    assert!(ls.iter().any(|l| l.contains("[ Call ]")));
+    // The selection stays visible when the table scrolls.
+    let (mut app, t) = app_with(&[Status::Idle; 9], false);
+    app.update(Event::Resize(44, 10), t);
+    app.selected = 8;
+    let ls = lines(&render(&app, 44, 10));
+    assert!(
+        ls.iter().any(|l| l.contains('›') && l.contains("  9  ")),
+        "{ls:#?}"
+    );
+    for (w, h) in [(20, 6), (1, 1), (200, 60)] {
+        render(&app, w, h);
+    }
+}
+
+#[test]
+fn the_header_says_when_the_server_is_unreachable() {
+    let (mut app, t) = app_with(&[Status::Idle; 9], false);
+    let e = crate::client::ClientError::Unreachable("connection refused".into());
+    app.update(Event::Polled(Err(e)), t);
+    app.update(Event::Tick, t + std::time::Duration::from_secs(4));
+    let ls = lines(&render(&app, 80, 24));
+    assert!(ls[0].contains("unreachable, retrying (4 s)"), "{}", ls[0]);
+    assert_eq!(
+        ls.iter().filter(|l| l.contains(" idle ")).count(),
+        9,
+        "the last table stays"
+    );
+}
+
+#[test]
+fn the_history_popup_lists_events() {
+    let (mut app, t) = app_with(&[Status::Completed; 9], true);
+    app.update(
+        Event::Key(ratatui::crossterm::event::KeyEvent::from(
+            ratatui::crossterm::event::KeyCode::Enter,
+        )),
+        t,
+    );
+    let detail = numdialer_core::wire::CallDetail {
+        call: snapshot(&[Status::Completed], true).calls[0].clone(),
+        dialed_at: Some(numdialer_core::Timestamp(10_000)),
+        history: vec![numdialer_core::wire::Event {
+            at: numdialer_core::Timestamp(10_000),
+            kind: EventKind::Webhook {
+                id: 1000,
+                status: numdialer_core::CallStatus::Ringing,
+            },
+            applied: false,
+            note: Some("entry is already completed".into()),
+        }],
+        events_dropped: 0,
+    };
+    app.update(Event::Detail(0, Ok(detail)), t);
+    let ls = lines(&render(&app, 80, 24));
+    assert!(ls.iter().any(|l| l.contains("Entry 1 · +1 301-804-0009")));
+    assert!(
+        ls.iter()
+            .any(|l| l.contains("webhook ringing (id 1000)") && l.contains("ignored")),
+        "{ls:#?}"
+    );
+    let _ = Instant::now();
+}
