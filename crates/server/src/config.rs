@@ -2,7 +2,7 @@
 //! `NUMDIALER_*` environment variable.
 
 use crate::ServerConfig;
-use crate::simulator::SimConfig;
+use crate::simulator::{Outage, SimConfig};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
@@ -77,6 +77,11 @@ pub struct ServerArgs {
     #[arg(long, env = "NUMDIALER_API_TOKEN", hide_env_values = true)]
     pub api_token: Option<String>,
 
+    /// Allow a non-loopback --listen without --api-token (only on a network
+    /// you trust: anyone who reaches the server could start dialing).
+    #[arg(long, env = "NUMDIALER_INSECURE_NO_TOKEN")]
+    pub insecure_no_token: bool,
+
     /// Seconds one POST /call may take before it counts as unanswered (it
     /// is then never re-sent; its webhooks or the call timeout settle it).
     #[arg(long, env = "NUMDIALER_DIAL_TIMEOUT", default_value = "10", value_parser = parse_seconds)]
@@ -99,9 +104,43 @@ pub struct SimulateArgs {
     #[arg(long, env = "NUMDIALER_SIM_TIME_SCALE", default_value = "1", value_parser = parse_scale)]
     pub time_scale: f64,
 
-    /// Seed for the delays and the first call id, for reproducible runs.
+    /// Seed for the delays, the faults and the first call id, for
+    /// reproducible runs.
     #[arg(long, env = "NUMDIALER_SIM_SEED")]
     pub seed: Option<u64>,
+
+    /// Fault: chance (0 to 1) that a webhook is never sent.
+    #[arg(long, env = "NUMDIALER_SIM_DROP_RATE", default_value = "0", value_parser = parse_rate)]
+    pub drop_rate: f64,
+
+    /// Fault: chance (0 to 1) that a webhook is sent twice.
+    #[arg(long, env = "NUMDIALER_SIM_DUPLICATE_RATE", default_value = "0", value_parser = parse_rate)]
+    pub duplicate_rate: f64,
+
+    /// Fault: each status on its own random delay from the dial, so that
+    /// they arrive in any order.
+    #[arg(long, env = "NUMDIALER_SIM_REORDER")]
+    pub reorder: bool,
+
+    /// Fault: chance (0 to 1) that POST /call answers HTTP 500 (no call placed).
+    #[arg(long, env = "NUMDIALER_SIM_ERROR_RATE", default_value = "0", value_parser = parse_rate)]
+    pub error_rate: f64,
+
+    /// Fault: chance (0 to 1) that POST /call answers HTTP 200 {"error"}.
+    #[arg(long, env = "NUMDIALER_SIM_ERROR_BODY_RATE", default_value = "0", value_parser = parse_rate)]
+    pub error_body_rate: f64,
+
+    /// Fault: seconds to hold each POST /call answer (webhooks may overtake it).
+    #[arg(long, env = "NUMDIALER_SIM_LATENCY", default_value = "0", value_parser = parse_seconds_or_zero)]
+    pub latency: Duration,
+
+    /// Fault: every this many seconds, refuse connections for --outage-for.
+    #[arg(long, env = "NUMDIALER_SIM_OUTAGE_EVERY", value_parser = parse_seconds, requires = "outage_for")]
+    pub outage_every: Option<Duration>,
+
+    /// Fault: length in seconds of each outage.
+    #[arg(long, env = "NUMDIALER_SIM_OUTAGE_FOR", value_parser = parse_seconds, requires = "outage_every")]
+    pub outage_for: Option<Duration>,
 }
 
 impl SimulateArgs {
@@ -109,6 +148,16 @@ impl SimulateArgs {
         SimConfig {
             time_scale: self.time_scale,
             seed: self.seed,
+            latency: self.latency,
+            drop_rate: self.drop_rate,
+            duplicate_rate: self.duplicate_rate,
+            reorder: self.reorder,
+            error_rate: self.error_rate,
+            error_body_rate: self.error_body_rate,
+            outage: self
+                .outage_every
+                .zip(self.outage_for)
+                .map(|(every, length)| Outage { every, length }),
             ..SimConfig::default()
         }
     }
@@ -132,6 +181,7 @@ impl ServerArgs {
             call_timeout: self.call_timeout,
             numbers,
             api_token: self.api_token.clone().filter(|t| !t.is_empty()),
+            insecure_no_token: self.insecure_no_token,
             dial_timeout: self.dial_timeout,
             sim: SimConfig {
                 time_scale: self.sim_time_scale,
@@ -159,6 +209,24 @@ pub fn parse_seconds(s: &str) -> Result<Duration, String> {
         return Err(format!("{s:?} must be more than 0 and at most a year"));
     }
     Ok(Duration::from_secs_f64(v))
+}
+
+fn parse_rate(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number"))?;
+    if !(0.0..=1.0).contains(&v) {
+        return Err(format!("{s:?} must be between 0 and 1"));
+    }
+    Ok(v)
+}
+
+fn parse_seconds_or_zero(s: &str) -> Result<Duration, String> {
+    if s.trim().parse::<f64>() == Ok(0.0) {
+        return Ok(Duration::ZERO);
+    }
+    parse_seconds(s)
 }
 
 pub fn parse_scale(s: &str) -> Result<f64, String> {

@@ -25,7 +25,12 @@ impl DialerClient {
         attempts: u32,
         backoff: Duration,
     ) -> Self {
+        // No pooled connections: a request written to a kept-alive
+        // connection that the API closes at that moment fails ambiguously
+        // (it may have arrived), so the dial could be neither retried nor
+        // trusted. On a fresh connection, refused means never sent.
         let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
             .timeout(request_timeout)
             .connect_timeout(request_timeout.min(Duration::from_secs(3)))
             .build()

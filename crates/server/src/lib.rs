@@ -10,6 +10,7 @@ pub mod driver;
 pub mod engine;
 pub mod error;
 pub mod routes;
+pub mod serve;
 pub mod simulator;
 pub mod store;
 
@@ -41,6 +42,8 @@ pub struct ServerConfig {
     /// The list to dial; `None` is the default list (or the stored one).
     pub numbers: Option<Vec<String>>,
     pub api_token: Option<String>,
+    /// Allow a non-loopback `listen` without `api_token`.
+    pub insecure_no_token: bool,
     /// How long one POST /call may take before it counts as unanswered.
     pub dial_timeout: Duration,
     /// Attempts when the dialer API refuses connections, and the first backoff.
@@ -61,6 +64,7 @@ impl Default for ServerConfig {
             call_timeout: Duration::from_secs(60),
             numbers: None,
             api_token: None,
+            insecure_no_token: false,
             dial_timeout: Duration::from_secs(10),
             dial_attempts: 5,
             dial_backoff: Duration::from_millis(200),
@@ -98,6 +102,16 @@ impl RunningServer {
 }
 
 pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
+    if !config.listen.ip().is_loopback() && config.api_token.is_none() && !config.insecure_no_token
+    {
+        anyhow::bail!(
+            "refusing to listen on {} without an API token: anyone who can reach it could start \
+             dialing and read every number and status. Set --api-token (or NUMDIALER_API_TOKEN), \
+             or listen on 127.0.0.1 and reach it through a proxy or an SSH tunnel, or pass \
+             --insecure-no-token if the network is private",
+            config.listen
+        );
+    }
     let store = match &config.data_dir {
         Some(dir) => Store::open(dir).with_context(|| {
             format!(
@@ -153,17 +167,9 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     };
     let app = routes::router(state);
     let mut stop = rx.clone();
-    let http = tokio::spawn(async move {
-        let graceful = async move {
-            let _ = stop.wait_for(|s| *s).await;
-        };
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(graceful)
-            .await
-        {
-            tracing::error!("HTTP server stopped: {e}");
-        }
-    });
+    let http = tokio::spawn(serve::serve(listener, app, async move {
+        let _ = stop.wait_for(|s| *s).await;
+    }));
     let driver = tokio::spawn(driver::run_driver(
         engine.clone(),
         client,

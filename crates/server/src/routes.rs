@@ -11,9 +11,14 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use numdialer_core::wire::{CallDetail, StartResponse, StatusesResponse, WebhookAck, WebhookBody};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Larger bodies get 413: a webhook is a few dozen bytes.
 pub const MAX_BODY: usize = 64 * 1024;
+
+/// Longest a request may take, body included, so that slow clients cannot
+/// hold the server; long polls stay well below it.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(40);
 
 #[derive(Clone)]
 pub struct AppState {
@@ -40,7 +45,17 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn(request_timeout))
         .with_state(state)
+}
+
+async fn request_timeout(req: Request, next: Next) -> Response {
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => {
+            ApiError::new(StatusCode::REQUEST_TIMEOUT, "request took too long").into_response()
+        }
+    }
 }
 
 async fn require_token(State(state): State<AppState>, req: Request, next: Next) -> Response {

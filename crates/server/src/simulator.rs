@@ -4,18 +4,23 @@
 //! statuses are POSTed to its webhook URL on their own random delays, and a
 //! failed delivery is never retried.
 //!
-//! Deterministic faults for tests (`plan`) and a log of every dial it
-//! received (`GET /_sim/dials`) come on top.
+//! On top, for tests and the reliability suite: faults at given rates (lost,
+//! duplicated and reordered webhooks, HTTP 500s, `{"error"}` answers, slow
+//! answers, outages that refuse connections), deterministic faults for a
+//! given dial (`plan`), and a log of every dial and webhook
+//! (`GET /_sim/dials`, `GET /_sim/webhooks`).
 
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use numdialer_core::wire::{DialResponse, WebhookBody};
 use numdialer_core::{CallStatus, is_valid_phone};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -38,14 +43,32 @@ pub enum Fault {
     Duplicate,
 }
 
+/// Periodic outages: every `every`, refuse connections for `length`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Outage {
+    pub every: Duration,
+    pub length: Duration,
+}
+
 #[derive(Debug, Clone)]
 pub struct SimConfig {
-    /// Multiplies every delay: 0.01 runs a 5 s call in 50 ms.
+    /// Multiplies every webhook delay: 0.01 runs a 5 s call in 50 ms.
     pub time_scale: f64,
     pub seed: Option<u64>,
     /// Holds each `POST /call` answer this long after the webhooks are
     /// scheduled, so that webhooks can overtake it.
-    pub answer_delay: Duration,
+    pub latency: Duration,
+    /// Chance that a webhook is never sent.
+    pub drop_rate: f64,
+    /// Chance that a webhook is sent twice.
+    pub duplicate_rate: f64,
+    /// Each status on its own delay from the dial, so they arrive in any order.
+    pub reorder: bool,
+    /// Chance that `POST /call` answers HTTP 500 and places no call.
+    pub error_rate: f64,
+    /// Chance that `POST /call` answers HTTP 200 `{"error"}`.
+    pub error_body_rate: f64,
+    pub outage: Option<Outage>,
     pub plan: BTreeMap<usize, Fault>,
 }
 
@@ -54,17 +77,24 @@ impl Default for SimConfig {
         SimConfig {
             time_scale: 1.0,
             seed: None,
-            answer_delay: Duration::ZERO,
+            latency: Duration::ZERO,
+            drop_rate: 0.0,
+            duplicate_rate: 0.0,
+            reorder: false,
+            error_rate: 0.0,
+            error_body_rate: 0.0,
+            outage: None,
             plan: BTreeMap::new(),
         }
     }
 }
 
 /// One dial as the simulator saw it. Times are milliseconds since it started.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DialRecord {
     pub phone: String,
     pub webhook_url: String,
+    /// The call id, if a call was placed.
     pub id: Option<u64>,
     pub received_ms: f64,
     /// When its final webhook was sent, or would have been if dropped.
@@ -73,13 +103,34 @@ pub struct DialRecord {
     pub in_flight_before: usize,
 }
 
+/// One webhook delivery attempt.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct WebhookRecord {
+    /// The dial's position in [`Simulator::dials`].
+    pub dial: usize,
+    pub status: CallStatus,
+    /// The server answered 2xx: it promised the status is stored.
+    pub acked: bool,
+}
+
 struct Sim {
     config: SimConfig,
     rng: Mutex<StdRng>,
     next_id: Mutex<u64>,
     log: Mutex<Vec<DialRecord>>,
+    webhooks: Mutex<Vec<WebhookRecord>>,
     started: Instant,
     http: reqwest::Client,
+}
+
+impl Sim {
+    fn chance(&self, p: f64) -> bool {
+        p > 0.0 && self.rng.lock().unwrap().random::<f64>() < p
+    }
+
+    fn elapsed_ms(&self) -> f64 {
+        self.started.elapsed().as_secs_f64() * 1000.0
+    }
 }
 
 pub struct Simulator {
@@ -96,11 +147,13 @@ impl Simulator {
             None => StdRng::from_os_rng(),
         };
         let first_id = rng.random_range(1_000..1_000_000);
+        let outage = config.outage;
         let sim = Arc::new(Sim {
             config,
             rng: Mutex::new(rng),
             next_id: Mutex::new(first_id),
             log: Mutex::new(Vec::new()),
+            webhooks: Mutex::new(Vec::new()),
             started: Instant::now(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
@@ -111,19 +164,10 @@ impl Simulator {
             .route("/", get(index))
             .route("/call", post(call))
             .route("/_sim/dials", get(dials))
+            .route("/_sim/webhooks", get(webhooks))
             .with_state(sim.clone());
-        let (shutdown, mut rx) = watch::channel(false);
-        tokio::spawn(async move {
-            let stop = async move {
-                let _ = rx.wait_for(|s| *s).await;
-            };
-            if let Err(e) = axum::serve(listener, app)
-                .with_graceful_shutdown(stop)
-                .await
-            {
-                tracing::error!("simulator stopped: {e}");
-            }
-        });
+        let (shutdown, rx) = watch::channel(false);
+        tokio::spawn(serve(listener, app, outage, rx));
         Ok(Simulator {
             addr,
             sim,
@@ -140,6 +184,11 @@ impl Simulator {
         self.sim.log.lock().unwrap().clone()
     }
 
+    /// Every webhook sent so far, in sending order.
+    pub fn webhooks(&self) -> Vec<WebhookRecord> {
+        self.sim.webhooks.lock().unwrap().clone()
+    }
+
     pub fn stop(&self) {
         let _ = self.shutdown.send(true);
     }
@@ -151,6 +200,52 @@ impl Drop for Simulator {
     }
 }
 
+/// Serves until shut down; during an outage the listener is closed, so that
+/// connections are refused as when the real API is down.
+async fn serve(
+    mut listener: TcpListener,
+    app: Router,
+    outage: Option<Outage>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let addr = listener.local_addr().ok();
+    loop {
+        let mut stop = shutdown.clone();
+        let up_for = outage.map(|o| o.every);
+        let until = async move {
+            tokio::select! {
+                _ = stop.wait_for(|s| *s) => {}
+                _ = async {
+                    match up_for {
+                        Some(d) => tokio::time::sleep(d).await,
+                        None => std::future::pending().await,
+                    }
+                } => {}
+            }
+        };
+        if let Err(e) = axum::serve(listener, app.clone())
+            .with_graceful_shutdown(until)
+            .await
+        {
+            tracing::error!("simulator stopped: {e}");
+            return;
+        }
+        let (Some(o), Some(addr)) = (outage, addr) else {
+            return;
+        };
+        tokio::select! {
+            _ = shutdown.wait_for(|s| *s) => return,
+            _ = tokio::time::sleep(o.length) => {}
+        }
+        listener = loop {
+            match TcpListener::bind(addr).await {
+                Ok(l) => break l,
+                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            }
+        };
+    }
+}
+
 async fn index() -> &'static str {
     "numDialer API: only POST /call is supported\n"
 }
@@ -159,8 +254,12 @@ async fn dials(State(sim): State<Arc<Sim>>) -> Json<Vec<DialRecord>> {
     Json(sim.log.lock().unwrap().clone())
 }
 
-fn error(msg: &str) -> Json<DialResponse> {
-    Json(DialResponse::Error { error: msg.into() })
+async fn webhooks(State(sim): State<Arc<Sim>>) -> Json<Vec<WebhookRecord>> {
+    Json(sim.webhooks.lock().unwrap().clone())
+}
+
+fn error(msg: &str) -> Response {
+    Json(DialResponse::Error { error: msg.into() }).into_response()
 }
 
 fn valid_webhook_url(s: &str) -> bool {
@@ -183,11 +282,11 @@ fn script(phone: &str, rng: &mut StdRng, scale: f64) -> Vec<(CallStatus, Duratio
     }
 }
 
-async fn call(State(sim): State<Arc<Sim>>, body: Bytes) -> Json<DialResponse> {
+async fn call(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
     let phone = v.get("phone").and_then(|p| p.as_str()).unwrap_or("");
     let webhook_url = v.get("webhookURL").and_then(|u| u.as_str()).unwrap_or("");
-    let received_ms = sim.started.elapsed().as_secs_f64() * 1000.0;
+    let received_ms = sim.elapsed_ms();
     let ordinal = {
         let mut log = sim.log.lock().unwrap();
         let in_flight = log
@@ -204,6 +303,12 @@ async fn call(State(sim): State<Arc<Sim>>, body: Bytes) -> Json<DialResponse> {
         });
         log.len() - 1
     };
+    if sim.chance(sim.config.error_rate) {
+        let body = Json(DialResponse::Error {
+            error: "internal error".into(),
+        });
+        return (StatusCode::INTERNAL_SERVER_ERROR, body).into_response();
+    }
     if !is_valid_phone(phone) {
         return error("Expected a valid phone");
     }
@@ -211,7 +316,7 @@ async fn call(State(sim): State<Arc<Sim>>, body: Bytes) -> Json<DialResponse> {
         return error("Expected a valid webhook URL");
     }
     let fault = sim.config.plan.get(&ordinal).copied();
-    if fault == Some(Fault::ErrorBody) {
+    if fault == Some(Fault::ErrorBody) || sim.chance(sim.config.error_body_rate) {
         return error("Expected a valid phone");
     }
     let (id, steps) = {
@@ -222,7 +327,7 @@ async fn call(State(sim): State<Arc<Sim>>, body: Bytes) -> Json<DialResponse> {
         (id, steps)
     };
     sim.log.lock().unwrap()[ordinal].id = Some(id);
-    tokio::spawn(deliver(
+    tokio::spawn(deliver_all(
         sim.clone(),
         ordinal,
         id,
@@ -230,13 +335,15 @@ async fn call(State(sim): State<Arc<Sim>>, body: Bytes) -> Json<DialResponse> {
         steps,
         fault,
     ));
-    if !sim.config.answer_delay.is_zero() {
-        tokio::time::sleep(sim.config.answer_delay).await;
+    if !sim.config.latency.is_zero() {
+        tokio::time::sleep(sim.config.latency).await;
     }
-    Json(DialResponse::Placed { id })
+    Json(DialResponse::Placed { id }).into_response()
 }
 
-async fn deliver(
+/// Sends a call's statuses one after another, each after its own delay; or,
+/// with `reorder`, each on its own delay from the dial.
+async fn deliver_all(
     sim: Arc<Sim>,
     ordinal: usize,
     id: u64,
@@ -244,29 +351,60 @@ async fn deliver(
     steps: Vec<(CallStatus, Duration)>,
     fault: Option<Fault>,
 ) {
+    if sim.config.reorder {
+        let start = tokio::time::Instant::now();
+        for (status, delay) in steps {
+            let (sim, url) = (sim.clone(), url.clone());
+            tokio::spawn(async move {
+                tokio::time::sleep_until(start + delay).await;
+                deliver(&sim, ordinal, id, &url, status, fault).await;
+            });
+        }
+        return;
+    }
     for (status, delay) in steps {
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
-        if status == CallStatus::Completed {
-            sim.log.lock().unwrap()[ordinal].final_ms =
-                Some(sim.started.elapsed().as_secs_f64() * 1000.0);
-            if fault == Some(Fault::DropFinal) {
-                continue;
-            }
+        deliver(&sim, ordinal, id, &url, status, fault).await;
+    }
+}
+
+async fn deliver(
+    sim: &Sim,
+    ordinal: usize,
+    id: u64,
+    url: &str,
+    status: CallStatus,
+    fault: Option<Fault>,
+) {
+    if status == CallStatus::Completed {
+        sim.log.lock().unwrap()[ordinal].final_ms = Some(sim.elapsed_ms());
+        if fault == Some(Fault::DropFinal) {
+            return;
         }
-        let times = if fault == Some(Fault::Duplicate) {
-            2
-        } else {
-            1
+    }
+    if sim.chance(sim.config.drop_rate) {
+        return;
+    }
+    let twice = fault == Some(Fault::Duplicate) || sim.chance(sim.config.duplicate_rate);
+    for _ in 0..if twice { 2 } else { 1 } {
+        let body = WebhookBody { id, status };
+        let acked = match sim.http.post(url).json(&body).send().await {
+            Ok(r) if r.status().is_success() => true,
+            Ok(r) => {
+                tracing::warn!(id, %status, code = %r.status(), "webhook not accepted");
+                false
+            }
+            Err(e) => {
+                tracing::warn!(id, %status, "webhook delivery failed: {e}");
+                false
+            }
         };
-        for _ in 0..times {
-            let body = WebhookBody { id, status };
-            match sim.http.post(&url).json(&body).send().await {
-                Ok(r) if r.status().is_success() => {}
-                Ok(r) => tracing::warn!(id, %status, code = %r.status(), "webhook not accepted"),
-                Err(e) => tracing::warn!(id, %status, "webhook delivery failed: {e}"),
-            }
-        }
+        sim.webhooks.lock().unwrap().push(WebhookRecord {
+            dial: ordinal,
+            status,
+            acked,
+        });
     }
 }

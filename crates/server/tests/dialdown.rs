@@ -73,7 +73,7 @@ async fn default_list_completes_in_order_within_the_window() {
 async fn webhooks_before_the_dial_answer_are_applied() {
     let sim = SimConfig {
         time_scale: 0.0,
-        answer_delay: Duration::from_millis(50),
+        latency: Duration::from_millis(50),
         ..fast_sim()
     };
     let h = Harness::start(sim, |_| {}).await;
