@@ -131,10 +131,41 @@ pub enum RestoreError {
     IndexGap { position: usize, found: usize },
 }
 
+/// What an accepted webhook did to its entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    Applied,
+    /// Repeated the current status.
+    Duplicate,
+    /// Would have moved the status backwards.
+    Backwards,
+    /// Arrived after the entry's final status.
+    AfterFinal,
+}
+
+impl Effect {
+    pub const ALL: [Effect; 4] = [
+        Effect::Applied,
+        Effect::Duplicate,
+        Effect::Backwards,
+        Effect::AfterFinal,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::Applied => "applied",
+            Effect::Duplicate => "duplicate",
+            Effect::Backwards => "backwards",
+            Effect::AfterFinal => "after_final",
+        }
+    }
+}
+
 /// What an accepted webhook did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WebhookOutcome {
     pub index: usize,
+    pub effect: Effect,
     pub applied: bool,
     pub status: Status,
     /// The entry reached a final status, so its line is free.
@@ -381,14 +412,17 @@ impl Campaign {
         e.call_id = Some(body.id);
         let new = Status::from(body.status);
         let cur = e.status;
-        let ignored = if cur.is_final() {
-            Some(format!("entry is already {cur}"))
+        let (effect, ignored) = if cur.is_final() {
+            (Effect::AfterFinal, Some(format!("entry is already {cur}")))
         } else if new.rank() == cur.rank() {
-            Some("duplicate".to_string())
+            (Effect::Duplicate, Some("duplicate".to_string()))
         } else if new.rank() < cur.rank() {
-            Some(format!("would move {cur} back to {new}"))
+            (
+                Effect::Backwards,
+                Some(format!("would move {cur} back to {new}")),
+            )
         } else {
-            None
+            (Effect::Applied, None)
         };
         let kind = EventKind::Webhook {
             id: body.id,
@@ -404,6 +438,7 @@ impl Campaign {
         let status = self.entries[index].status;
         Ok(WebhookOutcome {
             index,
+            effect,
             applied,
             status,
             freed_slot: applied && body.status == CallStatus::Completed,

@@ -92,6 +92,7 @@ fn completed_before_ringing_stays_completed_and_frees_one_slot_only() {
         .apply_webhook(&tok(0), wh(100, CallStatus::Ringing), T0)
         .unwrap();
     assert!(!late.applied && !late.freed_slot);
+    assert_eq!(late.effect, Effect::AfterFinal);
     assert_eq!(late.status, Status::Completed);
     let again = c
         .apply_webhook(&tok(0), wh(100, CallStatus::Completed), T0)
@@ -121,6 +122,10 @@ fn duplicates_and_backward_moves_are_recorded_not_applied() {
         .apply_webhook(&tok(0), wh(100, CallStatus::Ringing), T0)
         .unwrap();
     assert!(!dup.applied && !back.applied);
+    assert_eq!(
+        (dup.effect, back.effect),
+        (Effect::Duplicate, Effect::Backwards)
+    );
     assert_eq!(c.entry(0).unwrap().status, Status::Answered);
     assert!(c.version() >= v + 3, "every recorded event is a change");
     let notes: Vec<_> = c

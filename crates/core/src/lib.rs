@@ -9,7 +9,7 @@ pub mod time;
 pub mod wire;
 
 pub use campaign::{
-    AlreadyStarted, Campaign, DialAnswer, DialOrder, Entry, RestoreError, WebhookError,
+    AlreadyStarted, Campaign, DialAnswer, DialOrder, Effect, Entry, RestoreError, WebhookError,
     WebhookOutcome,
 };
 pub use numbers::{

@@ -77,6 +77,21 @@ pub struct ServerArgs {
     #[arg(long, env = "NUMDIALER_API_TOKEN", hide_env_values = true)]
     pub api_token: Option<String>,
 
+    /// Serve GET /metrics on this address (without the API token) instead
+    /// of beside the API, e.g. 127.0.0.1:9464 for a local Prometheus.
+    #[arg(long, env = "NUMDIALER_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
+    /// Log format on stderr: `pretty` for people, `json` (one object a
+    /// line) for log collectors. The level comes from RUST_LOG (default info).
+    #[arg(
+        long,
+        env = "NUMDIALER_LOG_FORMAT",
+        value_enum,
+        default_value = "pretty"
+    )]
+    pub log_format: LogFormat,
+
     /// Allow a non-loopback --listen without --api-token (only on a network
     /// you trust: anyone who reaches the server could start dialing).
     #[arg(long, env = "NUMDIALER_INSECURE_NO_TOKEN")]
@@ -91,6 +106,12 @@ pub struct ServerArgs {
     /// --dialer-url): 0.01 makes its calls 100 times faster.
     #[arg(long, env = "NUMDIALER_SIM_TIME_SCALE", default_value = "1", value_parser = parse_scale)]
     pub sim_time_scale: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -182,6 +203,7 @@ impl ServerArgs {
             numbers,
             api_token: self.api_token.clone().filter(|t| !t.is_empty()),
             insecure_no_token: self.insecure_no_token,
+            metrics_listen: self.metrics_listen,
             dial_timeout: self.dial_timeout,
             sim: SimConfig {
                 time_scale: self.sim_time_scale,

@@ -1,11 +1,17 @@
 //! The two background tasks: the driver, which alone sends POST /call, and
 //! the timer, which fails calls whose final webhook never came.
 
-use crate::dialer_client::DialerClient;
+use crate::dialer_client::{DialerClient, DialerHealth};
 use crate::engine::{Engine, now};
+use crate::metrics::DialOutcome;
+use numdialer_core::DialAnswer;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
+
+/// How long a dial under way may still take once shutdown begins, so that
+/// its answer is recorded rather than left to the call timeout.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
 /// How long to wait before trying again after the store failed.
 const STORE_RETRY: Duration = Duration::from_secs(1);
@@ -16,6 +22,7 @@ pub async fn run_driver(
     engine: Arc<Engine>,
     client: DialerClient,
     public_url: String,
+    health: Arc<DialerHealth>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let base = public_url.trim_end_matches('/').to_string();
@@ -40,13 +47,42 @@ pub async fn run_driver(
         };
         let url = format!("{base}/webhooks/{}", order.token);
         tracing::info!(index = order.index, phone = %order.phone, "dialing");
-        let answer = tokio::select! {
-            a = client.dial(&order.phone, &url) => a,
-            // The entry is stored as dialing: after a restart its webhooks or
-            // its timeout settle it, and it is never sent again.
-            _ = shutdown.changed() => return,
+        let dial = client.dial(&order.phone, &url);
+        tokio::pin!(dial);
+        let (answer, retries) = tokio::select! {
+            a = &mut dial => a,
+            _ = shutdown.changed() => match tokio::time::timeout(SHUTDOWN_GRACE, &mut dial).await {
+                Ok(a) => a,
+                // The entry is stored as dialing: after a restart its
+                // webhooks or its timeout settle it; it is never sent again.
+                Err(_) => return,
+            },
         };
-        tracing::info!(index = order.index, ?answer, "dial answered");
+        let outcome = match &answer {
+            DialAnswer::Placed { id } => {
+                tracing::info!(index = order.index, call_id = id, "dial placed");
+                DialOutcome::Placed
+            }
+            DialAnswer::Refused { reason } => {
+                tracing::warn!(index = order.index, %reason, "dial refused");
+                DialOutcome::Refused
+            }
+            DialAnswer::Unreachable { reason } => {
+                tracing::warn!(index = order.index, %reason, "dialer API unreachable");
+                DialOutcome::Unreachable
+            }
+            DialAnswer::Unanswered { reason } => {
+                tracing::warn!(index = order.index, %reason, "dial sent but unanswered; not re-sent");
+                DialOutcome::Unanswered
+            }
+        };
+        engine.metrics.dial(outcome, retries);
+        health.record(match outcome {
+            DialOutcome::Placed | DialOutcome::Refused => Ok(()),
+            DialOutcome::Unreachable | DialOutcome::Unanswered => {
+                Err("a dial got no answer".into())
+            }
+        });
         while let Err(e) = engine.finish_dial(order.index, answer.clone()).await {
             tracing::error!("cannot record a dial's answer: {e}");
             tokio::time::sleep(STORE_RETRY).await;
@@ -75,6 +111,29 @@ pub async fn run_timer(engine: Arc<Engine>, mut shutdown: watch::Receiver<bool>)
             _ = tokio::time::sleep(sleep) => {}
             _ = engine.wake_timer.notified() => {}
             _ = shutdown.changed() => {}
+        }
+    }
+}
+
+/// How often the dialer API is probed for `/readyz`.
+pub const PROBE_EVERY: Duration = Duration::from_secs(15);
+
+/// Probes the dialer API now and then, so that readiness is known before
+/// and between dials.
+pub async fn run_prober(
+    client: DialerClient,
+    health: Arc<DialerHealth>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        let result = client.probe().await;
+        if let Err(e) = &result {
+            tracing::warn!("dialer API does not answer: {e}");
+        }
+        health.record(result);
+        tokio::select! {
+            _ = tokio::time::sleep(PROBE_EVERY) => {}
+            _ = shutdown.wait_for(|s| *s) => return,
         }
     }
 }

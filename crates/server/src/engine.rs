@@ -2,10 +2,12 @@
 //! store under the lock (so records land in order) and made durable before
 //! the caller acknowledges it.
 
+use crate::metrics::Metrics;
 use crate::store::{Meta, Store, StoreError};
 use numdialer_core::wire::{CallDetail, StatusesResponse, WebhookAck, WebhookBody};
 use numdialer_core::{
-    AlreadyStarted, Campaign, DialAnswer, DialOrder, Entry, RestoreError, Timestamp, WebhookError,
+    AlreadyStarted, Campaign, DialAnswer, DialOrder, Entry, RestoreError, Status, Timestamp,
+    WebhookError,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -45,6 +47,7 @@ pub struct Engine {
     /// Wakes the timeout task: a new deadline exists.
     pub(crate) wake_timer: Notify,
     version: watch::Sender<u64>,
+    pub metrics: Metrics,
     /// The store ticket of the latest write, so that reads can wait until
     /// what they show is durable.
     last_ticket: AtomicU64,
@@ -92,6 +95,7 @@ impl Engine {
             wake_timer: Notify::new(),
             version,
             last_ticket: AtomicU64::new(0),
+            metrics: Metrics::default(),
         })
     }
 
@@ -138,8 +142,24 @@ impl Engine {
         Ok(detail)
     }
 
-    pub fn is_finished(&self) -> bool {
-        self.lock().is_finished()
+    /// Whether the store still takes durable writes.
+    pub fn store_ok(&self) -> Result<(), String> {
+        self.store.health()
+    }
+
+    /// The Prometheus exposition for `GET /metrics`.
+    pub fn metrics_text(&self) -> String {
+        let (active, by_status) = {
+            let c = self.lock();
+            let mut counts = [0usize; 6];
+            for e in c.entries() {
+                counts[Status::ALL.iter().position(|&s| s == e.status).unwrap_or(0)] += 1;
+            }
+            (c.active(), counts)
+        };
+        let by_status: Vec<(Status, usize)> = Status::ALL.into_iter().zip(by_status).collect();
+        self.metrics
+            .render(active, &by_status, self.store.flush_latency())
     }
 
     pub async fn start(&self) -> Result<(), EngineError> {
@@ -160,17 +180,36 @@ impl Engine {
     }
 
     pub async fn webhook(&self, token: &str, body: WebhookBody) -> Result<WebhookAck, EngineError> {
-        let (outcome, ticket) = {
+        let began = std::time::Instant::now();
+        let applied = {
             let mut c = self.lock();
-            let outcome = c.apply_webhook(token, body, now())?;
-            (outcome, self.persist(&c, &[outcome.index])?)
+            c.apply_webhook(token, body, now())
+                .map_err(EngineError::from)
+                .and_then(|o| Ok((o, self.persist(&c, &[o.index])?)))
         };
+        let (outcome, ticket) = match applied {
+            Ok(v) => v,
+            Err(e) => {
+                self.metrics.webhook(body.status, None);
+                tracing::warn!(call_id = body.id, status = %body.status, "webhook refused: {e}");
+                return Err(e);
+            }
+        };
+        self.metrics.webhook(body.status, Some(outcome.effect));
+        tracing::info!(
+            index = outcome.index,
+            call_id = body.id,
+            status = %body.status,
+            outcome = outcome.effect.as_str(),
+            "webhook"
+        );
         // The next dial is flushed before it leaves, which also covers this
         // write, so the driver may start before this webhook is durable.
         if outcome.freed_slot {
             self.wake_driver.notify_one();
         }
         self.store.durable(ticket).await?;
+        self.metrics.webhook_latency.observe(began.elapsed());
         Ok(WebhookAck {
             applied: outcome.applied,
             status: outcome.status,
@@ -221,6 +260,7 @@ impl Engine {
             for i in &expired {
                 tracing::warn!(index = i, "no final webhook in time; entry failed");
             }
+            self.metrics.timed_out(expired.len());
             self.wake_driver.notify_one();
             self.store.durable(t).await?;
         }

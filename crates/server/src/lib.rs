@@ -9,13 +9,14 @@ pub mod dialer_client;
 pub mod driver;
 pub mod engine;
 pub mod error;
+pub mod metrics;
 pub mod routes;
 pub mod serve;
 pub mod simulator;
 pub mod store;
 
 use anyhow::Context;
-use dialer_client::DialerClient;
+use dialer_client::{DialerClient, DialerHealth};
 use engine::Engine;
 use simulator::{SimConfig, Simulator};
 use std::net::SocketAddr;
@@ -42,6 +43,9 @@ pub struct ServerConfig {
     /// The list to dial; `None` is the default list (or the stored one).
     pub numbers: Option<Vec<String>>,
     pub api_token: Option<String>,
+    /// Serve `/metrics` on this address, without the API token, instead of
+    /// beside the API.
+    pub metrics_listen: Option<SocketAddr>,
     /// Allow a non-loopback `listen` without `api_token`.
     pub insecure_no_token: bool,
     /// How long one POST /call may take before it counts as unanswered.
@@ -64,6 +68,7 @@ impl Default for ServerConfig {
             call_timeout: Duration::from_secs(60),
             numbers: None,
             api_token: None,
+            metrics_listen: None,
             insecure_no_token: false,
             dial_timeout: Duration::from_secs(10),
             dial_attempts: 5,
@@ -161,29 +166,46 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     );
 
     let (shutdown, rx) = watch::channel(false);
+    let health = Arc::new(DialerHealth::default());
     let state = routes::AppState {
         engine: engine.clone(),
         api_token: config.api_token.clone().map(Arc::from),
+        dialer: health.clone(),
+        metrics_elsewhere: config.metrics_listen.is_some(),
     };
+    let stopped = |mut rx: watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let mut tasks = Vec::new();
+    if let Some(addr) = config.metrics_listen {
+        let l = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr} for metrics"))?;
+        let app = routes::metrics_router(state.clone());
+        tasks.push(tokio::spawn(serve::serve(l, app, stopped(rx.clone()))));
+    }
     let app = routes::router(state);
-    let mut stop = rx.clone();
-    let http = tokio::spawn(serve::serve(listener, app, async move {
-        let _ = stop.wait_for(|s| *s).await;
-    }));
-    let driver = tokio::spawn(driver::run_driver(
+    tasks.push(tokio::spawn(serve::serve(
+        listener,
+        app,
+        stopped(rx.clone()),
+    )));
+    tasks.push(tokio::spawn(driver::run_driver(
         engine.clone(),
-        client,
+        client.clone(),
         public_url.clone(),
+        health.clone(),
         rx.clone(),
-    ));
-    let timer = tokio::spawn(driver::run_timer(engine.clone(), rx));
+    )));
+    tasks.push(tokio::spawn(driver::run_timer(engine.clone(), rx.clone())));
+    tasks.push(tokio::spawn(driver::run_prober(client, health, rx)));
     tracing::info!(%addr, %public_url, %dialer_url, "numdialer-server listening");
     Ok(RunningServer {
         addr,
         dialer_url,
         engine,
         shutdown,
-        tasks: vec![http, driver, timer],
+        tasks,
         simulator,
     })
 }

@@ -1,20 +1,34 @@
 use anyhow::Context;
 use clap::Parser;
-use numdialer_server::config::{Cli, Command};
+use numdialer_server::config::{Cli, Command, LogFormat};
 use numdialer_server::simulator::Simulator;
 use std::io::IsTerminal;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+    let format = match &cli.command {
+        Some(Command::Simulate(_)) => LogFormat::Pretty,
+        None => cli.server.log_format,
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => logs.json().init(),
+        LogFormat::Pretty => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+    }
+    // Errors go through the logger too, so that `--log-format json` prints
+    // nothing but JSON lines.
+    if let Err(e) = run(cli).await {
+        tracing::error!("{e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Simulate(args)) => {
             let listener = tokio::net::TcpListener::bind(args.listen)
@@ -29,8 +43,9 @@ async fn main() -> anyhow::Result<()> {
             let config = cli.server.to_config()?;
             let server = numdialer_server::start(config).await?;
             shutdown_signal().await;
-            tracing::info!("shutting down");
+            tracing::info!("shutting down: draining requests, stopping dials, flushing the store");
             server.shutdown().await;
+            tracing::info!("stopped");
         }
     }
     Ok(())

@@ -1,9 +1,10 @@
 //! The HTTP API (docs/api.md): one function builds the whole router.
 
+use crate::dialer_client::DialerHealth;
 use crate::engine::Engine;
 use crate::error::ApiError;
 use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::extract::{DefaultBodyLimit, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -25,18 +26,26 @@ pub struct AppState {
     pub engine: Arc<Engine>,
     /// When set, the operator routes need `Authorization: Bearer <token>`.
     pub api_token: Option<Arc<str>>,
+    pub dialer: Arc<DialerHealth>,
+    /// `/metrics` is served on its own listener instead (`--metrics-listen`).
+    pub metrics_elsewhere: bool,
 }
 
 pub fn router(state: AppState) -> Router {
-    let operator = Router::new()
+    let mut operator = Router::new()
         .route("/calls", post(start_calls))
         .route("/statuses", get(statuses))
-        .route("/calls/{index}", get(call_detail))
-        .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
+        .route("/calls/{index}", get(call_detail));
+    if !state.metrics_elsewhere {
+        operator = operator.route("/metrics", get(metrics));
+    }
+    let operator =
+        operator.route_layer(middleware::from_fn_with_state(state.clone(), require_token));
     Router::new()
         .merge(operator)
         .route("/webhooks/{token}", post(webhook))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .fallback(|| async { ApiError::not_found("no such route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -46,7 +55,37 @@ pub fn router(state: AppState) -> Router {
         })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn(request_timeout))
+        .layer(middleware::from_fn(log_request))
         .with_state(state)
+}
+
+/// The router for `--metrics-listen`: `/metrics` alone, for a scraper on a
+/// private address.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .fallback(|| async { ApiError::not_found("only /metrics is served here") })
+        .with_state(state)
+}
+
+/// One log line per request: method, route, status, latency.
+async fn log_request(req: Request, next: Next) -> Response {
+    let began = std::time::Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |p| p.as_str())
+        .to_string();
+    let resp = next.run(req).await;
+    tracing::info!(
+        %method,
+        route,
+        status = resp.status().as_u16(),
+        latency_ms = began.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    resp
 }
 
 async fn request_timeout(req: Request, next: Next) -> Response {
@@ -124,15 +163,41 @@ async fn webhook(
             format!("invalid webhook body: {e}"),
         )
     })?;
-    let ack = state.engine.webhook(&token, body).await.inspect_err(|e| {
-        tracing::warn!(id = body.id, status = %body.status, "webhook refused: {e}");
-    })?;
-    tracing::debug!(id = body.id, status = %body.status, applied = ack.applied, "webhook");
-    Ok(Json(ack))
+    Ok(Json(state.engine.webhook(&token, body).await?))
 }
 
+/// Liveness: the process serves HTTP.
 async fn healthz() -> Json<serde_json::Value> {
     Json(serde_json::json!({"ok": true}))
+}
+
+/// Readiness: the store takes writes and the dialer API answered recently.
+async fn readyz(State(state): State<AppState>) -> Response {
+    let store = state.engine.store_ok();
+    let dialer = state.dialer.report();
+    let ready = store.is_ok() && dialer.answered_recently;
+    let body = serde_json::json!({
+        "ready": ready,
+        "store": store.err().unwrap_or_else(|| "ok".into()),
+        "dialer_api": dialer.text,
+    });
+    let code = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (code, Json(body)).into_response()
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.engine.metrics_text(),
+    )
+        .into_response()
 }
 
 #[cfg(test)]

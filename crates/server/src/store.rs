@@ -8,6 +8,7 @@
 //! - one open `Db` per path per process;
 //! - keys are big-endian integers so that entries sort by list position.
 
+use crate::metrics::Histogram;
 use numdialer_core::Entry;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -52,6 +53,7 @@ pub struct Store {
     entries: sled::Tree,
     meta: sled::Tree,
     flusher: Flusher,
+    flush_latency: Arc<Histogram>,
 }
 
 impl Store {
@@ -66,10 +68,12 @@ impl Store {
 
     fn with_config(config: sled::Config) -> Result<Self, StoreError> {
         let db = config.open()?;
+        let flush_latency = Arc::new(Histogram::default());
         Ok(Store {
             entries: db.open_tree("entries")?,
             meta: db.open_tree("meta")?,
-            flusher: Flusher::spawn(db),
+            flusher: Flusher::spawn(db, flush_latency.clone()),
+            flush_latency,
         })
     }
 
@@ -124,6 +128,18 @@ impl Store {
         Ok(self.flusher.written())
     }
 
+    /// `Err` once a flush has failed: the store no longer promises durability.
+    pub fn health(&self) -> Result<(), String> {
+        match &self.flusher.state.borrow().error {
+            Some(e) => Err(format!("flush failed: {e}")),
+            None => Ok(()),
+        }
+    }
+
+    pub fn flush_latency(&self) -> &Histogram {
+        &self.flush_latency
+    }
+
     /// Waits until the write with `ticket` is on disk.
     pub async fn durable(&self, ticket: u64) -> Result<(), StoreError> {
         self.flusher.wait(ticket).await
@@ -150,7 +166,7 @@ struct Flusher {
 }
 
 impl Flusher {
-    fn spawn(db: sled::Db) -> Self {
+    fn spawn(db: sled::Db, latency: Arc<Histogram>) -> Self {
         let written = Arc::new(AtomicU64::new(0));
         let (tx, rx) = mpsc::channel::<()>();
         let (state_tx, state_rx) = watch::channel(FlushState::default());
@@ -161,7 +177,9 @@ impl Flusher {
                 while rx.recv().is_ok() {
                     while rx.try_recv().is_ok() {}
                     let target = seen.load(Ordering::SeqCst);
+                    let began = std::time::Instant::now();
                     let result = db.flush();
+                    latency.observe(began.elapsed());
                     state_tx.send_modify(|s| match result {
                         Ok(_) => s.flushed = s.flushed.max(target),
                         Err(e) => s.error = Some(e.to_string()),

@@ -1,0 +1,260 @@
+//! What an operator relies on: Prometheus metrics, JSON logs, readiness,
+//! and a clean SIGTERM that a restart resumes from.
+
+mod common;
+
+use common::*;
+use numdialer_core::Status;
+use prometheus_parse::{Scrape, Value};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+fn scrape(text: &str) -> Scrape {
+    Scrape::parse(text.lines().map(|l| Ok(l.to_string()))).expect("valid Prometheus text")
+}
+
+fn value(s: &Scrape, name: &str, labels: &[(&str, &str)]) -> f64 {
+    let sample = s
+        .samples
+        .iter()
+        .find(|x| x.metric == name && labels.iter().all(|(k, v)| x.labels.get(k) == Some(*v)))
+        .unwrap_or_else(|| panic!("no {name} {labels:?}"));
+    match &sample.value {
+        Value::Counter(v) | Value::Gauge(v) | Value::Untyped(v) => *v,
+        Value::Histogram(h) => h.iter().map(|b| b.count).fold(0.0, f64::max),
+        Value::Summary(_) => panic!("no summaries here"),
+    }
+}
+
+async fn get_metrics(h: &Harness, base: &str) -> String {
+    let r = h.http.get(format!("{base}/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let ct = r.headers()["content-type"].to_str().unwrap().to_string();
+    assert!(ct.starts_with("text/plain; version=0.0.4"), "{ct}");
+    r.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn metrics_parse_and_move_during_a_dial_down() {
+    let h = Harness::start(fast_sim(), |_| {}).await;
+    let before = scrape(&get_metrics(&h, &h.server.url()).await);
+    assert_eq!(
+        value(&before, "numdialer_entries", &[("status", "idle")]),
+        9.0
+    );
+    assert_eq!(
+        value(&before, "numdialer_dials_total", &[("outcome", "placed")]),
+        0.0
+    );
+
+    h.start_calls().await;
+    h.wait_finished().await;
+    let text = get_metrics(&h, &h.server.url()).await;
+    let after = scrape(&text);
+    assert_eq!(
+        value(&after, "numdialer_dials_total", &[("outcome", "placed")]),
+        9.0
+    );
+    assert_eq!(
+        value(&after, "numdialer_entries", &[("status", "completed")]),
+        9.0
+    );
+    assert_eq!(value(&after, "numdialer_calls_in_flight", &[]), 0.0);
+    let applied = value(
+        &after,
+        "numdialer_webhooks_total",
+        &[("status", "completed"), ("outcome", "applied")],
+    );
+    assert_eq!(applied, 9.0);
+    // 18582210308's ringing, which comes after its completed.
+    let late = value(
+        &after,
+        "numdialer_webhooks_total",
+        &[("status", "ringing"), ("outcome", "after_final")],
+    );
+    assert_eq!(late, 1.0);
+    assert!(value(&after, "numdialer_webhook_seconds", &[]) >= 9.0 * 2.0);
+    assert!(value(&after, "numdialer_store_flush_seconds", &[]) >= 1.0);
+    assert!(text.contains("# TYPE numdialer_dials_total counter"));
+}
+
+#[tokio::test]
+async fn metrics_follow_the_api_token_or_move_to_their_own_listener() {
+    let h = Harness::start(fast_sim(), |c| c.api_token = Some("t".into())).await;
+    let r = h.http.get(h.url("/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let r = h
+        .http
+        .get(h.url("/metrics"))
+        .bearer_auth("t")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    let port = free_port();
+    let h = Harness::start(fast_sim(), |c| {
+        c.api_token = Some("t".into());
+        c.metrics_listen = Some(SocketAddr::from(([127, 0, 0, 1], port)));
+    })
+    .await;
+    let r = h
+        .http
+        .get(h.url("/metrics"))
+        .bearer_auth("t")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404, "not beside the API any more");
+    let text = get_metrics(&h, &format!("http://127.0.0.1:{port}")).await;
+    scrape(&text);
+}
+
+#[tokio::test]
+async fn readiness_says_whether_the_dialer_api_answers() {
+    let h = Harness::start(fast_sim(), |_| {}).await;
+    let ready = wait_for("readiness", DEADLINE, || async {
+        let r = h.http.get(h.url("/readyz")).send().await.unwrap();
+        (r.status() == 200).then_some(())
+    })
+    .await;
+    let _: () = ready;
+    let port = free_port();
+    let down = Harness::start(fast_sim(), |c| {
+        c.dialer_url = Some(format!("http://127.0.0.1:{port}"))
+    })
+    .await;
+    let body: serde_json::Value = wait_for("a failed probe", DEADLINE, || async {
+        let r = down.http.get(down.url("/readyz")).send().await.unwrap();
+        assert_eq!(r.status(), 503);
+        let v: serde_json::Value = r.json().await.unwrap();
+        v["dialer_api"]
+            .as_str()
+            .unwrap()
+            .starts_with("no answer")
+            .then_some(v)
+    })
+    .await;
+    assert_eq!(body["ready"], false);
+    assert_eq!(body["store"], "ok");
+    // Liveness is not readiness.
+    assert_eq!(
+        down.http
+            .get(down.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
+
+fn sigterm(p: &ServerProcess) {
+    let ok = std::process::Command::new("kill")
+        .args(["-TERM", &p.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+/// Waits for the child to exit; the bound is the operator's promise.
+fn exit_within(p: &mut ServerProcess, limit: Duration) -> std::process::ExitStatus {
+    let until = Instant::now() + limit;
+    loop {
+        if let Some(status) = p.child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < until, "did not exit within {limit:?}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_mid_dial_down_exits_cleanly_and_json_logs_are_json() {
+    let sim = start_sim(SimConfig {
+        time_scale: 0.05,
+        ..fast_sim()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let log = dir.path().join("server.log");
+    let listen = format!("127.0.0.1:{}", free_port());
+    let args = [
+        "--listen",
+        &listen,
+        "--dialer-url",
+        &sim.url(),
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--call-timeout",
+        "2",
+        "--log-format",
+        "json",
+    ];
+    let http = reqwest::Client::new();
+    let mut server = ServerProcess::spawn(&args, &log);
+    server.wait_ready(&http).await;
+    http.post(format!("{}/calls", server.base))
+        .send()
+        .await
+        .unwrap();
+    wait_for("a few dials", DEADLINE, || async {
+        (sim.dials().len() >= 4).then_some(())
+    })
+    .await;
+
+    sigterm(&server);
+    let status = exit_within(&mut server, Duration::from_secs(5));
+    assert!(status.success(), "{status:?}");
+
+    server = ServerProcess::spawn(&args, &log);
+    server.wait_ready(&http).await;
+    let done = wait_finished(&http, &server.base).await;
+    assert!(done.calls.iter().all(|c| c.status.is_final()));
+    let dials = sim.dials();
+    let phones: Vec<&str> = dials.iter().map(|d| d.phone.as_str()).collect();
+    assert_eq!(
+        phones,
+        numdialer_core::DEFAULT_NUMBERS,
+        "resumed, nothing dialed twice"
+    );
+    assert!(done.count(Status::Completed) >= 5);
+    sigterm(&server);
+    assert!(exit_within(&mut server, Duration::from_secs(5)).success());
+
+    let text = std::fs::read_to_string(&log).unwrap();
+    let mut kinds = std::collections::HashSet::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        let msg = v["fields"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if msg == "request" {
+            assert!(
+                v["fields"]["route"].is_string() && v["fields"]["status"].is_u64(),
+                "{line}"
+            );
+        }
+        if msg == "webhook" {
+            assert!(
+                v["fields"]["index"].is_u64() && v["fields"]["call_id"].is_u64(),
+                "{line}"
+            );
+        }
+        if msg == "dial placed" {
+            assert!(
+                v["fields"]["index"].is_u64() && v["fields"]["call_id"].is_u64(),
+                "{line}"
+            );
+        }
+        kinds.insert(msg);
+    }
+    for k in ["request", "webhook", "dial placed", "stopped"] {
+        assert!(kinds.contains(k), "no {k:?} line in {kinds:?}");
+    }
+}
+
+use numdialer_server::simulator::SimConfig;
