@@ -9,7 +9,7 @@ use crate::status::{CallStatus, Status};
 use crate::time::Timestamp;
 use crate::wire::{CallDetail, CallSummary, Event, EventKind, StatusesResponse, WebhookBody};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Events kept per entry. Only the dialer API knows an entry's token, but a
 /// misbehaving one could still send endless duplicates; past the cap they are
@@ -184,6 +184,9 @@ pub struct Campaign {
     pending_dial: Option<usize>,
     in_flight: BTreeSet<usize>,
     tokens: HashMap<String, usize>,
+    /// Each changed entry under the version of its last change, so that
+    /// "what changed since V" costs O(changes), not O(list).
+    by_version: BTreeMap<u64, usize>,
 }
 
 impl Campaign {
@@ -202,6 +205,7 @@ impl Campaign {
             pending_dial: None,
             in_flight: BTreeSet::new(),
             tokens: HashMap::new(),
+            by_version: BTreeMap::new(),
         }
     }
 
@@ -236,6 +240,11 @@ impl Campaign {
             .filter_map(|e| e.token.clone().map(|t| (t, e.index)))
             .collect();
         let version = entries.iter().map(|e| e.version).fold(version, u64::max);
+        let by_version = entries
+            .iter()
+            .filter(|e| e.version > 0)
+            .map(|e| (e.version, e.index))
+            .collect();
         Ok(Campaign {
             entries,
             concurrency: concurrency.max(1),
@@ -245,6 +254,7 @@ impl Campaign {
             pending_dial: None,
             in_flight,
             tokens,
+            by_version,
         })
     }
 
@@ -490,13 +500,41 @@ impl Campaign {
 
     pub fn snapshot(&self, now: Timestamp) -> StatusesResponse {
         StatusesResponse {
+            calls: self.entries.iter().map(Entry::summary).collect(),
+            ..self.summary(now)
+        }
+    }
+
+    /// Like [`Campaign::snapshot`], but `calls` holds only the entries changed
+    /// after version `since`, in list order. A `since` from the future (a
+    /// client that knew another data directory) gets the full list.
+    pub fn snapshot_since(&self, since: u64, now: Timestamp) -> StatusesResponse {
+        if since > self.version {
+            return self.snapshot(now);
+        }
+        let mut changed: Vec<usize> = self
+            .by_version
+            .range(since + 1..)
+            .map(|(_, &i)| i)
+            .collect();
+        changed.sort_unstable();
+        StatusesResponse {
+            since: Some(since),
+            calls: changed.iter().map(|&i| self.entries[i].summary()).collect(),
+            ..self.summary(now)
+        }
+    }
+
+    fn summary(&self, now: Timestamp) -> StatusesResponse {
+        StatusesResponse {
             version: self.version,
             started: self.started,
             finished: self.is_finished(),
             concurrency: self.concurrency,
             active: self.active(),
             now,
-            calls: self.entries.iter().map(Entry::summary).collect(),
+            since: None,
+            calls: Vec::new(),
         }
     }
 
@@ -513,7 +551,10 @@ impl Campaign {
 
     fn touch(&mut self, index: usize) {
         self.version += 1;
-        self.entries[index].version = self.version;
+        let e = &mut self.entries[index];
+        self.by_version.remove(&e.version);
+        e.version = self.version;
+        self.by_version.insert(self.version, index);
     }
 }
 

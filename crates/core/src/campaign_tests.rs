@@ -271,6 +271,38 @@ fn history_is_capped() {
 }
 
 #[test]
+fn deltas_carry_exactly_the_changed_entries() {
+    let mut c = started(9, 3);
+    let v0 = c.version();
+    fill(&mut c, T0);
+    let v1 = c.version();
+    c.apply_webhook(&tok(1), wh(101, CallStatus::Ringing), T0)
+        .unwrap();
+    let d = c.snapshot_since(v1, T0);
+    assert_eq!(d.since, Some(v1));
+    assert_eq!(d.calls.iter().map(|c| c.index).collect::<Vec<_>>(), vec![1]);
+    let d = c.snapshot_since(v0, T0);
+    assert_eq!(
+        d.calls.iter().map(|c| c.index).collect::<Vec<_>>(),
+        vec![0, 1, 2]
+    );
+    assert!(c.snapshot_since(c.version(), T0).calls.is_empty());
+    let future = c.snapshot_since(c.version() + 1, T0);
+    assert_eq!(
+        (future.since, future.calls.len()),
+        (None, 9),
+        "unknown history: full list"
+    );
+    // A client that applies deltas ends where a full poll would.
+    let mut client = Campaign::new((0..9).map(|i| format!("1{:010}", i)).collect(), 3).snapshot(T0);
+    client.apply_delta(c.snapshot_since(0, T0));
+    assert_eq!(client, c.snapshot(T0));
+    // Restored campaigns answer the same deltas.
+    let r = Campaign::restore(c.entries().to_vec(), true, 0, 3).unwrap();
+    assert_eq!(r.snapshot_since(v1, T0), c.snapshot_since(v1, T0));
+}
+
+#[test]
 fn seconds_read_naturally() {
     assert_eq!(format_seconds(60_000), "60 s");
     assert_eq!(format_seconds(500), "0.5 s");
@@ -326,6 +358,7 @@ proptest! {
         let mut dial_log: Vec<usize> = Vec::new();
         let mut choices = choices.into_iter();
         let mut prev: Vec<Status> = c.entries().iter().map(|e| e.status).collect();
+        let mut client = c.snapshot(now);
         let mut steps = 0;
         loop {
             steps += 1;
@@ -397,6 +430,9 @@ proptest! {
             }
             check_step(&c, &prev)?;
             prev = c.entries().iter().map(|e| e.status).collect();
+            // A poller that only fetches deltas sees what a full poll sees.
+            client.apply_delta(c.snapshot_since(client.version, now));
+            prop_assert_eq!(&client, &c.snapshot(now));
         }
         prop_assert_eq!(dial_log, (0..n).collect::<Vec<_>>(), "dialed in list order, each once");
         prop_assert!(c.entries().iter().all(|e| e.status.is_final()));

@@ -18,10 +18,30 @@ pub struct StatusesResponse {
     /// The server's clock when it answered, so that a client on another
     /// machine can show how long each entry has been in its status.
     pub now: Timestamp,
+    /// Set on a delta answer (`?since=V`): `calls` then holds only the
+    /// entries changed after version V.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<u64>,
     pub calls: Vec<CallSummary>,
 }
 
 impl StatusesResponse {
+    /// Applies a delta answer to a full one: the summary is replaced and
+    /// each changed entry put in its place.
+    pub fn apply_delta(&mut self, delta: StatusesResponse) {
+        for c in delta.calls {
+            if let Some(slot) = self.calls.get_mut(c.index) {
+                *slot = c;
+            }
+        }
+        self.version = delta.version;
+        self.started = delta.started;
+        self.finished = delta.finished;
+        self.concurrency = delta.concurrency;
+        self.active = delta.active;
+        self.now = delta.now;
+    }
+
     pub fn count(&self, status: Status) -> usize {
         self.calls.iter().filter(|c| c.status == status).count()
     }

@@ -121,15 +121,35 @@ impl Engine {
         self.version.subscribe()
     }
 
-    /// The current statuses, answered only once they are durable: whatever
-    /// a client has seen survives a crash.
-    pub async fn snapshot(&self) -> Result<StatusesResponse, EngineError> {
+    /// The current statuses (only those changed after `since`, if given),
+    /// answered only once they are durable: whatever a client has seen
+    /// survives a crash.
+    pub async fn snapshot(&self, since: Option<u64>) -> Result<StatusesResponse, EngineError> {
         let (snap, ticket) = {
             let c = self.lock();
-            (c.snapshot(now()), self.last_ticket.load(Ordering::SeqCst))
+            let snap = match since {
+                Some(v) => c.snapshot_since(v, now()),
+                None => c.snapshot(now()),
+            };
+            (snap, self.last_ticket.load(Ordering::SeqCst))
         };
         self.store.durable(ticket).await?;
         Ok(snap)
+    }
+
+    pub fn version(&self) -> u64 {
+        *self.version.borrow()
+    }
+
+    /// Waits until the version passes `known`, for at most `limit` or until
+    /// `stop` turns true.
+    pub async fn wait_past(&self, known: u64, limit: Duration, mut stop: watch::Receiver<bool>) {
+        let mut rx = self.version.subscribe();
+        tokio::select! {
+            _ = rx.wait_for(|&v| v > known) => {}
+            _ = tokio::time::sleep(limit) => {}
+            _ = stop.wait_for(|&s| s) => {}
+        }
     }
 
     pub async fn detail(&self, index: usize) -> Result<Option<CallDetail>, EngineError> {

@@ -172,6 +172,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         api_token: config.api_token.clone().map(Arc::from),
         dialer: health.clone(),
         metrics_elsewhere: config.metrics_listen.is_some(),
+        shutdown: rx.clone(),
     };
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;

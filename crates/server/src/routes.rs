@@ -3,19 +3,24 @@
 use crate::dialer_client::DialerHealth;
 use crate::engine::Engine;
 use crate::error::ApiError;
-use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Request, State};
-use axum::http::{StatusCode, header};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderName, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use numdialer_core::wire::{CallDetail, StartResponse, StatusesResponse, WebhookAck, WebhookBody};
+use numdialer_core::wire::{CallDetail, StartResponse, WebhookAck, WebhookBody};
+use serde::Deserialize;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::watch;
 
 /// Larger bodies get 413: a webhook is a few dozen bytes.
 pub const MAX_BODY: usize = 64 * 1024;
+
+/// Longest a long poll (`GET /statuses?wait=`) is held.
+pub const MAX_WAIT: Duration = Duration::from_secs(30);
 
 /// Longest a request may take, body included, so that slow clients cannot
 /// hold the server; long polls stay well below it.
@@ -29,6 +34,8 @@ pub struct AppState {
     pub dialer: Arc<DialerHealth>,
     /// `/metrics` is served on its own listener instead (`--metrics-listen`).
     pub metrics_elsewhere: bool,
+    /// Turns true at shutdown, releasing long polls.
+    pub shutdown: watch::Receiver<bool>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -132,8 +139,78 @@ async fn start_calls(State(state): State<AppState>) -> Result<impl IntoResponse,
     Ok((StatusCode::ACCEPTED, Json(StartResponse { started: true })))
 }
 
-async fn statuses(State(state): State<AppState>) -> Result<Json<StatusesResponse>, ApiError> {
-    Ok(Json(state.engine.snapshot().await?))
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatusesQuery {
+    /// Only the entries changed after this version.
+    since: Option<u64>,
+    /// Hold the request up to this many seconds until something changes.
+    wait: Option<f64>,
+}
+
+fn etag(version: u64) -> String {
+    format!("\"{version}\"")
+}
+
+/// The version a client already has, from `If-None-Match: "V"`.
+fn known_version(headers: &HeaderMap) -> Option<u64> {
+    let v = headers.get(header::IF_NONE_MATCH)?.to_str().ok()?;
+    v.split(',')
+        .filter_map(|t| {
+            t.trim()
+                .trim_start_matches("W/")
+                .trim_matches('"')
+                .parse()
+                .ok()
+        })
+        .max()
+}
+
+/// `GET /statuses`: full, delta (`since`), conditional (`If-None-Match`)
+/// and long-polled (`wait`); see docs/api.md.
+async fn statuses(
+    State(state): State<AppState>,
+    query: Result<Query<StatusesQuery>, QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let Query(q) = query?;
+    let wait = match q.wait {
+        Some(w) if !(w.is_finite() && w >= 0.0) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "wait must be a number of seconds, 0 or more",
+            ));
+        }
+        Some(w) => Duration::from_secs_f64(w.min(MAX_WAIT.as_secs_f64())),
+        None => Duration::ZERO,
+    };
+    let if_none_match = known_version(&headers);
+    if let Some(known) = q.since.or(if_none_match).filter(|_| !wait.is_zero()) {
+        state
+            .engine
+            .wait_past(known, wait, state.shutdown.clone())
+            .await;
+    }
+    let began = std::time::Instant::now();
+    if if_none_match.is_some_and(|v| v == state.engine.version()) {
+        return Ok((
+            StatusCode::NOT_MODIFIED,
+            [(header::ETAG, etag(state.engine.version()))],
+        )
+            .into_response());
+    }
+    let snap = state.engine.snapshot(q.since).await?;
+    let body = serde_json::to_vec(&snap).expect("statuses always serialise");
+    let timing = format!("app;dur={:.3}", began.elapsed().as_secs_f64() * 1000.0);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_string()),
+            (header::ETAG, etag(snap.version)),
+            (HeaderName::from_static("server-timing"), timing),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 async fn call_detail(

@@ -19,7 +19,10 @@ pub enum Event {
     Resize(u16, u16),
     /// Time passed: ages and staleness change on screen.
     Tick,
+    /// A full answer, or a delta (`since` set) to merge into the last one.
     Polled(Result<StatusesResponse, ClientError>),
+    /// The server answered that nothing changed.
+    Unchanged,
     Started(Result<(), ClientError>),
     Detail(usize, Result<CallDetail, ClientError>),
 }
@@ -74,7 +77,9 @@ pub struct App {
     /// "embedded · 127.0.0.1:41235" or "remote · https://vps:3000".
     pub server_label: String,
     pub color: bool,
-    pub poll_interval: Duration,
+    /// The longest quiet between two answers of a healthy server: the
+    /// long-poll wait plus the pause between polls.
+    pub expected_gap: Duration,
     pub statuses: Option<StatusesResponse>,
     /// When the last good poll arrived, by the local clock.
     pub last_ok: Option<Instant>,
@@ -90,11 +95,11 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(server_label: String, color: bool, poll_interval: Duration, now: Instant) -> Self {
+    pub fn new(server_label: String, color: bool, expected_gap: Duration, now: Instant) -> Self {
         App {
             server_label,
             color,
-            poll_interval,
+            expected_gap,
             statuses: None,
             last_ok: None,
             connection: Connection::Connecting,
@@ -138,7 +143,7 @@ impl App {
     /// should take.
     pub fn stale_for(&self) -> Option<Duration> {
         let age = self.now.saturating_duration_since(self.last_ok?);
-        let allowed = (self.poll_interval * 4).max(Duration::from_secs(2));
+        let allowed = self.expected_gap + Duration::from_secs(2);
         (age > allowed).then_some(age)
     }
 
@@ -151,6 +156,17 @@ impl App {
             Event::Resize(w, h) => {
                 self.size = Rect::new(0, 0, w, h);
                 None
+            }
+            Event::Unchanged => {
+                self.mark_live(now);
+                None
+            }
+            Event::Polled(Ok(delta)) if delta.since.is_some() => {
+                let Some(mut s) = self.statuses.clone() else {
+                    return None;
+                };
+                s.apply_delta(delta);
+                self.update(Event::Polled(Ok(s)), now)
             }
             Event::Polled(Ok(s)) => {
                 if !s.calls.is_empty() {
@@ -168,11 +184,7 @@ impl App {
                     );
                 }
                 self.statuses = Some(s);
-                self.last_ok = Some(now);
-                if matches!(self.connection, Connection::Unreachable { .. }) {
-                    self.say("server is back", false);
-                }
-                self.connection = Connection::Live;
+                self.mark_live(now);
                 None
             }
             Event::Polled(Err(e)) => {
@@ -217,6 +229,14 @@ impl App {
                 None
             }
         }
+    }
+
+    fn mark_live(&mut self, now: Instant) {
+        self.last_ok = Some(now);
+        if matches!(self.connection, Connection::Unreachable { .. }) {
+            self.say("server is back", false);
+        }
+        self.connection = Connection::Live;
     }
 
     fn say(&mut self, text: &str, is_error: bool) {

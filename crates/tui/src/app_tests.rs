@@ -23,6 +23,7 @@ pub(crate) fn snapshot(statuses: &[Status], started: bool) -> StatusesResponse {
         concurrency: 3,
         active: calls.iter().filter(|c| c.status.is_in_flight()).count(),
         now: Timestamp(12_500),
+        since: None,
         calls,
     }
 }
@@ -147,6 +148,25 @@ fn the_connection_state_follows_the_polls() {
     );
     assert_eq!(app.connection, Connection::Live);
     assert_eq!(app.message.unwrap().text, "server is back");
+}
+
+#[test]
+fn deltas_merge_and_304s_keep_the_connection_live() {
+    let (mut app, t) = app_with(&[Status::Idle; 9], true);
+    let mut delta = snapshot(&[Status::Idle; 9], true);
+    delta.since = Some(1);
+    delta.version = 2;
+    delta.calls = vec![snapshot(&[Status::Ringing], true).calls[0].clone()];
+    app.update(Event::Polled(Ok(delta)), t);
+    let s = app.statuses.as_ref().unwrap();
+    assert_eq!((s.version, s.calls.len()), (2, 9));
+    assert_eq!(s.calls[0].status, Status::Ringing);
+    assert_eq!(s.calls[1].status, Status::Idle);
+    // Quiet for longer than a long poll, but the server said "unchanged".
+    let later = t + app.expected_gap + Duration::from_secs(5);
+    app.update(Event::Unchanged, later);
+    assert_eq!(app.stale_for(), None);
+    assert_eq!(app.last_ok, Some(later));
 }
 
 #[test]

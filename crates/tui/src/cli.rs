@@ -27,9 +27,15 @@ pub struct Cli {
     #[arg(long, env = "NUMDIALER_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
 
-    /// Seconds between polls of the server's statuses.
-    #[arg(long, env = "NUMDIALER_POLL_INTERVAL", default_value = "0.25", value_parser = parse_seconds)]
+    /// Seconds to pause between two polls of the server's statuses.
+    #[arg(long, env = "NUMDIALER_POLL_INTERVAL", default_value = "0.05", value_parser = parse_seconds)]
     pub poll_interval: Duration,
+
+    /// Seconds the server may hold a poll until something changes (long
+    /// polling: changes show at once, an idle screen costs one request per
+    /// this many seconds). 0 turns it off and polls every --poll-interval.
+    #[arg(long, env = "NUMDIALER_LONG_POLL", default_value = "25", value_parser = parse_wait)]
+    pub long_poll: Duration,
 
     /// Embedded mode only: keep the data in this directory (so a restarted
     /// TUI resumes) instead of a temporary store that vanishes on exit.
@@ -65,6 +71,13 @@ impl Cli {
             v.push("--numbers-file");
         }
         v
+    }
+}
+
+fn parse_wait(s: &str) -> Result<Duration, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if (0.0..=30.0).contains(&v) => Ok(Duration::from_secs_f64(v)),
+        _ => Err(format!("{s:?} must be a number of seconds from 0 to 30")),
     }
 }
 

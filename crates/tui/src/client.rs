@@ -56,6 +56,13 @@ impl Client {
             .send()
             .await
             .map_err(|e| ClientError::Unreachable(describe(&e)))?;
+        self.decode(resp).await
+    }
+
+    async fn decode<T: serde::de::DeserializeOwned>(
+        &self,
+        resp: reqwest::Response,
+    ) -> Result<T, ClientError> {
         let status = resp.status();
         let bytes = resp
             .bytes()
@@ -76,6 +83,32 @@ impl Client {
     pub async fn statuses(&self) -> Result<StatusesResponse, ClientError> {
         self.send(self.request(reqwest::Method::GET, "/statuses"))
             .await
+    }
+
+    /// One poll. Knowing version `known`, asks only for what changed after
+    /// it, held by the server up to `wait` until something does; `None`
+    /// means nothing changed (304).
+    pub async fn poll(
+        &self,
+        known: Option<u64>,
+        wait: Duration,
+    ) -> Result<Option<StatusesResponse>, ClientError> {
+        let Some(v) = known else {
+            return self.statuses().await.map(Some);
+        };
+        let path = format!("/statuses?since={v}&wait={}", wait.as_secs_f64());
+        let req = self
+            .request(reqwest::Method::GET, &path)
+            .header(reqwest::header::IF_NONE_MATCH, format!("\"{v}\""))
+            .timeout(wait + Duration::from_secs(10));
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| ClientError::Unreachable(describe(&e)))?;
+        if resp.status() == reqwest::StatusCode::NOT_MODIFIED {
+            return Ok(None);
+        }
+        self.decode(resp).await.map(Some)
     }
 
     pub async fn start(&self) -> Result<(), ClientError> {

@@ -18,6 +18,7 @@ use client::Client;
 use numdialer_server::{RunningServer, ServerConfig};
 use ratatui::crossterm::event::{self as ct, Event as CtEvent};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{Notify, mpsc};
 
@@ -43,7 +44,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     };
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let result = run_screen(client, label, color, cli.poll_interval).await;
+    let result = run_screen(client, label, color, cli.poll_interval, cli.long_poll).await;
     if let Some(server) = server
         && tokio::time::timeout(Duration::from_secs(5), server.shutdown())
             .await
@@ -78,18 +79,20 @@ async fn run_screen(
     label: String,
     color: bool,
     poll_interval: Duration,
+    long_poll: Duration,
 ) -> anyhow::Result<()> {
     let mut guard = terminal::enter().context("numdialer needs an interactive terminal")?;
     let size = guard.terminal.size()?;
-    let mut app = App::new(label, color, poll_interval, Instant::now());
+    let mut app = App::new(label, color, poll_interval + long_poll, Instant::now());
     app.update(Event::Resize(size.width, size.height), Instant::now());
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
     spawn_input(tx.clone());
-    let poll_now = std::sync::Arc::new(Notify::new());
+    let poll_now = Arc::new(Notify::new());
     let poller = tokio::spawn(poll(
         client.clone(),
         poll_interval,
+        long_poll,
         tx.clone(),
         poll_now.clone(),
     ));
@@ -144,23 +147,38 @@ fn spawn_input(tx: mpsc::UnboundedSender<Event>) {
     });
 }
 
-/// Polls the statuses forever; backs off while the server is unreachable
-/// and polls at once when asked (after pressing Call).
-async fn poll(
+/// Polls the statuses forever: a full answer first, then deltas held by the
+/// server until something changes (long polling), so that a change reaches
+/// the screen at once and an idle screen costs one request per `long_poll`.
+/// Backs off while the server is unreachable, and starts over with a full
+/// answer once it is back. Polls at once when asked (after pressing Call).
+pub async fn poll(
     client: Client,
     interval: Duration,
+    long_poll: Duration,
     tx: mpsc::UnboundedSender<Event>,
-    now: std::sync::Arc<Notify>,
+    now: Arc<Notify>,
 ) {
+    let mut known = None;
     let mut delay = interval;
     loop {
-        let r = client.statuses().await;
-        delay = if r.is_ok() {
-            interval
-        } else {
-            (delay * 2).clamp(interval, MAX_BACKOFF)
+        let event = match client.poll(known, long_poll).await {
+            Ok(Some(s)) => {
+                known = Some(s.version);
+                delay = interval;
+                Event::Polled(Ok(s))
+            }
+            Ok(None) => {
+                delay = interval;
+                Event::Unchanged
+            }
+            Err(e) => {
+                known = None;
+                delay = (delay * 2).clamp(interval, MAX_BACKOFF);
+                Event::Polled(Err(e))
+            }
         };
-        if tx.send(Event::Polled(r)).is_err() {
+        if tx.send(event).is_err() {
             return;
         }
         tokio::select! {
