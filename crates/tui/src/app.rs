@@ -162,9 +162,7 @@ impl App {
                 None
             }
             Event::Polled(Ok(delta)) if delta.since.is_some() => {
-                let Some(mut s) = self.statuses.clone() else {
-                    return None;
-                };
+                let mut s = self.statuses.clone()?;
                 s.apply_delta(delta);
                 self.update(Event::Polled(Ok(s)), now)
             }
