@@ -30,6 +30,9 @@ pub struct Entry {
     pub reason: Option<String>,
     /// The campaign version of this entry's last change.
     pub version: u64,
+    /// Kept apart by the store (one record per event), so that a webhook
+    /// rewrites a small entry record plus one event, not the whole history.
+    #[serde(skip)]
     pub history: Vec<Event>,
     pub events_dropped: u64,
 }

@@ -102,6 +102,11 @@ pub struct ServerArgs {
     #[arg(long, env = "NUMDIALER_DIAL_TIMEOUT", default_value = "10", value_parser = parse_seconds)]
     pub dial_timeout: Duration,
 
+    /// Benchmarks only: flush the store once per write (the naive design)
+    /// instead of sharing flushes between concurrent writers.
+    #[arg(long, env = "NUMDIALER_FLUSH_EACH_WRITE", hide = true)]
+    pub flush_each_write: bool,
+
     /// Time scale of the embedded simulator (used only without
     /// --dialer-url): 0.01 makes its calls 100 times faster.
     #[arg(long, env = "NUMDIALER_SIM_TIME_SCALE", default_value = "1", value_parser = parse_scale)]
@@ -204,6 +209,7 @@ impl ServerArgs {
             api_token: self.api_token.clone().filter(|t| !t.is_empty()),
             insecure_no_token: self.insecure_no_token,
             metrics_listen: self.metrics_listen,
+            flush_each_write: self.flush_each_write,
             dial_timeout: self.dial_timeout,
             sim: SimConfig {
                 time_scale: self.sim_time_scale,

@@ -83,7 +83,7 @@ pub async fn run_driver(
                 Err("a dial got no answer".into())
             }
         });
-        while let Err(e) = engine.finish_dial(order.index, answer.clone()).await {
+        while let Err(e) = engine.finish_dial(order.index, answer.clone()) {
             tracing::error!("cannot record a dial's answer: {e}");
             tokio::time::sleep(STORE_RETRY).await;
         }

@@ -82,7 +82,11 @@ impl Engine {
             }
             None => {
                 let c = Campaign::new(numbers, concurrency);
-                store.put_entries(c.entries())?;
+                // In slices: one sled batch of a whole large list holds
+                // hundreds of bytes per entry in memory long after.
+                for slice in c.entries().chunks(1024) {
+                    store.put_entries(slice)?;
+                }
                 c
             }
         };
@@ -252,13 +256,13 @@ impl Engine {
         Ok(Some(order))
     }
 
-    pub async fn finish_dial(&self, index: usize, answer: DialAnswer) -> Result<(), EngineError> {
-        let ticket = {
-            let mut c = self.lock();
-            c.finish_dial(index, answer, now());
-            self.persist(&c, &[index])?
-        };
-        self.store.durable(ticket).await?;
+    /// Records how a dial ended. Not flushed here: nobody is answered on
+    /// it, the next dial's flush covers it, and losing it in a crash only
+    /// leaves the entry `dialing` for its webhooks or timeout to settle.
+    pub fn finish_dial(&self, index: usize, answer: DialAnswer) -> Result<(), EngineError> {
+        let mut c = self.lock();
+        c.finish_dial(index, answer, now());
+        self.persist(&c, &[index])?;
         Ok(())
     }
 

@@ -48,6 +48,8 @@ pub struct ServerConfig {
     pub metrics_listen: Option<SocketAddr>,
     /// Allow a non-loopback `listen` without `api_token`.
     pub insecure_no_token: bool,
+    /// Benchmarks only: one store flush per write instead of group commit.
+    pub flush_each_write: bool,
     /// How long one POST /call may take before it counts as unanswered.
     pub dial_timeout: Duration,
     /// Attempts when the dialer API refuses connections, and the first backoff.
@@ -70,6 +72,7 @@ impl Default for ServerConfig {
             api_token: None,
             metrics_listen: None,
             insecure_no_token: false,
+            flush_each_write: false,
             dial_timeout: Duration::from_secs(10),
             dial_attempts: 5,
             dial_backoff: Duration::from_millis(200),
@@ -125,7 +128,8 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
             )
         })?,
         None => Store::open_temporary().context("cannot create a temporary store")?,
-    };
+    }
+    .with_flush_each_write(config.flush_each_write);
     let explicit = config.numbers.is_some();
     let numbers = config
         .numbers

@@ -192,21 +192,28 @@ async fn statuses(
             .await;
     }
     let began = std::time::Instant::now();
-    if if_none_match.is_some_and(|v| v == state.engine.version()) {
+    let timing = || {
+        let ms = began.elapsed().as_secs_f64() * 1000.0;
+        (
+            HeaderName::from_static("server-timing"),
+            format!("app;dur={ms:.3}"),
+        )
+    };
+    let version = state.engine.version();
+    if if_none_match == Some(version) {
         return Ok((
             StatusCode::NOT_MODIFIED,
-            [(header::ETAG, etag(state.engine.version()))],
+            [(header::ETAG, etag(version)), timing()],
         )
             .into_response());
     }
     let snap = state.engine.snapshot(q.since).await?;
     let body = serde_json::to_vec(&snap).expect("statuses always serialise");
-    let timing = format!("app;dur={:.3}", began.elapsed().as_secs_f64() * 1000.0);
     Ok((
         [
             (header::CONTENT_TYPE, "application/json".to_string()),
             (header::ETAG, etag(snap.version)),
-            (HeaderName::from_static("server-timing"), timing),
+            timing(),
         ],
         body,
     )

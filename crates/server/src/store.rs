@@ -13,7 +13,7 @@ use numdialer_core::Entry;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use tokio::sync::watch;
@@ -49,16 +49,25 @@ pub struct Stored {
 
 const META_KEY: &[u8] = b"meta";
 
+/// sled's page cache (its default is 1 GiB). The campaign keeps every entry
+/// in memory anyway, so sled needs little cache of its own.
+const CACHE_BYTES: u64 = 32 * 1024 * 1024;
+
 pub struct Store {
+    db: sled::Db,
     entries: sled::Tree,
+    /// Key: entry index then event number, both big-endian.
+    events: sled::Tree,
     meta: sled::Tree,
     flusher: Flusher,
     flush_latency: Arc<Histogram>,
+    /// The naive design, kept for the benchmark: one flush per write.
+    flush_each_write: bool,
 }
 
 impl Store {
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        Self::with_config(sled::Config::new().path(dir))
+        Self::with_config(sled::Config::new().path(dir).cache_capacity(CACHE_BYTES))
     }
 
     /// A store that vanishes with the process, for the embedded demo.
@@ -71,10 +80,20 @@ impl Store {
         let flush_latency = Arc::new(Histogram::default());
         Ok(Store {
             entries: db.open_tree("entries")?,
+            events: db.open_tree("events")?,
             meta: db.open_tree("meta")?,
-            flusher: Flusher::spawn(db, flush_latency.clone()),
+            flusher: Flusher::spawn(db.clone(), flush_latency.clone()),
+            db,
             flush_latency,
+            flush_each_write: false,
         })
+    }
+
+    /// Flush once per write instead of sharing flushes (the naive design
+    /// that `numdialer-bench` compares against).
+    pub fn with_flush_each_write(mut self, on: bool) -> Self {
+        self.flush_each_write = on;
+        self
     }
 
     /// The stored campaign, or `None` for a fresh directory.
@@ -82,7 +101,7 @@ impl Store {
         if self.entries.is_empty() {
             return Ok(None);
         }
-        let entries = self
+        let mut entries = self
             .entries
             .iter()
             .map(|kv| {
@@ -93,6 +112,17 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<Entry>, _>>()?;
+        for kv in self.events.iter() {
+            let (k, v) = kv?;
+            let index = key_index(&k[..8.min(k.len())]).unwrap_or(u64::MAX) as usize;
+            let event = serde_json::from_slice(&v).map_err(|source| StoreError::Corrupt {
+                key: format!("event of entry {index}"),
+                source,
+            })?;
+            if let Some(e) = entries.get_mut(index) {
+                e.history.push(event);
+            }
+        }
         let meta = match self.meta.get(META_KEY)? {
             Some(v) => serde_json::from_slice(&v).map_err(|source| StoreError::Corrupt {
                 key: "meta".into(),
@@ -109,15 +139,27 @@ impl Store {
     /// Writes entries in one atomic batch and returns the write's ticket for
     /// [`Store::durable`]. Callers write under the campaign lock so that
     /// records land in the order their changes happened.
+    ///
+    /// Each entry's last history event is written beside it under its own
+    /// key; the two batches land in one flush.
     pub fn put_entries<'a>(
         &self,
         entries: impl IntoIterator<Item = &'a Entry>,
     ) -> Result<u64, StoreError> {
         let mut batch = sled::Batch::default();
+        let mut events = sled::Batch::default();
         for e in entries {
             let v = serde_json::to_vec(e).expect("entries always serialise");
             batch.insert(&(e.index as u64).to_be_bytes(), v);
+            // Every change adds at most one event, always the last one.
+            if let Some(last) = e.history.last() {
+                let mut key = (e.index as u64).to_be_bytes().to_vec();
+                key.extend_from_slice(&((e.history.len() - 1) as u32).to_be_bytes());
+                let v = serde_json::to_vec(last).expect("events always serialise");
+                events.insert(key, v);
+            }
         }
+        self.events.apply_batch(events)?;
         self.entries.apply_batch(batch)?;
         Ok(self.flusher.written())
     }
@@ -142,6 +184,15 @@ impl Store {
 
     /// Waits until the write with `ticket` is on disk.
     pub async fn durable(&self, ticket: u64) -> Result<(), StoreError> {
+        if self.flush_each_write {
+            let db = self.db.clone();
+            let began = std::time::Instant::now();
+            tokio::task::spawn_blocking(move || db.flush())
+                .await
+                .map_err(|e| StoreError::Flush(e.to_string()))??;
+            self.flush_latency.observe(began.elapsed());
+            return Ok(());
+        }
         self.flusher.wait(ticket).await
     }
 }
@@ -160,6 +211,9 @@ struct FlushState {
 /// a flush covers every write whose ticket was issued before it began.
 struct Flusher {
     written: Arc<AtomicU64>,
+    /// A flush has been asked for and not begun yet: later writers need not
+    /// wake the thread again (each wake-up is a system call).
+    pending: Arc<AtomicBool>,
     requests: Option<mpsc::Sender<()>>,
     state: watch::Receiver<FlushState>,
     thread: Option<JoinHandle<()>>,
@@ -171,11 +225,16 @@ impl Flusher {
         let (tx, rx) = mpsc::channel::<()>();
         let (state_tx, state_rx) = watch::channel(FlushState::default());
         let seen = written.clone();
+        let pending = Arc::new(AtomicBool::new(false));
+        let asked = pending.clone();
         let thread = std::thread::Builder::new()
             .name("sled-flusher".into())
             .spawn(move || {
                 while rx.recv().is_ok() {
                     while rx.try_recv().is_ok() {}
+                    // Cleared before the target is read: a writer that finds
+                    // it set is covered by this flush or signals the next.
+                    asked.store(false, Ordering::SeqCst);
                     let target = seen.load(Ordering::SeqCst);
                     let began = std::time::Instant::now();
                     let result = db.flush();
@@ -192,6 +251,7 @@ impl Flusher {
             .expect("spawning the flusher thread");
         Flusher {
             written,
+            pending,
             requests: Some(tx),
             state: state_rx,
             thread: Some(thread),
@@ -207,11 +267,13 @@ impl Flusher {
         if state.borrow().flushed >= ticket {
             return Ok(());
         }
-        self.requests
-            .as_ref()
-            .ok_or(StoreError::Closed)?
-            .send(())
-            .map_err(|_| StoreError::Closed)?;
+        if !self.pending.swap(true, Ordering::SeqCst) {
+            self.requests
+                .as_ref()
+                .ok_or(StoreError::Closed)?
+                .send(())
+                .map_err(|_| StoreError::Closed)?;
+        }
         let s = state
             .wait_for(|s| s.flushed >= ticket || s.error.is_some())
             .await
@@ -267,6 +329,38 @@ mod tests {
                 started: true,
                 version: 7
             }
+        );
+    }
+
+    #[tokio::test]
+    async fn each_change_stores_its_event_beside_the_entry() {
+        use numdialer_core::{CallStatus, Campaign, Timestamp, wire::WebhookBody};
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Campaign::new(vec!["13018040009".into(); 2], 1);
+        c.start().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            store.put_entries(c.entries()).unwrap();
+            let t0 = Timestamp(1);
+            let o = c.begin_dial("tok".into(), t0).unwrap();
+            store.put_entries(c.entry(o.index)).unwrap();
+            let body = |status| WebhookBody { id: 5, status };
+            for s in [
+                CallStatus::Ringing,
+                CallStatus::Ringing,
+                CallStatus::Completed,
+            ] {
+                c.apply_webhook("tok", body(s), t0).unwrap();
+                let t = store.put_entries(c.entry(0)).unwrap();
+                store.durable(t).await.unwrap();
+            }
+        }
+        let loaded = Store::open(dir.path()).unwrap().load().unwrap().unwrap();
+        assert_eq!(loaded.entries[0], *c.entry(0).unwrap());
+        assert_eq!(
+            loaded.entries[0].history.len(),
+            4,
+            "dialed, ringing, duplicate, completed"
         );
     }
 

@@ -351,7 +351,7 @@ async fn concurrent_starts_and_pollers() {
             tokio::spawn(async move {
                 let mut polls = 0;
                 loop {
-                    let r = http.get(format!("{base}/statuses")).send().await.unwrap();
+                    let r = http.get(format!("{base}/statuses")).send().await.unwrap_or_else(|e| panic!("poll failed: {e:?}"));
                     assert_eq!(r.status(), 200);
                     let s: StatusesResponse = r.json().await.unwrap();
                     assert!(s.active <= WINDOW);

@@ -27,8 +27,9 @@ pub struct Cli {
     #[arg(long, env = "NUMDIALER_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
 
-    /// Seconds to pause between two polls of the server's statuses.
-    #[arg(long, env = "NUMDIALER_POLL_INTERVAL", default_value = "0.05", value_parser = parse_seconds)]
+    /// Seconds between polls when long polling is off (--long-poll 0), and
+    /// the first pause before retrying an unreachable server.
+    #[arg(long, env = "NUMDIALER_POLL_INTERVAL", default_value = "0.25", value_parser = parse_seconds)]
     pub poll_interval: Duration,
 
     /// Seconds the server may hold a poll until something changes (long

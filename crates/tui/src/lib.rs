@@ -159,17 +159,24 @@ pub async fn poll(
     tx: mpsc::UnboundedSender<Event>,
     now: Arc<Notify>,
 ) {
+    // The server holds a long poll until something changes, so the next one
+    // can leave at once; without long polling, pause between polls.
+    let pause = if long_poll.is_zero() {
+        interval
+    } else {
+        Duration::ZERO
+    };
     let mut known = None;
     let mut delay = interval;
     loop {
         let event = match client.poll(known, long_poll).await {
             Ok(Some(s)) => {
                 known = Some(s.version);
-                delay = interval;
+                delay = pause;
                 Event::Polled(Ok(s))
             }
             Ok(None) => {
-                delay = interval;
+                delay = pause;
                 Event::Unchanged
             }
             Err(e) => {
@@ -181,9 +188,11 @@ pub async fn poll(
         if tx.send(event).is_err() {
             return;
         }
-        tokio::select! {
-            _ = tokio::time::sleep(delay) => {}
-            _ = now.notified() => {}
+        if !delay.is_zero() {
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = now.notified() => {}
+            }
         }
     }
 }
