@@ -262,7 +262,7 @@ fn a_public_listen_address_needs_a_token() {
 async fn insecure_no_token_is_an_explicit_choice() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let http = reqwest::Client::new();
+    let http = client();
     let mut p = ServerProcess::spawn(
         &[
             "--listen",

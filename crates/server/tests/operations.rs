@@ -192,7 +192,7 @@ async fn sigterm_mid_dial_down_exits_cleanly_and_json_logs_are_json() {
         "--log-format",
         "json",
     ];
-    let http = reqwest::Client::new();
+    let http = client();
     let mut server = ServerProcess::spawn(&args, &log);
     server.wait_ready(&http).await;
     http.post(format!("{}/calls", server.base))

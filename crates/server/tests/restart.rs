@@ -28,7 +28,7 @@ async fn kill_9_and_restart_resumes_without_dialing_twice() {
         "--call-timeout",
         "1",
     ];
-    let http = reqwest::Client::new();
+    let http = client();
     let mut server = ServerProcess::spawn(&args, &log);
     server.wait_ready(&http).await;
     let r = http
@@ -107,7 +107,7 @@ async fn the_binary_alone_completes_on_its_embedded_simulator() {
     let dir = tempfile::tempdir().unwrap();
     let listen = format!("127.0.0.1:{}", free_port());
     let data = dir.path().join("data");
-    let http = reqwest::Client::new();
+    let http = client();
     let mut server = ServerProcess::spawn(
         &[
             "--listen",

@@ -24,7 +24,10 @@ pub struct Client {
 
 impl Client {
     pub fn new(base: &str, token: Option<String>) -> Self {
+        // Idle connections are dropped before the server drops them (after
+        // 10 s), so that a poll never goes out on one being closed.
         let http = reqwest::Client::builder()
+            .pool_idle_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(10))
             .connect_timeout(Duration::from_secs(3))
             .build()
@@ -52,10 +55,7 @@ impl Client {
         &self,
         req: reqwest::RequestBuilder,
     ) -> Result<T, ClientError> {
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| ClientError::Unreachable(describe(&e)))?;
+        let resp = transmit(req).await?;
         self.decode(resp).await
     }
 
@@ -101,10 +101,7 @@ impl Client {
             .request(reqwest::Method::GET, &path)
             .header(reqwest::header::IF_NONE_MATCH, format!("\"{v}\""))
             .timeout(wait + Duration::from_secs(10));
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| ClientError::Unreachable(describe(&e)))?;
+        let resp = transmit(req).await?;
         if resp.status() == reqwest::StatusCode::NOT_MODIFIED {
             return Ok(None);
         }
@@ -120,6 +117,23 @@ impl Client {
     pub async fn detail(&self, index: usize) -> Result<CallDetail, ClientError> {
         self.send(self.request(reqwest::Method::GET, &format!("/calls/{index}")))
             .await
+    }
+}
+
+/// Sends a request; a GET that fails before any answer is sent once more.
+/// A kept-alive connection that the server closes (idle too long) just as
+/// it is reused fails that way, and a GET is safe to repeat; a POST is not
+/// repeated.
+async fn transmit(req: reqwest::RequestBuilder) -> Result<reqwest::Response, ClientError> {
+    let is_get = req
+        .try_clone()
+        .and_then(|r| r.build().ok())
+        .is_some_and(|r| r.method() == reqwest::Method::GET);
+    let again = if is_get { req.try_clone() } else { None };
+    let unreachable = |e: reqwest::Error| ClientError::Unreachable(describe(&e));
+    match (req.send().await, again) {
+        (Err(e), Some(again)) if !e.is_timeout() => again.send().await.map_err(unreachable),
+        (result, _) => result.map_err(unreachable),
     }
 }
 

@@ -67,7 +67,7 @@ impl Harness {
         Harness {
             sim,
             server,
-            http: reqwest::Client::new(),
+            http: client(),
             dir,
         }
     }
@@ -92,6 +92,16 @@ impl Harness {
     pub async fn wait_finished(&self) -> StatusesResponse {
         wait_finished(&self.http, &self.server.url()).await
     }
+}
+
+/// A client that drops idle connections before the server does (it closes
+/// them after `serve::HEADER_TIMEOUT`), so that it never reuses one the
+/// server is closing.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_idle_timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
 }
 
 pub async fn statuses(http: &reqwest::Client, base: &str) -> Option<StatusesResponse> {
