@@ -110,32 +110,21 @@ pub async fn ingest(args: &Args) -> anyhow::Result<()> {
         for senders in [1usize, 16, 64] {
             let mut rates = Vec::new();
             for _ in 0..3 {
-                let until = Instant::now() + Duration::from_secs_f64(args.ingest_seconds);
-                let began = Instant::now();
-                let tasks: Vec<_> = (0..senders)
-                    .map(|s| {
-                        let calls = calls.clone();
-                        tokio::spawn(async move {
-                            let http = reqwest::Client::new();
+                let calls = calls.clone();
+                let rate = blast(senders, args.ingest_seconds, move |s| {
+                    let (calls, http) = (calls.clone(), reqwest::Client::new());
+                    move || {
+                        let (calls, http) = (calls.clone(), http.clone());
+                        async move {
                             let c = &calls[s % calls.len()];
-                            let mut n = 0u64;
-                            while Instant::now() < until {
-                                if api::send(&http, &c.url, c.id, CallStatus::Ringing)
-                                    .await
-                                    .is_ok()
-                                {
-                                    n += 1;
-                                }
-                            }
-                            n
-                        })
-                    })
-                    .collect();
-                let mut total = 0;
-                for t in tasks {
-                    total += t.await?;
-                }
-                rates.push(total as f64 / began.elapsed().as_secs_f64());
+                            api::send(&http, &c.url, c.id, CallStatus::Ringing)
+                                .await
+                                .is_ok()
+                        }
+                    }
+                })
+                .await?;
+                rates.push(rate);
             }
             row.push(format!("{:.0} /s", median(&rates)));
         }
@@ -148,36 +137,19 @@ pub async fn ingest(args: &Args) -> anyhow::Result<()> {
     let url = Arc::new(format!("{}/healthz", server.base));
     let mut row = Vec::new();
     for senders in [1usize, 16, 64] {
-        let until = Instant::now() + Duration::from_secs_f64(args.ingest_seconds);
-        let began = Instant::now();
-        let tasks: Vec<_> = (0..senders)
-            .map(|_| {
-                let url = url.clone();
-                tokio::spawn(async move {
-                    let http = reqwest::Client::new();
-                    let mut n = 0u64;
-                    while Instant::now() < until {
-                        if http
-                            .get(url.as_str())
-                            .send()
-                            .await
-                            .is_ok_and(|r| r.status().is_success())
-                        {
-                            n += 1;
-                        }
-                    }
-                    n
-                })
-            })
-            .collect();
-        let mut total = 0;
-        for t in tasks {
-            total += t.await?;
-        }
-        row.push(format!(
-            "{:.0} /s",
-            total as f64 / began.elapsed().as_secs_f64()
-        ));
+        let url = url.clone();
+        let rate = blast(senders, args.ingest_seconds, move |_| {
+            let (url, http) = (url.clone(), reqwest::Client::new());
+            move || {
+                let (url, http) = (url.clone(), http.clone());
+                async move {
+                    let r = http.get(url.as_str()).send().await;
+                    r.is_ok_and(|r| r.status().is_success())
+                }
+            }
+        })
+        .await?;
+        row.push(format!("{rate:.0} /s"));
     }
     println!(
         "| GET /healthz, no work (the ceiling of this load generator) | {} |",
@@ -524,4 +496,34 @@ async fn flush_figures(base: &str) -> anyhow::Result<(f64, f64, f64)> {
         secs * 1000.0 / flushes.max(1.0),
         webhooks / flushes.max(1.0),
     ))
+}
+
+/// Runs `senders` tasks for `seconds`, each repeating the request made by
+/// the closure that `sender(i)` returns (with its own client), and returns
+/// successes per second.
+async fn blast<F, R, Fut>(senders: usize, seconds: f64, sender: F) -> anyhow::Result<f64>
+where
+    F: Fn(usize) -> R,
+    R: Fn() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let until = Instant::now() + Duration::from_secs_f64(seconds);
+    let began = Instant::now();
+    let tasks: Vec<_> = (0..senders)
+        .map(|s| {
+            let request = sender(s);
+            tokio::spawn(async move {
+                let mut n = 0u64;
+                while Instant::now() < until {
+                    n += u64::from(request().await);
+                }
+                n
+            })
+        })
+        .collect();
+    let mut total = 0;
+    for t in tasks {
+        total += t.await?;
+    }
+    Ok(total as f64 / began.elapsed().as_secs_f64())
 }

@@ -176,41 +176,20 @@ async fn sigterm_mid_dial_down_exits_cleanly_and_json_logs_are_json() {
         ..fast_sim()
     })
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let log = dir.path().join("server.log");
-    let listen = format!("127.0.0.1:{}", free_port());
-    let args = [
-        "--listen",
-        &listen,
-        "--dialer-url",
-        &sim.url(),
-        "--data-dir",
-        data.to_str().unwrap(),
-        "--call-timeout",
-        "2",
-        "--log-format",
-        "json",
-    ];
-    let http = client();
-    let mut server = ServerProcess::spawn(&args, &log);
-    server.wait_ready(&http).await;
-    http.post(format!("{}/calls", server.base))
-        .send()
-        .await
-        .unwrap();
+    let mut node = Node::start(&sim, None, &["--call-timeout", "2", "--log-format", "json"]).await;
+    node.start_calls().await;
+    let http = node.http.clone();
     wait_for("a few dials", DEADLINE, || async {
         (sim.dials().len() >= 4).then_some(())
     })
     .await;
 
-    sigterm(&server);
-    let status = exit_within(&mut server, Duration::from_secs(5));
+    sigterm(&node.server);
+    let status = exit_within(&mut node.server, Duration::from_secs(5));
     assert!(status.success(), "{status:?}");
 
-    server = ServerProcess::spawn(&args, &log);
-    server.wait_ready(&http).await;
-    let done = wait_finished(&http, &server.base).await;
+    node.restart().await;
+    let done = wait_finished(&http, &node.server.base).await;
     assert!(done.calls.iter().all(|c| c.status.is_final()));
     let dials = sim.dials();
     let phones: Vec<&str> = dials.iter().map(|d| d.phone.as_str()).collect();
@@ -220,10 +199,10 @@ async fn sigterm_mid_dial_down_exits_cleanly_and_json_logs_are_json() {
         "resumed, nothing dialed twice"
     );
     assert!(done.count(Status::Completed) >= 5);
-    sigterm(&server);
-    assert!(exit_within(&mut server, Duration::from_secs(5)).success());
+    sigterm(&node.server);
+    assert!(exit_within(&mut node.server, Duration::from_secs(5)).success());
 
-    let text = std::fs::read_to_string(&log).unwrap();
+    let text = std::fs::read_to_string(&node.log).unwrap();
     let mut kinds = std::collections::HashSet::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let v: serde_json::Value =

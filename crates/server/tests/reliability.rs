@@ -253,35 +253,14 @@ async fn kill_9_loop_never_dials_twice_nor_loses_an_ack() {
         ..SimConfig::default()
     })
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("numbers.txt");
-    std::fs::write(&file, list.join("\n")).unwrap();
-    let data = dir.path().join("data");
-    let log = dir.path().join("server.log");
-    let listen = format!("127.0.0.1:{}", free_port());
-    let args = [
-        "--listen",
-        &listen,
-        "--dialer-url",
-        &sim.url(),
-        "--data-dir",
-        data.to_str().unwrap(),
-        "--numbers-file",
-        file.to_str().unwrap(),
-        "--concurrency",
-        "10",
-        "--call-timeout",
-        "1",
-    ];
-    let http = client();
-    let mut server = ServerProcess::spawn(&args, &log);
-    server.wait_ready(&http).await;
-    let r = http
-        .post(format!("{}/calls", server.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 202);
+    let mut node = Node::start(
+        &sim,
+        Some(&list),
+        &["--concurrency", "10", "--call-timeout", "1"],
+    )
+    .await;
+    node.start_calls().await;
+    let http = node.http.clone();
 
     let mut rng = StdRng::seed_from_u64(3);
     let mut moments: Vec<usize> = (0..s.kills)
@@ -299,11 +278,10 @@ async fn kill_9_loop_never_dials_twice_nor_loses_an_ack() {
             (sim.dials().len() >= at).then_some(())
         })
         .await;
-        server.kill9();
+        node.server.kill9();
         let hooks_at_kill = sim.webhooks();
-        server = ServerProcess::spawn(&args, &log);
-        server.wait_ready(&http).await;
-        let now = statuses(&http, &server.base).await.unwrap();
+        node.restart().await;
+        let now = statuses(&http, &node.server.base).await.unwrap();
         let received: Vec<usize> = sim.dials().iter().map(|d| index[&d.phone]).collect();
         assert_eq!(
             lost_acks(&received, &hooks_at_kill, &now),
@@ -311,7 +289,7 @@ async fn kill_9_loop_never_dials_twice_nor_loses_an_ack() {
             "kill {k}: an acknowledged status was lost"
         );
     }
-    let done = wait_finished(&http, &server.base).await;
+    let done = wait_finished(&http, &node.server.base).await;
     let v = judge(&list, &sim.dials(), &sim.webhooks(), &done);
     println!(
         "crash loop: {} kills, {} entries, {} dials, {} completed, {} failed, {v:?}",

@@ -9,45 +9,20 @@ use numdialer_core::Status;
 #[tokio::test]
 async fn kill_9_and_restart_resumes_without_dialing_twice() {
     let sim = start_sim(fast_sim()).await;
-    let dir = tempfile::tempdir().unwrap();
     let numbers: Vec<String> = (0..30).map(|i| format!("1555{:07}", i)).collect();
-    let list = dir.path().join("numbers.txt");
-    std::fs::write(&list, numbers.join("\n")).unwrap();
-    let data = dir.path().join("data");
-    let log = dir.path().join("server.log");
-    let listen = format!("127.0.0.1:{}", free_port());
-    let args = [
-        "--listen",
-        &listen,
-        "--dialer-url",
-        &sim.url(),
-        "--data-dir",
-        data.to_str().unwrap(),
-        "--numbers-file",
-        list.to_str().unwrap(),
-        "--call-timeout",
-        "1",
-    ];
-    let http = client();
-    let mut server = ServerProcess::spawn(&args, &log);
-    server.wait_ready(&http).await;
-    let r = http
-        .post(format!("{}/calls", server.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 202);
+    let mut node = Node::start(&sim, Some(&numbers), &["--call-timeout", "1"]).await;
+    node.start_calls().await;
+    let http = node.http.clone();
 
     for kill_after in [4, 12, 21] {
         wait_for("dials to reach the kill point", DEADLINE, || async {
             (sim.dials().len() >= kill_after).then_some(())
         })
         .await;
-        let seen = statuses(&http, &server.base).await.unwrap();
-        server.kill9();
-        server = ServerProcess::spawn(&args, &log);
-        server.wait_ready(&http).await;
-        let now = statuses(&http, &server.base).await.unwrap();
+        let seen = statuses(&http, &node.server.base).await.unwrap();
+        node.server.kill9();
+        node.restart().await;
+        let now = statuses(&http, &node.server.base).await.unwrap();
         assert!(now.started, "still started after the crash");
         for (a, b) in seen.calls.iter().zip(&now.calls) {
             assert!(
@@ -58,7 +33,7 @@ async fn kill_9_and_restart_resumes_without_dialing_twice() {
             );
         }
     }
-    let done = wait_finished(&http, &server.base).await;
+    let done = wait_finished(&http, &node.server.base).await;
     assert!(done.calls.iter().all(|c| c.status.is_final()));
     // A kill between storing an entry as dialing and sending its POST /call
     // means that entry is never dialed at all (at most once, never twice):
@@ -91,7 +66,7 @@ async fn kill_9_and_restart_resumes_without_dialing_twice() {
     }
     assert!(done.count(Status::Completed) > 0);
     let r = http
-        .post(format!("{}/calls", server.base))
+        .post(format!("{}/calls", node.server.base))
         .send()
         .await
         .unwrap();

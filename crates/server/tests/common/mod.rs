@@ -208,6 +208,67 @@ impl Drop for ServerProcess {
     }
 }
 
+/// A `numdialer-server` process on a fresh data directory, dialing through
+/// a simulator, that can be stopped and started again on the same directory.
+pub struct Node {
+    pub dir: TempDir,
+    args: Vec<String>,
+    pub log: std::path::PathBuf,
+    pub http: reqwest::Client,
+    pub server: ServerProcess,
+}
+
+impl Node {
+    /// Starts the binary with `--listen`, `--dialer-url`, `--data-dir`,
+    /// the `list` (if any) as `--numbers-file`, and `extra` flags.
+    pub async fn start(sim: &Simulator, list: Option<&[String]>, extra: &[&str]) -> Node {
+        let dir = tempfile::tempdir().unwrap();
+        let mut args: Vec<String> = vec![
+            "--listen".into(),
+            format!("127.0.0.1:{}", free_port()),
+            "--dialer-url".into(),
+            sim.url(),
+            "--data-dir".into(),
+            dir.path().join("data").to_str().unwrap().into(),
+        ];
+        if let Some(list) = list {
+            let file = dir.path().join("numbers.txt");
+            std::fs::write(&file, list.join("\n")).unwrap();
+            args.extend(["--numbers-file".into(), file.to_str().unwrap().into()]);
+        }
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let log = dir.path().join("server.log");
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let server = ServerProcess::spawn(&argv, &log);
+        let mut node = Node {
+            dir,
+            args,
+            log,
+            http: client(),
+            server,
+        };
+        node.server.wait_ready(&node.http).await;
+        node
+    }
+
+    /// A new process on the same directory and port, once the old one is gone.
+    pub async fn restart(&mut self) {
+        let argv: Vec<&str> = self.args.iter().map(String::as_str).collect();
+        self.server = ServerProcess::spawn(&argv, &self.log);
+        self.server.wait_ready(&self.http).await;
+    }
+
+    pub async fn start_calls(&self) {
+        let r = self
+            .http
+            .post(format!("{}/calls", self.server.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 202);
+    }
+}
+
 /// A loopback port that was free a moment ago.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
