@@ -83,15 +83,7 @@ fn the_button_is_disabled_and_labelled_after_start() {
 
 #[test]
 fn each_status_has_its_colour_and_its_word() {
-    let statuses = [
-        Status::Idle,
-        Status::Dialing,
-        Status::Ringing,
-        Status::Answered,
-        Status::Completed,
-        Status::Failed,
-    ];
-    let (app, _) = app_with(&statuses, true);
+    let (app, _) = app_with(&Status::ALL, true);
     let b = render(&app, 80, 24);
     let expect = [
         (Status::Idle, Some(Color::DarkGray)),
@@ -122,15 +114,7 @@ fn each_status_has_its_colour_and_its_word() {
 
 #[test]
 fn no_color_keeps_the_words_and_drops_the_colours() {
-    let statuses = [
-        Status::Idle,
-        Status::Dialing,
-        Status::Ringing,
-        Status::Answered,
-        Status::Completed,
-        Status::Failed,
-    ];
-    let (mut app, _) = app_with(&statuses, true);
+    let (mut app, _) = app_with(&Status::ALL, true);
     app.color = false;
     let b = render(&app, 80, 24);
     for y in 0..b.area.height {
@@ -142,7 +126,7 @@ fn no_color_keeps_the_words_and_drops_the_colours() {
             );
         }
     }
-    for s in statuses {
+    for s in Status::ALL {
         assert!(lines(&b).iter().any(|l| l.contains(s.as_str())), "{s}");
     }
 }
