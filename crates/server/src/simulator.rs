@@ -111,6 +111,9 @@ pub struct WebhookRecord {
     pub status: CallStatus,
     /// The server answered 2xx: it promised the status is stored.
     pub acked: bool,
+    /// The 2xx answer did not say `"applied": false` (a duplicate, a
+    /// backwards move, or a status after the entry was already final).
+    pub applied: bool,
 }
 
 struct Sim {
@@ -390,21 +393,28 @@ async fn deliver(
     let twice = fault == Some(Fault::Duplicate) || sim.chance(sim.config.duplicate_rate);
     for _ in 0..if twice { 2 } else { 1 } {
         let body = WebhookBody { id, status };
-        let acked = match sim.http.post(url).json(&body).send().await {
-            Ok(r) if r.status().is_success() => true,
+        let (acked, applied) = match sim.http.post(url).json(&body).send().await {
+            Ok(r) if r.status().is_success() => {
+                let ack = r.json::<serde_json::Value>().await.unwrap_or_default();
+                (
+                    true,
+                    ack.get("applied") != Some(&serde_json::Value::Bool(false)),
+                )
+            }
             Ok(r) => {
                 tracing::warn!(id, %status, code = %r.status(), "webhook not accepted");
-                false
+                (false, false)
             }
             Err(e) => {
                 tracing::warn!(id, %status, "webhook delivery failed: {e}");
-                false
+                (false, false)
             }
         };
         sim.webhooks.lock().unwrap().push(WebhookRecord {
             dial: ordinal,
             status,
             acked,
+            applied,
         });
     }
 }

@@ -88,13 +88,15 @@ fn judge(
     v
 }
 
-/// Acknowledged statuses that the server no longer shows: an acked
-/// `completed` must stay completed, any other acked status must not be
-/// undercut.
+/// Acknowledged statuses that the server no longer shows: an applied
+/// `completed` must stay completed, any other applied status must not be
+/// undercut. A `completed` that arrives after the call timed out is
+/// acknowledged as not applied (the entry is already `failed`), so only
+/// applied acknowledgements count.
 fn lost_acks(received: &[usize], hooks: &[WebhookRecord], now: &StatusesResponse) -> usize {
     hooks
         .iter()
-        .filter(|h| h.acked)
+        .filter(|h| h.acked && h.applied)
         .filter(|h| {
             let s = now.calls[received[h.dial]].status;
             let acked = Status::from(h.status);
