@@ -9,7 +9,18 @@ mod figures;
 mod server;
 mod stats;
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
+
+/// One figure of docs/benchmarks.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Figure {
+    Refill,
+    Ingest,
+    Makespan,
+    Statuses,
+    Tui,
+    Memory,
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -33,6 +44,15 @@ pub struct Args {
     /// A smoke run: few entries and samples, numbers not worth quoting.
     #[arg(long)]
     pub quick: bool,
+    /// Measure only these figures (comma-separated); all of them by default.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub only: Vec<Figure>,
+}
+
+impl Args {
+    fn wants(&self, f: Figure) -> bool {
+        self.only.is_empty() || self.only.contains(&f)
+    }
 }
 
 #[tokio::main]
@@ -52,11 +72,23 @@ async fn main() -> anyhow::Result<()> {
         args.entries,
         args.samples
     );
-    figures::refill(&args).await?;
-    figures::ingest(&args).await?;
-    figures::makespan(&args).await?;
-    figures::statuses(&args).await?;
-    figures::tui_latency(&args).await?;
-    figures::memory(&args).await?;
+    if args.wants(Figure::Refill) {
+        figures::refill(&args).await?;
+    }
+    if args.wants(Figure::Ingest) {
+        figures::ingest(&args).await?;
+    }
+    if args.wants(Figure::Makespan) {
+        figures::makespan(&args).await?;
+    }
+    if args.wants(Figure::Statuses) {
+        figures::statuses(&args).await?;
+    }
+    if args.wants(Figure::Tui) {
+        figures::tui_latency(&args).await?;
+    }
+    if args.wants(Figure::Memory) {
+        figures::memory(&args).await?;
+    }
     Ok(())
 }
