@@ -16,8 +16,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use numdialer_core::wire::{DialResponse, WebhookBody};
-use numdialer_core::{CallStatus, is_valid_phone};
+use numdialer_core::wire::{DialResponse, WebhookAck, WebhookBody};
+use numdialer_core::{CallStatus, Status, is_valid_phone};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
@@ -111,9 +111,10 @@ pub struct WebhookRecord {
     pub status: CallStatus,
     /// The server answered 2xx: it promised the status is stored.
     pub acked: bool,
-    /// The 2xx answer did not say `"applied": false` (a duplicate, a
-    /// backwards move, or a status after the entry was already final).
-    pub applied: bool,
+    /// The entry's status that the 2xx answer reported (`"status"`): what
+    /// the server promised is durable, which for a duplicate, a backwards
+    /// move or a status after a final one is not the webhook's own.
+    pub acked_status: Option<Status>,
 }
 
 struct Sim {
@@ -393,28 +394,25 @@ async fn deliver(
     let twice = fault == Some(Fault::Duplicate) || sim.chance(sim.config.duplicate_rate);
     for _ in 0..if twice { 2 } else { 1 } {
         let body = WebhookBody { id, status };
-        let (acked, applied) = match sim.http.post(url).json(&body).send().await {
+        let (acked, acked_status) = match sim.http.post(url).json(&body).send().await {
             Ok(r) if r.status().is_success() => {
-                let ack = r.json::<serde_json::Value>().await.unwrap_or_default();
-                (
-                    true,
-                    ack.get("applied") != Some(&serde_json::Value::Bool(false)),
-                )
+                let ack = r.json::<WebhookAck>().await.ok();
+                (true, ack.map(|a| a.status))
             }
             Ok(r) => {
                 tracing::warn!(id, %status, code = %r.status(), "webhook not accepted");
-                (false, false)
+                (false, None)
             }
             Err(e) => {
                 tracing::warn!(id, %status, "webhook delivery failed: {e}");
-                (false, false)
+                (false, None)
             }
         };
         sim.webhooks.lock().unwrap().push(WebhookRecord {
             dial: ordinal,
             status,
             acked,
-            applied,
+            acked_status,
         });
     }
 }

@@ -88,22 +88,22 @@ fn judge(
     v
 }
 
-/// Acknowledged statuses that the server no longer shows: an applied
-/// `completed` must stay completed, any other applied status must not be
-/// undercut. A `completed` that arrives after the call timed out is
-/// acknowledged as not applied (the entry is already `failed`), so only
-/// applied acknowledgements count.
+/// Acknowledged statuses that the server no longer shows. What a 2xx
+/// promises is the entry's status in its answer (the webhook's own status
+/// when the answer was cut off): a final one must stay, any other must not
+/// be undercut. A `completed` that arrives after its call timed out is
+/// answered with `failed`, and a final status never replaces the other.
 fn lost_acks(received: &[usize], hooks: &[WebhookRecord], now: &StatusesResponse) -> usize {
     hooks
         .iter()
-        .filter(|h| h.acked && h.applied)
+        .filter(|h| h.acked)
         .filter(|h| {
             let s = now.calls[received[h.dial]].status;
-            let acked = Status::from(h.status);
-            if acked == Status::Completed {
-                s != Status::Completed
+            let promised = h.acked_status.unwrap_or(Status::from(h.status));
+            if promised.is_final() {
+                s != promised
             } else {
-                s.rank() < acked.rank()
+                s.rank() < promised.rank()
             }
         })
         .count()
