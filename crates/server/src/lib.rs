@@ -4,6 +4,7 @@
 //! [`start`] runs all of it inside the caller's tokio runtime; the
 //! `numdialer-server` binary and the TUI's embedded mode both use it.
 
+pub mod body;
 pub mod config;
 pub mod dialer_client;
 pub mod driver;

@@ -1,10 +1,11 @@
 //! The HTTP API (docs/api.md): one function builds the whole router.
 
+use crate::body;
 use crate::dialer_client::DialerHealth;
 use crate::engine::Engine;
 use crate::error::ApiError;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Query, Request, State};
+use axum::extract::{MatchedPath, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderName, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -15,9 +16,6 @@ use serde::Deserialize;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
-
-/// Larger bodies get 413: a webhook is a few dozen bytes.
-pub const MAX_BODY: usize = 64 * 1024;
 
 /// Longest a long poll (`GET /statuses?wait=`) is held.
 pub const MAX_WAIT: Duration = Duration::from_secs(30);
@@ -60,7 +58,7 @@ pub fn router(state: AppState) -> Router {
                 "method not allowed on this route",
             )
         })
-        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn(body::read_body_first))
         .layer(middleware::from_fn(request_timeout))
         .layer(middleware::from_fn(log_request))
         .with_state(state)
@@ -72,6 +70,7 @@ pub fn metrics_router(state: AppState) -> Router {
     Router::new()
         .route("/metrics", get(metrics))
         .fallback(|| async { ApiError::not_found("only /metrics is served here") })
+        .layer(middleware::from_fn(body::read_body_first))
         .with_state(state)
 }
 

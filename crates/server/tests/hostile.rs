@@ -211,6 +211,78 @@ fn random_requests_on_every_route_are_refused_cleanly() {
     });
 }
 
+/// Reads one HTTP/1.1 answer with a `content-length`: its status line, its
+/// head and its body.
+async fn read_answer(s: &mut tokio::net::TcpStream) -> (String, String, String) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = s.read(&mut chunk).await.expect("the answer arrives");
+        assert!(n > 0, "closed before the answer: {buf:?}");
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_lowercase();
+    let len: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .expect("a content-length")
+        .trim()
+        .parse()
+        .unwrap();
+    while buf.len() < head_end + len {
+        let n = s.read(&mut chunk).await.expect("the body arrives");
+        assert!(n > 0, "closed inside the body");
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let status = head.lines().next().unwrap().to_string();
+    let body = String::from_utf8_lossy(&buf[head_end..head_end + len]).to_string();
+    (status, head, body)
+}
+
+/// Answers decided before any handler reads the body (404, 405, 413, 415)
+/// used to leave it unread, and hyper then closed the keep-alive connection
+/// without saying so: the client's next request on it failed.
+#[tokio::test]
+async fn a_refused_body_leaves_the_connection_usable() {
+    let h = Harness::start(fast_sim(), |_| {}).await;
+    let nested = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+    let cases = [
+        ("POST", "/webhooks/abc", "", nested.clone(), "415"),
+        ("PUT", "/calls", "", nested.clone(), "405"),
+        ("POST", "/nowhere", "", nested.clone(), "404"),
+        ("POST", "/calls/0", "", nested, "405"),
+        (
+            "POST",
+            "/webhooks/abc",
+            "content-type: application/json\r\n",
+            "x".repeat(70 * 1024),
+            "413",
+        ),
+    ];
+    for (method, path, extra, body, code) in cases {
+        let mut s = tokio::net::TcpStream::connect(h.server.addr).await.unwrap();
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: x\r\n{extra}content-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        s.write_all(request.as_bytes()).await.unwrap();
+        let (status, head, error) = read_answer(&mut s).await;
+        assert!(status.contains(code), "{method} {path}: {status}");
+        assert!(head.contains("application/json"), "{head}");
+        assert!(error.starts_with("{\"error\":"), "{error}");
+        assert!(!head.contains("connection: close"), "{head}");
+        // The same connection serves the next request.
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let (status, _, _) = read_answer(&mut s).await;
+        assert!(status.contains("200"), "after {method} {path}: {status}");
+    }
+}
+
 #[tokio::test]
 async fn slow_clients_cannot_hold_the_server() {
     let h = Harness::start(fast_sim(), |_| {}).await;

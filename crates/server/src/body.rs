@@ -1,0 +1,66 @@
+//! Every request body is read in full before the request is answered.
+//!
+//! hyper closes a connection whose request body was left unread, yet its
+//! answer does not say `connection: close`. A keep-alive client (reqwest's
+//! pool, a dialer API delivering webhooks) then sends its next request into
+//! a closed socket and fails, and a body still in flight can reset the
+//! connection before the answer is read. 404, 405 and 415 are decided
+//! before any handler reads the body, so this middleware reads it first,
+//! whatever the route, and hands the handler the buffered bytes.
+
+use crate::error::ApiError;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http_body_util::BodyExt;
+
+/// Larger bodies get 413: a webhook is a few dozen bytes.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// Past this much, an oversized body is no longer read to its end: the 413
+/// goes out with `connection: close` so that the client knows.
+pub const DRAIN_LIMIT: usize = 1024 * 1024;
+
+pub async fn read_body_first(req: Request, next: Next) -> Response {
+    let (parts, mut body) = req.into_parts();
+    let mut kept = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = match frame {
+            Ok(frame) => frame,
+            Err(e) => {
+                return ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    format!("could not read the request body: {e}"),
+                )
+                .into_response();
+            }
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen = seen.saturating_add(data.len());
+        if seen > DRAIN_LIMIT {
+            let mut resp = too_large().into_response();
+            resp.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return resp;
+        }
+        if seen <= MAX_BODY {
+            kept.extend_from_slice(&data);
+        }
+    }
+    if seen > MAX_BODY {
+        return too_large().into_response();
+    }
+    next.run(Request::from_parts(parts, Body::from(kept))).await
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("request body is larger than {MAX_BODY} bytes"),
+    )
+}
