@@ -177,7 +177,7 @@ async fn sigterm_mid_dial_down_exits_cleanly_and_json_logs_are_json() {
     })
     .await;
     let mut node = Node::start(&sim, None, &["--call-timeout", "2", "--log-format", "json"]).await;
-    node.start_calls().await;
+    assert_eq!(node.start_calls().await, 202);
     let http = node.http.clone();
     wait_for("a few dials", DEADLINE, || async {
         (sim.dials().len() >= 4).then_some(())

@@ -261,7 +261,7 @@ async fn kill_9_loop_never_dials_twice_nor_loses_an_ack() {
         &["--concurrency", "10", "--call-timeout", "1"],
     )
     .await;
-    node.start_calls().await;
+    assert_eq!(node.start_calls().await, 202);
     let http = node.http.clone();
 
     let mut rng = StdRng::seed_from_u64(3);
@@ -314,8 +314,8 @@ async fn concurrent_starts_and_pollers() {
     .await;
     let starts: Vec<_> = (0..200)
         .map(|_| {
-            let (http, url) = (h.http.clone(), h.url("/calls"));
-            tokio::spawn(async move { http.post(url).send().await.unwrap().status().as_u16() })
+            let (http, base) = (h.http.clone(), h.server.url());
+            tokio::spawn(async move { start_calls(&http, &base).await.as_u16() })
         })
         .collect();
     let mut codes = HashMap::new();

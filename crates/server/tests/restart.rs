@@ -11,7 +11,7 @@ async fn kill_9_and_restart_resumes_without_dialing_twice() {
     let sim = start_sim(fast_sim()).await;
     let numbers: Vec<String> = (0..30).map(|i| format!("1555{:07}", i)).collect();
     let mut node = Node::start(&sim, Some(&numbers), &["--call-timeout", "1"]).await;
-    node.start_calls().await;
+    assert_eq!(node.start_calls().await, 202);
     let http = node.http.clone();
 
     for kill_after in [4, 12, 21] {
@@ -65,13 +65,8 @@ async fn kill_9_and_restart_resumes_without_dialing_twice() {
         }
     }
     assert!(done.count(Status::Completed) > 0);
-    let r = http
-        .post(format!("{}/calls", node.server.base))
-        .send()
-        .await
-        .unwrap();
     assert_eq!(
-        r.status(),
+        start_calls(&http, &node.server.base).await,
         409,
         "a restarted server never dials the list again"
     );
@@ -95,12 +90,7 @@ async fn the_binary_alone_completes_on_its_embedded_simulator() {
         &dir.path().join("log"),
     );
     server.wait_ready(&http).await;
-    let r = http
-        .post(format!("{}/calls", server.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 202);
+    assert_eq!(start_calls(&http, &server.base).await, 202);
     let done = wait_finished(&http, &server.base).await;
     assert_eq!(done.count(Status::Completed), 9, "{done:#?}");
     let ids: std::collections::HashSet<_> = done.calls.iter().map(|c| c.id.unwrap()).collect();

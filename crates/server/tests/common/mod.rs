@@ -81,12 +81,7 @@ impl Harness {
     }
 
     pub async fn start_calls(&self) -> reqwest::StatusCode {
-        self.http
-            .post(self.url("/calls"))
-            .send()
-            .await
-            .unwrap()
-            .status()
+        start_calls(&self.http, &self.server.url()).await
     }
 
     pub async fn wait_finished(&self) -> StatusesResponse {
@@ -102,6 +97,15 @@ pub fn client() -> reqwest::Client {
         .pool_idle_timeout(Duration::from_secs(5))
         .build()
         .unwrap()
+}
+
+/// `POST /calls`; the status code it got.
+pub async fn start_calls(http: &reqwest::Client, base: &str) -> reqwest::StatusCode {
+    http.post(format!("{base}/calls"))
+        .send()
+        .await
+        .unwrap()
+        .status()
 }
 
 pub async fn statuses(http: &reqwest::Client, base: &str) -> Option<StatusesResponse> {
@@ -258,14 +262,8 @@ impl Node {
         self.server.wait_ready(&self.http).await;
     }
 
-    pub async fn start_calls(&self) {
-        let r = self
-            .http
-            .post(format!("{}/calls", self.server.base))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 202);
+    pub async fn start_calls(&self) -> reqwest::StatusCode {
+        start_calls(&self.http, &self.server.base).await
     }
 }
 
