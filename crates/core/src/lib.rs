@@ -4,6 +4,7 @@
 
 pub mod campaign;
 pub mod numbers;
+pub mod secret;
 pub mod status;
 pub mod time;
 pub mod wire;
@@ -15,5 +16,6 @@ pub use campaign::{
 pub use numbers::{
     DEFAULT_NUMBERS, NumbersError, default_numbers, format_phone, is_valid_phone, parse_numbers,
 };
+pub use secret::Secret;
 pub use status::{CallStatus, Status};
 pub use time::Timestamp;

@@ -1,13 +1,18 @@
-//! The two background tasks: the driver, which alone sends POST /call, and
-//! the timer, which fails calls whose final webhook never came.
+//! The background tasks: the driver, which alone sends dials, the timer,
+//! which fails calls whose final webhook never came, and the prober.
+//!
+//! Each loop is a few lines around a step that a test can call on its own:
+//! [`Driver::dial_next`] dials at most one entry, [`expire_due_calls`]
+//! settles the calls that timed out. The loops only decide when to run the
+//! next step, and all of them stop the same way, on [`Shutdown`].
 
-use crate::dialer_client::{DialerClient, DialerHealth};
 use crate::engine::{Engine, now};
 use crate::metrics::DialOutcome;
+use crate::provider::{DialerHealth, Provider};
+use crate::shutdown::Shutdown;
 use numdialer_core::DialAnswer;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
 
 /// How long a dial under way may still take once shutdown begins, so that
 /// its answer is recorded rather than left to the call timeout.
@@ -16,124 +21,154 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 /// How long to wait before trying again after the store failed.
 const STORE_RETRY: Duration = Duration::from_secs(1);
 
+/// How long the timer sleeps when no call is in flight (a new dial wakes it).
+const IDLE_TIMER: Duration = Duration::from_secs(3600);
+
+/// How often the dialer API is probed for `/readyz`.
+pub const PROBE_EVERY: Duration = Duration::from_secs(15);
+
+/// What one [`Driver::dial_next`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// One dial went out and its answer is recorded.
+    Dialed { index: usize, outcome: DialOutcome },
+    /// Nothing to dial now: not started, no line free, or no entry left.
+    Idle,
+    /// The store could not record the dial, so nothing was sent.
+    StoreFailed,
+    /// Shutdown came while a dial was out. Its entry stays `dialing`: after
+    /// a restart its webhooks or its timeout settle it; it is never re-sent.
+    Stopped,
+}
+
 /// Dials one entry at a time, in list order, whenever a line is free.
 /// Sending one dial at a time is what makes the API receive them in order.
-pub async fn run_driver(
-    engine: Arc<Engine>,
-    client: DialerClient,
-    public_url: String,
-    health: Arc<DialerHealth>,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let base = public_url.trim_end_matches('/').to_string();
-    loop {
-        if *shutdown.borrow() {
-            return;
-        }
-        let order = match engine.begin_dial().await {
+pub struct Driver<P> {
+    pub engine: Arc<Engine>,
+    pub provider: P,
+    /// Where the dialer API reaches this server, without a trailing slash.
+    pub public_url: String,
+    pub health: Arc<DialerHealth>,
+}
+
+impl<P: Provider> Driver<P> {
+    pub async fn dial_next(&self, shutdown: &Shutdown) -> Step {
+        let order = match self.engine.begin_dial().await {
             Ok(Some(order)) => order,
-            Ok(None) => {
-                tokio::select! {
-                    _ = engine.wake_driver.notified() => {}
-                    _ = shutdown.changed() => {}
-                }
-                continue;
-            }
+            Ok(None) => return Step::Idle,
             Err(e) => {
                 tracing::error!("cannot record the next dial: {e}");
-                tokio::time::sleep(STORE_RETRY).await;
-                continue;
+                return Step::StoreFailed;
             }
         };
-        let url = format!("{base}/webhooks/{}", order.token);
+        let url = format!("{}/webhooks/{}", self.public_url, order.token);
         tracing::info!(index = order.index, phone = %order.phone, "dialing");
-        let dial = client.dial(&order.phone, &url);
+        let dial = self.provider.dial(&order.phone, &url);
         tokio::pin!(dial);
         let (answer, retries) = tokio::select! {
             a = &mut dial => a,
-            _ = shutdown.changed() => match tokio::time::timeout(SHUTDOWN_GRACE, &mut dial).await {
+            () = shutdown.wait() => match tokio::time::timeout(SHUTDOWN_GRACE, &mut dial).await {
                 Ok(a) => a,
-                // The entry is stored as dialing: after a restart its
-                // webhooks or its timeout settle it; it is never sent again.
-                Err(_) => return,
+                Err(_) => return Step::Stopped,
             },
         };
-        let outcome = match &answer {
-            DialAnswer::Placed { id } => {
-                tracing::info!(index = order.index, call_id = id, "dial placed");
-                DialOutcome::Placed
-            }
-            DialAnswer::Refused { reason } => {
-                tracing::warn!(index = order.index, %reason, "dial refused");
-                DialOutcome::Refused
-            }
-            DialAnswer::Unreachable { reason } => {
-                tracing::warn!(index = order.index, %reason, "dialer API unreachable");
-                DialOutcome::Unreachable
-            }
-            DialAnswer::Unanswered { reason } => {
-                tracing::warn!(index = order.index, %reason, "dial sent but unanswered; not re-sent");
-                DialOutcome::Unanswered
-            }
-        };
-        engine.metrics.dial(outcome, retries);
-        health.record(match outcome {
+        let outcome = log_answer(order.index, &answer);
+        self.engine.metrics.dial(outcome, retries);
+        self.health.record(match outcome {
             DialOutcome::Placed | DialOutcome::Refused => Ok(()),
             DialOutcome::Unreachable | DialOutcome::Unanswered => {
                 Err("a dial got no answer".into())
             }
         });
-        while let Err(e) = engine.finish_dial(order.index, answer.clone()) {
+        while let Err(e) = self.engine.finish_dial(order.index, answer.clone()) {
             tracing::error!("cannot record a dial's answer: {e}");
-            tokio::time::sleep(STORE_RETRY).await;
+            tokio::select! {
+                () = tokio::time::sleep(STORE_RETRY) => {}
+                () = shutdown.wait() => return Step::Stopped,
+            }
+        }
+        Step::Dialed {
+            index: order.index,
+            outcome,
+        }
+    }
+}
+
+fn log_answer(index: usize, answer: &DialAnswer) -> DialOutcome {
+    match answer {
+        DialAnswer::Placed { id } => {
+            tracing::info!(index, call_id = id, "dial placed");
+            DialOutcome::Placed
+        }
+        DialAnswer::Refused { reason } => {
+            tracing::warn!(index, %reason, "dial refused");
+            DialOutcome::Refused
+        }
+        DialAnswer::Unreachable { reason } => {
+            tracing::warn!(index, %reason, "dialer API unreachable");
+            DialOutcome::Unreachable
+        }
+        DialAnswer::Unanswered { reason } => {
+            tracing::warn!(index, %reason, "dial sent but unanswered; not re-sent");
+            DialOutcome::Unanswered
+        }
+    }
+}
+
+pub async fn run_driver<P: Provider>(driver: Driver<P>, shutdown: Shutdown) {
+    while !shutdown.is_triggered() {
+        match driver.dial_next(&shutdown).await {
+            Step::Dialed { .. } => {}
+            Step::Idle => tokio::select! {
+                () = driver.engine.wake_driver.notified() => {}
+                () = shutdown.wait() => {}
+            },
+            Step::StoreFailed => tokio::select! {
+                () = tokio::time::sleep(STORE_RETRY) => {}
+                () = shutdown.wait() => {}
+            },
+            Step::Stopped => return,
+        }
+    }
+}
+
+/// Fails the calls whose deadline passed; returns how long until the next
+/// deadline.
+pub async fn expire_due_calls(engine: &Engine) -> Duration {
+    match engine.expire_due().await {
+        Ok(Some(at)) => Duration::from_millis(at.since(now())),
+        Ok(None) => IDLE_TIMER,
+        Err(e) => {
+            tracing::error!("cannot record a timeout: {e}");
+            STORE_RETRY
         }
     }
 }
 
 /// Sleeps until the earliest call deadline, or until a new dial sets one.
-pub async fn run_timer(engine: Arc<Engine>, mut shutdown: watch::Receiver<bool>) {
-    loop {
-        if *shutdown.borrow() {
-            return;
-        }
-        let next = match engine.expire_due().await {
-            Ok(next) => next,
-            Err(e) => {
-                tracing::error!("cannot record a timeout: {e}");
-                Some(now().plus_millis(STORE_RETRY.as_millis() as u64))
-            }
-        };
-        let sleep = match next {
-            Some(at) => Duration::from_millis(at.since(now())),
-            None => Duration::from_secs(3600),
-        };
+pub async fn run_timer(engine: Arc<Engine>, shutdown: Shutdown) {
+    while !shutdown.is_triggered() {
+        let sleep = expire_due_calls(&engine).await;
         tokio::select! {
-            _ = tokio::time::sleep(sleep) => {}
-            _ = engine.wake_timer.notified() => {}
-            _ = shutdown.changed() => {}
+            () = tokio::time::sleep(sleep) => {}
+            () = engine.wake_timer.notified() => {}
+            () = shutdown.wait() => {}
         }
     }
 }
 
-/// How often the dialer API is probed for `/readyz`.
-pub const PROBE_EVERY: Duration = Duration::from_secs(15);
-
 /// Probes the dialer API now and then, so that readiness is known before
 /// and between dials.
-pub async fn run_prober(
-    client: DialerClient,
-    health: Arc<DialerHealth>,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    loop {
-        let result = client.probe().await;
+pub async fn run_prober<P: Provider>(provider: P, health: Arc<DialerHealth>, shutdown: Shutdown) {
+    while !shutdown.is_triggered() {
+        let result = provider.probe().await;
         if let Err(e) = &result {
             tracing::warn!("dialer API does not answer: {e}");
         }
         health.record(result);
         tokio::select! {
-            _ = tokio::time::sleep(PROBE_EVERY) => {}
-            _ = shutdown.wait_for(|s| *s) => return,
+            () = tokio::time::sleep(PROBE_EVERY) => {}
+            () = shutdown.wait() => {}
         }
     }
 }

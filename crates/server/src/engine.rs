@@ -3,7 +3,8 @@
 //! the caller acknowledges it.
 
 use crate::metrics::Metrics;
-use crate::store::{Meta, Store, StoreError};
+use crate::shutdown::Shutdown;
+use crate::store::{Meta, Skipped, Store, StoreError};
 use numdialer_core::wire::{CallDetail, StatusesResponse, WebhookAck, WebhookBody};
 use numdialer_core::{
     AlreadyStarted, Campaign, DialAnswer, DialOrder, Entry, RestoreError, Status, Timestamp,
@@ -66,6 +67,7 @@ impl Engine {
     ) -> Result<Self, EngineError> {
         let campaign = match store.load()? {
             Some(stored) => {
+                report_skipped(&stored.skipped);
                 let phones: Vec<&String> = stored.entries.iter().map(|e| &e.phone).collect();
                 if explicit && phones != numbers.iter().collect::<Vec<_>>() {
                     return Err(EngineError::ListMismatch {
@@ -146,13 +148,13 @@ impl Engine {
     }
 
     /// Waits until the version passes `known`, for at most `limit` or until
-    /// `stop` turns true.
-    pub async fn wait_past(&self, known: u64, limit: Duration, mut stop: watch::Receiver<bool>) {
+    /// the server stops.
+    pub async fn wait_past(&self, known: u64, limit: Duration, stop: &Shutdown) {
         let mut rx = self.version.subscribe();
         tokio::select! {
             _ = rx.wait_for(|&v| v > known) => {}
             _ = tokio::time::sleep(limit) => {}
-            _ = stop.wait_for(|&s| s) => {}
+            _ = stop.wait() => {}
         }
     }
 
@@ -290,6 +292,23 @@ impl Engine {
         }
         Ok(next)
     }
+}
+
+/// Says loudly what the store could not place: a damaged data directory
+/// must explain itself, not quietly lose history.
+fn report_skipped(skipped: &[Skipped]) {
+    if skipped.is_empty() {
+        return;
+    }
+    for s in skipped.iter().take(20) {
+        tracing::error!("data directory: skipped {s}");
+    }
+    tracing::error!(
+        skipped = skipped.len(),
+        "data directory: {} record(s) could not be placed and were skipped; the data \
+         directory may be damaged (see docs/operations.md, backups)",
+        skipped.len()
+    );
 }
 
 /// 128 random bits: the webhook URL is the only credential a webhook carries.

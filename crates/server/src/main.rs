@@ -1,6 +1,6 @@
 use anyhow::Context;
 use clap::Parser;
-use numdialer_server::config::{Cli, Command, LogFormat};
+use numdialer_server::cli::{Cli, Command, LogFormat};
 use numdialer_server::simulator::Simulator;
 use std::io::IsTerminal;
 use tracing_subscriber::EnvFilter;

@@ -45,6 +45,31 @@ pub struct Meta {
 pub struct Stored {
     pub entries: Vec<Entry>,
     pub meta: Meta,
+    /// Records that could not be placed, so that a damaged directory says
+    /// so instead of quietly losing history.
+    pub skipped: Vec<Skipped>,
+}
+
+/// A record [`Store::load`] could not use, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The record's key, in hex.
+    pub key: String,
+    pub why: SkipReason,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SkipReason {
+    #[error("an event key shorter than an entry index and an event number")]
+    ShortEventKey,
+    #[error("an event of entry {index}, past the list of {len}")]
+    EventPastList { index: u64, len: usize },
+}
+
+impl std::fmt::Display for Skipped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "record {}: {}", self.key, self.why)
+    }
 }
 
 const META_KEY: &[u8] = b"meta";
@@ -112,16 +137,28 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<Entry>, _>>()?;
+        let mut skipped = Vec::new();
         for kv in self.events.iter() {
             let (k, v) = kv?;
-            let index = key_index(&k[..8.min(k.len())]).unwrap_or(u64::MAX) as usize;
+            let skip = |why| Skipped { key: hex(&k), why };
+            let Some(index) = k
+                .get(..8)
+                .and_then(key_index)
+                .filter(|_| k.len() == EVENT_KEY_LEN)
+            else {
+                skipped.push(skip(SkipReason::ShortEventKey));
+                continue;
+            };
+            let Some(entry) = usize::try_from(index).ok().and_then(|i| entries.get_mut(i)) else {
+                let len = entries.len();
+                skipped.push(skip(SkipReason::EventPastList { index, len }));
+                continue;
+            };
             let event = serde_json::from_slice(&v).map_err(|source| StoreError::Corrupt {
                 key: format!("event of entry {index}"),
                 source,
             })?;
-            if let Some(e) = entries.get_mut(index) {
-                e.history.push(event);
-            }
+            entry.history.push(event);
         }
         let meta = match self.meta.get(META_KEY)? {
             Some(v) => serde_json::from_slice(&v).map_err(|source| StoreError::Corrupt {
@@ -133,7 +170,11 @@ impl Store {
                 version: 0,
             },
         };
-        Ok(Some(Stored { entries, meta }))
+        Ok(Some(Stored {
+            entries,
+            meta,
+            skipped,
+        }))
     }
 
     /// Writes entries in one atomic batch and returns the write's ticket for
@@ -197,8 +238,15 @@ impl Store {
     }
 }
 
+/// An event's key: the entry's index (u64) then the event's number (u32).
+const EVENT_KEY_LEN: usize = 12;
+
 fn key_index(k: &[u8]) -> Option<u64> {
     k.try_into().ok().map(u64::from_be_bytes)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[derive(Debug, Clone, Default)]
@@ -361,6 +409,48 @@ mod tests {
             loaded.entries[0].history.len(),
             4,
             "dialed, ringing, duplicate, completed"
+        );
+    }
+
+    #[tokio::test]
+    async fn load_reports_the_event_records_it_cannot_place() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            let entries: Vec<Entry> = (0..2).map(|i| Entry::new(i, "1".into())).collect();
+            store.put_entries(&entries).unwrap();
+            let event = br#"{"at":"2026-11-23T20:01:02.123Z","event":"dialed","applied":true}"#;
+            store.events.insert([0u8, 1, 2], &event[..]).unwrap();
+            let mut past = 7u64.to_be_bytes().to_vec();
+            past.extend_from_slice(&0u32.to_be_bytes());
+            store.events.insert(past, &event[..]).unwrap();
+            let mut good = 1u64.to_be_bytes().to_vec();
+            good.extend_from_slice(&0u32.to_be_bytes());
+            store.events.insert(good, &event[..]).unwrap();
+            let t = store.put_meta(Meta {
+                started: true,
+                version: 1,
+            });
+            store.durable(t.unwrap()).await.unwrap();
+        }
+        let loaded = Store::open(dir.path()).unwrap().load().unwrap().unwrap();
+        assert_eq!(loaded.entries[1].history.len(), 1, "the good event is kept");
+        assert_eq!(
+            loaded.skipped,
+            vec![
+                Skipped {
+                    key: "000000000000000700000000".into(),
+                    why: SkipReason::EventPastList { index: 7, len: 2 }
+                },
+                Skipped {
+                    key: "000102".into(),
+                    why: SkipReason::ShortEventKey
+                },
+            ]
+        );
+        assert_eq!(
+            loaded.skipped[0].to_string(),
+            "record 000000000000000700000000: an event of entry 7, past the list of 2"
         );
     }
 

@@ -148,7 +148,10 @@ async fn a_lost_final_webhook_fails_after_the_timeout() {
         plan: plan(&[(2, Fault::DropFinal)]),
         ..fast_sim()
     };
-    let h = Harness::start(sim, |c| c.call_timeout = Duration::from_millis(1500)).await;
+    let h = Harness::start(sim, |c| {
+        c.dialing.call_timeout = Duration::from_millis(1500)
+    })
+    .await;
     h.start_calls().await;
     let done = h.wait_finished().await;
     let e2 = &done.calls[2];
@@ -162,9 +165,9 @@ async fn a_lost_final_webhook_fails_after_the_timeout() {
 async fn an_unreachable_dialer_api_fails_each_entry_after_retries() {
     let port = free_port();
     let h = Harness::start(fast_sim(), |c| {
-        c.dialer_url = Some(format!("http://127.0.0.1:{port}"));
-        c.dial_attempts = 3;
-        c.dial_backoff = Duration::from_millis(5);
+        c.provider.dialer_url = Some(format!("http://127.0.0.1:{port}"));
+        c.provider.dial_attempts = 3;
+        c.provider.dial_backoff = Duration::from_millis(5);
     })
     .await;
     h.start_calls().await;

@@ -113,7 +113,7 @@ impl StatusesView {
 
 #[tokio::test]
 async fn the_api_token_guards_the_operator_routes() {
-    let h = Harness::start(fast_sim(), |c| c.api_token = Some("s3cret".into())).await;
+    let h = Harness::start(fast_sim(), |c| c.http.api_token = Some("s3cret".into())).await;
     let c = &h.http;
     expect_error(c.get(h.url("/statuses")), 401).await;
     expect_error(c.get(h.url("/statuses")).bearer_auth("wrong"), 401).await;

@@ -80,7 +80,7 @@ async fn metrics_parse_and_move_during_a_dial_down() {
 
 #[tokio::test]
 async fn metrics_follow_the_api_token_or_move_to_their_own_listener() {
-    let h = Harness::start(fast_sim(), |c| c.api_token = Some("t".into())).await;
+    let h = Harness::start(fast_sim(), |c| c.http.api_token = Some("t".into())).await;
     let r = h.http.get(h.url("/metrics")).send().await.unwrap();
     assert_eq!(r.status(), 401);
     let r = h
@@ -94,8 +94,8 @@ async fn metrics_follow_the_api_token_or_move_to_their_own_listener() {
 
     let port = free_port();
     let h = Harness::start(fast_sim(), |c| {
-        c.api_token = Some("t".into());
-        c.metrics_listen = Some(SocketAddr::from(([127, 0, 0, 1], port)));
+        c.http.api_token = Some("t".into());
+        c.http.metrics_listen = Some(SocketAddr::from(([127, 0, 0, 1], port)));
     })
     .await;
     let r = h
@@ -121,7 +121,7 @@ async fn readiness_says_whether_the_dialer_api_answers() {
     let _: () = ready;
     let port = free_port();
     let down = Harness::start(fast_sim(), |c| {
-        c.dialer_url = Some(format!("http://127.0.0.1:{port}"))
+        c.provider.dialer_url = Some(format!("http://127.0.0.1:{port}"))
     })
     .await;
     let body: serde_json::Value = wait_for("a failed probe", DEADLINE, || async {

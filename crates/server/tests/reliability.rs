@@ -112,10 +112,10 @@ fn lost_acks(received: &[usize], hooks: &[WebhookRecord], now: &StatusesResponse
 async fn run_scenario(name: &str, sim: SimConfig, entries: usize) {
     let list = numbers(entries);
     let h = Harness::start(sim, |c| {
-        c.concurrency = WINDOW;
-        c.numbers = Some(list.clone());
-        c.call_timeout = Duration::from_millis(800);
-        c.dial_backoff = Duration::from_millis(50);
+        c.dialing.concurrency = WINDOW;
+        c.dialing.numbers = Some(list.clone());
+        c.dialing.call_timeout = Duration::from_millis(800);
+        c.provider.dial_backoff = Duration::from_millis(50);
     })
     .await;
     assert_eq!(h.start_calls().await, 202);
@@ -308,8 +308,8 @@ async fn kill_9_loop_never_dials_twice_nor_loses_an_ack() {
 async fn concurrent_starts_and_pollers() {
     let list = numbers(scale().entries);
     let h = Harness::start(base(5), |c| {
-        c.concurrency = WINDOW;
-        c.numbers = Some(list.clone());
+        c.dialing.concurrency = WINDOW;
+        c.dialing.numbers = Some(list.clone());
     })
     .await;
     let starts: Vec<_> = (0..200)

@@ -2,7 +2,7 @@
 //! `NUMDIALER_*` environment variable.
 
 use clap::Parser;
-use numdialer_server::config::{parse_http_url, parse_scale, parse_seconds};
+use numdialer_server::cli::{parse_http_url, parse_scale, parse_seconds};
 use std::path::PathBuf;
 use std::time::Duration;
 

@@ -59,16 +59,14 @@ async fn start_embedded(cli: &Cli) -> anyhow::Result<RunningServer> {
     let numbers = cli
         .numbers_file
         .as_deref()
-        .map(numdialer_server::config::read_numbers_file)
+        .map(numdialer_server::cli::read_numbers_file)
         .transpose()?;
-    let mut config = ServerConfig {
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        data_dir: cli.data_dir.clone(),
-        dialer_url: cli.dialer_url.clone(),
-        numbers,
-        ..ServerConfig::default()
-    };
-    config.sim.time_scale = cli.sim_time_scale;
+    let mut config = ServerConfig::default();
+    config.http.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    config.store.data_dir = cli.data_dir.clone();
+    config.dialing.numbers = numbers;
+    config.provider.dialer_url = cli.dialer_url.clone();
+    config.provider.sim.time_scale = cli.sim_time_scale;
     numdialer_server::start(config)
         .await
         .context("cannot start the embedded server")

@@ -148,14 +148,12 @@ fn embedded_dial_down_on_screen() {
 }
 
 async fn start_server(port: u16, dir: &Path) -> RunningServer {
-    let mut config = ServerConfig {
-        listen: SocketAddr::from(([127, 0, 0, 1], port)),
-        data_dir: Some(dir.to_path_buf()),
-        call_timeout: Duration::from_secs(2),
-        api_token: Some("tui-test-token".into()),
-        ..ServerConfig::default()
-    };
-    config.sim.time_scale = 0.05;
+    let mut config = ServerConfig::default();
+    config.http.listen = SocketAddr::from(([127, 0, 0, 1], port));
+    config.http.api_token = Some("tui-test-token".into());
+    config.store.data_dir = Some(dir.to_path_buf());
+    config.dialing.call_timeout = Duration::from_secs(2);
+    config.provider.sim.time_scale = 0.05;
     numdialer_server::start(config).await.unwrap()
 }
 

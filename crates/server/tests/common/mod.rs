@@ -56,12 +56,10 @@ impl Harness {
     pub async fn start(sim: SimConfig, tweak: impl FnOnce(&mut ServerConfig)) -> Harness {
         let sim = start_sim(sim).await;
         let dir = tempfile::tempdir().unwrap();
-        let mut config = ServerConfig {
-            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            dialer_url: Some(sim.url()),
-            data_dir: Some(dir.path().to_path_buf()),
-            ..ServerConfig::default()
-        };
+        let mut config = ServerConfig::default();
+        config.http.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        config.provider.dialer_url = Some(sim.url());
+        config.store.data_dir = Some(dir.path().to_path_buf());
         tweak(&mut config);
         let server = numdialer_server::start(config).await.unwrap();
         Harness {

@@ -1,10 +1,11 @@
 //! The command line of `numdialer-server`; every flag can also come from a
 //! `NUMDIALER_*` environment variable.
 
-use crate::ServerConfig;
 use crate::simulator::{Outage, SimConfig};
+use crate::startup::{DialingConfig, HttpConfig, ProviderConfig, ServerConfig, StoreConfig};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use numdialer_core::Secret;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -34,8 +35,33 @@ pub enum Command {
     Simulate(SimulateArgs),
 }
 
+/// The server's flags, in the sections `--help` shows.
 #[derive(Debug, Args)]
 pub struct ServerArgs {
+    #[command(flatten)]
+    pub http: HttpArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub dialing: DialingArgs,
+    #[command(flatten)]
+    pub provider: ProviderArgs,
+
+    /// Log format on stderr: `pretty` for people, `json` (one object a
+    /// line) for log collectors. The level comes from RUST_LOG (default info).
+    #[arg(
+        long,
+        env = "NUMDIALER_LOG_FORMAT",
+        value_enum,
+        default_value = "pretty",
+        help_heading = "Logs"
+    )]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "HTTP API")]
+pub struct HttpArgs {
     /// Address the HTTP API listens on.
     #[arg(long, env = "NUMDIALER_LISTEN", default_value = "127.0.0.1:3000")]
     pub listen: SocketAddr,
@@ -45,16 +71,40 @@ pub struct ServerArgs {
     #[arg(long, env = "NUMDIALER_PUBLIC_URL", value_parser = parse_http_url)]
     pub public_url: Option<String>,
 
-    /// Base URL of the dialer API (its POST /call is <URL>/call). Without it,
-    /// an embedded simulated dialer API is started on a free loopback port.
-    #[arg(long, env = "NUMDIALER_DIALER_URL", value_parser = parse_http_url)]
-    pub dialer_url: Option<String>,
+    /// Require `Authorization: Bearer <TOKEN>` on POST /calls, GET /statuses
+    /// and GET /calls/{index}. Webhooks are authenticated by their own
+    /// per-dial secrets.
+    #[arg(long, env = "NUMDIALER_API_TOKEN", hide_env_values = true, value_parser = parse_secret)]
+    pub api_token: Option<Secret>,
 
+    /// Serve GET /metrics on this address (without the API token) instead
+    /// of beside the API, e.g. 127.0.0.1:9464 for a local Prometheus.
+    #[arg(long, env = "NUMDIALER_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
+    /// Allow a non-loopback --listen without --api-token (only on a network
+    /// you trust: anyone who reaches the server could start dialing).
+    #[arg(long, env = "NUMDIALER_INSECURE_NO_TOKEN")]
+    pub insecure_no_token: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Store")]
+pub struct StoreArgs {
     /// Directory of the sled database holding the list and every status. The
     /// list is dialed once per data directory.
     #[arg(long, env = "NUMDIALER_DATA_DIR", default_value = "./numdialer-data")]
     pub data_dir: PathBuf,
 
+    /// Benchmarks only: flush the store once per write (the naive design)
+    /// instead of sharing flushes between concurrent writers.
+    #[arg(long, env = "NUMDIALER_FLUSH_EACH_WRITE", hide = true)]
+    pub flush_each_write: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Dialing")]
+pub struct DialingArgs {
     /// Calls in flight at once.
     #[arg(long, env = "NUMDIALER_CONCURRENCY", default_value_t = 3,
           value_parser = clap::value_parser!(u32).range(1..=10_000))]
@@ -70,42 +120,20 @@ pub struct ServerArgs {
     /// built-in list of 9.
     #[arg(long, env = "NUMDIALER_NUMBERS_FILE")]
     pub numbers_file: Option<PathBuf>,
+}
 
-    /// Require `Authorization: Bearer <TOKEN>` on POST /calls, GET /statuses
-    /// and GET /calls/{index}. Webhooks are authenticated by their own
-    /// per-dial secrets.
-    #[arg(long, env = "NUMDIALER_API_TOKEN", hide_env_values = true)]
-    pub api_token: Option<String>,
-
-    /// Serve GET /metrics on this address (without the API token) instead
-    /// of beside the API, e.g. 127.0.0.1:9464 for a local Prometheus.
-    #[arg(long, env = "NUMDIALER_METRICS_LISTEN")]
-    pub metrics_listen: Option<SocketAddr>,
-
-    /// Log format on stderr: `pretty` for people, `json` (one object a
-    /// line) for log collectors. The level comes from RUST_LOG (default info).
-    #[arg(
-        long,
-        env = "NUMDIALER_LOG_FORMAT",
-        value_enum,
-        default_value = "pretty"
-    )]
-    pub log_format: LogFormat,
-
-    /// Allow a non-loopback --listen without --api-token (only on a network
-    /// you trust: anyone who reaches the server could start dialing).
-    #[arg(long, env = "NUMDIALER_INSECURE_NO_TOKEN")]
-    pub insecure_no_token: bool,
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Dialer API")]
+pub struct ProviderArgs {
+    /// Base URL of the dialer API (its POST /call is <URL>/call). Without it,
+    /// an embedded simulated dialer API is started on a free loopback port.
+    #[arg(long, env = "NUMDIALER_DIALER_URL", value_parser = parse_http_url)]
+    pub dialer_url: Option<String>,
 
     /// Seconds one POST /call may take before it counts as unanswered (it
     /// is then never re-sent; its webhooks or the call timeout settle it).
     #[arg(long, env = "NUMDIALER_DIAL_TIMEOUT", default_value = "10", value_parser = parse_seconds)]
     pub dial_timeout: Duration,
-
-    /// Benchmarks only: flush the store once per write (the naive design)
-    /// instead of sharing flushes between concurrent writers.
-    #[arg(long, env = "NUMDIALER_FLUSH_EACH_WRITE", hide = true)]
-    pub flush_each_write: bool,
 
     /// Time scale of the embedded simulator (used only without
     /// --dialer-url): 0.01 makes its calls 100 times faster.
@@ -194,28 +222,44 @@ impl ServerArgs {
     /// line number.
     pub fn to_config(&self) -> anyhow::Result<ServerConfig> {
         let numbers = self
+            .dialing
             .numbers_file
             .as_deref()
             .map(read_numbers_file)
             .transpose()?;
+        let defaults = ServerConfig::default();
         Ok(ServerConfig {
-            listen: self.listen,
-            public_url: self.public_url.clone(),
-            dialer_url: self.dialer_url.clone(),
-            data_dir: Some(self.data_dir.clone()),
-            concurrency: self.concurrency as usize,
-            call_timeout: self.call_timeout,
-            numbers,
-            api_token: self.api_token.clone().filter(|t| !t.is_empty()),
-            insecure_no_token: self.insecure_no_token,
-            metrics_listen: self.metrics_listen,
-            flush_each_write: self.flush_each_write,
-            dial_timeout: self.dial_timeout,
-            sim: SimConfig {
-                time_scale: self.sim_time_scale,
-                ..SimConfig::default()
+            http: HttpConfig {
+                listen: self.http.listen,
+                public_url: self.http.public_url.clone(),
+                // An empty token (`NUMDIALER_API_TOKEN=` in an env file)
+                // means none.
+                api_token: self
+                    .http
+                    .api_token
+                    .clone()
+                    .filter(|t| !t.expose().is_empty()),
+                metrics_listen: self.http.metrics_listen,
+                insecure_no_token: self.http.insecure_no_token,
             },
-            ..ServerConfig::default()
+            store: StoreConfig {
+                data_dir: Some(self.store.data_dir.clone()),
+                flush_each_write: self.store.flush_each_write,
+            },
+            dialing: DialingConfig {
+                concurrency: self.dialing.concurrency as usize,
+                call_timeout: self.dialing.call_timeout,
+                numbers,
+            },
+            provider: ProviderConfig {
+                dialer_url: self.provider.dialer_url.clone(),
+                dial_timeout: self.provider.dial_timeout,
+                sim: SimConfig {
+                    time_scale: self.provider.sim_time_scale,
+                    ..SimConfig::default()
+                },
+                ..defaults.provider
+            },
         })
     }
 }
@@ -266,6 +310,10 @@ pub fn parse_scale(s: &str) -> Result<f64, String> {
         return Err(format!("{s:?} must be between 0 and 1000"));
     }
     Ok(v)
+}
+
+fn parse_secret(s: &str) -> Result<Secret, String> {
+    Ok(Secret::new(s))
 }
 
 pub fn parse_http_url(s: &str) -> Result<String, String> {

@@ -8,7 +8,7 @@
 //! before any handler reads the body, so this middleware reads it first,
 //! whatever the route, and hands the handler the buffered bytes.
 
-use crate::error::ApiError;
+use super::error::ApiError;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};

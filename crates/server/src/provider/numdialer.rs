@@ -1,14 +1,15 @@
-//! The client for the third-party dialer API's `POST /call`.
+//! The numDialer API's protocol: JSON `POST /call`, answered `{"id"}` or
+//! `{"error"}`.
 //!
 //! Its one delicate rule: only a request that certainly never left may be
 //! sent again. A refused connection is retried with backoff; a request that
 //! was sent but got no usable answer is reported as unanswered, because the
 //! call may exist and dialing it twice would ring a person twice.
 
+use super::Provider;
 use numdialer_core::DialAnswer;
 use numdialer_core::wire::{DialRequest, DialResponse};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct DialerClient {
@@ -46,38 +47,6 @@ impl DialerClient {
 
     pub fn call_url(&self) -> &str {
         &self.call_url
-    }
-
-    /// The answer, and how many times a refused connection was retried.
-    pub async fn dial(&self, phone: &str, webhook_url: &str) -> (DialAnswer, u32) {
-        let body = DialRequest {
-            phone: phone.to_string(),
-            webhook_url: webhook_url.to_string(),
-        };
-        let mut delay = self.backoff;
-        for attempt in 1..=self.attempts {
-            match self.http.post(&self.call_url).json(&body).send().await {
-                Ok(resp) => return (read_answer(resp).await, attempt - 1),
-                Err(e) if e.is_connect() => {
-                    if attempt == self.attempts {
-                        let reason = format!("{} after {attempt} attempts", root_cause(&e));
-                        return (DialAnswer::Unreachable { reason }, attempt - 1);
-                    }
-                    tracing::warn!(
-                        attempt,
-                        "dialer API unreachable, retrying in {delay:?}: {}",
-                        root_cause(&e)
-                    );
-                    tokio::time::sleep(delay).await;
-                    delay *= 2;
-                }
-                Err(e) => {
-                    let reason = root_cause(&e);
-                    return (DialAnswer::Unanswered { reason }, attempt - 1);
-                }
-            }
-        }
-        unreachable!("the last attempt always returns")
     }
 }
 
@@ -131,47 +100,40 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     }
 }
 
-/// Whether the dialer API answered lately, for `/readyz`. Any HTTP answer
-/// counts: the API is there. Fed by a prober and by every dial.
-#[derive(Debug, Default)]
-pub struct DialerHealth {
-    last: Mutex<Option<(Instant, Result<(), String>)>>,
-}
-
-/// How recent an answer must be for the server to count as ready.
-pub const READY_WITHIN: Duration = Duration::from_secs(60);
-
-pub struct DialerReport {
-    pub answered_recently: bool,
-    pub text: String,
-}
-
-impl DialerHealth {
-    pub fn record(&self, result: Result<(), String>) {
-        *self.last.lock().unwrap() = Some((Instant::now(), result));
-    }
-
-    pub fn report(&self) -> DialerReport {
-        match &*self.last.lock().unwrap() {
-            None => DialerReport {
-                answered_recently: false,
-                text: "not contacted yet".into(),
-            },
-            Some((at, Ok(()))) => DialerReport {
-                answered_recently: at.elapsed() <= READY_WITHIN,
-                text: format!("answered {} s ago", at.elapsed().as_secs()),
-            },
-            Some((at, Err(e))) => DialerReport {
-                answered_recently: false,
-                text: format!("no answer {} s ago: {e}", at.elapsed().as_secs()),
-            },
+impl Provider for DialerClient {
+    async fn dial(&self, phone: &str, webhook_url: &str) -> (DialAnswer, u32) {
+        let body = DialRequest {
+            phone: phone.to_string(),
+            webhook_url: webhook_url.to_string(),
+        };
+        let mut delay = self.backoff;
+        for attempt in 1..=self.attempts {
+            match self.http.post(&self.call_url).json(&body).send().await {
+                Ok(resp) => return (read_answer(resp).await, attempt - 1),
+                Err(e) if e.is_connect() => {
+                    if attempt == self.attempts {
+                        let reason = format!("{} after {attempt} attempts", root_cause(&e));
+                        return (DialAnswer::Unreachable { reason }, attempt - 1);
+                    }
+                    tracing::warn!(
+                        attempt,
+                        "dialer API unreachable, retrying in {delay:?}: {}",
+                        root_cause(&e)
+                    );
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                }
+                Err(e) => {
+                    let reason = root_cause(&e);
+                    return (DialAnswer::Unanswered { reason }, attempt - 1);
+                }
+            }
         }
+        unreachable!("the last attempt always returns")
     }
-}
 
-impl DialerClient {
     /// `GET /` on the dialer API: any HTTP answer means it is up.
-    pub async fn probe(&self) -> Result<(), String> {
+    async fn probe(&self) -> Result<(), String> {
         let base = self.call_url.trim_end_matches("/call");
         match self.http.get(format!("{base}/")).send().await {
             Ok(_) => Ok(()),

@@ -1,0 +1,71 @@
+//! The HTTP API (docs/api.md): [`router`] shows every path, guard and layer
+//! on one screen; the handlers live in `routes/` by resource.
+
+pub mod body;
+pub mod error;
+pub mod extract;
+pub mod middleware;
+pub mod routes;
+pub mod serve;
+
+use crate::engine::Engine;
+use crate::provider::DialerHealth;
+use crate::shutdown::Shutdown;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Router, middleware as mw};
+use error::ApiError;
+use numdialer_core::Secret;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub engine: Arc<Engine>,
+    /// When set, the operator routes need `Authorization: Bearer <token>`.
+    pub api_token: Option<Arc<Secret>>,
+    pub dialer: Arc<DialerHealth>,
+    /// `/metrics` is served on its own listener instead (`--metrics-listen`).
+    pub metrics_elsewhere: bool,
+    /// Releases long polls at shutdown.
+    pub shutdown: Shutdown,
+}
+
+pub fn router(state: AppState) -> Router {
+    let mut operator = Router::new()
+        .route("/calls", post(routes::calls::start))
+        .route("/statuses", get(routes::statuses::get))
+        .route("/calls/{index}", get(routes::calls::detail));
+    if !state.metrics_elsewhere {
+        operator = operator.route("/metrics", get(routes::metrics::get));
+    }
+    let operator = operator.route_layer(mw::from_fn_with_state(
+        state.clone(),
+        middleware::require_token,
+    ));
+    Router::new()
+        .merge(operator)
+        .route("/webhooks/{token}", post(routes::webhooks::receive))
+        .route("/healthz", get(routes::health::healthz))
+        .route("/readyz", get(routes::health::readyz))
+        .fallback(|| async { ApiError::not_found("no such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method not allowed on this route",
+            )
+        })
+        .layer(mw::from_fn(body::read_body_first))
+        .layer(mw::from_fn(middleware::request_timeout))
+        .layer(mw::from_fn(middleware::log_request))
+        .with_state(state)
+}
+
+/// The router for `--metrics-listen`: `/metrics` alone, for a scraper on a
+/// private address.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(routes::metrics::get))
+        .fallback(|| async { ApiError::not_found("only /metrics is served here") })
+        .layer(mw::from_fn(body::read_body_first))
+        .with_state(state)
+}

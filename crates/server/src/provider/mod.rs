@@ -1,0 +1,65 @@
+//! The dialer APIs numdialer can dial through, behind one small contract
+//! chosen once at startup ([`crate::startup`]): the driver is generic over
+//! [`Provider`] and never names a protocol. A new provider is one module
+//! here plus one arm where startup picks it.
+
+pub mod numdialer;
+
+use numdialer_core::DialAnswer;
+use std::future::Future;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Places calls and tells whether the API is there.
+pub trait Provider: Send + Sync + 'static {
+    /// Places one call whose webhooks go to `webhook_url`. Returns how it
+    /// ended and how many times a connection that certainly never carried
+    /// the request was retried. A request that may have arrived is never
+    /// sent again: a second dial would ring a person twice.
+    fn dial(
+        &self,
+        phone: &str,
+        webhook_url: &str,
+    ) -> impl Future<Output = (DialAnswer, u32)> + Send;
+
+    /// A cheap request that succeeds when the API answers at all.
+    fn probe(&self) -> impl Future<Output = Result<(), String>> + Send;
+}
+
+/// Whether the dialer API answered lately, for `/readyz`. Any HTTP answer
+/// counts: the API is there. Fed by a prober and by every dial.
+#[derive(Debug, Default)]
+pub struct DialerHealth {
+    last: Mutex<Option<(Instant, Result<(), String>)>>,
+}
+
+/// How recent an answer must be for the server to count as ready.
+pub const READY_WITHIN: Duration = Duration::from_secs(60);
+
+pub struct DialerReport {
+    pub answered_recently: bool,
+    pub text: String,
+}
+
+impl DialerHealth {
+    pub fn record(&self, result: Result<(), String>) {
+        *self.last.lock().unwrap() = Some((Instant::now(), result));
+    }
+
+    pub fn report(&self) -> DialerReport {
+        match &*self.last.lock().unwrap() {
+            None => DialerReport {
+                answered_recently: false,
+                text: "not contacted yet".into(),
+            },
+            Some((at, Ok(()))) => DialerReport {
+                answered_recently: at.elapsed() <= READY_WITHIN,
+                text: format!("answered {} s ago", at.elapsed().as_secs()),
+            },
+            Some((at, Err(e))) => DialerReport {
+                answered_recently: false,
+                text: format!("no answer {} s ago: {e}", at.elapsed().as_secs()),
+            },
+        }
+    }
+}

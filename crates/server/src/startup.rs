@@ -1,0 +1,289 @@
+//! Building and running the server: its configuration by component, and
+//! [`start`] in named steps. This is the only module that knows which
+//! provider runs.
+
+use crate::driver::{self, Driver};
+use crate::engine::Engine;
+use crate::http::{self, AppState, serve};
+use crate::provider::DialerHealth;
+use crate::provider::numdialer::DialerClient;
+use crate::shutdown::{self, Shutdown, Trigger};
+use crate::simulator::{SimConfig, Simulator};
+use crate::store::Store;
+use anyhow::Context;
+use numdialer_core::Secret;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// Everything [`start`] needs, by component; the binary fills it from the
+/// command line.
+#[derive(Debug, Clone, Default)]
+pub struct ServerConfig {
+    pub http: HttpConfig,
+    pub store: StoreConfig,
+    pub dialing: DialingConfig,
+    pub provider: ProviderConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    pub listen: SocketAddr,
+    /// Base URL the dialer API reaches for webhooks; `http://<listen>` if unset.
+    pub public_url: Option<String>,
+    pub api_token: Option<Secret>,
+    /// Serve `/metrics` on this address, without the API token, instead of
+    /// beside the API.
+    pub metrics_listen: Option<SocketAddr>,
+    /// Allow a non-loopback `listen` without `api_token`.
+    pub insecure_no_token: bool,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            public_url: None,
+            api_token: None,
+            metrics_listen: None,
+            insecure_no_token: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct StoreConfig {
+    /// `None` keeps the data in a temporary store that vanishes on exit.
+    pub data_dir: Option<PathBuf>,
+    /// Benchmarks only: one store flush per write instead of group commit.
+    pub flush_each_write: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct DialingConfig {
+    pub concurrency: usize,
+    pub call_timeout: Duration,
+    /// The list to dial; `None` is the default list (or the stored one).
+    pub numbers: Option<Vec<String>>,
+}
+
+impl Default for DialingConfig {
+    fn default() -> Self {
+        DialingConfig {
+            concurrency: 3,
+            call_timeout: Duration::from_secs(60),
+            numbers: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ProviderConfig {
+    /// An external dialer API; `None` starts the embedded simulator.
+    pub dialer_url: Option<String>,
+    /// How long one POST /call may take before it counts as unanswered.
+    pub dial_timeout: Duration,
+    /// Attempts when the dialer API refuses connections, and the first backoff.
+    pub dial_attempts: u32,
+    pub dial_backoff: Duration,
+    /// For the embedded simulator only.
+    pub sim: SimConfig,
+}
+
+impl Default for ProviderConfig {
+    fn default() -> Self {
+        ProviderConfig {
+            dialer_url: None,
+            dial_timeout: Duration::from_secs(10),
+            dial_attempts: 5,
+            dial_backoff: Duration::from_millis(200),
+            sim: SimConfig::default(),
+        }
+    }
+}
+
+/// A started server. Dropping it stops it (its tasks wind down in the
+/// background); [`RunningServer::shutdown`] stops it and waits until the
+/// store is flushed.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub dialer_url: String,
+    pub engine: Arc<Engine>,
+    /// Fires when dropped, so that no task outlives a dropped server.
+    trigger: Trigger,
+    tasks: Vec<JoinHandle<()>>,
+    simulator: Option<Simulator>,
+}
+
+impl RunningServer {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, lets in-flight requests finish, stops dialing and
+    /// flushes the store.
+    pub async fn shutdown(mut self) {
+        self.trigger.fire();
+        for t in self.tasks.drain(..) {
+            let _ = t.await;
+        }
+        if let Some(sim) = self.simulator.take() {
+            sim.stop();
+        }
+    }
+}
+
+pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
+    check_exposure(&config.http)?;
+    let engine = Arc::new(open_engine(&config.store, &config.dialing)?);
+    let listeners = bind(&config.http).await?;
+    let addr = listeners.api.local_addr()?;
+    let public_url = config
+        .http
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let (provider, simulator, dialer_url) = connect_provider(&config.provider).await?;
+    let (trigger, shutdown) = shutdown::channel();
+    let health = Arc::new(DialerHealth::default());
+    let state = AppState {
+        engine: engine.clone(),
+        api_token: config.http.api_token.clone().map(Arc::new),
+        dialer: health.clone(),
+        metrics_elsewhere: listeners.metrics.is_some(),
+        shutdown: shutdown.clone(),
+    };
+    let driver = Driver {
+        engine: engine.clone(),
+        provider,
+        public_url: public_url.trim_end_matches('/').to_string(),
+        health,
+    };
+    let tasks = spawn_tasks(listeners, state, driver, &shutdown);
+    tracing::info!(%addr, %public_url, %dialer_url, "numdialer-server listening");
+    Ok(RunningServer {
+        addr,
+        dialer_url,
+        engine,
+        trigger,
+        tasks,
+        simulator,
+    })
+}
+
+/// Refuses to expose the API beyond loopback without a token.
+fn check_exposure(http: &HttpConfig) -> anyhow::Result<()> {
+    if !http.listen.ip().is_loopback() && http.api_token.is_none() && !http.insecure_no_token {
+        anyhow::bail!(
+            "refusing to listen on {} without an API token: anyone who can reach it could start \
+             dialing and read every number and status. Set --api-token (or NUMDIALER_API_TOKEN), \
+             or listen on 127.0.0.1 and reach it through a proxy or an SSH tunnel, or pass \
+             --insecure-no-token if the network is private",
+            http.listen
+        );
+    }
+    Ok(())
+}
+
+/// Opens the store and the campaign in it (or creates the list).
+fn open_engine(store: &StoreConfig, dialing: &DialingConfig) -> anyhow::Result<Engine> {
+    let opened = match &store.data_dir {
+        Some(dir) => Store::open(dir).with_context(|| {
+            format!(
+                "cannot open the data directory {} (is another numdialer-server using it?)",
+                dir.display()
+            )
+        })?,
+        None => Store::open_temporary().context("cannot create a temporary store")?,
+    }
+    .with_flush_each_write(store.flush_each_write);
+    let explicit = dialing.numbers.is_some();
+    let numbers = dialing
+        .numbers
+        .clone()
+        .unwrap_or_else(numdialer_core::default_numbers);
+    Ok(Engine::open(
+        opened,
+        numbers,
+        explicit,
+        dialing.concurrency,
+        dialing.call_timeout,
+    )?)
+}
+
+struct Listeners {
+    api: TcpListener,
+    metrics: Option<TcpListener>,
+}
+
+async fn bind(http: &HttpConfig) -> anyhow::Result<Listeners> {
+    let api = TcpListener::bind(http.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", http.listen))?;
+    let metrics = match http.metrics_listen {
+        Some(addr) => Some(
+            TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr} for metrics"))?,
+        ),
+        None => None,
+    };
+    Ok(Listeners { api, metrics })
+}
+
+/// The client for the configured dialer API, or for an embedded simulator
+/// started here when none is configured; and the API's URL.
+async fn connect_provider(
+    config: &ProviderConfig,
+) -> anyhow::Result<(DialerClient, Option<Simulator>, String)> {
+    let (simulator, url) = match &config.dialer_url {
+        Some(url) => (None, url.clone()),
+        None => {
+            let l = TcpListener::bind(("127.0.0.1", 0)).await?;
+            let sim = Simulator::start(config.sim.clone(), l).await?;
+            let url = sim.url();
+            tracing::info!("embedded simulated dialer API on {url}");
+            (Some(sim), url)
+        }
+    };
+    let client = DialerClient::new(
+        &url,
+        config.dial_timeout,
+        config.dial_attempts,
+        config.dial_backoff,
+    );
+    Ok((client, simulator, url))
+}
+
+fn spawn_tasks(
+    listeners: Listeners,
+    state: AppState,
+    driver: Driver<DialerClient>,
+    shutdown: &Shutdown,
+) -> Vec<JoinHandle<()>> {
+    let stopped = || {
+        let s = shutdown.clone();
+        async move { s.wait().await }
+    };
+    let mut tasks = Vec::new();
+    if let Some(l) = listeners.metrics {
+        let app = http::metrics_router(state.clone());
+        tasks.push(tokio::spawn(serve::serve(l, app, stopped())));
+    }
+    let app = http::router(state);
+    tasks.push(tokio::spawn(serve::serve(listeners.api, app, stopped())));
+    tasks.push(tokio::spawn(driver::run_prober(
+        driver.provider.clone(),
+        driver.health.clone(),
+        shutdown.clone(),
+    )));
+    tasks.push(tokio::spawn(driver::run_timer(
+        driver.engine.clone(),
+        shutdown.clone(),
+    )));
+    tasks.push(tokio::spawn(driver::run_driver(driver, shutdown.clone())));
+    tasks
+}
