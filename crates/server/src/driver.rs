@@ -172,3 +172,58 @@ pub async fn run_prober<P: Provider>(provider: P, health: Arc<DialerHealth>, shu
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+    use std::sync::Mutex;
+
+    /// Places every call and remembers the phones, in order.
+    #[derive(Default)]
+    struct Recorder {
+        dialed: Mutex<Vec<String>>,
+    }
+
+    impl Provider for Arc<Recorder> {
+        async fn dial(&self, phone: &str, _webhook_url: &str) -> (DialAnswer, u32) {
+            let mut d = self.dialed.lock().unwrap();
+            d.push(phone.to_string());
+            (DialAnswer::Placed { id: d.len() as u64 }, 0)
+        }
+
+        async fn probe(&self) -> Result<(), String> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn one_step_dials_one_entry_until_the_window_is_full() {
+        let phones: Vec<String> = (0..5).map(|i| format!("1000000000{i}")).collect();
+        let engine = Engine::open(
+            Store::open_temporary().unwrap(),
+            phones.clone(),
+            true,
+            2,
+            Duration::from_secs(60),
+        )
+        .unwrap();
+        let recorder = Arc::new(Recorder::default());
+        let driver = Driver {
+            engine: Arc::new(engine),
+            provider: recorder.clone(),
+            public_url: "http://127.0.0.1:9".into(),
+            health: Arc::default(),
+        };
+        let (_trigger, shutdown) = crate::shutdown::channel();
+        assert_eq!(driver.dial_next(&shutdown).await, Step::Idle, "not started");
+        driver.engine.start().await.unwrap();
+        for index in 0..2 {
+            let step = driver.dial_next(&shutdown).await;
+            let outcome = DialOutcome::Placed;
+            assert_eq!(step, Step::Dialed { index, outcome });
+        }
+        assert_eq!(driver.dial_next(&shutdown).await, Step::Idle, "window full");
+        assert_eq!(*recorder.dialed.lock().unwrap(), phones[..2]);
+    }
+}
