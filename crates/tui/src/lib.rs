@@ -56,11 +56,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn start_embedded(cli: &Cli) -> anyhow::Result<RunningServer> {
-    let numbers = cli
-        .numbers_file
-        .as_deref()
-        .map(numdialer_server::config::read_numbers_file)
-        .transpose()?;
+    let numbers = cli.numbers()?;
     let mut config = ServerConfig {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         data_dir: cli.data_dir.clone(),
