@@ -1,9 +1,10 @@
 //! The TUI's state and how events change it. No I/O: `update` returns the
 //! side effect to run (start the calls, fetch a history), and the run loop
-//! feeds the result back as another event.
+//! feeds the result back as another event. Nothing here draws: the views
+//! read an `App`, and both share the geometry of `layout`.
 
 use crate::client::ClientError;
-use crate::ui;
+use crate::layout;
 use numdialer_core::Status;
 use numdialer_core::wire::{CallDetail, CallSummary, StatusesResponse};
 use ratatui::crossterm::event::{
@@ -289,7 +290,7 @@ impl App {
             }
             return None;
         }
-        let page = usize::from(ui::visible_rows(self.size).max(1));
+        let page = usize::from(layout::visible_rows(self.size).max(1));
         match k.code {
             KeyCode::Esc => self.quit = true,
             KeyCode::Char('c') | KeyCode::Char('C') => return self.press_call(),
@@ -325,11 +326,11 @@ impl App {
             return None;
         }
         let at = Position::new(m.column, m.row);
-        let areas = ui::layout(self.size);
+        let areas = layout::layout(self.size);
         if areas.button.contains(at) {
             return self.press_call();
         }
-        if let Some(row) = ui::row_at(self, areas.table, at) {
+        if let Some(row) = layout::row_at(areas.table, self.selected, self.calls().len(), at) {
             self.select(row);
         }
         None

@@ -242,7 +242,7 @@ fn q_esc_and_ctrl_c_quit() {
 fn clicks_press_the_button_and_select_rows() {
     let (mut app, t) = app_with(&[Status::Idle; 9], false);
     app.update(Event::Resize(80, 24), t);
-    let areas = ui::layout(app.size);
+    let areas = layout::layout(app.size);
     assert_eq!(
         app.update(click(areas.table.x + 5, areas.table.y + 2 + 3), t),
         None

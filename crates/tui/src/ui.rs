@@ -1,68 +1,17 @@
-//! Rendering: `draw` only reads the `App`. The layout functions are shared
-//! with `App::update` so that mouse clicks land on what was drawn.
+//! Rendering: `draw` only reads the `App`. Where things go comes from
+//! `layout`, which `App::update` also uses so that mouse clicks land on
+//! what was drawn.
 
 use crate::app::{App, Button, Connection, Detail, Overlay};
+use crate::layout::{layout, table_offset};
 use numdialer_core::wire::{CallDetail, EventKind};
 use numdialer_core::{Status, format_phone};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
 use std::time::Duration;
-
-pub const BUTTON_WIDTH: u16 = 24;
-
-pub struct Areas {
-    pub header: Rect,
-    pub table: Rect,
-    pub progress: Rect,
-    pub button: Rect,
-    pub message: Rect,
-    pub footer: Rect,
-}
-
-pub fn layout(area: Rect) -> Areas {
-    let [header, table, bar, message, footer] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(3),
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(area);
-    let [progress, button] =
-        Layout::horizontal([Constraint::Min(10), Constraint::Length(BUTTON_WIDTH)]).areas(bar);
-    Areas {
-        header,
-        table,
-        progress,
-        button,
-        message,
-        footer,
-    }
-}
-
-/// Table rows that fit inside the borders and the column header.
-pub fn visible_rows(size: Rect) -> u16 {
-    layout(size).table.height.saturating_sub(3)
-}
-
-/// The first row shown, so that the selected row is always visible.
-fn table_offset(selected: usize, visible: usize) -> usize {
-    (selected + 1).saturating_sub(visible.max(1))
-}
-
-/// The list entry drawn at `at`, if any.
-pub fn row_at(app: &App, table: Rect, at: Position) -> Option<usize> {
-    let first = table.y + 2;
-    if !table.contains(at) || at.y < first || at.y >= table.bottom().saturating_sub(1) {
-        return None;
-    }
-    let visible = usize::from(table.height.saturating_sub(3));
-    let row = table_offset(app.selected, visible) + usize::from(at.y - first);
-    (row < app.calls().len()).then_some(row)
-}
 
 fn status_style(app: &App, s: Status) -> Style {
     if !app.color {
