@@ -5,6 +5,7 @@
 
 use crate::client::ClientError;
 use crate::layout;
+use crate::theme::Theme;
 use numdialer_core::Status;
 use numdialer_core::wire::{CallDetail, CallSummary, StatusesResponse};
 use ratatui::crossterm::event::{
@@ -77,7 +78,8 @@ pub struct Message {
 pub struct App {
     /// "embedded · 127.0.0.1:41235" or "remote · https://vps:3000".
     pub server_label: String,
-    pub color: bool,
+    /// The styles the views draw with, chosen once from `NO_COLOR`.
+    pub theme: Theme,
     /// The longest quiet between two answers of a healthy server: the
     /// long-poll wait plus the pause between polls.
     pub expected_gap: Duration,
@@ -96,10 +98,11 @@ pub struct App {
 }
 
 impl App {
+    /// `color` picks the theme (false: the plain one), once for the run.
     pub fn new(server_label: String, color: bool, expected_gap: Duration, now: Instant) -> Self {
         App {
             server_label,
-            color,
+            theme: Theme::new(color),
             expected_gap,
             statuses: None,
             last_ok: None,

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod client;
 pub mod layout;
 pub mod terminal;
+pub mod theme;
 pub mod ui;
 
 use anyhow::Context;
@@ -44,7 +45,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             (Client::new(&server.url(), None), label, Some(server))
         }
     };
-    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let color = theme::color_from_env();
     let result = run_screen(client, label, color, cli.poll_interval, cli.long_poll).await;
     if let Some(server) = server
         && tokio::time::timeout(Duration::from_secs(5), server.shutdown())

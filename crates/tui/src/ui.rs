@@ -8,35 +8,10 @@ use numdialer_core::wire::{CallDetail, EventKind};
 use numdialer_core::{Status, format_phone};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
 use std::time::Duration;
-
-fn status_style(app: &App, s: Status) -> Style {
-    if !app.color {
-        return match s {
-            Status::Completed | Status::Failed => Style::new().add_modifier(Modifier::BOLD),
-            _ => Style::new(),
-        };
-    }
-    match s {
-        Status::Idle => Style::new().fg(Color::DarkGray),
-        Status::Dialing => Style::new().fg(Color::Blue),
-        Status::Ringing => Style::new().fg(Color::Yellow),
-        Status::Answered => Style::new().fg(Color::Green),
-        Status::Completed => Style::new().add_modifier(Modifier::BOLD),
-        Status::Failed => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-    }
-}
-
-fn fg(app: &App, c: Color) -> Style {
-    if app.color {
-        Style::new().fg(c)
-    } else {
-        Style::new()
-    }
-}
 
 pub fn format_age(d: Duration) -> String {
     let s = d.as_secs_f64();
@@ -57,7 +32,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     draw_button(frame, app, areas.button);
     if let Some(m) = &app.message {
         let style = if m.is_error {
-            fg(app, Color::Red)
+            app.theme.error
         } else {
             Style::new()
         };
@@ -67,10 +42,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         );
     }
     let keys = " c call · ↑↓ select · ⏎ history · ? help · q quit";
-    frame.render_widget(
-        Paragraph::new(keys).style(fg(app, Color::DarkGray)),
-        areas.footer,
-    );
+    frame.render_widget(Paragraph::new(keys).style(app.theme.dim), areas.footer);
     match &app.overlay {
         Overlay::None => {}
         Overlay::Help => draw_help(frame, app),
@@ -79,19 +51,20 @@ pub fn draw(frame: &mut Frame, app: &App) {
 }
 
 fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
-    let (dot, state, color) = match &app.connection {
-        Connection::Connecting => ("○", "connecting…".to_string(), Color::Yellow),
+    let theme = &app.theme;
+    let (dot, state, style) = match &app.connection {
+        Connection::Connecting => ("○", "connecting…".to_string(), theme.warn),
         Connection::Unreachable { since, .. } => (
             "✕",
             format!(
                 "unreachable, retrying ({} s)",
                 app.now.saturating_duration_since(*since).as_secs()
             ),
-            Color::Red,
+            theme.error,
         ),
         Connection::Live => match app.stale_for() {
-            Some(d) => ("●", format!("stale for {} s", d.as_secs()), Color::Yellow),
-            None => ("●", "live".to_string(), Color::Green),
+            Some(d) => ("●", format!("stale for {} s", d.as_secs()), theme.warn),
+            None => ("●", "live".to_string(), theme.ok),
         },
     };
     let lines = app
@@ -100,9 +73,9 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
         .map(|s| format!("lines {}/{} ", s.active, s.concurrency))
         .unwrap_or_default();
     let left = Line::from(vec![
-        Span::styled(" numdialer", Style::new().add_modifier(Modifier::BOLD)),
+        Span::styled(" numdialer", theme.title),
         Span::raw(format!(" · {} · ", app.server_label)),
-        Span::styled(format!("{dot} {state}"), fg(app, color)),
+        Span::styled(format!("{dot} {state}"), style),
     ]);
     let [l, r] = Layout::horizontal([Constraint::Min(1), Constraint::Length(lines.len() as u16)])
         .areas(area);
@@ -136,7 +109,7 @@ fn draw_table(frame: &mut Frame, app: &App, area: Rect) {
         if wide {
             cells.push(Cell::from(c.phone.clone()));
         }
-        cells.push(Cell::from(c.status.as_str()).style(status_style(app, c.status)));
+        cells.push(Cell::from(c.status.as_str()).style(app.theme.status(c.status)));
         if mid {
             let id = match (c.id, c.status) {
                 (Some(id), _) => id.to_string(),
@@ -152,7 +125,7 @@ fn draw_table(frame: &mut Frame, app: &App, area: Rect) {
         cells.push(Cell::from(age));
         let row = Row::new(cells);
         if c.status == Status::Idle {
-            row.style(fg(app, Color::DarkGray))
+            row.style(app.theme.dim)
         } else {
             row
         }
@@ -162,9 +135,9 @@ fn draw_table(frame: &mut Frame, app: &App, area: Rect) {
         None => " Calls ".to_string(),
     };
     let table = Table::new(rows, widths)
-        .header(Row::new(header).style(Style::new().add_modifier(Modifier::BOLD)))
+        .header(Row::new(header).style(app.theme.title))
         .block(Block::bordered().title(title))
-        .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED))
+        .row_highlight_style(app.theme.selected)
         .highlight_symbol("›");
     let visible = usize::from(area.height.saturating_sub(3));
     let mut state = TableState::default()
@@ -193,8 +166,8 @@ fn draw_progress(frame: &mut Frame, app: &App, area: Rect) {
     let filled = (bar_width * done).checked_div(total).unwrap_or(0);
     let line = Line::from(vec![
         Span::raw(" "),
-        Span::styled("█".repeat(filled), fg(app, Color::Green)),
-        Span::styled("░".repeat(bar_width - filled), fg(app, Color::DarkGray)),
+        Span::styled("█".repeat(filled), app.theme.ok),
+        Span::styled("░".repeat(bar_width - filled), app.theme.dim),
         Span::raw(label),
     ]);
     frame.render_widget(Paragraph::new(line), area);
@@ -209,10 +182,9 @@ fn draw_button(frame: &mut Frame, app: &App, area: Rect) {
         Button::Done => ("done", false),
     };
     let button_style = if enabled {
-        let s = Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED);
-        if app.color { s.fg(Color::Green) } else { s }
+        app.theme.button
     } else {
-        fg(app, Color::DarkGray).add_modifier(Modifier::DIM)
+        app.theme.button_disabled
     };
     let line = Line::from(vec![
         Span::styled("[ Call ]", button_style),
@@ -260,7 +232,7 @@ fn draw_help(frame: &mut Frame, app: &App) {
     for (s, what) in legend {
         lines.push(Line::from(vec![
             Span::raw("   "),
-            Span::styled(format!("{:<10}", s.as_str()), status_style(app, s)),
+            Span::styled(format!("{:<10}", s.as_str()), app.theme.status(s)),
             Span::raw(what),
         ]));
     }
@@ -281,7 +253,7 @@ fn draw_history(frame: &mut Frame, app: &App, index: usize, detail: &Detail) {
     let inner = popup(frame, 76, 20, title);
     let lines = match detail {
         Detail::Loading => vec![Line::from(" loading…")],
-        Detail::Failed(e) => vec![Line::styled(format!(" {e}"), fg(app, Color::Red))],
+        Detail::Failed(e) => vec![Line::styled(format!(" {e}"), app.theme.error)],
         Detail::Loaded(d) => history_lines(app, d),
     };
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
@@ -291,14 +263,14 @@ fn history_lines(app: &App, d: &CallDetail) -> Vec<Line<'static>> {
     let c = &d.call;
     let mut lines = vec![Line::from(vec![
         Span::raw(" status "),
-        Span::styled(c.status.as_str(), status_style(app, c.status)),
+        Span::styled(c.status.as_str(), app.theme.status(c.status)),
         Span::raw(match c.id {
             Some(id) => format!(" · call id {id}"),
             None => String::new(),
         }),
     ])];
     if let Some(r) = &c.reason {
-        lines.push(Line::styled(format!(" reason {r}"), fg(app, Color::Red)));
+        lines.push(Line::styled(format!(" reason {r}"), app.theme.error));
     }
     lines.push(Line::from(""));
     for e in &d.history {
@@ -326,7 +298,7 @@ fn history_lines(app: &App, d: &CallDetail) -> Vec<Line<'static>> {
         let style = if e.applied {
             Style::new()
         } else {
-            fg(app, Color::DarkGray)
+            app.theme.dim
         };
         lines.push(Line::from(vec![
             Span::raw(format!(" {} ", &time[11..23])),

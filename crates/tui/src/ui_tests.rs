@@ -1,10 +1,12 @@
 use super::*;
 use crate::app::tests::{app_with, snapshot};
 use crate::app::{App, Event};
+use crate::theme::Theme;
 use numdialer_core::Status;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
+use ratatui::style::{Color, Modifier, Style};
 use std::time::Instant;
 
 fn render(app: &App, w: u16, h: u16) -> Buffer {
@@ -115,7 +117,7 @@ fn each_status_has_its_colour_and_its_word() {
 #[test]
 fn no_color_keeps_the_words_and_drops_the_colours() {
     let (mut app, _) = app_with(&Status::ALL, true);
-    app.color = false;
+    app.theme = Theme::PLAIN;
     let b = render(&app, 80, 24);
     for y in 0..b.area.height {
         for x in 0..b.area.width {
@@ -203,4 +205,31 @@ fn the_history_popup_lists_events() {
         "{ls:#?}"
     );
     let _ = Instant::now();
+}
+
+#[test]
+fn no_color_keeps_the_emphasis_of_the_colour_theme() {
+    let (app, _) = app_with(&Status::ALL, false);
+    let mut plain = app.clone();
+    plain.theme = Theme::PLAIN;
+    let (colour, plain) = (render(&app, 80, 24), render(&plain, 80, 24));
+    assert_eq!(lines(&colour), lines(&plain), "the same words");
+    for s in [Status::Completed, Status::Failed] {
+        let row = format!(
+            "{:>3}  +1",
+            Status::ALL.iter().position(|&x| x == s).unwrap() + 1
+        );
+        let style = style_of(&plain, &row, s.as_str());
+        assert!(style.add_modifier.contains(Modifier::BOLD), "{s}");
+    }
+    let idle = style_of(&plain, "  1  +1", "idle");
+    assert!(!idle.add_modifier.contains(Modifier::BOLD));
+    let button = style_of(&plain, "[ Call ]", "[ Call ]");
+    assert!(
+        button
+            .add_modifier
+            .contains(Modifier::BOLD | Modifier::REVERSED)
+    );
+    let selected = style_of(&plain, "›", "›");
+    assert!(selected.add_modifier.contains(Modifier::REVERSED));
 }
