@@ -4,13 +4,12 @@
 //! read an `App`, and both share the geometry of `layout`.
 
 use crate::client::ClientError;
+use crate::keys::{self, Action};
 use crate::layout;
 use crate::theme::Theme;
 use numdialer_core::Status;
 use numdialer_core::wire::{CallDetail, CallSummary, StatusesResponse};
-use ratatui::crossterm::event::{
-    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
-};
+use ratatui::crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 use std::time::{Duration, Instant};
 
@@ -281,48 +280,41 @@ impl App {
         }
     }
 
+    /// Keys mean what the table in `keys` says, which is also what the
+    /// footer and the help say they mean.
     fn on_key(&mut self, k: KeyEvent) -> Option<Command> {
-        let ctrl_c = k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('c');
-        if ctrl_c || k.code == KeyCode::Char('q') {
-            self.quit = true;
-            return None;
-        }
-        if self.overlay != Overlay::None {
-            if matches!(k.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('?')) {
-                self.overlay = Overlay::None;
-            }
-            return None;
-        }
+        let action = if self.overlay == Overlay::None {
+            keys::main_action(&k)
+        } else {
+            keys::popup_action(&k)
+        };
+        self.perform(action?)
+    }
+
+    fn perform(&mut self, action: Action) -> Option<Command> {
         let page = usize::from(layout::visible_rows(self.size).max(1));
-        match k.code {
-            KeyCode::Esc => self.quit = true,
-            KeyCode::Char('c') | KeyCode::Char('C') => return self.press_call(),
-            KeyCode::Char('?') => self.overlay = Overlay::Help,
-            KeyCode::Enter => return self.open_history(),
-            KeyCode::Up | KeyCode::Char('k') => self.select(self.selected.saturating_sub(1)),
-            KeyCode::Down | KeyCode::Char('j') => self.select(self.selected + 1),
-            KeyCode::PageUp => self.select(self.selected.saturating_sub(page)),
-            KeyCode::PageDown => self.select(self.selected + page),
-            KeyCode::Home | KeyCode::Char('g') => self.select(0),
-            KeyCode::End | KeyCode::Char('G') => self.select(usize::MAX),
-            _ => {}
+        match action {
+            Action::Call => return self.press_call(),
+            Action::History => return self.open_history(),
+            Action::Help => self.overlay = Overlay::Help,
+            Action::Close => self.overlay = Overlay::None,
+            Action::Quit => self.quit = true,
+            Action::Up => self.select(self.selected.saturating_sub(1)),
+            Action::Down => self.select(self.selected + 1),
+            Action::PageUp => self.select(self.selected.saturating_sub(page)),
+            Action::PageDown => self.select(self.selected + page),
+            Action::First => self.select(0),
+            Action::Last => self.select(usize::MAX),
         }
         None
     }
 
     fn on_mouse(&mut self, m: MouseEvent) -> Option<Command> {
-        if m.kind != MouseEventKind::Down(MouseButton::Left) {
-            return match m.kind {
-                MouseEventKind::ScrollDown => {
-                    self.select(self.selected + 1);
-                    None
-                }
-                MouseEventKind::ScrollUp => {
-                    self.select(self.selected.saturating_sub(1));
-                    None
-                }
-                _ => None,
-            };
+        match m.kind {
+            MouseEventKind::Down(MouseButton::Left) => {}
+            MouseEventKind::ScrollDown => return self.perform(Action::Down),
+            MouseEventKind::ScrollUp => return self.perform(Action::Up),
+            _ => return None,
         }
         if self.overlay != Overlay::None {
             self.overlay = Overlay::None;

@@ -15,10 +15,7 @@ use std::time::Duration;
     version,
     about = "numdialer: press Call to dial a list of numbers, at most 3 calls at a time, \
              in list order, and watch every call's status live.",
-    after_help = "With no --server, numdialer starts an embedded server and an embedded \
-                  simulated dialer API: nothing else to run. With --server it connects to \
-                  a running numdialer-server, e.g. on a VPS.\n\n\
-                  Keys: c call · ↑↓ select · Enter history · ? help · q quit"
+    after_help = after_help()
 )]
 pub struct Cli {
     /// URL of a running numdialer-server (e.g. https://vps.example.com).
@@ -59,6 +56,18 @@ pub struct Cli {
     /// its calls 10 times faster).
     #[arg(long, env = "NUMDIALER_SIM_TIME_SCALE", default_value = "1", value_parser = parse_scale)]
     pub sim_time_scale: f64,
+}
+
+/// What `--help` says after the flags; its keys come from the table the
+/// screen uses.
+fn after_help() -> String {
+    format!(
+        "With no --server, numdialer starts an embedded server and an embedded \
+         simulated dialer API: nothing else to run. With --server it connects to \
+         a running numdialer-server, e.g. on a VPS.\n\n\
+         Keys: {}",
+        crate::keys::help_hints()
+    )
 }
 
 impl Cli {

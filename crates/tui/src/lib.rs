@@ -8,6 +8,7 @@
 pub mod app;
 pub mod cli;
 pub mod client;
+pub mod keys;
 pub mod layout;
 pub mod terminal;
 pub mod theme;

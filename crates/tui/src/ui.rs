@@ -3,6 +3,7 @@
 //! what was drawn.
 
 use crate::app::{App, Button, Connection, Detail, Overlay};
+use crate::keys::{self, Action};
 use crate::layout::{layout, table_offset};
 use numdialer_core::wire::{CallDetail, EventKind};
 use numdialer_core::{Status, format_phone};
@@ -41,8 +42,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
             areas.message,
         );
     }
-    let keys = " c call · ↑↓ select · ⏎ history · ? help · q quit";
-    frame.render_widget(Paragraph::new(keys).style(app.theme.dim), areas.footer);
+    frame.render_widget(
+        Paragraph::new(keys::footer()).style(app.theme.dim),
+        areas.footer,
+    );
     match &app.overlay {
         Overlay::None => {}
         Overlay::Help => draw_help(frame, app),
@@ -175,11 +178,11 @@ fn draw_progress(frame: &mut Frame, app: &App, area: Rect) {
 
 fn draw_button(frame: &mut Frame, app: &App, area: Rect) {
     let (suffix, enabled) = match app.button() {
-        Button::Waiting => ("waiting…", false),
-        Button::Ready => ("press c", true),
-        Button::Starting => ("starting…", false),
-        Button::Dialing => ("dialing…", false),
-        Button::Done => ("done", false),
+        Button::Waiting => ("waiting…".to_string(), false),
+        Button::Ready => (format!("press {}", keys::key_for(Action::Call)), true),
+        Button::Starting => ("starting…".to_string(), false),
+        Button::Dialing => ("dialing…".to_string(), false),
+        Button::Done => ("done".to_string(), false),
     };
     let button_style = if enabled {
         app.theme.button
@@ -211,16 +214,11 @@ fn popup(frame: &mut Frame, width: u16, height: u16, title: String) -> Rect {
 }
 
 fn draw_help(frame: &mut Frame, app: &App) {
-    let inner = popup(frame, 62, 18, " Help · Esc to close ".into());
-    let mut lines = vec![
-        Line::from(" c / click [ Call ]   start dialing the list (once)"),
-        Line::from(" ↑ ↓ j k  PgUp PgDn   select an entry"),
-        Line::from(" Enter                the selected entry's history"),
-        Line::from(" ?                    this help"),
-        Line::from(" q  Esc  Ctrl-C       quit"),
-        Line::from(""),
-        Line::from(" Statuses:"),
-    ];
+    let title = format!(" Help · {} to close ", keys::key_for(Action::Close));
+    let inner = popup(frame, 62, 18, title);
+    let mut lines: Vec<Line> = keys::help_lines().into_iter().map(Line::from).collect();
+    lines.push(Line::from(""));
+    lines.push(Line::from(" Statuses:"));
     let legend = [
         (Status::Idle, "not dialed yet"),
         (Status::Dialing, "POST /call sent, no webhook yet"),
@@ -246,9 +244,10 @@ fn draw_history(frame: &mut Frame, app: &App, index: usize, detail: &Detail) {
         .map(|c| c.phone.clone())
         .unwrap_or_default();
     let title = format!(
-        " Entry {} · {} ({phone}) · Esc to close ",
+        " Entry {} · {} ({phone}) · {} to close ",
         index + 1,
-        format_phone(&phone)
+        format_phone(&phone),
+        keys::key_for(Action::Close)
     );
     let inner = popup(frame, 76, 20, title);
     let lines = match detail {

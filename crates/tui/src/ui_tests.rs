@@ -1,6 +1,7 @@
 use super::*;
 use crate::app::tests::{app_with, snapshot};
 use crate::app::{App, Event};
+use crate::keys;
 use crate::theme::Theme;
 use numdialer_core::Status;
 use ratatui::Terminal;
@@ -232,4 +233,27 @@ fn no_color_keeps_the_emphasis_of_the_colour_theme() {
     );
     let selected = style_of(&plain, "›", "›");
     assert!(selected.add_modifier.contains(Modifier::REVERSED));
+}
+
+#[test]
+fn the_footer_and_the_help_come_from_the_key_table() {
+    let (mut app, t) = app_with(&[Status::Idle; 9], false);
+    let ls = lines(&render(&app, 80, 24));
+    assert_eq!(ls[23].trim_end(), keys::footer());
+    assert_eq!(
+        ls[23].trim_end(),
+        " c call · ↑↓ select · ⏎ history · ? help · q quit"
+    );
+    assert!(ls.iter().any(|l| l.contains("[ Call ] press c")));
+    app.update(
+        Event::Key(ratatui::crossterm::event::KeyEvent::from(
+            ratatui::crossterm::event::KeyCode::Char('?'),
+        )),
+        t,
+    );
+    let ls = lines(&render(&app, 80, 24));
+    assert!(ls.iter().any(|l| l.contains("┌ Help · Esc to close ")));
+    for help in keys::help_lines() {
+        assert!(ls.iter().any(|l| l.contains(&help)), "{help:?}: {ls:#?}");
+    }
 }
