@@ -1,7 +1,7 @@
 //! numdialer's terminal UI: a Call button and a live, colour-coded table of
 //! every list entry, fed by polling numdialer-server's HTTP API.
 //!
-//! `App` holds the state and `App::update` changes it; `ui::draw` only
+//! `App` holds the state and `App::update` changes it; `views::draw` only
 //! renders; `run` is the thin loop that wires the terminal, the server and
 //! the network to them.
 
@@ -12,7 +12,7 @@ pub mod keys;
 pub mod layout;
 pub mod terminal;
 pub mod theme;
-pub mod ui;
+pub mod views;
 
 use anyhow::Context;
 use app::{App, Command, Event};
@@ -99,7 +99,7 @@ async fn run_screen(
     let mut signals = Signals::new()?;
 
     while !app.quit {
-        guard.terminal.draw(|f| ui::draw(f, &app))?;
+        guard.terminal.draw(|f| views::draw(f, &app))?;
         let event = tokio::select! {
             Some(e) = rx.recv() => e,
             _ = ticks.tick() => Event::Tick,

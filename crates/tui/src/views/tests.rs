@@ -1,9 +1,13 @@
+//! Buffer tests: the screen drawn into a `TestBackend`, read back as text
+//! and styles.
+
 use super::*;
 use crate::app::tests::{app_with, snapshot};
 use crate::app::{App, Event};
 use crate::keys;
 use crate::theme::Theme;
 use numdialer_core::Status;
+use numdialer_core::wire::EventKind;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -209,6 +213,29 @@ fn the_history_popup_lists_events() {
 }
 
 #[test]
+fn the_footer_and_the_help_come_from_the_key_table() {
+    let (mut app, t) = app_with(&[Status::Idle; 9], false);
+    let ls = lines(&render(&app, 80, 24));
+    assert_eq!(ls[23].trim_end(), keys::footer());
+    assert_eq!(
+        ls[23].trim_end(),
+        " c call · ↑↓ select · ⏎ history · ? help · q quit"
+    );
+    assert!(ls.iter().any(|l| l.contains("[ Call ] press c")));
+    app.update(
+        Event::Key(ratatui::crossterm::event::KeyEvent::from(
+            ratatui::crossterm::event::KeyCode::Char('?'),
+        )),
+        t,
+    );
+    let ls = lines(&render(&app, 80, 24));
+    assert!(ls.iter().any(|l| l.contains("┌ Help · Esc to close ")));
+    for help in keys::help_lines() {
+        assert!(ls.iter().any(|l| l.contains(&help)), "{help:?}: {ls:#?}");
+    }
+}
+
+#[test]
 fn no_color_keeps_the_emphasis_of_the_colour_theme() {
     let (app, _) = app_with(&Status::ALL, false);
     let mut plain = app.clone();
@@ -236,24 +263,28 @@ fn no_color_keeps_the_emphasis_of_the_colour_theme() {
 }
 
 #[test]
-fn the_footer_and_the_help_come_from_the_key_table() {
+fn a_scrolled_table_shows_the_same_rows_as_before_the_window() {
     let (mut app, t) = app_with(&[Status::Idle; 9], false);
-    let ls = lines(&render(&app, 80, 24));
-    assert_eq!(ls[23].trim_end(), keys::footer());
+    app.update(Event::Resize(44, 10), t);
+    app.selected = 8;
+    let ls = lines(&render(&app, 44, 10));
     assert_eq!(
-        ls[23].trim_end(),
-        " c call · ↑↓ select · ⏎ history · ? help · q quit"
+        ls[1..7],
+        [
+            "┌ Calls · 9 ───────────────────────────────┐",
+            "│ #    Number          Status    In status │",
+            "│   7  +1 984-206-8287 idle                │",
+            "│   8  +1 551-245-9377 idle                │",
+            "│›  9  +1 936-207-2765 idle                │",
+            "└──────────────────────────────────────────┘",
+        ]
     );
-    assert!(ls.iter().any(|l| l.contains("[ Call ] press c")));
-    app.update(
-        Event::Key(ratatui::crossterm::event::KeyEvent::from(
-            ratatui::crossterm::event::KeyCode::Char('?'),
-        )),
-        t,
-    );
-    let ls = lines(&render(&app, 80, 24));
-    assert!(ls.iter().any(|l| l.contains("┌ Help · Esc to close ")));
-    for help in keys::help_lines() {
-        assert!(ls.iter().any(|l| l.contains(&help)), "{help:?}: {ls:#?}");
-    }
+}
+
+#[test]
+fn ages_are_precise_while_short() {
+    use std::time::Duration;
+    assert_eq!(calls::format_age(Duration::from_millis(2_500)), "2.5 s");
+    assert_eq!(calls::format_age(Duration::from_secs(187)), "3m 07s");
+    assert_eq!(calls::format_age(Duration::from_secs(3_720)), "1h 02m");
 }
