@@ -83,6 +83,10 @@ pub struct App {
     /// long-poll wait plus the pause between polls.
     pub expected_gap: Duration,
     pub statuses: Option<StatusesResponse>,
+    /// Entries of `statuses` in a final status, counted once per poll
+    /// rather than once per frame: a long list would make every frame
+    /// walk it.
+    finished: usize,
     /// When the last good poll arrived, by the local clock.
     pub last_ok: Option<Instant>,
     pub connection: Connection,
@@ -104,6 +108,7 @@ impl App {
             theme: Theme::new(color),
             expected_gap,
             statuses: None,
+            finished: 0,
             last_ok: None,
             connection: Connection::Connecting,
             now,
@@ -118,6 +123,11 @@ impl App {
 
     pub fn calls(&self) -> &[CallSummary] {
         self.statuses.as_ref().map_or(&[], |s| &s.calls)
+    }
+
+    /// Entries in a final status, and entries in all.
+    pub fn progress(&self) -> (usize, usize) {
+        (self.finished, self.calls().len())
     }
 
     pub fn button(&self) -> Button {
@@ -165,27 +175,17 @@ impl App {
                 None
             }
             Event::Polled(Ok(delta)) if delta.since.is_some() => {
-                let mut s = self.statuses.clone()?;
+                // Merged in place: copying a long list on every change
+                // would cost more than the change.
+                let mut s = self.statuses.take()?;
+                let was_finished = s.finished;
                 s.apply_delta(delta);
-                self.update(Event::Polled(Ok(s)), now)
+                self.receive(s, Some(was_finished), now);
+                None
             }
             Event::Polled(Ok(s)) => {
-                if !s.calls.is_empty() {
-                    self.selected = self.selected.min(s.calls.len() - 1);
-                }
-                let was_finished = self.statuses.as_ref().is_some_and(|p| p.finished);
-                if s.finished && !was_finished && self.statuses.is_some() {
-                    self.say(
-                        &format!(
-                            "finished: {} completed, {} failed",
-                            s.count(Status::Completed),
-                            s.count(Status::Failed)
-                        ),
-                        false,
-                    );
-                }
-                self.statuses = Some(s);
-                self.mark_live(now);
+                let was_finished = self.statuses.as_ref().map(|p| p.finished);
+                self.receive(s, was_finished, now);
                 None
             }
             Event::Polled(Err(e)) => {
@@ -230,6 +230,28 @@ impl App {
                 None
             }
         }
+    }
+
+    /// Takes a poll's statuses; `was_finished` is what the previous ones
+    /// said, if there were any, so that "finished" is said once, when it
+    /// happens while the screen watches.
+    fn receive(&mut self, s: StatusesResponse, was_finished: Option<bool>, now: Instant) {
+        if !s.calls.is_empty() {
+            self.selected = self.selected.min(s.calls.len() - 1);
+        }
+        if s.finished && was_finished == Some(false) {
+            self.say(
+                &format!(
+                    "finished: {} completed, {} failed",
+                    s.count(Status::Completed),
+                    s.count(Status::Failed)
+                ),
+                false,
+            );
+        }
+        self.finished = s.finished_count();
+        self.statuses = Some(s);
+        self.mark_live(now);
     }
 
     fn mark_live(&mut self, now: Instant) {

@@ -8,6 +8,7 @@
 //! code and the two could not change alone.
 
 use ratatui::layout::{Constraint, Layout, Position, Rect};
+use std::ops::Range;
 
 /// Width of the progress bar's right-hand part: the Call button and its
 /// one-word state (`[ Call ] starting…`).
@@ -61,6 +62,15 @@ pub fn table_offset(selected: usize, visible: usize) -> usize {
     (selected + 1).saturating_sub(visible.max(1))
 }
 
+/// The list entries that a table in `table` shows of a list of `len` with
+/// `selected` selected. Drawing only these keeps a frame's work
+/// proportional to the screen, not to the list.
+pub fn table_window(table: Rect, selected: usize, len: usize) -> Range<usize> {
+    let visible = usize::from(table_rows(table)).max(1);
+    let first = table_offset(selected, visible).min(len);
+    first..(first + visible).min(len)
+}
+
 /// The list entry drawn at `at` by a table in `table`, if any.
 pub fn row_at(table: Rect, selected: usize, len: usize, at: Position) -> Option<usize> {
     let first = table.y + 2;
@@ -75,6 +85,20 @@ pub fn row_at(table: Rect, selected: usize, len: usize, at: Position) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_window_follows_the_selection_and_stays_small() {
+        let table = layout(Rect::new(0, 0, 80, 24)).table;
+        assert_eq!(table_rows(table), 17);
+        assert_eq!(table_window(table, 0, 9), 0..9);
+        assert_eq!(table_window(table, 0, 1_000_000), 0..17);
+        assert_eq!(table_window(table, 16, 1_000_000), 0..17);
+        assert_eq!(table_window(table, 17, 1_000_000), 1..18);
+        assert_eq!(table_window(table, 999_999, 1_000_000), 999_983..1_000_000);
+        assert_eq!(table_window(table, 0, 0), 0..0);
+        let squeezed = Rect::new(0, 0, 10, 3);
+        assert_eq!(table_window(squeezed, 5, 9), 5..6);
+    }
 
     #[test]
     fn clicks_map_to_the_rows_shown() {

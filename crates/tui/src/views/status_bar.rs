@@ -13,10 +13,7 @@ use ratatui::widgets::Paragraph;
 const MAX_BAR: usize = 40;
 
 pub(super) fn draw_progress(frame: &mut Frame, app: &App, area: Rect) {
-    let (done, total) = app
-        .statuses
-        .as_ref()
-        .map_or((0, 0), |s| (s.finished_count(), s.calls.len()));
+    let (done, total) = app.progress();
     let label = format!(" {done} of {total} finished");
     let bar_width = usize::from(area.width)
         .saturating_sub(label.chars().count() + 2)

@@ -7,7 +7,7 @@ use crate::app::{App, Event};
 use crate::keys;
 use crate::theme::Theme;
 use numdialer_core::Status;
-use numdialer_core::wire::EventKind;
+use numdialer_core::wire::{CallSummary, EventKind};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -279,6 +279,41 @@ fn a_scrolled_table_shows_the_same_rows_as_before_the_window() {
             "└──────────────────────────────────────────┘",
         ]
     );
+}
+
+#[test]
+fn a_million_entries_draw_only_the_rows_on_screen() {
+    const N: usize = 1_000_000;
+    let marked = 777_777;
+    let mut s = snapshot(&[Status::Idle], true);
+    let idle = s.calls[0].clone();
+    s.calls = (0..N)
+        .map(|index| CallSummary {
+            index,
+            status: if index == marked {
+                Status::Failed
+            } else {
+                Status::Idle
+            },
+            ..idle.clone()
+        })
+        .collect();
+    let t = Instant::now();
+    let mut app = App::new("big".into(), true, std::time::Duration::from_secs(1), t);
+    app.update(Event::Polled(Ok(s)), t);
+    app.selected = marked;
+    let ls = lines(&render(&app, 80, 24));
+    assert!(ls[1].contains("Calls · 1000000"), "{}", ls[1]);
+    let shown: Vec<&String> = ls
+        .iter()
+        .filter(|l| l.contains("+1 301-804-0009"))
+        .collect();
+    assert_eq!(shown.len(), 17, "{ls:#?}");
+    assert!(
+        shown[16].contains('›') && shown[16].contains("failed"),
+        "the selected entry is the last row shown: {ls:#?}"
+    );
+    assert!(ls.iter().any(|l| l.contains("1 of 1000000 finished")));
 }
 
 #[test]
