@@ -2,6 +2,7 @@
 //! campaign state machine that decides every dial, and the JSON shapes that
 //! the server and its clients exchange.
 
+pub mod args;
 pub mod campaign;
 pub mod numbers;
 pub mod secret;

@@ -6,6 +6,7 @@ use crate::startup::{DialingConfig, HttpConfig, ProviderConfig, ServerConfig, St
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use numdialer_core::Secret;
+use numdialer_core::args::{parse_http_url, parse_scale, parse_seconds};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -272,17 +273,6 @@ pub fn read_numbers_file(path: &std::path::Path) -> anyhow::Result<Vec<String>> 
         .with_context(|| format!("bad --numbers-file {}", path.display()))
 }
 
-pub fn parse_seconds(s: &str) -> Result<Duration, String> {
-    let v: f64 = s
-        .trim()
-        .parse()
-        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
-    if !(v.is_finite() && v > 0.0 && v <= 31_536_000.0) {
-        return Err(format!("{s:?} must be more than 0 and at most a year"));
-    }
-    Ok(Duration::from_secs_f64(v))
-}
-
 fn parse_rate(s: &str) -> Result<f64, String> {
     let v: f64 = s
         .trim()
@@ -301,27 +291,8 @@ fn parse_seconds_or_zero(s: &str) -> Result<Duration, String> {
     parse_seconds(s)
 }
 
-pub fn parse_scale(s: &str) -> Result<f64, String> {
-    let v: f64 = s
-        .trim()
-        .parse()
-        .map_err(|_| format!("{s:?} is not a number"))?;
-    if !(v.is_finite() && (0.0..=1000.0).contains(&v)) {
-        return Err(format!("{s:?} must be between 0 and 1000"));
-    }
-    Ok(v)
-}
-
 fn parse_secret(s: &str) -> Result<Secret, String> {
     Ok(Secret::new(s))
-}
-
-pub fn parse_http_url(s: &str) -> Result<String, String> {
-    let url = reqwest::Url::parse(s).map_err(|e| format!("{s:?} is not a URL: {e}"))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        return Err(format!("{s:?} must be an http:// or https:// URL"));
-    }
-    Ok(s.trim_end_matches('/').to_string())
 }
 
 #[cfg(test)]

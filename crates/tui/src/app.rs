@@ -1,14 +1,15 @@
 //! The TUI's state and how events change it. No I/O: `update` returns the
 //! side effect to run (start the calls, fetch a history), and the run loop
-//! feeds the result back as another event.
+//! feeds the result back as another event. Nothing here draws: the views
+//! read an `App`, and both share the geometry of `layout`.
 
 use crate::client::ClientError;
-use crate::ui;
+use crate::keys::{self, Action};
+use crate::layout;
+use crate::theme::Theme;
 use numdialer_core::Status;
 use numdialer_core::wire::{CallDetail, CallSummary, StatusesResponse};
-use ratatui::crossterm::event::{
-    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
-};
+use ratatui::crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 use std::time::{Duration, Instant};
 
@@ -76,11 +77,16 @@ pub struct Message {
 pub struct App {
     /// "embedded · 127.0.0.1:41235" or "remote · https://vps:3000".
     pub server_label: String,
-    pub color: bool,
+    /// The styles the views draw with, chosen once from `NO_COLOR`.
+    pub theme: Theme,
     /// The longest quiet between two answers of a healthy server: the
     /// long-poll wait plus the pause between polls.
     pub expected_gap: Duration,
     pub statuses: Option<StatusesResponse>,
+    /// Entries of `statuses` in a final status, counted once per poll
+    /// rather than once per frame: a long list would make every frame
+    /// walk it.
+    finished: usize,
     /// When the last good poll arrived, by the local clock.
     pub last_ok: Option<Instant>,
     pub connection: Connection,
@@ -95,12 +101,14 @@ pub struct App {
 }
 
 impl App {
+    /// `color` picks the theme (false: the plain one), once for the run.
     pub fn new(server_label: String, color: bool, expected_gap: Duration, now: Instant) -> Self {
         App {
             server_label,
-            color,
+            theme: Theme::new(color),
             expected_gap,
             statuses: None,
+            finished: 0,
             last_ok: None,
             connection: Connection::Connecting,
             now,
@@ -115,6 +123,11 @@ impl App {
 
     pub fn calls(&self) -> &[CallSummary] {
         self.statuses.as_ref().map_or(&[], |s| &s.calls)
+    }
+
+    /// Entries in a final status, and entries in all.
+    pub fn progress(&self) -> (usize, usize) {
+        (self.finished, self.calls().len())
     }
 
     pub fn button(&self) -> Button {
@@ -162,27 +175,17 @@ impl App {
                 None
             }
             Event::Polled(Ok(delta)) if delta.since.is_some() => {
-                let mut s = self.statuses.clone()?;
+                // Merged in place: copying a long list on every change
+                // would cost more than the change.
+                let mut s = self.statuses.take()?;
+                let was_finished = s.finished;
                 s.apply_delta(delta);
-                self.update(Event::Polled(Ok(s)), now)
+                self.receive(s, Some(was_finished), now);
+                None
             }
             Event::Polled(Ok(s)) => {
-                if !s.calls.is_empty() {
-                    self.selected = self.selected.min(s.calls.len() - 1);
-                }
-                let was_finished = self.statuses.as_ref().is_some_and(|p| p.finished);
-                if s.finished && !was_finished && self.statuses.is_some() {
-                    self.say(
-                        &format!(
-                            "finished: {} completed, {} failed",
-                            s.count(Status::Completed),
-                            s.count(Status::Failed)
-                        ),
-                        false,
-                    );
-                }
-                self.statuses = Some(s);
-                self.mark_live(now);
+                let was_finished = self.statuses.as_ref().map(|p| p.finished);
+                self.receive(s, was_finished, now);
                 None
             }
             Event::Polled(Err(e)) => {
@@ -227,6 +230,28 @@ impl App {
                 None
             }
         }
+    }
+
+    /// Takes a poll's statuses; `was_finished` is what the previous ones
+    /// said, if there were any, so that "finished" is said once, when it
+    /// happens while the screen watches.
+    fn receive(&mut self, s: StatusesResponse, was_finished: Option<bool>, now: Instant) {
+        if !s.calls.is_empty() {
+            self.selected = self.selected.min(s.calls.len() - 1);
+        }
+        if s.finished && was_finished == Some(false) {
+            self.say(
+                &format!(
+                    "finished: {} completed, {} failed",
+                    s.count(Status::Completed),
+                    s.count(Status::Failed)
+                ),
+                false,
+            );
+        }
+        self.finished = s.finished_count();
+        self.statuses = Some(s);
+        self.mark_live(now);
     }
 
     fn mark_live(&mut self, now: Instant) {
@@ -277,59 +302,52 @@ impl App {
         }
     }
 
+    /// Keys mean what the table in `keys` says, which is also what the
+    /// footer and the help say they mean.
     fn on_key(&mut self, k: KeyEvent) -> Option<Command> {
-        let ctrl_c = k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('c');
-        if ctrl_c || k.code == KeyCode::Char('q') {
-            self.quit = true;
-            return None;
-        }
-        if self.overlay != Overlay::None {
-            if matches!(k.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('?')) {
-                self.overlay = Overlay::None;
-            }
-            return None;
-        }
-        let page = usize::from(ui::visible_rows(self.size).max(1));
-        match k.code {
-            KeyCode::Esc => self.quit = true,
-            KeyCode::Char('c') | KeyCode::Char('C') => return self.press_call(),
-            KeyCode::Char('?') => self.overlay = Overlay::Help,
-            KeyCode::Enter => return self.open_history(),
-            KeyCode::Up | KeyCode::Char('k') => self.select(self.selected.saturating_sub(1)),
-            KeyCode::Down | KeyCode::Char('j') => self.select(self.selected + 1),
-            KeyCode::PageUp => self.select(self.selected.saturating_sub(page)),
-            KeyCode::PageDown => self.select(self.selected + page),
-            KeyCode::Home | KeyCode::Char('g') => self.select(0),
-            KeyCode::End | KeyCode::Char('G') => self.select(usize::MAX),
-            _ => {}
+        let action = if self.overlay == Overlay::None {
+            keys::main_action(&k)
+        } else {
+            keys::popup_action(&k)
+        };
+        self.perform(action?)
+    }
+
+    fn perform(&mut self, action: Action) -> Option<Command> {
+        let page = usize::from(layout::visible_rows(self.size).max(1));
+        match action {
+            Action::Call => return self.press_call(),
+            Action::History => return self.open_history(),
+            Action::Help => self.overlay = Overlay::Help,
+            Action::Close => self.overlay = Overlay::None,
+            Action::Quit => self.quit = true,
+            Action::Up => self.select(self.selected.saturating_sub(1)),
+            Action::Down => self.select(self.selected + 1),
+            Action::PageUp => self.select(self.selected.saturating_sub(page)),
+            Action::PageDown => self.select(self.selected + page),
+            Action::First => self.select(0),
+            Action::Last => self.select(usize::MAX),
         }
         None
     }
 
     fn on_mouse(&mut self, m: MouseEvent) -> Option<Command> {
-        if m.kind != MouseEventKind::Down(MouseButton::Left) {
-            return match m.kind {
-                MouseEventKind::ScrollDown => {
-                    self.select(self.selected + 1);
-                    None
-                }
-                MouseEventKind::ScrollUp => {
-                    self.select(self.selected.saturating_sub(1));
-                    None
-                }
-                _ => None,
-            };
+        match m.kind {
+            MouseEventKind::Down(MouseButton::Left) => {}
+            MouseEventKind::ScrollDown => return self.perform(Action::Down),
+            MouseEventKind::ScrollUp => return self.perform(Action::Up),
+            _ => return None,
         }
         if self.overlay != Overlay::None {
             self.overlay = Overlay::None;
             return None;
         }
         let at = Position::new(m.column, m.row);
-        let areas = ui::layout(self.size);
+        let areas = layout::layout(self.size);
         if areas.button.contains(at) {
             return self.press_call();
         }
-        if let Some(row) = ui::row_at(self, areas.table, at) {
+        if let Some(row) = layout::row_at(areas.table, self.selected, self.calls().len(), at) {
             self.select(row);
         }
         None

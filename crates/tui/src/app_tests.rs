@@ -1,6 +1,6 @@
 use super::*;
 use numdialer_core::{Status, Timestamp};
-use ratatui::crossterm::event::{KeyEventState, MouseEvent};
+use ratatui::crossterm::event::{KeyCode, KeyEventState, KeyModifiers};
 
 pub(crate) fn snapshot(statuses: &[Status], started: bool) -> StatusesResponse {
     let calls = statuses
@@ -242,7 +242,7 @@ fn q_esc_and_ctrl_c_quit() {
 fn clicks_press_the_button_and_select_rows() {
     let (mut app, t) = app_with(&[Status::Idle; 9], false);
     app.update(Event::Resize(80, 24), t);
-    let areas = ui::layout(app.size);
+    let areas = layout::layout(app.size);
     assert_eq!(
         app.update(click(areas.table.x + 5, areas.table.y + 2 + 3), t),
         None
@@ -252,4 +252,51 @@ fn clicks_press_the_button_and_select_rows() {
         app.update(click(areas.button.x + 2, areas.button.y), t),
         Some(Command::StartCalls)
     );
+}
+
+#[test]
+fn every_key_in_the_table_does_its_action() {
+    for (action, bound) in keys::MAIN.iter().flat_map(|row| row.bindings) {
+        for key in *bound {
+            let (mut pressed, t) = app_with(&[Status::Idle; 9], false);
+            pressed.selected = 4;
+            let mut performed = pressed.clone();
+            let command = pressed.update(Event::Key(key.event()), t);
+            assert_eq!(command, performed.perform(*action), "{key:?}");
+            assert_eq!(
+                (pressed.selected, &pressed.overlay, pressed.quit),
+                (performed.selected, &performed.overlay, performed.quit),
+                "{key:?} does {action:?}"
+            );
+        }
+    }
+    for (action, bound) in keys::POPUP {
+        for key in *bound {
+            let (mut app, t) = app_with(&[Status::Idle; 9], false);
+            app.overlay = Overlay::Help;
+            app.update(Event::Key(key.event()), t);
+            match action {
+                Action::Close => assert!(app.overlay == Overlay::None && !app.quit, "{key:?}"),
+                _ => assert!(app.quit, "{key:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn the_wheel_moves_the_selection_even_under_a_popup() {
+    let (mut app, t) = app_with(&[Status::Idle; 9], false);
+    app.overlay = Overlay::Help;
+    let wheel = |kind| {
+        Event::Mouse(MouseEvent {
+            kind,
+            column: 0,
+            row: 0,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    app.update(wheel(MouseEventKind::ScrollDown), t);
+    app.update(wheel(MouseEventKind::ScrollDown), t);
+    app.update(wheel(MouseEventKind::ScrollUp), t);
+    assert_eq!((app.selected, &app.overlay), (1, &Overlay::Help));
 }

@@ -1,9 +1,12 @@
 //! The command line of `numdialer`; every flag can also come from a
-//! `NUMDIALER_*` environment variable.
+//! `NUMDIALER_*` environment variable. The value parsers come from
+//! `numdialer_core::args`, shared with `numdialer-server`, so that the TUI
+//! depends on the server's library only to embed it, never on its CLI.
 
+use anyhow::Context;
 use clap::Parser;
-use numdialer_server::cli::{parse_http_url, parse_scale, parse_seconds};
-use std::path::PathBuf;
+use numdialer_core::args::{parse_http_url, parse_scale, parse_seconds};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 #[derive(Debug, Parser)]
@@ -12,10 +15,7 @@ use std::time::Duration;
     version,
     about = "numdialer: press Call to dial a list of numbers, at most 3 calls at a time, \
              in list order, and watch every call's status live.",
-    after_help = "With no --server, numdialer starts an embedded server and an embedded \
-                  simulated dialer API: nothing else to run. With --server it connects to \
-                  a running numdialer-server, e.g. on a VPS.\n\n\
-                  Keys: c call · ↑↓ select · Enter history · ? help · q quit"
+    after_help = after_help()
 )]
 pub struct Cli {
     /// URL of a running numdialer-server (e.g. https://vps.example.com).
@@ -58,7 +58,28 @@ pub struct Cli {
     pub sim_time_scale: f64,
 }
 
+/// What `--help` says after the flags; its keys come from the table the
+/// screen uses.
+fn after_help() -> String {
+    format!(
+        "With no --server, numdialer starts an embedded server and an embedded \
+         simulated dialer API: nothing else to run. With --server it connects to \
+         a running numdialer-server, e.g. on a VPS.\n\n\
+         Keys: {}",
+        crate::keys::help_hints()
+    )
+}
+
 impl Cli {
+    /// The `--numbers-file` list, read and checked before anything starts,
+    /// so that a bad line stops the start with its line number.
+    pub fn numbers(&self) -> anyhow::Result<Option<Vec<String>>> {
+        self.numbers_file
+            .as_deref()
+            .map(read_numbers_file)
+            .transpose()
+    }
+
     /// Flags that mean nothing with --server, named so the user learns it.
     pub fn embedded_only_flags(&self) -> Vec<&'static str> {
         let mut v = Vec::new();
@@ -73,6 +94,14 @@ impl Cli {
         }
         v
     }
+}
+
+/// Reads a numbers file, naming the file and the bad line on error.
+fn read_numbers_file(path: &Path) -> anyhow::Result<Vec<String>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read --numbers-file {}", path.display()))?;
+    numdialer_core::parse_numbers(&text)
+        .with_context(|| format!("bad --numbers-file {}", path.display()))
 }
 
 fn parse_wait(s: &str) -> Result<Duration, String> {
@@ -96,5 +125,50 @@ mod tests {
         assert_eq!(cli.server.as_deref(), Some("https://vps:3000"));
         assert!(Cli::try_parse_from(["numdialer", "--server", "vps:3000"]).is_err());
         assert!(Cli::try_parse_from(["numdialer", "--poll-interval", "0"]).is_err());
+    }
+
+    #[test]
+    fn help_ends_with_the_keys() {
+        let help = Cli::command().render_help().to_string();
+        assert!(
+            help.trim_end()
+                .ends_with("Keys: c call · ↑↓ select · Enter history · ? help · q quit"),
+            "{help}"
+        );
+    }
+
+    #[test]
+    fn a_bad_numbers_file_names_the_file_and_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let list = dir.path().join("n.txt");
+        let text = "# list\n13018040009\n\nnot a number\n";
+        std::fs::write(&list, text).unwrap();
+        let cli =
+            Cli::try_parse_from(["numdialer", "--numbers-file", list.to_str().unwrap()]).unwrap();
+        let err = format!("{:#}", cli.numbers().unwrap_err());
+        let cause = numdialer_core::parse_numbers(text).unwrap_err().to_string();
+        assert!(cause.starts_with("line 4:"), "{cause}");
+        assert_eq!(
+            err,
+            format!("bad --numbers-file {}: {cause}", list.display())
+        );
+        std::fs::write(&list, "13018040009\n19842068287\n").unwrap();
+        assert_eq!(
+            cli.numbers().unwrap(),
+            Some(vec!["13018040009".into(), "19842068287".into()])
+        );
+        let missing = dir.path().join("missing.txt");
+        let cli = Cli::try_parse_from(["numdialer", "--numbers-file", missing.to_str().unwrap()])
+            .unwrap();
+        let err = format!("{:#}", cli.numbers().unwrap_err());
+        assert!(
+            err.starts_with(&format!(
+                "cannot read --numbers-file {}: ",
+                missing.display()
+            )),
+            "{err}"
+        );
+        let none = Cli::try_parse_from(["numdialer"]).unwrap();
+        assert_eq!(none.numbers().unwrap(), None);
     }
 }

@@ -1,238 +1,39 @@
 //! numdialer's terminal UI: a Call button and a live, colour-coded table of
 //! every list entry, fed by polling numdialer-server's HTTP API.
 //!
-//! `App` holds the state and `App::update` changes it; `ui::draw` only
-//! renders; `run` is the thin loop that wires the terminal, the server and
-//! the network to them.
+//! # Layout
+//!
+//! State and input, free of I/O:
+//! - [`app`]: `App` holds the state; `App::update(event, now)` changes it
+//!   and returns the side effect to run as a `Command`.
+//! - [`keys`]: the one table of key bindings, which feeds `App::update`,
+//!   the footer, the `?` help and `numdialer --help`.
+//! - [`layout`]: the screen's geometry, shared by the views and by `App`
+//!   (mouse clicks, page keys) so that neither imports the other.
+//!
+//! Rendering, which only reads an `App`:
+//! - [`views`]: `views::draw(frame, &app)` and one module per part of the
+//!   screen (calls table, header, status bar, help, history).
+//! - [`theme`]: the named styles, a colour and a plain theme chosen once
+//!   from `NO_COLOR`.
+//!
+//! Doing things:
+//! - [`run()`]: the loop that wires the terminal, the server and the
+//!   network to the `App`; [`poller`] long-polls the statuses;
+//!   [`client`] speaks numdialer-server's HTTP API; [`terminal`] enters
+//!   the full screen and restores the terminal on every exit.
+//! - [`cli`]: the `numdialer` command line.
 
 pub mod app;
 pub mod cli;
 pub mod client;
+pub mod keys;
+pub mod layout;
+pub mod poller;
+mod run;
 pub mod terminal;
-pub mod ui;
+pub mod theme;
+pub mod views;
 
-use anyhow::Context;
-use app::{App, Command, Event};
-use cli::Cli;
-use client::Client;
-use numdialer_server::{RunningServer, ServerConfig};
-use ratatui::crossterm::event::{self as ct, Event as CtEvent};
-use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-use tokio::sync::{Notify, mpsc};
-
-/// Longest pause between polls while the server is unreachable.
-const MAX_BACKOFF: Duration = Duration::from_secs(5);
-
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let (client, label, server) = match &cli.server {
-        Some(url) => {
-            if let Some(flag) = cli.embedded_only_flags().first() {
-                anyhow::bail!("{flag} applies to the embedded server only, not with --server");
-            }
-            (
-                Client::new(url, cli.token.clone()),
-                format!("remote · {url}"),
-                None,
-            )
-        }
-        None => {
-            let server = start_embedded(&cli).await?;
-            let label = format!("embedded · {}", server.addr);
-            (Client::new(&server.url(), None), label, Some(server))
-        }
-    };
-    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let result = run_screen(client, label, color, cli.poll_interval, cli.long_poll).await;
-    if let Some(server) = server
-        && tokio::time::timeout(Duration::from_secs(5), server.shutdown())
-            .await
-            .is_err()
-    {
-        eprintln!("numdialer: the embedded server did not stop within 5 s");
-    }
-    result
-}
-
-async fn start_embedded(cli: &Cli) -> anyhow::Result<RunningServer> {
-    let numbers = cli
-        .numbers_file
-        .as_deref()
-        .map(numdialer_server::cli::read_numbers_file)
-        .transpose()?;
-    let mut config = ServerConfig::default();
-    config.http.listen = SocketAddr::from(([127, 0, 0, 1], 0));
-    config.store.data_dir = cli.data_dir.clone();
-    config.dialing.numbers = numbers;
-    config.provider.dialer_url = cli.dialer_url.clone();
-    config.provider.sim.time_scale = cli.sim_time_scale;
-    numdialer_server::start(config)
-        .await
-        .context("cannot start the embedded server")
-}
-
-async fn run_screen(
-    client: Client,
-    label: String,
-    color: bool,
-    poll_interval: Duration,
-    long_poll: Duration,
-) -> anyhow::Result<()> {
-    let mut guard = terminal::enter().context("numdialer needs an interactive terminal")?;
-    let size = guard.terminal.size()?;
-    let mut app = App::new(label, color, poll_interval + long_poll, Instant::now());
-    app.update(Event::Resize(size.width, size.height), Instant::now());
-
-    let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
-    spawn_input(tx.clone());
-    let poll_now = Arc::new(Notify::new());
-    let poller = tokio::spawn(poll(
-        client.clone(),
-        poll_interval,
-        long_poll,
-        tx.clone(),
-        poll_now.clone(),
-    ));
-    let mut ticks = tokio::time::interval(Duration::from_millis(200));
-    let mut signals = Signals::new()?;
-
-    while !app.quit {
-        guard.terminal.draw(|f| ui::draw(f, &app))?;
-        let event = tokio::select! {
-            Some(e) = rx.recv() => e,
-            _ = ticks.tick() => Event::Tick,
-            _ = signals.recv() => break,
-        };
-        match app.update(event, Instant::now()) {
-            Some(Command::StartCalls) => {
-                let (client, tx, poll_now) = (client.clone(), tx.clone(), poll_now.clone());
-                tokio::spawn(async move {
-                    let r = client.start().await;
-                    let _ = tx.send(Event::Started(r));
-                    poll_now.notify_one();
-                });
-            }
-            Some(Command::FetchDetail(i)) => {
-                let (client, tx) = (client.clone(), tx.clone());
-                tokio::spawn(async move {
-                    let _ = tx.send(Event::Detail(i, client.detail(i).await));
-                });
-            }
-            None => {}
-        }
-    }
-    poller.abort();
-    drop(guard);
-    Ok(())
-}
-
-/// Reads terminal input on its own thread: crossterm's reader blocks.
-fn spawn_input(tx: mpsc::UnboundedSender<Event>) {
-    std::thread::spawn(move || {
-        loop {
-            let event = match ct::read() {
-                Ok(CtEvent::Key(k)) => Event::Key(k),
-                Ok(CtEvent::Mouse(m)) => Event::Mouse(m),
-                Ok(CtEvent::Resize(w, h)) => Event::Resize(w, h),
-                Ok(_) => continue,
-                Err(_) => return,
-            };
-            if tx.send(event).is_err() {
-                return;
-            }
-        }
-    });
-}
-
-/// Polls the statuses forever: a full answer first, then deltas held by the
-/// server until something changes (long polling), so that a change reaches
-/// the screen at once and an idle screen costs one request per `long_poll`.
-/// Backs off while the server is unreachable, and starts over with a full
-/// answer once it is back. Polls at once when asked (after pressing Call).
-pub async fn poll(
-    client: Client,
-    interval: Duration,
-    long_poll: Duration,
-    tx: mpsc::UnboundedSender<Event>,
-    now: Arc<Notify>,
-) {
-    // The server holds a long poll until something changes, so the next one
-    // can leave at once; without long polling, pause between polls.
-    let pause = if long_poll.is_zero() {
-        interval
-    } else {
-        Duration::ZERO
-    };
-    let mut known = None;
-    let mut delay = interval;
-    loop {
-        let event = match client.poll(known, long_poll).await {
-            Ok(Some(s)) => {
-                known = Some(s.version);
-                delay = pause;
-                Event::Polled(Ok(s))
-            }
-            Ok(None) => {
-                delay = pause;
-                Event::Unchanged
-            }
-            Err(e) => {
-                known = None;
-                delay = (delay * 2).clamp(interval, MAX_BACKOFF);
-                Event::Polled(Err(e))
-            }
-        };
-        if tx.send(event).is_err() {
-            return;
-        }
-        if !delay.is_zero() {
-            tokio::select! {
-                _ = tokio::time::sleep(delay) => {}
-                _ = now.notified() => {}
-            }
-        }
-    }
-}
-
-/// SIGTERM, SIGHUP (the SSH session closed) and SIGINT end the TUI cleanly.
-#[cfg(unix)]
-struct Signals {
-    term: tokio::signal::unix::Signal,
-    hup: tokio::signal::unix::Signal,
-    int: tokio::signal::unix::Signal,
-}
-
-#[cfg(unix)]
-impl Signals {
-    fn new() -> std::io::Result<Self> {
-        use tokio::signal::unix::{SignalKind, signal};
-        Ok(Signals {
-            term: signal(SignalKind::terminate())?,
-            hup: signal(SignalKind::hangup())?,
-            int: signal(SignalKind::interrupt())?,
-        })
-    }
-
-    async fn recv(&mut self) {
-        tokio::select! {
-            _ = self.term.recv() => {}
-            _ = self.hup.recv() => {}
-            _ = self.int.recv() => {}
-        }
-    }
-}
-
-#[cfg(not(unix))]
-struct Signals;
-
-#[cfg(not(unix))]
-impl Signals {
-    fn new() -> std::io::Result<Self> {
-        Ok(Signals)
-    }
-
-    async fn recv(&mut self) {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}
+pub use poller::poll;
+pub use run::run;

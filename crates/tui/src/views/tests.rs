@@ -1,10 +1,17 @@
+//! Buffer tests: the screen drawn into a `TestBackend`, read back as text
+//! and styles.
+
 use super::*;
 use crate::app::tests::{app_with, snapshot};
 use crate::app::{App, Event};
+use crate::keys;
+use crate::theme::Theme;
 use numdialer_core::Status;
+use numdialer_core::wire::{CallSummary, EventKind};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
+use ratatui::style::{Color, Modifier, Style};
 use std::time::Instant;
 
 fn render(app: &App, w: u16, h: u16) -> Buffer {
@@ -115,7 +122,7 @@ fn each_status_has_its_colour_and_its_word() {
 #[test]
 fn no_color_keeps_the_words_and_drops_the_colours() {
     let (mut app, _) = app_with(&Status::ALL, true);
-    app.color = false;
+    app.theme = Theme::PLAIN;
     let b = render(&app, 80, 24);
     for y in 0..b.area.height {
         for x in 0..b.area.width {
@@ -203,4 +210,116 @@ fn the_history_popup_lists_events() {
         "{ls:#?}"
     );
     let _ = Instant::now();
+}
+
+#[test]
+fn the_footer_and_the_help_come_from_the_key_table() {
+    let (mut app, t) = app_with(&[Status::Idle; 9], false);
+    let ls = lines(&render(&app, 80, 24));
+    assert_eq!(ls[23].trim_end(), keys::footer());
+    assert_eq!(
+        ls[23].trim_end(),
+        " c call · ↑↓ select · ⏎ history · ? help · q quit"
+    );
+    assert!(ls.iter().any(|l| l.contains("[ Call ] press c")));
+    app.update(
+        Event::Key(ratatui::crossterm::event::KeyEvent::from(
+            ratatui::crossterm::event::KeyCode::Char('?'),
+        )),
+        t,
+    );
+    let ls = lines(&render(&app, 80, 24));
+    assert!(ls.iter().any(|l| l.contains("┌ Help · Esc to close ")));
+    for help in keys::help_lines() {
+        assert!(ls.iter().any(|l| l.contains(&help)), "{help:?}: {ls:#?}");
+    }
+}
+
+#[test]
+fn no_color_keeps_the_emphasis_of_the_colour_theme() {
+    let (app, _) = app_with(&Status::ALL, false);
+    let mut plain = app.clone();
+    plain.theme = Theme::PLAIN;
+    let (colour, plain) = (render(&app, 80, 24), render(&plain, 80, 24));
+    assert_eq!(lines(&colour), lines(&plain), "the same words");
+    for s in [Status::Completed, Status::Failed] {
+        let row = format!(
+            "{:>3}  +1",
+            Status::ALL.iter().position(|&x| x == s).unwrap() + 1
+        );
+        let style = style_of(&plain, &row, s.as_str());
+        assert!(style.add_modifier.contains(Modifier::BOLD), "{s}");
+    }
+    let idle = style_of(&plain, "  1  +1", "idle");
+    assert!(!idle.add_modifier.contains(Modifier::BOLD));
+    let button = style_of(&plain, "[ Call ]", "[ Call ]");
+    assert!(
+        button
+            .add_modifier
+            .contains(Modifier::BOLD | Modifier::REVERSED)
+    );
+    let selected = style_of(&plain, "›", "›");
+    assert!(selected.add_modifier.contains(Modifier::REVERSED));
+}
+
+#[test]
+fn a_scrolled_table_shows_the_same_rows_as_before_the_window() {
+    let (mut app, t) = app_with(&[Status::Idle; 9], false);
+    app.update(Event::Resize(44, 10), t);
+    app.selected = 8;
+    let ls = lines(&render(&app, 44, 10));
+    assert_eq!(
+        ls[1..7],
+        [
+            "┌ Calls · 9 ───────────────────────────────┐",
+            "│ #    Number          Status    In status │",
+            "│   7  +1 984-206-8287 idle                │",
+            "│   8  +1 551-245-9377 idle                │",
+            "│›  9  +1 936-207-2765 idle                │",
+            "└──────────────────────────────────────────┘",
+        ]
+    );
+}
+
+#[test]
+fn a_million_entries_draw_only_the_rows_on_screen() {
+    const N: usize = 1_000_000;
+    let marked = 777_777;
+    let mut s = snapshot(&[Status::Idle], true);
+    let idle = s.calls[0].clone();
+    s.calls = (0..N)
+        .map(|index| CallSummary {
+            index,
+            status: if index == marked {
+                Status::Failed
+            } else {
+                Status::Idle
+            },
+            ..idle.clone()
+        })
+        .collect();
+    let t = Instant::now();
+    let mut app = App::new("big".into(), true, std::time::Duration::from_secs(1), t);
+    app.update(Event::Polled(Ok(s)), t);
+    app.selected = marked;
+    let ls = lines(&render(&app, 80, 24));
+    assert!(ls[1].contains("Calls · 1000000"), "{}", ls[1]);
+    let shown: Vec<&String> = ls
+        .iter()
+        .filter(|l| l.contains("+1 301-804-0009"))
+        .collect();
+    assert_eq!(shown.len(), 17, "{ls:#?}");
+    assert!(
+        shown[16].contains('›') && shown[16].contains("failed"),
+        "the selected entry is the last row shown: {ls:#?}"
+    );
+    assert!(ls.iter().any(|l| l.contains("1 of 1000000 finished")));
+}
+
+#[test]
+fn ages_are_precise_while_short() {
+    use std::time::Duration;
+    assert_eq!(calls::format_age(Duration::from_millis(2_500)), "2.5 s");
+    assert_eq!(calls::format_age(Duration::from_secs(187)), "3m 07s");
+    assert_eq!(calls::format_age(Duration::from_secs(3_720)), "1h 02m");
 }

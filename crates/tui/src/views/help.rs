@@ -1,0 +1,36 @@
+//! The `?` popup: the keys, from the same table that handles them, and what
+//! each status means, in the colours the table uses.
+
+use super::popup;
+use crate::app::App;
+use crate::keys::{self, Action};
+use numdialer_core::Status;
+use ratatui::Frame;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+/// What each status means, in the order a call goes through them.
+const LEGEND: [(Status, &str); 6] = [
+    (Status::Idle, "not dialed yet"),
+    (Status::Dialing, "POST /call sent, no webhook yet"),
+    (Status::Ringing, "the phone is ringing"),
+    (Status::Answered, "picked up"),
+    (Status::Completed, "call over"),
+    (Status::Failed, "refused, unreachable or timed out"),
+];
+
+pub(super) fn draw(frame: &mut Frame, app: &App) {
+    let title = format!(" Help · {} to close ", keys::key_for(Action::Close));
+    let inner = popup(frame, 62, 18, title);
+    let mut lines: Vec<Line> = keys::help_lines().into_iter().map(Line::from).collect();
+    lines.push(Line::from(""));
+    lines.push(Line::from(" Statuses:"));
+    for (s, what) in LEGEND {
+        lines.push(Line::from(vec![
+            Span::raw("   "),
+            Span::styled(format!("{:<10}", s.as_str()), app.theme.status(s)),
+            Span::raw(what),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}

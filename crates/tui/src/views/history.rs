@@ -1,0 +1,87 @@
+//! The Enter popup: one entry's status, failure reason and every event the
+//! server recorded for it, applied or ignored, with the time it came.
+
+use super::popup;
+use crate::app::{App, Detail};
+use crate::keys::{self, Action};
+use crate::theme::Theme;
+use numdialer_core::campaign::format_seconds;
+use numdialer_core::format_phone;
+use numdialer_core::wire::{CallDetail, Event, EventKind};
+use ratatui::Frame;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+pub(super) fn draw(frame: &mut Frame, app: &App, index: usize, detail: &Detail) {
+    let phone = app
+        .calls()
+        .get(index)
+        .map(|c| c.phone.clone())
+        .unwrap_or_default();
+    let title = format!(
+        " Entry {} · {} ({phone}) · {} to close ",
+        index + 1,
+        format_phone(&phone),
+        keys::key_for(Action::Close)
+    );
+    let inner = popup(frame, 76, 20, title);
+    let lines = match detail {
+        Detail::Loading => vec![Line::from(" loading…")],
+        Detail::Failed(e) => vec![Line::styled(format!(" {e}"), app.theme.error)],
+        Detail::Loaded(d) => lines(&app.theme, d),
+    };
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+fn lines(theme: &Theme, d: &CallDetail) -> Vec<Line<'static>> {
+    let c = &d.call;
+    let mut lines = vec![Line::from(vec![
+        Span::raw(" status "),
+        Span::styled(c.status.as_str(), theme.status(c.status)),
+        Span::raw(match c.id {
+            Some(id) => format!(" · call id {id}"),
+            None => String::new(),
+        }),
+    ])];
+    if let Some(r) = &c.reason {
+        lines.push(Line::styled(format!(" reason {r}"), theme.error));
+    }
+    lines.push(Line::from(""));
+    lines.extend(d.history.iter().map(|e| event_line(theme, e)));
+    if d.events_dropped > 0 {
+        lines.push(Line::from(format!(
+            " … and {} more events",
+            d.events_dropped
+        )));
+    }
+    lines
+}
+
+/// "20:01:02.123 webhook ringing (id 1000)   ignored · entry is already completed"
+fn event_line(theme: &Theme, e: &Event) -> Line<'static> {
+    let time = e.at.to_string();
+    let what = match &e.kind {
+        EventKind::Dialed => "dial sent".to_string(),
+        EventKind::Placed { id } => format!("placed, id {id}"),
+        EventKind::Refused { reason } => format!("refused: {reason}"),
+        EventKind::Unreachable { reason } => format!("unreachable: {reason}"),
+        EventKind::Unanswered { reason } => format!("no answer: {reason}"),
+        EventKind::Webhook { id, status } => format!("webhook {status} (id {id})"),
+        EventKind::TimedOut { after_ms } => {
+            format!("timed out after {}", format_seconds(*after_ms))
+        }
+    };
+    let outcome = match (&e.applied, &e.note) {
+        (true, None) => "applied".to_string(),
+        (true, Some(n)) => format!("applied · {n}"),
+        (false, Some(n)) => format!("ignored · {n}"),
+        (false, None) => "ignored".to_string(),
+    };
+    let style = if e.applied { Style::new() } else { theme.dim };
+    Line::from(vec![
+        Span::raw(format!(" {} ", &time[11..23])),
+        Span::styled(format!("{what:<30} "), style),
+        Span::styled(outcome, style),
+    ])
+}
