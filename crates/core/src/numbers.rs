@@ -1,5 +1,7 @@
 //! The list of numbers to dial: the built-in default and the `--numbers-file` format.
 
+use phonenumber::Mode;
+
 /// The list the product ships with, in dialing order. Repeats are deliberate:
 /// each position is its own entry with its own call.
 pub const DEFAULT_NUMBERS: [&str; 9] = [
@@ -61,12 +63,21 @@ pub fn parse_numbers(text: &str) -> Result<Vec<String>, NumbersError> {
     Ok(out)
 }
 
-/// `13018040009` → `+1 301-804-0009`, for people; anything else is returned as is.
+/// A stored number as people read it: `13018040009` → `+1 301-804-0009`,
+/// `447911123456` → `+44 7911 123456`, `6837012` → `+683 7012`. The
+/// grouping differs from country to country and changes with numbering
+/// plans, so it comes from libphonenumber's metadata (the `phonenumber`
+/// crate) in its international format. Anything that is not the digits of
+/// a number with a known country code (an optional leading `+` allowed) is
+/// returned as is.
 pub fn format_phone(s: &str) -> String {
-    if is_valid_phone(s) {
-        format!("+1 {}-{}-{}", &s[1..4], &s[4..7], &s[7..])
-    } else {
-        s.to_string()
+    let digits = s.strip_prefix('+').unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return s.to_string();
+    }
+    match phonenumber::parse(None, format!("+{digits}")) {
+        Ok(number) => number.format().mode(Mode::International).to_string(),
+        Err(_) => s.to_string(),
     }
 }
 
@@ -116,7 +127,38 @@ mod tests {
         ] {
             assert!(!is_valid_phone(bad), "{bad}");
         }
-        assert_eq!(format_phone("13018040009"), "+1 301-804-0009");
-        assert_eq!(format_phone("x"), "x");
+    }
+
+    #[test]
+    fn formats_numbers_the_international_way() {
+        for (digits, shown) in [
+            ("13018040009", "+1 301-804-0009"),
+            ("447911123456", "+44 7911 123456"),
+            ("+447911123456", "+44 7911 123456"),
+            ("6837012", "+683 7012"),
+            ("4930123456", "+49 30 123456"),
+            ("33612345678", "+33 6 12 34 56 78"),
+        ] {
+            assert_eq!(format_phone(digits), shown, "{digits}");
+        }
+        for n in DEFAULT_NUMBERS {
+            let nanp = format!("+1 {}-{}-{}", &n[1..4], &n[4..7], &n[7..]);
+            assert_eq!(format_phone(n), nanp, "the shipped list reads as before");
+        }
+    }
+
+    #[test]
+    fn leaves_what_is_not_a_number_alone() {
+        for s in [
+            "",
+            "+",
+            "x",
+            "999",
+            "00447911123456",
+            "1301 804 0009",
+            "13018040009x",
+        ] {
+            assert_eq!(format_phone(s), s);
+        }
     }
 }

@@ -2,9 +2,11 @@
 //!
 //! Wall-clock, not monotonic, because call deadlines must survive a restart of
 //! the server. Serialised as RFC 3339 UTC with milliseconds
-//! (`2026-11-23T20:01:02.123Z`), formatted and parsed here so that the core
-//! stays free of I/O and of a date crate.
+//! (`2026-11-23T20:01:02.123Z`); the calendar arithmetic and the text come
+//! from `jiff`. The core never reads the clock: the server passes `now` in.
 
+use jiff::SignedDuration;
+use jiff::civil::{DateTime, datetime};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::str::FromStr;
@@ -35,84 +37,64 @@ impl Timestamp {
 #[error("expected a UTC timestamp like 2026-11-23T20:01:02.123Z, got {0:?}")]
 pub struct TimestampError(String);
 
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
+/// The Unix epoch as a UTC wall-clock reading.
+///
+/// Timestamps go through jiff's civil `DateTime` rather than its
+/// `Timestamp` because the wire format has no offset to apply, and
+/// `jiff::Timestamp` stops about a day short of the end of year 9999 (so
+/// that any offset can still be added to it); the civil type reaches
+/// 9999-12-31T23:59:59.999, the last instant this format can write.
+const EPOCH: DateTime = datetime(1970, 1, 1, 0, 0, 0, 0);
 
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// The last millisecond with a four-digit year. Later readings (no clock
+/// gives one; only a saturated `plus_millis` can) are written as this one,
+/// so that the text keeps its shape and its readers keep parsing it.
+const LAST: DateTime = datetime(9999, 12, 31, 23, 59, 59, 999_000_000);
+
+impl Timestamp {
+    fn civil(self) -> DateTime {
+        i64::try_from(self.0)
+            .ok()
+            .and_then(|ms| EPOCH.checked_add(SignedDuration::from_millis(ms)).ok())
+            .unwrap_or(LAST)
+    }
 }
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let secs = (self.0 / 1000) as i64;
-        let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
-        let rem = secs.rem_euclid(86_400);
-        write!(
-            f,
-            "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-            rem / 3600,
-            rem % 3600 / 60,
-            rem % 60,
-            self.0 % 1000
-        )
+        write!(f, "{:.3}Z", self.civil())
     }
+}
+
+/// Whether `civil` (the text before the `Z`) has the one shape this crate
+/// writes, `YYYY-MM-DDTHH:MM:SS`, with or without `.fff`. jiff's parser
+/// alone takes more (a space or a `t` for the `T`, a comma, one to nine
+/// fraction digits, forms without separators); accepting those would let a
+/// peer come to rely on text that other readers of this API refuse.
+fn has_wire_shape(civil: &str) -> bool {
+    const SHAPE: &[u8] = b"dddd-dd-ddTdd:dd:dd.ddd";
+    let fits = civil.len() == SHAPE.len() || civil.len() == SHAPE.len() - 4;
+    fits && civil.bytes().zip(SHAPE).all(|(c, &want)| match want {
+        b'd' => c.is_ascii_digit(),
+        _ => c == want,
+    })
 }
 
 impl FromStr for Timestamp {
     type Err = TimestampError;
 
-    /// Accepts `YYYY-MM-DDTHH:MM:SS[.fff]Z`, the form this crate writes.
+    /// Accepts `YYYY-MM-DDTHH:MM:SS[.fff]Z`, the form this crate writes, for
+    /// real calendar dates from the epoch on. A leap second (`:60`) reads as
+    /// `:59`, as jiff reads it: the Unix clock has no 61st second to map it to.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let err = || TimestampError(s.to_string());
-        let b = s.as_bytes();
-        if b.len() < 20 || !s.is_ascii() || b[b.len() - 1] != b'Z' {
-            return Err(err());
-        }
-        let num = |r: std::ops::Range<usize>| -> Result<u64, TimestampError> {
-            let part = &s[r];
-            if part.bytes().all(|c| c.is_ascii_digit()) {
-                part.parse().map_err(|_| err())
-            } else {
-                Err(err())
-            }
-        };
-        if b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
-            return Err(err());
-        }
-        let (y, mo, d) = (num(0..4)?, num(5..7)? as u32, num(8..10)? as u32);
-        let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-        if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 59 {
-            return Err(err());
-        }
-        let millis = match &s[19..s.len() - 1] {
-            "" => 0,
-            frac if frac.len() == 4 && frac.starts_with('.') => num(20..23)?,
-            _ => return Err(err()),
-        };
-        let days = days_from_civil(y as i64, mo, d);
-        if days < 0 {
-            return Err(err());
-        }
-        Ok(Timestamp(
-            (days as u64 * 86_400 + h * 3600 + mi * 60 + sec) * 1000 + millis,
-        ))
+        let civil = s
+            .strip_suffix('Z')
+            .filter(|c| has_wire_shape(c))
+            .ok_or_else(err)?;
+        let t: DateTime = civil.parse().map_err(|_| err())?;
+        let ms = t.duration_since(EPOCH).as_millis();
+        u64::try_from(ms).map(Timestamp).map_err(|_| err())
     }
 }
 
@@ -134,28 +116,55 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// Instants whose text was worked out independently of this code.
+    const KNOWN: [(u64, &str); 8] = [
+        (0, "1970-01-01T00:00:00.000Z"),
+        (1, "1970-01-01T00:00:00.001Z"),
+        (551_491_199_999, "1987-06-23T23:59:59.999Z"),
+        (946_684_799_999, "1999-12-31T23:59:59.999Z"),
+        (951_782_400_000, "2000-02-29T00:00:00.000Z"),
+        (1_709_210_096_789, "2024-02-29T12:34:56.789Z"),
+        (1_795_464_062_123, "2026-11-23T20:01:02.123Z"),
+        (253_402_300_799_999, "9999-12-31T23:59:59.999Z"),
+    ];
+
     #[test]
-    fn formats_known_instants() {
-        assert_eq!(Timestamp(0).to_string(), "1970-01-01T00:00:00.000Z");
-        assert_eq!(
-            Timestamp(1_795_464_062_123).to_string(),
-            "2026-11-23T20:01:02.123Z"
-        );
-        assert_eq!(
-            Timestamp(951_782_400_000).to_string(),
-            "2000-02-29T00:00:00.000Z"
-        );
+    fn formats_and_parses_known_instants() {
+        for (ms, text) in KNOWN {
+            assert_eq!(Timestamp(ms).to_string(), text);
+            assert_eq!(text.parse::<Timestamp>(), Ok(Timestamp(ms)), "{text}");
+        }
+    }
+
+    #[test]
+    fn past_year_9999_keeps_the_shape() {
+        for ms in [253_402_300_800_000, u64::MAX] {
+            assert_eq!(Timestamp(ms).to_string(), "9999-12-31T23:59:59.999Z");
+        }
     }
 
     #[test]
     fn rejects_other_shapes() {
         for bad in [
             "",
+            "Z",
             "2026-11-23 20:01:02.123Z",
+            "2026-11-23t20:01:02.123Z",
             "2026-11-23T20:01:02.123",
+            "2026-11-23T20:01:02.123z",
+            "2026-11-23T20:01:02.123+00:00",
             "2026-13-23T20:01:02.123Z",
             "2026-11-23T20:01:02.12Z",
+            "2026-11-23T20:01:02.1234Z",
+            "2026-11-23T20:01:02,123Z",
+            "2026-11-23T20:01:02.Z",
             "2026-11-23T2x:01:02.123Z",
+            "2026-11-23T24:00:00.000Z",
+            "2026-02-30T00:00:00.000Z",
+            "20261123T200102.123Z",
+            "+002026-11-23T20:01:02.123Z",
+            "1969-12-31T23:59:59.999Z",
+            "2026-11-23T20:01:02.１23Z",
         ] {
             assert!(bad.parse::<Timestamp>().is_err(), "{bad}");
         }
@@ -163,13 +172,28 @@ mod tests {
             "2026-11-23T20:01:02Z".parse::<Timestamp>().unwrap(),
             Timestamp(1_795_464_062_000)
         );
+        assert_eq!(
+            "1998-12-31T23:59:60.500Z".parse::<Timestamp>(),
+            "1998-12-31T23:59:59.500Z".parse::<Timestamp>(),
+            "a leap second reads as the second before it"
+        );
+    }
+
+    #[test]
+    fn serde_uses_the_text() {
+        let t = Timestamp(1_795_464_062_123);
+        let json = serde_json::to_string(&t).unwrap();
+        assert_eq!(json, "\"2026-11-23T20:01:02.123Z\"");
+        assert_eq!(serde_json::from_str::<Timestamp>(&json).unwrap(), t);
     }
 
     proptest! {
         #[test]
-        fn round_trips(ms in 0u64..253_402_300_799_999) {
+        fn round_trips(ms in 0u64..=253_402_300_799_999) {
             let t = Timestamp(ms);
-            prop_assert_eq!(t.to_string().parse::<Timestamp>().unwrap(), t);
+            let text = t.to_string();
+            prop_assert_eq!(text.len(), 24);
+            prop_assert_eq!(text.parse::<Timestamp>().unwrap(), t);
         }
     }
 }

@@ -1,50 +1,61 @@
-//! Counters and histograms for `GET /metrics`, rendered by hand in the
-//! Prometheus text format (version 0.0.4): a few atomics need no framework.
+//! Counters and histograms for `GET /metrics`, kept and rendered by
+//! `prometheus-client`, the Prometheus project's own Rust client, so that
+//! bucket arithmetic, float formatting and label escaping follow the format
+//! as its maintainers read it instead of as this crate would.
+//!
+//! The exposition is the classic Prometheus text format (0.0.4), not
+//! OpenMetrics, and the `/metrics` route answers with [`CONTENT_TYPE`]. Both
+//! formats store the same series (`numdialer_dials_total`), but OpenMetrics
+//! declares a counter under its family name (`# TYPE numdialer_dials
+//! counter`) and ends with `# EOF`. A reader of the 0.0.4 rules, such as
+//! prometheus-parse in the operations tests, then finds no `TYPE` for
+//! `numdialer_dials_total` and takes every counter for untyped. Prometheus
+//! picks its parser by the answer's `Content-Type` and reads both, so
+//! staying on 0.0.4 costs it nothing.
 
 use numdialer_core::{CallStatus, Effect, Status};
+use prometheus_client::encoding::{
+    EncodeLabelSet, EncodeLabelValue, LabelValueEncoder, prometheus_text,
+};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram;
+use prometheus_client::registry::Registry;
 use std::fmt::Write;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
-/// Upper bounds in seconds, from 50 µs to 2.5 s.
+/// The `Content-Type` that goes with [`Metrics::render`]'s text:
+/// `text/plain; version=0.0.4; charset=utf-8`.
+pub const CONTENT_TYPE: &str = prometheus_text::CONTENT_TYPE;
+
+/// Upper bounds in seconds, from 50 µs to 2.5 s: a webhook's handling and a
+/// sled flush both live in that range, from a cached write to a slow disk.
 const BUCKETS: [f64; 14] = [
     0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
     2.5,
 ];
 
-#[derive(Debug, Default)]
-pub struct Histogram {
-    counts: [AtomicU64; BUCKETS.len()],
-    count: AtomicU64,
-    sum_nanos: AtomicU64,
+/// A latency histogram with numdialer's buckets. Its own type, rather than
+/// prometheus-client's, so that the store records a `Duration` and never
+/// learns which metrics library renders it.
+#[derive(Debug, Clone)]
+pub struct Histogram(histogram::Histogram);
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Histogram(histogram::Histogram::new(BUCKETS))
+    }
 }
 
 impl Histogram {
     pub fn observe(&self, d: Duration) {
-        let s = d.as_secs_f64();
-        if let Some(i) = BUCKETS.iter().position(|&b| s <= b) {
-            self.counts[i].fetch_add(1, Relaxed);
-        }
-        self.count.fetch_add(1, Relaxed);
-        self.sum_nanos.fetch_add(d.as_nanos() as u64, Relaxed);
-    }
-
-    fn render(&self, out: &mut String, name: &str, help: &str) {
-        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
-        let mut cumulative = 0;
-        for (b, c) in BUCKETS.iter().zip(&self.counts) {
-            cumulative += c.load(Relaxed);
-            let _ = writeln!(out, "{name}_bucket{{le=\"{b}\"}} {cumulative}");
-        }
-        let count = self.count.load(Relaxed);
-        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
-        let sum = self.sum_nanos.load(Relaxed) as f64 / 1e9;
-        let _ = writeln!(out, "{name}_sum {sum}\n{name}_count {count}");
+        self.0.observe(d.as_secs_f64());
     }
 }
 
 /// How a dial ended, for `numdialer_dials_total{outcome}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DialOutcome {
     Placed,
     Refused,
@@ -52,122 +63,170 @@ pub enum DialOutcome {
     Unanswered,
 }
 
-const DIAL_OUTCOMES: [(DialOutcome, &str); 4] = [
-    (DialOutcome::Placed, "placed"),
-    (DialOutcome::Refused, "refused"),
-    (DialOutcome::Unreachable, "unreachable"),
-    (DialOutcome::Unanswered, "unanswered"),
-];
+impl DialOutcome {
+    pub const ALL: [DialOutcome; 4] = [
+        DialOutcome::Placed,
+        DialOutcome::Refused,
+        DialOutcome::Unreachable,
+        DialOutcome::Unanswered,
+    ];
 
-#[derive(Debug, Default)]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DialOutcome::Placed => "placed",
+            DialOutcome::Refused => "refused",
+            DialOutcome::Unreachable => "unreachable",
+            DialOutcome::Unanswered => "unanswered",
+        }
+    }
+}
+
+impl EncodeLabelValue for DialOutcome {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        encoder.write_str(self.as_str())
+    }
+}
+
+/// The `outcome` of a webhook the engine refused (unknown token, wrong id),
+/// beside the effects of the ones it took.
+const REFUSED: &str = "refused";
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct DialLabels {
+    outcome: DialOutcome,
+}
+
+/// Field order is label order on the wire: `status` first, as before.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct WebhookLabels {
+    status: &'static str,
+    outcome: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct StatusLabels {
+    status: &'static str,
+}
+
+/// What the engine counts as it goes. Every label combination is created
+/// up front, so that a series reads 0 before its first event instead of
+/// being absent, which `rate()` and alerts on a fresh server rely on.
+#[derive(Debug)]
 pub struct Metrics {
-    dials: [AtomicU64; 4],
-    dial_retries: AtomicU64,
-    /// By status, then by effect; the last column counts refused webhooks.
-    webhooks: [[AtomicU64; 5]; 3],
-    timeouts: AtomicU64,
+    dials: Family<DialLabels, Counter>,
+    dial_retries: Counter,
+    webhooks: Family<WebhookLabels, Counter>,
+    timeouts: Counter,
     pub webhook_latency: Histogram,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let dials = Family::default();
+        for outcome in DialOutcome::ALL {
+            dials.get_or_create_owned(&DialLabels { outcome });
+        }
+        let webhooks = Family::default();
+        for status in CallStatus::ALL {
+            let effects = Effect::ALL.map(Effect::as_str);
+            for outcome in effects.into_iter().chain([REFUSED]) {
+                webhooks.get_or_create_owned(&WebhookLabels {
+                    status: Status::from(status).as_str(),
+                    outcome,
+                });
+            }
+        }
+        Metrics {
+            dials,
+            dial_retries: Counter::default(),
+            webhooks,
+            timeouts: Counter::default(),
+            webhook_latency: Histogram::default(),
+        }
+    }
 }
 
 impl Metrics {
     pub fn dial(&self, outcome: DialOutcome, retries: u32) {
-        let i = DIAL_OUTCOMES
-            .iter()
-            .position(|(o, _)| *o == outcome)
-            .unwrap_or(0);
-        self.dials[i].fetch_add(1, Relaxed);
-        self.dial_retries.fetch_add(u64::from(retries), Relaxed);
+        self.dials.get_or_create(&DialLabels { outcome }).inc();
+        self.dial_retries.inc_by(u64::from(retries));
     }
 
     /// `effect` is `None` for a refused webhook (unknown token, wrong id).
     pub fn webhook(&self, status: CallStatus, effect: Option<Effect>) {
-        let s = CallStatus::ALL
-            .iter()
-            .position(|&c| c == status)
-            .unwrap_or(0);
-        let e = effect.map_or(4, |e| Effect::ALL.iter().position(|&x| x == e).unwrap_or(0));
-        self.webhooks[s][e].fetch_add(1, Relaxed);
+        let labels = WebhookLabels {
+            status: Status::from(status).as_str(),
+            outcome: effect.map_or(REFUSED, Effect::as_str),
+        };
+        self.webhooks.get_or_create(&labels).inc();
     }
 
     pub fn timed_out(&self, n: usize) {
-        self.timeouts.fetch_add(n as u64, Relaxed);
+        self.timeouts.inc_by(n as u64);
     }
 
-    /// The whole exposition; `in_flight` and `by_status` come from the campaign.
+    /// The whole exposition; `in_flight` and `by_status` come from the
+    /// campaign, `flush` from the store.
+    ///
+    /// The registry is assembled per scrape because three of its families
+    /// are not the engine's to keep: the campaign counts entries under its
+    /// own lock, and the store owns its flush histogram. Registering handles
+    /// (the metrics share their state with their clones) costs a few
+    /// allocations, against gauges that two scrapes could set at once.
     pub fn render(
         &self,
         in_flight: usize,
         by_status: &[(Status, usize)],
         flush: &Histogram,
     ) -> String {
-        let mut out = String::with_capacity(4096);
-        let _ = writeln!(
-            out,
-            "# HELP numdialer_dials_total POST /call requests by how they ended.\n\
-             # TYPE numdialer_dials_total counter"
+        let mut registry = Registry::default();
+        registry.register(
+            "numdialer_dials",
+            "POST /call requests by how they ended",
+            self.dials.clone(),
         );
-        for ((_, name), c) in DIAL_OUTCOMES.iter().zip(&self.dials) {
-            let _ = writeln!(
-                out,
-                "numdialer_dials_total{{outcome=\"{name}\"}} {}",
-                c.load(Relaxed)
-            );
-        }
-        let _ = writeln!(
-            out,
-            "# HELP numdialer_dial_retries_total Connection attempts repeated because the dialer API refused the connection.\n\
-             # TYPE numdialer_dial_retries_total counter\n\
-             numdialer_dial_retries_total {}",
-            self.dial_retries.load(Relaxed)
+        registry.register(
+            "numdialer_dial_retries",
+            "Connection attempts repeated because the dialer API refused the connection",
+            self.dial_retries.clone(),
         );
-        let _ = writeln!(
-            out,
-            "# HELP numdialer_webhooks_total Webhooks received, by status and outcome.\n\
-             # TYPE numdialer_webhooks_total counter"
+        registry.register(
+            "numdialer_webhooks",
+            "Webhooks received, by status and outcome",
+            self.webhooks.clone(),
         );
-        let outcomes = [
-            "applied",
-            "duplicate",
-            "backwards",
-            "after_final",
-            "refused",
-        ];
-        for (status, row) in CallStatus::ALL.iter().zip(&self.webhooks) {
-            for (outcome, c) in outcomes.iter().zip(row) {
-                let _ = writeln!(
-                    out,
-                    "numdialer_webhooks_total{{status=\"{status}\",outcome=\"{outcome}\"}} {}",
-                    c.load(Relaxed)
-                );
-            }
-        }
-        let _ = writeln!(
-            out,
-            "# HELP numdialer_call_timeouts_total Calls failed because no final webhook came in time.\n\
-             # TYPE numdialer_call_timeouts_total counter\n\
-             numdialer_call_timeouts_total {}\n\
-             # HELP numdialer_calls_in_flight Entries holding a line.\n\
-             # TYPE numdialer_calls_in_flight gauge\n\
-             numdialer_calls_in_flight {in_flight}\n\
-             # HELP numdialer_entries List entries by status.\n\
-             # TYPE numdialer_entries gauge",
-            self.timeouts.load(Relaxed)
+        registry.register(
+            "numdialer_call_timeouts",
+            "Calls failed because no final webhook came in time",
+            self.timeouts.clone(),
         );
+        let calls: Gauge = Gauge::default();
+        calls.set(gauge_value(in_flight));
+        registry.register("numdialer_calls_in_flight", "Entries holding a line", calls);
+        let entries = Family::<StatusLabels, Gauge>::default();
         for (s, n) in by_status {
-            let _ = writeln!(out, "numdialer_entries{{status=\"{s}\"}} {n}");
+            let labels = StatusLabels { status: s.as_str() };
+            entries.get_or_create(&labels).set(gauge_value(*n));
         }
-        self.webhook_latency.render(
-            &mut out,
+        registry.register("numdialer_entries", "List entries by status", entries);
+        registry.register(
             "numdialer_webhook_seconds",
-            "Time to handle a webhook, durable write included.",
+            "Time to handle a webhook, durable write included",
+            self.webhook_latency.0.clone(),
         );
-        flush.render(
-            &mut out,
+        registry.register(
             "numdialer_store_flush_seconds",
-            "Time of one sled flush (one flush serves every waiting writer).",
+            "Time of one sled flush (one flush serves every waiting writer)",
+            flush.0.clone(),
         );
+        let mut out = String::with_capacity(4096);
+        prometheus_text::encode(&mut out, &registry).expect("writing to a String cannot fail");
         out
     }
+}
+
+fn gauge_value(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]
@@ -180,12 +239,42 @@ mod tests {
         h.observe(Duration::from_micros(30));
         h.observe(Duration::from_millis(3));
         h.observe(Duration::from_secs(10));
-        let mut out = String::new();
-        h.render(&mut out, "x", "help");
-        assert!(out.contains("x_bucket{le=\"0.00005\"} 1\n"), "{out}");
-        assert!(out.contains("x_bucket{le=\"0.005\"} 2\n"));
-        assert!(out.contains("x_bucket{le=\"2.5\"} 2\n"));
-        assert!(out.contains("x_bucket{le=\"+Inf\"} 3\n"));
-        assert!(out.contains("x_count 3\n"));
+        let out = Metrics::default().render(0, &[], &h);
+        let x = "numdialer_store_flush_seconds";
+        assert!(
+            out.contains(&format!("{x}_bucket{{le=\"5e-05\"}} 1\n")),
+            "{out}"
+        );
+        assert!(out.contains(&format!("{x}_bucket{{le=\"0.005\"}} 2\n")));
+        assert!(out.contains(&format!("{x}_bucket{{le=\"2.5\"}} 2\n")));
+        assert!(out.contains(&format!("{x}_bucket{{le=\"+Inf\"}} 3\n")));
+        assert!(out.contains(&format!("{x}_count 3\n")));
+    }
+
+    #[test]
+    fn renders_the_classic_text_format_with_every_series_from_zero() {
+        let m = Metrics::default();
+        m.dial(DialOutcome::Placed, 2);
+        m.webhook(CallStatus::Ringing, Some(Effect::AfterFinal));
+        m.webhook(CallStatus::Completed, None);
+        let out = m.render(3, &[(Status::Idle, 9)], &Histogram::default());
+        for line in [
+            "# HELP numdialer_dials_total POST /call requests by how they ended.",
+            "# TYPE numdialer_dials_total counter",
+            "numdialer_dials_total{outcome=\"placed\"} 1",
+            "numdialer_dials_total{outcome=\"unanswered\"} 0",
+            "numdialer_dial_retries_total 2",
+            "numdialer_webhooks_total{status=\"ringing\",outcome=\"after_final\"} 1",
+            "numdialer_webhooks_total{status=\"completed\",outcome=\"refused\"} 1",
+            "numdialer_webhooks_total{status=\"answered\",outcome=\"duplicate\"} 0",
+            "numdialer_call_timeouts_total 0",
+            "# TYPE numdialer_calls_in_flight gauge",
+            "numdialer_calls_in_flight 3",
+            "numdialer_entries{status=\"idle\"} 9",
+            "# TYPE numdialer_webhook_seconds histogram",
+        ] {
+            assert!(out.lines().any(|l| l == line), "no {line:?} in\n{out}");
+        }
+        assert!(!out.contains("# EOF"), "OpenMetrics marker in 0.0.4 text");
     }
 }

@@ -7,8 +7,11 @@
 //! On top, for tests and the reliability suite: faults at given rates (lost,
 //! duplicated and reordered webhooks, HTTP 500s, `{"error"}` answers, slow
 //! answers, outages that refuse connections), deterministic faults for a
-//! given dial (`plan`), and a log of every dial and webhook
-//! (`GET /_sim/dials`, `GET /_sim/webhooks`).
+//! given dial (`plan`), and a log of the last dials and webhooks
+//! (`GET /_sim/dials`, `GET /_sim/webhooks`). The log is a ring
+//! ([`SimConfig::log_limit`]) because the embedded simulator runs inside
+//! every TUI: a log of everything would grow with every call of a long
+//! campaign, and nothing reads more than the last stretch of it.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -21,7 +24,7 @@ use numdialer_core::{CallStatus, Status, is_valid_phone};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -70,6 +73,10 @@ pub struct SimConfig {
     pub error_body_rate: f64,
     pub outage: Option<Outage>,
     pub plan: BTreeMap<usize, Fault>,
+    /// How many dials, and how many webhooks, the log keeps; older ones are
+    /// dropped and counted. The default outlasts every test and benchmark
+    /// run, so they see the whole history.
+    pub log_limit: usize,
 }
 
 impl Default for SimConfig {
@@ -85,6 +92,7 @@ impl Default for SimConfig {
             error_body_rate: 0.0,
             outage: None,
             plan: BTreeMap::new(),
+            log_limit: 100_000,
         }
     }
 }
@@ -106,7 +114,9 @@ pub struct DialRecord {
 /// One webhook delivery attempt.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct WebhookRecord {
-    /// The dial's position in [`Simulator::dials`].
+    /// The dial's ordinal since the simulator started: its position in
+    /// [`Simulator::dials`] until dials are dropped from the log, and
+    /// `dial - dropped_dials()` after.
     pub dial: usize,
     pub status: CallStatus,
     /// The server answered 2xx: it promised the status is stored.
@@ -117,12 +127,62 @@ pub struct WebhookRecord {
     pub acked_status: Option<Status>,
 }
 
+/// The response header of `GET /_sim/dials` and `GET /_sim/webhooks` that
+/// says how many older records the ring dropped, so that the JSON body
+/// keeps its shape (a bare list) for the tests and tools that read it.
+pub const DROPPED_HEADER: &str = "x-sim-dropped";
+
+/// The last `limit` records of a stream, oldest first, each addressed by
+/// its ordinal in the whole stream.
+#[derive(Debug)]
+struct Ring<T> {
+    items: VecDeque<T>,
+    /// How many records were let go from the front, which is also the
+    /// ordinal of the first one kept.
+    dropped: usize,
+    limit: usize,
+}
+
+impl<T: Clone> Ring<T> {
+    fn new(limit: usize) -> Self {
+        Ring {
+            items: VecDeque::new(),
+            dropped: 0,
+            limit,
+        }
+    }
+
+    /// Appends `item` and returns its ordinal.
+    fn push(&mut self, item: T) -> usize {
+        let ordinal = self.dropped + self.items.len();
+        self.items.push_back(item);
+        if self.items.len() > self.limit {
+            self.items.pop_front();
+            self.dropped += 1;
+        }
+        ordinal
+    }
+
+    /// The record with this ordinal, unless it was dropped.
+    fn get_mut(&mut self, ordinal: usize) -> Option<&mut T> {
+        self.items.get_mut(ordinal.checked_sub(self.dropped)?)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &T> {
+        self.items.iter()
+    }
+
+    fn to_vec(&self) -> Vec<T> {
+        self.items.iter().cloned().collect()
+    }
+}
+
 struct Sim {
     config: SimConfig,
     rng: Mutex<StdRng>,
     next_id: Mutex<u64>,
-    log: Mutex<Vec<DialRecord>>,
-    webhooks: Mutex<Vec<WebhookRecord>>,
+    log: Mutex<Ring<DialRecord>>,
+    webhooks: Mutex<Ring<WebhookRecord>>,
     started: Instant,
     http: reqwest::Client,
 }
@@ -152,12 +212,13 @@ impl Simulator {
         };
         let first_id = rng.random_range(1_000..1_000_000);
         let outage = config.outage;
+        let limit = config.log_limit;
         let sim = Arc::new(Sim {
             config,
             rng: Mutex::new(rng),
             next_id: Mutex::new(first_id),
-            log: Mutex::new(Vec::new()),
-            webhooks: Mutex::new(Vec::new()),
+            log: Mutex::new(Ring::new(limit)),
+            webhooks: Mutex::new(Ring::new(limit)),
             started: Instant::now(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
@@ -183,14 +244,25 @@ impl Simulator {
         format!("http://{}", self.addr)
     }
 
-    /// Every dial received so far, in arrival order.
+    /// The dials received so far, in arrival order: every one until the
+    /// log is full, then the last [`SimConfig::log_limit`].
     pub fn dials(&self) -> Vec<DialRecord> {
-        self.sim.log.lock().unwrap().clone()
+        self.sim.log.lock().unwrap().to_vec()
     }
 
-    /// Every webhook sent so far, in sending order.
+    /// The webhooks sent so far, in sending order, kept as the dials are.
     pub fn webhooks(&self) -> Vec<WebhookRecord> {
-        self.sim.webhooks.lock().unwrap().clone()
+        self.sim.webhooks.lock().unwrap().to_vec()
+    }
+
+    /// How many dials the log dropped to stay within its limit.
+    pub fn dropped_dials(&self) -> usize {
+        self.sim.log.lock().unwrap().dropped
+    }
+
+    /// How many webhooks the log dropped to stay within its limit.
+    pub fn dropped_webhooks(&self) -> usize {
+        self.sim.webhooks.lock().unwrap().dropped
     }
 
     pub fn stop(&self) {
@@ -254,12 +326,22 @@ async fn index() -> &'static str {
     "numDialer API: only POST /call is supported\n"
 }
 
-async fn dials(State(sim): State<Arc<Sim>>) -> Json<Vec<DialRecord>> {
-    Json(sim.log.lock().unwrap().clone())
+async fn dials(State(sim): State<Arc<Sim>>) -> Response {
+    listing(&sim.log)
 }
 
-async fn webhooks(State(sim): State<Arc<Sim>>) -> Json<Vec<WebhookRecord>> {
-    Json(sim.webhooks.lock().unwrap().clone())
+async fn webhooks(State(sim): State<Arc<Sim>>) -> Response {
+    listing(&sim.webhooks)
+}
+
+/// The records kept as a JSON list, with the count of the dropped ones in
+/// [`DROPPED_HEADER`], both read under one lock so that they agree.
+fn listing<T: Clone + Serialize>(ring: &Mutex<Ring<T>>) -> Response {
+    let (dropped, kept) = {
+        let ring = ring.lock().unwrap();
+        (ring.dropped, ring.to_vec())
+    };
+    ([(DROPPED_HEADER, dropped.to_string())], Json(kept)).into_response()
 }
 
 fn error(msg: &str) -> Response {
@@ -293,6 +375,8 @@ async fn call(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
     let received_ms = sim.elapsed_ms();
     let ordinal = {
         let mut log = sim.log.lock().unwrap();
+        // Only kept dials are counted: one dropped while still in flight
+        // would take `log_limit` dials within a call's few seconds.
         let in_flight = log
             .iter()
             .filter(|d| d.id.is_some() && d.final_ms.is_none_or(|f| f > received_ms))
@@ -304,8 +388,7 @@ async fn call(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
             received_ms,
             final_ms: None,
             in_flight_before: in_flight,
-        });
-        log.len() - 1
+        })
     };
     if sim.chance(sim.config.error_rate) {
         let body = Json(DialResponse::Error {
@@ -330,7 +413,9 @@ async fn call(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
         let steps = script(phone, &mut sim.rng.lock().unwrap(), sim.config.time_scale);
         (id, steps)
     };
-    sim.log.lock().unwrap()[ordinal].id = Some(id);
+    if let Some(dial) = sim.log.lock().unwrap().get_mut(ordinal) {
+        dial.id = Some(id);
+    }
     tokio::spawn(deliver_all(
         sim.clone(),
         ordinal,
@@ -383,7 +468,10 @@ async fn deliver(
     fault: Option<Fault>,
 ) {
     if status == CallStatus::Completed {
-        sim.log.lock().unwrap()[ordinal].final_ms = Some(sim.elapsed_ms());
+        let now = sim.elapsed_ms();
+        if let Some(dial) = sim.log.lock().unwrap().get_mut(ordinal) {
+            dial.final_ms = Some(now);
+        }
         if fault == Some(Fault::DropFinal) {
             return;
         }
@@ -414,5 +502,74 @@ async fn deliver(
             acked,
             acked_status,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ring_keeps_the_last_records_by_ordinal() {
+        let mut ring = Ring::new(3);
+        let ordinals: Vec<usize> = (10..15).map(|x| ring.push(x)).collect();
+        assert_eq!(ordinals, [0, 1, 2, 3, 4]);
+        assert_eq!(ring.to_vec(), [12, 13, 14]);
+        assert_eq!(ring.dropped, 2);
+        assert_eq!(ring.get_mut(1), None, "dropped");
+        assert_eq!(ring.get_mut(5), None, "not yet pushed");
+        *ring.get_mut(3).unwrap() = 30;
+        assert_eq!(ring.to_vec(), [12, 30, 14]);
+
+        let mut none = Ring::new(0);
+        assert_eq!(none.push('a'), 0);
+        assert_eq!(none.push('b'), 1);
+        assert!(none.to_vec().is_empty());
+        assert_eq!(none.dropped, 2);
+    }
+
+    /// Through the real routes: dials past the limit leave the last ones in
+    /// `dials()` and `GET /_sim/dials`, and the count of the others beside.
+    #[tokio::test]
+    async fn the_log_is_capped_and_counts_what_it_dropped() {
+        let config = SimConfig {
+            log_limit: 2,
+            ..SimConfig::default()
+        };
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let sim = Simulator::start(config, listener).await.unwrap();
+        let http = reqwest::Client::new();
+        // No webhook URL: each dial is logged and answered with an error,
+        // so no delivery runs behind the test's back.
+        for phone in ["1", "2", "3", "4", "5"] {
+            let r = http
+                .post(format!("{}/call", sim.url()))
+                .json(&serde_json::json!({"phone": phone, "webhookURL": ""}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+        }
+        let kept: Vec<String> = sim.dials().into_iter().map(|d| d.phone).collect();
+        assert_eq!(kept, ["4", "5"]);
+        assert_eq!(sim.dropped_dials(), 3);
+        assert_eq!(sim.dropped_webhooks(), 0);
+
+        let listing = |path: &str| {
+            let request = http.get(format!("{}{path}", sim.url())).send();
+            async move {
+                let r = request.await.unwrap();
+                let dropped = r.headers()[DROPPED_HEADER].to_str().unwrap().to_string();
+                (dropped, r.json::<serde_json::Value>().await.unwrap())
+            }
+        };
+        let (dropped, dials) = listing("/_sim/dials").await;
+        assert_eq!(dropped, "3");
+        let dials: Vec<DialRecord> = serde_json::from_value(dials).unwrap();
+        assert_eq!(dials, sim.dials());
+        assert_eq!(
+            listing("/_sim/webhooks").await,
+            ("0".into(), serde_json::json!([]))
+        );
     }
 }

@@ -6,6 +6,7 @@ mod common;
 use common::*;
 use numdialer_core::Status;
 use prometheus_parse::{Scrape, Value};
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -108,6 +109,106 @@ async fn metrics_follow_the_api_token_or_move_to_their_own_listener() {
     assert_eq!(r.status(), 404, "not beside the API any more");
     let text = get_metrics(&h, &format!("http://127.0.0.1:{port}")).await;
     scrape(&text);
+}
+
+/// Every series `GET /metrics` exposes, with its type, as the text format
+/// declares it: what dashboards and alerts are written against, so it must
+/// not move when the rendering does.
+fn series(s: &Scrape) -> BTreeSet<String> {
+    s.samples
+        .iter()
+        .map(|x| {
+            let kind = match &x.value {
+                Value::Counter(_) => "counter",
+                Value::Gauge(_) => "gauge",
+                Value::Histogram(_) => "histogram",
+                Value::Summary(_) => "summary",
+                Value::Untyped(_) => "untyped",
+            };
+            format!("{}{{{}}} {kind}", x.metric, x.labels)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn metrics_expose_the_same_families_labels_and_buckets() {
+    let h = Harness::start(fast_sim(), |_| {}).await;
+    let s = scrape(&get_metrics(&h, &h.server.url()).await);
+
+    let mut want = BTreeSet::new();
+    for outcome in ["placed", "refused", "unreachable", "unanswered"] {
+        want.insert(format!(
+            "numdialer_dials_total{{outcome=\"{outcome}\"}} counter"
+        ));
+    }
+    for status in ["ringing", "answered", "completed"] {
+        for outcome in [
+            "applied",
+            "duplicate",
+            "backwards",
+            "after_final",
+            "refused",
+        ] {
+            want.insert(format!(
+                "numdialer_webhooks_total{{outcome=\"{outcome}\",status=\"{status}\"}} counter"
+            ));
+        }
+    }
+    for status in Status::ALL {
+        want.insert(format!("numdialer_entries{{status=\"{status}\"}} gauge"));
+    }
+    for plain in [
+        "numdialer_dial_retries_total{} counter",
+        "numdialer_call_timeouts_total{} counter",
+        "numdialer_calls_in_flight{} gauge",
+    ] {
+        want.insert(plain.to_string());
+    }
+    for histogram in ["numdialer_webhook_seconds", "numdialer_store_flush_seconds"] {
+        want.insert(format!("{histogram}{{}} histogram"));
+        want.insert(format!("{histogram}_sum{{}} untyped"));
+        want.insert(format!("{histogram}_count{{}} untyped"));
+    }
+    assert_eq!(series(&s), want);
+
+    let documented: BTreeSet<&str> = s.docs.keys().map(String::as_str).collect();
+    let families = BTreeSet::from([
+        "numdialer_dials_total",
+        "numdialer_dial_retries_total",
+        "numdialer_webhooks_total",
+        "numdialer_call_timeouts_total",
+        "numdialer_calls_in_flight",
+        "numdialer_entries",
+        "numdialer_webhook_seconds",
+        "numdialer_store_flush_seconds",
+    ]);
+    assert_eq!(documented, families, "one HELP line per family");
+
+    let bounds = [
+        0.000_05,
+        0.000_1,
+        0.000_25,
+        0.000_5,
+        0.001,
+        0.002_5,
+        0.005,
+        0.01,
+        0.025,
+        0.05,
+        0.1,
+        0.25,
+        1.0,
+        2.5,
+        f64::INFINITY,
+    ];
+    for histogram in ["numdialer_webhook_seconds", "numdialer_store_flush_seconds"] {
+        let sample = s.samples.iter().find(|x| x.metric == histogram).unwrap();
+        let Value::Histogram(buckets) = &sample.value else {
+            panic!("{histogram} is not a histogram");
+        };
+        let got: Vec<f64> = buckets.iter().map(|b| b.less_than).collect();
+        assert_eq!(got, bounds, "{histogram}");
+    }
 }
 
 #[tokio::test]
