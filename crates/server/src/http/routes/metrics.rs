@@ -7,10 +7,7 @@ use axum::response::{IntoResponse, Response};
 
 pub async fn get(State(state): State<AppState>) -> Response {
     (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
+        [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
         state.engine.metrics_text(),
     )
         .into_response()
