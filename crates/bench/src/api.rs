@@ -4,8 +4,7 @@
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
-use numdialer_core::CallStatus;
-use numdialer_core::wire::{DialRequest, WebhookBody};
+use numdialer_core::protocol::numdialer::{CallStatus, DialRequest, WebhookBody};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

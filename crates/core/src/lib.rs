@@ -1,22 +1,40 @@
-//! numdialer's domain, free of I/O: the statuses, the default list, the
-//! campaign state machine that decides every dial, and the JSON shapes that
-//! the server and its clients exchange.
+//! numdialer's domain, free of I/O: the rules of every dial, tested without
+//! a network or a disk.
+//!
+//! # Layout
+//!
+//! - [`campaign`]: the state machine that decides every dial (which entry
+//!   next, what a dial answer, a provider's report or a timeout does), and
+//!   [`Entry`], one list position with its call and history.
+//! - [`call`]: [`CallId`], [`CallEvent`] and [`CallReport`], a call as
+//!   every provider reports it.
+//! - [`phone`]: [`Phone`], a number parsed once; display via libphonenumber.
+//! - [`numbers`]: the built-in list and the `--numbers-file` format.
+//! - [`status`]: an entry's [`Status`] and its forward-only order.
+//! - [`api`]: numdialer's own HTTP shapes, shared by server and clients.
+//! - [`protocol`]: each dialer API's wire format, turned into reports here.
+//! - [`time`]: wall-clock [`Timestamp`]s and their RFC 3339 text.
+//! - [`args`]: value parsers shared by both command lines.
+//! - [`secret`]: [`Secret`], a credential whose `Debug` prints stars.
 
+pub mod api;
 pub mod args;
+pub mod call;
 pub mod campaign;
 pub mod numbers;
+pub mod phone;
+pub mod protocol;
 pub mod secret;
 pub mod status;
 pub mod time;
-pub mod wire;
 
+pub use call::{CallEvent, CallId, CallReport};
 pub use campaign::{
     AlreadyStarted, Campaign, DialAnswer, DialOrder, Effect, Entry, RestoreError, WebhookError,
     WebhookOutcome,
 };
-pub use numbers::{
-    DEFAULT_NUMBERS, NumbersError, default_numbers, format_phone, is_valid_phone, parse_numbers,
-};
+pub use numbers::{DEFAULT_NUMBERS, NumbersError, default_numbers, parse_numbers};
+pub use phone::{Phone, PhoneError, format_phone};
 pub use secret::Secret;
-pub use status::{CallStatus, Status};
+pub use status::Status;
 pub use time::Timestamp;

@@ -1,4 +1,4 @@
-//! The statuses a list entry moves through, and the subset the dialer API reports.
+//! The statuses a list entry moves through.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -67,39 +67,6 @@ impl fmt::Display for Status {
     }
 }
 
-/// The three statuses the dialer API sends in webhooks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CallStatus {
-    Ringing,
-    Answered,
-    Completed,
-}
-
-impl CallStatus {
-    pub const ALL: [CallStatus; 3] = [
-        CallStatus::Ringing,
-        CallStatus::Answered,
-        CallStatus::Completed,
-    ];
-}
-
-impl From<CallStatus> for Status {
-    fn from(s: CallStatus) -> Self {
-        match s {
-            CallStatus::Ringing => Status::Ringing,
-            CallStatus::Answered => Status::Answered,
-            CallStatus::Completed => Status::Completed,
-        }
-    }
-}
-
-impl fmt::Display for CallStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        Status::from(*self).fmt(f)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,10 +76,6 @@ mod tests {
         for s in Status::ALL {
             assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{s}\""));
         }
-        let c: CallStatus = serde_json::from_str("\"answered\"").unwrap();
-        assert_eq!(c, CallStatus::Answered);
-        assert!(serde_json::from_str::<CallStatus>("\"dialing\"").is_err());
-        assert!(serde_json::from_str::<CallStatus>("\"Ringing\"").is_err());
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! `NUMDIALER_*` environment variable.
 
 use crate::simulator::{Outage, SimConfig};
-use crate::startup::{DialingConfig, HttpConfig, ProviderConfig, ServerConfig, StoreConfig};
-use anyhow::Context;
+use crate::startup::{
+    DialingConfig, HttpConfig, ProviderConfig, ServerConfig, StoreConfig, read_numbers_file,
+};
 use clap::{Args, Parser, Subcommand};
 use numdialer_core::Secret;
 use numdialer_core::args::{parse_http_url, parse_scale, parse_seconds};
@@ -263,14 +264,6 @@ impl ServerArgs {
             },
         })
     }
-}
-
-/// Reads a `--numbers-file`, naming the file and the bad line on error.
-pub fn read_numbers_file(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read --numbers-file {}", path.display()))?;
-    numdialer_core::parse_numbers(&text)
-        .with_context(|| format!("bad --numbers-file {}", path.display()))
 }
 
 fn parse_rate(s: &str) -> Result<f64, String> {

@@ -63,7 +63,7 @@ impl<P: Provider> Driver<P> {
         };
         let url = format!("{}/webhooks/{}", self.public_url, order.token);
         tracing::info!(index = order.index, phone = %order.phone, "dialing");
-        let dial = self.provider.dial(&order.phone, &url);
+        let dial = self.provider.dial(order.phone.digits(), &url);
         tokio::pin!(dial);
         let (answer, retries) = tokio::select! {
             a = &mut dial => a,
@@ -97,7 +97,12 @@ impl<P: Provider> Driver<P> {
 fn log_answer(index: usize, answer: &DialAnswer) -> DialOutcome {
     match answer {
         DialAnswer::Placed { id } => {
-            tracing::info!(index, call_id = id, "dial placed");
+            tracing::info!(
+                index,
+                call_id = id.as_number(),
+                call_sid = id.as_text(),
+                "dial placed"
+            );
             DialOutcome::Placed
         }
         DialAnswer::Refused { reason } => {
@@ -177,6 +182,7 @@ pub async fn run_prober<P: Provider>(provider: P, health: Arc<DialerHealth>, shu
 mod tests {
     use super::*;
     use crate::store::Store;
+    use numdialer_core::Phone;
     use std::sync::Mutex;
 
     /// Places every call and remembers the phones, in order.
@@ -189,17 +195,28 @@ mod tests {
         async fn dial(&self, phone: &str, _webhook_url: &str) -> (DialAnswer, u32) {
             let mut d = self.dialed.lock().unwrap();
             d.push(phone.to_string());
-            (DialAnswer::Placed { id: d.len() as u64 }, 0)
+            (
+                DialAnswer::Placed {
+                    id: (d.len() as u64).into(),
+                },
+                0,
+            )
         }
 
         async fn probe(&self) -> Result<(), String> {
             Ok(())
         }
+
+        fn callbacks(&self) -> Arc<dyn crate::provider::Callbacks> {
+            Arc::new(crate::provider::numdialer::NumDialerCallbacks)
+        }
     }
 
     #[tokio::test]
     async fn one_step_dials_one_entry_until_the_window_is_full() {
-        let phones: Vec<String> = (0..5).map(|i| format!("1000000000{i}")).collect();
+        let phones: Vec<Phone> = (0..5)
+            .map(|i| Phone::parse(&format!("1000000000{i}")).unwrap())
+            .collect();
         let engine = Engine::open(
             Store::open_temporary().unwrap(),
             phones.clone(),
@@ -224,6 +241,7 @@ mod tests {
             assert_eq!(step, Step::Dialed { index, outcome });
         }
         assert_eq!(driver.dial_next(&shutdown).await, Step::Idle, "window full");
-        assert_eq!(*recorder.dialed.lock().unwrap(), phones[..2]);
+        let digits: Vec<&str> = phones[..2].iter().map(Phone::digits).collect();
+        assert_eq!(*recorder.dialed.lock().unwrap(), digits);
     }
 }

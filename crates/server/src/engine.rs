@@ -5,10 +5,10 @@
 use crate::metrics::Metrics;
 use crate::shutdown::Shutdown;
 use crate::store::{Meta, Skipped, Store, StoreError};
-use numdialer_core::wire::{CallDetail, StatusesResponse, WebhookAck, WebhookBody};
+use numdialer_core::api::{CallDetail, StatusesResponse, WebhookAck};
 use numdialer_core::{
-    AlreadyStarted, Campaign, DialAnswer, DialOrder, Entry, RestoreError, Status, Timestamp,
-    WebhookError,
+    AlreadyStarted, CallReport, Campaign, DialAnswer, DialOrder, Entry, Phone, RestoreError,
+    Status, Timestamp, WebhookError,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -60,7 +60,7 @@ impl Engine {
     /// differs from it is an error rather than silently kept.
     pub fn open(
         store: Store,
-        numbers: Vec<String>,
+        numbers: Vec<Phone>,
         explicit: bool,
         concurrency: usize,
         call_timeout: Duration,
@@ -68,7 +68,7 @@ impl Engine {
         let campaign = match store.load()? {
             Some(stored) => {
                 report_skipped(&stored.skipped);
-                let phones: Vec<&String> = stored.entries.iter().map(|e| &e.phone).collect();
+                let phones: Vec<&Phone> = stored.entries.iter().map(|e| &e.phone).collect();
                 if explicit && phones != numbers.iter().collect::<Vec<_>>() {
                     return Err(EngineError::ListMismatch {
                         stored: phones.len(),
@@ -205,27 +205,35 @@ impl Engine {
         Ok(())
     }
 
-    pub async fn webhook(&self, token: &str, body: WebhookBody) -> Result<WebhookAck, EngineError> {
+    /// Applies a provider's report on the call dialed under `token`.
+    pub async fn report(&self, token: &str, report: CallReport) -> Result<WebhookAck, EngineError> {
         let began = std::time::Instant::now();
+        let (id, event) = (report.id.clone(), report.event.clone());
         let applied = {
             let mut c = self.lock();
-            c.apply_webhook(token, body, now())
+            c.apply_report(token, report, now())
                 .map_err(EngineError::from)
                 .and_then(|o| Ok((o, self.persist(&c, &[o.index])?)))
         };
         let (outcome, ticket) = match applied {
             Ok(v) => v,
             Err(e) => {
-                self.metrics.webhook(body.status, None);
-                tracing::warn!(call_id = body.id, status = %body.status, "webhook refused: {e}");
+                self.metrics.webhook(&event, None);
+                tracing::warn!(
+                    call_id = id.as_number(),
+                    call_sid = id.as_text(),
+                    status = event.as_str(),
+                    "webhook refused: {e}"
+                );
                 return Err(e);
             }
         };
-        self.metrics.webhook(body.status, Some(outcome.effect));
+        self.metrics.webhook(&event, Some(outcome.effect));
         tracing::info!(
             index = outcome.index,
-            call_id = body.id,
-            status = %body.status,
+            call_id = id.as_number(),
+            call_sid = id.as_text(),
+            status = event.as_str(),
             outcome = outcome.effect.as_str(),
             "webhook"
         );

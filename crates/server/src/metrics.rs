@@ -13,7 +13,8 @@
 //! picks its parser by the answer's `Content-Type` and reads both, so
 //! staying on 0.0.4 costs it nothing.
 
-use numdialer_core::{CallStatus, Effect, Status};
+use numdialer_core::protocol::numdialer::CallStatus;
+use numdialer_core::{CallEvent, Effect, Status};
 use prometheus_client::encoding::{
     EncodeLabelSet, EncodeLabelValue, LabelValueEncoder, prometheus_text,
 };
@@ -131,7 +132,7 @@ impl Default for Metrics {
             let effects = Effect::ALL.map(Effect::as_str);
             for outcome in effects.into_iter().chain([REFUSED]) {
                 webhooks.get_or_create_owned(&WebhookLabels {
-                    status: Status::from(status).as_str(),
+                    status: status.event().as_str(),
                     outcome,
                 });
             }
@@ -153,9 +154,9 @@ impl Metrics {
     }
 
     /// `effect` is `None` for a refused webhook (unknown token, wrong id).
-    pub fn webhook(&self, status: CallStatus, effect: Option<Effect>) {
+    pub fn webhook(&self, event: &CallEvent, effect: Option<Effect>) {
         let labels = WebhookLabels {
-            status: Status::from(status).as_str(),
+            status: event.as_str(),
             outcome: effect.map_or(REFUSED, Effect::as_str),
         };
         self.webhooks.get_or_create(&labels).inc();
@@ -255,8 +256,8 @@ mod tests {
     fn renders_the_classic_text_format_with_every_series_from_zero() {
         let m = Metrics::default();
         m.dial(DialOutcome::Placed, 2);
-        m.webhook(CallStatus::Ringing, Some(Effect::AfterFinal));
-        m.webhook(CallStatus::Completed, None);
+        m.webhook(&CallEvent::Ringing, Some(Effect::AfterFinal));
+        m.webhook(&CallEvent::Completed, None);
         let out = m.render(3, &[(Status::Idle, 9)], &Histogram::default());
         for line in [
             "# HELP numdialer_dials_total POST /call requests by how they ended.",

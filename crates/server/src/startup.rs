@@ -5,15 +5,15 @@
 use crate::driver::{self, Driver};
 use crate::engine::Engine;
 use crate::http::{self, AppState, serve};
-use crate::provider::DialerHealth;
 use crate::provider::numdialer::DialerClient;
+use crate::provider::{DialerHealth, Provider};
 use crate::shutdown::{self, Shutdown, Trigger};
 use crate::simulator::{SimConfig, Simulator};
 use crate::store::Store;
 use anyhow::Context;
-use numdialer_core::Secret;
+use numdialer_core::{Phone, Secret};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -67,7 +67,7 @@ pub struct DialingConfig {
     pub concurrency: usize,
     pub call_timeout: Duration,
     /// The list to dial; `None` is the default list (or the stored one).
-    pub numbers: Option<Vec<String>>,
+    pub numbers: Option<Vec<Phone>>,
 }
 
 impl Default for DialingConfig {
@@ -103,6 +103,14 @@ impl Default for ProviderConfig {
             sim: SimConfig::default(),
         }
     }
+}
+
+/// Reads a `--numbers-file`, naming the file and the bad line on error.
+pub fn read_numbers_file(path: &Path) -> anyhow::Result<Vec<Phone>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read --numbers-file {}", path.display()))?;
+    numdialer_core::parse_numbers(&text)
+        .with_context(|| format!("bad --numbers-file {}", path.display()))
 }
 
 /// A started server. Dropping it stops it (its tasks wind down in the
@@ -153,6 +161,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         engine: engine.clone(),
         api_token: config.http.api_token.clone().map(Arc::new),
         dialer: health.clone(),
+        callbacks: provider.callbacks(),
         metrics_elsewhere: listeners.metrics.is_some(),
         shutdown: shutdown.clone(),
     };

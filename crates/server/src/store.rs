@@ -347,6 +347,11 @@ impl Drop for Flusher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use numdialer_core::Phone;
+
+    fn phone(i: usize) -> Phone {
+        Phone::parse(&format!("1{i:010}")).unwrap()
+    }
 
     #[tokio::test]
     async fn entries_survive_a_reopen_in_list_order() {
@@ -354,10 +359,7 @@ mod tests {
         {
             let store = Store::open(dir.path()).unwrap();
             assert!(store.load().unwrap().is_none());
-            let entries: Vec<Entry> = (0..300)
-                .rev()
-                .map(|i| Entry::new(i, format!("1{i:010}")))
-                .collect();
+            let entries: Vec<Entry> = (0..300).rev().map(|i| Entry::new(i, phone(i))).collect();
             let t = store.put_entries(&entries).unwrap();
             let m = store
                 .put_meta(Meta {
@@ -382,9 +384,10 @@ mod tests {
 
     #[tokio::test]
     async fn each_change_stores_its_event_beside_the_entry() {
-        use numdialer_core::{CallStatus, Campaign, Timestamp, wire::WebhookBody};
+        use numdialer_core::protocol::numdialer::{CallStatus, WebhookBody};
+        use numdialer_core::{Campaign, Timestamp};
         let dir = tempfile::tempdir().unwrap();
-        let mut c = Campaign::new(vec!["13018040009".into(); 2], 1);
+        let mut c = Campaign::new(vec![phone(0); 2], 1);
         c.start().unwrap();
         {
             let store = Store::open(dir.path()).unwrap();
@@ -392,13 +395,13 @@ mod tests {
             let t0 = Timestamp(1);
             let o = c.begin_dial("tok".into(), t0).unwrap();
             store.put_entries(c.entry(o.index)).unwrap();
-            let body = |status| WebhookBody { id: 5, status };
+            let body = |status| WebhookBody { id: 5, status }.into();
             for s in [
                 CallStatus::Ringing,
                 CallStatus::Ringing,
                 CallStatus::Completed,
             ] {
-                c.apply_webhook("tok", body(s), t0).unwrap();
+                c.apply_report("tok", body(s), t0).unwrap();
                 let t = store.put_entries(c.entry(0)).unwrap();
                 store.durable(t).await.unwrap();
             }
@@ -417,7 +420,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         {
             let store = Store::open(dir.path()).unwrap();
-            let entries: Vec<Entry> = (0..2).map(|i| Entry::new(i, "1".into())).collect();
+            let entries: Vec<Entry> = (0..2).map(|i| Entry::new(i, phone(i))).collect();
             store.put_entries(&entries).unwrap();
             let event = br#"{"at":"2026-11-23T20:01:02.123Z","event":"dialed","applied":true}"#;
             store.events.insert([0u8, 1, 2], &event[..]).unwrap();
@@ -461,7 +464,7 @@ mod tests {
         for i in 0..64 {
             let store = store.clone();
             tasks.push(tokio::spawn(async move {
-                let t = store.put_entries([&Entry::new(i, "1".into())]).unwrap();
+                let t = store.put_entries([&Entry::new(i, phone(i))]).unwrap();
                 store.durable(t).await.unwrap();
                 t
             }));

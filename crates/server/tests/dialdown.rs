@@ -3,8 +3,9 @@
 mod common;
 
 use common::*;
-use numdialer_core::wire::{CallDetail, EventKind, WebhookBody};
-use numdialer_core::{CallStatus, DEFAULT_NUMBERS, Status};
+use numdialer_core::api::{CallDetail, EventKind};
+use numdialer_core::protocol::numdialer::{CallStatus, WebhookBody};
+use numdialer_core::{CallEvent, DEFAULT_NUMBERS, Status};
 use numdialer_server::simulator::{Fault, SimConfig};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -46,7 +47,12 @@ async fn default_list_completes_in_order_within_the_window() {
         "the window was filled"
     );
     for (call, dial) in done.calls.iter().zip(&dials) {
-        assert_eq!(call.id, dial.id, "entry {} has the API's id", call.index);
+        assert_eq!(
+            call.id,
+            dial.id.map(Into::into),
+            "entry {} has the API's id",
+            call.index
+        );
     }
     // 18582210308 sends completed, then ringing: the late ringing is
     // recorded and ignored.
@@ -55,7 +61,7 @@ async fn default_list_completes_in_order_within_the_window() {
     assert!(matches!(
         last.kind,
         EventKind::Webhook {
-            status: CallStatus::Ringing,
+            reported: CallEvent::Ringing,
             ..
         }
     ));
@@ -81,7 +87,7 @@ async fn webhooks_before_the_dial_answer_are_applied() {
     let done = h.wait_finished().await;
     assert_eq!(done.count(Status::Completed), 9, "{done:#?}");
     for (call, dial) in done.calls.iter().zip(&h.sim.dials()) {
-        assert_eq!(call.id, dial.id);
+        assert_eq!(call.id, dial.id.map(Into::into));
         let d = detail(&h, call.index).await;
         let first = d
             .history
@@ -229,7 +235,7 @@ async fn forged_webhooks_are_refused_and_change_nothing() {
     assert!(forger.await.unwrap() > 0);
     assert_eq!(done.count(Status::Completed), 9);
     for (call, dial) in done.calls.iter().zip(&h.sim.dials()) {
-        assert_eq!(call.id, dial.id);
+        assert_eq!(call.id, dial.id.map(Into::into));
     }
     let after = h.statuses().await;
     assert_eq!(

@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use numdialer_core::wire::{ErrorBody, StatusesResponse};
+use numdialer_core::api::{ErrorBody, StatusesResponse};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use reqwest::Method;

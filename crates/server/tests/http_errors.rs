@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use numdialer_core::wire::ErrorBody;
+use numdialer_core::api::ErrorBody;
 use reqwest::{Method, RequestBuilder};
 
 async fn expect_error(req: RequestBuilder, code: u16) -> String {
@@ -100,12 +100,9 @@ async fn every_route_answers_bad_input_with_a_json_4xx() {
 }
 
 /// Compares snapshots without their clock.
-struct StatusesView(numdialer_core::wire::StatusesResponse);
+struct StatusesView(numdialer_core::api::StatusesResponse);
 impl StatusesView {
-    fn with_now(
-        mut self,
-        now: numdialer_core::Timestamp,
-    ) -> numdialer_core::wire::StatusesResponse {
+    fn with_now(mut self, now: numdialer_core::Timestamp) -> numdialer_core::api::StatusesResponse {
         self.0.now = now;
         self.0
     }
@@ -131,7 +128,7 @@ async fn the_api_token_guards_the_operator_routes() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let s: numdialer_core::wire::StatusesResponse = r.json().await.unwrap();
+    let s: numdialer_core::api::StatusesResponse = r.json().await.unwrap();
     assert!(!s.started, "refused starts changed nothing");
     assert!(h.sim.dials().is_empty());
     // Health and webhooks are not behind the token.

@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use numdialer_core::wire::StatusesResponse;
+use numdialer_core::api::StatusesResponse;
 use std::time::Duration;
 
 async fn get(h: &Harness, query: &str, known: Option<u64>) -> reqwest::Response {

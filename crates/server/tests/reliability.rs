@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use numdialer_core::{Status, wire::StatusesResponse};
+use numdialer_core::{Status, api::StatusesResponse};
 use numdialer_server::simulator::{DialRecord, Outage, SimConfig, WebhookRecord};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -99,7 +99,7 @@ fn lost_acks(received: &[usize], hooks: &[WebhookRecord], now: &StatusesResponse
         .filter(|h| h.acked)
         .filter(|h| {
             let s = now.calls[received[h.dial]].status;
-            let promised = h.acked_status.unwrap_or(Status::from(h.status));
+            let promised = h.acked_status.unwrap_or(h.status.event().status());
             if promised.is_final() {
                 s != promised
             } else {
@@ -113,7 +113,7 @@ async fn run_scenario(name: &str, sim: SimConfig, entries: usize) {
     let list = numbers(entries);
     let h = Harness::start(sim, |c| {
         c.dialing.concurrency = WINDOW;
-        c.dialing.numbers = Some(list.clone());
+        c.dialing.numbers = Some(phones(&list));
         c.dialing.call_timeout = Duration::from_millis(800);
         c.provider.dial_backoff = Duration::from_millis(50);
     })
@@ -309,7 +309,7 @@ async fn concurrent_starts_and_pollers() {
     let list = numbers(scale().entries);
     let h = Harness::start(base(5), |c| {
         c.dialing.concurrency = WINDOW;
-        c.dialing.numbers = Some(list.clone());
+        c.dialing.numbers = Some(phones(&list));
     })
     .await;
     let starts: Vec<_> = (0..200)

@@ -8,7 +8,7 @@ use crate::keys::{self, Action};
 use crate::layout;
 use crate::theme::Theme;
 use numdialer_core::Status;
-use numdialer_core::wire::{CallDetail, CallSummary, StatusesResponse};
+use numdialer_core::api::{CallDetail, CallSummary, StatusesResponse};
 use ratatui::crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 use std::time::{Duration, Instant};

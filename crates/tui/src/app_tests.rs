@@ -10,7 +10,7 @@ pub(crate) fn snapshot(statuses: &[Status], started: bool) -> StatusesResponse {
             index: i,
             phone: numdialer_core::DEFAULT_NUMBERS[i % 9].to_string(),
             status: s,
-            id: (s != Status::Idle && s != Status::Dialing).then_some(1000 + i as u64),
+            id: (s != Status::Idle && s != Status::Dialing).then(|| (1000 + i as u64).into()),
             updated_at: (s != Status::Idle).then_some(Timestamp(10_000)),
             reason: (s == Status::Failed).then(|| "no final webhook within 60 s".into()),
         })

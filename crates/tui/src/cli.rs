@@ -3,10 +3,11 @@
 //! `numdialer_core::args`, shared with `numdialer-server`, so that the TUI
 //! depends on the server's library only to embed it, never on its CLI.
 
-use anyhow::Context;
 use clap::Parser;
+use numdialer_core::Phone;
 use numdialer_core::args::{parse_http_url, parse_scale, parse_seconds};
-use std::path::{Path, PathBuf};
+use numdialer_server::startup::read_numbers_file;
+use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Debug, Parser)]
@@ -73,7 +74,7 @@ fn after_help() -> String {
 impl Cli {
     /// The `--numbers-file` list, read and checked before anything starts,
     /// so that a bad line stops the start with its line number.
-    pub fn numbers(&self) -> anyhow::Result<Option<Vec<String>>> {
+    pub fn numbers(&self) -> anyhow::Result<Option<Vec<Phone>>> {
         self.numbers_file
             .as_deref()
             .map(read_numbers_file)
@@ -94,14 +95,6 @@ impl Cli {
         }
         v
     }
-}
-
-/// Reads a numbers file, naming the file and the bad line on error.
-fn read_numbers_file(path: &Path) -> anyhow::Result<Vec<String>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read --numbers-file {}", path.display()))?;
-    numdialer_core::parse_numbers(&text)
-        .with_context(|| format!("bad --numbers-file {}", path.display()))
 }
 
 fn parse_wait(s: &str) -> Result<Duration, String> {
@@ -155,7 +148,10 @@ mod tests {
         std::fs::write(&list, "13018040009\n19842068287\n").unwrap();
         assert_eq!(
             cli.numbers().unwrap(),
-            Some(vec!["13018040009".into(), "19842068287".into()])
+            Some(vec![
+                Phone::parse("13018040009").unwrap(),
+                Phone::parse("19842068287").unwrap()
+            ])
         );
         let missing = dir.path().join("missing.txt");
         let cli = Cli::try_parse_from(["numdialer", "--numbers-file", missing.to_str().unwrap()])

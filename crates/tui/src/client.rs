@@ -1,6 +1,6 @@
 //! The TUI's HTTP client for numdialer-server.
 
-use numdialer_core::wire::{CallDetail, ErrorBody, StatusesResponse};
+use numdialer_core::api::{CallDetail, ErrorBody, StatusesResponse};
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -2,12 +2,13 @@
 //! `{"error": "..."}` with a 4xx or 5xx code.
 
 use crate::engine::EngineError;
+use crate::provider::CallbackError;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use numdialer_core::WebhookError;
-use numdialer_core::wire::ErrorBody;
+use numdialer_core::api::ErrorBody;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
@@ -52,6 +53,17 @@ impl From<EngineError> for ApiError {
             EngineError::Store(_) | EngineError::Restore(_) | EngineError::ListMismatch { .. } => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
+        };
+        ApiError::new(status, e.to_string())
+    }
+}
+
+impl From<CallbackError> for ApiError {
+    fn from(e: CallbackError) -> Self {
+        let status = match &e {
+            CallbackError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            CallbackError::Malformed(_) => StatusCode::BAD_REQUEST,
+            CallbackError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         };
         ApiError::new(status, e.to_string())
     }

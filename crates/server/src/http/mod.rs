@@ -9,7 +9,7 @@ pub mod routes;
 pub mod serve;
 
 use crate::engine::Engine;
-use crate::provider::DialerHealth;
+use crate::provider::{Callbacks, DialerHealth};
 use crate::shutdown::Shutdown;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -24,6 +24,8 @@ pub struct AppState {
     /// When set, the operator routes need `Authorization: Bearer <token>`.
     pub api_token: Option<Arc<Secret>>,
     pub dialer: Arc<DialerHealth>,
+    /// Reads the provider's callbacks on `/webhooks/{token}`.
+    pub callbacks: Arc<dyn Callbacks>,
     /// `/metrics` is served on its own listener instead (`--metrics-listen`).
     pub metrics_elsewhere: bool,
     /// Releases long polls at shutdown.

@@ -5,9 +5,10 @@
 
 pub mod numdialer;
 
-use numdialer_core::DialAnswer;
+use axum::http::{HeaderMap, Uri};
+use numdialer_core::{CallReport, DialAnswer};
 use std::future::Future;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Places calls and tells whether the API is there.
@@ -24,6 +25,33 @@ pub trait Provider: Send + Sync + 'static {
 
     /// A cheap request that succeeds when the API answers at all.
     fn probe(&self) -> impl Future<Output = Result<(), String>> + Send;
+
+    /// The reader of this provider's callbacks, for the webhook route.
+    fn callbacks(&self) -> Arc<dyn Callbacks>;
+}
+
+/// Reads one callback request of a provider into a report. Synchronous, so
+/// that the router holds it as a trait object and stays provider-neutral.
+pub trait Callbacks: Send + Sync + 'static {
+    fn read(
+        &self,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<CallReport, CallbackError>;
+}
+
+/// Why a callback was refused; the HTTP API maps each to its status code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallbackError {
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// Not readable at all (bad JSON, bad form encoding).
+    #[error("{0}")]
+    Malformed(String),
+    /// Readable, but not a callback this provider sends.
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// Whether the dialer API answered lately, for `/readyz`. Any HTTP answer

@@ -3,12 +3,14 @@
 //!
 //! Its one delicate rule: only a request that certainly never left may be
 //! sent again. A refused connection is retried with backoff; a request that
-//! was sent but got no usable answer is reported as unanswered, because the
-//! call may exist and dialing it twice would ring a person twice.
+//! was sent but got no usable answer is reported as unanswered, because
+//! the call may exist and dialing it twice would ring a person twice.
 
-use super::Provider;
-use numdialer_core::DialAnswer;
-use numdialer_core::wire::{DialRequest, DialResponse};
+use super::{CallbackError, Callbacks, Provider};
+use axum::http::{HeaderMap, Uri, header};
+use numdialer_core::protocol::numdialer::{DialRequest, DialResponse, WebhookBody};
+use numdialer_core::{CallReport, DialAnswer};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone)]
@@ -66,7 +68,7 @@ async fn read_answer(resp: reqwest::Response) -> DialAnswer {
         };
     }
     match serde_json::from_str::<DialResponse>(&text) {
-        Ok(DialResponse::Placed { id }) => DialAnswer::Placed { id },
+        Ok(DialResponse::Placed { id }) => DialAnswer::Placed { id: id.into() },
         Ok(DialResponse::Error { error }) => DialAnswer::Refused { reason: error },
         Err(_) => DialAnswer::Unanswered {
             reason: format!("unexpected answer: {}", clip(&text)),
@@ -132,6 +134,10 @@ impl Provider for DialerClient {
         unreachable!("the last attempt always returns")
     }
 
+    fn callbacks(&self) -> Arc<dyn Callbacks> {
+        Arc::new(NumDialerCallbacks)
+    }
+
     /// `GET /` on the dialer API: any HTTP answer means it is up.
     async fn probe(&self) -> Result<(), String> {
         let base = self.call_url.trim_end_matches("/call");
@@ -140,4 +146,47 @@ impl Provider for DialerClient {
             Err(e) => Err(root_cause(&e)),
         }
     }
+}
+
+/// The API's webhooks: JSON `{"id": <integer>, "status": "ringing" |
+/// "answered" | "completed"}`.
+pub struct NumDialerCallbacks;
+
+impl Callbacks for NumDialerCallbacks {
+    fn read(
+        &self,
+        _uri: &Uri,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<CallReport, CallbackError> {
+        if !is_json(headers) {
+            return Err(CallbackError::UnsupportedMediaType(
+                "Expected request with `Content-Type: application/json`".into(),
+            ));
+        }
+        // Through a map first: serde would also read a struct from an array.
+        let axum::Json(map) = axum::Json::<serde_json::Map<String, serde_json::Value>>::from_bytes(
+            body,
+        )
+        .map_err(|r| match r.status().as_u16() {
+            400 => CallbackError::Malformed(r.body_text()),
+            _ => CallbackError::Invalid(r.body_text()),
+        })?;
+        let body: WebhookBody = serde_json::from_value(map.into())
+            .map_err(|e| CallbackError::Invalid(format!("invalid webhook body: {e}")))?;
+        Ok(body.into())
+    }
+}
+
+/// `application/json`, or any `application/*+json`, parameters allowed.
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(mime) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+    else {
+        return false;
+    };
+    let mime = mime.trim().to_ascii_lowercase();
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }

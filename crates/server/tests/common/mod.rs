@@ -2,7 +2,7 @@
 //! loopback ports, a real sled directory, and waiting with deadlines.
 #![allow(dead_code)]
 
-use numdialer_core::wire::StatusesResponse;
+use numdialer_core::api::StatusesResponse;
 use numdialer_server::simulator::{DialRecord, SimConfig, Simulator};
 use numdialer_server::{RunningServer, ServerConfig};
 use std::future::Future;
@@ -263,6 +263,13 @@ impl Node {
     pub async fn start_calls(&self) -> reqwest::StatusCode {
         start_calls(&self.http, &self.server.base).await
     }
+}
+
+/// A list of digits as the server's configuration takes it.
+pub fn phones(list: &[String]) -> Vec<numdialer_core::Phone> {
+    list.iter()
+        .map(|p| numdialer_core::Phone::parse(p).unwrap())
+        .collect()
 }
 
 /// A loopback port that was free a moment ago.

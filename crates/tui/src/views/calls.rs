@@ -7,7 +7,7 @@
 
 use crate::app::{App, Connection};
 use crate::layout::table_window;
-use numdialer_core::wire::CallSummary;
+use numdialer_core::api::CallSummary;
 use numdialer_core::{Status, format_phone};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Margin, Rect};
@@ -91,7 +91,7 @@ fn row(app: &App, columns: &Columns, c: &CallSummary) -> Row<'static> {
     }
     cells.push(Cell::from(c.status.as_str()).style(app.theme.status(c.status)));
     if columns.call_id {
-        let id = match (c.id, c.status) {
+        let id = match (&c.id, c.status) {
             (Some(id), _) => id.to_string(),
             (None, Status::Idle) => String::new(),
             (None, _) => "—".to_string(),

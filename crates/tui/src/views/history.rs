@@ -5,9 +5,9 @@ use super::popup;
 use crate::app::{App, Detail};
 use crate::keys::{self, Action};
 use crate::theme::Theme;
+use numdialer_core::api::{CallDetail, Event, EventKind};
 use numdialer_core::campaign::format_seconds;
 use numdialer_core::format_phone;
-use numdialer_core::wire::{CallDetail, Event, EventKind};
 use ratatui::Frame;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -39,7 +39,7 @@ fn lines(theme: &Theme, d: &CallDetail) -> Vec<Line<'static>> {
     let mut lines = vec![Line::from(vec![
         Span::raw(" status "),
         Span::styled(c.status.as_str(), theme.status(c.status)),
-        Span::raw(match c.id {
+        Span::raw(match &c.id {
             Some(id) => format!(" · call id {id}"),
             None => String::new(),
         }),
@@ -67,7 +67,7 @@ fn event_line(theme: &Theme, e: &Event) -> Line<'static> {
         EventKind::Refused { reason } => format!("refused: {reason}"),
         EventKind::Unreachable { reason } => format!("unreachable: {reason}"),
         EventKind::Unanswered { reason } => format!("no answer: {reason}"),
-        EventKind::Webhook { id, status } => format!("webhook {status} (id {id})"),
+        EventKind::Webhook { id, reported } => format!("webhook {reported} (id {id})"),
         EventKind::TimedOut { after_ms } => {
             format!("timed out after {}", format_seconds(*after_ms))
         }

@@ -7,7 +7,7 @@ use crate::app::{App, Event};
 use crate::keys;
 use crate::theme::Theme;
 use numdialer_core::Status;
-use numdialer_core::wire::{CallSummary, EventKind};
+use numdialer_core::api::{CallSummary, EventKind};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -187,14 +187,14 @@ fn the_history_popup_lists_events() {
         )),
         t,
     );
-    let detail = numdialer_core::wire::CallDetail {
+    let detail = numdialer_core::api::CallDetail {
         call: snapshot(&[Status::Completed], true).calls[0].clone(),
         dialed_at: Some(numdialer_core::Timestamp(10_000)),
-        history: vec![numdialer_core::wire::Event {
+        history: vec![numdialer_core::api::Event {
             at: numdialer_core::Timestamp(10_000),
             kind: EventKind::Webhook {
-                id: 1000,
-                status: numdialer_core::CallStatus::Ringing,
+                id: 1000.into(),
+                reported: numdialer_core::CallEvent::Ringing,
             },
             applied: false,
             note: Some("entry is already completed".into()),

@@ -6,7 +6,7 @@ use crate::http::extract::{Json, Path};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use numdialer_core::wire::{CallDetail, StartResponse};
+use numdialer_core::api::{CallDetail, StartResponse};
 
 pub async fn start(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
     state.engine.start().await?;

@@ -1,23 +1,21 @@
-//! `POST /webhooks/{token}`: the dialer API reports a call's status.
+//! `POST /webhooks/{token}`: a provider reports on the call dialed under
+//! `token`. The provider's own reader turns the request into a report.
 
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{Json, Path};
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
-use numdialer_core::wire::{WebhookAck, WebhookBody};
+use axum::http::{HeaderMap, Uri};
+use numdialer_core::api::WebhookAck;
 
 pub async fn receive(
     State(state): State<AppState>,
     Path(token): Path<String>,
-    // Through a map first: serde would also read a struct from an array.
-    Json(map): Json<serde_json::Map<String, serde_json::Value>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
 ) -> Result<Json<WebhookAck>, ApiError> {
-    let body: WebhookBody = serde_json::from_value(map.into()).map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!("invalid webhook body: {e}"),
-        )
-    })?;
-    Ok(Json(state.engine.webhook(&token, body).await?))
+    let report = state.callbacks.read(&uri, &headers, &body)?;
+    Ok(Json(state.engine.report(&token, report).await?))
 }

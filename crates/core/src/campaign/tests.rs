@@ -1,22 +1,29 @@
 use super::*;
+use crate::call::CallEvent;
 use crate::numbers::default_numbers;
+use crate::protocol::numdialer::{CallStatus, WebhookBody};
 use proptest::prelude::*;
 
 const T0: Timestamp = Timestamp(1_000_000);
 
 fn started(n: usize, concurrency: usize) -> Campaign {
-    let phones = (0..n).map(|i| format!("1{:010}", i)).collect();
+    let phones = (0..n).map(phone).collect();
     let mut c = Campaign::new(phones, concurrency);
     c.start().unwrap();
     c
+}
+
+/// The `i`th of a list of valid numbers.
+fn phone(i: usize) -> Phone {
+    Phone::parse(&format!("1{i:010}")).unwrap()
 }
 
 fn tok(i: usize) -> String {
     format!("tok{i}")
 }
 
-fn wh(id: u64, status: CallStatus) -> WebhookBody {
-    WebhookBody { id, status }
+fn wh(id: u64, status: CallStatus) -> CallReport {
+    WebhookBody { id, status }.into()
 }
 
 /// Dials and places every entry the window allows, with id 100 + index.
@@ -26,7 +33,7 @@ fn fill(c: &mut Campaign, now: Timestamp) -> Vec<usize> {
         c.finish_dial(
             order.index,
             DialAnswer::Placed {
-                id: 100 + order.index as u64,
+                id: (100 + order.index as u64).into(),
             },
             now,
         );
@@ -50,15 +57,15 @@ fn fills_the_window_in_list_order_one_dial_at_a_time() {
     let mut c = started(9, 3);
     let first = c.begin_dial(tok(0), T0).unwrap();
     assert_eq!(first.index, 0);
-    assert_eq!(first.phone, "10000000000");
+    assert_eq!(first.phone.digits(), "10000000000");
     // The next POST /call waits for this one's answer.
     assert!(!c.can_dial());
-    c.finish_dial(0, DialAnswer::Placed { id: 100 }, T0);
+    c.finish_dial(0, DialAnswer::Placed { id: 100.into() }, T0);
     assert_eq!(fill(&mut c, T0), vec![1, 2]);
     assert_eq!(c.active(), 3);
     assert!(!c.can_dial());
     let out = c
-        .apply_webhook(&tok(1), wh(101, CallStatus::Completed), T0)
+        .apply_report(&tok(1), wh(101, CallStatus::Completed), T0)
         .unwrap();
     assert!(out.freed_slot);
     assert_eq!(fill(&mut c, T0), vec![3]);
@@ -69,14 +76,14 @@ fn webhook_before_the_answer_is_applied_and_teaches_the_id() {
     let mut c = started(9, 3);
     let o = c.begin_dial(tok(0), T0).unwrap();
     let out = c
-        .apply_webhook(&o.token, wh(1432, CallStatus::Ringing), T0)
+        .apply_report(&o.token, wh(1432, CallStatus::Ringing), T0)
         .unwrap();
     assert!(out.applied);
-    assert_eq!(c.entry(0).unwrap().call_id, Some(1432));
-    c.finish_dial(0, DialAnswer::Placed { id: 1432 }, T0);
+    assert_eq!(c.entry(0).unwrap().call_id, Some(1432.into()));
+    c.finish_dial(0, DialAnswer::Placed { id: 1432.into() }, T0);
     let e = c.entry(0).unwrap();
     assert_eq!(e.status, Status::Ringing);
-    assert_eq!(e.call_id, Some(1432));
+    assert_eq!(e.call_id, Some(1432.into()));
     assert!(c.can_dial());
 }
 
@@ -85,17 +92,17 @@ fn completed_before_ringing_stays_completed_and_frees_one_slot_only() {
     let mut c = started(9, 3);
     fill(&mut c, T0);
     let out = c
-        .apply_webhook(&tok(0), wh(100, CallStatus::Completed), T0)
+        .apply_report(&tok(0), wh(100, CallStatus::Completed), T0)
         .unwrap();
     assert!(out.freed_slot);
     let late = c
-        .apply_webhook(&tok(0), wh(100, CallStatus::Ringing), T0)
+        .apply_report(&tok(0), wh(100, CallStatus::Ringing), T0)
         .unwrap();
     assert!(!late.applied && !late.freed_slot);
     assert_eq!(late.effect, Effect::AfterFinal);
     assert_eq!(late.status, Status::Completed);
     let again = c
-        .apply_webhook(&tok(0), wh(100, CallStatus::Completed), T0)
+        .apply_report(&tok(0), wh(100, CallStatus::Completed), T0)
         .unwrap();
     assert!(!again.freed_slot);
     assert_eq!(fill(&mut c, T0), vec![3]);
@@ -113,13 +120,13 @@ fn duplicates_and_backward_moves_are_recorded_not_applied() {
     let mut c = started(1, 1);
     fill(&mut c, T0);
     let v = c.version();
-    c.apply_webhook(&tok(0), wh(100, CallStatus::Answered), T0)
+    c.apply_report(&tok(0), wh(100, CallStatus::Answered), T0)
         .unwrap();
     let dup = c
-        .apply_webhook(&tok(0), wh(100, CallStatus::Answered), T0)
+        .apply_report(&tok(0), wh(100, CallStatus::Answered), T0)
         .unwrap();
     let back = c
-        .apply_webhook(&tok(0), wh(100, CallStatus::Ringing), T0)
+        .apply_report(&tok(0), wh(100, CallStatus::Ringing), T0)
         .unwrap();
     assert!(!dup.applied && !back.applied);
     assert_eq!(
@@ -145,15 +152,15 @@ fn forged_webhooks_change_nothing() {
     fill(&mut c, T0);
     let before = c.clone();
     assert_eq!(
-        c.apply_webhook("nope", wh(100, CallStatus::Completed), T0),
+        c.apply_report("nope", wh(100, CallStatus::Completed), T0),
         Err(WebhookError::UnknownToken)
     );
     assert_eq!(
-        c.apply_webhook(&tok(0), wh(999, CallStatus::Completed), T0),
+        c.apply_report(&tok(0), wh(999, CallStatus::Completed), T0),
         Err(WebhookError::IdMismatch {
             index: 0,
-            known: 100,
-            got: 999
+            known: 100.into(),
+            got: 999.into()
         })
     );
     assert_eq!(c.entries(), before.entries());
@@ -203,7 +210,7 @@ fn an_unanswered_dial_holds_its_line_until_the_timeout() {
     assert!(c.can_dial());
     // A webhook after the timeout is recorded and changes nothing.
     let late = c
-        .apply_webhook(&tok(0), wh(5, CallStatus::Completed), T0)
+        .apply_report(&tok(0), wh(5, CallStatus::Completed), T0)
         .unwrap();
     assert!(!late.applied && !late.freed_slot);
 }
@@ -212,7 +219,7 @@ fn an_unanswered_dial_holds_its_line_until_the_timeout() {
 fn unreachable_fails_only_a_dialing_entry() {
     let mut c = started(1, 1);
     c.begin_dial(tok(0), T0).unwrap();
-    c.apply_webhook(&tok(0), wh(7, CallStatus::Ringing), T0)
+    c.apply_report(&tok(0), wh(7, CallStatus::Ringing), T0)
         .unwrap();
     assert!(!c.finish_dial(
         0,
@@ -228,7 +235,7 @@ fn unreachable_fails_only_a_dialing_entry() {
 fn restore_resumes_without_redialing() {
     let mut c = started(9, 3);
     fill(&mut c, T0);
-    c.apply_webhook(&tok(1), wh(101, CallStatus::Completed), T0)
+    c.apply_report(&tok(1), wh(101, CallStatus::Completed), T0)
         .unwrap();
     // Crash between persisting entry 3 as dialing and reading its answer.
     c.begin_dial(tok(3), T0).unwrap();
@@ -240,14 +247,14 @@ fn restore_resumes_without_redialing() {
     assert!(!r.can_dial());
     let mut r = r;
     // Entry 3's webhooks still land.
-    r.apply_webhook(&tok(3), wh(103, CallStatus::Completed), T0)
+    r.apply_report(&tok(3), wh(103, CallStatus::Completed), T0)
         .unwrap();
     assert_eq!(r.begin_dial(tok(4), T0).unwrap().index, 4);
 }
 
 #[test]
 fn restore_rejects_a_gap() {
-    let mut e = vec![Entry::new(0, "1".into()), Entry::new(2, "1".into())];
+    let mut e = vec![Entry::new(0, phone(0)), Entry::new(2, phone(2))];
     assert_eq!(
         Campaign::restore(std::mem::take(&mut e), false, 0, 3).unwrap_err(),
         RestoreError::IndexGap {
@@ -262,7 +269,7 @@ fn history_is_capped() {
     let mut c = started(1, 1);
     fill(&mut c, T0);
     for _ in 0..100 {
-        c.apply_webhook(&tok(0), wh(100, CallStatus::Ringing), T0)
+        c.apply_report(&tok(0), wh(100, CallStatus::Ringing), T0)
             .unwrap();
     }
     let e = c.entry(0).unwrap();
@@ -276,7 +283,7 @@ fn deltas_carry_exactly_the_changed_entries() {
     let v0 = c.version();
     fill(&mut c, T0);
     let v1 = c.version();
-    c.apply_webhook(&tok(1), wh(101, CallStatus::Ringing), T0)
+    c.apply_report(&tok(1), wh(101, CallStatus::Ringing), T0)
         .unwrap();
     let d = c.snapshot_since(v1, T0);
     assert_eq!(d.since, Some(v1));
@@ -294,7 +301,7 @@ fn deltas_carry_exactly_the_changed_entries() {
         "unknown history: full list"
     );
     // A client that applies deltas ends where a full poll would.
-    let mut client = Campaign::new((0..9).map(|i| format!("1{:010}", i)).collect(), 3).snapshot(T0);
+    let mut client = Campaign::new((0..9).map(phone).collect(), 3).snapshot(T0);
     client.apply_delta(c.snapshot_since(0, T0));
     assert_eq!(client, c.snapshot(T0));
     // Restored campaigns answer the same deltas.
@@ -313,7 +320,7 @@ fn seconds_read_naturally() {
 #[derive(Debug, Clone)]
 enum Delivery {
     Answer(usize, DialAnswer),
-    Webhook(String, WebhookBody),
+    Webhook(String, CallReport),
 }
 
 const TIMEOUT: u64 = 10_000;
@@ -378,7 +385,7 @@ proptest! {
                     0 => DialAnswer::Refused { reason: "Expected a valid phone".into() },
                     1 => DialAnswer::Unanswered { reason: "timeout".into() },
                     2 => DialAnswer::Unreachable { reason: "connection refused".into() },
-                    _ => DialAnswer::Placed { id },
+                    _ => DialAnswer::Placed { id: id.into() },
                 };
                 let placed = matches!(answer, DialAnswer::Placed { .. } | DialAnswer::Unanswered { .. });
                 pool.push(Delivery::Answer(o.index, answer));
@@ -387,8 +394,13 @@ proptest! {
                     // delivery order below).
                     for (bit, s) in CallStatus::ALL.iter().enumerate() {
                         if (r >> (10 + bit)) & 1 == 1 || (bit == 2 && (r >> 13) % 3 != 0) {
-                            pool.push(Delivery::Webhook(o.token.clone(), WebhookBody { id, status: *s }));
+                            pool.push(Delivery::Webhook(o.token.clone(), wh(id, *s)));
                         }
+                    }
+                    // A provider that gives up on a placed call.
+                    if (r >> 14) % 6 == 0 {
+                        let failed = CallEvent::Failed { reason: "busy".into() };
+                        pool.push(Delivery::Webhook(o.token.clone(), CallReport { id: id.into(), event: failed }));
                     }
                 }
             } else if !pool.is_empty() && (draining || (r >> 16) % 16 != 0) {
@@ -408,19 +420,19 @@ proptest! {
                             // Dropped.
                         } else {
                             if mode == 1 {
-                                pool.push(Delivery::Webhook(token.clone(), body));
+                                pool.push(Delivery::Webhook(token.clone(), body.clone()));
                             }
                             if (r >> 28) % 8 == 0 {
                                 let before = c.entries().to_vec();
                                 let idx = before.iter().position(|e| e.token.as_deref() == Some(token.as_str())).unwrap();
                                 if before[idx].call_id.is_some() {
-                                    let forged = WebhookBody { id: body.id + 1, ..body };
-                                    prop_assert!(c.apply_webhook(&token, forged, now).is_err());
+                                    let forged = CallReport { id: CallId::Text("forged".into()), ..body.clone() };
+                                    prop_assert!(c.apply_report(&token, forged, now).is_err());
                                 }
-                                prop_assert!(c.apply_webhook("forged", body, now).is_err());
+                                prop_assert!(c.apply_report("forged", body.clone(), now).is_err());
                                 prop_assert_eq!(c.entries(), &before[..]);
                             }
-                            c.apply_webhook(&token, body, now).unwrap();
+                            c.apply_report(&token, body, now).unwrap();
                         }
                     }
                 }

@@ -1,6 +1,9 @@
-//! JSON bodies shared by the server and its clients (the TUI, the tests).
+//! numdialer's own HTTP API: the JSON bodies the server answers and its
+//! clients (the TUI, the tests) read. The dialer APIs' shapes live apart,
+//! in [`crate::protocol`].
 
-use crate::status::{CallStatus, Status};
+use crate::call::{CallEvent, CallId};
+use crate::status::Status;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -58,7 +61,7 @@ pub struct CallSummary {
     pub phone: String,
     pub status: Status,
     /// The dialer API's call id; `null` until known.
-    pub id: Option<u64>,
+    pub id: Option<CallId>,
     /// When the entry entered its current status.
     pub updated_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -96,36 +99,21 @@ pub enum EventKind {
     /// POST /call is about to leave for this entry.
     Dialed,
     /// The dialer API answered the dial with a call id.
-    Placed {
-        id: u64,
-    },
+    Placed { id: CallId },
     /// The dialer API answered the dial with an error.
-    Refused {
-        reason: String,
-    },
+    Refused { reason: String },
     /// The dialer API could not be reached; nothing was sent.
-    Unreachable {
-        reason: String,
-    },
+    Unreachable { reason: String },
     /// The dial was sent but no usable answer came back; the call may exist.
-    Unanswered {
-        reason: String,
-    },
+    Unanswered { reason: String },
+    /// A provider's callback about the call.
     Webhook {
-        id: u64,
-        status: CallStatus,
+        id: CallId,
+        #[serde(flatten)]
+        reported: CallEvent,
     },
     /// No final webhook came within the call timeout.
-    TimedOut {
-        after_ms: u64,
-    },
-}
-
-/// What the dialer API POSTs to a webhook URL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WebhookBody {
-    pub id: u64,
-    pub status: CallStatus,
+    TimedOut { after_ms: u64 },
 }
 
 /// The server's answer to an accepted webhook.
@@ -145,22 +133,6 @@ pub struct StartResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub error: String,
-}
-
-/// The dialer API's `POST /call` request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DialRequest {
-    pub phone: String,
-    #[serde(rename = "webhookURL")]
-    pub webhook_url: String,
-}
-
-/// The dialer API's `POST /call` answer: an id, or an error with HTTP 200.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum DialResponse {
-    Placed { id: u64 },
-    Error { error: String },
 }
 
 #[cfg(test)]
@@ -184,42 +156,37 @@ mod tests {
     }
 
     #[test]
-    fn dial_answers_parse_both_shapes() {
-        let ok: DialResponse = serde_json::from_str(r#"{"id": 1432}"#).unwrap();
-        assert_eq!(ok, DialResponse::Placed { id: 1432 });
-        let err: DialResponse =
-            serde_json::from_str(r#"{"error": "Expected a valid phone"}"#).unwrap();
-        assert_eq!(
-            err,
-            DialResponse::Error {
-                error: "Expected a valid phone".into()
-            }
-        );
-        assert!(serde_json::from_str::<DialResponse>(r#"{"id": -1}"#).is_err());
-        let req = DialRequest {
-            phone: "1".into(),
-            webhook_url: "u".into(),
-        };
-        assert_eq!(
-            serde_json::to_string(&req).unwrap(),
-            r#"{"phone":"1","webhookURL":"u"}"#
-        );
-    }
-
-    #[test]
     fn events_flatten_their_kind() {
         let e = Event {
             at: Timestamp(0),
             kind: EventKind::Webhook {
-                id: 7,
-                status: CallStatus::Ringing,
+                id: CallId::Number(7),
+                reported: CallEvent::Ringing,
             },
             applied: false,
             note: Some("duplicate".into()),
         };
         let v = serde_json::to_value(&e).unwrap();
-        assert_eq!(v["event"], "webhook");
-        assert_eq!(v["status"], "ringing");
+        assert_eq!(
+            v,
+            serde_json::json!({"at": "1970-01-01T00:00:00.000Z", "event": "webhook",
+                "id": 7, "status": "ringing", "applied": false, "note": "duplicate"})
+        );
         assert_eq!(serde_json::from_value::<Event>(v).unwrap(), e);
+        let failed = Event {
+            kind: EventKind::Webhook {
+                id: CallId::Text("CA1".into()),
+                reported: CallEvent::Failed {
+                    reason: "busy".into(),
+                },
+            },
+            ..e
+        };
+        let v = serde_json::to_value(&failed).unwrap();
+        assert_eq!(
+            (&v["id"], &v["status"], &v["reason"]),
+            (&"CA1".into(), &"failed".into(), &"busy".into())
+        );
+        assert_eq!(serde_json::from_value::<Event>(v).unwrap(), failed);
     }
 }

@@ -5,10 +5,15 @@
 //! network or a disk. Callers pass in the current time and fresh webhook
 //! tokens; they persist the entries this module reports as changed.
 
-use crate::status::{CallStatus, Status};
+mod entry;
+
+pub use entry::Entry;
+
+use crate::api::{EventKind, StatusesResponse};
+use crate::call::{CallEvent, CallId, CallReport};
+use crate::phone::Phone;
+use crate::status::Status;
 use crate::time::Timestamp;
-use crate::wire::{CallDetail, CallSummary, Event, EventKind, StatusesResponse, WebhookBody};
-use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Events kept per entry. Only the dialer API knows an entry's token, but a
@@ -16,83 +21,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 /// counted, not kept.
 pub const MAX_HISTORY: usize = 32;
 
-/// One position in the list, with its own call. Stored as is by the server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Entry {
-    pub index: usize,
-    pub phone: String,
-    pub status: Status,
-    pub call_id: Option<u64>,
-    /// The per-dial secret in this entry's webhook URL.
-    pub token: Option<String>,
-    pub dialed_at: Option<Timestamp>,
-    pub updated_at: Option<Timestamp>,
-    pub reason: Option<String>,
-    /// The campaign version of this entry's last change.
-    pub version: u64,
-    /// Kept apart by the store (one record per event), so that a webhook
-    /// rewrites a small entry record plus one event, not the whole history.
-    #[serde(skip)]
-    pub history: Vec<Event>,
-    pub events_dropped: u64,
-}
-
-impl Entry {
-    pub fn new(index: usize, phone: String) -> Self {
-        Entry {
-            index,
-            phone,
-            status: Status::Idle,
-            call_id: None,
-            token: None,
-            dialed_at: None,
-            updated_at: None,
-            reason: None,
-            version: 0,
-            history: Vec::new(),
-            events_dropped: 0,
-        }
-    }
-
-    fn record(&mut self, at: Timestamp, kind: EventKind, applied: bool, note: Option<String>) {
-        if self.history.len() < MAX_HISTORY {
-            self.history.push(Event {
-                at,
-                kind,
-                applied,
-                note,
-            });
-        } else {
-            self.events_dropped += 1;
-        }
-    }
-
-    pub fn summary(&self) -> CallSummary {
-        CallSummary {
-            index: self.index,
-            phone: self.phone.clone(),
-            status: self.status,
-            id: self.call_id,
-            updated_at: self.updated_at,
-            reason: self.reason.clone(),
-        }
-    }
-
-    pub fn detail(&self) -> CallDetail {
-        CallDetail {
-            call: self.summary(),
-            dialed_at: self.dialed_at,
-            history: self.history.clone(),
-            events_dropped: self.events_dropped,
-        }
-    }
-}
-
 /// The next POST /call to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DialOrder {
     pub index: usize,
-    pub phone: String,
+    pub phone: Phone,
     pub token: String,
 }
 
@@ -100,7 +33,7 @@ pub struct DialOrder {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DialAnswer {
     Placed {
-        id: u64,
+        id: CallId,
     },
     /// An `{"error"}` answer or an HTTP error status: no call was placed.
     Refused {
@@ -125,7 +58,11 @@ pub enum WebhookError {
     #[error("unknown webhook token")]
     UnknownToken,
     #[error("entry {index} belongs to call id {known}, not {got}")]
-    IdMismatch { index: usize, known: u64, got: u64 },
+    IdMismatch {
+        index: usize,
+        known: CallId,
+        got: CallId,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -193,7 +130,7 @@ pub struct Campaign {
 }
 
 impl Campaign {
-    pub fn new(phones: Vec<String>, concurrency: usize) -> Self {
+    pub fn new(phones: Vec<Phone>, concurrency: usize) -> Self {
         let entries = phones
             .into_iter()
             .enumerate()
@@ -359,13 +296,13 @@ impl Campaign {
         let mut fail = None;
         match answer {
             DialAnswer::Placed { id } => {
-                let note = match e.call_id {
-                    Some(k) if k == id => Some("id already known from a webhook".to_string()),
+                let note = match &e.call_id {
+                    Some(k) if *k == id => Some("id already known from a webhook".to_string()),
                     Some(k) => Some(format!("replaces id {k} from a webhook")),
                     None => None,
                 };
-                let applied = e.call_id != Some(id);
-                e.call_id = Some(id);
+                let applied = e.call_id.as_ref() != Some(&id);
+                e.call_id = Some(id.clone());
                 e.record(now, EventKind::Placed { id }, applied, note);
             }
             DialAnswer::Refused { reason } => {
@@ -404,26 +341,27 @@ impl Campaign {
         freed
     }
 
-    /// Applies a webhook addressed to `token`. Refused webhooks change nothing;
-    /// accepted ones are always recorded, applied or not.
-    pub fn apply_webhook(
+    /// Applies a provider's report on the call dialed under `token`.
+    /// Refused reports change nothing; accepted ones are always recorded,
+    /// applied or not.
+    pub fn apply_report(
         &mut self,
         token: &str,
-        body: WebhookBody,
+        report: CallReport,
         now: Timestamp,
     ) -> Result<WebhookOutcome, WebhookError> {
         let index = *self.tokens.get(token).ok_or(WebhookError::UnknownToken)?;
         let e = &mut self.entries[index];
-        if let Some(known) = e.call_id.filter(|&k| k != body.id) {
+        if let Some(known) = e.call_id.as_ref().filter(|&k| *k != report.id) {
             return Err(WebhookError::IdMismatch {
                 index,
-                known,
-                got: body.id,
+                known: known.clone(),
+                got: report.id,
             });
         }
         let learned_id = e.call_id.is_none();
-        e.call_id = Some(body.id);
-        let new = Status::from(body.status);
+        e.call_id = Some(report.id.clone());
+        let new = report.event.status();
         let cur = e.status;
         let (effect, ignored) = if cur.is_final() {
             (Effect::AfterFinal, Some(format!("entry is already {cur}")))
@@ -437,11 +375,14 @@ impl Campaign {
         } else {
             (Effect::Applied, None)
         };
-        let kind = EventKind::Webhook {
-            id: body.id,
-            status: body.status,
-        };
         let applied = ignored.is_none();
+        if applied && let CallEvent::Failed { reason } = &report.event {
+            e.reason = Some(reason.clone());
+        }
+        let kind = EventKind::Webhook {
+            id: report.id,
+            reported: report.event,
+        };
         let note = ignored.or_else(|| learned_id.then(|| "call id learned".to_string()));
         e.record(now, kind, applied, note);
         if applied {
@@ -454,7 +395,7 @@ impl Campaign {
             effect,
             applied,
             status,
-            freed_slot: applied && body.status == CallStatus::Completed,
+            freed_slot: applied && status.is_final(),
         })
     }
 
@@ -572,5 +513,4 @@ pub fn format_seconds(ms: u64) -> String {
 }
 
 #[cfg(test)]
-#[path = "campaign_tests.rs"]
 mod tests;
