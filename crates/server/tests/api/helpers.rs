@@ -1,6 +1,5 @@
 //! Shared by the integration tests: a real simulator and a real server on
 //! loopback ports, a real sled directory, and waiting with deadlines.
-#![allow(dead_code)]
 
 use numdialer_core::wire::StatusesResponse;
 use numdialer_server::simulator::{DialRecord, SimConfig, Simulator};
@@ -48,7 +47,8 @@ pub struct Harness {
     pub sim: Simulator,
     pub server: RunningServer,
     pub http: reqwest::Client,
-    pub dir: TempDir,
+    /// The sled directory; held so that it outlives the server.
+    _dir: TempDir,
 }
 
 impl Harness {
@@ -68,7 +68,7 @@ impl Harness {
             sim,
             server,
             http: client(),
-            dir,
+            _dir: dir,
         }
     }
 
@@ -215,7 +215,9 @@ impl Drop for ServerProcess {
 /// A `numdialer-server` process on a fresh data directory, dialing through
 /// a simulator, that can be stopped and started again on the same directory.
 pub struct Node {
-    pub dir: TempDir,
+    /// The data directory, numbers file and log; held so that they outlive
+    /// every process started on them.
+    _dir: TempDir,
     args: Vec<String>,
     pub log: std::path::PathBuf,
     pub http: reqwest::Client,
@@ -245,7 +247,7 @@ impl Node {
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
         let server = ServerProcess::spawn(&argv, &log);
         let mut node = Node {
-            dir,
+            _dir: dir,
             args,
             log,
             http: client(),

@@ -1,9 +1,7 @@
 //! The real binary as a child process: kill -9 in the middle of a
 //! dial-down, restart on the same data directory, and nothing is dialed twice.
 
-mod common;
-
-use common::*;
+use crate::helpers::*;
 use numdialer_core::Status;
 
 #[tokio::test]

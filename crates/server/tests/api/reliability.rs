@@ -2,9 +2,7 @@
 //! clients, each checked against the dialing rules. The short variant runs
 //! in CI; `NUMDIALER_RELIABILITY=long` runs the long one (docs/reliability.md).
 
-mod common;
-
-use common::*;
+use crate::helpers::*;
 use numdialer_core::{Status, wire::StatusesResponse};
 use numdialer_server::simulator::{DialRecord, Outage, SimConfig, WebhookRecord};
 use rand::rngs::StdRng;

@@ -1,8 +1,6 @@
 //! Whole dial-downs over real HTTP against the simulated dialer API.
 
-mod common;
-
-use common::*;
+use crate::helpers::*;
 use numdialer_core::wire::{CallDetail, EventKind, WebhookBody};
 use numdialer_core::{CallStatus, DEFAULT_NUMBERS, Status};
 use numdialer_server::simulator::{Fault, SimConfig};

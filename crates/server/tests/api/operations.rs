@@ -1,10 +1,9 @@
 //! What an operator relies on: Prometheus metrics, JSON logs, readiness,
 //! and a clean SIGTERM that a restart resumes from.
 
-mod common;
-
-use common::*;
+use crate::helpers::*;
 use numdialer_core::Status;
+use numdialer_server::simulator::SimConfig;
 use prometheus_parse::{Scrape, Value};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -235,5 +234,3 @@ async fn sigterm_mid_dial_down_exits_cleanly_and_json_logs_are_json() {
         assert!(kinds.contains(k), "no {k:?} line in {kinds:?}");
     }
 }
-
-use numdialer_server::simulator::SimConfig;

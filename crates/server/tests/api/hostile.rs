@@ -3,9 +3,7 @@
 //! tokens. Always a 4xx JSON error, never a 5xx, the server stays up and the
 //! state is unchanged. Also slow clients and the API token at start-up.
 
-mod common;
-
-use common::*;
+use crate::helpers::*;
 use numdialer_core::wire::{ErrorBody, StatusesResponse};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
