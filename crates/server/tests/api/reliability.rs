@@ -278,10 +278,10 @@ async fn kill_9_loop_never_dials_twice_nor_loses_an_ack() {
             (sim.dials().len() >= at).then_some(())
         })
         .await;
-        node.server.kill9();
+        node.server.kill9().unwrap();
         let hooks_at_kill = sim.webhooks();
         node.restart().await;
-        let now = statuses(&http, &node.server.base).await.unwrap();
+        let now = statuses(&http, node.server.base()).await.unwrap();
         let received: Vec<usize> = sim.dials().iter().map(|d| index[&d.phone]).collect();
         assert_eq!(
             lost_acks(&received, &hooks_at_kill, &now),
@@ -289,7 +289,7 @@ async fn kill_9_loop_never_dials_twice_nor_loses_an_ack() {
             "kill {k}: an acknowledged status was lost"
         );
     }
-    let done = wait_finished(&http, &node.server.base).await;
+    let done = wait_finished(&http, node.server.base()).await;
     let v = judge(&list, &sim.dials(), &sim.webhooks(), &done);
     println!(
         "crash loop: {} kills, {} entries, {} dials, {} completed, {} failed, {v:?}",
