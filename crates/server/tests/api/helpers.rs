@@ -88,6 +88,15 @@ impl Harness {
     pub async fn wait_finished(&self) -> StatusesResponse {
         wait_finished(&self.http, &self.server.url()).await
     }
+
+    /// Shuts the server down and waits for it. A test that starts servers
+    /// one after another in one runtime must stop each one: a dropped
+    /// `RunningServer` is not stopped, and today its driver and timer even
+    /// spin on the closed shutdown channel (issue 18), which tripled the
+    /// CPU time of the eight reliability scenarios.
+    pub async fn stop(self) {
+        self.server.shutdown().await;
+    }
 }
 
 /// A client that drops idle connections before the server does (it closes

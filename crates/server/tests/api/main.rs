@@ -9,6 +9,15 @@
 //! Every test runs the real thing: a simulator and a server on loopback
 //! ports, real sled directories, and the real `numdialer-server` binary
 //! where a test is about the process (kill -9, SIGTERM, flags).
+//!
+//! The heavy tests in `reliability` are not serialised. libtest runs as
+//! many tests at once as there are cores (two on CI), in name order, so
+//! they start near the end and run beside each other and the short
+//! `restart` tests. None of their assertions depends on speed, beyond
+//! generous deadlines: a call that a starved server times out ends
+//! `failed`, which the judge accepts. Serialising them would only add
+//! their times up: `concurrent_starts_and_pollers` alone keeps one core
+//! busy for about a minute, and the others fit beside it.
 
 mod helpers;
 

@@ -152,6 +152,7 @@ async fn run_scenario(name: &str, sim: SimConfig, entries: usize) {
         done.count(Status::Failed)
     );
     v.assert_clean(name);
+    h.stop().await;
 }
 
 fn base(seed: u64) -> SimConfig {
