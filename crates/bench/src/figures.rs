@@ -60,7 +60,7 @@ pub async fn refill(args: &Args) -> anyhow::Result<()> {
     ] {
         let mut api = FakeApi::start(None).await?;
         let server = Server::spawn(&api.url, args.samples + 8, 3, extra).await?;
-        start(&server.base).await?;
+        start(server.base()).await?;
         let http = reqwest::Client::new();
         let mut flying: VecDeque<api::Dial> = VecDeque::new();
         for _ in 0..3 {
@@ -101,7 +101,7 @@ pub async fn ingest(args: &Args) -> anyhow::Result<()> {
     ] {
         let mut api = FakeApi::start(None).await?;
         let server = Server::spawn(&api.url, 64, 64, extra).await?;
-        start(&server.base).await?;
+        start(server.base()).await?;
         let mut calls = Vec::new();
         for _ in 0..64 {
             calls.push(api.next_dial().await?);
@@ -130,12 +130,12 @@ pub async fn ingest(args: &Args) -> anyhow::Result<()> {
             row.push(format!("{:.0} /s", median(&rates)));
         }
         println!("| {name} | {} |", row.join(" | "));
-        flush_stats.push((name, flush_figures(&server.base).await?));
+        flush_stats.push((name, flush_figures(server.base()).await?));
     }
     // For scale: the same load on a route that does no work at all.
     let api = FakeApi::start(None).await?;
     let server = Server::spawn(&api.url, 9, 3, &[]).await?;
-    let url = Arc::new(format!("{}/healthz", server.base));
+    let url = Arc::new(format!("{}/healthz", server.base()));
     let mut row = Vec::new();
     for senders in [1usize, 16, 64] {
         let url = url.clone();
@@ -203,7 +203,7 @@ pub async fn makespan(args: &Args) -> anyhow::Result<()> {
         let api = FakeApi::start(Some(durations)).await?;
         let server = Server::spawn(&api.url, args.entries, w, &[]).await?;
         let began = Instant::now();
-        start(&server.base).await?;
+        start(server.base()).await?;
         let until = Instant::now() + Duration::from_secs(3600);
         while api.done().len() < args.entries {
             anyhow::ensure!(Instant::now() < until, "the dial-down did not finish");
@@ -246,14 +246,14 @@ pub async fn statuses(args: &Args) -> anyhow::Result<()> {
     for n in [9usize, args.large] {
         let mut api = FakeApi::start(None).await?;
         let server = Server::spawn(&api.url, n, 10.min(n), &[]).await?;
-        start(&server.base).await?;
+        start(server.base()).await?;
         let http = reqwest::Client::new();
         let mut calls = Vec::new();
         for _ in 0..10.min(n) {
             calls.push(api.next_dial().await?);
         }
         let get = |q: String, tag: Option<u64>| {
-            let mut req = http.get(format!("{}/statuses{q}", server.base));
+            let mut req = http.get(format!("{}/statuses{q}", server.base()));
             if let Some(v) = tag {
                 req = req.header("if-none-match", format!("\"{v}\""));
             }
@@ -356,7 +356,7 @@ pub async fn tui_latency(args: &Args) -> anyhow::Result<()> {
         let server = Server::spawn(&api.url, samples + 8, 3, &[]).await?;
         let (tx, rx) = mpsc::unbounded_channel();
         let (shown, changed) = spawn_app(rx);
-        let client = Client::new(&server.base, None);
+        let client = Client::new(server.base(), None);
         let poller = if ours {
             let cli = <numdialer_tui::cli::Cli as clap::Parser>::parse_from(["numdialer"]);
             tokio::spawn(numdialer_tui::poll(
@@ -377,7 +377,7 @@ pub async fn tui_latency(args: &Args) -> anyhow::Result<()> {
                 }
             })
         };
-        start(&server.base).await?;
+        start(server.base()).await?;
         let http = reqwest::Client::new();
         let mut lat = Vec::new();
         let mut flying: VecDeque<api::Dial> = VecDeque::new();
@@ -416,7 +416,7 @@ pub async fn memory(args: &Args) -> anyhow::Result<()> {
     let api = FakeApi::start(None).await?;
     let http = reqwest::Client::new();
     let idle = Server::spawn(&api.url, 9, 3, &[]).await?;
-    http.get(format!("{}/statuses", idle.base))
+    http.get(format!("{}/statuses", idle.base()))
         .send()
         .await?
         .bytes()
@@ -425,7 +425,7 @@ pub async fn memory(args: &Args) -> anyhow::Result<()> {
     println!("| server, 9 entries, idle | {idle_kib} KiB |");
     let large = Server::spawn(&api.url, args.large, 3, &[]).await?;
     let loaded_kib = rss_kib(large.pid())?;
-    http.get(format!("{}/statuses", large.base))
+    http.get(format!("{}/statuses", large.base()))
         .send()
         .await?
         .bytes()
@@ -442,7 +442,7 @@ pub async fn memory(args: &Args) -> anyhow::Result<()> {
         args.large,
         per(polled_kib)
     );
-    let tui = tui_rss(&idle.base).await?;
+    let tui = tui_rss(idle.base()).await?;
     println!("| TUI (`numdialer --server`), 9 entries | {tui} KiB |\n");
     Ok(())
 }

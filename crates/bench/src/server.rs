@@ -1,9 +1,9 @@
 //! The release-built `numdialer-server` (and `numdialer`) as child processes.
 
 use anyhow::Context;
+use numdialer_testkit::{Log, ServerProcess, free_port};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 /// The binaries sit beside this one in `target/release`.
 pub fn sibling(name: &str) -> anyhow::Result<PathBuf> {
@@ -17,9 +17,11 @@ pub fn sibling(name: &str) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
+/// A release-built server on a fresh data directory, killed when dropped.
 pub struct Server {
-    child: Child,
-    pub base: String,
+    process: ServerProcess,
+    /// The data directory and the list; removed once the process is gone,
+    /// because fields drop in order.
     _dir: tempfile::TempDir,
 }
 
@@ -36,55 +38,38 @@ impl Server {
         let list = dir.path().join("numbers.txt");
         let text: Vec<String> = (0..entries).map(crate::api::phone).collect();
         std::fs::write(&list, text.join("\n"))?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let listen = format!("127.0.0.1:{port}");
-        let child = Command::new(sibling("numdialer-server")?)
-            .args(["--listen", &listen, "--dialer-url", dialer_url])
-            .args(["--data-dir", dir.path().join("data").to_str().unwrap()])
-            .args(["--numbers-file", list.to_str().unwrap()])
-            .args(["--concurrency", &concurrency.to_string()])
-            .args(["--call-timeout", "600"])
-            .args(extra)
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .context("starting numdialer-server")?;
-        let server = Server {
-            child,
-            base: format!("http://{listen}"),
-            _dir: dir,
+        let listen = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()?));
+        let concurrency = concurrency.to_string();
+        let data = dir.path().join("data");
+        let mut args = vec![
+            "--dialer-url",
+            dialer_url,
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--numbers-file",
+            list.to_str().unwrap(),
+            "--concurrency",
+            &concurrency,
+            "--call-timeout",
+            "600",
+        ];
+        args.extend(extra);
+        let log = Log {
+            filter: "warn",
+            file: None,
         };
-        server.wait_ready().await?;
-        Ok(server)
+        let process = ServerProcess::start(&sibling("numdialer-server")?, listen, &args, log)
+            .await
+            .context("starting numdialer-server")?;
+        Ok(Server { process, _dir: dir })
     }
 
-    async fn wait_ready(&self) -> anyhow::Result<()> {
-        let until = Instant::now() + Duration::from_secs(60);
-        let http = reqwest::Client::new();
-        loop {
-            if let Ok(r) = http.get(format!("{}/healthz", self.base)).send().await
-                && r.status().is_success()
-            {
-                return Ok(());
-            }
-            anyhow::ensure!(Instant::now() < until, "the server did not start");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+    pub fn base(&self) -> &str {
+        self.process.base()
     }
 
     pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.pid()
     }
 }
 

@@ -1,8 +1,6 @@
 //! Conditional, delta and long polling of `GET /statuses`.
 
-mod common;
-
-use common::*;
+use crate::helpers::*;
 use numdialer_core::api::StatusesResponse;
 use std::time::Duration;
 

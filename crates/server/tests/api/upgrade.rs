@@ -2,9 +2,7 @@
 //! see tests/fixtures/v0.1.0/README.md) open with their state intact, and
 //! nobody they dialed is dialed again.
 
-mod common;
-
-use common::*;
+use crate::helpers::*;
 use numdialer_core::{CallId, DEFAULT_NUMBERS, Status};
 use std::path::Path;
 use tempfile::TempDir;

@@ -2,9 +2,7 @@
 //! clients, each checked against the dialing rules. The short variant runs
 //! in CI; `NUMDIALER_RELIABILITY=long` runs the long one (docs/reliability.md).
 
-mod common;
-
-use common::*;
+use crate::helpers::*;
 use numdialer_core::{Status, api::StatusesResponse};
 use numdialer_server::simulator::{DialRecord, Outage, SimConfig, WebhookRecord};
 use rand::rngs::StdRng;
@@ -154,6 +152,7 @@ async fn run_scenario(name: &str, sim: SimConfig, entries: usize) {
         done.count(Status::Failed)
     );
     v.assert_clean(name);
+    h.stop().await;
 }
 
 fn base(seed: u64) -> SimConfig {
@@ -280,10 +279,10 @@ async fn kill_9_loop_never_dials_twice_nor_loses_an_ack() {
             (sim.dials().len() >= at).then_some(())
         })
         .await;
-        node.server.kill9();
+        node.server.kill9().unwrap();
         let hooks_at_kill = sim.webhooks();
         node.restart().await;
-        let now = statuses(&http, &node.server.base).await.unwrap();
+        let now = statuses(&http, node.server.base()).await.unwrap();
         let received: Vec<usize> = sim.dials().iter().map(|d| index[&d.phone]).collect();
         assert_eq!(
             lost_acks(&received, &hooks_at_kill, &now),
@@ -291,7 +290,7 @@ async fn kill_9_loop_never_dials_twice_nor_loses_an_ack() {
             "kill {k}: an acknowledged status was lost"
         );
     }
-    let done = wait_finished(&http, &node.server.base).await;
+    let done = wait_finished(&http, node.server.base()).await;
     let v = judge(&list, &sim.dials(), &sim.webhooks(), &done);
     println!(
         "crash loop: {} kills, {} entries, {} dials, {} completed, {} failed, {v:?}",

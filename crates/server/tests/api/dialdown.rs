@@ -1,8 +1,6 @@
 //! Whole dial-downs over real HTTP against the simulated dialer API.
 
-mod common;
-
-use common::*;
+use crate::helpers::*;
 use numdialer_core::api::{CallDetail, EventKind};
 use numdialer_core::protocol::numdialer::{CallStatus, WebhookBody};
 use numdialer_core::{CallEvent, DEFAULT_NUMBERS, Status};

@@ -1,10 +1,11 @@
 //! The real binary as a child process: kill -9 in the middle of a
 //! dial-down, restart on the same data directory, and nothing is dialed twice.
 
-mod common;
-
-use common::*;
+use crate::helpers::*;
 use numdialer_core::Status;
+use numdialer_testkit::Log;
+use std::net::SocketAddr;
+use std::path::Path;
 
 #[tokio::test]
 async fn kill_9_and_restart_resumes_without_dialing_twice() {
@@ -19,10 +20,10 @@ async fn kill_9_and_restart_resumes_without_dialing_twice() {
             (sim.dials().len() >= kill_after).then_some(())
         })
         .await;
-        let seen = statuses(&http, &node.server.base).await.unwrap();
-        node.server.kill9();
+        let seen = statuses(&http, node.server.base()).await.unwrap();
+        node.server.kill9().unwrap();
         node.restart().await;
-        let now = statuses(&http, &node.server.base).await.unwrap();
+        let now = statuses(&http, node.server.base()).await.unwrap();
         assert!(now.started, "still started after the crash");
         for (a, b) in seen.calls.iter().zip(&now.calls) {
             assert!(
@@ -33,7 +34,7 @@ async fn kill_9_and_restart_resumes_without_dialing_twice() {
             );
         }
     }
-    let done = wait_finished(&http, &node.server.base).await;
+    let done = wait_finished(&http, node.server.base()).await;
     assert!(done.calls.iter().all(|c| c.status.is_final()));
     // A kill between storing an entry as dialing and sending its POST /call
     // means that entry is never dialed at all (at most once, never twice):
@@ -68,7 +69,7 @@ async fn kill_9_and_restart_resumes_without_dialing_twice() {
     }
     assert!(done.count(Status::Completed) > 0);
     assert_eq!(
-        start_calls(&http, &node.server.base).await,
+        start_calls(&http, node.server.base()).await,
         409,
         "a restarted server never dials the list again"
     );
@@ -77,31 +78,49 @@ async fn kill_9_and_restart_resumes_without_dialing_twice() {
 #[tokio::test]
 async fn the_binary_alone_completes_on_its_embedded_simulator() {
     let dir = tempfile::tempdir().unwrap();
-    let listen = format!("127.0.0.1:{}", free_port());
+    let listen = SocketAddr::from(([127, 0, 0, 1], free_port()));
     let data = dir.path().join("data");
     let http = client();
-    let mut server = ServerProcess::spawn(
+    let server = start_server(
+        listen,
         &[
-            "--listen",
-            &listen,
             "--data-dir",
             data.to_str().unwrap(),
             "--sim-time-scale",
             "0.01",
         ],
         &dir.path().join("log"),
-    );
-    server.wait_ready(&http).await;
-    assert_eq!(start_calls(&http, &server.base).await, 202);
-    let done = wait_finished(&http, &server.base).await;
+    )
+    .await;
+    assert_eq!(start_calls(&http, server.base()).await, 202);
+    let done = wait_finished(&http, server.base()).await;
     assert_eq!(done.count(Status::Completed), 9, "{done:#?}");
     let ids: std::collections::HashSet<_> =
         done.calls.iter().map(|c| c.id.clone().unwrap()).collect();
     assert_eq!(ids.len(), 9, "one call id per entry");
 }
 
+/// The test kit reports a server that exits instead of serving at once,
+/// with the server's own words from its log, rather than after its deadline.
+#[tokio::test]
+async fn a_server_that_cannot_start_is_reported_with_its_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let listen = SocketAddr::from(([127, 0, 0, 1], free_port()));
+    let log = Log {
+        filter: "info",
+        file: Some(&log),
+    };
+    let err = ServerProcess::start(Path::new(SERVER_BIN), listen, &["--concurrency", "0"], log)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("exited"), "{err}");
+    assert!(err.contains("--concurrency"), "no log in: {err}");
+}
+
 fn run(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_numdialer-server"))
+    std::process::Command::new(SERVER_BIN)
         .args(args)
         .output()
         .unwrap()

@@ -1,10 +1,9 @@
 //! What an operator relies on: Prometheus metrics, JSON logs, readiness,
 //! and a clean SIGTERM that a restart resumes from.
 
-mod common;
-
-use common::*;
+use crate::helpers::*;
 use numdialer_core::Status;
+use numdialer_server::simulator::SimConfig;
 use prometheus_parse::{Scrape, Value};
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -252,7 +251,7 @@ async fn readiness_says_whether_the_dialer_api_answers() {
 
 fn sigterm(p: &ServerProcess) {
     let ok = std::process::Command::new("kill")
-        .args(["-TERM", &p.child.id().to_string()])
+        .args(["-TERM", &p.pid().to_string()])
         .status()
         .unwrap();
     assert!(ok.success());
@@ -262,7 +261,7 @@ fn sigterm(p: &ServerProcess) {
 fn exit_within(p: &mut ServerProcess, limit: Duration) -> std::process::ExitStatus {
     let until = Instant::now() + limit;
     loop {
-        if let Some(status) = p.child.try_wait().unwrap() {
+        if let Some(status) = p.try_wait().unwrap() {
             return status;
         }
         assert!(Instant::now() < until, "did not exit within {limit:?}");
@@ -290,7 +289,7 @@ async fn sigterm_mid_dial_down_exits_cleanly_and_json_logs_are_json() {
     assert!(status.success(), "{status:?}");
 
     node.restart().await;
-    let done = wait_finished(&http, &node.server.base).await;
+    let done = wait_finished(&http, node.server.base()).await;
     assert!(done.calls.iter().all(|c| c.status.is_final()));
     let dials = sim.dials();
     let phones: Vec<&str> = dials.iter().map(|d| d.phone.as_str()).collect();
@@ -336,5 +335,3 @@ async fn sigterm_mid_dial_down_exits_cleanly_and_json_logs_are_json() {
         assert!(kinds.contains(k), "no {k:?} line in {kinds:?}");
     }
 }
-
-use numdialer_server::simulator::SimConfig;

@@ -3,13 +3,12 @@
 //! tokens. Always a 4xx JSON error, never a 5xx, the server stays up and the
 //! state is unchanged. Also slow clients and the API token at start-up.
 
-mod common;
-
-use common::*;
+use crate::helpers::*;
 use numdialer_core::api::{ErrorBody, StatusesResponse};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use reqwest::Method;
+use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -310,9 +309,8 @@ async fn slow_clients_cannot_hold_the_server() {
 
 #[test]
 fn a_public_listen_address_needs_a_token() {
-    let bin = env!("CARGO_BIN_EXE_numdialer-server");
     let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(bin)
+    let out = std::process::Command::new(SERVER_BIN)
         .args([
             "--listen",
             "0.0.0.0:0",
@@ -335,17 +333,16 @@ async fn insecure_no_token_is_an_explicit_choice() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let http = client();
-    let mut p = ServerProcess::spawn(
+    let p = start_server(
+        SocketAddr::from(([0, 0, 0, 0], port)),
         &[
-            "--listen",
-            &format!("0.0.0.0:{port}"),
             "--insecure-no-token",
             "--data-dir",
             dir.path().join("d").to_str().unwrap(),
         ],
         &dir.path().join("log"),
-    );
-    p.base = format!("http://127.0.0.1:{port}");
-    p.wait_ready(&http).await;
-    assert!(statuses(&http, &p.base).await.is_some());
+    )
+    .await;
+    assert_eq!(p.base(), format!("http://127.0.0.1:{port}"));
+    assert!(statuses(&http, p.base()).await.is_some());
 }

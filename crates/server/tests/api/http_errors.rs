@@ -1,9 +1,7 @@
 //! Bad input on every route: always a 4xx with a JSON `{"error"}` body, and
 //! the state unchanged.
 
-mod common;
-
-use common::*;
+use crate::helpers::*;
 use numdialer_core::api::ErrorBody;
 use reqwest::{Method, RequestBuilder};
 
