@@ -26,6 +26,15 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// Any text is a secret; lets command lines take one as a flag's value.
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret::new(s))
+    }
+}
+
 impl From<String> for Secret {
     fn from(s: String) -> Self {
         Secret(s)

@@ -1,7 +1,7 @@
 //! The command line of `numdialer-server`; every flag can also come from a
 //! `NUMDIALER_*` environment variable.
 
-use crate::simulator::{Outage, SimConfig};
+use crate::provider::simulator::{Outage, SimConfig};
 use crate::startup::{
     DialingConfig, HttpConfig, ProviderConfig, ServerConfig, StoreConfig, read_numbers_file,
 };
@@ -76,7 +76,7 @@ pub struct HttpArgs {
     /// Require `Authorization: Bearer <TOKEN>` on POST /calls, GET /statuses
     /// and GET /calls/{index}. Webhooks are authenticated by their own
     /// per-dial secrets.
-    #[arg(long, env = "NUMDIALER_API_TOKEN", hide_env_values = true, value_parser = parse_secret)]
+    #[arg(long, env = "NUMDIALER_API_TOKEN", hide_env_values = true)]
     pub api_token: Option<Secret>,
 
     /// Serve GET /metrics on this address (without the API token) instead
@@ -282,10 +282,6 @@ fn parse_seconds_or_zero(s: &str) -> Result<Duration, String> {
         return Ok(Duration::ZERO);
     }
     parse_seconds(s)
-}
-
-fn parse_secret(s: &str) -> Result<Secret, String> {
-    Ok(Secret::new(s))
 }
 
 #[cfg(test)]

@@ -65,9 +65,11 @@ impl Engine {
         concurrency: usize,
         call_timeout: Duration,
     ) -> Result<Self, EngineError> {
+        let metrics = Metrics::default();
         let campaign = match store.load()? {
             Some(stored) => {
                 report_skipped(&stored.skipped);
+                metrics.store_skipped(stored.skipped.len());
                 let phones: Vec<&Phone> = stored.entries.iter().map(|e| &e.phone).collect();
                 if explicit && phones != numbers.iter().collect::<Vec<_>>() {
                     return Err(EngineError::ListMismatch {
@@ -101,7 +103,7 @@ impl Engine {
             wake_timer: Notify::new(),
             version,
             last_ticket: AtomicU64::new(0),
-            metrics: Metrics::default(),
+            metrics,
         })
     }
 

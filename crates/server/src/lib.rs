@@ -14,13 +14,14 @@
 //!   store before it is acknowledged.
 //! - [`driver`]: the loops that dial, time out calls and probe the API,
 //!   each around a step a test can call.
-//! - [`provider`]: the contract of a dialer API and its implementations.
+//! - [`provider`]: the contract of a dialer API, the numDialer API's client,
+//!   and the simulator that stands in for it (with faults) when no
+//!   `--dialer-url` is given.
 //! - [`http`]: the router, its middleware and extractors, the handlers by
 //!   resource, the one error type, and the accept loop.
 //! - [`store`]: sled, and everything sled's limits ask of us.
 //! - [`shutdown`]: the one handle every task stops on.
 //! - [`metrics`]: counters and histograms for `GET /metrics`.
-//! - [`simulator`]: a faithful stand-in for the numDialer API, with faults.
 
 pub mod cli;
 pub mod driver;
@@ -29,7 +30,6 @@ pub mod http;
 pub mod metrics;
 pub mod provider;
 pub mod shutdown;
-pub mod simulator;
 pub mod startup;
 pub mod store;
 

@@ -1,7 +1,7 @@
 use anyhow::Context;
 use clap::Parser;
 use numdialer_server::cli::{Cli, Command, LogFormat};
-use numdialer_server::simulator::Simulator;
+use numdialer_server::provider::simulator::Simulator;
 use std::io::IsTerminal;
 use tracing_subscriber::EnvFilter;
 

@@ -118,6 +118,8 @@ pub struct Metrics {
     dial_retries: Counter,
     webhooks: Family<WebhookLabels, Counter>,
     timeouts: Counter,
+    /// Records the store could not place when it opened (see `Store::load`).
+    store_skipped: Gauge,
     pub webhook_latency: Histogram,
 }
 
@@ -142,6 +144,7 @@ impl Default for Metrics {
             dial_retries: Counter::default(),
             webhooks,
             timeouts: Counter::default(),
+            store_skipped: Gauge::default(),
             webhook_latency: Histogram::default(),
         }
     }
@@ -164,6 +167,10 @@ impl Metrics {
 
     pub fn timed_out(&self, n: usize) {
         self.timeouts.inc_by(n as u64);
+    }
+
+    pub fn store_skipped(&self, n: usize) {
+        self.store_skipped.set(gauge_value(n));
     }
 
     /// The whole exposition; `in_flight` and `by_status` come from the
@@ -200,6 +207,11 @@ impl Metrics {
             "numdialer_call_timeouts",
             "Calls failed because no final webhook came in time",
             self.timeouts.clone(),
+        );
+        registry.register(
+            "numdialer_store_skipped_records",
+            "Records the store could not place when it opened: a damaged data directory",
+            self.store_skipped.clone(),
         );
         let calls: Gauge = Gauge::default();
         calls.set(gauge_value(in_flight));

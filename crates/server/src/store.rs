@@ -78,6 +78,9 @@ const META_KEY: &[u8] = b"meta";
 /// in memory anyway, so sled needs little cache of its own.
 const CACHE_BYTES: u64 = 32 * 1024 * 1024;
 
+/// How long [`Store::open`] waits for a lock that is being let go.
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(1);
+
 pub struct Store {
     db: sled::Db,
     entries: sled::Tree,
@@ -91,8 +94,24 @@ pub struct Store {
 }
 
 impl Store {
+    /// Opens the store in `dir`. A directory locked by another handle is
+    /// tried again for a moment: sled lets go of its file lock when its last
+    /// internal handle drops, and its I/O threads can hold one for a few
+    /// milliseconds after a store of this process was closed.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        Self::with_config(sled::Config::new().path(dir).cache_capacity(CACHE_BYTES))
+        let config = sled::Config::new().path(dir).cache_capacity(CACHE_BYTES);
+        let until = std::time::Instant::now() + LOCK_PATIENCE;
+        loop {
+            match Self::with_config(config.clone()) {
+                Err(StoreError::Sled(sled::Error::Io(e)))
+                    if e.to_string().contains("could not acquire lock")
+                        && std::time::Instant::now() < until =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                other => return other,
+            }
+        }
     }
 
     /// A store that vanishes with the process, for the embedded demo.

@@ -4,8 +4,8 @@
 //! depends on the server's library only to embed it, never on its CLI.
 
 use clap::Parser;
-use numdialer_core::Phone;
 use numdialer_core::args::{parse_http_url, parse_scale, parse_seconds};
+use numdialer_core::{Phone, Secret};
 use numdialer_server::startup::read_numbers_file;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -26,7 +26,7 @@ pub struct Cli {
 
     /// API token of that server (its --api-token), sent as a Bearer token.
     #[arg(long, env = "NUMDIALER_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
+    pub token: Option<Secret>,
 
     /// Seconds between polls when long polling is off (--long-poll 0), and
     /// the first pause before retrying an unreachable server.

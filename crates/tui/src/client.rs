@@ -1,5 +1,6 @@
 //! The TUI's HTTP client for numdialer-server.
 
+use numdialer_core::Secret;
 use numdialer_core::api::{CallDetail, ErrorBody, StatusesResponse};
 use std::time::Duration;
 
@@ -19,11 +20,11 @@ pub enum ClientError {
 pub struct Client {
     http: reqwest::Client,
     base: String,
-    token: Option<String>,
+    token: Option<Secret>,
 }
 
 impl Client {
-    pub fn new(base: &str, token: Option<String>) -> Self {
+    pub fn new(base: &str, token: Option<Secret>) -> Self {
         // Idle connections are dropped before the server drops them (after
         // 10 s), so that a poll never goes out on one being closed.
         let http = reqwest::Client::builder()
@@ -46,7 +47,7 @@ impl Client {
     fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         let req = self.http.request(method, format!("{}{path}", self.base));
         match &self.token {
-            Some(t) => req.bearer_auth(t),
+            Some(t) => req.bearer_auth(t.expose()),
             None => req,
         }
     }

@@ -1,9 +1,13 @@
 //! The dialer APIs numdialer can dial through, behind one small contract
 //! chosen once at startup ([`crate::startup`]): the driver is generic over
-//! [`Provider`] and never names a protocol. A new provider is one module
-//! here plus one arm where startup picks it.
+//! [`Provider`] and never names a protocol, and the webhook route reads
+//! callbacks through [`Callbacks`]. A new provider is one module here plus
+//! one arm where startup picks it. `simulator` is the other side of the
+//! numDialer protocol: the stand-in API that startup runs when no
+//! `--dialer-url` is given.
 
 pub mod numdialer;
+pub mod simulator;
 
 use axum::http::{HeaderMap, Uri};
 use numdialer_core::{CallReport, DialAnswer};

@@ -4,7 +4,7 @@ use crate::helpers::*;
 use numdialer_core::api::{CallDetail, EventKind};
 use numdialer_core::protocol::numdialer::{CallStatus, WebhookBody};
 use numdialer_core::{CallEvent, DEFAULT_NUMBERS, Status};
-use numdialer_server::simulator::{Fault, SimConfig};
+use numdialer_server::provider::simulator::{Fault, SimConfig};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -197,7 +197,7 @@ async fn forged_webhooks_are_refused_and_change_nothing() {
         tokio::spawn(async move {
             let mut refused = 0;
             for round in 0..200u64 {
-                let log: Vec<numdialer_server::simulator::DialRecord> = http
+                let log: Vec<numdialer_server::provider::simulator::DialRecord> = http
                     .get(format!("{dials}/_sim/dials"))
                     .send()
                     .await

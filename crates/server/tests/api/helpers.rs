@@ -2,7 +2,7 @@
 //! loopback ports, a real sled directory, and waiting with deadlines.
 
 use numdialer_core::api::StatusesResponse;
-use numdialer_server::simulator::{DialRecord, SimConfig, Simulator};
+use numdialer_server::provider::simulator::{DialRecord, SimConfig, Simulator};
 use numdialer_server::{RunningServer, ServerConfig};
 use numdialer_testkit::{Log, wait_until};
 use std::future::Future;
@@ -241,4 +241,97 @@ pub fn phones(list: &[String]) -> Vec<numdialer_core::Phone> {
 /// A loopback port that was free a moment ago.
 pub fn free_port() -> u16 {
     numdialer_testkit::free_port().expect("a free loopback port")
+}
+
+/// The HTTP API in process: the real router over a real temporary store,
+/// driven with `oneshot`, with no socket and no driver, so nothing is ever
+/// dialed. For status codes and JSON shapes; what is about sockets
+/// (keep-alive, slow clients, signals) goes through `Harness`.
+pub struct InProcess {
+    router: axum::Router,
+    _trigger: numdialer_server::shutdown::Trigger,
+}
+
+/// What the router answered.
+pub struct Answer {
+    pub status: u16,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+impl InProcess {
+    pub fn new(api_token: Option<&str>) -> InProcess {
+        use numdialer_server::http::{AppState, router};
+        use numdialer_server::provider::numdialer::NumDialerCallbacks;
+        use std::sync::Arc;
+        let engine = numdialer_server::engine::Engine::open(
+            numdialer_server::store::Store::open_temporary().unwrap(),
+            numdialer_core::default_numbers(),
+            false,
+            3,
+            Duration::from_secs(60),
+        )
+        .unwrap();
+        let (trigger, shutdown) = numdialer_server::shutdown::channel();
+        let state = AppState {
+            engine: Arc::new(engine),
+            api_token: api_token.map(|t| Arc::new(t.into())),
+            dialer: Arc::default(),
+            callbacks: Arc::new(NumDialerCallbacks),
+            metrics_elsewhere: false,
+            shutdown,
+        };
+        InProcess {
+            router: router(state),
+            _trigger: trigger,
+        }
+    }
+
+    pub async fn send(&self, req: axum::http::Request<axum::body::Body>) -> Answer {
+        use tower::ServiceExt;
+        let resp = self.router.clone().oneshot(req).await.unwrap();
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec();
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// A request with no body and the given headers.
+    pub async fn call(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Answer {
+        self.call_with(method, path, headers, "").await
+    }
+
+    pub async fn call_with(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<axum::body::Body>,
+    ) -> Answer {
+        let mut req = axum::http::Request::builder().method(method).uri(path);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.send(req.body(body.into()).unwrap()).await
+    }
+
+    pub async fn statuses(&self) -> StatusesResponse {
+        let a = self.call("GET", "/statuses", &[]).await;
+        assert_eq!(a.status, 200);
+        serde_json::from_slice(&a.body).unwrap()
+    }
 }

@@ -21,9 +21,9 @@
 
 mod helpers;
 
+mod contract;
 mod dialdown;
 mod hostile;
-mod http_errors;
 mod operations;
 mod polling;
 mod reliability;

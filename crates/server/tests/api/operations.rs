@@ -3,7 +3,7 @@
 
 use crate::helpers::*;
 use numdialer_core::Status;
-use numdialer_server::simulator::SimConfig;
+use numdialer_server::provider::simulator::SimConfig;
 use prometheus_parse::{Scrape, Value};
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -160,6 +160,7 @@ async fn metrics_expose_the_same_families_labels_and_buckets() {
         "numdialer_dial_retries_total{} counter",
         "numdialer_call_timeouts_total{} counter",
         "numdialer_calls_in_flight{} gauge",
+        "numdialer_store_skipped_records{} gauge",
     ] {
         want.insert(plain.to_string());
     }
@@ -177,6 +178,7 @@ async fn metrics_expose_the_same_families_labels_and_buckets() {
         "numdialer_webhooks_total",
         "numdialer_call_timeouts_total",
         "numdialer_calls_in_flight",
+        "numdialer_store_skipped_records",
         "numdialer_entries",
         "numdialer_webhook_seconds",
         "numdialer_store_flush_seconds",

@@ -4,7 +4,7 @@
 
 use crate::helpers::*;
 use numdialer_core::{Status, api::StatusesResponse};
-use numdialer_server::simulator::{DialRecord, Outage, SimConfig, WebhookRecord};
+use numdialer_server::provider::simulator::{DialRecord, Outage, SimConfig, WebhookRecord};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::HashMap;

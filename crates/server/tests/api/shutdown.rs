@@ -4,7 +4,7 @@
 //! binary would otherwise be counted too.
 
 use numdialer_server::ServerConfig;
-use numdialer_server::simulator::SimConfig;
+use numdialer_server::provider::simulator::SimConfig;
 use std::net::SocketAddr;
 use std::process::Command;
 use std::time::Duration;
