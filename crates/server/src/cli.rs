@@ -102,6 +102,13 @@ pub struct StoreArgs {
     /// instead of sharing flushes between concurrent writers.
     #[arg(long, env = "NUMDIALER_FLUSH_EACH_WRITE", hide = true)]
     pub flush_each_write: bool,
+
+    /// Start even when the data directory lost records that its manifest
+    /// remembers (a truncated, zeroed or deleted sled file). Anyone those
+    /// records had dialed may be dialed again: restore a backup instead
+    /// if you can.
+    #[arg(long, env = "NUMDIALER_ACCEPT_DATA_LOSS")]
+    pub accept_data_loss: bool,
 }
 
 #[derive(Debug, Args)]
@@ -247,6 +254,7 @@ impl ServerArgs {
             store: StoreConfig {
                 data_dir: Some(self.store.data_dir.clone()),
                 flush_each_write: self.store.flush_each_write,
+                accept_data_loss: self.store.accept_data_loss,
             },
             dialing: DialingConfig {
                 concurrency: self.dialing.concurrency as usize,

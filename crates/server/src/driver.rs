@@ -219,6 +219,7 @@ mod tests {
             .collect();
         let engine = Engine::open(
             Store::open_temporary().unwrap(),
+            None,
             phones.clone(),
             true,
             2,

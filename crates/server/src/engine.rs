@@ -4,7 +4,8 @@
 
 use crate::metrics::Metrics;
 use crate::shutdown::Shutdown;
-use crate::store::{Meta, Skipped, Store, StoreError};
+use crate::store::manifest::Marks;
+use crate::store::{Meta, Skipped, Store, StoreError, Stored};
 use numdialer_core::api::{CallDetail, StatusesResponse, WebhookAck};
 use numdialer_core::{
     AlreadyStarted, CallReport, Campaign, DialAnswer, DialOrder, Entry, Phone, RestoreError,
@@ -55,18 +56,21 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Opens the campaign stored in `store`, or creates one from `numbers`.
-    /// `explicit` says the list was chosen by the user, so a stored list that
-    /// differs from it is an error rather than silently kept.
+    /// Opens the campaign that `store` held (`stored`, what
+    /// [`Store::load`] read, so that the caller could check it first), or
+    /// creates one from `numbers` when it held none. `explicit` says the
+    /// list was chosen by the user, so a stored list that differs from it is
+    /// an error rather than silently kept.
     pub fn open(
         store: Store,
+        stored: Option<Stored>,
         numbers: Vec<Phone>,
         explicit: bool,
         concurrency: usize,
         call_timeout: Duration,
     ) -> Result<Self, EngineError> {
         let metrics = Metrics::default();
-        let campaign = match store.load()? {
+        let campaign = match stored {
             Some(stored) => {
                 report_skipped(&stored.skipped);
                 metrics.store_skipped(stored.skipped.len());
@@ -105,6 +109,26 @@ impl Engine {
             last_ticket: AtomicU64::new(0),
             metrics,
         })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// How far the campaign has come, and the store ticket that makes it
+    /// durable, for the data directory's manifest.
+    pub fn marks(&self) -> (Marks, u64) {
+        let c = self.lock();
+        let dialed = c
+            .entries()
+            .iter()
+            .filter(|e| e.status != Status::Idle)
+            .count();
+        let marks = Marks {
+            version: c.version(),
+            dialed: dialed as u64,
+        };
+        (marks, self.last_ticket.load(Ordering::SeqCst))
     }
 
     fn lock(&self) -> MutexGuard<'_, Campaign> {

@@ -19,7 +19,10 @@
 //!   `--dialer-url` is given.
 //! - [`http`]: the router, its middleware and extractors, the handlers by
 //!   resource, the one error type, and the accept loop.
-//! - [`store`]: sled, and everything sled's limits ask of us.
+//! - [`store`]: sled, and everything sled's limits ask of us; its
+//!   `manifest`, which sled cannot roll back.
+//! - [`integrity`]: a data directory checked against its manifest before
+//!   anything is dialed, and the manifest kept while the server runs.
 //! - [`shutdown`]: the one handle every task stops on.
 //! - [`metrics`]: counters and histograms for `GET /metrics`.
 
@@ -27,6 +30,7 @@ pub mod cli;
 pub mod driver;
 pub mod engine;
 pub mod http;
+pub mod integrity;
 pub mod metrics;
 pub mod provider;
 pub mod shutdown;

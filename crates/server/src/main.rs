@@ -1,6 +1,7 @@
 use anyhow::Context;
 use clap::Parser;
 use numdialer_server::cli::{Cli, Command, LogFormat};
+use numdialer_server::integrity::DataDirError;
 use numdialer_server::provider::simulator::Simulator;
 use std::io::IsTerminal;
 use tracing_subscriber::EnvFilter;
@@ -24,7 +25,9 @@ async fn main() {
     // nothing but JSON lines.
     if let Err(e) = run(cli).await {
         tracing::error!("{e:#}");
-        std::process::exit(1);
+        // 2: the data directory needs a person (docs/operations.md).
+        let code = if e.is::<DataDirError>() { 2 } else { 1 };
+        std::process::exit(code);
     }
 }
 

@@ -5,11 +5,13 @@
 use crate::driver::{self, Driver};
 use crate::engine::Engine;
 use crate::http::{self, AppState, serve};
+use crate::integrity;
 use crate::provider::numdialer::DialerClient;
 use crate::provider::simulator::{SimConfig, Simulator};
 use crate::provider::{DialerHealth, Provider};
 use crate::shutdown::{self, Shutdown, Trigger};
 use crate::store::Store;
+use crate::store::manifest::Marks;
 use anyhow::Context;
 use numdialer_core::{Phone, Secret};
 use std::net::SocketAddr;
@@ -60,6 +62,8 @@ pub struct StoreConfig {
     pub data_dir: Option<PathBuf>,
     /// Benchmarks only: one store flush per write instead of group commit.
     pub flush_each_write: bool,
+    /// Start even when the directory lost records its manifest remembers.
+    pub accept_data_loss: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -146,7 +150,8 @@ impl RunningServer {
 
 pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     check_exposure(&config.http)?;
-    let engine = Arc::new(open_engine(&config.store, &config.dialing)?);
+    let (engine, keeper) = open_engine(&config.store, &config.dialing).await?;
+    let engine = Arc::new(engine);
     let listeners = bind(&config.http).await?;
     let addr = listeners.api.local_addr()?;
     let public_url = config
@@ -171,7 +176,11 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         public_url: public_url.trim_end_matches('/').to_string(),
         health,
     };
-    let tasks = spawn_tasks(listeners, state, driver, &shutdown);
+    let mut tasks = spawn_tasks(listeners, state, driver, &shutdown);
+    if let Some(k) = keeper {
+        let keep = integrity::run_keeper(engine.clone(), k.dir, k.id, k.written, shutdown.clone());
+        tasks.push(tokio::spawn(keep));
+    }
     tracing::info!(%addr, %public_url, %dialer_url, "numdialer-server listening");
     Ok(RunningServer {
         addr,
@@ -197,8 +206,19 @@ fn check_exposure(http: &HttpConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Opens the store and the campaign in it (or creates the list).
-fn open_engine(store: &StoreConfig, dialing: &DialingConfig) -> anyhow::Result<Engine> {
+/// The data directory's manifest, kept up to date while the server runs.
+struct Keeper {
+    dir: PathBuf,
+    id: String,
+    written: Marks,
+}
+
+/// Opens the store, refuses it if it lost what it had made durable (see
+/// [`integrity`]), and opens the campaign in it (or creates the list).
+async fn open_engine(
+    store: &StoreConfig,
+    dialing: &DialingConfig,
+) -> anyhow::Result<(Engine, Option<Keeper>)> {
     let opened = match &store.data_dir {
         Some(dir) => Store::open(dir).with_context(|| {
             format!(
@@ -209,18 +229,43 @@ fn open_engine(store: &StoreConfig, dialing: &DialingConfig) -> anyhow::Result<E
         None => Store::open_temporary().context("cannot create a temporary store")?,
     }
     .with_flush_each_write(store.flush_each_write);
+    let stored = opened.load()?;
+    let id = match &store.data_dir {
+        Some(dir) => Some(integrity::verify(
+            dir,
+            &opened,
+            stored.as_ref(),
+            store.accept_data_loss,
+        )?),
+        None => None,
+    };
     let explicit = dialing.numbers.is_some();
     let numbers = dialing
         .numbers
         .clone()
         .unwrap_or_else(numdialer_core::default_numbers);
-    Ok(Engine::open(
+    let engine = Engine::open(
         opened,
+        stored,
         numbers,
         explicit,
         dialing.concurrency,
         dialing.call_timeout,
-    )?)
+    )?;
+    let keeper = match (&store.data_dir, id) {
+        (Some(dir), Some(id)) => {
+            let written = integrity::record(dir, &id, &engine)
+                .await
+                .context("cannot record the data directory's identity")?;
+            Some(Keeper {
+                dir: dir.clone(),
+                id,
+                written,
+            })
+        }
+        _ => None,
+    };
+    Ok((engine, keeper))
 }
 
 struct Listeners {

@@ -24,6 +24,7 @@ mod helpers;
 mod contract;
 mod dialdown;
 mod hostile;
+mod integrity;
 mod operations;
 mod polling;
 mod reliability;

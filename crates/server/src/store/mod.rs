@@ -8,7 +8,10 @@
 //! - one open `Db` per path per process;
 //! - keys are big-endian integers so that entries sort by list position.
 
+pub mod manifest;
+
 use crate::metrics::Histogram;
+use manifest::Marks;
 use numdialer_core::Entry;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -50,6 +53,27 @@ pub struct Stored {
     pub skipped: Vec<Skipped>,
 }
 
+impl Stored {
+    /// How far the stored list had come: its version, and how many entries
+    /// were ever dialed (every entry not idle).
+    pub fn marks(&self) -> Marks {
+        let version = self
+            .entries
+            .iter()
+            .map(|e| e.version)
+            .fold(self.meta.version, u64::max);
+        let dialed = self
+            .entries
+            .iter()
+            .filter(|e| e.status != numdialer_core::Status::Idle)
+            .count();
+        Marks {
+            version,
+            dialed: dialed as u64,
+        }
+    }
+}
+
 /// A record [`Store::load`] could not use, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
@@ -73,6 +97,8 @@ impl std::fmt::Display for Skipped {
 }
 
 const META_KEY: &[u8] = b"meta";
+/// The directory's identity, also kept in its manifest.
+const ID_KEY: &[u8] = b"id";
 
 /// sled's page cache (its default is 1 GiB). The campaign keeps every entry
 /// in memory anyway, so sled needs little cache of its own.
@@ -227,6 +253,19 @@ impl Store {
     pub fn put_meta(&self, meta: Meta) -> Result<u64, StoreError> {
         let v = serde_json::to_vec(&meta).expect("meta always serialises");
         self.meta.insert(META_KEY, v)?;
+        Ok(self.flusher.written())
+    }
+
+    /// The directory's identity, if one was stored.
+    pub fn identity(&self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .meta
+            .get(ID_KEY)?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    pub fn set_identity(&self, id: &str) -> Result<u64, StoreError> {
+        self.meta.insert(ID_KEY, id.as_bytes())?;
         Ok(self.flusher.written())
     }
 
