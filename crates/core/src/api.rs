@@ -25,6 +25,10 @@ pub struct StatusesResponse {
     /// entries changed after version V.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<u64>,
+    /// Set while the server's store fails: why. Nothing changes and nobody
+    /// is dialed until it works again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub degraded: Option<String>,
     pub calls: Vec<CallSummary>,
 }
 
@@ -43,6 +47,7 @@ impl StatusesResponse {
         self.concurrency = delta.concurrency;
         self.active = delta.active;
         self.now = delta.now;
+        self.degraded = delta.degraded;
     }
 
     pub fn count(&self, status: Status) -> usize {

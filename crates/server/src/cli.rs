@@ -109,6 +109,13 @@ pub struct StoreArgs {
     /// if you can.
     #[arg(long, env = "NUMDIALER_ACCEPT_DATA_LOSS")]
     pub accept_data_loss: bool,
+
+    /// Seconds the store may fail (a full disk) before the server exits
+    /// with code 4 for its supervisor to restart it. Until then it dials
+    /// nobody, acknowledges nothing, and resumes by itself if the store
+    /// works again.
+    #[arg(long, env = "NUMDIALER_STORE_GRACE", default_value = "30", value_parser = parse_seconds)]
+    pub store_grace: Duration,
 }
 
 #[derive(Debug, Args)]
@@ -255,6 +262,7 @@ impl ServerArgs {
                 data_dir: Some(self.store.data_dir.clone()),
                 flush_each_write: self.store.flush_each_write,
                 accept_data_loss: self.store.accept_data_loss,
+                grace: self.store.store_grace,
             },
             dialing: DialingConfig {
                 concurrency: self.dialing.concurrency as usize,

@@ -6,7 +6,7 @@
 //! settles the calls that timed out. The loops only decide when to run the
 //! next step, and all of them stop the same way, on [`Shutdown`].
 
-use crate::engine::{Engine, now};
+use crate::engine::{Engine, EngineError, now};
 use crate::metrics::DialOutcome;
 use crate::provider::{DialerHealth, Provider};
 use crate::shutdown::Shutdown;
@@ -55,7 +55,8 @@ impl<P: Provider> Driver<P> {
     pub async fn dial_next(&self, shutdown: &Shutdown) -> Step {
         let order = match self.engine.begin_dial().await {
             Ok(Some(order)) => order,
-            Ok(None) => return Step::Idle,
+            // Waits for the store to heal, which wakes the driver.
+            Ok(None) | Err(EngineError::Degraded(_)) => return Step::Idle,
             Err(e) => {
                 tracing::error!("cannot record the next dial: {e}");
                 return Step::StoreFailed;
@@ -80,13 +81,7 @@ impl<P: Provider> Driver<P> {
                 Err("a dial got no answer".into())
             }
         });
-        while let Err(e) = self.engine.finish_dial(order.index, answer.clone()) {
-            tracing::error!("cannot record a dial's answer: {e}");
-            tokio::select! {
-                () = tokio::time::sleep(STORE_RETRY) => {}
-                () = shutdown.wait() => return Step::Stopped,
-            }
-        }
+        self.engine.finish_dial(order.index, answer);
         Step::Dialed {
             index: order.index,
             outcome,
@@ -142,7 +137,8 @@ pub async fn run_driver<P: Provider>(driver: Driver<P>, shutdown: Shutdown) {
 pub async fn expire_due_calls(engine: &Engine) -> Duration {
     match engine.expire_due().await {
         Ok(Some(at)) => Duration::from_millis(at.since(now())),
-        Ok(None) => IDLE_TIMER,
+        // The heal wakes the timer.
+        Ok(None) | Err(EngineError::Degraded(_)) => IDLE_TIMER,
         Err(e) => {
             tracing::error!("cannot record a timeout: {e}");
             STORE_RETRY

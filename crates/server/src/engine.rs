@@ -31,6 +31,18 @@ pub enum EngineError {
          use a fresh --data-dir for a new list"
     )]
     ListMismatch { stored: usize, given: usize },
+    #[error(
+        "the store is failing ({0}): nothing is changed or dialed until it works again; \
+         try again later"
+    )]
+    Degraded(String),
+}
+
+/// The store failed: since when, and why.
+#[derive(Debug, Clone)]
+pub struct Degraded {
+    pub reason: String,
+    pub since: std::time::Instant,
 }
 
 pub fn now() -> Timestamp {
@@ -53,6 +65,15 @@ pub struct Engine {
     /// The store ticket of the latest write, so that reads can wait until
     /// what they show is durable.
     last_ticket: AtomicU64,
+    /// Set while the store fails: nothing changes and nothing is dialed
+    /// until a flush succeeds again, so that no change is acknowledged and
+    /// no call placed without a durable record.
+    degraded: Mutex<Option<Degraded>>,
+    /// Wakes the healer: the store just failed.
+    pub(crate) wake_healer: Notify,
+    /// A dial whose `dialing` record could not be made durable, so it was
+    /// never sent: it goes out first once the store works again.
+    unsent: Mutex<Option<DialOrder>>,
 }
 
 impl Engine {
@@ -107,6 +128,9 @@ impl Engine {
             wake_timer: Notify::new(),
             version,
             last_ticket: AtomicU64::new(0),
+            degraded: Mutex::new(None),
+            wake_healer: Notify::new(),
+            unsent: Mutex::new(None),
             metrics,
         })
     }
@@ -140,13 +164,75 @@ impl Engine {
     }
 
     /// Writes the given entries of `c` and publishes the new version.
-    fn persist(&self, c: &Campaign, indices: &[usize]) -> Result<u64, StoreError> {
+    fn persist(&self, c: &Campaign, indices: &[usize]) -> Result<u64, EngineError> {
         let ticket = self
             .store
-            .put_entries(indices.iter().filter_map(|&i| c.entry(i)))?;
+            .put_entries(indices.iter().filter_map(|&i| c.entry(i)))
+            .map_err(|e| self.store_failed(e))?;
         self.version.send_replace(c.version());
         self.last_ticket.fetch_max(ticket, Ordering::SeqCst);
         Ok(ticket)
+    }
+
+    /// Waits until the write with `ticket` is durable.
+    async fn durable(&self, ticket: u64) -> Result<(), EngineError> {
+        let result = self.store.durable(ticket).await;
+        result.map_err(|e| self.store_failed(e))
+    }
+
+    /// Enters the degraded state (once) and says why.
+    fn store_failed(&self, e: StoreError) -> EngineError {
+        let reason = e.to_string();
+        let mut d = self.degraded.lock().unwrap_or_else(|p| p.into_inner());
+        if d.is_none() {
+            tracing::error!(
+                "{reason}: no change is acknowledged and nothing is dialed until the store works again"
+            );
+            *d = Some(Degraded {
+                reason: reason.clone(),
+                since: std::time::Instant::now(),
+            });
+            self.wake_healer.notify_one();
+        }
+        EngineError::Degraded(reason)
+    }
+
+    /// The store's failure, while it lasts.
+    pub fn degraded(&self) -> Option<Degraded> {
+        self.degraded
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn check_writable(&self) -> Result<(), EngineError> {
+        match self.degraded() {
+            Some(d) => Err(EngineError::Degraded(d.reason)),
+            None => Ok(()),
+        }
+    }
+
+    /// Flushes everything written so far; when that works again, leaves the
+    /// degraded state and wakes the tasks. Everything that was written
+    /// before the failure becomes durable with it.
+    pub async fn try_heal(&self) -> bool {
+        if self.store.sync().await.is_err() {
+            return false;
+        }
+        let was = self
+            .degraded
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(d) = was {
+            tracing::info!(
+                after_s = d.since.elapsed().as_secs_f64(),
+                "the store works again: dialing resumes"
+            );
+        }
+        self.wake_driver.notify_one();
+        self.wake_timer.notify_one();
+        true
     }
 
     pub fn subscribe(&self) -> watch::Receiver<u64> {
@@ -155,9 +241,10 @@ impl Engine {
 
     /// The current statuses (only those changed after `since`, if given),
     /// answered only once they are durable: whatever a client has seen
-    /// survives a crash.
+    /// survives a crash. While the store fails, nothing changes, and the
+    /// answer says `degraded` instead of waiting for a flush that fails.
     pub async fn snapshot(&self, since: Option<u64>) -> Result<StatusesResponse, EngineError> {
-        let (snap, ticket) = {
+        let (mut snap, ticket) = {
             let c = self.lock();
             let snap = match since {
                 Some(v) => c.snapshot_since(v, now()),
@@ -165,7 +252,10 @@ impl Engine {
             };
             (snap, self.last_ticket.load(Ordering::SeqCst))
         };
-        self.store.durable(ticket).await?;
+        if self.degraded().is_none() {
+            let _ = self.durable(ticket).await;
+        }
+        snap.degraded = self.degraded().map(|d| d.reason);
         Ok(snap)
     }
 
@@ -190,13 +280,18 @@ impl Engine {
             let d = c.entry(index).map(Entry::detail);
             (d, self.last_ticket.load(Ordering::SeqCst))
         };
-        self.store.durable(ticket).await?;
+        if self.degraded().is_none() {
+            self.durable(ticket).await?;
+        }
         Ok(detail)
     }
 
-    /// Whether the store still takes durable writes.
+    /// Whether the store takes durable writes.
     pub fn store_ok(&self) -> Result<(), String> {
-        self.store.health()
+        match self.degraded() {
+            Some(d) => Err(d.reason),
+            None => self.store.health(),
+        }
     }
 
     /// The Prometheus exposition for `GET /metrics`.
@@ -215,18 +310,23 @@ impl Engine {
     }
 
     pub async fn start(&self) -> Result<(), EngineError> {
+        self.check_writable()?;
         let ticket = {
             let mut c = self.lock();
             c.start()?;
-            let t = self.store.put_meta(Meta {
+            let meta = Meta {
                 started: true,
                 version: c.version(),
-            })?;
+            };
+            let t = self
+                .store
+                .put_meta(meta)
+                .map_err(|e| self.store_failed(e))?;
             self.version.send_replace(c.version());
             self.last_ticket.fetch_max(t, Ordering::SeqCst);
             t
         };
-        self.store.durable(ticket).await?;
+        self.durable(ticket).await?;
         self.wake_driver.notify_one();
         Ok(())
     }
@@ -235,6 +335,7 @@ impl Engine {
     pub async fn report(&self, token: &str, report: CallReport) -> Result<WebhookAck, EngineError> {
         let began = std::time::Instant::now();
         let (id, event) = (report.id.clone(), report.event.clone());
+        self.check_writable()?;
         let applied = {
             let mut c = self.lock();
             c.apply_report(token, report, now())
@@ -268,7 +369,7 @@ impl Engine {
         if outcome.freed_slot {
             self.wake_driver.notify_one();
         }
-        self.store.durable(ticket).await?;
+        self.durable(ticket).await?;
         self.metrics.webhook_latency.observe(began.elapsed());
         Ok(WebhookAck {
             applied: outcome.applied,
@@ -279,6 +380,18 @@ impl Engine {
     /// Takes the next entry to dial, if a line is free, durably marked as
     /// `dialing` under a fresh token before anything is sent.
     pub async fn begin_dial(&self) -> Result<Option<DialOrder>, EngineError> {
+        self.check_writable()?;
+        let unsent = self.unsent.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(order) = unsent {
+            // The heal made its record durable. Still its entry's dial?
+            let c = self.lock();
+            let current = c.entry(order.index).is_some_and(|e| {
+                e.status == Status::Dialing && e.token.as_deref() == Some(order.token.as_str())
+            });
+            if current {
+                return Ok(Some(order));
+            }
+        }
         let (order, ticket) = {
             let mut c = self.lock();
             let Some(order) = c.begin_dial(new_token(), now()) else {
@@ -288,23 +401,28 @@ impl Engine {
             (order, ticket)
         };
         self.wake_timer.notify_one();
-        self.store.durable(ticket).await?;
+        if let Err(e) = self.durable(ticket).await {
+            *self.unsent.lock().unwrap_or_else(|p| p.into_inner()) = Some(order);
+            return Err(e);
+        }
         Ok(Some(order))
     }
 
     /// Records how a dial ended. Not flushed here: nobody is answered on
-    /// it, the next dial's flush covers it, and losing it in a crash only
-    /// leaves the entry `dialing` for its webhooks or timeout to settle.
-    pub fn finish_dial(&self, index: usize, answer: DialAnswer) -> Result<(), EngineError> {
+    /// it, the next dial's flush covers it, and losing it in a crash (or to
+    /// a failing store) only leaves the entry `dialing` for its webhooks or
+    /// timeout to settle. So a write that fails here degrades the store but
+    /// is not the driver's to retry.
+    pub fn finish_dial(&self, index: usize, answer: DialAnswer) {
         let mut c = self.lock();
         c.finish_dial(index, answer, now());
-        self.persist(&c, &[index])?;
-        Ok(())
+        let _ = self.persist(&c, &[index]);
     }
 
     /// Fails the entries whose call timeout has passed; returns when the
     /// next one is due.
     pub async fn expire_due(&self) -> Result<Option<Timestamp>, EngineError> {
+        self.check_writable()?;
         let timeout = self.timeout_ms();
         let (expired, ticket, next) = {
             let mut c = self.lock();
@@ -322,7 +440,7 @@ impl Engine {
             }
             self.metrics.timed_out(expired.len());
             self.wake_driver.notify_one();
-            self.store.durable(t).await?;
+            self.durable(t).await?;
         }
         Ok(next)
     }

@@ -23,12 +23,14 @@
 //!   `manifest`, which sled cannot roll back.
 //! - [`integrity`]: a data directory checked against its manifest before
 //!   anything is dialed, and the manifest kept while the server runs.
+//! - [`healer`]: waits out a failing store, and gives up after a grace.
 //! - [`shutdown`]: the one handle every task stops on.
 //! - [`metrics`]: counters and histograms for `GET /metrics`.
 
 pub mod cli;
 pub mod driver;
 pub mod engine;
+pub mod healer;
 pub mod http;
 pub mod integrity;
 pub mod metrics;

@@ -4,6 +4,7 @@ use numdialer_server::cli::{Cli, Command, LogFormat};
 use numdialer_server::integrity::DataDirError;
 use numdialer_server::provider::simulator::Simulator;
 use std::io::IsTerminal;
+use std::time::Duration;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -25,8 +26,15 @@ async fn main() {
     // nothing but JSON lines.
     if let Err(e) = run(cli).await {
         tracing::error!("{e:#}");
-        // 2: the data directory needs a person (docs/operations.md).
-        let code = if e.is::<DataDirError>() { 2 } else { 1 };
+        // Exit codes, documented in docs/operations.md: 2 the data directory
+        // needs a person, 4 the store failed for longer than its grace.
+        let code = if e.is::<DataDirError>() {
+            2
+        } else if e.is::<StoreFailed>() {
+            4
+        } else {
+            1
+        };
         std::process::exit(code);
     }
 }
@@ -45,7 +53,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         None => {
             let config = cli.server.to_config()?;
             let server = numdialer_server::start(config).await?;
-            shutdown_signal().await;
+            let failed = tokio::select! {
+                () = shutdown_signal() => None,
+                why = server.failed() => Some(why),
+            };
+            if let Some(why) = failed {
+                let _ = tokio::time::timeout(Duration::from_secs(5), server.shutdown()).await;
+                return Err(StoreFailed(why).into());
+            }
             tracing::info!("shutting down: draining requests, stopping dials, flushing the store");
             server.shutdown().await;
             tracing::info!("stopped");
@@ -53,6 +68,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}; exiting for the supervisor to restart numdialer-server")]
+struct StoreFailed(String);
 
 /// Ctrl-C or SIGTERM.
 async fn shutdown_signal() {

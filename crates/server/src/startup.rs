@@ -5,13 +5,13 @@
 use crate::driver::{self, Driver};
 use crate::engine::Engine;
 use crate::http::{self, AppState, serve};
-use crate::integrity;
 use crate::provider::numdialer::DialerClient;
 use crate::provider::simulator::{SimConfig, Simulator};
 use crate::provider::{DialerHealth, Provider};
 use crate::shutdown::{self, Shutdown, Trigger};
 use crate::store::Store;
 use crate::store::manifest::Marks;
+use crate::{healer, integrity};
 use anyhow::Context;
 use numdialer_core::{Phone, Secret};
 use std::net::SocketAddr;
@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 /// Everything [`start`] needs, by component; the binary fills it from the
@@ -56,7 +57,7 @@ impl Default for HttpConfig {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct StoreConfig {
     /// `None` keeps the data in a temporary store that vanishes on exit.
     pub data_dir: Option<PathBuf>,
@@ -64,6 +65,19 @@ pub struct StoreConfig {
     pub flush_each_write: bool,
     /// Start even when the directory lost records its manifest remembers.
     pub accept_data_loss: bool,
+    /// How long the store may fail before the server gives up on it.
+    pub grace: Duration,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            data_dir: None,
+            flush_each_write: false,
+            accept_data_loss: false,
+            grace: Duration::from_secs(30),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -126,6 +140,8 @@ pub struct RunningServer {
     pub engine: Arc<Engine>,
     /// Fires when dropped, so that no task outlives a dropped server.
     trigger: Trigger,
+    /// Set when the store failed for longer than its grace.
+    fatal: watch::Receiver<Option<String>>,
     tasks: Vec<JoinHandle<()>>,
     simulator: Option<Simulator>,
 }
@@ -133,6 +149,16 @@ pub struct RunningServer {
 impl RunningServer {
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Returns, with why, once the server cannot go on (the store failed
+    /// for longer than `--store-grace`); the binary then exits non-zero.
+    pub async fn failed(&self) -> String {
+        let mut fatal = self.fatal.clone();
+        match fatal.wait_for(Option::is_some).await {
+            Ok(why) => why.clone().unwrap_or_default(),
+            Err(_) => std::future::pending().await,
+        }
     }
 
     /// Stops accepting, lets in-flight requests finish, stops dialing and
@@ -177,6 +203,14 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         health,
     };
     let mut tasks = spawn_tasks(listeners, state, driver, &shutdown);
+    let (fatal_tx, fatal) = watch::channel(None);
+    let heal = healer::run_healer(
+        engine.clone(),
+        config.store.grace,
+        fatal_tx,
+        shutdown.clone(),
+    );
+    tasks.push(tokio::spawn(heal));
     if let Some(k) = keeper {
         let keep = integrity::run_keeper(engine.clone(), k.dir, k.id, k.written, shutdown.clone());
         tasks.push(tokio::spawn(keep));
@@ -187,6 +221,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         dialer_url,
         engine,
         trigger,
+        fatal,
         tasks,
         simulator,
     })

@@ -24,6 +24,7 @@ pub(crate) fn snapshot(statuses: &[Status], started: bool) -> StatusesResponse {
         active: calls.iter().filter(|c| c.status.is_in_flight()).count(),
         now: Timestamp(12_500),
         since: None,
+        degraded: None,
         calls,
     }
 }

@@ -478,6 +478,7 @@ impl Campaign {
             active: self.active(),
             now,
             since: None,
+            degraded: None,
             calls: Vec::new(),
         }
     }

@@ -50,6 +50,7 @@ impl From<EngineError> for ApiError {
             EngineError::AlreadyStarted(_) => StatusCode::CONFLICT,
             EngineError::Webhook(WebhookError::UnknownToken) => StatusCode::NOT_FOUND,
             EngineError::Webhook(WebhookError::IdMismatch { .. }) => StatusCode::CONFLICT,
+            EngineError::Degraded(_) => StatusCode::SERVICE_UNAVAILABLE,
             EngineError::Store(_) | EngineError::Restore(_) | EngineError::ListMismatch { .. } => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }

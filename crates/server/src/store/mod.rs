@@ -8,18 +8,19 @@
 //! - one open `Db` per path per process;
 //! - keys are big-endian integers so that entries sort by list position.
 
+mod flusher;
 pub mod manifest;
 
+#[cfg(feature = "failpoints")]
+pub use flusher::Faults;
+
 use crate::metrics::Histogram;
+use flusher::Flusher;
 use manifest::Marks;
 use numdialer_core::Entry;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc;
-use std::thread::JoinHandle;
-use tokio::sync::watch;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -269,12 +270,25 @@ impl Store {
         Ok(self.flusher.written())
     }
 
-    /// `Err` once a flush has failed: the store no longer promises durability.
+    /// `Err` while flushes fail: the store promises no durability then.
     pub fn health(&self) -> Result<(), String> {
-        match &self.flusher.state.borrow().error {
+        match self.flusher.failure() {
             Some(e) => Err(format!("flush failed: {e}")),
             None => Ok(()),
         }
+    }
+
+    /// Makes everything written so far durable: a failed store that passes
+    /// this takes writes again.
+    pub async fn sync(&self) -> Result<(), StoreError> {
+        let ticket = self.flusher.written();
+        self.durable(ticket).await
+    }
+
+    /// Test-only fault injection.
+    #[cfg(feature = "failpoints")]
+    pub fn faults(&self) -> &Faults {
+        &self.flusher.faults
     }
 
     pub fn flush_latency(&self) -> &Histogram {
@@ -305,101 +319,6 @@ fn key_index(k: &[u8]) -> Option<u64> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-#[derive(Debug, Clone, Default)]
-struct FlushState {
-    flushed: u64,
-    error: Option<String>,
-}
-
-/// One thread that runs `Db::flush` for every writer waiting at the time:
-/// a flush covers every write whose ticket was issued before it began.
-struct Flusher {
-    written: Arc<AtomicU64>,
-    /// A flush has been asked for and not begun yet: later writers need not
-    /// wake the thread again (each wake-up is a system call).
-    pending: Arc<AtomicBool>,
-    requests: Option<mpsc::Sender<()>>,
-    state: watch::Receiver<FlushState>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Flusher {
-    fn spawn(db: sled::Db, latency: Arc<Histogram>) -> Self {
-        let written = Arc::new(AtomicU64::new(0));
-        let (tx, rx) = mpsc::channel::<()>();
-        let (state_tx, state_rx) = watch::channel(FlushState::default());
-        let seen = written.clone();
-        let pending = Arc::new(AtomicBool::new(false));
-        let asked = pending.clone();
-        let thread = std::thread::Builder::new()
-            .name("sled-flusher".into())
-            .spawn(move || {
-                while rx.recv().is_ok() {
-                    while rx.try_recv().is_ok() {}
-                    // Cleared before the target is read: a writer that finds
-                    // it set is covered by this flush or signals the next.
-                    asked.store(false, Ordering::SeqCst);
-                    let target = seen.load(Ordering::SeqCst);
-                    let began = std::time::Instant::now();
-                    let result = db.flush();
-                    latency.observe(began.elapsed());
-                    state_tx.send_modify(|s| match result {
-                        Ok(_) => s.flushed = s.flushed.max(target),
-                        Err(e) => s.error = Some(e.to_string()),
-                    });
-                }
-                if let Err(e) = db.flush() {
-                    tracing::error!("final flush failed: {e}");
-                }
-            })
-            .expect("spawning the flusher thread");
-        Flusher {
-            written,
-            pending,
-            requests: Some(tx),
-            state: state_rx,
-            thread: Some(thread),
-        }
-    }
-
-    fn written(&self) -> u64 {
-        self.written.fetch_add(1, Ordering::SeqCst) + 1
-    }
-
-    async fn wait(&self, ticket: u64) -> Result<(), StoreError> {
-        let mut state = self.state.clone();
-        if state.borrow().flushed >= ticket {
-            return Ok(());
-        }
-        if !self.pending.swap(true, Ordering::SeqCst) {
-            self.requests
-                .as_ref()
-                .ok_or(StoreError::Closed)?
-                .send(())
-                .map_err(|_| StoreError::Closed)?;
-        }
-        let s = state
-            .wait_for(|s| s.flushed >= ticket || s.error.is_some())
-            .await
-            .map_err(|_| StoreError::Closed)?;
-        match &s.error {
-            Some(e) => Err(StoreError::Flush(e.clone())),
-            None => Ok(()),
-        }
-    }
-}
-
-impl Drop for Flusher {
-    /// Flushes what is left and closes the database before returning, so that
-    /// the same directory can be opened again at once.
-    fn drop(&mut self) {
-        self.requests.take();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
 }
 
 #[cfg(test)]
@@ -529,7 +448,7 @@ mod tests {
         }
         for t in tasks {
             let ticket = t.await.unwrap();
-            assert!(store.flusher.state.borrow().flushed >= ticket);
+            assert!(store.flusher.flushed() >= ticket);
         }
     }
 }

@@ -30,4 +30,5 @@ mod polling;
 mod reliability;
 mod restart;
 mod shutdown;
+mod store_faults;
 mod upgrade;
