@@ -132,3 +132,95 @@ async fn a_store_failing_past_the_grace_stops_and_a_restart_finishes() {
     assert_eq!(phones, DEFAULT_NUMBERS, "each entry dialed once, in order");
     server.shutdown().await;
 }
+
+/// A real full filesystem: a 3 MB tmpfs fills up during a 3,000-entry
+/// dial-down. Needs root (to mount), so it is ignored by default:
+/// `cargo test -p numdialer-server --test api full_disk -- --ignored`.
+#[tokio::test]
+#[ignore = "mounts a tmpfs: needs root"]
+async fn a_full_disk_stops_the_server_and_a_restart_after_growing_it_finishes() {
+    use std::process::Command;
+    let mount = tempfile::tempdir().unwrap();
+    let at = mount.path().to_str().unwrap().to_string();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=3m", "tmpfs", &at])
+        .status()
+        .unwrap();
+    assert!(mounted.success(), "mounting a tmpfs needs root");
+    struct Unmount(String);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _unmount = Unmount(at.clone());
+
+    let sim = start_sim(SimConfig {
+        time_scale: 0.002,
+        ..fast_sim()
+    })
+    .await;
+    let work = tempfile::tempdir().unwrap();
+    let list: Vec<String> = (0..3000)
+        .map(|i| format!("1{:010}", 3_000_000_000u64 + i))
+        .collect();
+    let list_file = work.path().join("numbers.txt");
+    std::fs::write(&list_file, list.join("\n")).unwrap();
+    let data = mount.path().join("data");
+    let args = |port: u16| -> Vec<String> {
+        [
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--dialer-url",
+            &sim.url(),
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--numbers-file",
+            list_file.to_str().unwrap(),
+            "--concurrency",
+            "30",
+            "--call-timeout",
+            "2",
+            "--store-grace",
+            "3",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let port = free_port();
+    let log = work.path().join("server.log");
+    let argv = args(port);
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+    let mut server = start_server(SocketAddr::from(([127, 0, 0, 1], port)), &argv[2..], &log).await;
+    let http = client();
+    assert_eq!(start_calls(&http, server.base()).await, 202);
+    let reason = wait_for("the server to say degraded", DEADLINE, || async {
+        statuses(&http, server.base())
+            .await
+            .and_then(|s| s.degraded)
+    })
+    .await;
+    assert!(reason.contains("No space left on device"), "{reason}");
+    let code = wait_for("the server to give up", DEADLINE, || {
+        let status = server.try_wait().unwrap();
+        async move { status }
+    })
+    .await;
+    assert_eq!(code.code(), Some(4), "exits for its supervisor");
+
+    let grown = Command::new("mount")
+        .args(["-o", "remount,size=64m", &at])
+        .status()
+        .unwrap();
+    assert!(grown.success());
+    let server = start_server(SocketAddr::from(([127, 0, 0, 1], port)), &argv[2..], &log).await;
+    let done = wait_finished(&http, server.base()).await;
+    assert!(done.degraded.is_none());
+    let dials = sim.dials();
+    let unique: std::collections::HashSet<&str> = dials.iter().map(|d| d.phone.as_str()).collect();
+    assert_eq!(
+        (dials.len(), unique.len()),
+        (3000, 3000),
+        "each entry dialed once"
+    );
+}
