@@ -29,7 +29,8 @@ fn cpu_time() -> Duration {
     Duration::from_millis(ticks * 1000 / hz)
 }
 
-fn probe_in_child(how: &str) -> Duration {
+/// Ends a server `how` in a child process and checks that it then idles.
+fn assert_quiet_after(how: &str) {
     let name = match module_path!().split_once("::") {
         Some((_, m)) => format!("{m}::cpu_probe"),
         None => "cpu_probe".to_string(),
@@ -55,25 +56,21 @@ fn probe_in_child(how: &str) -> Duration {
         .lines()
         .find_map(|l| l.split_once("cpu_after_ms=").map(|(_, v)| v))
         .unwrap_or_else(|| panic!("no figure in {text}"));
-    Duration::from_millis(ms.trim().parse().unwrap())
+    let used = Duration::from_millis(ms.trim().parse().unwrap());
+    assert!(
+        used <= QUIET_CPU,
+        "{used:?} of CPU in {WINDOW:?} after {how}"
+    );
 }
 
 #[test]
 fn a_dropped_server_goes_quiet() {
-    let used = probe_in_child("drop");
-    assert!(
-        used <= QUIET_CPU,
-        "{used:?} of CPU in {WINDOW:?} after drop"
-    );
+    assert_quiet_after("drop");
 }
 
 #[test]
 fn a_stopped_server_goes_quiet() {
-    let used = probe_in_child("shutdown");
-    assert!(
-        used <= QUIET_CPU,
-        "{used:?} of CPU in {WINDOW:?} after shutdown"
-    );
+    assert_quiet_after("shutdown");
 }
 
 /// Runs only as the child of the tests above.
