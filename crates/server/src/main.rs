@@ -3,6 +3,8 @@ use clap::Parser;
 use numdialer_server::cli::{Cli, Command, LogFormat};
 use numdialer_server::integrity::DataDirError;
 use numdialer_server::provider::simulator::Simulator;
+use numdialer_server::startup::ListenError;
+use numdialer_server::store::StoreError;
 use std::io::IsTerminal;
 use std::time::Duration;
 use tracing_subscriber::EnvFilter;
@@ -26,16 +28,7 @@ async fn main() {
     // nothing but JSON lines.
     if let Err(e) = run(cli).await {
         tracing::error!("{e:#}");
-        // Exit codes, documented in docs/operations.md: 2 the data directory
-        // needs a person, 4 the store failed for longer than its grace.
-        let code = if e.is::<DataDirError>() {
-            2
-        } else if e.is::<StoreFailed>() {
-            4
-        } else {
-            1
-        };
-        std::process::exit(code);
+        std::process::exit(exit_code(&e));
     }
 }
 
@@ -72,6 +65,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}; exiting for the supervisor to restart numdialer-server")]
 struct StoreFailed(String);
+
+/// One code per class of failure, documented in docs/operations.md: 2 the
+/// data directory needs a person (refused, or in use by another process;
+/// also clap's code for bad usage), 3 an address to listen on is taken, 4
+/// the store failed for longer than its grace, 1 anything else.
+fn exit_code(e: &anyhow::Error) -> i32 {
+    let locked = matches!(e.downcast_ref(), Some(StoreError::Locked { .. }));
+    if e.is::<DataDirError>() || locked {
+        2
+    } else if e.is::<ListenError>() {
+        3
+    } else if e.is::<StoreFailed>() {
+        4
+    } else {
+        1
+    }
+}
 
 /// Ctrl-C or SIGTERM.
 async fn shutdown_signal() {

@@ -9,8 +9,8 @@ use crate::provider::numdialer::DialerClient;
 use crate::provider::simulator::{SimConfig, Simulator};
 use crate::provider::{DialerHealth, Provider};
 use crate::shutdown::{self, Shutdown, Trigger};
-use crate::store::Store;
 use crate::store::manifest::Marks;
+use crate::store::{Store, StoreError};
 use crate::{healer, integrity};
 use anyhow::Context;
 use numdialer_core::{Phone, Secret};
@@ -255,12 +255,16 @@ async fn open_engine(
     dialing: &DialingConfig,
 ) -> anyhow::Result<(Engine, Option<Keeper>)> {
     let opened = match &store.data_dir {
-        Some(dir) => Store::open(dir).with_context(|| {
-            format!(
-                "cannot open the data directory {} (is another numdialer-server using it?)",
-                dir.display()
-            )
-        })?,
+        Some(dir) => match Store::open(dir) {
+            Ok(s) => s,
+            // Says what holds it and what to do, in one sentence.
+            Err(e @ StoreError::Locked { .. }) => return Err(e.into()),
+            Err(e) => {
+                let dir = dir.display();
+                return Err(anyhow::Error::from(e))
+                    .context(format!("cannot open the data directory {dir}"));
+            }
+        },
         None => Store::open_temporary().context("cannot create a temporary store")?,
     }
     .with_flush_each_write(store.flush_each_write);
@@ -308,16 +312,28 @@ struct Listeners {
     metrics: Option<TcpListener>,
 }
 
-async fn bind(http: &HttpConfig) -> anyhow::Result<Listeners> {
-    let api = TcpListener::bind(http.listen)
+/// An address the server could not listen on; the binary exits 3 on it.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "cannot listen on {addr}: {error}. Is another process using that address? Choose another \
+     {flag}"
+)]
+pub struct ListenError {
+    pub addr: SocketAddr,
+    pub flag: &'static str,
+    pub error: std::io::Error,
+}
+
+async fn listen(addr: SocketAddr, flag: &'static str) -> Result<TcpListener, ListenError> {
+    TcpListener::bind(addr)
         .await
-        .with_context(|| format!("cannot listen on {}", http.listen))?;
+        .map_err(|error| ListenError { addr, flag, error })
+}
+
+async fn bind(http: &HttpConfig) -> anyhow::Result<Listeners> {
+    let api = listen(http.listen, "--listen").await?;
     let metrics = match http.metrics_listen {
-        Some(addr) => Some(
-            TcpListener::bind(addr)
-                .await
-                .with_context(|| format!("cannot listen on {addr} for metrics"))?,
-        ),
+        Some(addr) => Some(listen(addr, "--metrics-listen").await?),
         None => None,
     };
     Ok(Listeners { api, metrics })

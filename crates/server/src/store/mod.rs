@@ -19,22 +19,35 @@ use flusher::Flusher;
 use manifest::Marks;
 use numdialer_core::Entry;
 use serde::{Deserialize, Serialize};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    // The messages hold their cause, and no variant names a `source`, so
+    // that an error chain printed whole says each cause once.
     #[error("store: {0}")]
-    Sled(#[from] sled::Error),
-    #[error("store: record {key} is unreadable: {source}")]
+    Sled(sled::Error),
+    #[error(
+        "the data directory {dir} is in use by another process (it holds sled's lock on its \
+         db file): stop that numdialer-server or numdialer, or choose another --data-dir"
+    )]
+    Locked { dir: PathBuf },
+    #[error("store: record {key} is unreadable: {error}")]
     Corrupt {
         key: String,
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
     #[error("store: flush failed: {0}")]
     Flush(String),
     #[error("store: the flusher has stopped")]
     Closed,
+}
+
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> Self {
+        StoreError::Sled(e)
+    }
 }
 
 /// Campaign-wide facts stored beside the entries.
@@ -131,9 +144,13 @@ impl Store {
         loop {
             match Self::with_config(config.clone()) {
                 Err(StoreError::Sled(sled::Error::Io(e)))
-                    if e.to_string().contains("could not acquire lock")
-                        && std::time::Instant::now() < until =>
+                    if e.to_string().contains("could not acquire lock") =>
                 {
+                    if std::time::Instant::now() >= until {
+                        return Err(StoreError::Locked {
+                            dir: dir.to_path_buf(),
+                        });
+                    }
                     std::thread::sleep(std::time::Duration::from_millis(10));
                 }
                 other => return other,
@@ -177,9 +194,9 @@ impl Store {
             .iter()
             .map(|kv| {
                 let (k, v) = kv?;
-                serde_json::from_slice(&v).map_err(|source| StoreError::Corrupt {
+                serde_json::from_slice(&v).map_err(|error| StoreError::Corrupt {
                     key: format!("entry {:?}", key_index(&k)),
-                    source,
+                    error,
                 })
             })
             .collect::<Result<Vec<Entry>, _>>()?;
@@ -200,16 +217,16 @@ impl Store {
                 skipped.push(skip(SkipReason::EventPastList { index, len }));
                 continue;
             };
-            let event = serde_json::from_slice(&v).map_err(|source| StoreError::Corrupt {
+            let event = serde_json::from_slice(&v).map_err(|error| StoreError::Corrupt {
                 key: format!("event of entry {index}"),
-                source,
+                error,
             })?;
             entry.history.push(event);
         }
         let meta = match self.meta.get(META_KEY)? {
-            Some(v) => serde_json::from_slice(&v).map_err(|source| StoreError::Corrupt {
+            Some(v) => serde_json::from_slice(&v).map_err(|error| StoreError::Corrupt {
                 key: "meta".into(),
-                source,
+                error,
             })?,
             None => Meta {
                 started: false,

@@ -75,6 +75,10 @@ impl Harness {
         format!("{}{path}", self.server.url())
     }
 
+    pub fn data_dir(&self) -> &Path {
+        self._dir.path()
+    }
+
     pub async fn statuses(&self) -> StatusesResponse {
         statuses(&self.http, &self.server.url()).await.unwrap()
     }

@@ -147,6 +147,35 @@ fn bad_configuration_is_a_clear_error() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("http://"));
 }
 
+/// A data directory held by another process, and an address in use: each
+/// named once, with what to do, and each with its own exit code.
+#[tokio::test]
+async fn start_errors_name_their_cause_once() {
+    let h = Harness::start(fast_sim(), |_| {}).await;
+    let dir = h.data_dir().to_path_buf();
+    let free = format!("127.0.0.1:{}", free_port());
+    let out = run(&["--listen", &free, "--data-dir", dir.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("is in use by another process"), "{err}");
+    assert!(err.contains("choose another --data-dir"), "{err}");
+    assert_eq!(err.matches("lock").count(), 1, "the cause once: {err}");
+
+    let taken = h.server.addr.to_string();
+    let other = tempfile::tempdir().unwrap();
+    let out = run(&[
+        "--listen",
+        &taken,
+        "--data-dir",
+        other.path().to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains(&format!("cannot listen on {taken}")), "{err}");
+    assert_eq!(err.matches("in use").count(), 1, "the cause once: {err}");
+    h.stop().await;
+}
+
 #[test]
 fn help_explains_every_flag() {
     let out = run(&["--help"]);
