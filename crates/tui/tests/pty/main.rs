@@ -3,7 +3,15 @@
 //!
 //! - `screen`: the dial-down on screen, embedded and against a remote
 //!   server that goes away and comes back.
-//! - `tui`: the terminal.
+//! - `real_dialer`: a dialer API that stands for real people: the data is
+//!   kept across restarts and nobody is dialed twice, quitting asks first
+//!   with calls in flight (and only in embedded mode), and a second TUI on
+//!   the same data directory is refused.
+//! - `tui`, `stand_in`, `sandbox`: the terminal, the stand-in for the
+//!   numDialer API, and a temporary user account to run as.
 
+mod real_dialer;
+mod sandbox;
 mod screen;
+mod stand_in;
 mod tui;

@@ -98,6 +98,16 @@ impl Tui {
         self.writer.flush().unwrap();
     }
 
+    /// Sends `signal` ("TERM", "HUP") to the TUI, as a shell's kill would.
+    pub fn signal(&self, signal: &str) {
+        let pid = self.child.process_id().unwrap();
+        let sent = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -{signal} {pid}");
+    }
+
     pub fn wait_exit(&mut self) -> portable_pty::ExitStatus {
         let until = Instant::now() + DEADLINE;
         loop {
