@@ -9,6 +9,7 @@ use numdialer_core::api::StatusesResponse;
 use numdialer_core::protocol::numdialer::CallStatus;
 use numdialer_tui::app::{App, Event};
 use numdialer_tui::client::Client;
+use numdialer_tui::mode::Mode;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::cmp::Reverse;
@@ -304,7 +305,9 @@ fn spawn_app(mut rx: mpsc::UnboundedReceiver<Event>) -> (Arc<Mutex<Vec<Status>>>
     let (s, c) = (shown.clone(), changed.clone());
     tokio::spawn(async move {
         let mut app = App::new(
-            "bench".into(),
+            Mode::Remote {
+                url: "bench".into(),
+            },
             false,
             Duration::from_secs(30),
             Instant::now(),

@@ -6,9 +6,11 @@
 use crate::client::ClientError;
 use crate::keys::{self, Action};
 use crate::layout;
+use crate::mode::Mode;
 use crate::theme::Theme;
 use numdialer_core::Status;
 use numdialer_core::api::{CallDetail, CallSummary, StatusesResponse};
+use numdialer_core::campaign::AlreadyStarted;
 use ratatui::crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 use std::time::{Duration, Instant};
@@ -64,7 +66,13 @@ pub enum Detail {
 pub enum Overlay {
     None,
     Help,
-    History { index: usize, detail: Detail },
+    History {
+        index: usize,
+        detail: Detail,
+    },
+    /// "Quit with calls in flight?": asked in embedded mode, where quitting
+    /// stops the server and cuts the calls off.
+    QuitPrompt,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,8 +83,8 @@ pub struct Message {
 
 #[derive(Debug, Clone)]
 pub struct App {
-    /// "embedded · 127.0.0.1:41235" or "remote · https://vps:3000".
-    pub server_label: String,
+    /// Embedded or remote, which decides what quitting does.
+    pub mode: Mode,
     /// The styles the views draw with, chosen once from `NO_COLOR`.
     pub theme: Theme,
     /// The longest quiet between two answers of a healthy server: the
@@ -102,9 +110,9 @@ pub struct App {
 
 impl App {
     /// `color` picks the theme (false: the plain one), once for the run.
-    pub fn new(server_label: String, color: bool, expected_gap: Duration, now: Instant) -> Self {
+    pub fn new(mode: Mode, color: bool, expected_gap: Duration, now: Instant) -> Self {
         App {
-            server_label,
+            mode,
             theme: Theme::new(color),
             expected_gap,
             statuses: None,
@@ -128,6 +136,22 @@ impl App {
     /// Entries in a final status, and entries in all.
     pub fn progress(&self) -> (usize, usize) {
         (self.finished, self.calls().len())
+    }
+
+    /// Calls between POST /call and their final status, as of the last poll.
+    pub fn in_flight(&self) -> usize {
+        self.statuses.as_ref().map_or(0, |s| s.active)
+    }
+
+    /// Whether quitting now would cut calls off: the server stops with the
+    /// TUI, and calls are in flight or being started.
+    pub fn quitting_stops_calls(&self) -> bool {
+        self.mode.quitting_stops_the_server() && (self.in_flight() > 0 || self.starting)
+    }
+
+    /// The screen's areas on this terminal, for mapping clicks and pages.
+    pub fn areas(&self) -> layout::Areas {
+        layout::layout(self.size, self.mode.warning_lines())
     }
 
     pub fn button(&self) -> Button {
@@ -208,9 +232,10 @@ impl App {
                             s.started = true;
                         }
                     }
-                    Err(ClientError::Http { status: 409, .. }) => {
-                        self.say("dialing had already started", true);
-                    }
+                    Err(ClientError::Http {
+                        status: 409,
+                        message,
+                    }) => self.say(&message, true),
                     Err(e) => self.say(&format!("could not start dialing: {e}"), true),
                 }
                 None
@@ -280,7 +305,13 @@ impl App {
                 self.say("not connected to the server yet", true);
                 None
             }
-            _ => None,
+            // Said in the server's own words for a second start (its 409),
+            // without asking it: nobody is dialed either way.
+            Button::Dialing | Button::Done => {
+                self.say(&AlreadyStarted.to_string(), true);
+                None
+            }
+            Button::Starting => None,
         }
     }
 
@@ -305,22 +336,34 @@ impl App {
     /// Keys mean what the table in `keys` says, which is also what the
     /// footer and the help say they mean.
     fn on_key(&mut self, k: KeyEvent) -> Option<Command> {
-        let action = if self.overlay == Overlay::None {
-            keys::main_action(&k)
-        } else {
-            keys::popup_action(&k)
+        let action = match self.overlay {
+            Overlay::None => keys::main_action(&k),
+            Overlay::QuitPrompt => keys::quit_prompt_action(&k),
+            Overlay::Help | Overlay::History { .. } => keys::popup_action(&k),
         };
         self.perform(action?)
     }
 
+    /// Quits, unless that would cut calls off: then asks first, so that
+    /// nobody loses calls to a key pressed out of habit. A remote server
+    /// keeps dialing, so there it quits at once.
+    fn ask_to_quit(&mut self) {
+        if self.quitting_stops_calls() {
+            self.overlay = Overlay::QuitPrompt;
+        } else {
+            self.quit = true;
+        }
+    }
+
     fn perform(&mut self, action: Action) -> Option<Command> {
-        let page = usize::from(layout::visible_rows(self.size).max(1));
+        let page = usize::from(layout::visible_rows(self.size, self.mode.warning_lines()).max(1));
         match action {
             Action::Call => return self.press_call(),
             Action::History => return self.open_history(),
             Action::Help => self.overlay = Overlay::Help,
             Action::Close => self.overlay = Overlay::None,
-            Action::Quit => self.quit = true,
+            Action::Quit => self.ask_to_quit(),
+            Action::ConfirmQuit => self.quit = true,
             Action::Up => self.select(self.selected.saturating_sub(1)),
             Action::Down => self.select(self.selected + 1),
             Action::PageUp => self.select(self.selected.saturating_sub(page)),
@@ -343,7 +386,7 @@ impl App {
             return None;
         }
         let at = Position::new(m.column, m.row);
-        let areas = layout::layout(self.size);
+        let areas = self.areas();
         if areas.button.contains(at) {
             return self.press_call();
         }

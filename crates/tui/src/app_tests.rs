@@ -1,4 +1,5 @@
 use super::*;
+use crate::mode::Embedded;
 use numdialer_core::{Status, Timestamp};
 use ratatui::crossterm::event::{KeyCode, KeyEventState, KeyModifiers};
 
@@ -29,17 +30,41 @@ pub(crate) fn snapshot(statuses: &[Status], started: bool) -> StatusesResponse {
     }
 }
 
+/// Embedded mode keeping its data in `data` (`None`: temporary), against
+/// the simulator or a real dialer API.
+pub(crate) fn embedded(data: Option<&str>, simulated: bool) -> Mode {
+    Mode::Embedded(Embedded {
+        data: data.map(str::to_string),
+        simulated,
+        in_ssh: false,
+        call_timeout: Duration::from_secs(60),
+    })
+}
+
+/// The demo: embedded, the simulator, a temporary store.
 pub(crate) fn app_with(statuses: &[Status], started: bool) -> (App, Instant) {
+    app_in(embedded(None, true), statuses, started)
+}
+
+pub(crate) fn app_in(mode: Mode, statuses: &[Status], started: bool) -> (App, Instant) {
     let t = Instant::now();
-    let mut app = App::new(
-        "embedded · 127.0.0.1:1".into(),
-        true,
-        Duration::from_millis(250),
-        t,
-    );
+    let mut app = App::new(mode, true, Duration::from_millis(250), t);
     app.update(Event::Polled(Ok(snapshot(statuses, started))), t);
     (app, t)
 }
+
+/// Three calls in flight, six entries still idle.
+pub(crate) const DIALING: [Status; 9] = [
+    Status::Ringing,
+    Status::Answered,
+    Status::Dialing,
+    Status::Idle,
+    Status::Idle,
+    Status::Idle,
+    Status::Idle,
+    Status::Idle,
+    Status::Idle,
+];
 
 fn key(code: KeyCode) -> Event {
     Event::Key(KeyEvent {
@@ -105,20 +130,40 @@ fn refused_starts_become_messages() {
     );
     assert_eq!(app.button(), Button::Ready, "can be pressed again");
     app.update(key(KeyCode::Char('c')), t);
+    let words = AlreadyStarted.to_string();
     app.update(
         Event::Started(Err(ClientError::Http {
             status: 409,
-            message: "x".into(),
+            message: words.clone(),
         })),
         t,
     );
-    assert_eq!(app.message.unwrap().text, "dialing had already started");
+    assert_eq!(app.message.unwrap().text, words, "the server's words");
+}
+
+#[test]
+fn call_on_a_list_already_dialed_says_so_and_asks_nobody() {
+    for statuses in [&DIALING[..], &[Status::Completed; 9]] {
+        let (mut app, t) = app_with(statuses, true);
+        assert_eq!(app.update(key(KeyCode::Char('c')), t), None);
+        let m = app.message.unwrap();
+        assert!(m.is_error, "{m:?}");
+        assert_eq!(
+            m.text,
+            "dialing has already started; the list is dialed once per data directory"
+        );
+    }
 }
 
 #[test]
 fn call_before_the_first_poll_explains_itself() {
     let t = Instant::now();
-    let mut app = App::new("x".into(), true, Duration::from_millis(250), t);
+    let mut app = App::new(
+        Mode::Remote { url: "x".into() },
+        true,
+        Duration::from_millis(250),
+        t,
+    );
     assert_eq!(app.button(), Button::Waiting);
     assert_eq!(app.update(key(KeyCode::Char('c')), t), None);
     assert!(app.message.unwrap().is_error);
@@ -243,7 +288,7 @@ fn q_esc_and_ctrl_c_quit() {
 fn clicks_press_the_button_and_select_rows() {
     let (mut app, t) = app_with(&[Status::Idle; 9], false);
     app.update(Event::Resize(80, 24), t);
-    let areas = layout::layout(app.size);
+    let areas = app.areas();
     assert_eq!(
         app.update(click(areas.table.x + 5, areas.table.y + 2 + 3), t),
         None
@@ -282,6 +327,18 @@ fn every_key_in_the_table_does_its_action() {
             }
         }
     }
+    for choice in keys::QUIT_PROMPT {
+        let (action, bound) = choice.binding;
+        for key in bound {
+            let (mut app, t) = app_with(&DIALING, true);
+            app.overlay = Overlay::QuitPrompt;
+            app.update(Event::Key(key.event()), t);
+            match action {
+                Action::ConfirmQuit => assert!(app.quit, "{key:?}"),
+                _ => assert!(app.overlay == Overlay::None && !app.quit, "{key:?}"),
+            }
+        }
+    }
 }
 
 #[test]
@@ -300,4 +357,61 @@ fn the_wheel_moves_the_selection_even_under_a_popup() {
     app.update(wheel(MouseEventKind::ScrollDown), t);
     app.update(wheel(MouseEventKind::ScrollUp), t);
     assert_eq!((app.selected, &app.overlay), (1, &Overlay::Help));
+}
+
+#[test]
+fn quitting_with_calls_in_flight_asks_first_in_embedded_mode() {
+    let ctrl_c = Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    for mode in [embedded(Some("~/d"), false), embedded(None, true)] {
+        let (mut app, t) = app_in(mode, &DIALING, true);
+        assert_eq!(app.in_flight(), 3);
+        for ask in [key(KeyCode::Char('q')), ctrl_c.clone(), key(KeyCode::Esc)] {
+            app.update(ask, t);
+            assert_eq!((&app.overlay, app.quit), (&Overlay::QuitPrompt, false));
+            for habit in [
+                key(KeyCode::Char('q')),
+                ctrl_c.clone(),
+                key(KeyCode::Char('c')),
+            ] {
+                app.update(habit, t);
+                assert_eq!((&app.overlay, app.quit), (&Overlay::QuitPrompt, false));
+            }
+            app.update(key(KeyCode::Char('n')), t);
+            assert_eq!((&app.overlay, app.quit), (&Overlay::None, false));
+        }
+        app.update(key(KeyCode::Char('?')), t);
+        app.update(key(KeyCode::Char('q')), t);
+        assert_eq!(app.overlay, Overlay::QuitPrompt, "from under a popup too");
+        app.update(click(1, 1), t);
+        assert_eq!(
+            (&app.overlay, app.quit),
+            (&Overlay::None, false),
+            "a click cancels"
+        );
+        app.update(key(KeyCode::Char('q')), t);
+        app.update(key(KeyCode::Char('y')), t);
+        assert!(app.quit);
+    }
+}
+
+#[test]
+fn quitting_asks_nothing_when_it_cuts_no_call_off() {
+    let remote = Mode::Remote {
+        url: "https://vps:3000".into(),
+    };
+    let (mut app, t) = app_in(remote, &DIALING, true);
+    app.update(key(KeyCode::Char('q')), t);
+    assert!(app.quit, "a remote server keeps dialing");
+    let (mut app, t) = app_in(embedded(Some("~/d"), false), &[Status::Completed; 9], true);
+    app.update(key(KeyCode::Char('q')), t);
+    assert!(app.quit, "nothing in flight");
+}
+
+#[test]
+fn quitting_while_dialing_starts_asks_too() {
+    let (mut app, t) = app_in(embedded(Some("~/d"), false), &[Status::Idle; 9], false);
+    app.update(key(KeyCode::Char('c')), t);
+    assert_eq!(app.in_flight(), 0);
+    app.update(key(KeyCode::Char('q')), t);
+    assert_eq!((&app.overlay, app.quit), (&Overlay::QuitPrompt, false));
 }

@@ -39,13 +39,24 @@ pub struct Cli {
     #[arg(long, env = "NUMDIALER_LONG_POLL", default_value = "25", value_parser = parse_wait)]
     pub long_poll: Duration,
 
-    /// Embedded mode only: keep the data in this directory (so a restarted
-    /// TUI resumes) instead of a temporary store that vanishes on exit.
-    #[arg(long, env = "NUMDIALER_DATA_DIR")]
+    /// Embedded mode only: keep the data in this directory, so that a
+    /// restarted numdialer resumes where it was and dials nobody twice.
+    /// Default with --dialer-url: numdialer in the per-user data directory
+    /// ($XDG_DATA_HOME/numdialer or ~/.local/share/numdialer on Linux).
+    /// Default against the embedded simulator: a temporary store that
+    /// vanishes on exit (nobody real is called).
+    #[arg(long, env = "NUMDIALER_DATA_DIR", conflicts_with = "temporary")]
     pub data_dir: Option<PathBuf>,
 
-    /// Embedded mode only: dial through this dialer API instead of the
-    /// embedded simulator.
+    /// Embedded mode only: a temporary store that vanishes on exit, even
+    /// with --dialer-url. A later run has forgotten who was called and
+    /// dials the whole list again; the screen warns of it.
+    #[arg(long, env = "NUMDIALER_TEMPORARY")]
+    pub temporary: bool,
+
+    /// Embedded mode only: dial real people through this dialer API
+    /// instead of the embedded simulator (the data is then kept, see
+    /// --data-dir).
     #[arg(long, env = "NUMDIALER_DIALER_URL", value_parser = parse_http_url)]
     pub dialer_url: Option<String>,
 
@@ -64,8 +75,11 @@ pub struct Cli {
 fn after_help() -> String {
     format!(
         "With no --server, numdialer starts an embedded server and an embedded \
-         simulated dialer API: nothing else to run. With --server it connects to \
-         a running numdialer-server, e.g. on a VPS.\n\n\
+         simulated dialer API: nothing else to run, and nothing kept. The embedded \
+         server stops when the TUI quits, so with calls in flight q asks first. \
+         With --dialer-url it dials real people, so it keeps its data (see \
+         --data-dir). With --server numdialer connects to a running \
+         numdialer-server, e.g. on a VPS, which keeps dialing when the TUI quits.\n\n\
          Keys: {}",
         crate::keys::help_hints()
     )
@@ -81,11 +95,20 @@ impl Cli {
             .transpose()
     }
 
+    /// Whether the embedded server would call real people: through any
+    /// dialer API but its own simulator.
+    pub fn dials_real_people(&self) -> bool {
+        self.dialer_url.is_some()
+    }
+
     /// Flags that mean nothing with --server, named so the user learns it.
     pub fn embedded_only_flags(&self) -> Vec<&'static str> {
         let mut v = Vec::new();
         if self.data_dir.is_some() {
             v.push("--data-dir");
+        }
+        if self.temporary {
+            v.push("--temporary");
         }
         if self.dialer_url.is_some() {
             v.push("--dialer-url");
@@ -118,6 +141,8 @@ mod tests {
         assert_eq!(cli.server.as_deref(), Some("https://vps:3000"));
         assert!(Cli::try_parse_from(["numdialer", "--server", "vps:3000"]).is_err());
         assert!(Cli::try_parse_from(["numdialer", "--poll-interval", "0"]).is_err());
+        let both = Cli::try_parse_from(["numdialer", "--temporary", "--data-dir", "d"]);
+        assert!(both.is_err(), "a store is either kept or temporary");
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! the "Keys:" line of `numdialer --help` are all printed from the same
 //! rows: moving a key moves it everywhere at once, the three texts cannot
 //! disagree, and a key can only be shown in the row that binds it (the
-//! tests check that last part).
+//! tests check that last part). `QUIT_PROMPT` does the same for the
+//! answers of the quit prompt, which lists them from there.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -21,7 +22,10 @@ pub enum Action {
     Last,
     History,
     Help,
+    /// Quit, or ask first when quitting would cut calls off.
     Quit,
+    /// Quit although calls are in flight: the answer to the quit prompt.
+    ConfirmQuit,
     /// Close the popup that is open.
     Close,
 }
@@ -172,7 +176,7 @@ pub const MAIN: &[Row] = &[
         label: "quit",
         help_keys: &[&[QUIT], &[ESC], &[CTRL_C]],
         also: None,
-        help: "quit",
+        help: "quit (asks if that cuts calls off)",
     },
 ];
 
@@ -183,6 +187,27 @@ pub const POPUP: &[Binding] = &[
     (Action::Quit, &[QUIT, CTRL_C]),
 ];
 
+/// One answer to a question on screen: its keys, and the words the
+/// question lists it with (the first key, then `label`).
+#[derive(Debug)]
+pub struct Choice {
+    pub binding: Binding,
+    pub label: &'static str,
+}
+
+/// The quit prompt, asked when quitting would stop calls in flight. A
+/// "pause first" answer belongs here once campaigns can be paused.
+pub const QUIT_PROMPT: &[Choice] = &[
+    Choice {
+        binding: (Action::ConfirmQuit, &[Key::char('y'), Key::char('Y')]),
+        label: "quit",
+    },
+    Choice {
+        binding: (Action::Close, &[Key::char('n'), Key::char('N'), ESC]),
+        label: "keep dialing",
+    },
+];
+
 /// What `k` does on the calls screen.
 pub fn main_action(k: &KeyEvent) -> Option<Action> {
     pick(MAIN.iter().flat_map(|row| row.bindings), k)
@@ -191,6 +216,25 @@ pub fn main_action(k: &KeyEvent) -> Option<Action> {
 /// What `k` does while a popup is open.
 pub fn popup_action(k: &KeyEvent) -> Option<Action> {
     pick(POPUP.iter(), k)
+}
+
+/// What `k` answers to the quit prompt. Only its own keys: a second q or
+/// Ctrl-C, pressed out of habit, must not answer a question the person
+/// has not read.
+pub fn quit_prompt_action(k: &KeyEvent) -> Option<Action> {
+    pick(QUIT_PROMPT.iter().map(|c| &c.binding), k)
+}
+
+/// How a question lists its answers: "y quit · n keep dialing".
+pub fn choices(table: &[Choice]) -> String {
+    table
+        .iter()
+        .map(|c| {
+            let key = c.binding.1.first().map_or_else(String::new, |k| k.name());
+            format!("{key} {}", c.label)
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 fn pick<'a>(bindings: impl Iterator<Item = &'a Binding> + Clone, k: &KeyEvent) -> Option<Action> {
@@ -274,7 +318,7 @@ mod tests {
                 " ↑ ↓ j k  PgUp PgDn   select an entry",
                 " Enter                the selected entry's history",
                 " ?                    this help",
-                " q  Esc  Ctrl-C       quit",
+                " q  Esc  Ctrl-C       quit (asks if that cuts calls off)",
             ]
         );
         assert_eq!(key_for(Action::Call), "c");
@@ -303,6 +347,7 @@ mod tests {
         for table in [
             MAIN.iter().flat_map(|r| r.bindings).collect::<Vec<_>>(),
             POPUP.iter().collect(),
+            QUIT_PROMPT.iter().map(|c| &c.binding).collect(),
         ] {
             let keys: Vec<Key> = table.iter().flat_map(|(_, k)| *k).copied().collect();
             for (i, key) in keys.iter().enumerate() {
@@ -341,5 +386,22 @@ mod tests {
             Some(Action::Quit)
         );
         assert_eq!(popup_action(&press(c, KeyModifiers::NONE)), None);
+    }
+
+    #[test]
+    fn the_quit_prompt_answers_only_to_its_own_keys() {
+        let press = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        assert_eq!(choices(QUIT_PROMPT), "y quit · n keep dialing");
+        assert_eq!(quit_prompt_action(&press('y')), Some(Action::ConfirmQuit));
+        assert_eq!(quit_prompt_action(&press('n')), Some(Action::Close));
+        assert_eq!(
+            quit_prompt_action(&KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+            Some(Action::Close)
+        );
+        assert_eq!(quit_prompt_action(&press('q')), None);
+        assert_eq!(
+            quit_prompt_action(&KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            None
+        );
     }
 }

@@ -18,6 +18,9 @@ pub const BUTTON_WIDTH: u16 = 24;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
     pub header: Rect,
+    /// Under the header: warnings that stay true while the TUI runs (see
+    /// `mode::Warning`); no height when there are none.
+    pub warnings: Rect,
     pub table: Rect,
     pub progress: Rect,
     pub button: Rect,
@@ -25,9 +28,11 @@ pub struct Areas {
     pub footer: Rect,
 }
 
-pub fn layout(area: Rect) -> Areas {
-    let [header, table, bar, message, footer] = Layout::vertical([
+/// The screen of `area` with `warning_lines` lines of warnings.
+pub fn layout(area: Rect, warning_lines: u16) -> Areas {
+    let [header, warnings, table, bar, message, footer] = Layout::vertical([
         Constraint::Length(1),
+        Constraint::Length(warning_lines),
         Constraint::Min(3),
         Constraint::Length(1),
         Constraint::Length(1),
@@ -38,6 +43,7 @@ pub fn layout(area: Rect) -> Areas {
         Layout::horizontal([Constraint::Min(10), Constraint::Length(BUTTON_WIDTH)]).areas(bar);
     Areas {
         header,
+        warnings,
         table,
         progress,
         button,
@@ -53,8 +59,8 @@ pub fn table_rows(table: Rect) -> u16 {
 }
 
 /// Table rows on a terminal of `size`: how far a page key moves.
-pub fn visible_rows(size: Rect) -> u16 {
-    table_rows(layout(size).table)
+pub fn visible_rows(size: Rect, warning_lines: u16) -> u16 {
+    table_rows(layout(size, warning_lines).table)
 }
 
 /// The first row shown, so that the selected row is always visible.
@@ -88,8 +94,9 @@ mod tests {
 
     #[test]
     fn the_window_follows_the_selection_and_stays_small() {
-        let table = layout(Rect::new(0, 0, 80, 24)).table;
+        let table = layout(Rect::new(0, 0, 80, 24), 0).table;
         assert_eq!(table_rows(table), 17);
+        assert_eq!(visible_rows(Rect::new(0, 0, 80, 24), 2), 15);
         assert_eq!(table_window(table, 0, 9), 0..9);
         assert_eq!(table_window(table, 0, 1_000_000), 0..17);
         assert_eq!(table_window(table, 16, 1_000_000), 0..17);
@@ -102,7 +109,7 @@ mod tests {
 
     #[test]
     fn clicks_map_to_the_rows_shown() {
-        let table = layout(Rect::new(0, 0, 80, 24)).table;
+        let table = layout(Rect::new(0, 0, 80, 24), 0).table;
         let at = |y| Position::new(table.x + 5, table.y + y);
         assert_eq!(row_at(table, 0, 9, at(1)), None, "the column header");
         assert_eq!(row_at(table, 0, 9, at(2)), Some(0));

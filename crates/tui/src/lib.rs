@@ -6,6 +6,8 @@
 //! State and input, free of I/O:
 //! - [`app`]: `App` holds the state; `App::update(event, now)` changes it
 //!   and returns the side effect to run as a `Command`.
+//! - [`mode`]: embedded or remote, and what that makes quitting do: the
+//!   quit prompt and the header's warnings follow from it.
 //! - [`keys`]: the one table of key bindings, which feeds `App::update`,
 //!   the footer, the `?` help and `numdialer --help`.
 //! - [`layout`]: the screen's geometry, shared by the views and by `App`
@@ -13,7 +15,8 @@
 //!
 //! Rendering, which only reads an `App`:
 //! - [`views`]: `views::draw(frame, &app)` and one module per part of the
-//!   screen (calls table, header, status bar, help, history).
+//!   screen (calls table, header and warnings, status bar, help, history,
+//!   the quit prompt).
 //! - [`theme`]: the named styles, a colour and a plain theme chosen once
 //!   from `NO_COLOR`.
 //!
@@ -22,13 +25,20 @@
 //!   network to the `App`; [`poller`] long-polls the statuses;
 //!   [`client`] speaks numdialer-server's HTTP API; [`terminal`] enters
 //!   the full screen and restores the terminal on every exit.
-//! - [`cli`]: the `numdialer` command line.
+//! - [`embedded`]: the server inside this process: where its data lives
+//!   (kept by default whenever real people can be dialed), and a data
+//!   directory in use said in one message.
+//! - [`cli`]: the `numdialer` command line; [`failure`]: how it ends when
+//!   it cannot run (one message, exit code 2 for bad usage or input).
 
 pub mod app;
 pub mod cli;
 pub mod client;
+pub mod embedded;
+pub mod failure;
 pub mod keys;
 pub mod layout;
+pub mod mode;
 pub mod poller;
 mod run;
 pub mod terminal;

@@ -7,11 +7,12 @@
 use crate::app::{App, Command, Event};
 use crate::cli::Cli;
 use crate::client::Client;
-use crate::{poller, terminal, theme, views};
+use crate::failure::Usage;
+use crate::mode::Mode;
+use crate::{embedded, poller, terminal, theme, views};
 use anyhow::Context;
-use numdialer_server::{RunningServer, ServerConfig};
 use ratatui::crossterm::event::{self as ct, Event as CtEvent};
-use std::net::SocketAddr;
+use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{Notify, mpsc};
@@ -19,25 +20,30 @@ use tokio::sync::{Notify, mpsc};
 /// Runs the TUI until the user quits or a signal comes, with an embedded
 /// server unless `--server` names one, and stops that server on the way out.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let (client, label, server) = match &cli.server {
+    // Checked before anything starts: an embedded server would create its
+    // data directory for a run that can show nothing.
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!("the output is not a terminal, and the TUI needs one");
+    }
+    let (client, mode, server) = match &cli.server {
         Some(url) => {
             if let Some(flag) = cli.embedded_only_flags().first() {
-                anyhow::bail!("{flag} applies to the embedded server only, not with --server");
+                return Err(Usage(format!(
+                    "{flag} applies to the embedded server only, not with --server"
+                ))
+                .into());
             }
-            (
-                Client::new(url, cli.token.clone()),
-                format!("remote · {url}"),
-                None,
-            )
+            let mode = Mode::Remote { url: url.clone() };
+            (Client::new(url, cli.token.clone()), mode, None)
         }
         None => {
-            let server = start_embedded(&cli).await?;
-            let label = format!("embedded · {}", server.addr);
-            (Client::new(&server.url(), None), label, Some(server))
+            let (server, embedded) = embedded::start(&cli).await?;
+            let client = Client::new(&server.url(), None);
+            (client, Mode::Embedded(embedded), Some(server))
         }
     };
     let color = theme::color_from_env();
-    let result = run_screen(client, label, color, cli.poll_interval, cli.long_poll).await;
+    let result = run_screen(client, mode, color, cli.poll_interval, cli.long_poll).await;
     if let Some(server) = server
         && tokio::time::timeout(Duration::from_secs(5), server.shutdown())
             .await
@@ -48,29 +54,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     result
 }
 
-async fn start_embedded(cli: &Cli) -> anyhow::Result<RunningServer> {
-    let numbers = cli.numbers()?;
-    let mut config = ServerConfig::default();
-    config.http.listen = SocketAddr::from(([127, 0, 0, 1], 0));
-    config.store.data_dir = cli.data_dir.clone();
-    config.dialing.numbers = numbers;
-    config.provider.dialer_url = cli.dialer_url.clone();
-    config.provider.sim.time_scale = cli.sim_time_scale;
-    numdialer_server::start(config)
-        .await
-        .context("cannot start the embedded server")
-}
-
 async fn run_screen(
     client: Client,
-    label: String,
+    mode: Mode,
     color: bool,
     poll_interval: Duration,
     long_poll: Duration,
 ) -> anyhow::Result<()> {
-    let mut guard = terminal::enter().context("numdialer needs an interactive terminal")?;
+    let mut guard = terminal::enter().context("cannot take over the terminal")?;
     let size = guard.terminal.size()?;
-    let mut app = App::new(label, color, poll_interval + long_poll, Instant::now());
+    let mut app = App::new(mode, color, poll_interval + long_poll, Instant::now());
     app.update(Event::Resize(size.width, size.height), Instant::now());
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Event>();

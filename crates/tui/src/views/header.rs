@@ -1,7 +1,10 @@
-//! The top line: the product, which server, whether it answers, and how many
-//! lines are in use.
+//! The top line: the product, which server and where its data lives,
+//! whether it answers, and how many lines are in use. Under it, the
+//! warnings of the mode (dialing from inside SSH, a temporary store against
+//! a real dialer API), which stay on screen because they stay true.
 
 use crate::app::{App, Connection};
+use crate::mode::Mode;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -24,18 +27,80 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
             None => ("●", "live".to_string(), theme.ok),
         },
     };
+    let state = format!("{dot} {state}");
     let lines = app
         .statuses
         .as_ref()
         .map(|s| format!("lines {}/{} ", s.active, s.concurrency))
         .unwrap_or_default();
+    let [l, r] =
+        Layout::horizontal([Constraint::Min(1), Constraint::Length(width(&lines))]).areas(area);
+    let (kind, place) = server(&app.mode);
+    let fixed = " numdialer".len() + " · ".len() * 2 + kind.chars().count();
+    let room = usize::from(l.width).saturating_sub(fixed + state.chars().count());
     let left = Line::from(vec![
         Span::styled(" numdialer", theme.title),
-        Span::raw(format!(" · {} · ", app.server_label)),
-        Span::styled(format!("{dot} {state}"), style),
+        Span::raw(format!(" · {kind}{} · ", keep_end(&place, room))),
+        Span::styled(state, style),
     ]);
-    let [l, r] = Layout::horizontal([Constraint::Min(1), Constraint::Length(lines.len() as u16)])
-        .areas(area);
     frame.render_widget(Paragraph::new(left), l);
     frame.render_widget(Paragraph::new(lines), r);
+}
+
+/// The warnings, one line each, in the warning style.
+pub(super) fn draw_warnings(frame: &mut Frame, app: &App, area: Rect) {
+    let lines: Vec<Line> = app
+        .mode
+        .warnings()
+        .into_iter()
+        .flat_map(|w| w.lines().iter())
+        .map(|text| Line::styled(format!(" {text}"), app.theme.warn))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// The server, in two parts: what kind ("embedded · data in ") and the
+/// place, a URL or a path, which is shortened from its start when the
+/// line is too narrow: a path's end says the most about it.
+fn server(mode: &Mode) -> (String, String) {
+    match mode {
+        Mode::Remote { url } => ("remote · ".into(), url.clone()),
+        Mode::Embedded(e) => {
+            let sim = if e.simulated { "simulator · " } else { "" };
+            match &e.data {
+                Some(dir) => (format!("embedded · {sim}data in "), dir.clone()),
+                None => (format!("embedded · {sim}"), "temporary store".into()),
+            }
+        }
+    }
+}
+
+/// `text` if it fits in `room` characters, else its end after "…".
+fn keep_end(text: &str, room: usize) -> String {
+    let n = text.chars().count();
+    if n <= room {
+        return text.to_string();
+    }
+    if room == 0 {
+        return String::new();
+    }
+    let tail: String = text.chars().skip(n - (room - 1)).collect();
+    format!("…{tail}")
+}
+
+fn width(text: &str) -> u16 {
+    u16::try_from(text.chars().count()).unwrap_or(u16::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keep_end;
+
+    #[test]
+    fn long_places_keep_their_end() {
+        assert_eq!(keep_end("/a/b/numdialer", 20), "/a/b/numdialer");
+        assert_eq!(keep_end("/a/b/numdialer", 10), "…numdialer");
+        assert_eq!(keep_end("/a/b/numdialer", 1), "…");
+        assert_eq!(keep_end("/a/b/numdialer", 0), "");
+    }
 }

@@ -10,6 +10,7 @@ mod calls;
 mod header;
 mod help;
 mod history;
+mod quit;
 mod status_bar;
 
 use crate::app::{App, Overlay};
@@ -19,8 +20,9 @@ use ratatui::layout::Rect;
 use ratatui::widgets::{Block, Clear};
 
 pub fn draw(frame: &mut Frame, app: &App) {
-    let areas = layout(frame.area());
+    let areas = layout(frame.area(), app.mode.warning_lines());
     header::draw(frame, app, areas.header);
+    header::draw_warnings(frame, app, areas.warnings);
     calls::draw(frame, app, areas.table);
     status_bar::draw_progress(frame, app, areas.progress);
     status_bar::draw_button(frame, app, areas.button);
@@ -30,6 +32,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Overlay::None => {}
         Overlay::Help => help::draw(frame, app),
         Overlay::History { index, detail } => history::draw(frame, app, *index, detail),
+        Overlay::QuitPrompt => quit::draw(frame, app),
     }
 }
 

@@ -2,7 +2,7 @@
 //! and styles.
 
 use super::*;
-use crate::app::tests::{app_with, snapshot};
+use crate::app::tests::{DIALING, app_in, app_with, embedded, snapshot};
 use crate::app::{App, Event};
 use crate::keys;
 use crate::theme::Theme;
@@ -11,6 +11,7 @@ use numdialer_core::api::{CallSummary, EventKind};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::style::{Color, Modifier, Style};
 use std::time::Instant;
 
@@ -49,7 +50,7 @@ fn nine_idle_rows_and_an_enabled_button_before_call() {
         "{ls:#?}"
     );
     assert!(
-        ls[0].contains("embedded · 127.0.0.1:1")
+        ls[0].contains(" numdialer · embedded · simulator · temporary store · ● live")
             && ls[0].contains("● live")
             && ls[0].contains("lines 0/3")
     );
@@ -299,7 +300,12 @@ fn a_million_entries_draw_only_the_rows_on_screen() {
         })
         .collect();
     let t = Instant::now();
-    let mut app = App::new("big".into(), true, std::time::Duration::from_secs(1), t);
+    let mut app = App::new(
+        crate::mode::Mode::Remote { url: "big".into() },
+        true,
+        std::time::Duration::from_secs(1),
+        t,
+    );
     app.update(Event::Polled(Ok(s)), t);
     app.selected = marked;
     let ls = lines(&render(&app, 80, 24));
@@ -322,4 +328,132 @@ fn ages_are_precise_while_short() {
     assert_eq!(calls::format_age(Duration::from_millis(2_500)), "2.5 s");
     assert_eq!(calls::format_age(Duration::from_secs(187)), "3m 07s");
     assert_eq!(calls::format_age(Duration::from_secs(3_720)), "1h 02m");
+}
+
+/// The text inside the popup titled `title`, line by line, trimmed.
+fn popup_text(b: &Buffer, title: &str) -> Vec<String> {
+    let ls = lines(b);
+    let top = ls
+        .iter()
+        .position(|l| l.contains(&format!("┌{title}")))
+        .unwrap_or_else(|| panic!("no popup {title:?}: {ls:#?}"));
+    let row = |y: usize| ls[y].chars().collect::<Vec<_>>();
+    let left = row(top).iter().position(|&c| c == '┌').unwrap();
+    let right = left + row(top)[left..].iter().position(|&c| c == '┐').unwrap();
+    (top + 1..ls.len())
+        .map(row)
+        .take_while(|r| r[left] != '└')
+        .map(|r| {
+            r[left + 1..right]
+                .iter()
+                .collect::<String>()
+                .trim()
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn the_quit_prompt_says_how_many_calls_and_what_quitting_does() {
+    let (mut app, t) = app_in(
+        embedded(Some("~/.local/share/numdialer"), false),
+        &DIALING,
+        true,
+    );
+    app.update(Event::Key(KeyEvent::from(KeyCode::Char('q'))), t);
+    let b = render(&app, 80, 24);
+    assert_eq!(
+        popup_text(&b, " Quit? "),
+        [
+            "3 calls in flight.",
+            "",
+            "Quitting stops the embedded server: their status updates are",
+            "lost, and after a restart they end as failed by timeout",
+            "(60\u{a0}s). Nobody is dialed twice: the list resumes where it",
+            "is.",
+            "",
+            "y quit · n keep dialing",
+        ]
+    );
+    assert!(
+        style_of(&b, "3 calls in flight", "3 calls")
+            .add_modifier
+            .contains(Modifier::BOLD)
+    );
+
+    let (mut throwaway, t) = app_in(embedded(None, false), &DIALING, true);
+    throwaway.update(Event::Key(KeyEvent::from(KeyCode::Char('q'))), t);
+    let said = popup_text(&render(&throwaway, 80, 24), " Quit? ").join(" ");
+    assert!(
+        said.contains(
+            "the store is temporary: a new run starts the list over and dials these people again"
+        ),
+        "{said}"
+    );
+
+    let narrow = popup_text(&render(&app, 40, 10), " Quit? ");
+    assert_eq!(narrow[0], "3 calls in flight.");
+    assert_eq!(
+        narrow.last().unwrap(),
+        "y quit · n keep dialing",
+        "the way out stays on screen: {narrow:#?}"
+    );
+    for (w, h) in [(30, 8), (1, 1), (200, 60)] {
+        render(&app, w, h);
+    }
+}
+
+#[test]
+fn the_header_says_where_the_data_lives() {
+    let (app, _) = app_in(
+        embedded(Some("~/.local/share/numdialer"), false),
+        &DIALING,
+        true,
+    );
+    let ls = lines(&render(&app, 80, 24));
+    assert!(
+        ls[0].starts_with(" numdialer · embedded · data in ~/.local/share/numdialer · ● live ")
+            && ls[0].ends_with(" lines 3/3 "),
+        "{}",
+        ls[0]
+    );
+    assert!(ls[1].starts_with("┌ Calls · 9"), "no warning line: {ls:#?}");
+    let long = "/srv/dialer/customers/2026/november/a-very-long-campaign-name/numdialer";
+    let (app, _) = app_in(embedded(Some(long), false), &DIALING, true);
+    let first = lines(&render(&app, 80, 24))[0].clone();
+    assert!(
+        first.contains("data in …") && first.contains("name/numdialer · ● live"),
+        "the path gives way from its start, the state stays: {first}"
+    );
+}
+
+#[test]
+fn warnings_stay_under_the_header_and_the_list_stays_whole() {
+    let mut mode = embedded(None, false);
+    if let crate::mode::Mode::Embedded(e) = &mut mode {
+        e.in_ssh = true;
+    }
+    let (app, _) = app_in(mode, &DIALING, true);
+    let b = render(&app, 80, 24);
+    let ls = lines(&b);
+    assert!(
+        ls[0].contains("embedded · temporary store · ● live"),
+        "{}",
+        ls[0]
+    );
+    assert_eq!(
+        ls[1..4].iter().map(|l| l.trim_end()).collect::<Vec<_>>(),
+        [
+            " ⚠ Inside SSH: dialing stops when this session ends. To dial unattended, run",
+            "   numdialer-server; see \"The TUI over SSH\" in docs/operations.md.",
+            " ⚠ Temporary store: quit, and a new run dials the whole list again.",
+        ]
+    );
+    assert_eq!(style_of(&b, "Inside SSH", "Inside").fg, Some(Color::Yellow));
+    assert!(ls[4].starts_with("┌ Calls · 9"), "{ls:#?}");
+    assert_eq!(
+        ls.iter().filter(|l| l.contains("+1 ")).count(),
+        9,
+        "{ls:#?}"
+    );
 }

@@ -1,0 +1,62 @@
+//! How `numdialer` ends when it cannot run: one message in which every
+//! cause is named once, and an exit code that a script can tell apart.
+//!
+//! anyhow's own report puts each cause on a line of its own, and a cause
+//! that wraps another repeats its text: sled's lock error came out twice.
+//! Bad usage or input exits 2 (clap's convention for a bad flag, which the
+//! project's exit codes follow), anything else 1.
+
+/// Bad usage or input: a flag that means nothing here, a data directory
+/// that another numdialer holds. The text is the whole message.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Usage(pub String);
+
+/// The exit code for `e`: 2 for bad usage or input, else 1.
+pub fn exit_code(e: &anyhow::Error) -> u8 {
+    if e.chain().any(|c| c.is::<Usage>()) {
+        2
+    } else {
+        1
+    }
+}
+
+/// `e` and its causes on one line, a cause left out where the one before
+/// already says it.
+pub fn describe(e: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !parts.last().is_some_and(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("store: {0}")]
+    struct Wrapper(#[from] std::io::Error);
+
+    #[test]
+    fn a_cause_that_repeats_its_source_is_named_once() {
+        let io = std::io::Error::other("could not acquire lock");
+        let e = anyhow::Error::new(Wrapper(io)).context("cannot open the data directory /d");
+        assert_eq!(
+            describe(&e),
+            "cannot open the data directory /d: store: could not acquire lock"
+        );
+        assert_eq!(exit_code(&e), 1);
+    }
+
+    #[test]
+    fn usage_exits_2_even_with_context() {
+        let e = anyhow::Error::new(Usage("--data-dir means nothing here".into()));
+        assert_eq!(exit_code(&e), 2);
+        assert_eq!(exit_code(&e.context("starting")), 2);
+    }
+}

@@ -1,0 +1,17 @@
+//! The real `numdialer` binary in a real pseudo-terminal, its screen read
+//! back through a vt100 parser: what a person would see.
+//!
+//! - `screen`: the dial-down on screen, embedded and against a remote
+//!   server that goes away and comes back.
+//! - `real_dialer`: a dialer API that stands for real people: the data is
+//!   kept across restarts and nobody is dialed twice, quitting asks first
+//!   with calls in flight (and only in embedded mode), and a second TUI on
+//!   the same data directory is refused.
+//! - `tui`, `stand_in`, `sandbox`: the terminal, the stand-in for the
+//!   numDialer API, and a temporary user account to run as.
+
+mod real_dialer;
+mod sandbox;
+mod screen;
+mod stand_in;
+mod tui;
