@@ -16,6 +16,7 @@
 use crate::cli::Cli;
 use crate::failure::Usage;
 use crate::mode::Embedded;
+use numdialer_server::store::StoreError;
 use numdialer_server::{RunningServer, ServerConfig};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -75,13 +76,12 @@ pub async fn start(cli: &Cli) -> anyhow::Result<(RunningServer, Embedded)> {
         config.store.data_dir = Some(dir.clone());
         embedded.data = Some(shown(dir, dirs::home_dir().as_deref()));
     }
-    let server =
-        numdialer_server::start(config)
-            .await
-            .map_err(|e| match (&store, lock_error(&e)) {
-                (Store::Dir(dir), Some(cause)) => anyhow::Error::new(in_use(dir, &cause)),
-                _ => e.context("cannot start the embedded server"),
-            })?;
+    let server = numdialer_server::start(config)
+        .await
+        .map_err(|e| match e.downcast_ref() {
+            Some(StoreError::Locked { dir }) => anyhow::Error::new(in_use(dir)),
+            _ => e.context("cannot start the embedded server"),
+        })?;
     Ok((server, embedded))
 }
 
@@ -104,25 +104,11 @@ fn shown(path: &Path, home: Option<&Path>) -> String {
     }
 }
 
-/// The words in which sled 0.34 reports a store that another handle
-/// holds: an I/O error of its own making, with no kind to match on. The
-/// server's store waits on the same words for a lock being let go.
-const LOCKED: &str = "could not acquire lock";
-
-/// The innermost cause of `e` that says a store is locked, if any: the
-/// store wraps sled's error and repeats its text, and it is said once.
-fn lock_error(e: &anyhow::Error) -> Option<String> {
-    e.chain()
-        .map(|c| c.to_string())
-        .filter(|t| t.contains(LOCKED))
-        .last()
-}
-
-fn in_use(dir: &Path, cause: &str) -> Usage {
+fn in_use(dir: &Path) -> Usage {
     Usage(format!(
-        "the data directory {} is in use by another numdialer or numdialer-server \
-         ({cause}).\nQuit that one first, or choose another directory with --data-dir DIR \
-         (or NUMDIALER_DATA_DIR).",
+        "the data directory {} is in use by another numdialer or numdialer-server (it holds \
+         the store's lock).\nQuit that one first, or choose another directory with --data-dir \
+         DIR (or NUMDIALER_DATA_DIR).",
         dir.display()
     ))
 }
@@ -197,7 +183,7 @@ mod tests {
             text.starts_with(&format!("the data directory {path} is in use")),
             "{text}"
         );
-        assert_eq!(text.matches(LOCKED).count(), 1, "{text}");
+        assert_eq!(text.matches("lock").count(), 1, "the cause once: {text}");
         assert!(text.contains("--data-dir DIR"), "{text}");
         first.shutdown().await;
     }

@@ -234,7 +234,7 @@ fn a_second_tui_on_the_same_data_directory_exits_2() {
     });
     let screen = second.contents();
     assert_eq!(
-        screen.matches("could not acquire lock").count(),
+        screen.matches("lock").count(),
         1,
         "the lock error named once: {screen}"
     );
