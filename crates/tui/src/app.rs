@@ -129,6 +129,11 @@ impl App {
         }
     }
 
+    /// Why the server's store fails, while it says so.
+    pub fn degraded(&self) -> Option<&str> {
+        self.statuses.as_ref()?.degraded.as_deref()
+    }
+
     pub fn calls(&self) -> &[CallSummary] {
         self.statuses.as_ref().map_or(&[], |s| &s.calls)
     }

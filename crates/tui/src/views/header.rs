@@ -22,9 +22,15 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
             ),
             theme.error,
         ),
-        Connection::Live => match app.stale_for() {
-            Some(d) => ("●", format!("stale for {} s", d.as_secs()), theme.warn),
-            None => ("●", "live".to_string(), theme.ok),
+        Connection::Live => match (app.stale_for(), app.degraded()) {
+            (Some(d), _) => ("●", format!("stale for {} s", d.as_secs()), theme.warn),
+            // The server answers, but dials nobody until its store works.
+            (None, Some(why)) => (
+                "▲",
+                format!("store failing, dialing paused: {why}"),
+                theme.error,
+            ),
+            (None, None) => ("●", "live".to_string(), theme.ok),
         },
     };
     let state = format!("{dot} {state}");

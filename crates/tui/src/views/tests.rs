@@ -180,6 +180,27 @@ fn the_header_says_when_the_server_is_unreachable() {
 }
 
 #[test]
+fn the_header_says_when_the_servers_store_fails() {
+    let (mut app, t) = app_with(&[Status::Completed, Status::Ringing, Status::Idle], true);
+    let mut s = snapshot(&[Status::Completed, Status::Ringing, Status::Idle], true);
+    s.degraded = Some("store: flush failed: No space left on device".into());
+    app.update(Event::Polled(Ok(s)), t);
+    let b = render(&app, 120, 24);
+    let ls = lines(&b);
+    assert!(
+        ls[0].contains("▲ store failing, dialing paused: store: flush failed: No space left"),
+        "{}",
+        ls[0]
+    );
+    let style = style_of(&b, "store failing", "store failing");
+    assert_eq!(style.fg, app.theme.error.fg);
+    assert!(
+        ls.iter().any(|l| l.contains(" ringing ")),
+        "the table stays"
+    );
+}
+
+#[test]
 fn the_history_popup_lists_events() {
     let (mut app, t) = app_with(&[Status::Completed; 9], true);
     app.update(
