@@ -49,14 +49,6 @@ impl Timestamp {
 pub struct Mono(pub u64);
 
 impl Mono {
-    pub fn from_millis(ms: u64) -> Self {
-        Mono(ms)
-    }
-
-    pub fn millis(self) -> u64 {
-        self.0
-    }
-
     pub fn plus_millis(self, ms: u64) -> Self {
         Mono(self.0.saturating_add(ms))
     }
