@@ -13,7 +13,8 @@
 //! - [`status`]: an entry's [`Status`] and its forward-only order.
 //! - [`api`]: numdialer's own HTTP shapes, shared by server and clients.
 //! - [`protocol`]: each dialer API's wire format, turned into reports here.
-//! - [`time`]: wall-clock [`Timestamp`]s and their RFC 3339 text.
+//! - [`time`]: wall-clock [`Timestamp`]s and their RFC 3339 text, and the
+//!   monotonic [`Mono`] that call deadlines are measured on.
 //! - [`args`]: value parsers shared by both command lines.
 //! - [`secret`]: [`Secret`], a credential whose `Debug` prints stars.
 
@@ -30,11 +31,11 @@ pub mod time;
 
 pub use call::{CallEvent, CallId, CallReport};
 pub use campaign::{
-    AlreadyStarted, Campaign, DialAnswer, DialOrder, Effect, Entry, RestoreError, WebhookError,
-    WebhookOutcome,
+    AlreadyStarted, Campaign, DialAnswer, DialOrder, Effect, Entry, RestoreError, Settings,
+    WebhookError, WebhookOutcome,
 };
 pub use numbers::{DEFAULT_NUMBERS, NumbersError, default_numbers, parse_numbers};
 pub use phone::{Phone, PhoneError, format_phone};
 pub use secret::Secret;
 pub use status::Status;
-pub use time::Timestamp;
+pub use time::{Mono, Now, Timestamp};

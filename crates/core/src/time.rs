@@ -1,9 +1,18 @@
-//! Wall-clock timestamps as milliseconds since the Unix epoch.
+//! The two clocks the core is told about; it never reads either itself.
 //!
-//! Wall-clock, not monotonic, because call deadlines must survive a restart of
-//! the server. Serialised as RFC 3339 UTC with milliseconds
-//! (`2026-11-23T20:01:02.123Z`); the calendar arithmetic and the text come
-//! from `jiff`. The core never reads the clock: the server passes `now` in.
+//! - [`Timestamp`]: wall-clock milliseconds since the Unix epoch, for what
+//!   people see and what is stored (`dialed_at`, `updated_at`, the wire's
+//!   times), and to rebuild deadlines after a restart. Serialised as RFC 3339
+//!   UTC with milliseconds (`2026-11-23T20:01:02.123Z`); the calendar
+//!   arithmetic and the text come from `jiff`.
+//! - [`Mono`]: a monotonic reading, which call deadlines are measured on
+//!   inside one process. The wall clock can be stepped (an operator, NTP
+//!   after a long outage, a VM resumed): measured on it, a step forward
+//!   would fail every call in flight at once and a step back would hold
+//!   their lines for as long as the step.
+//!
+//! [`Now`] carries one reading of each, taken together, to the methods that
+//! start or check a deadline.
 
 use jiff::SignedDuration;
 use jiff::civil::{DateTime, datetime};
@@ -30,6 +39,42 @@ impl Timestamp {
     /// Milliseconds from `earlier` to `self`, zero if `earlier` is later.
     pub fn since(self, earlier: Timestamp) -> u64 {
         self.0.saturating_sub(earlier.0)
+    }
+}
+
+/// Milliseconds on a monotonic clock, from an origin the caller chooses
+/// (the server: its first reading in the process). Only differences between
+/// readings of one process mean anything, so it is never stored or sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Mono(pub u64);
+
+impl Mono {
+    pub fn plus_millis(self, ms: u64) -> Self {
+        Mono(self.0.saturating_add(ms))
+    }
+
+    /// Milliseconds from `earlier` to `self`, zero if `earlier` is later.
+    pub fn since(self, earlier: Mono) -> u64 {
+        self.0.saturating_sub(earlier.0)
+    }
+}
+
+/// Both clocks read at one moment: `wall` for what is recorded, `mono` for
+/// when a deadline falls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Now {
+    pub wall: Timestamp,
+    pub mono: Mono,
+}
+
+impl Now {
+    /// Both clocks moved on by `ms`, as they do when nobody steps the wall
+    /// clock.
+    pub fn plus_millis(self, ms: u64) -> Self {
+        Now {
+            wall: self.wall.plus_millis(ms),
+            mono: self.mono.plus_millis(ms),
+        }
     }
 }
 

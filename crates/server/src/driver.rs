@@ -6,7 +6,7 @@
 //! settles the calls that timed out. The loops only decide when to run the
 //! next step, and all of them stop the same way, on [`Shutdown`].
 
-use crate::engine::{Engine, EngineError, now};
+use crate::engine::{Engine, EngineError, mono_now};
 use crate::metrics::DialOutcome;
 use crate::provider::{DialerHealth, Provider};
 use crate::shutdown::Shutdown;
@@ -133,10 +133,11 @@ pub async fn run_driver<P: Provider>(driver: Driver<P>, shutdown: Shutdown) {
 }
 
 /// Fails the calls whose deadline passed; returns how long until the next
-/// deadline.
+/// deadline. Both are on the monotonic clock, as tokio's sleep is, so a step
+/// of the system clock changes neither.
 pub async fn expire_due_calls(engine: &Engine) -> Duration {
     match engine.expire_due().await {
-        Ok(Some(at)) => Duration::from_millis(at.since(now())),
+        Ok(Some(at)) => Duration::from_millis(at.since(mono_now())),
         // The heal wakes the timer.
         Ok(None) | Err(EngineError::Degraded(_)) => IDLE_TIMER,
         Err(e) => {
@@ -177,8 +178,9 @@ pub async fn run_prober<P: Provider>(provider: P, health: Arc<DialerHealth>, shu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
-    use numdialer_core::Phone;
+    use crate::engine::now;
+    use crate::store::{Meta, Store};
+    use numdialer_core::{Entry, Phone, Status, Timestamp};
     use std::sync::Mutex;
 
     /// Places every call and remembers the phones, in order.
@@ -240,5 +242,50 @@ mod tests {
         assert_eq!(driver.dial_next(&shutdown).await, Step::Idle, "window full");
         let digits: Vec<&str> = phones[..2].iter().map(Phone::digits).collect();
         assert_eq!(*recorder.dialed.lock().unwrap(), digits);
+    }
+
+    const TIMEOUT: Duration = Duration::from_secs(60);
+
+    const HOUR_MS: u64 = 3_600_000;
+
+    /// An engine restarted on a store whose one entry an earlier process
+    /// dialed at `dialed_at` by the wall clock, and which is still ringing.
+    async fn restarted_with_a_call_dialed_at(dialed_at: Timestamp) -> Engine {
+        let phone = Phone::parse("10000000000").unwrap();
+        let mut e = Entry::new(0, phone.clone());
+        e.status = Status::Ringing;
+        e.token = Some("tok".into());
+        e.dialed_at = Some(dialed_at);
+        e.version = 2;
+        let store = Store::open_temporary().unwrap();
+        store.put_entries([&e]).unwrap();
+        let meta = Meta {
+            started: true,
+            version: 2,
+        };
+        let ticket = store.put_meta(meta).unwrap();
+        store.durable(ticket).await.unwrap();
+        let stored = store.load().unwrap();
+        Engine::open(store, stored, vec![phone], true, 1, TIMEOUT).unwrap()
+    }
+
+    async fn status_of_entry_0(engine: &Engine) -> Status {
+        engine.detail(0).await.unwrap().unwrap().call.status
+    }
+
+    #[tokio::test]
+    async fn a_restart_after_the_wall_clock_moved_back_holds_a_call_no_longer_than_its_timeout() {
+        let engine = restarted_with_a_call_dialed_at(now().plus_millis(HOUR_MS)).await;
+        let sleep = expire_due_calls(&engine).await;
+        assert!(sleep <= TIMEOUT, "the timer sleeps {sleep:?}");
+        assert_eq!(status_of_entry_0(&engine).await, Status::Ringing);
+    }
+
+    #[tokio::test]
+    async fn a_restart_after_the_wall_clock_moved_on_fails_an_overdue_call_at_once() {
+        let dialed_at = Timestamp(now().millis() - HOUR_MS);
+        let engine = restarted_with_a_call_dialed_at(dialed_at).await;
+        assert_eq!(expire_due_calls(&engine).await, IDLE_TIMER, "no call left");
+        assert_eq!(status_of_entry_0(&engine).await, Status::Failed);
     }
 }

@@ -8,12 +8,12 @@ use crate::store::manifest::Marks;
 use crate::store::{Meta, Skipped, Store, StoreError, Stored};
 use numdialer_core::api::{CallDetail, StatusesResponse, WebhookAck};
 use numdialer_core::{
-    AlreadyStarted, CallReport, Campaign, DialAnswer, DialOrder, Entry, Phone, RestoreError,
-    Status, Timestamp, WebhookError,
+    AlreadyStarted, CallReport, Campaign, DialAnswer, DialOrder, Entry, Mono, Now, Phone,
+    RestoreError, Settings, Status, Timestamp, WebhookError,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::{Notify, watch};
 
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +45,8 @@ pub struct Degraded {
     pub since: std::time::Instant,
 }
 
+/// The wall clock: what is shown and stored, never what a deadline is
+/// measured on.
 pub fn now() -> Timestamp {
     let ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -52,10 +54,27 @@ pub fn now() -> Timestamp {
     Timestamp(ms)
 }
 
+/// The monotonic clock that call deadlines are measured on, in milliseconds
+/// since this process first read it. `Instant` never moves when the system
+/// clock is stepped, so a step can neither fail calls in flight nor hold
+/// their lines. Like tokio's timers, it stands still while the machine
+/// sleeps.
+pub fn mono_now() -> Mono {
+    static ORIGIN: OnceLock<Instant> = OnceLock::new();
+    Mono(ORIGIN.get_or_init(Instant::now).elapsed().as_millis() as u64)
+}
+
+/// Both clocks, for the campaign methods that start or check a deadline.
+fn clock() -> Now {
+    Now {
+        wall: now(),
+        mono: mono_now(),
+    }
+}
+
 pub struct Engine {
     campaign: Mutex<Campaign>,
     store: Store,
-    call_timeout: Duration,
     /// Wakes the driver: dialing started or a line was freed.
     pub(crate) wake_driver: Notify,
     /// Wakes the timeout task: a new deadline exists.
@@ -91,6 +110,10 @@ impl Engine {
         call_timeout: Duration,
     ) -> Result<Self, EngineError> {
         let metrics = Metrics::default();
+        let settings = Settings {
+            concurrency,
+            call_timeout_ms: call_timeout.as_millis() as u64,
+        };
         let campaign = match stored {
             Some(stored) => {
                 report_skipped(&stored.skipped);
@@ -106,11 +129,12 @@ impl Engine {
                     stored.entries,
                     stored.meta.started,
                     stored.meta.version,
-                    concurrency,
+                    settings,
+                    clock(),
                 )?
             }
             None => {
-                let c = Campaign::new(numbers, concurrency);
+                let c = Campaign::new(numbers, settings);
                 // In slices: one sled batch of a whole large list holds
                 // hundreds of bytes per entry in memory long after.
                 for slice in c.entries().chunks(1024) {
@@ -123,7 +147,6 @@ impl Engine {
         Ok(Engine {
             campaign: Mutex::new(campaign),
             store,
-            call_timeout,
             wake_driver: Notify::new(),
             wake_timer: Notify::new(),
             version,
@@ -157,10 +180,6 @@ impl Engine {
 
     fn lock(&self) -> MutexGuard<'_, Campaign> {
         self.campaign.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn timeout_ms(&self) -> u64 {
-        self.call_timeout.as_millis() as u64
     }
 
     /// Writes the given entries of `c` and publishes the new version.
@@ -384,17 +403,22 @@ impl Engine {
         let unsent = self.unsent.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(order) = unsent {
             // The heal made its record durable. Still its entry's dial?
-            let c = self.lock();
+            let mut c = self.lock();
             let current = c.entry(order.index).is_some_and(|e| {
                 e.status == Status::Dialing && e.token.as_deref() == Some(order.token.as_str())
             });
             if current {
                 return Ok(Some(order));
             }
+            // Settled meanwhile (timed out): it is answered as never sent,
+            // which frees the one dial that may be out.
+            let reason = "never sent: the store failed before the dial could leave".into();
+            c.finish_dial(order.index, DialAnswer::Unreachable { reason }, now());
+            self.persist(&c, &[order.index])?;
         }
         let (order, ticket) = {
             let mut c = self.lock();
-            let Some(order) = c.begin_dial(new_token(), now()) else {
+            let Some(order) = c.begin_dial(new_token(), clock()) else {
                 return Ok(None);
             };
             let ticket = self.persist(&c, &[order.index])?;
@@ -419,20 +443,19 @@ impl Engine {
         let _ = self.persist(&c, &[index]);
     }
 
-    /// Fails the entries whose call timeout has passed; returns when the
-    /// next one is due.
-    pub async fn expire_due(&self) -> Result<Option<Timestamp>, EngineError> {
+    /// Fails the entries whose call timeout has passed; returns when, on
+    /// [`mono_now`]'s clock, the next one is due.
+    pub async fn expire_due(&self) -> Result<Option<Mono>, EngineError> {
         self.check_writable()?;
-        let timeout = self.timeout_ms();
         let (expired, ticket, next) = {
             let mut c = self.lock();
-            let expired = c.expire(now(), timeout);
+            let expired = c.expire(clock());
             let ticket = if expired.is_empty() {
                 None
             } else {
                 Some(self.persist(&c, &expired)?)
             };
-            (expired, ticket, c.next_deadline(timeout))
+            (expired, ticket, c.next_deadline())
         };
         if let Some(t) = ticket {
             for i in &expired {

@@ -4,6 +4,12 @@
 //! Every rule of the dial-down lives here so that it can be tested without a
 //! network or a disk. Callers pass in the current time and fresh webhook
 //! tokens; they persist the entries this module reports as changed.
+//!
+//! Call deadlines are kept on the monotonic clock ([`Mono`]), so that a step
+//! of the wall clock neither fails calls early nor holds their lines. They
+//! are not stored: [`Campaign::restore`] rebuilds them from each entry's
+//! wall-clock `dialed_at`, the only time that means anything to the next
+//! process.
 
 mod entry;
 
@@ -13,8 +19,8 @@ use crate::api::{EventKind, StatusesResponse};
 use crate::call::{CallEvent, CallId, CallReport};
 use crate::phone::Phone;
 use crate::status::Status;
-use crate::time::Timestamp;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use crate::time::{Mono, Now, Timestamp};
+use std::collections::{BTreeMap, HashMap};
 
 /// Events kept per entry. Only the dialer API knows an entry's token, but a
 /// misbehaving one could still send endless duplicates; past the cap they are
@@ -112,17 +118,29 @@ pub struct WebhookOutcome {
     pub freed_slot: bool,
 }
 
+/// What the server's configuration decides about a campaign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// Calls in flight at once.
+    pub concurrency: usize,
+    /// How long a dialed entry may wait for its final webhook before it fails.
+    pub call_timeout_ms: u64,
+}
+
 #[derive(Debug, Clone)]
 pub struct Campaign {
     entries: Vec<Entry>,
     concurrency: usize,
+    call_timeout_ms: u64,
     started: bool,
     version: u64,
     /// The first entry never dialed; every later one is idle too.
     next: usize,
     /// The entry whose POST /call is out and unanswered.
     pending_dial: Option<usize>,
-    in_flight: BTreeSet<usize>,
+    /// Each entry holding a line, with the monotonic time its call times
+    /// out.
+    in_flight: BTreeMap<usize, Mono>,
     tokens: HashMap<String, usize>,
     /// Each changed entry under the version of its last change, so that
     /// "what changed since V" costs O(changes), not O(list).
@@ -130,7 +148,7 @@ pub struct Campaign {
 }
 
 impl Campaign {
-    pub fn new(phones: Vec<Phone>, concurrency: usize) -> Self {
+    pub fn new(phones: Vec<Phone>, settings: Settings) -> Self {
         let entries = phones
             .into_iter()
             .enumerate()
@@ -138,12 +156,13 @@ impl Campaign {
             .collect();
         Campaign {
             entries,
-            concurrency: concurrency.max(1),
+            concurrency: settings.concurrency.max(1),
+            call_timeout_ms: settings.call_timeout_ms,
             started: false,
             version: 0,
             next: 0,
             pending_dial: None,
-            in_flight: BTreeSet::new(),
+            in_flight: BTreeMap::new(),
             tokens: HashMap::new(),
             by_version: BTreeMap::new(),
         }
@@ -152,11 +171,16 @@ impl Campaign {
     /// Rebuilds a campaign from stored entries. A dial that was out when the
     /// server stopped is not re-sent: its entry stays `dialing` until its
     /// webhooks or its timeout settle it.
+    ///
+    /// Each call in flight keeps what is left of its timeout by the wall
+    /// clock, counted from `now.mono`: `dialed_at + timeout - now.wall`,
+    /// never below zero and never above the timeout.
     pub fn restore(
         entries: Vec<Entry>,
         started: bool,
         version: u64,
-        concurrency: usize,
+        settings: Settings,
+        now: Now,
     ) -> Result<Self, RestoreError> {
         for (position, e) in entries.iter().enumerate() {
             if e.index != position {
@@ -170,10 +194,14 @@ impl Campaign {
             .iter()
             .rposition(|e| e.status != Status::Idle)
             .map_or(0, |i| i + 1);
+        let timeout = settings.call_timeout_ms;
         let in_flight = entries
             .iter()
             .filter(|e| e.status.is_in_flight())
-            .map(|e| e.index)
+            .map(|e| {
+                let left = remaining_after_restart(e.dialed_at, now.wall, timeout);
+                (e.index, now.mono.plus_millis(left))
+            })
             .collect();
         let tokens = entries
             .iter()
@@ -187,7 +215,8 @@ impl Campaign {
             .collect();
         Ok(Campaign {
             entries,
-            concurrency: concurrency.max(1),
+            concurrency: settings.concurrency.max(1),
+            call_timeout_ms: timeout,
             started: started || next > 0,
             version,
             next,
@@ -261,8 +290,9 @@ impl Campaign {
     }
 
     /// Marks the next entry `dialing` under `token` and returns what to send.
-    /// The caller must persist the entry before sending it.
-    pub fn begin_dial(&mut self, token: String, now: Timestamp) -> Option<DialOrder> {
+    /// The caller must persist the entry before sending it. The call's
+    /// timeout starts now.
+    pub fn begin_dial(&mut self, token: String, now: Now) -> Option<DialOrder> {
         if !self.can_dial() || self.tokens.contains_key(&token) {
             return None;
         }
@@ -270,11 +300,13 @@ impl Campaign {
         self.next += 1;
         self.pending_dial = Some(index);
         self.tokens.insert(token.clone(), index);
-        self.set_status(index, Status::Dialing, now);
+        self.in_flight
+            .insert(index, now.mono.plus_millis(self.call_timeout_ms));
+        self.set_status(index, Status::Dialing, now.wall);
         let e = &mut self.entries[index];
         e.token = Some(token.clone());
-        e.dialed_at = Some(now);
-        e.record(now, EventKind::Dialed, true, None);
+        e.dialed_at = Some(now.wall);
+        e.record(now.wall, EventKind::Dialed, true, None);
         let phone = e.phone.clone();
         self.touch(index);
         Some(DialOrder {
@@ -399,14 +431,15 @@ impl Campaign {
         })
     }
 
-    /// Fails every in-flight entry dialed at least `timeout_ms` ago and
-    /// returns their indices.
-    pub fn expire(&mut self, now: Timestamp, timeout_ms: u64) -> Vec<usize> {
+    /// Fails every in-flight entry whose deadline has come by `now.mono`
+    /// and returns their indices. The wall clock only dates the record.
+    pub fn expire(&mut self, now: Now) -> Vec<usize> {
+        let timeout_ms = self.call_timeout_ms;
         let due: Vec<usize> = self
             .in_flight
             .iter()
-            .copied()
-            .filter(|&i| self.deadline_of(i, timeout_ms).is_some_and(|d| d <= now))
+            .filter(|&(_, &deadline)| deadline <= now.mono)
+            .map(|(&i, _)| i)
             .collect();
         for &i in &due {
             let e = &mut self.entries[i];
@@ -415,31 +448,22 @@ impl Campaign {
                 format_seconds(timeout_ms)
             ));
             e.record(
-                now,
+                now.wall,
                 EventKind::TimedOut {
                     after_ms: timeout_ms,
                 },
                 true,
                 None,
             );
-            self.set_status(i, Status::Failed, now);
+            self.set_status(i, Status::Failed, now.wall);
             self.touch(i);
         }
         due
     }
 
-    /// When the earliest in-flight entry times out.
-    pub fn next_deadline(&self, timeout_ms: u64) -> Option<Timestamp> {
-        self.in_flight
-            .iter()
-            .filter_map(|&i| self.deadline_of(i, timeout_ms))
-            .min()
-    }
-
-    fn deadline_of(&self, index: usize, timeout_ms: u64) -> Option<Timestamp> {
-        self.entries[index]
-            .dialed_at
-            .map(|t| t.plus_millis(timeout_ms))
+    /// When, on the monotonic clock, the earliest in-flight entry times out.
+    pub fn next_deadline(&self) -> Option<Mono> {
+        self.in_flight.values().min().copied()
     }
 
     pub fn snapshot(&self, now: Timestamp) -> StatusesResponse {
@@ -483,13 +507,14 @@ impl Campaign {
         }
     }
 
+    /// Sets an entry's status and frees its line if the status holds none.
+    /// Lines are taken only in [`Campaign::begin_dial`], which knows the
+    /// deadline: no other move makes an entry in flight.
     fn set_status(&mut self, index: usize, status: Status, now: Timestamp) {
         let e = &mut self.entries[index];
         e.status = status;
         e.updated_at = Some(now);
-        if status.is_in_flight() {
-            self.in_flight.insert(index);
-        } else {
+        if !status.is_in_flight() {
             self.in_flight.remove(&index);
         }
     }
@@ -501,6 +526,16 @@ impl Campaign {
         e.version = self.version;
         self.by_version.insert(self.version, index);
     }
+}
+
+/// How much of a `timeout_ms` is left at wall time `wall` for a call dialed
+/// at `dialed_at`: all a restarted server can know, since a monotonic clock
+/// does not outlive its process. Never more than the timeout, so that a wall
+/// clock set back across the restart cannot hold a line longer; a call with
+/// no dial time (not written by this crate) gets the whole timeout rather
+/// than holding its line for ever.
+fn remaining_after_restart(dialed_at: Option<Timestamp>, wall: Timestamp, timeout_ms: u64) -> u64 {
+    dialed_at.map_or(timeout_ms, |t| timeout_ms.saturating_sub(wall.since(t)))
 }
 
 /// `60000` → `60 s`, `500` → `0.5 s`.

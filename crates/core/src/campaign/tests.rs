@@ -4,13 +4,42 @@ use crate::numbers::default_numbers;
 use crate::protocol::numdialer::{CallStatus, WebhookBody};
 use proptest::prelude::*;
 
-const T0: Timestamp = Timestamp(1_000_000);
+/// A wall-clock time far enough from the epoch to be stepped back an hour.
+const T0: Timestamp = Timestamp(1_795_464_062_123);
+
+/// The moment most tests run at. The monotonic clock has its own origin, as
+/// in a real process: nothing may mix the two up.
+const N0: Now = Now {
+    wall: T0,
+    mono: Mono(5_000),
+};
+
+const TIMEOUT: u64 = 10_000;
+
+const HOUR: u64 = 3_600_000;
+
+fn settings(concurrency: usize) -> Settings {
+    Settings {
+        concurrency,
+        call_timeout_ms: TIMEOUT,
+    }
+}
 
 fn started(n: usize, concurrency: usize) -> Campaign {
     let phones = (0..n).map(phone).collect();
-    let mut c = Campaign::new(phones, concurrency);
+    let mut c = Campaign::new(phones, settings(concurrency));
     c.start().unwrap();
     c
+}
+
+/// `now` with the wall clock stepped by `step_ms` and the monotonic clock
+/// untouched, as a clock step looks to a running process.
+fn stepped(now: Now, step_ms: i64) -> Now {
+    let wall = now.wall.millis().checked_add_signed(step_ms).unwrap();
+    Now {
+        wall: Timestamp(wall),
+        ..now
+    }
 }
 
 /// The `i`th of a list of valid numbers.
@@ -27,7 +56,7 @@ fn wh(id: u64, status: CallStatus) -> CallReport {
 }
 
 /// Dials and places every entry the window allows, with id 100 + index.
-fn fill(c: &mut Campaign, now: Timestamp) -> Vec<usize> {
+fn fill(c: &mut Campaign, now: Now) -> Vec<usize> {
     let mut dialed = Vec::new();
     while let Some(order) = c.begin_dial(tok(c.next), now) {
         c.finish_dial(
@@ -35,7 +64,7 @@ fn fill(c: &mut Campaign, now: Timestamp) -> Vec<usize> {
             DialAnswer::Placed {
                 id: (100 + order.index as u64).into(),
             },
-            now,
+            now.wall,
         );
         dialed.push(order.index);
     }
@@ -44,9 +73,9 @@ fn fill(c: &mut Campaign, now: Timestamp) -> Vec<usize> {
 
 #[test]
 fn nothing_is_dialed_before_start_and_start_is_once() {
-    let mut c = Campaign::new(default_numbers(), 3);
+    let mut c = Campaign::new(default_numbers(), settings(3));
     assert!(!c.can_dial());
-    assert_eq!(c.begin_dial("t".into(), T0), None);
+    assert_eq!(c.begin_dial("t".into(), N0), None);
     c.start().unwrap();
     assert_eq!(c.start(), Err(AlreadyStarted));
     assert!(c.can_dial());
@@ -55,26 +84,26 @@ fn nothing_is_dialed_before_start_and_start_is_once() {
 #[test]
 fn fills_the_window_in_list_order_one_dial_at_a_time() {
     let mut c = started(9, 3);
-    let first = c.begin_dial(tok(0), T0).unwrap();
+    let first = c.begin_dial(tok(0), N0).unwrap();
     assert_eq!(first.index, 0);
     assert_eq!(first.phone.digits(), "10000000000");
     // The next POST /call waits for this one's answer.
     assert!(!c.can_dial());
     c.finish_dial(0, DialAnswer::Placed { id: 100.into() }, T0);
-    assert_eq!(fill(&mut c, T0), vec![1, 2]);
+    assert_eq!(fill(&mut c, N0), vec![1, 2]);
     assert_eq!(c.active(), 3);
     assert!(!c.can_dial());
     let out = c
         .apply_report(&tok(1), wh(101, CallStatus::Completed), T0)
         .unwrap();
     assert!(out.freed_slot);
-    assert_eq!(fill(&mut c, T0), vec![3]);
+    assert_eq!(fill(&mut c, N0), vec![3]);
 }
 
 #[test]
 fn webhook_before_the_answer_is_applied_and_teaches_the_id() {
     let mut c = started(9, 3);
-    let o = c.begin_dial(tok(0), T0).unwrap();
+    let o = c.begin_dial(tok(0), N0).unwrap();
     let out = c
         .apply_report(&o.token, wh(1432, CallStatus::Ringing), T0)
         .unwrap();
@@ -90,7 +119,7 @@ fn webhook_before_the_answer_is_applied_and_teaches_the_id() {
 #[test]
 fn completed_before_ringing_stays_completed_and_frees_one_slot_only() {
     let mut c = started(9, 3);
-    fill(&mut c, T0);
+    fill(&mut c, N0);
     let out = c
         .apply_report(&tok(0), wh(100, CallStatus::Completed), T0)
         .unwrap();
@@ -105,7 +134,7 @@ fn completed_before_ringing_stays_completed_and_frees_one_slot_only() {
         .apply_report(&tok(0), wh(100, CallStatus::Completed), T0)
         .unwrap();
     assert!(!again.freed_slot);
-    assert_eq!(fill(&mut c, T0), vec![3]);
+    assert_eq!(fill(&mut c, N0), vec![3]);
     assert_eq!(c.active(), 3);
     let h = &c.entry(0).unwrap().history;
     assert_eq!(h.iter().filter(|e| !e.applied).count(), 2);
@@ -118,7 +147,7 @@ fn completed_before_ringing_stays_completed_and_frees_one_slot_only() {
 #[test]
 fn duplicates_and_backward_moves_are_recorded_not_applied() {
     let mut c = started(1, 1);
-    fill(&mut c, T0);
+    fill(&mut c, N0);
     let v = c.version();
     c.apply_report(&tok(0), wh(100, CallStatus::Answered), T0)
         .unwrap();
@@ -149,7 +178,7 @@ fn duplicates_and_backward_moves_are_recorded_not_applied() {
 #[test]
 fn forged_webhooks_change_nothing() {
     let mut c = started(3, 3);
-    fill(&mut c, T0);
+    fill(&mut c, N0);
     let before = c.clone();
     assert_eq!(
         c.apply_report("nope", wh(100, CallStatus::Completed), T0),
@@ -170,7 +199,7 @@ fn forged_webhooks_change_nothing() {
 #[test]
 fn an_error_answer_fails_the_entry_and_dialing_moves_on() {
     let mut c = started(3, 1);
-    c.begin_dial(tok(0), T0).unwrap();
+    c.begin_dial(tok(0), N0).unwrap();
     let freed = c.finish_dial(
         0,
         DialAnswer::Refused {
@@ -185,13 +214,13 @@ fn an_error_answer_fails_the_entry_and_dialing_moves_on() {
         e.reason.as_deref(),
         Some("dialer API refused the call: Expected a valid phone")
     );
-    assert_eq!(c.begin_dial(tok(1), T0).unwrap().index, 1);
+    assert_eq!(c.begin_dial(tok(1), N0).unwrap().index, 1);
 }
 
 #[test]
 fn an_unanswered_dial_holds_its_line_until_the_timeout() {
     let mut c = started(2, 1);
-    c.begin_dial(tok(0), T0).unwrap();
+    c.begin_dial(tok(0), N0).unwrap();
     assert!(!c.finish_dial(
         0,
         DialAnswer::Unanswered {
@@ -201,12 +230,12 @@ fn an_unanswered_dial_holds_its_line_until_the_timeout() {
     ));
     assert_eq!(c.entry(0).unwrap().status, Status::Dialing);
     assert!(!c.can_dial());
-    assert_eq!(c.next_deadline(60_000), Some(T0.plus_millis(60_000)));
-    assert!(c.expire(T0.plus_millis(59_999), 60_000).is_empty());
-    assert_eq!(c.expire(T0.plus_millis(60_000), 60_000), vec![0]);
+    assert_eq!(c.next_deadline(), Some(N0.mono.plus_millis(TIMEOUT)));
+    assert!(c.expire(N0.plus_millis(TIMEOUT - 1)).is_empty());
+    assert_eq!(c.expire(N0.plus_millis(TIMEOUT)), vec![0]);
     let e = c.entry(0).unwrap();
     assert_eq!(e.status, Status::Failed);
-    assert_eq!(e.reason.as_deref(), Some("no final webhook within 60 s"));
+    assert_eq!(e.reason.as_deref(), Some("no final webhook within 10 s"));
     assert!(c.can_dial());
     // A webhook after the timeout is recorded and changes nothing.
     let late = c
@@ -215,10 +244,143 @@ fn an_unanswered_dial_holds_its_line_until_the_timeout() {
     assert!(!late.applied && !late.freed_slot);
 }
 
+/// What became of one entry in [`dial_down_with_step`].
+#[derive(Debug, PartialEq, Eq)]
+struct Fate {
+    status: Status,
+    dialed: Mono,
+    freed: Mono,
+}
+
+/// How long after its dial each call's final webhook comes.
+const RINGS_FOR: u64 = 4_000;
+
+/// Runs a dial-down of 9 entries on 3 lines in steps of 1 s, with the wall
+/// clock stepped by `step_ms` 1 s in, while three calls are in flight. Each
+/// call completes `RINGS_FOR` after its dial, except entries 4 and 7, whose
+/// final webhooks are lost.
+fn dial_down_with_step(step_ms: i64) -> Vec<Fate> {
+    let lost = [4, 7];
+    let mut c = started(9, 3);
+    let mut now = N0;
+    let mut dialed = [None; 9];
+    let mut freed = [None; 9];
+    for tick in 0..60 {
+        if tick == 1 {
+            assert_eq!(c.active(), 3);
+            now = stepped(now, step_ms);
+        }
+        for i in c.expire(now) {
+            freed[i] = Some(now.mono);
+        }
+        for i in (0..9).filter(|i| !lost.contains(i)) {
+            if dialed[i].map(|d: Mono| d.plus_millis(RINGS_FOR)) == Some(now.mono) {
+                let report = wh(100 + i as u64, CallStatus::Completed);
+                let out = c.apply_report(&tok(i), report, now.wall).unwrap();
+                assert!(out.freed_slot, "entry {i} was still in flight");
+                freed[i] = Some(now.mono);
+            }
+        }
+        for i in fill(&mut c, now) {
+            dialed[i] = Some(now.mono);
+        }
+        if c.is_finished() {
+            break;
+        }
+        now = now.plus_millis(1_000);
+    }
+    assert!(c.is_finished(), "the dial-down ends");
+    c.entries()
+        .iter()
+        .map(|e| Fate {
+            status: e.status,
+            dialed: dialed[e.index].unwrap(),
+            freed: freed[e.index].unwrap(),
+        })
+        .collect()
+}
+
+#[test]
+fn a_wall_clock_step_either_way_neither_fails_nor_holds_a_call() {
+    let steady = dial_down_with_step(0);
+    for (i, f) in steady.iter().enumerate() {
+        let (status, after) = if [4, 7].contains(&i) {
+            (Status::Failed, TIMEOUT)
+        } else {
+            (Status::Completed, RINGS_FOR)
+        };
+        assert_eq!((f.status, f.freed), (status, f.dialed.plus_millis(after)));
+    }
+    for step in [HOUR as i64, -(HOUR as i64)] {
+        assert_eq!(
+            dial_down_with_step(step),
+            steady,
+            "wall clock stepped by {step} ms"
+        );
+    }
+}
+
+/// Entry 0 of a one-line campaign, dialed at `N0` and ringing, as a new
+/// process whose clocks read `now` restores it.
+fn restored_at(now: Now) -> Campaign {
+    let mut c = started(2, 1);
+    fill(&mut c, N0);
+    c.apply_report(&tok(0), wh(100, CallStatus::Ringing), T0)
+        .unwrap();
+    Campaign::restore(c.entries().to_vec(), true, 0, settings(1), now).unwrap()
+}
+
+/// A restarted process: its monotonic clock starts again from its own
+/// origin, and the wall clock reads `wall`.
+fn restart_at(wall: u64) -> Now {
+    Now {
+        wall: Timestamp(wall),
+        mono: Mono(0),
+    }
+}
+
+#[test]
+fn restore_keeps_what_is_left_of_the_timeout() {
+    let later = restart_at(T0.millis() + 4_000);
+    let mut r = restored_at(later);
+    assert_eq!(r.next_deadline(), Some(Mono(TIMEOUT - 4_000)));
+    assert!(r.expire(later.plus_millis(TIMEOUT - 4_001)).is_empty());
+    assert_eq!(r.expire(later.plus_millis(TIMEOUT - 4_000)), vec![0]);
+    assert!(r.can_dial());
+}
+
+#[test]
+fn restore_after_the_wall_clock_moved_on_fails_an_overdue_call_at_once() {
+    let later = restart_at(T0.millis() + HOUR);
+    let mut r = restored_at(later);
+    assert_eq!(r.next_deadline(), Some(later.mono));
+    assert_eq!(r.expire(later), vec![0]);
+}
+
+#[test]
+fn restore_after_the_wall_clock_moved_back_holds_a_line_no_longer_than_the_timeout() {
+    let earlier = restart_at(T0.millis() - HOUR);
+    let mut r = restored_at(earlier);
+    assert_eq!(r.next_deadline(), Some(Mono(TIMEOUT)));
+    assert!(r.expire(earlier.plus_millis(TIMEOUT - 1)).is_empty());
+    assert_eq!(r.expire(earlier.plus_millis(TIMEOUT)), vec![0]);
+}
+
+#[test]
+fn restore_gives_a_call_with_no_dial_time_the_whole_timeout() {
+    let mut e = Entry::new(0, phone(0));
+    e.status = Status::Dialing;
+    e.token = Some(tok(0));
+    let now = restart_at(T0.millis());
+    let mut r = Campaign::restore(vec![e], true, 1, settings(1), now).unwrap();
+    assert_eq!(r.next_deadline(), Some(Mono(TIMEOUT)));
+    assert_eq!(r.expire(now.plus_millis(TIMEOUT)), vec![0]);
+}
+
 #[test]
 fn unreachable_fails_only_a_dialing_entry() {
     let mut c = started(1, 1);
-    c.begin_dial(tok(0), T0).unwrap();
+    c.begin_dial(tok(0), N0).unwrap();
     c.apply_report(&tok(0), wh(7, CallStatus::Ringing), T0)
         .unwrap();
     assert!(!c.finish_dial(
@@ -234,13 +396,13 @@ fn unreachable_fails_only_a_dialing_entry() {
 #[test]
 fn restore_resumes_without_redialing() {
     let mut c = started(9, 3);
-    fill(&mut c, T0);
+    fill(&mut c, N0);
     c.apply_report(&tok(1), wh(101, CallStatus::Completed), T0)
         .unwrap();
     // Crash between persisting entry 3 as dialing and reading its answer.
-    c.begin_dial(tok(3), T0).unwrap();
+    c.begin_dial(tok(3), N0).unwrap();
     let stored: Vec<Entry> = c.entries().to_vec();
-    let r = Campaign::restore(stored, true, 0, 3).unwrap();
+    let r = Campaign::restore(stored, true, 0, settings(3), N0).unwrap();
     assert_eq!(r.version(), c.version());
     assert_eq!(r.active(), 3);
     assert_eq!(r.pending_dial(), None);
@@ -249,14 +411,14 @@ fn restore_resumes_without_redialing() {
     // Entry 3's webhooks still land.
     r.apply_report(&tok(3), wh(103, CallStatus::Completed), T0)
         .unwrap();
-    assert_eq!(r.begin_dial(tok(4), T0).unwrap().index, 4);
+    assert_eq!(r.begin_dial(tok(4), N0).unwrap().index, 4);
 }
 
 #[test]
 fn restore_rejects_a_gap() {
     let mut e = vec![Entry::new(0, phone(0)), Entry::new(2, phone(2))];
     assert_eq!(
-        Campaign::restore(std::mem::take(&mut e), false, 0, 3).unwrap_err(),
+        Campaign::restore(std::mem::take(&mut e), false, 0, settings(3), N0).unwrap_err(),
         RestoreError::IndexGap {
             position: 1,
             found: 2
@@ -267,7 +429,7 @@ fn restore_rejects_a_gap() {
 #[test]
 fn history_is_capped() {
     let mut c = started(1, 1);
-    fill(&mut c, T0);
+    fill(&mut c, N0);
     for _ in 0..100 {
         c.apply_report(&tok(0), wh(100, CallStatus::Ringing), T0)
             .unwrap();
@@ -281,7 +443,7 @@ fn history_is_capped() {
 fn deltas_carry_exactly_the_changed_entries() {
     let mut c = started(9, 3);
     let v0 = c.version();
-    fill(&mut c, T0);
+    fill(&mut c, N0);
     let v1 = c.version();
     c.apply_report(&tok(1), wh(101, CallStatus::Ringing), T0)
         .unwrap();
@@ -301,11 +463,11 @@ fn deltas_carry_exactly_the_changed_entries() {
         "unknown history: full list"
     );
     // A client that applies deltas ends where a full poll would.
-    let mut client = Campaign::new((0..9).map(phone).collect(), 3).snapshot(T0);
+    let mut client = Campaign::new((0..9).map(phone).collect(), settings(3)).snapshot(T0);
     client.apply_delta(c.snapshot_since(0, T0));
     assert_eq!(client, c.snapshot(T0));
     // Restored campaigns answer the same deltas.
-    let r = Campaign::restore(c.entries().to_vec(), true, 0, 3).unwrap();
+    let r = Campaign::restore(c.entries().to_vec(), true, 0, settings(3), N0).unwrap();
     assert_eq!(r.snapshot_since(v1, T0), c.snapshot_since(v1, T0));
 }
 
@@ -322,8 +484,6 @@ enum Delivery {
     Answer(usize, DialAnswer),
     Webhook(String, CallReport),
 }
-
-const TIMEOUT: u64 = 10_000;
 
 /// Checks the rules that must hold after every step.
 fn check_step(c: &Campaign, prev: &[Status]) -> Result<(), TestCaseError> {
@@ -347,12 +507,41 @@ fn check_step(c: &Campaign, prev: &[Status]) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// Expires what is due at `now` and checks it against the model: a call
+/// times out exactly when `TIMEOUT` has passed on the monotonic clock since
+/// its dial (`dialed`), never earlier and never later, whatever the wall
+/// clock says.
+fn expire_checked(
+    c: &mut Campaign,
+    now: Now,
+    dialed: &[Option<Mono>],
+) -> Result<(), TestCaseError> {
+    let deadline = |i: usize| {
+        dialed[i]
+            .expect("in flight, so dialed")
+            .plus_millis(TIMEOUT)
+    };
+    for i in c.expire(now) {
+        prop_assert!(deadline(i) <= now.mono, "entry {i} failed early");
+    }
+    let in_flight = c.entries().iter().filter(|e| e.status.is_in_flight());
+    let deadlines: Vec<Mono> = in_flight.map(|e| deadline(e.index)).collect();
+    prop_assert!(
+        deadlines.iter().all(|&d| d > now.mono),
+        "a call outlived its timeout"
+    );
+    prop_assert_eq!(c.next_deadline(), deadlines.into_iter().min());
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
 
     /// Random schedules: webhooks shuffled, duplicated, dropped, stages
     /// skipped, finals before ringing, webhooks before answers, forged ones
-    /// mixed in, and clock jumps that fire timeouts.
+    /// mixed in, time passing that fires timeouts, and the wall clock
+    /// stepped an hour either way or by a random amount while the
+    /// monotonic clock runs on.
     #[test]
     fn rules_hold_under_any_schedule(
         n in 1usize..14,
@@ -360,12 +549,13 @@ proptest! {
         choices in prop::collection::vec(any::<u32>(), 0..600),
     ) {
         let mut c = started(n, concurrency);
-        let mut now = T0;
+        let mut now = N0;
+        let mut dialed: Vec<Option<Mono>> = vec![None; n];
         let mut pool: Vec<Delivery> = Vec::new();
         let mut dial_log: Vec<usize> = Vec::new();
         let mut choices = choices.into_iter();
         let mut prev: Vec<Status> = c.entries().iter().map(|e| e.status).collect();
-        let mut client = c.snapshot(now);
+        let mut client = c.snapshot(now.wall);
         let mut steps = 0;
         loop {
             steps += 1;
@@ -376,10 +566,11 @@ proptest! {
             if draining && pool.is_empty() && !c.can_dial() {
                 if c.is_finished() { break; }
                 now = now.plus_millis(TIMEOUT);
-                c.expire(now, TIMEOUT);
+                expire_checked(&mut c, now, &dialed)?;
             } else if c.can_dial() && (draining || r % 4 == 0) {
                 let o = c.begin_dial(format!("t{}", dial_log.len()), now).unwrap();
                 dial_log.push(o.index);
+                dialed[o.index] = Some(now.mono);
                 let id = 500 + o.index as u64;
                 let answer = match (r >> 3) % 8 {
                     0 => DialAnswer::Refused { reason: "Expected a valid phone".into() },
@@ -412,7 +603,7 @@ proptest! {
                 };
                 match d {
                     Delivery::Answer(i, a) => {
-                        c.finish_dial(i, a, now);
+                        c.finish_dial(i, a, now.wall);
                     }
                     Delivery::Webhook(token, body) => {
                         let mode = (r >> 24) % 10;
@@ -427,27 +618,53 @@ proptest! {
                                 let idx = before.iter().position(|e| e.token.as_deref() == Some(token.as_str())).unwrap();
                                 if before[idx].call_id.is_some() {
                                     let forged = CallReport { id: CallId::Text("forged".into()), ..body.clone() };
-                                    prop_assert!(c.apply_report(&token, forged, now).is_err());
+                                    prop_assert!(c.apply_report(&token, forged, now.wall).is_err());
                                 }
-                                prop_assert!(c.apply_report("forged", body.clone(), now).is_err());
+                                prop_assert!(c.apply_report("forged", body.clone(), now.wall).is_err());
                                 prop_assert_eq!(c.entries(), &before[..]);
                             }
-                            c.apply_report(&token, body, now).unwrap();
+                            c.apply_report(&token, body, now.wall).unwrap();
                         }
                     }
                 }
             } else {
                 now = now.plus_millis(u64::from(r % 4000));
-                c.expire(now, TIMEOUT);
+                let step = match (r >> 12) % 8 {
+                    0 => HOUR as i64,
+                    1 => -(HOUR as i64),
+                    2 => i64::from(r >> 16) - 32_768,
+                    _ => 0,
+                };
+                now = stepped(now, step);
+                expire_checked(&mut c, now, &dialed)?;
             }
             check_step(&c, &prev)?;
             prev = c.entries().iter().map(|e| e.status).collect();
             // A poller that only fetches deltas sees what a full poll sees.
-            client.apply_delta(c.snapshot_since(client.version, now));
-            prop_assert_eq!(&client, &c.snapshot(now));
+            client.apply_delta(c.snapshot_since(client.version, now.wall));
+            prop_assert_eq!(&client, &c.snapshot(now.wall));
         }
         prop_assert_eq!(dial_log, (0..n).collect::<Vec<_>>(), "dialed in list order, each once");
         prop_assert!(c.entries().iter().all(|e| e.status.is_final()));
         prop_assert_eq!(c.active(), 0);
+    }
+}
+
+proptest! {
+    /// After a restart, a call keeps `dialed_at + timeout - wall` of its
+    /// timeout (none if that is past), counted on the new process's
+    /// monotonic clock, and never more than the whole timeout, however far
+    /// either clock moved.
+    #[test]
+    fn a_restored_deadline_is_what_the_wall_clock_leaves(
+        offset in -(2 * HOUR as i64)..2 * HOUR as i64,
+        mono in 0u64..1 << 40,
+    ) {
+        let now = Now {
+            wall: stepped(N0, offset).wall,
+            mono: Mono(mono),
+        };
+        let left = TIMEOUT.saturating_sub(offset.max(0).unsigned_abs());
+        prop_assert_eq!(restored_at(now).next_deadline(), Some(Mono(mono + left)));
     }
 }

@@ -379,15 +379,23 @@ mod tests {
     #[tokio::test]
     async fn each_change_stores_its_event_beside_the_entry() {
         use numdialer_core::protocol::numdialer::{CallStatus, WebhookBody};
-        use numdialer_core::{Campaign, Timestamp};
+        use numdialer_core::{Campaign, Mono, Now, Settings, Timestamp};
         let dir = tempfile::tempdir().unwrap();
-        let mut c = Campaign::new(vec![phone(0); 2], 1);
+        let settings = Settings {
+            concurrency: 1,
+            call_timeout_ms: 60_000,
+        };
+        let mut c = Campaign::new(vec![phone(0); 2], settings);
         c.start().unwrap();
         {
             let store = Store::open(dir.path()).unwrap();
             store.put_entries(c.entries()).unwrap();
             let t0 = Timestamp(1);
-            let o = c.begin_dial("tok".into(), t0).unwrap();
+            let now = Now {
+                wall: t0,
+                mono: Mono(0),
+            };
+            let o = c.begin_dial("tok".into(), now).unwrap();
             store.put_entries(c.entry(o.index)).unwrap();
             let body = |status| WebhookBody { id: 5, status }.into();
             for s in [
