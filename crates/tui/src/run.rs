@@ -43,7 +43,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     };
     let color = theme::color_from_env();
-    let result = run_screen(client, mode, color, cli.poll_interval, cli.long_poll).await;
+    // An embedded server whose store failed for longer than its grace
+    // dials nobody any more: the TUI ends and says why.
+    let failed = async {
+        match &server {
+            Some(s) => s.failed().await,
+            None => std::future::pending().await,
+        }
+    };
+    let result = run_screen(
+        client,
+        mode,
+        color,
+        cli.poll_interval,
+        cli.long_poll,
+        failed,
+    )
+    .await;
     if let Some(server) = server
         && tokio::time::timeout(Duration::from_secs(5), server.shutdown())
             .await
@@ -60,7 +76,10 @@ async fn run_screen(
     color: bool,
     poll_interval: Duration,
     long_poll: Duration,
+    failed: impl std::future::Future<Output = String>,
 ) -> anyhow::Result<()> {
+    tokio::pin!(failed);
+    let mut stopped = None;
     let mut guard = terminal::enter().context("cannot take over the terminal")?;
     let size = guard.terminal.size()?;
     let mut app = App::new(mode, color, poll_interval + long_poll, Instant::now());
@@ -85,6 +104,10 @@ async fn run_screen(
             Some(e) = rx.recv() => e,
             _ = ticks.tick() => Event::Tick,
             _ = signals.recv() => break,
+            why = &mut failed => {
+                stopped = Some(why);
+                break;
+            }
         };
         match app.update(event, Instant::now()) {
             Some(Command::StartCalls) => {
@@ -106,7 +129,10 @@ async fn run_screen(
     }
     poller.abort();
     drop(guard);
-    Ok(())
+    match stopped {
+        Some(why) => anyhow::bail!("the embedded server stopped: {why}"),
+        None => Ok(()),
+    }
 }
 
 /// Reads terminal input on its own thread: crossterm's reader blocks.
