@@ -3,7 +3,7 @@
 //! `App::update` changes what the screen shows.
 
 use crate::app::Event;
-use crate::client::Client;
+use crate::client::{Client, Retry, SLOW_RETRY};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, mpsc};
@@ -15,7 +15,9 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// server until something changes (long polling), so that a change reaches
 /// the screen at once and an idle screen costs one request per `long_poll`.
 /// Backs off while the server is unreachable, and starts over with a full
-/// answer once it is back. Polls at once when asked (after pressing Call).
+/// answer once it is back. An error that only the user can fix (a wrong
+/// token, a URL that is not numdialer-server) is asked again only every
+/// `SLOW_RETRY`: hammering would change nothing. Polls at once when asked (after pressing Call).
 pub async fn poll(
     client: Client,
     interval: Duration,
@@ -45,7 +47,10 @@ pub async fn poll(
             }
             Err(e) => {
                 known = None;
-                delay = (delay * 2).clamp(interval, MAX_BACKOFF);
+                delay = match e.retry() {
+                    Retry::Backoff => (delay * 2).clamp(interval, MAX_BACKOFF),
+                    Retry::Slowly => SLOW_RETRY,
+                };
                 Event::Polled(Err(e))
             }
         };
