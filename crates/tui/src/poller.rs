@@ -65,3 +65,51 @@ pub async fn poll(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::ClientError;
+    use axum::http::StatusCode;
+    use axum::routing::get;
+
+    /// Polls a loopback server that answers every GET /statuses with
+    /// `status`, at a 10 ms interval; returns the channel of events.
+    async fn poll_answering(status: StatusCode) -> mpsc::UnboundedReceiver<Event> {
+        let app = axum::Router::new().route("/statuses", get(move || async move { status }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let (tx, rx) = mpsc::unbounded_channel();
+        let client = Client::new(&url, Some("wrong".into()));
+        let interval = Duration::from_millis(10);
+        tokio::spawn(poll(client, interval, Duration::ZERO, tx, Arc::default()));
+        rx
+    }
+
+    #[tokio::test]
+    async fn a_refused_token_is_not_asked_again_at_once() {
+        let mut rx = poll_answering(StatusCode::UNAUTHORIZED).await;
+        let first = rx.recv().await.unwrap();
+        assert!(matches!(
+            first,
+            Event::Polled(Err(ClientError::BadToken { .. }))
+        ));
+        // The backoff would have asked again within 20 ms; half a second
+        // with nothing shows the slow pace without waiting 30 s for it.
+        let next = tokio::time::timeout(Duration::from_millis(500), rx.recv()).await;
+        assert!(next.is_err(), "asked again at once: {next:?}");
+    }
+
+    #[tokio::test]
+    async fn a_server_error_is_asked_again_soon() {
+        let mut rx = poll_answering(StatusCode::BAD_GATEWAY).await;
+        for _ in 0..2 {
+            let e = rx.recv().await.unwrap();
+            assert!(matches!(
+                e,
+                Event::Polled(Err(ClientError::Server { status: 502, .. }))
+            ));
+        }
+    }
+}

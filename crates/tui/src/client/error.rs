@@ -201,3 +201,53 @@ fn first_line(text: &str) -> String {
         .take(120)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(request: &str, status: u16, body: &str) -> ClientError {
+        ClientError::from_answer(request, false, status, body.as_bytes(), true)
+    }
+
+    #[test]
+    fn answers_are_told_apart_by_code_and_body() {
+        let json = r#"{"error":"no such route"}"#;
+        assert!(matches!(
+            answer(STATUSES, 404, json),
+            ClientError::NotNumdialer { .. }
+        ));
+        assert!(matches!(
+            answer(STATUSES, 405, json),
+            ClientError::TooOld { status: 405, .. }
+        ));
+        assert!(matches!(
+            answer("POST /calls", 409, r#"{"error":"dialing already started"}"#),
+            ClientError::Http { status: 409, .. }
+        ));
+        assert_eq!(
+            answer("POST /calls", 400, "Bad Request").to_string(),
+            "not numdialer-server: POST /calls answered 400"
+        );
+    }
+
+    #[test]
+    fn a_proxys_error_page_is_cut_to_its_first_line() {
+        let page = "<html><title>502 Bad Gateway</title>\n<body>nginx</body></html>";
+        assert_eq!(
+            answer(STATUSES, 502, page).to_string(),
+            "server error (HTTP 502): <html><title>502 Bad Gateway</title>"
+        );
+        assert_eq!(
+            answer(STATUSES, 503, "").to_string(),
+            "server error (HTTP 503)"
+        );
+    }
+
+    #[test]
+    fn exit_codes_follow_whether_an_answer_came() {
+        assert_eq!(ClientError::Refused.class().exit_code(), 3);
+        let token = answer(STATUSES, 401, r#"{"error":"missing or wrong API token"}"#);
+        assert_eq!(token.class().exit_code(), 1);
+    }
+}
