@@ -37,15 +37,17 @@ async fn after_poll(client: &Client) -> (App, Vec<String>) {
     (app, screen)
 }
 
-/// The header after a failed poll; also prints it, for the record.
-async fn header(client: &Client) -> (ClientError, String) {
+/// The header after a failed poll, which must contain `cause`; also
+/// prints it, for the record. Returns the error the poll gave.
+async fn header_says(client: &Client, cause: &str) -> ClientError {
     let (app, screen) = after_poll(client).await;
     let Connection::Failing { error, .. } = app.connection else {
         panic!("the poll did not fail: {:?}", app.connection);
     };
-    let line = screen[0].trim_end().to_string();
+    let line = screen[0].trim_end();
     println!("{line}");
-    (error, line)
+    assert!(line.contains(cause), "{line} ({error:?})");
+    error
 }
 
 /// A plain-http server on loopback serving `app`, for as long as the test.
@@ -76,23 +78,21 @@ async fn a_wrong_token_is_named_and_asked_again_only_slowly() {
     let dir = tempfile::tempdir().unwrap();
     let server = server_with_token(dir.path()).await;
     let wrong = Client::new(&server.url(), Some("wrong".into()));
-    let (error, line) = header(&wrong).await;
-    assert!(
-        line.contains(
-            "✕ wrong API token (HTTP 401): check --token / NUMDIALER_TOKEN · retrying every 30 s"
-        ),
-        "{line}"
-    );
+    let error = header_says(
+        &wrong,
+        "✕ wrong API token (HTTP 401): check --token / NUMDIALER_TOKEN · retrying every 30 s",
+    )
+    .await;
     assert_eq!(
         (error.class(), error.retry()),
         (Class::Refused, Retry::Slowly)
     );
     let none = Client::new(&server.url(), None);
-    let (_, line) = header(&none).await;
-    assert!(
-        line.contains("✕ no API token (HTTP 401): pass --token / NUMDIALER_TOKEN"),
-        "{line}"
-    );
+    let _ = header_says(
+        &none,
+        "✕ no API token (HTTP 401): pass --token / NUMDIALER_TOKEN",
+    )
+    .await;
     let right = Client::new(&server.url(), Some("right-token".into()));
     assert!(right.statuses().await.is_ok(), "the test's server works");
     server.shutdown().await;
@@ -101,11 +101,11 @@ async fn a_wrong_token_is_named_and_asked_again_only_slowly() {
 #[tokio::test]
 async fn the_dialer_apis_port_is_not_numdialer_server() {
     let sim = simulator().await;
-    let (error, line) = header(&Client::new(&sim.url(), None)).await;
-    assert!(
-        line.contains("✕ not numdialer-server: GET /statuses answered 404 · retrying every 30 s"),
-        "{line}"
-    );
+    let error = header_says(
+        &Client::new(&sim.url(), None),
+        "✕ not numdialer-server: GET /statuses answered 404 · retrying every 30 s",
+    )
+    .await;
     assert_eq!(error.class().exit_code(), 1);
 }
 
@@ -113,22 +113,22 @@ async fn the_dialer_apis_port_is_not_numdialer_server() {
 async fn a_plain_answer_to_get_statuses_is_not_numdialer_server() {
     let url =
         serve(axum::Router::new().route("/statuses", get(|| async { "<html>hi</html>" }))).await;
-    let (_, line) = header(&Client::new(&url, None)).await;
-    assert!(
-        line.contains("✕ not numdialer-server: GET /statuses answered 200 without JSON"),
-        "{line}"
-    );
+    let _ = header_says(
+        &Client::new(&url, None),
+        "✕ not numdialer-server: GET /statuses answered 200 without JSON",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn https_to_a_plain_http_server_says_so() {
     let sim = simulator().await;
     let url = sim.url().replacen("http://", "https://", 1);
-    let (error, line) = header(&Client::new(&url, None)).await;
-    assert!(
-        line.contains("✕ TLS handshake failed: is this an http:// server?"),
-        "{line} ({error:?})"
-    );
+    let error = header_says(
+        &Client::new(&url, None),
+        "✕ TLS handshake failed: is this an http:// server?",
+    )
+    .await;
     assert_eq!(error.class().exit_code(), 3);
 }
 
@@ -137,11 +137,11 @@ async fn a_refused_connection_is_named() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
-    let (error, line) = header(&Client::new(&url, None)).await;
-    assert!(
-        line.contains("✕ connection refused, retrying (0 s)"),
-        "{line}"
-    );
+    let error = header_says(
+        &Client::new(&url, None),
+        "✕ connection refused, retrying (0 s)",
+    )
+    .await;
     assert_eq!(
         (error.class(), error.retry()),
         (Class::Unreachable, Retry::Backoff)
@@ -151,11 +151,11 @@ async fn a_refused_connection_is_named() {
 #[tokio::test]
 async fn a_name_that_does_not_resolve_is_named() {
     let url = "http://numdialer-server.invalid:3000";
-    let (error, line) = header(&Client::new(url, None)).await;
-    assert!(
-        line.contains("✕ name not resolved: numdialer-server.invalid, retrying (0 s)"),
-        "{line}"
-    );
+    let error = header_says(
+        &Client::new(url, None),
+        "✕ name not resolved: numdialer-server.invalid, retrying (0 s)",
+    )
+    .await;
     assert_eq!(error.class().exit_code(), 3);
 }
 
@@ -166,8 +166,7 @@ async fn a_server_that_never_answers_times_out() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let client = Client::with_timeout(&url, None, Duration::from_millis(300));
-    let (error, line) = header(&client).await;
-    assert!(line.contains("✕ timed out, retrying (0 s)"), "{line}");
+    let error = header_says(&client, "✕ timed out, retrying (0 s)").await;
     assert_eq!(error.class().exit_code(), 3);
     drop(listener);
 }
@@ -179,13 +178,11 @@ async fn a_server_error_is_said_in_the_servers_words() {
         (StatusCode::INTERNAL_SERVER_ERROR, Json(body))
     };
     let url = serve(axum::Router::new().route("/statuses", get(failing))).await;
-    let (error, line) = header(&Client::new(&url, None)).await;
-    assert!(
-        line.contains(
-            "✕ server error (HTTP 500): store: flush failed: No space left on device, retrying"
-        ),
-        "{line}"
-    );
+    let error = header_says(
+        &Client::new(&url, None),
+        "✕ server error (HTTP 500): store: flush failed: No space left on device, retrying",
+    )
+    .await;
     assert_eq!(
         (error.class(), error.retry()),
         (Class::Refused, Retry::Backoff)

@@ -20,11 +20,17 @@ fn header_shows(args: Vec<String>, cause: &'static str) -> String {
     screen
 }
 
-async fn simulator() -> Simulator {
+/// `header_shows` against the simulated dialer API, reached at the URL
+/// that `to_url` makes of its own.
+async fn against_the_simulator(to_url: fn(String) -> String, cause: &'static str) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    Simulator::start(SimConfig::default(), listener)
+    let sim = Simulator::start(SimConfig::default(), listener)
         .await
-        .unwrap()
+        .unwrap();
+    let args = vec!["--server".into(), to_url(sim.url())];
+    tokio::task::spawn_blocking(move || header_shows(args, cause))
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -54,28 +60,18 @@ async fn a_wrong_token_is_named() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dialer_apis_port_is_not_numdialer_server() {
-    let sim = simulator().await;
-    let url = sim.url().replace("127.0.0.1", "localhost");
-    tokio::task::spawn_blocking(move || {
-        header_shows(
-            vec!["--server".into(), url],
-            "✕ not numdialer-server: GET /statuses answered 404",
-        )
-    })
-    .await
-    .unwrap();
+    against_the_simulator(
+        |url| url.replace("127.0.0.1", "localhost"),
+        "✕ not numdialer-server: GET /statuses answered 404",
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_to_a_plain_http_server_is_named() {
-    let sim = simulator().await;
-    let url = sim.url().replacen("http://", "https://", 1);
-    tokio::task::spawn_blocking(move || {
-        header_shows(
-            vec!["--server".into(), url],
-            "✕ TLS handshake failed: is this an http:// server?",
-        )
-    })
-    .await
-    .unwrap();
+    against_the_simulator(
+        |url| url.replacen("http://", "https://", 1),
+        "✕ TLS handshake failed: is this an http:// server?",
+    )
+    .await;
 }
