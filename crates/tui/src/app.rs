@@ -52,7 +52,12 @@ pub enum Button {
 pub enum Connection {
     Connecting,
     Live,
-    Unreachable { since: Instant, error: String },
+    /// Polls fail, since `since`, for the reason the last one gave. The
+    /// last known statuses stay on screen meanwhile.
+    Failing {
+        since: Instant,
+        error: ClientError,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,13 +224,10 @@ impl App {
             }
             Event::Polled(Err(e)) => {
                 let since = match &self.connection {
-                    Connection::Unreachable { since, .. } => *since,
+                    Connection::Failing { since, .. } => *since,
                     _ => now,
                 };
-                self.connection = Connection::Unreachable {
-                    since,
-                    error: e.to_string(),
-                };
+                self.connection = Connection::Failing { since, error: e };
                 None
             }
             Event::Started(r) => {
@@ -286,7 +288,7 @@ impl App {
 
     fn mark_live(&mut self, now: Instant) {
         self.last_ok = Some(now);
-        if matches!(self.connection, Connection::Unreachable { .. }) {
+        if matches!(self.connection, Connection::Failing { .. }) {
             self.say("server is back", false);
         }
         self.connection = Connection::Live;

@@ -4,7 +4,11 @@
 //! anyhow's own report puts each cause on a line of its own, and a cause
 //! that wraps another repeats its text: sled's lock error came out twice.
 //! Bad usage or input exits 2 (clap's convention for a bad flag, which the
-//! project's exit codes follow), anything else 1.
+//! project's exit codes follow); a server that could not be reached exits
+//! 3 (a [`ClientError`] of class `Unreachable`), so that a script can tell
+//! "try again later" from "the server said no"; anything else 1.
+
+use crate::client::ClientError;
 
 /// Bad usage or input: a flag that means nothing here, a data directory
 /// that another numdialer holds. The text is the whole message.
@@ -12,13 +16,15 @@
 #[error("{0}")]
 pub struct Usage(pub String);
 
-/// The exit code for `e`: 2 for bad usage or input, else 1.
+/// The exit code for `e`: 2 for bad usage or input, the class's code for
+/// a server's answer or its absence (1 refused, 3 unreachable), else 1.
 pub fn exit_code(e: &anyhow::Error) -> u8 {
     if e.chain().any(|c| c.is::<Usage>()) {
-        2
-    } else {
-        1
+        return 2;
     }
+    e.chain()
+        .find_map(|c| c.downcast_ref::<ClientError>())
+        .map_or(1, |c| c.class().exit_code())
 }
 
 /// `e` and its causes on one line, a cause left out where the one before
@@ -51,6 +57,18 @@ mod tests {
             "cannot open the data directory /d: store: could not acquire lock"
         );
         assert_eq!(exit_code(&e), 1);
+    }
+
+    #[test]
+    fn a_server_out_of_reach_exits_3_and_a_refusal_1() {
+        let down = anyhow::Error::new(ClientError::Refused).context("listing campaigns");
+        assert_eq!(exit_code(&down), 3);
+        assert_eq!(describe(&down), "listing campaigns: connection refused");
+        let no = ClientError::BadToken {
+            sent: true,
+            message: "missing or wrong API token".into(),
+        };
+        assert_eq!(exit_code(&anyhow::Error::new(no)), 1);
     }
 
     #[test]

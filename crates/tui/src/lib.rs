@@ -23,13 +23,16 @@
 //! Doing things:
 //! - [`run()`]: the loop that wires the terminal, the server and the
 //!   network to the `App`; [`poller`] long-polls the statuses;
-//!   [`client`] speaks numdialer-server's HTTP API; [`terminal`] enters
-//!   the full screen and restores the terminal on every exit.
+//!   [`client`] speaks numdialer-server's HTTP API and names the cause of
+//!   every failure (`ClientError`, shared with the coming subcommands);
+//!   [`terminal`] enters the full screen and restores the terminal on
+//!   every exit.
 //! - [`embedded`]: the server inside this process: where its data lives
 //!   (kept by default whenever real people can be dialed), and a data
 //!   directory in use said in one message.
 //! - [`cli`]: the `numdialer` command line; [`failure`]: how it ends when
-//!   it cannot run (one message, exit code 2 for bad usage or input).
+//!   it cannot run (one message; exit code 2 for bad usage or input, 3 for
+//!   a server out of reach, 1 for the rest).
 
 pub mod app;
 pub mod cli;

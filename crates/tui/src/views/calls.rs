@@ -39,7 +39,7 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_stateful_widget(table, area, &mut state);
     if app.statuses.is_none() {
         let text = match &app.connection {
-            Connection::Unreachable { error, .. } => format!("Cannot reach the server: {error}"),
+            Connection::Failing { error, .. } => format!("No answer from the server yet: {error}"),
             _ => "Connecting to the server…".to_string(),
         };
         frame.render_widget(

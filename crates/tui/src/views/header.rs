@@ -4,22 +4,21 @@
 //! a real dialer API), which stay on screen because they stay true.
 
 use crate::app::{App, Connection};
+use crate::client::{ClientError, Retry, SLOW_RETRY};
 use crate::mode::Mode;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+use std::time::Duration;
 
 pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let theme = &app.theme;
     let (dot, state, style) = match &app.connection {
         Connection::Connecting => ("○", "connecting…".to_string(), theme.warn),
-        Connection::Unreachable { since, .. } => (
+        Connection::Failing { since, error } => (
             "✕",
-            format!(
-                "unreachable, retrying ({} s)",
-                app.now.saturating_duration_since(*since).as_secs()
-            ),
+            failing(error, app.now.saturating_duration_since(*since)),
             theme.error,
         ),
         Connection::Live => match (app.stale_for(), app.degraded()) {
@@ -44,13 +43,30 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let (kind, place) = server(&app.mode);
     let fixed = " numdialer".len() + " · ".len() * 2 + kind.chars().count();
     let room = usize::from(l.width).saturating_sub(fixed + state.chars().count());
+    // Where the state does not fit beside the server, the server goes:
+    // the user typed its URL, and the state is what they need to read.
+    let server = match room {
+        0 => String::new(),
+        _ => format!(" · {kind}{}", keep_end(&place, room)),
+    };
     let left = Line::from(vec![
         Span::styled(" numdialer", theme.title),
-        Span::raw(format!(" · {kind}{} · ", keep_end(&place, room))),
+        Span::raw(format!("{server} · ")),
         Span::styled(state, style),
     ]);
     frame.render_widget(Paragraph::new(left), l);
     frame.render_widget(Paragraph::new(lines), r);
+}
+
+/// The cause first, in the client's words, so that a narrow terminal
+/// cuts off the least useful part; then how the TUI goes on: retrying
+/// (for how long already), or asking only now and then, since the user
+/// has to change something first.
+fn failing(error: &ClientError, down_for: Duration) -> String {
+    match error.retry() {
+        Retry::Backoff => format!("{error}, retrying ({} s)", down_for.as_secs()),
+        Retry::Slowly => format!("{error} · retrying every {} s", SLOW_RETRY.as_secs()),
+    }
 }
 
 /// The warnings, one line each, in the warning style.

@@ -56,4 +56,4 @@ fn popup(frame: &mut Frame, width: u16, height: u16, title: String) -> Rect {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

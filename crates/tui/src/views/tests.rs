@@ -15,13 +15,13 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::style::{Color, Modifier, Style};
 use std::time::Instant;
 
-fn render(app: &App, w: u16, h: u16) -> Buffer {
+pub(crate) fn render(app: &App, w: u16, h: u16) -> Buffer {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     t.draw(|f| draw(f, app)).unwrap();
     t.backend().buffer().clone()
 }
 
-fn lines(b: &Buffer) -> Vec<String> {
+pub(crate) fn lines(b: &Buffer) -> Vec<String> {
     (0..b.area.height)
         .map(|y| (0..b.area.width).map(|x| b[(x, y)].symbol()).collect())
         .collect()
@@ -167,11 +167,15 @@ fn narrow_terminals_keep_the_essentials() {
 #[test]
 fn the_header_says_when_the_server_is_unreachable() {
     let (mut app, t) = app_with(&[Status::Idle; 9], false);
-    let e = crate::client::ClientError::Unreachable("connection refused".into());
+    let e = crate::client::ClientError::Refused;
     app.update(Event::Polled(Err(e)), t);
     app.update(Event::Tick, t + std::time::Duration::from_secs(4));
     let ls = lines(&render(&app, 80, 24));
-    assert!(ls[0].contains("unreachable, retrying (4 s)"), "{}", ls[0]);
+    assert!(
+        ls[0].contains("✕ connection refused, retrying (4 s)"),
+        "{}",
+        ls[0]
+    );
     assert_eq!(
         ls.iter().filter(|l| l.contains(" idle ")).count(),
         9,

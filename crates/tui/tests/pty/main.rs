@@ -3,6 +3,9 @@
 //!
 //! - `screen`: the dial-down on screen, embedded and against a remote
 //!   server that goes away and comes back.
+//! - `errors`: the three mistakes a new user makes connecting to a server
+//!   (a wrong token, the dialer API's port, https:// to plain http), each
+//!   named in the header.
 //! - `real_dialer`: a dialer API that stands for real people: the data is
 //!   kept across restarts and nobody is dialed twice, quitting asks first
 //!   with calls in flight (and only in embedded mode), and a second TUI on
@@ -10,6 +13,7 @@
 //! - `tui`, `stand_in`, `sandbox`: the terminal, the stand-in for the
 //!   numDialer API, and a temporary user account to run as.
 
+mod errors;
 mod real_dialer;
 mod sandbox;
 mod screen;

@@ -28,7 +28,8 @@ fn embedded_dial_down_on_screen() {
     tui.assert_restored();
 }
 
-async fn start_server(port: u16, dir: &Path) -> RunningServer {
+/// A numdialer-server on loopback that wants the token `tui-test-token`.
+pub async fn start_server(port: u16, dir: &Path) -> RunningServer {
     let mut config = ServerConfig::default();
     config.http.listen = SocketAddr::from(([127, 0, 0, 1], port));
     config.http.api_token = Some("tui-test-token".into());
@@ -67,8 +68,8 @@ async fn remote_server_going_away_and_coming_back() {
 
     server.shutdown().await;
     let tui = tokio::task::spawn_blocking(move || {
-        tui.wait("the server to show as unreachable", |s| {
-            s.contains("unreachable, retrying")
+        tui.wait("the server to show as refusing connections", |s| {
+            s.contains("✕ connection refused, retrying")
         });
         tui
     })
