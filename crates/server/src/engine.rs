@@ -254,10 +254,6 @@ impl Engine {
         true
     }
 
-    pub fn subscribe(&self) -> watch::Receiver<u64> {
-        self.version.subscribe()
-    }
-
     /// The current statuses (only those changed after `since`, if given),
     /// answered only once they are durable: whatever a client has seen
     /// survives a crash. While the store fails, nothing changes, and the
