@@ -76,7 +76,7 @@ async fn read_answer(resp: reqwest::Response) -> DialAnswer {
     }
 }
 
-fn clip(s: &str) -> String {
+pub(super) fn clip(s: &str) -> String {
     let s = s.trim();
     if s.chars().count() <= 200 {
         s.to_string()
@@ -89,7 +89,7 @@ fn clip(s: &str) -> String {
 
 /// reqwest's top-level message hides the cause ("error sending request");
 /// the innermost source says what happened.
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+pub(super) fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut inner = None;
     let mut cur = e.source();
     while let Some(s) = cur {
@@ -158,7 +158,7 @@ impl Callbacks for NumDialerCallbacks {
         _uri: &Uri,
         headers: &HeaderMap,
         body: &[u8],
-    ) -> Result<CallReport, CallbackError> {
+    ) -> Result<Option<CallReport>, CallbackError> {
         if !is_json(headers) {
             return Err(CallbackError::UnsupportedMediaType(
                 "Expected request with `Content-Type: application/json`".into(),
@@ -174,7 +174,7 @@ impl Callbacks for NumDialerCallbacks {
         })?;
         let body: WebhookBody = serde_json::from_value(map.into())
             .map_err(|e| CallbackError::Invalid(format!("invalid webhook body: {e}")))?;
-        Ok(body.into())
+        Ok(Some(body.into()))
     }
 }
 
