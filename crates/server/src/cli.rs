@@ -3,11 +3,13 @@
 
 use crate::provider::simulator::{Outage, SimConfig};
 use crate::startup::{
-    DialingConfig, HttpConfig, ProviderConfig, ServerConfig, StoreConfig, read_numbers_file,
+    Dialer, DialingConfig, HttpConfig, ProviderConfig, ServerConfig, StoreConfig, TwilioSettings,
+    read_numbers_file,
 };
 use clap::{Args, Parser, Subcommand};
 use numdialer_core::Secret;
 use numdialer_core::args::{parse_http_url, parse_scale, parse_seconds};
+use numdialer_core::protocol::twilio::Instructions;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -141,10 +143,49 @@ pub struct DialingArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Dialer API")]
 pub struct ProviderArgs {
+    /// The protocol of the dialer API: `numdialer` (JSON POST /call) or
+    /// `twilio` (Twilio's Programmable Voice API; see docs/providers.md).
+    #[arg(
+        long,
+        env = "NUMDIALER_DIALER",
+        value_enum,
+        default_value = "numdialer"
+    )]
+    pub dialer: DialerKind,
+
     /// Base URL of the dialer API (its POST /call is <URL>/call). Without it,
-    /// an embedded simulated dialer API is started on a free loopback port.
+    /// an embedded simulated dialer API is started on a free loopback port;
+    /// with --dialer twilio the default is https://api.twilio.com.
     #[arg(long, env = "NUMDIALER_DIALER_URL", value_parser = parse_http_url)]
     pub dialer_url: Option<String>,
+
+    /// Twilio: the Account SID (or an API key SID), the user of HTTP Basic
+    /// auth.
+    #[arg(long, env = "TWILIO_ACCOUNT_SID")]
+    pub twilio_account_sid: Option<String>,
+
+    /// Twilio: the auth token (or the API key's secret); also the key that
+    /// Twilio signs its callbacks with. Never logged.
+    #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
+    pub twilio_auth_token: Option<Secret>,
+
+    /// Twilio: the caller id, a number of the account in E.164 (+14155550100).
+    #[arg(long, env = "NUMDIALER_FROM", value_parser = parse_e164)]
+    pub from: Option<String>,
+
+    /// Twilio: the TwiML each answered call runs [default: a short <Say>].
+    #[arg(long, env = "NUMDIALER_TWIML", conflicts_with = "twiml_url")]
+    pub twiml: Option<String>,
+
+    /// Twilio: a URL Twilio fetches the TwiML from instead of --twiml.
+    #[arg(long, env = "NUMDIALER_TWIML_URL", value_parser = parse_http_url)]
+    pub twiml_url: Option<String>,
+
+    /// Twilio: seconds a phone may ring before Twilio reports `no-answer`
+    /// (Twilio accepts 5 to 600).
+    #[arg(long, env = "NUMDIALER_RING_TIMEOUT", default_value = "30",
+          value_parser = clap::value_parser!(u32).range(5..=600))]
+    pub ring_timeout: u32,
 
     /// Seconds one POST /call may take before it counts as unanswered (it
     /// is then never re-sent; its webhooks or the call timeout settle it).
@@ -155,6 +196,12 @@ pub struct ProviderArgs {
     /// --dialer-url): 0.01 makes its calls 100 times faster.
     #[arg(long, env = "NUMDIALER_SIM_TIME_SCALE", default_value = "1", value_parser = parse_scale)]
     pub sim_time_scale: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DialerKind {
+    Numdialer,
+    Twilio,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -270,6 +317,7 @@ impl ServerArgs {
                 numbers,
             },
             provider: ProviderConfig {
+                dialer: self.provider.dialer()?,
                 dialer_url: self.provider.dialer_url.clone(),
                 dial_timeout: self.provider.dial_timeout,
                 sim: SimConfig {
@@ -279,6 +327,65 @@ impl ServerArgs {
                 ..defaults.provider
             },
         })
+    }
+}
+
+impl ProviderArgs {
+    /// The chosen protocol with its settings; Twilio without its account
+    /// or caller id stops the start and says which flag is missing.
+    fn dialer(&self) -> anyhow::Result<Dialer> {
+        if self.dialer == DialerKind::Numdialer {
+            return Ok(Dialer::NumDialer);
+        }
+        // An empty value (`TWILIO_AUTH_TOKEN=` in an env file) means none.
+        let sid = self.twilio_account_sid.clone().filter(|s| !s.is_empty());
+        let token = self
+            .twilio_auth_token
+            .clone()
+            .filter(|t| !t.expose().is_empty());
+        let mut missing = Vec::new();
+        if sid.is_none() {
+            missing.push("--twilio-account-sid (or TWILIO_ACCOUNT_SID)");
+        }
+        if token.is_none() {
+            missing.push("--twilio-auth-token (or TWILIO_AUTH_TOKEN)");
+        }
+        if self.from.is_none() {
+            missing.push("--from (or NUMDIALER_FROM)");
+        }
+        let (Some(account_sid), Some(auth_token), Some(from)) = (sid, token, self.from.clone())
+        else {
+            anyhow::bail!("--dialer twilio needs {}", missing.join(", "));
+        };
+        let instructions = match (&self.twiml, &self.twiml_url) {
+            (_, Some(url)) => Instructions::Url(url.clone()),
+            (Some(t), None) => Instructions::Twiml(t.clone()),
+            (None, None) => Instructions::default(),
+        };
+        Ok(Dialer::Twilio(TwilioSettings {
+            account_sid,
+            auth_token,
+            from,
+            instructions,
+            ring_timeout: Duration::from_secs(self.ring_timeout.into()),
+        }))
+    }
+}
+
+/// A caller id in E.164: `+` and 7 to 15 digits; spaces, dashes, dots and
+/// parentheses are dropped, and a missing `+` is added.
+fn parse_e164(s: &str) -> Result<String, String> {
+    let digits: String = s
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
+        .collect();
+    let digits = digits.strip_prefix('+').unwrap_or(&digits);
+    if (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(format!("+{digits}"))
+    } else {
+        Err(format!(
+            "{s:?} is not a phone number in E.164 (expected + and 7 to 15 digits, like +14155550100)"
+        ))
     }
 }
 
@@ -328,5 +435,52 @@ mod tests {
             None => panic!("expected simulate"),
         }
         assert!(Cli::try_parse_from(["x", "--concurrency", "0"]).is_err());
+    }
+
+    fn provider_of(args: &[&str]) -> anyhow::Result<ProviderConfig> {
+        let cli = Cli::try_parse_from(std::iter::once("x").chain(args.iter().copied()))?;
+        Ok(cli.server.to_config()?.provider)
+    }
+
+    #[test]
+    fn numdialer_stays_the_default() {
+        let p = provider_of(&[]).unwrap();
+        assert_eq!(p.dialer, Dialer::NumDialer);
+        assert_eq!(p.dialer_url, None);
+    }
+
+    #[test]
+    fn twilio_needs_its_account_and_caller_id() {
+        let err = provider_of(&["--dialer", "twilio", "--twilio-account-sid", "AC1"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--twilio-auth-token"), "{err}");
+        assert!(err.contains("--from"), "{err}");
+        assert!(!err.contains("--twilio-account-sid"), "{err}");
+        let p = provider_of(&[
+            "--dialer",
+            "twilio",
+            "--twilio-account-sid",
+            "AC1",
+            "--twilio-auth-token",
+            "hunter2",
+            "--from",
+            "+1 (415) 555-0100",
+            "--twiml-url",
+            "https://x.example/t.xml",
+        ])
+        .unwrap();
+        let Dialer::Twilio(t) = &p.dialer else {
+            panic!("expected twilio");
+        };
+        assert_eq!(t.from, "+14155550100");
+        assert_eq!(
+            t.instructions,
+            Instructions::Url("https://x.example/t.xml".into())
+        );
+        assert_eq!(t.ring_timeout, Duration::from_secs(30));
+        assert!(!format!("{p:?}").contains("hunter2"));
+        assert!(parse_e164("+1").is_err() && parse_e164("+1415555010a").is_err());
+        assert!(provider_of(&["--twiml", "<Response/>", "--twiml-url", "http://x"]).is_err());
     }
 }

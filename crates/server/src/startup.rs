@@ -7,12 +7,14 @@ use crate::engine::Engine;
 use crate::http::{self, AppState, serve};
 use crate::provider::numdialer::DialerClient;
 use crate::provider::simulator::{SimConfig, Simulator};
-use crate::provider::{DialerHealth, Provider};
+use crate::provider::twilio::{TwilioClient, TwilioConfig};
+use crate::provider::{AnyProvider, DialerHealth, Provider};
 use crate::shutdown::{self, Shutdown, Trigger};
 use crate::store::manifest::Marks;
 use crate::store::{Store, StoreError};
 use crate::{healer, integrity};
 use anyhow::Context;
+use numdialer_core::protocol::twilio::Instructions;
 use numdialer_core::{Phone, Secret};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -100,7 +102,10 @@ impl Default for DialingConfig {
 
 #[derive(Debug, Clone)]
 pub struct ProviderConfig {
-    /// An external dialer API; `None` starts the embedded simulator.
+    /// Which protocol the dialer API speaks.
+    pub dialer: Dialer,
+    /// An external dialer API; `None` starts the embedded simulator (with
+    /// numDialer) or means Twilio's own API (with Twilio).
     pub dialer_url: Option<String>,
     /// How long one POST /call may take before it counts as unanswered.
     pub dial_timeout: Duration,
@@ -114,6 +119,7 @@ pub struct ProviderConfig {
 impl Default for ProviderConfig {
     fn default() -> Self {
         ProviderConfig {
+            dialer: Dialer::NumDialer,
             dialer_url: None,
             dial_timeout: Duration::from_secs(10),
             dial_attempts: 5,
@@ -122,6 +128,30 @@ impl Default for ProviderConfig {
         }
     }
 }
+
+/// The dialer API's protocol, with what only that protocol needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dialer {
+    /// JSON `POST /call`, the default.
+    NumDialer,
+    Twilio(TwilioSettings),
+}
+
+/// Twilio's account and what each call plays. The auth token is a
+/// [`Secret`], so that printing the configuration never shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TwilioSettings {
+    pub account_sid: String,
+    pub auth_token: Secret,
+    /// The caller id, in E.164 with `+`.
+    pub from: String,
+    pub instructions: Instructions,
+    /// How long Twilio lets a phone ring before reporting `no-answer`.
+    pub ring_timeout: Duration,
+}
+
+/// Twilio's own API, used when `--dialer twilio` comes without `--dialer-url`.
+pub const TWILIO_API_URL: &str = "https://api.twilio.com";
 
 /// Reads a `--numbers-file`, naming the file and the bad line on error.
 pub fn read_numbers_file(path: &Path) -> anyhow::Result<Vec<Phone>> {
@@ -185,7 +215,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
-    let (provider, simulator, dialer_url) = connect_provider(&config.provider).await?;
+    let (provider, simulator, dialer_url) = connect_provider(&config.provider, &public_url).await?;
     let (trigger, shutdown) = shutdown::channel();
     let health = Arc::new(DialerHealth::default());
     let state = AppState {
@@ -340,10 +370,34 @@ async fn bind(http: &HttpConfig) -> anyhow::Result<Listeners> {
 }
 
 /// The client for the configured dialer API, or for an embedded simulator
-/// started here when none is configured; and the API's URL.
+/// started here when none is configured; and the API's URL. `public_url` is
+/// where Twilio's callbacks are signed for.
 async fn connect_provider(
     config: &ProviderConfig,
-) -> anyhow::Result<(DialerClient, Option<Simulator>, String)> {
+    public_url: &str,
+) -> anyhow::Result<(AnyProvider, Option<Simulator>, String)> {
+    if let Dialer::Twilio(t) = &config.dialer {
+        let url = config
+            .dialer_url
+            .clone()
+            .unwrap_or_else(|| TWILIO_API_URL.to_string());
+        let client = TwilioClient::new(
+            TwilioConfig {
+                base_url: url.clone(),
+                account_sid: t.account_sid.clone(),
+                auth_token: t.auth_token.clone(),
+                from: t.from.clone(),
+                instructions: t.instructions.clone(),
+                ring_timeout_secs: u32::try_from(t.ring_timeout.as_secs()).unwrap_or(u32::MAX),
+                public_url: public_url.trim_end_matches('/').to_string(),
+            },
+            config.dial_timeout,
+            config.dial_attempts,
+            config.dial_backoff,
+        );
+        tracing::info!(calls_url = client.calls_url(), "dialing through Twilio");
+        return Ok((AnyProvider::Twilio(client), None, url));
+    }
     let (simulator, url) = match &config.dialer_url {
         Some(url) => (None, url.clone()),
         None => {
@@ -360,13 +414,13 @@ async fn connect_provider(
         config.dial_attempts,
         config.dial_backoff,
     );
-    Ok((client, simulator, url))
+    Ok((AnyProvider::NumDialer(client), simulator, url))
 }
 
 fn spawn_tasks(
     listeners: Listeners,
     state: AppState,
-    driver: Driver<DialerClient>,
+    driver: Driver<AnyProvider>,
     shutdown: &Shutdown,
 ) -> Vec<JoinHandle<()>> {
     let stopped = || {
