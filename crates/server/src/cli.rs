@@ -1,6 +1,7 @@
 //! The command line of `numdialer-server`; every flag can also come from a
 //! `NUMDIALER_*` environment variable.
 
+use crate::provider::simulator::twilio::TwilioSimConfig;
 use crate::provider::simulator::{Outage, SimConfig};
 use crate::startup::{
     Dialer, DialingConfig, HttpConfig, ProviderConfig, ServerConfig, StoreConfig, TwilioSettings,
@@ -216,6 +217,46 @@ pub struct SimulateArgs {
     #[arg(long, env = "NUMDIALER_SIM_LISTEN", default_value = "127.0.0.1:4830")]
     pub listen: SocketAddr,
 
+    /// The protocol to simulate: the numDialer API, or Twilio's Calls
+    /// resource (Basic auth, form fields checked, signed callbacks).
+    #[arg(
+        long,
+        env = "NUMDIALER_SIM_PROTOCOL",
+        value_enum,
+        default_value = "numdialer"
+    )]
+    pub protocol: DialerKind,
+
+    /// Twilio: the account SID the simulator accepts.
+    #[arg(
+        long,
+        env = "TWILIO_ACCOUNT_SID",
+        default_value = "AC00000000000000000000000000000000"
+    )]
+    pub account_sid: String,
+
+    /// Twilio: the auth token it accepts and signs callbacks with.
+    #[arg(
+        long,
+        env = "TWILIO_AUTH_TOKEN",
+        hide_env_values = true,
+        default_value = "simulated-auth-token",
+        hide_default_value = true
+    )]
+    pub auth_token: Secret,
+
+    /// Twilio: chance (0 to 1) that a call ends `no-answer`.
+    #[arg(long, env = "NUMDIALER_SIM_NO_ANSWER_RATE", default_value = "0", value_parser = parse_rate)]
+    pub no_answer_rate: f64,
+
+    /// Twilio: chance (0 to 1) that a call ends `busy`.
+    #[arg(long, env = "NUMDIALER_SIM_BUSY_RATE", default_value = "0", value_parser = parse_rate)]
+    pub busy_rate: f64,
+
+    /// Twilio: chance (0 to 1) that a call ends `failed`.
+    #[arg(long, env = "NUMDIALER_SIM_FAILED_RATE", default_value = "0", value_parser = parse_rate)]
+    pub failed_rate: f64,
+
     /// Multiplies every webhook delay (each random in [0, 5 s)); 0.01 is
     /// 100 times faster than the real API.
     #[arg(long, env = "NUMDIALER_SIM_TIME_SCALE", default_value = "1", value_parser = parse_scale)]
@@ -261,6 +302,19 @@ pub struct SimulateArgs {
 }
 
 impl SimulateArgs {
+    pub fn twilio_config(&self) -> TwilioSimConfig {
+        TwilioSimConfig {
+            account_sid: self.account_sid.clone(),
+            auth_token: self.auth_token.clone(),
+            time_scale: self.time_scale,
+            seed: self.seed,
+            no_answer_rate: self.no_answer_rate,
+            busy_rate: self.busy_rate,
+            failed_rate: self.failed_rate,
+            ..TwilioSimConfig::default()
+        }
+    }
+
     pub fn sim_config(&self) -> SimConfig {
         SimConfig {
             time_scale: self.time_scale,
@@ -431,9 +485,25 @@ mod tests {
         let cli = Cli::try_parse_from(["x", "simulate", "--listen", "127.0.0.1:9", "--seed", "4"])
             .unwrap();
         match cli.command {
-            Some(Command::Simulate(a)) => assert_eq!(a.seed, Some(4)),
+            Some(Command::Simulate(a)) => {
+                assert_eq!(a.seed, Some(4));
+                assert_eq!(a.protocol, DialerKind::Numdialer);
+            }
             None => panic!("expected simulate"),
         }
+        let cli = Cli::try_parse_from([
+            "x",
+            "simulate",
+            "--protocol",
+            "twilio",
+            "--busy-rate",
+            "0.5",
+        ])
+        .unwrap();
+        let Some(Command::Simulate(a)) = cli.command else {
+            panic!("expected simulate");
+        };
+        assert_eq!(a.twilio_config().busy_rate, 0.5);
         assert!(Cli::try_parse_from(["x", "--concurrency", "0"]).is_err());
     }
 

@@ -170,8 +170,10 @@ impl ErrorBody {
     }
 }
 
-/// Every value of `CallStatus` in a Twilio callback.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Every value of `CallStatus` in a Twilio callback; serialised in
+/// Twilio's own words (`in-progress`, `no-answer`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum CallStatus {
     Queued,
     Initiated,
@@ -357,6 +359,8 @@ mod tests {
         for (status, event) in table {
             assert_eq!(status.event(), event, "{status}");
             assert_eq!(status.as_str().parse::<CallStatus>(), Ok(status));
+            let json = serde_json::to_string(&status).unwrap();
+            assert_eq!(json, format!("\"{}\"", status.as_str()));
         }
         assert!("answered".parse::<CallStatus>().is_err());
         assert!("Ringing".parse::<CallStatus>().is_err());

@@ -31,4 +31,5 @@ mod reliability;
 mod restart;
 mod shutdown;
 mod store_faults;
+mod twilio;
 mod upgrade;

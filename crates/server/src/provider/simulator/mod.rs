@@ -13,6 +13,8 @@
 //! every TUI: a log of everything would grow with every call of a long
 //! campaign, and nothing reads more than the last stretch of it.
 
+pub mod twilio;
+
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
