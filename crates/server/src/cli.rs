@@ -1,6 +1,7 @@
 //! The command line of `numdialer-server`; every flag can also come from a
 //! `NUMDIALER_*` environment variable.
 
+use crate::provider::numdialer::DialerHeader;
 use crate::provider::simulator::twilio::TwilioSimConfig;
 use crate::provider::simulator::{Outage, SimConfig};
 use crate::startup::{
@@ -160,6 +161,17 @@ pub struct ProviderArgs {
     #[arg(long, env = "NUMDIALER_DIALER_URL", value_parser = parse_http_url)]
     pub dialer_url: Option<String>,
 
+    /// A header sent on every request to a numDialer-style API behind
+    /// authentication, as `Name: value`; repeatable. In the environment,
+    /// separate headers with `;`. Values are never logged.
+    #[arg(
+        long = "dialer-header",
+        env = "NUMDIALER_DIALER_HEADERS",
+        hide_env_values = true,
+        value_delimiter = ';'
+    )]
+    pub dialer_headers: Vec<Secret>,
+
     /// Twilio: the Account SID (or an API key SID), the user of HTTP Basic
     /// auth.
     #[arg(long, env = "TWILIO_ACCOUNT_SID")]
@@ -267,6 +279,17 @@ pub struct SimulateArgs {
     #[arg(long, env = "NUMDIALER_SIM_SEED")]
     pub seed: Option<u64>,
 
+    /// Answer 401 to any POST /call without this `Name: value` header, as
+    /// a dialer API behind authentication would; repeatable (`;` between
+    /// headers in the environment).
+    #[arg(
+        long = "require-header",
+        env = "NUMDIALER_SIM_REQUIRE_HEADERS",
+        hide_env_values = true,
+        value_delimiter = ';'
+    )]
+    pub require_headers: Vec<Secret>,
+
     /// Fault: chance (0 to 1) that a webhook is never sent.
     #[arg(long, env = "NUMDIALER_SIM_DROP_RATE", default_value = "0", value_parser = parse_rate)]
     pub drop_rate: f64,
@@ -315,8 +338,15 @@ impl SimulateArgs {
         }
     }
 
-    pub fn sim_config(&self) -> SimConfig {
-        SimConfig {
+    pub fn sim_config(&self) -> anyhow::Result<SimConfig> {
+        let required_headers = self
+            .require_headers
+            .iter()
+            .map(|h| DialerHeader::parse(h.expose()))
+            .collect::<Result<_, _>>()
+            .map_err(|e| anyhow::anyhow!("bad --require-header: {e}"))?;
+        Ok(SimConfig {
+            required_headers,
             time_scale: self.time_scale,
             seed: self.seed,
             latency: self.latency,
@@ -330,7 +360,7 @@ impl SimulateArgs {
                 .zip(self.outage_for)
                 .map(|(every, length)| Outage { every, length }),
             ..SimConfig::default()
-        }
+        })
     }
 }
 
@@ -373,6 +403,13 @@ impl ServerArgs {
             provider: ProviderConfig {
                 dialer: self.provider.dialer()?,
                 dialer_url: self.provider.dialer_url.clone(),
+                dialer_headers: self
+                    .provider
+                    .dialer_headers
+                    .iter()
+                    .map(|h| DialerHeader::parse(h.expose()))
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| anyhow::anyhow!("bad --dialer-header: {e}"))?,
                 dial_timeout: self.provider.dial_timeout,
                 sim: SimConfig {
                     time_scale: self.provider.sim_time_scale,
@@ -505,6 +542,27 @@ mod tests {
         };
         assert_eq!(a.twilio_config().busy_rate, 0.5);
         assert!(Cli::try_parse_from(["x", "--concurrency", "0"]).is_err());
+    }
+
+    #[test]
+    fn dialer_headers_repeat_and_never_echo_their_value() {
+        let p = provider_of(&[
+            "--dialer-header",
+            "Authorization: Bearer s3cr3t",
+            "--dialer-header",
+            "X-Tenant: blue",
+        ])
+        .unwrap();
+        let names: Vec<&str> = p.dialer_headers.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(names, ["Authorization", "X-Tenant"]);
+        assert!(!format!("{p:?}").contains("s3cr3t"));
+        let err = provider_of(&["--dialer-header", "Authorization Bearer s3cr3t"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("--dialer-header") && !err.contains("s3cr3t"),
+            "{err}"
+        );
     }
 
     fn provider_of(args: &[&str]) -> anyhow::Result<ProviderConfig> {

@@ -41,7 +41,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot listen on {}", args.listen))?;
             match args.protocol {
                 DialerKind::Numdialer => {
-                    let sim = Simulator::start(args.sim_config(), listener).await?;
+                    let sim = Simulator::start(args.sim_config()?, listener).await?;
                     tracing::info!("simulated dialer API on {}", sim.url());
                     shutdown_signal().await;
                     sim.stop();

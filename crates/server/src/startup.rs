@@ -5,7 +5,7 @@
 use crate::driver::{self, Driver};
 use crate::engine::Engine;
 use crate::http::{self, AppState, serve};
-use crate::provider::numdialer::DialerClient;
+use crate::provider::numdialer::{DialerClient, DialerHeader};
 use crate::provider::simulator::{SimConfig, Simulator};
 use crate::provider::twilio::{TwilioClient, TwilioConfig};
 use crate::provider::{AnyProvider, DialerHealth, Provider};
@@ -107,6 +107,8 @@ pub struct ProviderConfig {
     /// An external dialer API; `None` starts the embedded simulator (with
     /// numDialer) or means Twilio's own API (with Twilio).
     pub dialer_url: Option<String>,
+    /// Sent on every request to a numDialer-style API (`--dialer-header`).
+    pub dialer_headers: Vec<DialerHeader>,
     /// How long one POST /call may take before it counts as unanswered.
     pub dial_timeout: Duration,
     /// Attempts when the dialer API refuses connections, and the first backoff.
@@ -121,6 +123,7 @@ impl Default for ProviderConfig {
         ProviderConfig {
             dialer: Dialer::NumDialer,
             dialer_url: None,
+            dialer_headers: Vec::new(),
             dial_timeout: Duration::from_secs(10),
             dial_attempts: 5,
             dial_backoff: Duration::from_millis(200),
@@ -410,6 +413,7 @@ async fn connect_provider(
     };
     let client = DialerClient::new(
         &url,
+        &config.dialer_headers,
         config.dial_timeout,
         config.dial_attempts,
         config.dial_backoff,

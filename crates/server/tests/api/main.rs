@@ -23,6 +23,7 @@ mod helpers;
 
 mod contract;
 mod dialdown;
+mod dialer_headers;
 mod hostile;
 mod integrity;
 mod operations;

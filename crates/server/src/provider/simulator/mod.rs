@@ -15,9 +15,10 @@
 
 pub mod twilio;
 
+use crate::provider::numdialer::DialerHeader;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -76,6 +77,9 @@ pub struct SimConfig {
     pub error_body_rate: f64,
     pub outage: Option<Outage>,
     pub plan: BTreeMap<usize, Fault>,
+    /// Headers every `POST /call` must carry, or be answered 401 and
+    /// place no call: an API behind authentication.
+    pub required_headers: Vec<DialerHeader>,
     /// How many dials, and how many webhooks, the log keeps; older ones are
     /// dropped and counted. The default outlasts every test and benchmark
     /// run, so they see the whole history.
@@ -95,6 +99,7 @@ impl Default for SimConfig {
             error_body_rate: 0.0,
             outage: None,
             plan: BTreeMap::new(),
+            required_headers: Vec::new(),
             log_limit: 100_000,
         }
     }
@@ -371,7 +376,17 @@ fn script(phone: &str, rng: &mut StdRng, scale: f64) -> Vec<(CallStatus, Duratio
     }
 }
 
-async fn call(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
+/// Whether the request carries every required header with its value.
+fn authorized(required: &[DialerHeader], headers: &HeaderMap) -> bool {
+    required.iter().all(|r| {
+        headers
+            .get_all(r.name.as_str())
+            .iter()
+            .any(|v| v.as_bytes() == r.value.expose().as_bytes())
+    })
+}
+
+async fn call(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes) -> Response {
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
     let phone = v.get("phone").and_then(|p| p.as_str()).unwrap_or("");
     let webhook_url = v.get("webhookURL").and_then(|u| u.as_str()).unwrap_or("");
@@ -393,6 +408,12 @@ async fn call(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
             in_flight_before: in_flight,
         })
     };
+    if !authorized(&sim.config.required_headers, &headers) {
+        let body = Json(DialResponse::Error {
+            error: "unauthorized".into(),
+        });
+        return (StatusCode::UNAUTHORIZED, body).into_response();
+    }
     if sim.chance(sim.config.error_rate) {
         let body = Json(DialResponse::Error {
             error: "internal error".into(),
