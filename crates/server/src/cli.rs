@@ -172,13 +172,12 @@ pub struct ProviderArgs {
     )]
     pub dialer_headers: Vec<Secret>,
 
-    /// Twilio: the Account SID (or an API key SID), the user of HTTP Basic
-    /// auth.
+    /// Twilio: the Account SID, the user of HTTP Basic auth.
     #[arg(long, env = "TWILIO_ACCOUNT_SID")]
     pub twilio_account_sid: Option<String>,
 
-    /// Twilio: the auth token (or the API key's secret); also the key that
-    /// Twilio signs its callbacks with. Never logged.
+    /// Twilio: the account's auth token, the password of HTTP Basic auth and
+    /// the key that Twilio signs its callbacks with. Never logged.
     #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
     pub twilio_auth_token: Option<Secret>,
 
@@ -339,14 +338,8 @@ impl SimulateArgs {
     }
 
     pub fn sim_config(&self) -> anyhow::Result<SimConfig> {
-        let required_headers = self
-            .require_headers
-            .iter()
-            .map(|h| DialerHeader::parse(h.expose()))
-            .collect::<Result<_, _>>()
-            .map_err(|e| anyhow::anyhow!("bad --require-header: {e}"))?;
         Ok(SimConfig {
-            required_headers,
+            required_headers: parse_headers(&self.require_headers, "--require-header")?,
             time_scale: self.time_scale,
             seed: self.seed,
             latency: self.latency,
@@ -403,13 +396,7 @@ impl ServerArgs {
             provider: ProviderConfig {
                 dialer: self.provider.dialer()?,
                 dialer_url: self.provider.dialer_url.clone(),
-                dialer_headers: self
-                    .provider
-                    .dialer_headers
-                    .iter()
-                    .map(|h| DialerHeader::parse(h.expose()))
-                    .collect::<Result<_, _>>()
-                    .map_err(|e| anyhow::anyhow!("bad --dialer-header: {e}"))?,
+                dialer_headers: parse_headers(&self.provider.dialer_headers, "--dialer-header")?,
                 dial_timeout: self.provider.dial_timeout,
                 sim: SimConfig {
                     time_scale: self.provider.sim_time_scale,
@@ -461,6 +448,15 @@ impl ProviderArgs {
             ring_timeout: Duration::from_secs(self.ring_timeout.into()),
         }))
     }
+}
+
+/// `Name: value` headers, read after clap so that clap's own error (which
+/// quotes the input) never prints a credential.
+fn parse_headers(raw: &[Secret], flag: &str) -> anyhow::Result<Vec<DialerHeader>> {
+    raw.iter()
+        .map(|h| DialerHeader::parse(h.expose()))
+        .collect::<Result<_, _>>()
+        .map_err(|e| anyhow::anyhow!("bad {flag}: {e}"))
 }
 
 /// A caller id in E.164: `+` and 7 to 15 digits; spaces, dashes, dots and

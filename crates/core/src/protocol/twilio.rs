@@ -94,6 +94,15 @@ pub fn field<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> 
         .map(|(_, v)| v.as_str())
 }
 
+/// Every value of a form field that may repeat, in the order sent.
+pub fn values<'a>(params: &'a [(String, String)], name: &str) -> Vec<&'a str> {
+    params
+        .iter()
+        .filter(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
 /// What the callee hears: inline TwiML, or a URL Twilio fetches it from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Instructions {
@@ -415,12 +424,7 @@ mod tests {
         assert_eq!(field(&f, "Url"), None);
         assert_eq!(field(&f, "StatusCallbackMethod"), Some("POST"));
         assert_eq!(field(&f, "Timeout"), Some("30"));
-        let events: Vec<&str> = f
-            .iter()
-            .filter(|(n, _)| n == "StatusCallbackEvent")
-            .map(|(_, v)| v.as_str())
-            .collect();
-        assert_eq!(events, CALLBACK_EVENTS);
+        assert_eq!(values(&f, "StatusCallbackEvent"), CALLBACK_EVENTS);
         assert_eq!(parse_form(encode_form(&f).as_bytes()), f);
         let by_url = DialForm {
             instructions: Instructions::Url("https://x.example/t.xml".into()),

@@ -67,6 +67,25 @@ fn header_map(headers: &[DialerHeader]) -> reqwest::header::HeaderMap {
     map
 }
 
+/// The HTTP client that places calls, for every provider.
+///
+/// No pooled connections: a request written to a kept-alive connection that
+/// the API closes at that moment fails ambiguously (it may have arrived), so
+/// the dial could be neither retried nor trusted. On a fresh connection,
+/// refused means never sent.
+pub(super) fn dial_client(
+    request_timeout: Duration,
+    headers: reqwest::header::HeaderMap,
+) -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .default_headers(headers)
+        .timeout(request_timeout)
+        .connect_timeout(request_timeout.min(Duration::from_secs(3)))
+        .build()
+        .expect("building the HTTP client")
+}
+
 impl DialerClient {
     pub fn new(
         base_url: &str,
@@ -75,19 +94,8 @@ impl DialerClient {
         attempts: u32,
         backoff: Duration,
     ) -> Self {
-        // No pooled connections: a request written to a kept-alive
-        // connection that the API closes at that moment fails ambiguously
-        // (it may have arrived), so the dial could be neither retried nor
-        // trusted. On a fresh connection, refused means never sent.
-        let http = reqwest::Client::builder()
-            .pool_max_idle_per_host(0)
-            .default_headers(header_map(headers))
-            .timeout(request_timeout)
-            .connect_timeout(request_timeout.min(Duration::from_secs(3)))
-            .build()
-            .expect("building the HTTP client");
         DialerClient {
-            http,
+            http: dial_client(request_timeout, header_map(headers)),
             call_url: format!("{}/call", base_url.trim_end_matches('/')),
             attempts: attempts.max(1),
             backoff,

@@ -12,7 +12,7 @@
 //! the server gave Twilio: without it anyone who learned a webhook URL could
 //! complete or fail calls at will.
 
-use super::numdialer::{clip, root_cause};
+use super::numdialer::{clip, dial_client, root_cause};
 use super::{CallbackError, Callbacks, Provider};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use numdialer_core::protocol::twilio::{
@@ -45,7 +45,8 @@ pub struct TwilioConfig {
     pub public_url: String,
 }
 
-#[derive(Clone)]
+/// Its `Debug` shows the auth token as stars (it is a [`Secret`]).
+#[derive(Debug, Clone)]
 pub struct TwilioClient {
     http: reqwest::Client,
     calls_url: String,
@@ -56,15 +57,6 @@ pub struct TwilioClient {
     backoff: Duration,
 }
 
-impl std::fmt::Debug for TwilioClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TwilioClient")
-            .field("calls_url", &self.calls_url)
-            .field("config", &self.config)
-            .finish()
-    }
-}
-
 impl TwilioClient {
     pub fn new(
         config: TwilioConfig,
@@ -72,14 +64,7 @@ impl TwilioClient {
         attempts: u32,
         backoff: Duration,
     ) -> Self {
-        // No pooled connections, for the reason the numDialer client gives:
-        // on a fresh connection, a refused connect means never sent.
-        let http = reqwest::Client::builder()
-            .pool_max_idle_per_host(0)
-            .timeout(request_timeout)
-            .connect_timeout(request_timeout.min(Duration::from_secs(3)))
-            .build()
-            .expect("building the HTTP client");
+        let http = dial_client(request_timeout, reqwest::header::HeaderMap::new());
         let base = config.base_url.trim_end_matches('/');
         TwilioClient {
             http,
@@ -93,6 +78,15 @@ impl TwilioClient {
 
     pub fn calls_url(&self) -> &str {
         &self.calls_url
+    }
+
+    /// HTTP Basic auth with the account's credentials; reqwest marks the
+    /// header sensitive, so it stays out of its own debug output.
+    fn authed(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        request.basic_auth(
+            &self.config.account_sid,
+            Some(self.config.auth_token.expose()),
+        )
     }
 
     fn form(&self, phone: &str, webhook_url: &str) -> String {
@@ -174,12 +168,7 @@ impl Provider for TwilioClient {
         let mut delay = self.backoff;
         for attempt in 1..=self.attempts {
             let sent = self
-                .http
-                .post(&self.calls_url)
-                .basic_auth(
-                    &self.config.account_sid,
-                    Some(self.config.auth_token.expose()),
-                )
+                .authed(self.http.post(&self.calls_url))
                 .header(
                     reqwest::header::CONTENT_TYPE,
                     "application/x-www-form-urlencoded",
@@ -216,16 +205,7 @@ impl Provider for TwilioClient {
 
     /// The account resource: any HTTP answer means the API is up.
     async fn probe(&self) -> Result<(), String> {
-        let sent = self
-            .http
-            .get(&self.probe_url)
-            .basic_auth(
-                &self.config.account_sid,
-                Some(self.config.auth_token.expose()),
-            )
-            .send()
-            .await;
-        match sent {
+        match self.authed(self.http.get(&self.probe_url)).send().await {
             Ok(_) => Ok(()),
             Err(e) => Err(root_cause(&e)),
         }

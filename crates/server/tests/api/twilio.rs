@@ -102,12 +102,7 @@ async fn a_dial_down_through_twilio_sees_every_outcome() {
                 .unwrap()
                 .starts_with(&webhook_prefix)
         );
-        let events: Vec<&str> = f
-            .iter()
-            .filter(|(n, _)| n == "StatusCallbackEvent")
-            .map(|(_, v)| v.as_str())
-            .collect();
-        assert_eq!(events, CALLBACK_EVENTS);
+        assert_eq!(twilio::values(f, "StatusCallbackEvent"), CALLBACK_EVENTS);
     }
 
     let mut seen = BTreeSet::new();

@@ -214,10 +214,7 @@ pub struct Simulator {
 impl Simulator {
     pub async fn start(config: SimConfig, listener: TcpListener) -> std::io::Result<Simulator> {
         let addr = listener.local_addr()?;
-        let mut rng = match config.seed {
-            Some(s) => StdRng::seed_from_u64(s),
-            None => StdRng::from_os_rng(),
-        };
+        let mut rng = seeded(config.seed);
         let first_id = rng.random_range(1_000..1_000_000);
         let outage = config.outage;
         let limit = config.log_limit;
@@ -228,10 +225,7 @@ impl Simulator {
             log: Mutex::new(Ring::new(limit)),
             webhooks: Mutex::new(Ring::new(limit)),
             started: Instant::now(),
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(10))
-                .build()
-                .expect("building the HTTP client"),
+            http: webhook_client(),
         });
         let app = Router::new()
             .route("/", get(index))
@@ -282,6 +276,23 @@ impl Drop for Simulator {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Random from `seed` for a reproducible run, from the OS otherwise.
+fn seeded(seed: Option<u64>) -> StdRng {
+    match seed {
+        Some(s) => StdRng::seed_from_u64(s),
+        None => StdRng::from_os_rng(),
+    }
+}
+
+/// The client that delivers webhooks: a server that never answers costs a
+/// delivery, not a task forever.
+fn webhook_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("building the HTTP client")
 }
 
 /// Serves until shut down; during an outage the listener is closed, so that

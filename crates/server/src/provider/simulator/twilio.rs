@@ -14,7 +14,7 @@
 //! with `Retry-After`, as an account over its rate would be. Its log
 //! (`GET /_sim/dials`, `GET /_sim/callbacks`) is what the tests judge.
 
-use super::{DROPPED_HEADER, MAX_DELAY, Ring};
+use super::{MAX_DELAY, Ring, listing, seeded, serve, webhook_client};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -27,12 +27,12 @@ use numdialer_core::Secret;
 use numdialer_core::protocol::twilio::{
     self, CALLBACK_EVENTS, CallStatus, ErrorBody, SIGNATURE_HEADER,
 };
+use rand::Rng;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -120,10 +120,7 @@ impl TwilioSimulator {
         listener: TcpListener,
     ) -> std::io::Result<TwilioSimulator> {
         let addr = listener.local_addr()?;
-        let rng = match config.seed {
-            Some(s) => StdRng::seed_from_u64(s),
-            None => StdRng::from_os_rng(),
-        };
+        let rng = seeded(config.seed);
         let limit = config.log_limit;
         let sim = Arc::new(Sim {
             config,
@@ -131,10 +128,7 @@ impl TwilioSimulator {
             dials: Mutex::new(Ring::new(limit)),
             callbacks: Mutex::new(Ring::new(limit)),
             started: Instant::now(),
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(10))
-                .build()
-                .expect("building the HTTP client"),
+            http: webhook_client(),
         });
         let app = Router::new()
             .route("/2010-04-01/Accounts/{sid}/Calls.json", post(create_call))
@@ -142,18 +136,8 @@ impl TwilioSimulator {
             .route("/_sim/dials", get(dials))
             .route("/_sim/callbacks", get(callbacks))
             .with_state(sim.clone());
-        let (shutdown, mut rx) = watch::channel(false);
-        tokio::spawn(async move {
-            let stopped = async move {
-                let _ = rx.wait_for(|s| *s).await;
-            };
-            if let Err(e) = axum::serve(listener, app)
-                .with_graceful_shutdown(stopped)
-                .await
-            {
-                tracing::error!("Twilio simulator stopped: {e}");
-            }
-        });
+        let (shutdown, rx) = watch::channel(false);
+        tokio::spawn(serve(listener, app, None, rx));
         Ok(TwilioSimulator {
             addr,
             sim,
@@ -246,11 +230,7 @@ fn check_form(fields: &[(String, String)]) -> Option<(u32, String)> {
     if get("StatusCallbackMethod") != Some("POST") {
         return Some((21609, "StatusCallbackMethod must be POST".into()));
     }
-    let events: Vec<&str> = fields
-        .iter()
-        .filter(|(n, _)| n == "StatusCallbackEvent")
-        .map(|(_, v)| v.as_str())
-        .collect();
+    let events = twilio::values(fields, "StatusCallbackEvent");
     if let Some(e) = CALLBACK_EVENTS.iter().find(|e| !events.contains(e)) {
         return Some((21626, format!("StatusCallbackEvent {e} was not asked for")));
     }
@@ -413,14 +393,6 @@ async fn dials(State(sim): State<Arc<Sim>>) -> Response {
 
 async fn callbacks(State(sim): State<Arc<Sim>>) -> Response {
     listing(&sim.callbacks)
-}
-
-fn listing<T: Clone + Serialize>(ring: &Mutex<Ring<T>>) -> Response {
-    let (dropped, kept) = {
-        let ring = ring.lock().unwrap();
-        (ring.dropped, ring.to_vec())
-    };
-    ([(DROPPED_HEADER, dropped.to_string())], axum::Json(kept)).into_response()
 }
 
 #[cfg(test)]
