@@ -172,6 +172,12 @@ pub struct ProviderArgs {
     )]
     pub dialer_headers: Vec<Secret>,
 
+    /// Dials a second at most, server-wide (fractions allowed; 0 is no
+    /// cap) [default: 1 with --dialer twilio, Twilio's account limit; no cap
+    /// otherwise].
+    #[arg(long, env = "NUMDIALER_MAX_CPS", value_parser = parse_cps)]
+    pub max_cps: Option<f64>,
+
     /// Twilio: the Account SID, the user of HTTP Basic auth.
     #[arg(long, env = "TWILIO_ACCOUNT_SID")]
     pub twilio_account_sid: Option<String>,
@@ -395,6 +401,7 @@ impl ServerArgs {
             },
             provider: ProviderConfig {
                 dialer: self.provider.dialer()?,
+                max_cps: self.provider.max_cps(),
                 dialer_url: self.provider.dialer_url.clone(),
                 dialer_headers: parse_headers(&self.provider.dialer_headers, "--dialer-header")?,
                 dial_timeout: self.provider.dial_timeout,
@@ -409,6 +416,15 @@ impl ServerArgs {
 }
 
 impl ProviderArgs {
+    /// `--max-cps`, or Twilio's own default limit when dialing through it.
+    fn max_cps(&self) -> Option<f64> {
+        match (self.max_cps, self.dialer) {
+            (Some(c), _) => Some(c).filter(|c| *c > 0.0),
+            (None, DialerKind::Twilio) => Some(1.0),
+            (None, DialerKind::Numdialer) => None,
+        }
+    }
+
     /// The chosen protocol with its settings; Twilio without its account
     /// or caller id stops the start and says which flag is missing.
     fn dialer(&self) -> anyhow::Result<Dialer> {
@@ -474,6 +490,17 @@ fn parse_e164(s: &str) -> Result<String, String> {
             "{s:?} is not a phone number in E.164 (expected + and 7 to 15 digits, like +14155550100)"
         ))
     }
+}
+
+fn parse_cps(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number"))?;
+    if !v.is_finite() || v < 0.0 {
+        return Err(format!("{s:?} must be 0 (no cap) or more"));
+    }
+    Ok(v)
 }
 
 fn parse_rate(s: &str) -> Result<f64, String> {
@@ -571,6 +598,12 @@ mod tests {
         let p = provider_of(&[]).unwrap();
         assert_eq!(p.dialer, Dialer::NumDialer);
         assert_eq!(p.dialer_url, None);
+        assert_eq!(p.max_cps, None);
+        assert_eq!(
+            provider_of(&["--max-cps", "2.5"]).unwrap().max_cps,
+            Some(2.5)
+        );
+        assert!(provider_of(&["--max-cps", "-1"]).is_err());
     }
 
     #[test]
@@ -603,6 +636,14 @@ mod tests {
             Instructions::Url("https://x.example/t.xml".into())
         );
         assert_eq!(t.ring_timeout, Duration::from_secs(30));
+        assert_eq!(p.max_cps, Some(1.0), "Twilio's own limit by default");
+        let twilio = ["--dialer", "twilio", "--twilio-account-sid", "AC1"];
+        let uncapped = [
+            &twilio[..],
+            &["--twilio-auth-token", "t", "--from", "+15005550006"],
+        ];
+        let uncapped = [uncapped.concat(), vec!["--max-cps", "0"]].concat();
+        assert_eq!(provider_of(&uncapped).unwrap().max_cps, None);
         assert!(!format!("{p:?}").contains("hunter2"));
         assert!(parse_e164("+1").is_err() && parse_e164("+1415555010a").is_err());
         assert!(provider_of(&["--twiml", "<Response/>", "--twiml-url", "http://x"]).is_err());

@@ -6,6 +6,7 @@ use crate::driver::{self, Driver};
 use crate::engine::Engine;
 use crate::http::{self, AppState, serve};
 use crate::provider::numdialer::{DialerClient, DialerHeader};
+use crate::provider::pace::Paced;
 use crate::provider::simulator::{SimConfig, Simulator};
 use crate::provider::twilio::{TwilioClient, TwilioConfig};
 use crate::provider::{AnyProvider, DialerHealth, Provider};
@@ -107,6 +108,8 @@ pub struct ProviderConfig {
     /// An external dialer API; `None` starts the embedded simulator (with
     /// numDialer) or means Twilio's own API (with Twilio).
     pub dialer_url: Option<String>,
+    /// Dials a second at most; `None` is no cap.
+    pub max_cps: Option<f64>,
     /// Sent on every request to a numDialer-style API (`--dialer-header`).
     pub dialer_headers: Vec<DialerHeader>,
     /// How long one POST /call may take before it counts as unanswered.
@@ -123,6 +126,7 @@ impl Default for ProviderConfig {
         ProviderConfig {
             dialer: Dialer::NumDialer,
             dialer_url: None,
+            max_cps: None,
             dialer_headers: Vec::new(),
             dial_timeout: Duration::from_secs(10),
             dial_attempts: 5,
@@ -373,9 +377,22 @@ async fn bind(http: &HttpConfig) -> anyhow::Result<Listeners> {
 }
 
 /// The client for the configured dialer API, or for an embedded simulator
-/// started here when none is configured; and the API's URL. `public_url` is
-/// where Twilio's callbacks are signed for.
+/// started here when none is configured, paced to `--max-cps`; and the
+/// API's URL.
 async fn connect_provider(
+    config: &ProviderConfig,
+    public_url: &str,
+) -> anyhow::Result<(Paced<AnyProvider>, Option<Simulator>, String)> {
+    let (client, simulator, url) = connect_client(config, public_url).await?;
+    if let Some(cps) = config.max_cps {
+        tracing::info!("at most {cps} dials a second (--max-cps)");
+    }
+    Ok((Paced::new(client, config.max_cps), simulator, url))
+}
+
+/// The client of the chosen protocol. `public_url` is where Twilio's
+/// callbacks are signed for.
+async fn connect_client(
     config: &ProviderConfig,
     public_url: &str,
 ) -> anyhow::Result<(AnyProvider, Option<Simulator>, String)> {
@@ -424,7 +441,7 @@ async fn connect_provider(
 fn spawn_tasks(
     listeners: Listeners,
     state: AppState,
-    driver: Driver<AnyProvider>,
+    driver: Driver<Paced<AnyProvider>>,
     shutdown: &Shutdown,
 ) -> Vec<JoinHandle<()>> {
     let stopped = || {

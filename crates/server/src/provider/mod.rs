@@ -8,6 +8,7 @@
 //! whichever `--dialer` chose.
 
 pub mod numdialer;
+pub mod pace;
 pub mod simulator;
 pub mod twilio;
 
