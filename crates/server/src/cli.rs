@@ -637,13 +637,20 @@ mod tests {
         );
         assert_eq!(t.ring_timeout, Duration::from_secs(30));
         assert_eq!(p.max_cps, Some(1.0), "Twilio's own limit by default");
-        let twilio = ["--dialer", "twilio", "--twilio-account-sid", "AC1"];
-        let uncapped = [
-            &twilio[..],
-            &["--twilio-auth-token", "t", "--from", "+15005550006"],
-        ];
-        let uncapped = [uncapped.concat(), vec!["--max-cps", "0"]].concat();
-        assert_eq!(provider_of(&uncapped).unwrap().max_cps, None);
+        let uncapped = provider_of(&[
+            "--dialer",
+            "twilio",
+            "--twilio-account-sid",
+            "AC1",
+            "--twilio-auth-token",
+            "t",
+            "--from",
+            "+15005550006",
+            "--max-cps",
+            "0",
+        ])
+        .unwrap();
+        assert_eq!(uncapped.max_cps, None);
         assert!(!format!("{p:?}").contains("hunter2"));
         assert!(parse_e164("+1").is_err() && parse_e164("+1415555010a").is_err());
         assert!(provider_of(&["--twiml", "<Response/>", "--twiml-url", "http://x"]).is_err());
