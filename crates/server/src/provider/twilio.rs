@@ -31,7 +31,7 @@ pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 pub struct TwilioConfig {
     /// The API's base URL, `https://api.twilio.com` for the real one.
     pub base_url: String,
-    /// Basic auth user: the Account SID (or an API key SID).
+    /// Basic auth user: the Account SID.
     pub account_sid: String,
     /// Basic auth password, and the key of callback signatures.
     pub auth_token: Secret,
@@ -212,10 +212,10 @@ impl Provider for TwilioClient {
     }
 
     fn callbacks(&self) -> Arc<dyn Callbacks> {
-        Arc::new(TwilioCallbacks {
-            auth_token: self.config.auth_token.clone(),
-            public_url: self.config.public_url.trim_end_matches('/').to_string(),
-        })
+        Arc::new(TwilioCallbacks::new(
+            self.config.auth_token.clone(),
+            &self.config.public_url,
+        ))
     }
 }
 
@@ -259,6 +259,14 @@ impl Callbacks for TwilioCallbacks {
         };
         let given = given.to_str().unwrap_or("");
         if !twilio::verify(self.auth_token.expose(), &url, &params, given) {
+            // Every genuine callback fails this way when --public-url is not
+            // the URL Twilio calls: say where to look. The path is left out,
+            // as it holds the dial's token.
+            tracing::warn!(
+                public_url = %self.public_url,
+                "Twilio callback refused: its signature does not match; is --public-url \
+                 exactly the URL Twilio calls?"
+            );
             return Err(CallbackError::Forbidden(format!(
                 "{SIGNATURE_HEADER} does not match this request"
             )));
