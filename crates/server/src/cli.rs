@@ -274,6 +274,15 @@ pub struct SimulateArgs {
     #[arg(long, env = "NUMDIALER_SIM_FAILED_RATE", default_value = "0", value_parser = parse_rate)]
     pub failed_rate: f64,
 
+    /// Twilio: answer the first this many dials 429 Too Many Requests, as
+    /// an account over its calls-per-second limit would be.
+    #[arg(long, env = "NUMDIALER_SIM_THROTTLE", default_value_t = 0)]
+    pub throttle: usize,
+
+    /// Twilio: the seconds in the Retry-After of those 429 answers.
+    #[arg(long, env = "NUMDIALER_SIM_RETRY_AFTER", default_value_t = 1)]
+    pub retry_after: u32,
+
     /// Multiplies every webhook delay (each random in [0, 5 s)); 0.01 is
     /// 100 times faster than the real API.
     #[arg(long, env = "NUMDIALER_SIM_TIME_SCALE", default_value = "1", value_parser = parse_scale)]
@@ -339,6 +348,8 @@ impl SimulateArgs {
             no_answer_rate: self.no_answer_rate,
             busy_rate: self.busy_rate,
             failed_rate: self.failed_rate,
+            throttle: self.throttle,
+            retry_after_secs: self.retry_after,
             ..TwilioSimConfig::default()
         }
     }
