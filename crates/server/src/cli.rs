@@ -1,13 +1,17 @@
 //! The command line of `numdialer-server`; every flag can also come from a
 //! `NUMDIALER_*` environment variable.
 
+use crate::provider::numdialer::DialerHeader;
+use crate::provider::simulator::twilio::TwilioSimConfig;
 use crate::provider::simulator::{Outage, SimConfig};
 use crate::startup::{
-    DialingConfig, HttpConfig, ProviderConfig, ServerConfig, StoreConfig, read_numbers_file,
+    Dialer, DialingConfig, HttpConfig, ProviderConfig, ServerConfig, StoreConfig, TwilioSettings,
+    read_numbers_file,
 };
 use clap::{Args, Parser, Subcommand};
 use numdialer_core::Secret;
 use numdialer_core::args::{parse_http_url, parse_scale, parse_seconds};
+use numdialer_core::protocol::twilio::Instructions;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -141,10 +145,65 @@ pub struct DialingArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Dialer API")]
 pub struct ProviderArgs {
+    /// The protocol of the dialer API: `numdialer` (JSON POST /call) or
+    /// `twilio` (Twilio's Programmable Voice API; see docs/providers.md).
+    #[arg(
+        long,
+        env = "NUMDIALER_DIALER",
+        value_enum,
+        default_value = "numdialer"
+    )]
+    pub dialer: DialerKind,
+
     /// Base URL of the dialer API (its POST /call is <URL>/call). Without it,
-    /// an embedded simulated dialer API is started on a free loopback port.
+    /// an embedded simulated dialer API is started on a free loopback port;
+    /// with --dialer twilio the default is https://api.twilio.com.
     #[arg(long, env = "NUMDIALER_DIALER_URL", value_parser = parse_http_url)]
     pub dialer_url: Option<String>,
+
+    /// A header sent on every request to a numDialer-style API behind
+    /// authentication, as `Name: value`; repeatable. In the environment,
+    /// separate headers with `;`. Values are never logged.
+    #[arg(
+        long = "dialer-header",
+        env = "NUMDIALER_DIALER_HEADERS",
+        hide_env_values = true,
+        value_delimiter = ';'
+    )]
+    pub dialer_headers: Vec<Secret>,
+
+    /// Dials a second at most, server-wide (fractions allowed; 0 is no
+    /// cap) [default: 1 with --dialer twilio, Twilio's account limit; no cap
+    /// otherwise].
+    #[arg(long, env = "NUMDIALER_MAX_CPS", value_parser = parse_cps)]
+    pub max_cps: Option<f64>,
+
+    /// Twilio: the Account SID, the user of HTTP Basic auth.
+    #[arg(long, env = "TWILIO_ACCOUNT_SID")]
+    pub twilio_account_sid: Option<String>,
+
+    /// Twilio: the account's auth token, the password of HTTP Basic auth and
+    /// the key that Twilio signs its callbacks with. Never logged.
+    #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
+    pub twilio_auth_token: Option<Secret>,
+
+    /// Twilio: the caller id, a number of the account in E.164 (+14155550100).
+    #[arg(long, env = "NUMDIALER_FROM", value_parser = parse_e164)]
+    pub from: Option<String>,
+
+    /// Twilio: the TwiML each answered call runs [default: a short <Say>].
+    #[arg(long, env = "NUMDIALER_TWIML", conflicts_with = "twiml_url")]
+    pub twiml: Option<String>,
+
+    /// Twilio: a URL Twilio fetches the TwiML from instead of --twiml.
+    #[arg(long, env = "NUMDIALER_TWIML_URL", value_parser = parse_http_url)]
+    pub twiml_url: Option<String>,
+
+    /// Twilio: seconds a phone may ring before Twilio reports `no-answer`
+    /// (Twilio accepts 5 to 600).
+    #[arg(long, env = "NUMDIALER_RING_TIMEOUT", default_value = "30",
+          value_parser = clap::value_parser!(u32).range(5..=600))]
+    pub ring_timeout: u32,
 
     /// Seconds one POST /call may take before it counts as unanswered (it
     /// is then never re-sent; its webhooks or the call timeout settle it).
@@ -155,6 +214,12 @@ pub struct ProviderArgs {
     /// --dialer-url): 0.01 makes its calls 100 times faster.
     #[arg(long, env = "NUMDIALER_SIM_TIME_SCALE", default_value = "1", value_parser = parse_scale)]
     pub sim_time_scale: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DialerKind {
+    Numdialer,
+    Twilio,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -169,6 +234,55 @@ pub struct SimulateArgs {
     #[arg(long, env = "NUMDIALER_SIM_LISTEN", default_value = "127.0.0.1:4830")]
     pub listen: SocketAddr,
 
+    /// The protocol to simulate: the numDialer API, or Twilio's Calls
+    /// resource (Basic auth, form fields checked, signed callbacks).
+    #[arg(
+        long,
+        env = "NUMDIALER_SIM_PROTOCOL",
+        value_enum,
+        default_value = "numdialer"
+    )]
+    pub protocol: DialerKind,
+
+    /// Twilio: the account SID the simulator accepts.
+    #[arg(
+        long,
+        env = "TWILIO_ACCOUNT_SID",
+        default_value = "AC00000000000000000000000000000000"
+    )]
+    pub account_sid: String,
+
+    /// Twilio: the auth token it accepts and signs callbacks with.
+    #[arg(
+        long,
+        env = "TWILIO_AUTH_TOKEN",
+        hide_env_values = true,
+        default_value = "simulated-auth-token",
+        hide_default_value = true
+    )]
+    pub auth_token: Secret,
+
+    /// Twilio: chance (0 to 1) that a call ends `no-answer`.
+    #[arg(long, env = "NUMDIALER_SIM_NO_ANSWER_RATE", default_value = "0", value_parser = parse_rate)]
+    pub no_answer_rate: f64,
+
+    /// Twilio: chance (0 to 1) that a call ends `busy`.
+    #[arg(long, env = "NUMDIALER_SIM_BUSY_RATE", default_value = "0", value_parser = parse_rate)]
+    pub busy_rate: f64,
+
+    /// Twilio: chance (0 to 1) that a call ends `failed`.
+    #[arg(long, env = "NUMDIALER_SIM_FAILED_RATE", default_value = "0", value_parser = parse_rate)]
+    pub failed_rate: f64,
+
+    /// Twilio: answer the first this many dials 429 Too Many Requests, as
+    /// an account over its calls-per-second limit would be.
+    #[arg(long, env = "NUMDIALER_SIM_THROTTLE", default_value_t = 0)]
+    pub throttle: usize,
+
+    /// Twilio: the seconds in the Retry-After of those 429 answers.
+    #[arg(long, env = "NUMDIALER_SIM_RETRY_AFTER", default_value_t = 1)]
+    pub retry_after: u32,
+
     /// Multiplies every webhook delay (each random in [0, 5 s)); 0.01 is
     /// 100 times faster than the real API.
     #[arg(long, env = "NUMDIALER_SIM_TIME_SCALE", default_value = "1", value_parser = parse_scale)]
@@ -178,6 +292,17 @@ pub struct SimulateArgs {
     /// reproducible runs.
     #[arg(long, env = "NUMDIALER_SIM_SEED")]
     pub seed: Option<u64>,
+
+    /// Answer 401 to any POST /call without this `Name: value` header, as
+    /// a dialer API behind authentication would; repeatable (`;` between
+    /// headers in the environment).
+    #[arg(
+        long = "require-header",
+        env = "NUMDIALER_SIM_REQUIRE_HEADERS",
+        hide_env_values = true,
+        value_delimiter = ';'
+    )]
+    pub require_headers: Vec<Secret>,
 
     /// Fault: chance (0 to 1) that a webhook is never sent.
     #[arg(long, env = "NUMDIALER_SIM_DROP_RATE", default_value = "0", value_parser = parse_rate)]
@@ -214,8 +339,24 @@ pub struct SimulateArgs {
 }
 
 impl SimulateArgs {
-    pub fn sim_config(&self) -> SimConfig {
-        SimConfig {
+    pub fn twilio_config(&self) -> TwilioSimConfig {
+        TwilioSimConfig {
+            account_sid: self.account_sid.clone(),
+            auth_token: self.auth_token.clone(),
+            time_scale: self.time_scale,
+            seed: self.seed,
+            no_answer_rate: self.no_answer_rate,
+            busy_rate: self.busy_rate,
+            failed_rate: self.failed_rate,
+            throttle: self.throttle,
+            retry_after_secs: self.retry_after,
+            ..TwilioSimConfig::default()
+        }
+    }
+
+    pub fn sim_config(&self) -> anyhow::Result<SimConfig> {
+        Ok(SimConfig {
+            required_headers: parse_headers(&self.require_headers, "--require-header")?,
             time_scale: self.time_scale,
             seed: self.seed,
             latency: self.latency,
@@ -229,7 +370,7 @@ impl SimulateArgs {
                 .zip(self.outage_for)
                 .map(|(every, length)| Outage { every, length }),
             ..SimConfig::default()
-        }
+        })
     }
 }
 
@@ -270,7 +411,10 @@ impl ServerArgs {
                 numbers,
             },
             provider: ProviderConfig {
+                dialer: self.provider.dialer()?,
+                max_cps: self.provider.max_cps(),
                 dialer_url: self.provider.dialer_url.clone(),
+                dialer_headers: parse_headers(&self.provider.dialer_headers, "--dialer-header")?,
                 dial_timeout: self.provider.dial_timeout,
                 sim: SimConfig {
                     time_scale: self.provider.sim_time_scale,
@@ -280,6 +424,94 @@ impl ServerArgs {
             },
         })
     }
+}
+
+impl ProviderArgs {
+    /// `--max-cps`, or Twilio's own default limit when dialing through it.
+    fn max_cps(&self) -> Option<f64> {
+        match (self.max_cps, self.dialer) {
+            (Some(c), _) => Some(c).filter(|c| *c > 0.0),
+            (None, DialerKind::Twilio) => Some(1.0),
+            (None, DialerKind::Numdialer) => None,
+        }
+    }
+
+    /// The chosen protocol with its settings; Twilio without its account
+    /// or caller id stops the start and says which flag is missing.
+    fn dialer(&self) -> anyhow::Result<Dialer> {
+        if self.dialer == DialerKind::Numdialer {
+            return Ok(Dialer::NumDialer);
+        }
+        // An empty value (`TWILIO_AUTH_TOKEN=` in an env file) means none.
+        let sid = self.twilio_account_sid.clone().filter(|s| !s.is_empty());
+        let token = self
+            .twilio_auth_token
+            .clone()
+            .filter(|t| !t.expose().is_empty());
+        let mut missing = Vec::new();
+        if sid.is_none() {
+            missing.push("--twilio-account-sid (or TWILIO_ACCOUNT_SID)");
+        }
+        if token.is_none() {
+            missing.push("--twilio-auth-token (or TWILIO_AUTH_TOKEN)");
+        }
+        if self.from.is_none() {
+            missing.push("--from (or NUMDIALER_FROM)");
+        }
+        let (Some(account_sid), Some(auth_token), Some(from)) = (sid, token, self.from.clone())
+        else {
+            anyhow::bail!("--dialer twilio needs {}", missing.join(", "));
+        };
+        let instructions = match (&self.twiml, &self.twiml_url) {
+            (_, Some(url)) => Instructions::Url(url.clone()),
+            (Some(t), None) => Instructions::Twiml(t.clone()),
+            (None, None) => Instructions::default(),
+        };
+        Ok(Dialer::Twilio(TwilioSettings {
+            account_sid,
+            auth_token,
+            from,
+            instructions,
+            ring_timeout: Duration::from_secs(self.ring_timeout.into()),
+        }))
+    }
+}
+
+/// `Name: value` headers, read after clap so that clap's own error (which
+/// quotes the input) never prints a credential.
+fn parse_headers(raw: &[Secret], flag: &str) -> anyhow::Result<Vec<DialerHeader>> {
+    raw.iter()
+        .map(|h| DialerHeader::parse(h.expose()))
+        .collect::<Result<_, _>>()
+        .map_err(|e| anyhow::anyhow!("bad {flag}: {e}"))
+}
+
+/// A caller id in E.164: `+` and 7 to 15 digits; spaces, dashes, dots and
+/// parentheses are dropped, and a missing `+` is added.
+fn parse_e164(s: &str) -> Result<String, String> {
+    let digits: String = s
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
+        .collect();
+    let digits = digits.strip_prefix('+').unwrap_or(&digits);
+    if (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(format!("+{digits}"))
+    } else {
+        Err(format!(
+            "{s:?} is not a phone number in E.164 (expected + and 7 to 15 digits, like +14155550100)"
+        ))
+    }
+}
+
+fn parse_cps(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number"))?;
+    if !v.is_finite() || v < 0.0 {
+        return Err(format!("{s:?} must be 0 (no cap) or more"));
+    }
+    Ok(v)
 }
 
 fn parse_rate(s: &str) -> Result<f64, String> {
@@ -324,9 +556,114 @@ mod tests {
         let cli = Cli::try_parse_from(["x", "simulate", "--listen", "127.0.0.1:9", "--seed", "4"])
             .unwrap();
         match cli.command {
-            Some(Command::Simulate(a)) => assert_eq!(a.seed, Some(4)),
+            Some(Command::Simulate(a)) => {
+                assert_eq!(a.seed, Some(4));
+                assert_eq!(a.protocol, DialerKind::Numdialer);
+            }
             None => panic!("expected simulate"),
         }
+        let cli = Cli::try_parse_from([
+            "x",
+            "simulate",
+            "--protocol",
+            "twilio",
+            "--busy-rate",
+            "0.5",
+        ])
+        .unwrap();
+        let Some(Command::Simulate(a)) = cli.command else {
+            panic!("expected simulate");
+        };
+        assert_eq!(a.twilio_config().busy_rate, 0.5);
         assert!(Cli::try_parse_from(["x", "--concurrency", "0"]).is_err());
+    }
+
+    #[test]
+    fn dialer_headers_repeat_and_never_echo_their_value() {
+        let p = provider_of(&[
+            "--dialer-header",
+            "Authorization: Bearer s3cr3t",
+            "--dialer-header",
+            "X-Tenant: blue",
+        ])
+        .unwrap();
+        let names: Vec<&str> = p.dialer_headers.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(names, ["Authorization", "X-Tenant"]);
+        assert!(!format!("{p:?}").contains("s3cr3t"));
+        let err = provider_of(&["--dialer-header", "Authorization Bearer s3cr3t"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("--dialer-header") && !err.contains("s3cr3t"),
+            "{err}"
+        );
+    }
+
+    fn provider_of(args: &[&str]) -> anyhow::Result<ProviderConfig> {
+        let cli = Cli::try_parse_from(std::iter::once("x").chain(args.iter().copied()))?;
+        Ok(cli.server.to_config()?.provider)
+    }
+
+    #[test]
+    fn numdialer_stays_the_default() {
+        let p = provider_of(&[]).unwrap();
+        assert_eq!(p.dialer, Dialer::NumDialer);
+        assert_eq!(p.dialer_url, None);
+        assert_eq!(p.max_cps, None);
+        assert_eq!(
+            provider_of(&["--max-cps", "2.5"]).unwrap().max_cps,
+            Some(2.5)
+        );
+        assert!(provider_of(&["--max-cps", "-1"]).is_err());
+    }
+
+    #[test]
+    fn twilio_needs_its_account_and_caller_id() {
+        let err = provider_of(&["--dialer", "twilio", "--twilio-account-sid", "AC1"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--twilio-auth-token"), "{err}");
+        assert!(err.contains("--from"), "{err}");
+        assert!(!err.contains("--twilio-account-sid"), "{err}");
+        let p = provider_of(&[
+            "--dialer",
+            "twilio",
+            "--twilio-account-sid",
+            "AC1",
+            "--twilio-auth-token",
+            "hunter2",
+            "--from",
+            "+1 (415) 555-0100",
+            "--twiml-url",
+            "https://x.example/t.xml",
+        ])
+        .unwrap();
+        let Dialer::Twilio(t) = &p.dialer else {
+            panic!("expected twilio");
+        };
+        assert_eq!(t.from, "+14155550100");
+        assert_eq!(
+            t.instructions,
+            Instructions::Url("https://x.example/t.xml".into())
+        );
+        assert_eq!(t.ring_timeout, Duration::from_secs(30));
+        assert_eq!(p.max_cps, Some(1.0), "Twilio's own limit by default");
+        let uncapped = provider_of(&[
+            "--dialer",
+            "twilio",
+            "--twilio-account-sid",
+            "AC1",
+            "--twilio-auth-token",
+            "t",
+            "--from",
+            "+15005550006",
+            "--max-cps",
+            "0",
+        ])
+        .unwrap();
+        assert_eq!(uncapped.max_cps, None);
+        assert!(!format!("{p:?}").contains("hunter2"));
+        assert!(parse_e164("+1").is_err() && parse_e164("+1415555010a").is_err());
+        assert!(provider_of(&["--twiml", "<Response/>", "--twiml-url", "http://x"]).is_err());
     }
 }

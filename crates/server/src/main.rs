@@ -1,8 +1,9 @@
 use anyhow::Context;
 use clap::Parser;
-use numdialer_server::cli::{Cli, Command, LogFormat};
+use numdialer_server::cli::{Cli, Command, DialerKind, LogFormat};
 use numdialer_server::integrity::DataDirError;
 use numdialer_server::provider::simulator::Simulator;
+use numdialer_server::provider::simulator::twilio::TwilioSimulator;
 use numdialer_server::startup::ListenError;
 use numdialer_server::store::StoreError;
 use std::io::IsTerminal;
@@ -38,10 +39,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(args.listen)
                 .await
                 .with_context(|| format!("cannot listen on {}", args.listen))?;
-            let sim = Simulator::start(args.sim_config(), listener).await?;
-            tracing::info!("simulated dialer API on {}", sim.url());
-            shutdown_signal().await;
-            sim.stop();
+            match args.protocol {
+                DialerKind::Numdialer => {
+                    let sim = Simulator::start(args.sim_config()?, listener).await?;
+                    tracing::info!("simulated dialer API on {}", sim.url());
+                    shutdown_signal().await;
+                    sim.stop();
+                }
+                DialerKind::Twilio => {
+                    let sim = TwilioSimulator::start(args.twilio_config(), listener).await?;
+                    tracing::info!("simulated Twilio API on {}", sim.url());
+                    shutdown_signal().await;
+                    sim.stop();
+                }
+            }
         }
         None => {
             let config = cli.server.to_config()?;

@@ -5,14 +5,17 @@
 use crate::driver::{self, Driver};
 use crate::engine::Engine;
 use crate::http::{self, AppState, serve};
-use crate::provider::numdialer::DialerClient;
+use crate::provider::numdialer::{DialerClient, DialerHeader};
+use crate::provider::pace::Paced;
 use crate::provider::simulator::{SimConfig, Simulator};
-use crate::provider::{DialerHealth, Provider};
+use crate::provider::twilio::{TwilioClient, TwilioConfig};
+use crate::provider::{AnyProvider, DialerHealth, Provider};
 use crate::shutdown::{self, Shutdown, Trigger};
 use crate::store::manifest::Marks;
 use crate::store::{Store, StoreError};
 use crate::{healer, integrity};
 use anyhow::Context;
+use numdialer_core::protocol::twilio::Instructions;
 use numdialer_core::{Phone, Secret};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -100,8 +103,15 @@ impl Default for DialingConfig {
 
 #[derive(Debug, Clone)]
 pub struct ProviderConfig {
-    /// An external dialer API; `None` starts the embedded simulator.
+    /// Which protocol the dialer API speaks.
+    pub dialer: Dialer,
+    /// An external dialer API; `None` starts the embedded simulator (with
+    /// numDialer) or means Twilio's own API (with Twilio).
     pub dialer_url: Option<String>,
+    /// Dials a second at most; `None` is no cap.
+    pub max_cps: Option<f64>,
+    /// Sent on every request to a numDialer-style API (`--dialer-header`).
+    pub dialer_headers: Vec<DialerHeader>,
     /// How long one POST /call may take before it counts as unanswered.
     pub dial_timeout: Duration,
     /// Attempts when the dialer API refuses connections, and the first backoff.
@@ -114,7 +124,10 @@ pub struct ProviderConfig {
 impl Default for ProviderConfig {
     fn default() -> Self {
         ProviderConfig {
+            dialer: Dialer::NumDialer,
             dialer_url: None,
+            max_cps: None,
+            dialer_headers: Vec::new(),
             dial_timeout: Duration::from_secs(10),
             dial_attempts: 5,
             dial_backoff: Duration::from_millis(200),
@@ -122,6 +135,30 @@ impl Default for ProviderConfig {
         }
     }
 }
+
+/// The dialer API's protocol, with what only that protocol needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dialer {
+    /// JSON `POST /call`, the default.
+    NumDialer,
+    Twilio(TwilioSettings),
+}
+
+/// Twilio's account and what each call plays. The auth token is a
+/// [`Secret`], so that printing the configuration never shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TwilioSettings {
+    pub account_sid: String,
+    pub auth_token: Secret,
+    /// The caller id, in E.164 with `+`.
+    pub from: String,
+    pub instructions: Instructions,
+    /// How long Twilio lets a phone ring before reporting `no-answer`.
+    pub ring_timeout: Duration,
+}
+
+/// Twilio's own API, used when `--dialer twilio` comes without `--dialer-url`.
+pub const TWILIO_API_URL: &str = "https://api.twilio.com";
 
 /// Reads a `--numbers-file`, naming the file and the bad line on error.
 pub fn read_numbers_file(path: &Path) -> anyhow::Result<Vec<Phone>> {
@@ -185,7 +222,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
-    let (provider, simulator, dialer_url) = connect_provider(&config.provider).await?;
+    let (provider, simulator, dialer_url) = connect_provider(&config.provider, &public_url).await?;
     let (trigger, shutdown) = shutdown::channel();
     let health = Arc::new(DialerHealth::default());
     let state = AppState {
@@ -340,10 +377,47 @@ async fn bind(http: &HttpConfig) -> anyhow::Result<Listeners> {
 }
 
 /// The client for the configured dialer API, or for an embedded simulator
-/// started here when none is configured; and the API's URL.
+/// started here when none is configured, paced to `--max-cps`; and the
+/// API's URL.
 async fn connect_provider(
     config: &ProviderConfig,
-) -> anyhow::Result<(DialerClient, Option<Simulator>, String)> {
+    public_url: &str,
+) -> anyhow::Result<(Paced<AnyProvider>, Option<Simulator>, String)> {
+    let (client, simulator, url) = connect_client(config, public_url).await?;
+    if let Some(cps) = config.max_cps {
+        tracing::info!("at most {cps} dials a second (--max-cps)");
+    }
+    Ok((Paced::new(client, config.max_cps), simulator, url))
+}
+
+/// The client of the chosen protocol. `public_url` is where Twilio's
+/// callbacks are signed for.
+async fn connect_client(
+    config: &ProviderConfig,
+    public_url: &str,
+) -> anyhow::Result<(AnyProvider, Option<Simulator>, String)> {
+    if let Dialer::Twilio(t) = &config.dialer {
+        let url = config
+            .dialer_url
+            .clone()
+            .unwrap_or_else(|| TWILIO_API_URL.to_string());
+        let client = TwilioClient::new(
+            TwilioConfig {
+                base_url: url.clone(),
+                account_sid: t.account_sid.clone(),
+                auth_token: t.auth_token.clone(),
+                from: t.from.clone(),
+                instructions: t.instructions.clone(),
+                ring_timeout_secs: u32::try_from(t.ring_timeout.as_secs()).unwrap_or(u32::MAX),
+                public_url: public_url.trim_end_matches('/').to_string(),
+            },
+            config.dial_timeout,
+            config.dial_attempts,
+            config.dial_backoff,
+        );
+        tracing::info!(calls_url = client.calls_url(), "dialing through Twilio");
+        return Ok((AnyProvider::Twilio(client), None, url));
+    }
     let (simulator, url) = match &config.dialer_url {
         Some(url) => (None, url.clone()),
         None => {
@@ -356,17 +430,18 @@ async fn connect_provider(
     };
     let client = DialerClient::new(
         &url,
+        &config.dialer_headers,
         config.dial_timeout,
         config.dial_attempts,
         config.dial_backoff,
     );
-    Ok((client, simulator, url))
+    Ok((AnyProvider::NumDialer(client), simulator, url))
 }
 
 fn spawn_tasks(
     listeners: Listeners,
     state: AppState,
-    driver: Driver<DialerClient>,
+    driver: Driver<Paced<AnyProvider>>,
     shutdown: &Shutdown,
 ) -> Vec<JoinHandle<()>> {
     let stopped = || {

@@ -3,3 +3,4 @@
 //! [`crate::CallReport`] here, and the campaign never sees the original.
 
 pub mod numdialer;
+pub mod twilio;

@@ -65,6 +65,7 @@ impl From<CallbackError> for ApiError {
             CallbackError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             CallbackError::Malformed(_) => StatusCode::BAD_REQUEST,
             CallbackError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            CallbackError::Forbidden(_) => StatusCode::FORBIDDEN,
         };
         ApiError::new(status, e.to_string())
     }

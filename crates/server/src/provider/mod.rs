@@ -4,10 +4,13 @@
 //! callbacks through [`Callbacks`]. A new provider is one module here plus
 //! one arm where startup picks it. `simulator` is the other side of the
 //! numDialer protocol: the stand-in API that startup runs when no
-//! `--dialer-url` is given.
+//! `--dialer-url` is given. [`AnyProvider`] is the one the server runs,
+//! whichever `--dialer` chose.
 
 pub mod numdialer;
+pub mod pace;
 pub mod simulator;
+pub mod twilio;
 
 use axum::http::{HeaderMap, Uri};
 use numdialer_core::{CallReport, DialAnswer};
@@ -34,15 +37,50 @@ pub trait Provider: Send + Sync + 'static {
     fn callbacks(&self) -> Arc<dyn Callbacks>;
 }
 
+/// The provider the server runs, chosen by `--dialer`. An enum rather than
+/// a trait object because [`Provider::dial`] returns a future per
+/// implementation; a new provider is one more arm here.
+#[derive(Debug, Clone)]
+pub enum AnyProvider {
+    NumDialer(numdialer::DialerClient),
+    Twilio(twilio::TwilioClient),
+}
+
+impl Provider for AnyProvider {
+    async fn dial(&self, phone: &str, webhook_url: &str) -> (DialAnswer, u32) {
+        match self {
+            AnyProvider::NumDialer(p) => p.dial(phone, webhook_url).await,
+            AnyProvider::Twilio(p) => p.dial(phone, webhook_url).await,
+        }
+    }
+
+    async fn probe(&self) -> Result<(), String> {
+        match self {
+            AnyProvider::NumDialer(p) => p.probe().await,
+            AnyProvider::Twilio(p) => p.probe().await,
+        }
+    }
+
+    fn callbacks(&self) -> Arc<dyn Callbacks> {
+        match self {
+            AnyProvider::NumDialer(p) => p.callbacks(),
+            AnyProvider::Twilio(p) => p.callbacks(),
+        }
+    }
+}
+
 /// Reads one callback request of a provider into a report. Synchronous, so
 /// that the router holds it as a trait object and stays provider-neutral.
 pub trait Callbacks: Send + Sync + 'static {
+    /// `Ok(None)` is a genuine callback that moves no status (Twilio's
+    /// `queued` and `initiated`: the entry is `dialing` already); the reader
+    /// logs it and the route acknowledges it without touching the campaign.
     fn read(
         &self,
         uri: &Uri,
         headers: &HeaderMap,
         body: &[u8],
-    ) -> Result<CallReport, CallbackError>;
+    ) -> Result<Option<CallReport>, CallbackError>;
 }
 
 /// Why a callback was refused; the HTTP API maps each to its status code.
@@ -56,6 +94,10 @@ pub enum CallbackError {
     /// Readable, but not a callback this provider sends.
     #[error("{0}")]
     Invalid(String),
+    /// Not signed by the provider: a missing signature, a wrong one, or one
+    /// made for another URL.
+    #[error("{0}")]
+    Forbidden(String),
 }
 
 /// Whether the dialer API answered lately, for `/readyz`. Any HTTP answer

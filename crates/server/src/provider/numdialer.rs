@@ -5,11 +5,15 @@
 //! sent again. A refused connection is retried with backoff; a request that
 //! was sent but got no usable answer is reported as unanswered, because
 //! the call may exist and dialing it twice would ring a person twice.
+//!
+//! A numDialer-style API of one's own may sit behind authentication:
+//! [`DialerHeader`]s (`--dialer-header`) go on every request, marked
+//! sensitive and held as [`Secret`]s so that no log or error shows them.
 
 use super::{CallbackError, Callbacks, Provider};
 use axum::http::{HeaderMap, Uri, header};
 use numdialer_core::protocol::numdialer::{DialRequest, DialResponse, WebhookBody};
-use numdialer_core::{CallReport, DialAnswer};
+use numdialer_core::{CallReport, DialAnswer, Secret};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,25 +26,76 @@ pub struct DialerClient {
     backoff: Duration,
 }
 
+/// One `Name: value` header for the dialer API; the value is a credential
+/// more often than not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DialerHeader {
+    pub name: String,
+    pub value: Secret,
+}
+
+impl DialerHeader {
+    /// Reads `Name: value`, checking both as HTTP allows them. The error
+    /// never repeats the value.
+    pub fn parse(s: &str) -> Result<DialerHeader, String> {
+        let (name, value) = s
+            .split_once(':')
+            .ok_or("expected `Name: value`, like `Authorization: Bearer <token>`")?;
+        let name = name.trim();
+        let value = value.trim();
+        reqwest::header::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("{name:?} is not an HTTP header name"))?;
+        reqwest::header::HeaderValue::from_str(value)
+            .map_err(|_| format!("the value of {name} is not a valid HTTP header value"))?;
+        Ok(DialerHeader {
+            name: name.to_string(),
+            value: Secret::new(value),
+        })
+    }
+}
+
+fn header_map(headers: &[DialerHeader]) -> reqwest::header::HeaderMap {
+    let mut map = reqwest::header::HeaderMap::new();
+    for h in headers {
+        let name = reqwest::header::HeaderName::from_bytes(h.name.as_bytes())
+            .expect("checked by DialerHeader::parse");
+        let mut value = reqwest::header::HeaderValue::from_str(h.value.expose())
+            .expect("checked by DialerHeader::parse");
+        value.set_sensitive(true);
+        map.append(name, value);
+    }
+    map
+}
+
+/// The HTTP client that places calls, for every provider.
+///
+/// No pooled connections: a request written to a kept-alive connection that
+/// the API closes at that moment fails ambiguously (it may have arrived), so
+/// the dial could be neither retried nor trusted. On a fresh connection,
+/// refused means never sent.
+pub(super) fn dial_client(
+    request_timeout: Duration,
+    headers: reqwest::header::HeaderMap,
+) -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .default_headers(headers)
+        .timeout(request_timeout)
+        .connect_timeout(request_timeout.min(Duration::from_secs(3)))
+        .build()
+        .expect("building the HTTP client")
+}
+
 impl DialerClient {
     pub fn new(
         base_url: &str,
+        headers: &[DialerHeader],
         request_timeout: Duration,
         attempts: u32,
         backoff: Duration,
     ) -> Self {
-        // No pooled connections: a request written to a kept-alive
-        // connection that the API closes at that moment fails ambiguously
-        // (it may have arrived), so the dial could be neither retried nor
-        // trusted. On a fresh connection, refused means never sent.
-        let http = reqwest::Client::builder()
-            .pool_max_idle_per_host(0)
-            .timeout(request_timeout)
-            .connect_timeout(request_timeout.min(Duration::from_secs(3)))
-            .build()
-            .expect("building the HTTP client");
         DialerClient {
-            http,
+            http: dial_client(request_timeout, header_map(headers)),
             call_url: format!("{}/call", base_url.trim_end_matches('/')),
             attempts: attempts.max(1),
             backoff,
@@ -76,7 +131,7 @@ async fn read_answer(resp: reqwest::Response) -> DialAnswer {
     }
 }
 
-fn clip(s: &str) -> String {
+pub(super) fn clip(s: &str) -> String {
     let s = s.trim();
     if s.chars().count() <= 200 {
         s.to_string()
@@ -89,7 +144,7 @@ fn clip(s: &str) -> String {
 
 /// reqwest's top-level message hides the cause ("error sending request");
 /// the innermost source says what happened.
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+pub(super) fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut inner = None;
     let mut cur = e.source();
     while let Some(s) = cur {
@@ -158,7 +213,7 @@ impl Callbacks for NumDialerCallbacks {
         _uri: &Uri,
         headers: &HeaderMap,
         body: &[u8],
-    ) -> Result<CallReport, CallbackError> {
+    ) -> Result<Option<CallReport>, CallbackError> {
         if !is_json(headers) {
             return Err(CallbackError::UnsupportedMediaType(
                 "Expected request with `Content-Type: application/json`".into(),
@@ -174,7 +229,7 @@ impl Callbacks for NumDialerCallbacks {
         })?;
         let body: WebhookBody = serde_json::from_value(map.into())
             .map_err(|e| CallbackError::Invalid(format!("invalid webhook body: {e}")))?;
-        Ok(body.into())
+        Ok(Some(body.into()))
     }
 }
 
@@ -189,4 +244,21 @@ fn is_json(headers: &HeaderMap) -> bool {
     };
     let mime = mime.trim().to_ascii_lowercase();
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_parse_and_keep_their_value_secret() {
+        let h = DialerHeader::parse("Authorization:  Bearer s3cr3t ").unwrap();
+        assert_eq!(h.name, "Authorization");
+        assert_eq!(h.value.expose(), "Bearer s3cr3t");
+        assert!(!format!("{h:?}").contains("s3cr3t"));
+        assert!(DialerHeader::parse("no colon").is_err());
+        assert!(DialerHeader::parse("bad name: x").is_err());
+        let err = DialerHeader::parse("X-Key: line\nbreak s3cr3t").unwrap_err();
+        assert!(!err.contains("s3cr3t"), "{err}");
+    }
 }

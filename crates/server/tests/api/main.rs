@@ -23,6 +23,7 @@ mod helpers;
 
 mod contract;
 mod dialdown;
+mod dialer_headers;
 mod hostile;
 mod integrity;
 mod operations;
@@ -31,4 +32,5 @@ mod reliability;
 mod restart;
 mod shutdown;
 mod store_faults;
+mod twilio;
 mod upgrade;

@@ -6,16 +6,20 @@ use crate::http::error::ApiError;
 use crate::http::extract::{Json, Path};
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Uri};
-use numdialer_core::api::WebhookAck;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
 
+/// A callback that moves no status (see [`crate::provider::Callbacks`]) is
+/// answered 204: the provider only needs a 2xx.
 pub async fn receive(
     State(state): State<AppState>,
     Path(token): Path<String>,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<WebhookAck>, ApiError> {
-    let report = state.callbacks.read(&uri, &headers, &body)?;
-    Ok(Json(state.engine.report(&token, report).await?))
+) -> Result<Response, ApiError> {
+    match state.callbacks.read(&uri, &headers, &body)? {
+        Some(report) => Ok(Json(state.engine.report(&token, report).await?).into_response()),
+        None => Ok(StatusCode::NO_CONTENT.into_response()),
+    }
 }

@@ -13,9 +13,12 @@
 //! every TUI: a log of everything would grow with every call of a long
 //! campaign, and nothing reads more than the last stretch of it.
 
+pub mod twilio;
+
+use crate::provider::numdialer::DialerHeader;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -74,6 +77,9 @@ pub struct SimConfig {
     pub error_body_rate: f64,
     pub outage: Option<Outage>,
     pub plan: BTreeMap<usize, Fault>,
+    /// Headers every `POST /call` must carry, or be answered 401 and
+    /// place no call: an API behind authentication.
+    pub required_headers: Vec<DialerHeader>,
     /// How many dials, and how many webhooks, the log keeps; older ones are
     /// dropped and counted. The default outlasts every test and benchmark
     /// run, so they see the whole history.
@@ -93,6 +99,7 @@ impl Default for SimConfig {
             error_body_rate: 0.0,
             outage: None,
             plan: BTreeMap::new(),
+            required_headers: Vec::new(),
             log_limit: 100_000,
         }
     }
@@ -207,10 +214,7 @@ pub struct Simulator {
 impl Simulator {
     pub async fn start(config: SimConfig, listener: TcpListener) -> std::io::Result<Simulator> {
         let addr = listener.local_addr()?;
-        let mut rng = match config.seed {
-            Some(s) => StdRng::seed_from_u64(s),
-            None => StdRng::from_os_rng(),
-        };
+        let mut rng = seeded(config.seed);
         let first_id = rng.random_range(1_000..1_000_000);
         let outage = config.outage;
         let limit = config.log_limit;
@@ -221,10 +225,7 @@ impl Simulator {
             log: Mutex::new(Ring::new(limit)),
             webhooks: Mutex::new(Ring::new(limit)),
             started: Instant::now(),
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(10))
-                .build()
-                .expect("building the HTTP client"),
+            http: webhook_client(),
         });
         let app = Router::new()
             .route("/", get(index))
@@ -275,6 +276,23 @@ impl Drop for Simulator {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Random from `seed` for a reproducible run, from the OS otherwise.
+fn seeded(seed: Option<u64>) -> StdRng {
+    match seed {
+        Some(s) => StdRng::seed_from_u64(s),
+        None => StdRng::from_os_rng(),
+    }
+}
+
+/// The client that delivers webhooks: a server that never answers costs a
+/// delivery, not a task forever.
+fn webhook_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("building the HTTP client")
 }
 
 /// Serves until shut down; during an outage the listener is closed, so that
@@ -369,7 +387,17 @@ fn script(phone: &str, rng: &mut StdRng, scale: f64) -> Vec<(CallStatus, Duratio
     }
 }
 
-async fn call(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
+/// Whether the request carries every required header with its value.
+fn authorized(required: &[DialerHeader], headers: &HeaderMap) -> bool {
+    required.iter().all(|r| {
+        headers
+            .get_all(r.name.as_str())
+            .iter()
+            .any(|v| v.as_bytes() == r.value.expose().as_bytes())
+    })
+}
+
+async fn call(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes) -> Response {
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
     let phone = v.get("phone").and_then(|p| p.as_str()).unwrap_or("");
     let webhook_url = v.get("webhookURL").and_then(|u| u.as_str()).unwrap_or("");
@@ -391,6 +419,12 @@ async fn call(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
             in_flight_before: in_flight,
         })
     };
+    if !authorized(&sim.config.required_headers, &headers) {
+        let body = Json(DialResponse::Error {
+            error: "unauthorized".into(),
+        });
+        return (StatusCode::UNAUTHORIZED, body).into_response();
+    }
     if sim.chance(sim.config.error_rate) {
         let body = Json(DialResponse::Error {
             error: "internal error".into(),

@@ -1,0 +1,446 @@
+//! A stand-in for Twilio's Calls resource, so that the Twilio protocol runs
+//! and is tested without an account or a phone ringing: `POST
+//! /2010-04-01/Accounts/{sid}/Calls.json` with HTTP Basic auth and a form
+//! body, answered `201` with a `CA…` sid, then signed, form-encoded status
+//! callbacks on random delays.
+//!
+//! It is strict where a mistake of the client would cost a real call: a
+//! wrong credential answers 401, and a form without `To` in E.164, `From`,
+//! TwiML or a TwiML URL, the `StatusCallback` URL, `StatusCallbackMethod=POST`
+//! or any of the four callback events answers 400 with a Twilio-shaped
+//! error (`code`, `message`; the codes are the simulator's own picks in
+//! Twilio's style). Each call ends answered, no-answer, busy or failed at
+//! the configured rates, and the first `throttle` dials are answered 429
+//! with `Retry-After`, as an account over its rate would be. Its log
+//! (`GET /_sim/dials`, `GET /_sim/callbacks`) is what the tests judge.
+
+use super::{MAX_DELAY, Ring, listing, seeded, serve, webhook_client};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use numdialer_core::Secret;
+use numdialer_core::protocol::twilio::{
+    self, CALLBACK_EVENTS, CallStatus, ErrorBody, SIGNATURE_HEADER,
+};
+use rand::Rng;
+use rand::rngs::StdRng;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+#[derive(Debug, Clone)]
+pub struct TwilioSimConfig {
+    /// The account the simulator accepts, with its auth token.
+    pub account_sid: String,
+    pub auth_token: Secret,
+    /// Multiplies every callback delay (each random in [0, 5 s)).
+    pub time_scale: f64,
+    pub seed: Option<u64>,
+    /// Chances that a call ends `no-answer`, `busy` or `failed`; the rest
+    /// are answered and then `completed`.
+    pub no_answer_rate: f64,
+    pub busy_rate: f64,
+    pub failed_rate: f64,
+    /// The first this many dials are answered 429 with `Retry-After`.
+    pub throttle: usize,
+    /// Seconds in those `Retry-After` headers.
+    pub retry_after_secs: u32,
+    /// How many dials and callbacks the log keeps.
+    pub log_limit: usize,
+}
+
+impl Default for TwilioSimConfig {
+    fn default() -> Self {
+        TwilioSimConfig {
+            account_sid: "AC00000000000000000000000000000000".into(),
+            auth_token: Secret::new("simulated-auth-token"),
+            time_scale: 1.0,
+            seed: None,
+            no_answer_rate: 0.0,
+            busy_rate: 0.0,
+            failed_rate: 0.0,
+            throttle: 0,
+            retry_after_secs: 1,
+            log_limit: 100_000,
+        }
+    }
+}
+
+/// One request to the Calls resource as the simulator saw it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TwilioDialRecord {
+    /// The form as sent, in order.
+    pub fields: Vec<(String, String)>,
+    /// The HTTP status of the answer.
+    pub answer: u16,
+    /// The call's sid, if one was created.
+    pub sid: Option<String>,
+    /// The outcome the call was given, if one was created.
+    pub outcome: Option<CallStatus>,
+    /// Milliseconds since the simulator started.
+    pub received_ms: f64,
+}
+
+/// One status callback sent.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CallbackRecord {
+    pub sid: String,
+    pub status: CallStatus,
+    pub sequence: u32,
+    /// The server's HTTP status, or `None` if the delivery failed.
+    pub answer: Option<u16>,
+}
+
+struct Sim {
+    config: TwilioSimConfig,
+    rng: Mutex<StdRng>,
+    dials: Mutex<Ring<TwilioDialRecord>>,
+    callbacks: Mutex<Ring<CallbackRecord>>,
+    started: Instant,
+    http: reqwest::Client,
+}
+
+pub struct TwilioSimulator {
+    pub addr: SocketAddr,
+    sim: Arc<Sim>,
+    shutdown: watch::Sender<bool>,
+}
+
+impl TwilioSimulator {
+    pub async fn start(
+        config: TwilioSimConfig,
+        listener: TcpListener,
+    ) -> std::io::Result<TwilioSimulator> {
+        let addr = listener.local_addr()?;
+        let rng = seeded(config.seed);
+        let limit = config.log_limit;
+        let sim = Arc::new(Sim {
+            config,
+            rng: Mutex::new(rng),
+            dials: Mutex::new(Ring::new(limit)),
+            callbacks: Mutex::new(Ring::new(limit)),
+            started: Instant::now(),
+            http: webhook_client(),
+        });
+        let app = Router::new()
+            .route("/2010-04-01/Accounts/{sid}/Calls.json", post(create_call))
+            .route("/2010-04-01/Accounts/{sid}", get(account))
+            .route("/_sim/dials", get(dials))
+            .route("/_sim/callbacks", get(callbacks))
+            .with_state(sim.clone());
+        let (shutdown, rx) = watch::channel(false);
+        tokio::spawn(serve(listener, app, None, rx));
+        Ok(TwilioSimulator {
+            addr,
+            sim,
+            shutdown,
+        })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn dials(&self) -> Vec<TwilioDialRecord> {
+        self.sim.dials.lock().unwrap().to_vec()
+    }
+
+    pub fn callbacks(&self) -> Vec<CallbackRecord> {
+        self.sim.callbacks.lock().unwrap().to_vec()
+    }
+
+    pub fn stop(&self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+impl Drop for TwilioSimulator {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn twilio_error(status: StatusCode, code: u32, message: &str) -> Response {
+    let body = ErrorBody {
+        code,
+        message: message.into(),
+        more_info: None,
+        status: Some(status.as_u16()),
+    };
+    (status, axum::Json(body)).into_response()
+}
+
+/// Whether the request carries the account's Basic credentials.
+fn authorized(config: &TwilioSimConfig, path_sid: &str, headers: &HeaderMap) -> bool {
+    let expected = STANDARD.encode(format!(
+        "{}:{}",
+        config.account_sid,
+        config.auth_token.expose()
+    ));
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "));
+    path_sid == config.account_sid && given == Some(expected.as_str())
+}
+
+/// `GET /2010-04-01/Accounts/{sid}.json`: the account, for probes. The
+/// route's segment is the sid with `.json` after it.
+async fn account(
+    State(sim): State<Arc<Sim>>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let sid = file.trim_end_matches(".json");
+    if !authorized(&sim.config, sid, &headers) {
+        return twilio_error(StatusCode::UNAUTHORIZED, 20003, "Authenticate");
+    }
+    axum::Json(serde_json::json!({"sid": sid, "status": "active"})).into_response()
+}
+
+/// What is wrong with a dial's form, as Twilio would word it; `None` if
+/// nothing.
+fn check_form(fields: &[(String, String)]) -> Option<(u32, String)> {
+    let get = |n| twilio::field(fields, n);
+    let to = get("To").unwrap_or("");
+    let digits = to.strip_prefix('+').unwrap_or("");
+    if !(7..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Some((21211, format!("Invalid 'To' Phone Number: {to}")));
+    }
+    if !get("From").is_some_and(|f| f.starts_with('+')) {
+        return Some((21212, "Invalid 'From' Phone Number".into()));
+    }
+    if get("Twiml").is_none() == get("Url").is_none() {
+        return Some((21205, "Exactly one of Url or Twiml is required".into()));
+    }
+    let callback_ok = get("StatusCallback")
+        .and_then(|u| reqwest::Url::parse(u).ok())
+        .is_some_and(|u| matches!(u.scheme(), "http" | "https"));
+    if !callback_ok {
+        return Some((21609, "Invalid StatusCallback URL".into()));
+    }
+    if get("StatusCallbackMethod") != Some("POST") {
+        return Some((21609, "StatusCallbackMethod must be POST".into()));
+    }
+    let events = twilio::values(fields, "StatusCallbackEvent");
+    if let Some(e) = CALLBACK_EVENTS.iter().find(|e| !events.contains(e)) {
+        return Some((21626, format!("StatusCallbackEvent {e} was not asked for")));
+    }
+    None
+}
+
+async fn create_call(
+    State(sim): State<Arc<Sim>>,
+    Path(sid): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields = twilio::parse_form(&body);
+    let received_ms = sim.started.elapsed().as_secs_f64() * 1000.0;
+    let ordinal = {
+        let mut dials = sim.dials.lock().unwrap();
+        dials.push(TwilioDialRecord {
+            fields: fields.clone(),
+            answer: 0,
+            sid: None,
+            outcome: None,
+            received_ms,
+        })
+    };
+    let (response, placed) = answer(&sim, ordinal, &sid, &headers, &fields);
+    if let Some(d) = sim.dials.lock().unwrap().get_mut(ordinal) {
+        d.answer = response.status().as_u16();
+        if let Some((sid, outcome)) = &placed {
+            d.sid = Some(sid.clone());
+            d.outcome = Some(*outcome);
+        }
+    }
+    if let Some((call_sid, outcome)) = placed {
+        tokio::spawn(deliver_all(sim.clone(), call_sid, fields, outcome));
+    }
+    response
+}
+
+/// The answer to one dial, and the call it created.
+fn answer(
+    sim: &Sim,
+    ordinal: usize,
+    path_sid: &str,
+    headers: &HeaderMap,
+    fields: &[(String, String)],
+) -> (Response, Option<(String, CallStatus)>) {
+    if !authorized(&sim.config, path_sid, headers) {
+        return (
+            twilio_error(StatusCode::UNAUTHORIZED, 20003, "Authenticate"),
+            None,
+        );
+    }
+    if ordinal < sim.config.throttle {
+        let mut r = twilio_error(StatusCode::TOO_MANY_REQUESTS, 20429, "Too Many Requests");
+        r.headers_mut().insert(
+            header::RETRY_AFTER,
+            sim.config.retry_after_secs.to_string().parse().unwrap(),
+        );
+        return (r, None);
+    }
+    if let Some((code, message)) = check_form(fields) {
+        return (twilio_error(StatusCode::BAD_REQUEST, code, &message), None);
+    }
+    let (call_sid, outcome) = {
+        let mut rng = sim.rng.lock().unwrap();
+        let call_sid = format!("CA{:032x}", rng.random::<u128>());
+        let c = &sim.config;
+        let roll: f64 = rng.random();
+        let outcome = if roll < c.no_answer_rate {
+            CallStatus::NoAnswer
+        } else if roll < c.no_answer_rate + c.busy_rate {
+            CallStatus::Busy
+        } else if roll < c.no_answer_rate + c.busy_rate + c.failed_rate {
+            CallStatus::Failed
+        } else {
+            CallStatus::Completed
+        };
+        (call_sid, outcome)
+    };
+    let body = serde_json::json!({
+        "sid": call_sid,
+        "account_sid": sim.config.account_sid,
+        "status": "queued",
+        "to": twilio::field(fields, "To"),
+        "from": twilio::field(fields, "From"),
+    });
+    let response = (StatusCode::CREATED, axum::Json(body)).into_response();
+    (response, Some((call_sid, outcome)))
+}
+
+/// The statuses a call with this outcome reports, in order.
+fn script(outcome: CallStatus) -> Vec<CallStatus> {
+    use CallStatus::*;
+    match outcome {
+        Completed => vec![Initiated, Ringing, InProgress, Completed],
+        NoAnswer => vec![Initiated, Ringing, NoAnswer],
+        Busy => vec![Initiated, Busy],
+        other => vec![Initiated, other],
+    }
+}
+
+/// Sends a call's callbacks one after another, each after its own delay,
+/// each signed for the exact `StatusCallback` URL.
+async fn deliver_all(
+    sim: Arc<Sim>,
+    call_sid: String,
+    fields: Vec<(String, String)>,
+    outcome: CallStatus,
+) {
+    let url = twilio::field(&fields, "StatusCallback")
+        .unwrap_or_default()
+        .to_string();
+    for (sequence, status) in (0u32..).zip(script(outcome)) {
+        let delay =
+            MAX_DELAY.mul_f64(sim.rng.lock().unwrap().random::<f64>() * sim.config.time_scale);
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        let params: Vec<(String, String)> = [
+            ("AccountSid", sim.config.account_sid.as_str()),
+            ("ApiVersion", "2010-04-01"),
+            ("CallSid", call_sid.as_str()),
+            ("CallStatus", status.as_str()),
+            ("Direction", "outbound-api"),
+            ("From", twilio::field(&fields, "From").unwrap_or_default()),
+            ("SequenceNumber", &sequence.to_string()),
+            ("To", twilio::field(&fields, "To").unwrap_or_default()),
+        ]
+        .into_iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+        let signature = twilio::signature(sim.config.auth_token.expose(), &url, &params);
+        let sent = sim
+            .http
+            .post(&url)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(SIGNATURE_HEADER, signature)
+            .body(twilio::encode_form(&params))
+            .send()
+            .await;
+        let answer = match sent {
+            Ok(r) => Some(r.status().as_u16()),
+            Err(e) => {
+                tracing::warn!(%call_sid, %status, "callback delivery failed: {e}");
+                None
+            }
+        };
+        sim.callbacks.lock().unwrap().push(CallbackRecord {
+            sid: call_sid.clone(),
+            status,
+            sequence,
+            answer,
+        });
+    }
+}
+
+async fn dials(State(sim): State<Arc<Sim>>) -> Response {
+    listing(&sim.dials)
+}
+
+async fn callbacks(State(sim): State<Arc<Sim>>) -> Response {
+    listing(&sim.callbacks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(skip: &str) -> Vec<(String, String)> {
+        let mut f: Vec<(String, String)> = twilio::DialForm {
+            to: "13018040009".into(),
+            from: "+15005550006".into(),
+            instructions: twilio::Instructions::default(),
+            status_callback: "http://127.0.0.1:1/webhooks/t".into(),
+            timeout_secs: 30,
+        }
+        .fields();
+        f.retain(|(n, v)| n != skip && v != skip);
+        f
+    }
+
+    #[test]
+    fn the_form_is_checked_field_by_field() {
+        assert_eq!(check_form(&form("")), None);
+        for (skip, code) in [
+            ("To", 21211),
+            ("From", 21212),
+            ("Twiml", 21205),
+            ("StatusCallback", 21609),
+            ("StatusCallbackMethod", 21609),
+            ("answered", 21626),
+        ] {
+            assert_eq!(check_form(&form(skip)).map(|e| e.0), Some(code), "{skip}");
+        }
+        let mut no_plus = form("");
+        no_plus[0].1 = "13018040009".into();
+        assert_eq!(check_form(&no_plus).map(|e| e.0), Some(21211));
+    }
+
+    #[test]
+    fn scripts_end_with_their_outcome() {
+        for outcome in [
+            CallStatus::Completed,
+            CallStatus::NoAnswer,
+            CallStatus::Busy,
+            CallStatus::Failed,
+        ] {
+            let s = script(outcome);
+            assert_eq!(s.first(), Some(&CallStatus::Initiated));
+            assert_eq!(s.last(), Some(&outcome));
+        }
+    }
+}
