@@ -83,6 +83,17 @@ pub trait Callbacks: Send + Sync + 'static {
     ) -> Result<Option<CallReport>, CallbackError>;
 }
 
+/// A request's media type, lowercase and without its parameters
+/// (`application/json; charset=utf-8` → `application/json`), for the
+/// callback readers to check before they parse.
+pub(crate) fn media_type(headers: &HeaderMap) -> Option<String> {
+    let value = headers
+        .get(axum::http::header::CONTENT_TYPE)?
+        .to_str()
+        .ok()?;
+    Some(value.split(';').next()?.trim().to_ascii_lowercase())
+}
+
 /// Why a callback was refused; the HTTP API maps each to its status code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CallbackError {

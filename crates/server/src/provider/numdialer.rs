@@ -11,7 +11,7 @@
 //! sensitive and held as [`Secret`]s so that no log or error shows them.
 
 use super::{CallbackError, Callbacks, Provider};
-use axum::http::{HeaderMap, Uri, header};
+use axum::http::{HeaderMap, Uri};
 use numdialer_core::protocol::numdialer::{DialRequest, DialResponse, WebhookBody};
 use numdialer_core::{CallReport, DialAnswer, Secret};
 use std::sync::Arc;
@@ -235,15 +235,9 @@ impl Callbacks for NumDialerCallbacks {
 
 /// `application/json`, or any `application/*+json`, parameters allowed.
 fn is_json(headers: &HeaderMap) -> bool {
-    let Some(mime) = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-    else {
-        return false;
-    };
-    let mime = mime.trim().to_ascii_lowercase();
-    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+    super::media_type(headers).is_some_and(|mime| {
+        mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+    })
 }
 
 #[cfg(test)]

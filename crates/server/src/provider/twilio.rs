@@ -14,7 +14,7 @@
 
 use super::numdialer::{clip, dial_client, root_cause};
 use super::{CallbackError, Callbacks, Provider};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use numdialer_core::protocol::twilio::{
     self, CallResource, DialForm, ErrorBody, Instructions, SIGNATURE_HEADER, StatusCallback,
 };
@@ -287,14 +287,7 @@ impl Callbacks for TwilioCallbacks {
 }
 
 fn is_form(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|m| {
-            m.trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        })
+    super::media_type(headers).is_some_and(|m| m == "application/x-www-form-urlencoded")
 }
 
 #[cfg(test)]
@@ -307,7 +300,7 @@ mod tests {
         let params = twilio::parse_form(body.as_bytes());
         let mut h = HeaderMap::new();
         h.insert(
-            header::CONTENT_TYPE,
+            axum::http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/x-www-form-urlencoded"),
         );
         let sig = twilio::signature(token, url, &params);
