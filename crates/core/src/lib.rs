@@ -37,5 +37,5 @@ pub use campaign::{
 pub use numbers::{DEFAULT_NUMBERS, NumbersError, default_numbers, parse_numbers};
 pub use phone::{Phone, PhoneError, format_phone};
 pub use secret::Secret;
-pub use status::Status;
+pub use status::{Outcome, Status};
 pub use time::{Mono, Now, Timestamp};

@@ -42,6 +42,8 @@ pub struct StatusStyles {
     pub answered: Style,
     pub completed: Style,
     pub failed: Style,
+    pub waiting: Style,
+    pub canceled: Style,
 }
 
 const BOLD: Style = Style::new().add_modifier(Modifier::BOLD);
@@ -66,6 +68,8 @@ impl Theme {
             answered: Style::new().fg(Color::Green),
             completed: BOLD,
             failed: Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+            waiting: Style::new().fg(Color::Magenta),
+            canceled: Style::new().fg(Color::DarkGray),
         },
     };
 
@@ -85,6 +89,8 @@ impl Theme {
             answered: PLAIN_TEXT,
             completed: BOLD,
             failed: BOLD,
+            waiting: PLAIN_TEXT,
+            canceled: PLAIN_TEXT,
         },
     };
 
@@ -102,6 +108,8 @@ impl Theme {
             Status::Answered => s.answered,
             Status::Completed => s.completed,
             Status::Failed => s.failed,
+            Status::Waiting => s.waiting,
+            Status::Canceled => s.canceled,
         }
     }
 }

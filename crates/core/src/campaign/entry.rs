@@ -59,6 +59,7 @@ impl Entry {
                 kind,
                 applied,
                 note,
+                attempt: 1,
             });
         } else {
             self.events_dropped += 1;
@@ -73,6 +74,11 @@ impl Entry {
             id: self.call_id.clone(),
             updated_at: self.updated_at,
             reason: self.reason.clone(),
+            attempt: 0,
+            answered: false,
+            outcome: None,
+            retry_at: None,
+            name: None,
         }
     }
 

@@ -12,8 +12,14 @@
 //! process.
 
 mod entry;
+mod lifecycle;
+mod retry;
 
 pub use entry::Entry;
+pub use lifecycle::{CampaignState, NotAllowed, Operation};
+pub use retry::{
+    MAX_ATTEMPTS, MAX_RETRY_DELAY_S, RetryError, RetryInput, RetryOnInput, RetryPolicy,
+};
 
 use crate::api::{EventKind, StatusesResponse};
 use crate::call::{CallEvent, CallId, CallReport};
@@ -503,6 +509,7 @@ impl Campaign {
             now,
             since: None,
             degraded: None,
+            campaign: None,
             calls: Vec::new(),
         }
     }

@@ -71,6 +71,10 @@ fn event_line(theme: &Theme, e: &Event) -> Line<'static> {
         EventKind::TimedOut { after_ms } => {
             format!("timed out after {}", format_seconds(*after_ms))
         }
+        EventKind::RetryScheduled { outcome, retry_at } => {
+            format!("{outcome}: retry at {}", &retry_at.to_string()[11..19])
+        }
+        EventKind::Canceled => "canceled".to_string(),
     };
     let outcome = match (&e.applied, &e.note) {
         (true, None) => "applied".to_string(),

@@ -2,8 +2,14 @@
 //! clients (the TUI, the tests) read. The dialer APIs' shapes live apart,
 //! in [`crate::protocol`].
 
+mod campaigns;
+
+pub use campaigns::{
+    CampaignSummary, CampaignsResponse, CreateCampaign, ImportErrorBody, LineError, NewEntry,
+};
+
 use crate::call::{CallEvent, CallId};
-use crate::status::Status;
+use crate::status::{Outcome, Status};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +35,9 @@ pub struct StatusesResponse {
     /// is dialed until it works again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub degraded: Option<String>,
+    /// Set on `GET /campaigns/{id}/statuses`: the campaign's summary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<CampaignSummary>,
     pub calls: Vec<CallSummary>,
 }
 
@@ -48,6 +57,7 @@ impl StatusesResponse {
         self.active = delta.active;
         self.now = delta.now;
         self.degraded = delta.degraded;
+        self.campaign = delta.campaign;
     }
 
     pub fn count(&self, status: Status) -> usize {
@@ -71,6 +81,34 @@ pub struct CallSummary {
     pub updated_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The attempt under way or last made, from 1; absent (0) before the
+    /// first dial.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub attempt: u32,
+    /// An `answered` webhook came for the current attempt.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub answered: bool,
+    /// How a final entry ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+    /// When a `waiting` entry's next attempt is due.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_at: Option<Timestamp>,
+    /// The name the import gave the entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
+}
+
+fn one() -> u32 {
+    1
 }
 
 /// `GET /calls/{index}`: the summary plus the entry's history.
@@ -96,6 +134,10 @@ pub struct Event {
     /// Why it was ignored, or what it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The attempt it belongs to; absent means 1, as in data written before
+    /// retries existed.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub attempt: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,6 +161,14 @@ pub enum EventKind {
     },
     /// No final webhook came within the call timeout.
     TimedOut { after_ms: u64 },
+    /// The attempt ended in an outcome the campaign retries: the next one
+    /// is due at `retry_at`.
+    RetryScheduled {
+        outcome: Outcome,
+        retry_at: Timestamp,
+    },
+    /// The campaign was stopped before this entry was dialed (again).
+    Canceled,
 }
 
 /// The server's answer to an accepted webhook.

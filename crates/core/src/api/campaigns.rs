@@ -1,0 +1,102 @@
+//! The campaign routes' bodies (`/campaigns...`, docs/api.md).
+
+use crate::campaign::{CampaignState, RetryInput, RetryPolicy};
+use crate::status::{Outcome, Status};
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One campaign as `GET /campaigns` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignSummary {
+    pub id: u64,
+    pub name: String,
+    pub state: CampaignState,
+    pub created_at: Timestamp,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+    /// Entries in the list.
+    pub total: usize,
+    /// Entries by status; every status is listed, zeros included.
+    pub counts: BTreeMap<String, usize>,
+    /// Final entries by outcome; every outcome is listed.
+    pub outcomes: BTreeMap<String, usize>,
+    /// Dials sent in all, retries included.
+    pub attempts: u64,
+    /// Entries holding a line now.
+    pub active: usize,
+    pub retry: RetryPolicy,
+    /// The import's columns beyond `phone` and `name`, in file order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
+    /// The campaign's own version: rises on every change to it.
+    pub version: u64,
+}
+
+impl CampaignSummary {
+    pub fn count(&self, status: Status) -> usize {
+        self.counts.get(status.as_str()).copied().unwrap_or(0)
+    }
+
+    pub fn outcome(&self, outcome: Outcome) -> usize {
+        self.outcomes.get(outcome.as_str()).copied().unwrap_or(0)
+    }
+
+    /// Entries that are final.
+    pub fn finished(&self) -> usize {
+        Status::ALL
+            .into_iter()
+            .filter(|s| s.is_final())
+            .map(|s| self.count(s))
+            .sum()
+    }
+}
+
+/// `GET /campaigns`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignsResponse {
+    /// Rises on every change to any campaign; the ETag.
+    pub version: u64,
+    pub campaigns: Vec<CampaignSummary>,
+}
+
+/// `POST /campaigns` with `application/json`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCampaign {
+    pub name: Option<String>,
+    /// Numbers only, in order.
+    pub numbers: Option<Vec<String>>,
+    /// Numbers with names, in order.
+    pub entries: Option<Vec<NewEntry>>,
+    #[serde(default)]
+    pub retry: RetryInput,
+    #[serde(default)]
+    pub start: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewEntry {
+    pub phone: String,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// One bad line of an import. For JSON bodies `line` is the item's
+/// position in `numbers` or `entries`, from 1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineError {
+    pub line: usize,
+    pub error: String,
+}
+
+/// The `422` answer to an import with bad lines: nothing was stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportErrorBody {
+    pub error: String,
+    /// The first 100 bad lines.
+    pub errors: Vec<LineError>,
+    /// Every bad line, counted.
+    pub error_count: usize,
+}
