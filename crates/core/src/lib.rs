@@ -31,8 +31,9 @@ pub mod time;
 
 pub use call::{CallEvent, CallId, CallReport};
 pub use campaign::{
-    AlreadyStarted, Campaign, DialAnswer, DialOrder, Effect, Entry, RestoreError, Settings,
-    WebhookError, WebhookOutcome,
+    AlreadyStarted, Campaign, CampaignMeta, CampaignState, Campaigns, Changed, DeleteError,
+    DialAnswer, DialOrder, Effect, Entry, NotAllowed, Operation, OperationError, RestoreError,
+    Retired, RetryPolicy, Settings, WebhookError, WebhookOutcome,
 };
 pub use numbers::{DEFAULT_NUMBERS, NumbersError, default_numbers, parse_numbers};
 pub use phone::{Phone, PhoneError, format_phone};
