@@ -14,11 +14,16 @@ pub struct Entry {
     pub index: usize,
     pub phone: Phone,
     pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_id: Option<CallId>,
     /// The per-dial secret in this entry's webhook URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dialed_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The campaign version of this entry's last change.
     pub version: u64,
@@ -46,6 +51,7 @@ pub struct Entry {
     /// rewrites a small entry record plus one event, not the whole history.
     #[serde(skip)]
     pub history: Vec<Event>,
+    #[serde(default)]
     pub events_dropped: u64,
 }
 

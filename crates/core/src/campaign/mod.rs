@@ -557,6 +557,14 @@ impl Campaign {
         self.waiting.first().map(|&(at, _)| at)
     }
 
+    /// When the earliest retry not yet due at `now` falls due.
+    pub fn next_retry_after(&self, now: Mono) -> Option<Mono> {
+        self.waiting
+            .range((Mono(now.0.saturating_add(1)), 0)..)
+            .next()
+            .map(|&(at, _)| at)
+    }
+
     /// A line is free, no dial is out, and an entry is due.
     pub fn can_dial_at(&self, now: Mono) -> bool {
         self.has_due(now) && self.in_flight.len() < self.concurrency
@@ -719,7 +727,9 @@ impl Campaign {
         if late_answer || (applied && report.event == CallEvent::Answered) {
             e.answered = true;
         }
-        if applied && let CallEvent::Failed { reason } = &report.event {
+        if applied
+            && let CallEvent::Failed { reason } | CallEvent::NotAnswered { reason } = &report.event
+        {
             e.reason = Some(reason.clone());
         }
         let kind = EventKind::Webhook {

@@ -120,9 +120,21 @@ impl Campaigns {
         self.keys.get(key).copied()
     }
 
-    /// Adds a draft campaign of `entries` under the next id.
+    /// Hands out the next campaign id, so that an import can store its
+    /// entries before the campaign exists. An id that is never used is a
+    /// gap, never a reuse.
+    pub fn reserve_id(&mut self) -> u64 {
+        let id = self.retired.next_id;
+        self.retired.next_id += 1;
+        id
+    }
+
+    /// Adds a draft campaign of `entries` under `id`, from
+    /// [`Campaigns::reserve_id`].
+    #[allow(clippy::too_many_arguments)]
     pub fn create(
         &mut self,
+        id: u64,
         name: Option<String>,
         retry: RetryPolicy,
         columns: Vec<String>,
@@ -130,8 +142,6 @@ impl Campaigns {
         entries: Vec<Entry>,
         now: Timestamp,
     ) -> &mut Campaign {
-        let id = self.retired.next_id;
-        self.retired.next_id += 1;
         let meta = CampaignMeta {
             id,
             name: name.unwrap_or_else(|| format!("campaign {id}")),
@@ -265,13 +275,14 @@ impl Campaigns {
     }
 
     /// When, on the monotonic clock, the next call times out or the next
-    /// retry of a running campaign is due.
-    pub fn next_deadline(&self) -> Option<Mono> {
+    /// retry of a running campaign falls due after `now` (one already due
+    /// waits for a line, not for a timer).
+    pub fn next_deadline(&self, now: Mono) -> Option<Mono> {
         self.campaigns
             .values()
             .flat_map(|c| {
                 let retry = (c.state() == CampaignState::Running)
-                    .then(|| c.next_retry())
+                    .then(|| c.next_retry_after(now))
                     .flatten();
                 [c.next_deadline(), retry]
             })
