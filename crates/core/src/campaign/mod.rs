@@ -505,11 +505,14 @@ impl Campaign {
         Ok(Some(changed))
     }
 
-    /// Cancels every idle and waiting entry; returns them.
+    /// Cancels every idle and waiting entry; returns them. Entries past
+    /// `next` that are canceled already (a restored stopped campaign whose
+    /// stop was stored with its entries) are left alone.
     fn cancel_rest(&mut self, now: Timestamp) -> Vec<usize> {
         let mut canceled: Vec<usize> = self.waiting.iter().map(|&(_, i)| i).collect();
         self.waiting.clear();
-        canceled.extend(self.next..self.entries.len());
+        let entries = &self.entries;
+        canceled.extend((self.next..entries.len()).filter(|&i| entries[i].status == Status::Idle));
         self.next = self.entries.len();
         canceled.sort_unstable();
         for &i in &canceled {

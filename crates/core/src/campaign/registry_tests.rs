@@ -764,7 +764,6 @@ fn restored_campaigns_keep_their_order_and_new_ones_come_after() {
 }
 
 #[test]
-#[ignore = "bug: restore cancels the stored canceled entries of a stopped campaign again"]
 fn restoring_a_stopped_campaign_keeps_its_summary() {
     let mut w = World::new(1, 0, &[(3, RetryPolicy::default())]);
     w.start(2);

@@ -1259,7 +1259,6 @@ fn restoring_a_stopped_campaign_cancels_what_the_stop_did_not_store() {
 }
 
 #[test]
-#[ignore = "bug: restore cancels the stored canceled entries of a stopped campaign again"]
 fn restoring_a_stopped_campaign_whose_canceled_entries_were_stored_changes_nothing() {
     let mut c = with_policy(4, 1, policy(2, 5, BOTH));
     dial(&mut c, "a", 100, N0);
