@@ -1121,6 +1121,12 @@ impl Model {
         let (id, out) = r.map_err(|e| TestCaseError::fail(format!("{e}")))?;
         prop_assert_eq!((id, out.index), key);
         let after = cs.get(hook.campaign).unwrap().entry(hook.index).unwrap();
+        if after.history.len() > before.history.len() {
+            // Filed under the attempt its token was issued for.
+            let attempt = self.tokens[&key].iter().position(|t| *t == hook.token);
+            let filed = after.history.last().map(|ev| ev.attempt as usize);
+            prop_assert_eq!(filed, attempt.map(|a| a + 1), "{:?}: event filed", key);
+        }
         let reported = report_status;
         if current && before.status.is_in_flight() && reported.rank() > before.status.rank() {
             // A step forward within the attempt: applied.

@@ -1312,7 +1312,6 @@ fn restore_keeps_what_is_left_of_a_retry_delay_and_never_more() {
 }
 
 #[test]
-#[ignore = "bug: an old attempt's webhook is recorded under the current attempt"]
 fn restore_after_an_old_attempts_answered_does_not_count_it_for_the_current_one() {
     let mut c = with_policy(1, 1, policy(3, 0, BOTH));
     dial(&mut c, "old", 100, N0);
