@@ -244,7 +244,7 @@ impl Engine {
 
     fn write(&self, all: &mut Campaigns, id: u64, indices: &[usize]) -> Result<u64, StoreError> {
         let Some(c) = all.get_mut(id) else {
-            return Ok(self.store.put_entries(id, [])?);
+            return self.store.put_entries(id, []);
         };
         let mut ticket = self
             .store
@@ -553,7 +553,7 @@ impl Engine {
         }
         let ticket = {
             let mut all = self.lock();
-            all.create(
+            all.create_reserved(
                 id,
                 new.name,
                 new.retry,
@@ -737,7 +737,7 @@ impl Engine {
                 self.metrics.retries_scheduled(waiting);
                 ticket = Some(self.persist(&mut all, *id, indices)?);
             }
-            let next = all.next_deadline(now.mono);
+            let next = all.next_wakeup(now.mono);
             (expired, ticket, next, all.can_dial(now.mono))
         };
         if due {

@@ -58,8 +58,7 @@ impl CampaignState {
     pub fn apply(self, op: Operation) -> Result<Option<CampaignState>, NotAllowed> {
         use CampaignState::*;
         let to = match (op, self) {
-            (Operation::Start, Running)
-            | (Operation::Pause, Paused)
+            (Operation::Pause, Paused)
             | (Operation::Resume, Running)
             | (Operation::Stop, Stopped) => {
                 return Ok(None);
@@ -140,7 +139,7 @@ mod tests {
         let table = [
             (
                 Operation::Start,
-                [Ok(Some(Running)), Ok(None), Err(()), Err(()), Err(())],
+                [Ok(Some(Running)), Err(()), Err(()), Err(()), Err(())],
             ),
             (
                 Operation::Pause,

@@ -783,6 +783,7 @@ impl Campaign {
                 self.set_status(index, Status::Completed, now);
                 let e = &mut self.entries[index];
                 e.retry_at = None;
+                e.reason = None;
                 if let Some(last) = e.history.last_mut() {
                     last.note = Some("answered after its attempt ended: no retry".into());
                 }

@@ -129,10 +129,24 @@ impl Campaigns {
         id
     }
 
+    /// Adds a draft campaign of `entries` under the next id.
+    pub fn create(
+        &mut self,
+        name: Option<String>,
+        retry: RetryPolicy,
+        columns: Vec<String>,
+        idempotency_key: Option<String>,
+        entries: Vec<Entry>,
+        now: Timestamp,
+    ) -> &mut Campaign {
+        let id = self.reserve_id();
+        self.create_reserved(id, name, retry, columns, idempotency_key, entries, now)
+    }
+
     /// Adds a draft campaign of `entries` under `id`, from
     /// [`Campaigns::reserve_id`].
     #[allow(clippy::too_many_arguments)]
-    pub fn create(
+    pub fn create_reserved(
         &mut self,
         id: u64,
         name: Option<String>,
@@ -275,9 +289,23 @@ impl Campaigns {
     }
 
     /// When, on the monotonic clock, the next call times out or the next
-    /// retry of a running campaign falls due after `now` (one already due
-    /// waits for a line, not for a timer).
-    pub fn next_deadline(&self, now: Mono) -> Option<Mono> {
+    /// retry of a running campaign is due.
+    pub fn next_deadline(&self) -> Option<Mono> {
+        self.campaigns
+            .values()
+            .flat_map(|c| {
+                let retry = (c.state() == CampaignState::Running)
+                    .then(|| c.next_retry())
+                    .flatten();
+                [c.next_deadline(), retry]
+            })
+            .flatten()
+            .min()
+    }
+
+    /// Like [`Campaigns::next_deadline`], but only what falls due after
+    /// `now`: a retry already due waits for a line, not for a timer.
+    pub fn next_wakeup(&self, now: Mono) -> Option<Mono> {
         self.campaigns
             .values()
             .flat_map(|c| {

@@ -77,6 +77,9 @@ pub fn router(state: AppState) -> Router {
                 "method not allowed on this route",
             )
         })
+        // `read_body_first` holds every body to its route's limit, so
+        // axum's own 2 MB cap would only refuse large imports.
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(mw::from_fn(body::read_body_first))
         .layer(mw::from_fn(middleware::request_timeout))
         .layer(mw::from_fn(middleware::log_request))

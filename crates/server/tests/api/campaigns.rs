@@ -53,7 +53,12 @@ async fn import(h: &Harness, phones: &[String], query: &str) -> CampaignSummary 
     let location = r.headers()["location"].to_str().unwrap().to_string();
     let c: CampaignSummary = r.json().await.unwrap();
     assert_eq!(location, format!("/campaigns/{}", c.id));
-    assert_eq!(c.state, CampaignState::Draft);
+    let state = if query.contains("start=true") {
+        CampaignState::Running
+    } else {
+        CampaignState::Draft
+    };
+    assert_eq!(c.state, state);
     assert_eq!(c.total, phones.len());
     c
 }
