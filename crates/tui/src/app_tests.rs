@@ -14,6 +14,11 @@ pub(crate) fn snapshot(statuses: &[Status], started: bool) -> StatusesResponse {
             id: (s != Status::Idle && s != Status::Dialing).then(|| (1000 + i as u64).into()),
             updated_at: (s != Status::Idle).then_some(Timestamp(10_000)),
             reason: (s == Status::Failed).then(|| "no final webhook within 60 s".into()),
+            attempt: u32::from(s != Status::Idle),
+            answered: matches!(s, Status::Answered | Status::Completed),
+            outcome: None,
+            retry_at: None,
+            name: None,
         })
         .collect::<Vec<_>>();
     let finished = started && calls.iter().all(|c| c.status.is_final());
@@ -26,6 +31,7 @@ pub(crate) fn snapshot(statuses: &[Status], started: bool) -> StatusesResponse {
         now: Timestamp(12_500),
         since: None,
         degraded: None,
+        campaign: None,
         calls,
     }
 }

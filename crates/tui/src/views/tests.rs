@@ -224,6 +224,7 @@ fn the_history_popup_lists_events() {
             },
             applied: false,
             note: Some("entry is already completed".into()),
+            attempt: 1,
         }],
         events_dropped: 0,
     };
