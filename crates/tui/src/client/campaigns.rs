@@ -18,7 +18,9 @@
 
 use super::{Client, ClientError, Request};
 use bytes::Bytes;
-use numdialer_core::api::{CampaignSummary, CampaignsResponse, ImportErrorBody, StatusesResponse};
+use numdialer_core::api::{
+    CallDetail, CampaignSummary, CampaignsResponse, ImportErrorBody, StatusesResponse,
+};
 use numdialer_core::campaign::Operation;
 use numdialer_core::status::Outcome;
 use reqwest::{Method, StatusCode, header};
@@ -421,6 +423,17 @@ impl Client {
             }) => Err(self.unknown_or_older(name, message).await),
             r => r.map(Some),
         }
+    }
+
+    /// `GET /campaigns/{id}/calls/{index}`: one entry with the history of
+    /// every attempt.
+    pub async fn campaign_call(&self, id: u64, index: usize) -> Result<CallDetail, ClientError> {
+        let path = format!("/campaigns/{id}/calls/{index}");
+        self.by_id(
+            "GET /campaigns/{id}/calls/{index}",
+            self.request(Method::GET, &path),
+        )
+        .await
     }
 
     /// `POST /campaigns`: imports `upload`, counting the bytes sent into

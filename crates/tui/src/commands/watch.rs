@@ -141,7 +141,8 @@ impl View {
         }
         let bar = ProgressBar::with_draw_target(Some(c.total as u64), ProgressDrawTarget::stdout());
         bar.set_style(
-            ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} final · {msg}")
+            // Two lines: the counts alone are 50 columns wide.
+            ProgressStyle::with_template("{prefix} [{wide_bar}] {pos}/{len} final\n{msg}")
                 .expect("a valid template")
                 .progress_chars("=> "),
         );

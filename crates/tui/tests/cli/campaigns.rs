@@ -1,7 +1,9 @@
 //! A campaign through every command, as a script would drive it.
 
-use crate::run::{Io, Server, id_of, lines, nine_csv, numdialer};
+use crate::run::{Io, Server, TOKEN, id_of, lines, nine_csv, numdialer};
 use numdialer_core::api::{CampaignSummary, CampaignsResponse};
+use numdialer_tui::client::{Client, ClientError};
+use std::time::Duration;
 
 /// The final counts of the nine built-in numbers against the simulator:
 /// four pick up; the other five ring and hang up (one of them reports
@@ -105,6 +107,28 @@ async fn a_campaign_from_import_to_delete() {
         log.iter()
             .all(|l| l.starts_with(&format!("campaign {id} "))),
         "one plain line per change: {log:#?}"
+    );
+
+    // The client's reads that no command prints (the TUI's pane uses them).
+    let client = Client::new(&s.url(), Some(TOKEN.into()));
+    let full = client
+        .campaign_statuses(id, None, Duration::ZERO)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(full.calls.len(), 9);
+    assert_eq!(full.campaign.as_ref().map(|c| c.id), Some(id));
+    let unchanged = client
+        .campaign_statuses(id, Some(full.version), Duration::from_millis(100))
+        .await
+        .unwrap();
+    assert_eq!(unchanged, None, "a finished campaign does not change");
+    let entry = client.campaign_call(id, 0).await.unwrap();
+    assert!(!entry.history.is_empty(), "{entry:?}");
+    let none = client.campaign_call(id, 99).await.unwrap_err();
+    assert!(
+        matches!(none, ClientError::Http { status: 404, .. }),
+        "{none:?}"
     );
 
     let csv_out = s.ok(&["export", &id.to_string()]).await;
@@ -299,11 +323,6 @@ async fn text_json_and_a_pipe_import_alike() {
 /// `args` against `s`, with its token.
 fn s_args(s: &Server, args: &[&str]) -> Vec<String> {
     let mut argv: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    argv.extend([
-        "--server".into(),
-        s.url(),
-        "--token".into(),
-        crate::run::TOKEN.into(),
-    ]);
+    argv.extend(["--server".into(), s.url(), "--token".into(), TOKEN.into()]);
     argv
 }
