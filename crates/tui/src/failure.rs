@@ -35,11 +35,14 @@ pub fn report(e: &anyhow::Error) -> String {
     let Some(client) = e.chain().find_map(|c| c.downcast_ref::<ClientError>()) else {
         return out;
     };
+    // A refusal of the whole file (no phone column) has no lines to list:
+    // its message says what is wrong.
     if let ClientError::Import {
         errors,
         error_count,
         ..
     } = client
+        && *error_count > 0
     {
         for l in errors {
             out.push_str(&format!("line {}: {}\n", l.line, l.error));
@@ -130,6 +133,19 @@ mod tests {
              line 7: no phone\n\
              … and 138 more\n\
              140 bad lines; nothing was imported\n"
+        );
+    }
+
+    #[test]
+    fn a_whole_file_refused_is_its_message_alone() {
+        let refused = ClientError::Import {
+            message: "the header (line 1) has no phone column".into(),
+            errors: Vec::new(),
+            error_count: 0,
+        };
+        assert_eq!(
+            report(&anyhow::Error::new(refused)),
+            "numdialer: the header (line 1) has no phone column (HTTP 422)\n"
         );
     }
 

@@ -155,6 +155,15 @@ async fn a_file_with_a_bad_line_exits_1_with_its_line_and_creates_nothing() {
         "the bad line by its number: {out:?}"
     );
     assert_eq!(lines[2], "1 bad line; nothing was imported", "{out:?}");
+    let headless = s.file("headless.csv", "number,name\n13018040009,Ann\n");
+    let out = s.run(&["add", headless.to_str().unwrap()]).await;
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.stderr.lines().count(),
+        1,
+        "the whole file, one line: {out:?}"
+    );
+    assert!(out.stderr.contains("phone"), "{out:?}");
     let after = s.ok(&["campaigns", "--json"]).await;
     let count = |json: &str| {
         serde_json::from_str::<numdialer_core::api::CampaignsResponse>(json)
