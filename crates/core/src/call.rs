@@ -62,6 +62,13 @@ pub enum CallEvent {
     Failed {
         reason: String,
     },
+    /// The call ended without anyone picking up, and the provider says why
+    /// (Twilio's `busy`, `no-answer`): the attempt's outcome is
+    /// `no_answer`, which a campaign may retry, not a failure.
+    #[serde(rename = "no_answer")]
+    NotAnswered {
+        reason: String,
+    },
 }
 
 impl CallEvent {
@@ -72,6 +79,7 @@ impl CallEvent {
             CallEvent::Answered => "answered",
             CallEvent::Completed => "completed",
             CallEvent::Failed { .. } => "failed",
+            CallEvent::NotAnswered { .. } => "no_answer",
         }
     }
 
@@ -82,6 +90,7 @@ impl CallEvent {
             CallEvent::Answered => Status::Answered,
             CallEvent::Completed => Status::Completed,
             CallEvent::Failed { .. } => Status::Failed,
+            CallEvent::NotAnswered { .. } => Status::Completed,
         }
     }
 }
@@ -90,6 +99,7 @@ impl fmt::Display for CallEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CallEvent::Failed { reason } => write!(f, "failed: {reason}"),
+            CallEvent::NotAnswered { reason } => write!(f, "no answer: {reason}"),
             other => f.write_str(other.as_str()),
         }
     }

@@ -10,6 +10,8 @@
 //!   every provider reports it.
 //! - [`phone`]: [`Phone`], a number parsed once; display via libphonenumber.
 //! - [`numbers`]: the built-in list and the `--numbers-file` format.
+//! - [`import`]: a `POST /campaigns` body (CSV, text, JSON) as entries, all
+//!   or nothing, with every bad line counted.
 //! - [`status`]: an entry's [`Status`] and its forward-only order.
 //! - [`api`]: numdialer's own HTTP shapes, shared by server and clients.
 //! - [`protocol`]: each dialer API's wire format, turned into reports here.
@@ -22,6 +24,7 @@ pub mod api;
 pub mod args;
 pub mod call;
 pub mod campaign;
+pub mod import;
 pub mod numbers;
 pub mod phone;
 pub mod protocol;
@@ -31,9 +34,11 @@ pub mod time;
 
 pub use call::{CallEvent, CallId, CallReport};
 pub use campaign::{
-    AlreadyStarted, Campaign, DialAnswer, DialOrder, Effect, Entry, RestoreError, Settings,
-    WebhookError, WebhookOutcome,
+    AlreadyStarted, Campaign, CampaignMeta, CampaignState, Campaigns, Changed, DeleteError,
+    DialAnswer, DialOrder, Effect, Entry, NotAllowed, Operation, OperationError, RestoreError,
+    Retired, RetryPolicy, Settings, WebhookError, WebhookOutcome,
 };
+pub use import::{ImportError, Imported, ImportedEntry};
 pub use numbers::{DEFAULT_NUMBERS, NumbersError, default_numbers, parse_numbers};
 pub use phone::{Phone, PhoneError, format_phone};
 pub use secret::Secret;

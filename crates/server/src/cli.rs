@@ -135,9 +135,9 @@ pub struct DialingArgs {
     #[arg(long, env = "NUMDIALER_CALL_TIMEOUT", default_value = "60", value_parser = parse_seconds)]
     pub call_timeout: Duration,
 
-    /// File with the numbers to dial, one a line (11 digits starting with 1);
-    /// blank lines and lines starting with # are skipped. Default: the
-    /// built-in list of 9.
+    /// File with the numbers to dial, one a line, each with its country
+    /// code (+44 7911 123456, 13018040009); blank lines and lines starting
+    /// with # are skipped. Default: the built-in list of 9.
     #[arg(long, env = "NUMDIALER_NUMBERS_FILE")]
     pub numbers_file: Option<PathBuf>,
 }

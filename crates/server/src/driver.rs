@@ -63,7 +63,7 @@ impl<P: Provider> Driver<P> {
             }
         };
         let url = format!("{}/webhooks/{}", self.public_url, order.token);
-        tracing::info!(index = order.index, phone = %order.phone, "dialing");
+        tracing::info!(campaign = order.campaign, index = order.index, phone = %order.phone, "dialing");
         let dial = self.provider.dial(order.phone.digits(), &url);
         tokio::pin!(dial);
         let (answer, retries) = tokio::select! {
@@ -81,7 +81,7 @@ impl<P: Provider> Driver<P> {
                 Err("a dial got no answer".into())
             }
         });
-        self.engine.finish_dial(order.index, answer);
+        self.engine.finish_dial(&order, answer);
         Step::Dialed {
             index: order.index,
             outcome,
@@ -258,7 +258,7 @@ mod tests {
         e.dialed_at = Some(dialed_at);
         e.version = 2;
         let store = Store::open_temporary().unwrap();
-        store.put_entries([&e]).unwrap();
+        store.put_entries(1, [&e]).unwrap();
         let meta = Meta {
             started: true,
             version: 2,
@@ -270,7 +270,7 @@ mod tests {
     }
 
     async fn status_of_entry_0(engine: &Engine) -> Status {
-        engine.detail(0).await.unwrap().unwrap().call.status
+        engine.detail(1, 0).await.unwrap().unwrap().call.status
     }
 
     #[tokio::test]

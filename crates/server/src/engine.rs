@@ -1,16 +1,21 @@
-//! The campaign behind a lock, persisted: every change is written to the
+//! The campaigns behind one lock, persisted: every change is written to the
 //! store under the lock (so records land in order) and made durable before
 //! the caller acknowledges it.
 
 use crate::metrics::Metrics;
 use crate::shutdown::Shutdown;
 use crate::store::manifest::Marks;
-use crate::store::{Meta, Skipped, Store, StoreError, Stored};
-use numdialer_core::api::{CallDetail, StatusesResponse, WebhookAck};
-use numdialer_core::{
-    AlreadyStarted, CallReport, Campaign, DialAnswer, DialOrder, Entry, Mono, Now, Phone,
-    RestoreError, Settings, Status, Timestamp, WebhookError,
+use crate::store::{Skipped, Store, StoreError, Stored};
+use numdialer_core::api::{
+    CallDetail, CampaignSummary, CampaignsResponse, StatusesResponse, WebhookAck,
 };
+use numdialer_core::campaign::FIRST;
+use numdialer_core::{
+    AlreadyStarted, CallReport, Campaign, CampaignState, Campaigns, DeleteError, DialAnswer,
+    DialOrder, Entry, Mono, Now, Operation, OperationError, Phone, RestoreError, RetryPolicy,
+    Settings, Status, Timestamp, WebhookError,
+};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -24,6 +29,12 @@ pub enum EngineError {
     AlreadyStarted(#[from] AlreadyStarted),
     #[error(transparent)]
     Webhook(#[from] WebhookError),
+    #[error(transparent)]
+    Operation(#[from] OperationError),
+    #[error(transparent)]
+    Delete(#[from] DeleteError),
+    #[error("no campaign {0}")]
+    NoCampaign(u64),
     #[error("the data directory is unusable: {0}")]
     Restore(#[from] RestoreError),
     #[error(
@@ -65,21 +76,41 @@ pub fn mono_now() -> Mono {
 }
 
 /// Both clocks, for the campaign methods that start or check a deadline.
-fn clock() -> Now {
+pub fn clock() -> Now {
     Now {
         wall: now(),
         mono: mono_now(),
     }
 }
 
+/// Every campaign's version and the directory's, for long polls: waiters
+/// read this, never the engine's lock.
+#[derive(Debug, Clone, Default)]
+struct Versions {
+    all: u64,
+    campaigns: HashMap<u64, u64>,
+}
+
+/// A new campaign, parsed and checked, for [`Engine::create`].
+#[derive(Debug, Clone)]
+pub struct NewCampaign {
+    pub name: Option<String>,
+    pub retry: RetryPolicy,
+    pub columns: Vec<String>,
+    /// Entries with indices from 0, all idle.
+    pub entries: Vec<Entry>,
+    pub idempotency_key: Option<String>,
+    pub start: bool,
+}
+
 pub struct Engine {
-    campaign: Mutex<Campaign>,
+    campaigns: Mutex<Campaigns>,
     store: Store,
     /// Wakes the driver: dialing started or a line was freed.
     pub(crate) wake_driver: Notify,
     /// Wakes the timeout task: a new deadline exists.
     pub(crate) wake_timer: Notify,
-    version: watch::Sender<u64>,
+    versions: watch::Sender<Versions>,
     pub metrics: Metrics,
     /// The store ticket of the latest write, so that reads can wait until
     /// what they show is durable.
@@ -93,14 +124,17 @@ pub struct Engine {
     /// A dial whose `dialing` record could not be made durable, so it was
     /// never sent: it goes out first once the store works again.
     unsent: Mutex<Option<DialOrder>>,
+    /// Serialises imports, so that two uploads with one `Idempotency-Key`
+    /// cannot both create a campaign.
+    imports: tokio::sync::Mutex<()>,
 }
 
 impl Engine {
-    /// Opens the campaign that `store` held (`stored`, what
+    /// Opens the campaigns that `store` held (`stored`, what
     /// [`Store::load`] read, so that the caller could check it first), or
-    /// creates one from `numbers` when it held none. `explicit` says the
-    /// list was chosen by the user, so a stored list that differs from it is
-    /// an error rather than silently kept.
+    /// creates campaign 1 from `numbers` when it held none. `explicit` says
+    /// the list was chosen by the user, so a stored campaign 1 that differs
+    /// from it is an error rather than silently kept.
     pub fn open(
         store: Store,
         stored: Option<Stored>,
@@ -114,46 +148,67 @@ impl Engine {
             concurrency,
             call_timeout_ms: call_timeout.as_millis() as u64,
         };
-        let campaign = match stored {
+        let campaigns = match stored {
             Some(stored) => {
                 report_skipped(&stored.skipped);
                 metrics.store_skipped(stored.skipped.len());
-                let phones: Vec<&Phone> = stored.entries.iter().map(|e| &e.phone).collect();
+                let first = stored.campaigns.first();
+                let phones: Vec<&Phone> = first
+                    .map(|c| c.entries.iter().map(|e| &e.phone).collect())
+                    .unwrap_or_default();
                 if explicit && phones != numbers.iter().collect::<Vec<_>>() {
                     return Err(EngineError::ListMismatch {
                         stored: phones.len(),
                         given: numbers.len(),
                     });
                 }
-                Campaign::restore(
-                    stored.entries,
-                    stored.meta.started,
-                    stored.meta.version,
-                    settings,
-                    clock(),
-                )?
+                let now = clock();
+                let list = stored
+                    .campaigns
+                    .into_iter()
+                    .map(|c| Campaign::restore(c.meta, c.entries, settings, now))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let mut all = Campaigns::new(list, stored.retired, settings);
+                let ids: Vec<u64> = all.iter().map(Campaign::id).collect();
+                for id in ids {
+                    if let Some(meta) = all.get_mut(id).and_then(Campaign::take_meta) {
+                        store.put_campaign(&meta)?;
+                    }
+                }
+                all
             }
             None => {
-                let c = Campaign::new(numbers, settings);
+                let mut c = Campaign::new(numbers, settings);
                 // In slices: one sled batch of a whole large list holds
                 // hundreds of bytes per entry in memory long after.
                 for slice in c.entries().chunks(1024) {
-                    store.put_entries(slice)?;
+                    store.put_entries(FIRST, slice)?;
                 }
-                c
+                if let Some(mut meta) = c.take_meta() {
+                    meta.created_at = now();
+                    store.put_campaign(&meta)?;
+                }
+                let mut all = Campaigns::new(Vec::new(), Default::default(), settings);
+                all.insert_first(c);
+                all
             }
         };
-        let (version, _) = watch::channel(campaign.version());
+        let versions = Versions {
+            all: campaigns.version(),
+            campaigns: campaigns.iter().map(|c| (c.id(), c.version())).collect(),
+        };
+        let (versions, _) = watch::channel(versions);
         Ok(Engine {
-            campaign: Mutex::new(campaign),
+            campaigns: Mutex::new(campaigns),
             store,
             wake_driver: Notify::new(),
             wake_timer: Notify::new(),
-            version,
+            versions,
             last_ticket: AtomicU64::new(0),
             degraded: Mutex::new(None),
             wake_healer: Notify::new(),
             unsent: Mutex::new(None),
+            imports: tokio::sync::Mutex::new(()),
             metrics,
         })
     }
@@ -162,35 +217,58 @@ impl Engine {
         &self.store
     }
 
-    /// How far the campaign has come, and the store ticket that makes it
+    /// How far the campaigns have come, and the store ticket that makes it
     /// durable, for the data directory's manifest.
     pub fn marks(&self) -> (Marks, u64) {
         let c = self.lock();
-        let dialed = c
-            .entries()
-            .iter()
-            .filter(|e| e.status != Status::Idle)
-            .count();
         let marks = Marks {
             version: c.version(),
-            dialed: dialed as u64,
+            dialed: c.dialed(),
         };
         (marks, self.last_ticket.load(Ordering::SeqCst))
     }
 
-    fn lock(&self) -> MutexGuard<'_, Campaign> {
-        self.campaign.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> MutexGuard<'_, Campaigns> {
+        self.campaigns.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Writes the given entries of `c` and publishes the new version.
-    fn persist(&self, c: &Campaign, indices: &[usize]) -> Result<u64, EngineError> {
-        let ticket = self
-            .store
-            .put_entries(indices.iter().filter_map(|&i| c.entry(i)))
-            .map_err(|e| self.store_failed(e))?;
-        self.version.send_replace(c.version());
+    /// Writes the given entries of campaign `id` and its record if that
+    /// changed, and publishes the new versions.
+    fn persist(&self, all: &mut Campaigns, id: u64, indices: &[usize]) -> Result<u64, EngineError> {
+        let written = self.write(all, id, indices);
+        let ticket = written.map_err(|e| self.store_failed(e))?;
+        self.publish(all, &[id]);
         self.last_ticket.fetch_max(ticket, Ordering::SeqCst);
         Ok(ticket)
+    }
+
+    fn write(&self, all: &mut Campaigns, id: u64, indices: &[usize]) -> Result<u64, StoreError> {
+        let Some(c) = all.get_mut(id) else {
+            return Ok(self.store.put_entries(id, [])?);
+        };
+        let mut ticket = self
+            .store
+            .put_entries(id, indices.iter().filter_map(|&i| c.entry(i)))?;
+        if let Some(meta) = c.take_meta() {
+            if meta.state.is_final() {
+                tracing::info!(campaign = id, state = %meta.state, "campaign {}", meta.state);
+            }
+            ticket = self.store.put_campaign(&meta)?;
+        }
+        Ok(ticket)
+    }
+
+    fn publish(&self, all: &Campaigns, ids: &[u64]) {
+        let total = all.version();
+        self.versions.send_modify(|v| {
+            v.all = total;
+            for &id in ids {
+                match all.get(id) {
+                    Some(c) => v.campaigns.insert(id, c.version()),
+                    None => v.campaigns.remove(&id),
+                };
+            }
+        });
     }
 
     /// Waits until the write with `ticket` is durable.
@@ -254,44 +332,102 @@ impl Engine {
         true
     }
 
-    /// The current statuses (only those changed after `since`, if given),
-    /// answered only once they are durable: whatever a client has seen
-    /// survives a crash. While the store fails, nothing changes, and the
-    /// answer says `degraded` instead of waiting for a flush that fails.
-    pub async fn snapshot(&self, since: Option<u64>) -> Result<StatusesResponse, EngineError> {
-        let (mut snap, ticket) = {
-            let c = self.lock();
-            let snap = match since {
-                Some(v) => c.snapshot_since(v, now()),
-                None => c.snapshot(now()),
-            };
-            (snap, self.last_ticket.load(Ordering::SeqCst))
-        };
+    /// Waits until what was read under the lock (with `ticket`) is durable,
+    /// unless the store fails: then the answer says so instead.
+    async fn settle_read(&self, ticket: u64) -> Option<String> {
         if self.degraded().is_none() {
             let _ = self.durable(ticket).await;
         }
-        snap.degraded = self.degraded().map(|d| d.reason);
+        self.degraded().map(|d| d.reason)
+    }
+
+    /// Campaign `id`'s statuses (only those changed after `since`, if
+    /// given), answered only once they are durable: whatever a client has
+    /// seen survives a crash. While the store fails, nothing changes, and
+    /// the answer says `degraded` instead of waiting for a flush that
+    /// fails. `with_summary` adds the campaign's summary.
+    pub async fn snapshot(
+        &self,
+        id: u64,
+        since: Option<u64>,
+        with_summary: bool,
+    ) -> Result<StatusesResponse, EngineError> {
+        let (mut snap, ticket) = {
+            let all = self.lock();
+            let c = all.get(id).ok_or(EngineError::NoCampaign(id))?;
+            let mut snap = match since {
+                Some(v) => c.snapshot_since(v, now()),
+                None => c.snapshot(now()),
+            };
+            snap.concurrency = all.settings().concurrency;
+            if with_summary {
+                snap.campaign = Some(c.summary());
+            }
+            (snap, self.last_ticket.load(Ordering::SeqCst))
+        };
+        snap.degraded = self.settle_read(ticket).await;
         Ok(snap)
     }
 
-    pub fn version(&self) -> u64 {
-        *self.version.borrow()
+    /// Every campaign's summary.
+    pub async fn list(&self) -> CampaignsResponse {
+        let (resp, ticket) = {
+            let all = self.lock();
+            let resp = CampaignsResponse {
+                version: all.version(),
+                campaigns: all.iter().map(Campaign::summary).collect(),
+            };
+            (resp, self.last_ticket.load(Ordering::SeqCst))
+        };
+        self.settle_read(ticket).await;
+        resp
     }
 
-    /// Waits until the version passes `known`, for at most `limit` or until
-    /// the server stops.
-    pub async fn wait_past(&self, known: u64, limit: Duration, stop: &Shutdown) {
-        let mut rx = self.version.subscribe();
+    pub async fn summary(&self, id: u64) -> Result<CampaignSummary, EngineError> {
+        let (summary, ticket) = {
+            let all = self.lock();
+            let c = all.get(id).ok_or(EngineError::NoCampaign(id))?;
+            (c.summary(), self.last_ticket.load(Ordering::SeqCst))
+        };
+        self.settle_read(ticket).await;
+        Ok(summary)
+    }
+
+    /// Campaign `id`'s version (`None`: all campaigns').
+    pub fn version_of(&self, id: Option<u64>) -> Option<u64> {
+        let v = self.versions.borrow();
+        match id {
+            None => Some(v.all),
+            Some(id) => v.campaigns.get(&id).copied(),
+        }
+    }
+
+    /// Campaign 1's version, the ETag of `GET /statuses`.
+    pub fn version(&self) -> u64 {
+        self.version_of(Some(FIRST)).unwrap_or(0)
+    }
+
+    /// Waits until the version of campaign `id` (of all, for `None`)
+    /// passes `known`, for at most `limit` or until the server stops.
+    pub async fn wait_past(&self, id: Option<u64>, known: u64, limit: Duration, stop: &Shutdown) {
+        let mut rx = self.versions.subscribe();
+        let passed = move |v: &Versions| match id {
+            None => v.all > known,
+            // A deleted campaign changes no more: nothing to wait for.
+            Some(id) => v.campaigns.get(&id).is_none_or(|&c| c > known),
+        };
         tokio::select! {
-            _ = rx.wait_for(|&v| v > known) => {}
+            _ = rx.wait_for(passed) => {}
             _ = tokio::time::sleep(limit) => {}
             _ = stop.wait() => {}
         }
     }
 
-    pub async fn detail(&self, index: usize) -> Result<Option<CallDetail>, EngineError> {
+    /// One entry of campaign `id`, with every attempt's history.
+    pub async fn detail(&self, id: u64, index: usize) -> Result<Option<CallDetail>, EngineError> {
         let (detail, ticket) = {
-            let c = self.lock();
+            let all = self.lock();
+            let c = all.get(id).ok_or(EngineError::NoCampaign(id))?;
             let d = c.entry(index).map(Entry::detail);
             (d, self.last_ticket.load(Ordering::SeqCst))
         };
@@ -299,6 +435,29 @@ impl Engine {
             self.durable(ticket).await?;
         }
         Ok(detail)
+    }
+
+    /// Rows of campaign `id` from `from`, at most `limit` of them, made by
+    /// `row` under the lock: an export reads a large campaign in slices so
+    /// that dialing never waits long behind it.
+    pub fn entries_page<T>(
+        &self,
+        id: u64,
+        from: usize,
+        limit: usize,
+        row: impl Fn(&Entry) -> T,
+    ) -> Result<(Vec<T>, Vec<String>), EngineError> {
+        let all = self.lock();
+        let c = all.get(id).ok_or(EngineError::NoCampaign(id))?;
+        let end = from.saturating_add(limit).min(c.len());
+        let rows = c
+            .entries()
+            .get(from..end)
+            .unwrap_or(&[])
+            .iter()
+            .map(row)
+            .collect();
+        Ok((rows, c.meta().columns.clone()))
     }
 
     /// Whether the store takes durable writes.
@@ -311,38 +470,132 @@ impl Engine {
 
     /// The Prometheus exposition for `GET /metrics`.
     pub fn metrics_text(&self) -> String {
-        let (active, by_status) = {
-            let c = self.lock();
-            let mut counts = [0usize; 6];
-            for e in c.entries() {
-                counts[Status::ALL.iter().position(|&s| s == e.status).unwrap_or(0)] += 1;
-            }
-            (c.active(), counts)
+        let (active, by_status, by_state) = {
+            let all = self.lock();
+            let by_status: Vec<(Status, usize)> = Status::ALL
+                .into_iter()
+                .map(|s| (s, all.iter().map(|c| c.count(s)).sum()))
+                .collect();
+            let by_state: Vec<(CampaignState, usize)> = CampaignState::ALL
+                .into_iter()
+                .map(|s| (s, all.iter().filter(|c| c.state() == s).count()))
+                .collect();
+            (all.active(), by_status, by_state)
         };
-        let by_status: Vec<(Status, usize)> = Status::ALL.into_iter().zip(by_status).collect();
         self.metrics
-            .render(active, &by_status, self.store.flush_latency())
+            .render(active, &by_status, &by_state, self.store.flush_latency())
     }
 
+    /// `POST /calls`: starts campaign 1, once.
     pub async fn start(&self) -> Result<(), EngineError> {
         self.check_writable()?;
-        let ticket = {
-            let mut c = self.lock();
-            c.start()?;
-            let meta = Meta {
-                started: true,
-                version: c.version(),
+        if self.lock().get(FIRST).is_some_and(Campaign::started) {
+            return Err(AlreadyStarted.into());
+        }
+        match self.operate(FIRST, Operation::Start).await {
+            Ok((_, true)) => Ok(()),
+            Ok((_, false)) => Err(AlreadyStarted.into()),
+            Err(EngineError::Operation(OperationError::NotAllowed(_))) => {
+                Err(AlreadyStarted.into())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A lifecycle operation on campaign `id`, durable before it returns.
+    /// Returns the summary after it, and whether anything changed.
+    pub async fn operate(
+        &self,
+        id: u64,
+        op: Operation,
+    ) -> Result<(CampaignSummary, bool), EngineError> {
+        self.check_writable()?;
+        let (summary, changed, ticket) = {
+            let mut all = self.lock();
+            let changed = all.operate(id, op, now())?;
+            let ticket = match &changed {
+                Some(ch) => Some(self.persist(&mut all, id, &ch.entries)?),
+                None => None,
             };
+            let c = all.get(id).ok_or(EngineError::NoCampaign(id))?;
+            (c.summary(), changed.is_some(), ticket)
+        };
+        if let Some(t) = ticket {
+            tracing::info!(campaign = id, operation = %op, state = %summary.state, "campaign {}", summary.state);
+            self.durable(t).await?;
+            self.wake_driver.notify_one();
+            self.wake_timer.notify_one();
+        }
+        Ok((summary, changed))
+    }
+
+    /// Stores a new campaign: its entries first, then its record, durable
+    /// before it returns; started too if asked. An upload repeated with the
+    /// same `Idempotency-Key` returns the campaign the first one created,
+    /// and `false`.
+    pub async fn create(&self, new: NewCampaign) -> Result<(CampaignSummary, bool), EngineError> {
+        self.check_writable()?;
+        let _one_at_a_time = self.imports.lock().await;
+        let id = {
+            let mut all = self.lock();
+            if let Some(id) = new.idempotency_key.as_deref().and_then(|k| all.by_key(k)) {
+                let c = all.get(id).ok_or(EngineError::NoCampaign(id))?;
+                return Ok((c.summary(), false));
+            }
+            all.reserve_id()
+        };
+        let total = new.entries.len();
+        let store = &self.store;
+        for slice in new.entries.chunks(1024) {
+            store
+                .put_entries(id, slice)
+                .map_err(|e| self.store_failed(e))?;
+        }
+        let ticket = {
+            let mut all = self.lock();
+            all.create(
+                id,
+                new.name,
+                new.retry,
+                new.columns,
+                new.idempotency_key,
+                new.entries,
+                now(),
+            );
+            self.persist(&mut all, id, &[])?
+        };
+        self.durable(ticket).await?;
+        tracing::info!(campaign = id, entries = total, "campaign created");
+        if new.start {
+            self.operate(id, Operation::Start).await?;
+        }
+        Ok((self.summary(id).await?, true))
+    }
+
+    /// Deletes a campaign that is over or never started, durably; its
+    /// records go after.
+    pub async fn delete(&self, id: u64) -> Result<(), EngineError> {
+        self.check_writable()?;
+        let ticket = {
+            let mut all = self.lock();
+            all.delete(id)?;
             let t = self
                 .store
-                .put_meta(meta)
+                .delete_campaign(id, all.retired())
                 .map_err(|e| self.store_failed(e))?;
-            self.version.send_replace(c.version());
+            self.publish(&all, &[id]);
             self.last_ticket.fetch_max(t, Ordering::SeqCst);
             t
         };
         self.durable(ticket).await?;
-        self.wake_driver.notify_one();
+        tracing::info!(campaign = id, "campaign deleted");
+        let store = &self.store;
+        if let Err(e) = store.remove_campaign_records(id) {
+            tracing::warn!(
+                campaign = id,
+                "the deleted campaign's records stay until the next start: {e}"
+            );
+        }
         Ok(())
     }
 
@@ -352,12 +605,18 @@ impl Engine {
         let (id, event) = (report.id.clone(), report.event.clone());
         self.check_writable()?;
         let applied = {
-            let mut c = self.lock();
-            c.apply_report(token, report, now())
+            let mut all = self.lock();
+            let before = retries_of(&all, token);
+            all.apply_report(token, report, clock())
                 .map_err(EngineError::from)
-                .and_then(|o| Ok((o, self.persist(&c, &[o.index])?)))
+                .and_then(|(campaign, o)| {
+                    if retries_of(&all, token) > before {
+                        self.metrics.retries_scheduled(1);
+                    }
+                    Ok((campaign, o, self.persist(&mut all, campaign, &[o.index])?))
+                })
         };
-        let (outcome, ticket) = match applied {
+        let (campaign, outcome, ticket) = match applied {
             Ok(v) => v,
             Err(e) => {
                 self.metrics.webhook(&event, None);
@@ -372,6 +631,7 @@ impl Engine {
         };
         self.metrics.webhook(&event, Some(outcome.effect));
         tracing::info!(
+            campaign,
             index = outcome.index,
             call_id = id.as_number(),
             call_sid = id.as_text(),
@@ -383,6 +643,7 @@ impl Engine {
         // write, so the driver may start before this webhook is durable.
         if outcome.freed_slot {
             self.wake_driver.notify_one();
+            self.wake_timer.notify_one();
         }
         self.durable(ticket).await?;
         self.metrics.webhook_latency.observe(began.elapsed());
@@ -399,25 +660,33 @@ impl Engine {
         let unsent = self.unsent.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(order) = unsent {
             // The heal made its record durable. Still its entry's dial?
-            let mut c = self.lock();
-            let current = c.entry(order.index).is_some_and(|e| {
-                e.status == Status::Dialing && e.token.as_deref() == Some(order.token.as_str())
-            });
+            let mut all = self.lock();
+            let current = all
+                .get(order.campaign)
+                .and_then(|c| c.entry(order.index))
+                .is_some_and(|e| {
+                    e.status == Status::Dialing && e.token.as_deref() == Some(order.token.as_str())
+                });
             if current {
                 return Ok(Some(order));
             }
             // Settled meanwhile (timed out): it is answered as never sent,
             // which frees the one dial that may be out.
             let reason = "never sent: the store failed before the dial could leave".into();
-            c.finish_dial(order.index, DialAnswer::Unreachable { reason }, now());
-            self.persist(&c, &[order.index])?;
+            all.finish_dial(
+                order.campaign,
+                order.index,
+                DialAnswer::Unreachable { reason },
+                clock(),
+            );
+            self.persist(&mut all, order.campaign, &[order.index])?;
         }
         let (order, ticket) = {
-            let mut c = self.lock();
-            let Some(order) = c.begin_dial(new_token(), clock()) else {
+            let mut all = self.lock();
+            let Some(order) = all.begin_dial(&new_token(), clock()) else {
                 return Ok(None);
             };
-            let ticket = self.persist(&c, &[order.index])?;
+            let ticket = self.persist(&mut all, order.campaign, &[order.index])?;
             (order, ticket)
         };
         self.wake_timer.notify_one();
@@ -433,36 +702,72 @@ impl Engine {
     /// a failing store) only leaves the entry `dialing` for its webhooks or
     /// timeout to settle. So a write that fails here degrades the store but
     /// is not the driver's to retry.
-    pub fn finish_dial(&self, index: usize, answer: DialAnswer) {
-        let mut c = self.lock();
-        c.finish_dial(index, answer, now());
-        let _ = self.persist(&c, &[index]);
+    pub fn finish_dial(&self, order: &DialOrder, answer: DialAnswer) {
+        let mut all = self.lock();
+        all.finish_dial(order.campaign, order.index, answer, clock());
+        if all
+            .get(order.campaign)
+            .and_then(|c| c.entry(order.index))
+            .is_some_and(|e| e.status == Status::Waiting)
+        {
+            self.metrics.retries_scheduled(1);
+        }
+        let _ = self.persist(&mut all, order.campaign, &[order.index]);
+        drop(all);
+        self.wake_timer.notify_one();
     }
 
     /// Fails the entries whose call timeout has passed; returns when, on
-    /// [`mono_now`]'s clock, the next one is due.
+    /// [`mono_now`]'s clock, the next call times out or retry is due. Wakes
+    /// the driver when a retry is due now.
     pub async fn expire_due(&self) -> Result<Option<Mono>, EngineError> {
         self.check_writable()?;
-        let (expired, ticket, next) = {
-            let mut c = self.lock();
-            let expired = c.expire(clock());
-            let ticket = if expired.is_empty() {
-                None
-            } else {
-                Some(self.persist(&c, &expired)?)
-            };
-            (expired, ticket, c.next_deadline())
-        };
-        if let Some(t) = ticket {
-            for i in &expired {
-                tracing::warn!(index = i, "no final webhook in time; entry failed");
+        let now = clock();
+        let (expired, ticket, next, due) = {
+            let mut all = self.lock();
+            let expired = all.expire(now);
+            let mut ticket = None;
+            for (id, indices) in &expired {
+                let waiting = all.get(*id).map_or(0, |c| {
+                    indices
+                        .iter()
+                        .filter(|&&i| c.entry(i).is_some_and(|e| e.status == Status::Waiting))
+                        .count()
+                });
+                self.metrics.retries_scheduled(waiting);
+                ticket = Some(self.persist(&mut all, *id, indices)?);
             }
-            self.metrics.timed_out(expired.len());
+            let next = all.next_deadline(now.mono);
+            (expired, ticket, next, all.can_dial(now.mono))
+        };
+        if due {
+            self.wake_driver.notify_one();
+        }
+        if let Some(t) = ticket {
+            let mut n = 0;
+            for (id, indices) in &expired {
+                for i in indices {
+                    tracing::warn!(
+                        campaign = id,
+                        index = i,
+                        "no final webhook in time; attempt failed"
+                    );
+                }
+                n += indices.len();
+            }
+            self.metrics.timed_out(n);
             self.wake_driver.notify_one();
             self.durable(t).await?;
         }
         Ok(next)
     }
+}
+
+/// Entries waiting for a retry in the campaign of `token`.
+fn retries_of(all: &Campaigns, token: &str) -> usize {
+    Campaigns::campaign_of(token)
+        .and_then(|id| all.get(id))
+        .map_or(0, |c| c.count(Status::Waiting))
 }
 
 /// Says loudly what the store could not place: a damaged data directory

@@ -14,7 +14,7 @@
 //! staying on 0.0.4 costs it nothing.
 
 use numdialer_core::protocol::numdialer::CallStatus;
-use numdialer_core::{CallEvent, Effect, Status};
+use numdialer_core::{CallEvent, CampaignState, Effect, Status};
 use prometheus_client::encoding::{
     EncodeLabelSet, EncodeLabelValue, LabelValueEncoder, prometheus_text,
 };
@@ -109,6 +109,11 @@ struct StatusLabels {
     status: &'static str,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct StateLabels {
+    state: &'static str,
+}
+
 /// What the engine counts as it goes. Every label combination is created
 /// up front, so that a series reads 0 before its first event instead of
 /// being absent, which `rate()` and alerts on a fresh server rely on.
@@ -118,6 +123,8 @@ pub struct Metrics {
     dial_retries: Counter,
     webhooks: Family<WebhookLabels, Counter>,
     timeouts: Counter,
+    /// Attempts that ended in an outcome their campaign retries.
+    retries: Counter,
     /// Records the store could not place when it opened (see `Store::load`).
     store_skipped: Gauge,
     pub webhook_latency: Histogram,
@@ -144,6 +151,7 @@ impl Default for Metrics {
             dial_retries: Counter::default(),
             webhooks,
             timeouts: Counter::default(),
+            retries: Counter::default(),
             store_skipped: Gauge::default(),
             webhook_latency: Histogram::default(),
         }
@@ -169,6 +177,10 @@ impl Metrics {
         self.timeouts.inc_by(n as u64);
     }
 
+    pub fn retries_scheduled(&self, n: usize) {
+        self.retries.inc_by(n as u64);
+    }
+
     pub fn store_skipped(&self, n: usize) {
         self.store_skipped.set(gauge_value(n));
     }
@@ -185,6 +197,7 @@ impl Metrics {
         &self,
         in_flight: usize,
         by_status: &[(Status, usize)],
+        by_state: &[(CampaignState, usize)],
         flush: &Histogram,
     ) -> String {
         let mut registry = Registry::default();
@@ -208,6 +221,17 @@ impl Metrics {
             "Calls failed because no final webhook came in time",
             self.timeouts.clone(),
         );
+        registry.register(
+            "numdialer_retries",
+            "Attempts that ended in an outcome their campaign retries, so that the entry waits for another",
+            self.retries.clone(),
+        );
+        let campaigns = Family::<StateLabels, Gauge>::default();
+        for (s, n) in by_state {
+            let labels = StateLabels { state: s.as_str() };
+            campaigns.get_or_create(&labels).set(gauge_value(*n));
+        }
+        registry.register("numdialer_campaigns", "Campaigns by state", campaigns);
         registry.register(
             "numdialer_store_skipped_records",
             "Records the store could not place when it opened: a damaged data directory",
@@ -252,7 +276,7 @@ mod tests {
         h.observe(Duration::from_micros(30));
         h.observe(Duration::from_millis(3));
         h.observe(Duration::from_secs(10));
-        let out = Metrics::default().render(0, &[], &h);
+        let out = Metrics::default().render(0, &[], &[], &h);
         let x = "numdialer_store_flush_seconds";
         assert!(
             out.contains(&format!("{x}_bucket{{le=\"5e-05\"}} 1\n")),
@@ -270,7 +294,7 @@ mod tests {
         m.dial(DialOutcome::Placed, 2);
         m.webhook(&CallEvent::Ringing, Some(Effect::AfterFinal));
         m.webhook(&CallEvent::Completed, None);
-        let out = m.render(3, &[(Status::Idle, 9)], &Histogram::default());
+        let out = m.render(3, &[(Status::Idle, 9)], &[], &Histogram::default());
         for line in [
             "# HELP numdialer_dials_total POST /call requests by how they ended.",
             "# TYPE numdialer_dials_total counter",

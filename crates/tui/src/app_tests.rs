@@ -15,7 +15,7 @@ pub(crate) fn snapshot(statuses: &[Status], started: bool) -> StatusesResponse {
             updated_at: (s != Status::Idle).then_some(Timestamp(10_000)),
             reason: (s == Status::Failed).then(|| "no final webhook within 60 s".into()),
             attempt: u32::from(s != Status::Idle),
-            answered: matches!(s, Status::Answered | Status::Completed),
+            answered: false,
             outcome: None,
             retry_at: None,
             name: None,

@@ -203,6 +203,11 @@ mod tests {
             id: None,
             updated_at: None,
             reason: None,
+            attempt: 0,
+            answered: false,
+            outcome: None,
+            retry_at: None,
+            name: None,
         };
         assert_eq!(
             serde_json::to_value(&c).unwrap(),
@@ -220,6 +225,7 @@ mod tests {
             },
             applied: false,
             note: Some("duplicate".into()),
+            attempt: 1,
         };
         let v = serde_json::to_value(&e).unwrap();
         assert_eq!(

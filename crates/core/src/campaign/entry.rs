@@ -4,7 +4,7 @@ use super::MAX_HISTORY;
 use crate::api::{CallDetail, CallSummary, Event, EventKind};
 use crate::call::CallId;
 use crate::phone::Phone;
-use crate::status::Status;
+use crate::status::{Outcome, Status};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -14,18 +14,44 @@ pub struct Entry {
     pub index: usize,
     pub phone: Phone,
     pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_id: Option<CallId>,
     /// The per-dial secret in this entry's webhook URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dialed_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The campaign version of this entry's last change.
     pub version: u64,
+    /// The attempt under way or last made, from 1; 0 before the first dial.
+    /// Data written before retries existed has none: see [`Entry::upgrade`].
+    #[serde(default)]
+    pub attempt: u32,
+    /// An `answered` webhook came for the current attempt.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub answered: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+    /// When a `waiting` entry's next attempt is due, by the wall clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_at: Option<Timestamp>,
+    /// When the first attempt was dialed (`dialed_at` is the current one's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_dialed_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The import's extra columns, aligned with the campaign's `columns`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
     /// Kept apart by the store (one record per event), so that a webhook
     /// rewrites a small entry record plus one event, not the whole history.
     #[serde(skip)]
     pub history: Vec<Event>,
+    #[serde(default)]
     pub events_dropped: u64,
 }
 
@@ -41,8 +67,49 @@ impl Entry {
             updated_at: None,
             reason: None,
             version: 0,
+            attempt: 0,
+            answered: false,
+            outcome: None,
+            retry_at: None,
+            first_dialed_at: None,
+            name: None,
+            fields: Vec::new(),
             history: Vec::new(),
             events_dropped: 0,
+        }
+    }
+
+    /// Fills in what an entry written before campaigns existed lacks, from
+    /// what it does hold: a dialed entry made its first attempt, an
+    /// `answered` webhook in its history means someone picked up, and a
+    /// final one has the outcome its status and history imply. Running it
+    /// twice changes nothing.
+    pub fn upgrade(&mut self) {
+        if self.attempt == 0 && self.status != Status::Idle && self.status != Status::Canceled {
+            self.attempt = 1;
+        }
+        if self.first_dialed_at.is_none() {
+            self.first_dialed_at = self.dialed_at;
+        }
+        let heard_answer = self.history.iter().any(|ev| {
+            ev.attempt == self.attempt
+                && matches!(
+                    &ev.kind,
+                    EventKind::Webhook {
+                        reported: crate::call::CallEvent::Answered,
+                        ..
+                    }
+                )
+        });
+        self.answered |= heard_answer || self.status == Status::Answered;
+        if self.outcome.is_none() {
+            self.outcome = match self.status {
+                Status::Completed if self.answered => Some(Outcome::Answered),
+                Status::Completed => Some(Outcome::NoAnswer),
+                Status::Failed => Some(Outcome::Failed),
+                Status::Canceled => Some(Outcome::Canceled),
+                _ => None,
+            };
         }
     }
 
@@ -59,7 +126,7 @@ impl Entry {
                 kind,
                 applied,
                 note,
-                attempt: 1,
+                attempt: self.attempt.max(1),
             });
         } else {
             self.events_dropped += 1;
@@ -74,11 +141,11 @@ impl Entry {
             id: self.call_id.clone(),
             updated_at: self.updated_at,
             reason: self.reason.clone(),
-            attempt: 0,
-            answered: false,
-            outcome: None,
-            retry_at: None,
-            name: None,
+            attempt: self.attempt,
+            answered: self.answered,
+            outcome: self.outcome,
+            retry_at: self.retry_at,
+            name: self.name.clone(),
         }
     }
 

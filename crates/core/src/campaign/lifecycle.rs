@@ -52,7 +52,9 @@ impl CampaignState {
     }
 
     /// Where `op` takes a campaign in this state: `Ok(None)` when it is
-    /// already there (the operation is repeated and changes nothing).
+    /// already there (a pause, resume or stop repeated changes nothing).
+    /// `start` is for drafts only, as `POST /calls` is: starting a running
+    /// campaign is refused, so that a script that starts twice learns so.
     pub fn apply(self, op: Operation) -> Result<Option<CampaignState>, NotAllowed> {
         use CampaignState::*;
         let to = match (op, self) {
@@ -120,6 +122,7 @@ pub struct NotAllowed {
 
 fn hint(op: Operation, from: CampaignState) -> &'static str {
     match (op, from) {
+        (Operation::Start, CampaignState::Running) => ": it has started already",
         (Operation::Start, CampaignState::Paused) => ": resume it instead",
         (Operation::Resume, CampaignState::Draft) => ": start it instead",
         (_, CampaignState::Done | CampaignState::Stopped) => ": it is over",

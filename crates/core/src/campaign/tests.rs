@@ -64,7 +64,7 @@ fn fill(c: &mut Campaign, now: Now) -> Vec<usize> {
             DialAnswer::Placed {
                 id: (100 + order.index as u64).into(),
             },
-            now.wall,
+            now,
         );
         dialed.push(order.index);
     }
@@ -89,12 +89,12 @@ fn fills_the_window_in_list_order_one_dial_at_a_time() {
     assert_eq!(first.phone.digits(), "10000000000");
     // The next POST /call waits for this one's answer.
     assert!(!c.can_dial());
-    c.finish_dial(0, DialAnswer::Placed { id: 100.into() }, T0);
+    c.finish_dial(0, DialAnswer::Placed { id: 100.into() }, N0);
     assert_eq!(fill(&mut c, N0), vec![1, 2]);
     assert_eq!(c.active(), 3);
     assert!(!c.can_dial());
     let out = c
-        .apply_report(&tok(1), wh(101, CallStatus::Completed), T0)
+        .apply_report(&tok(1), wh(101, CallStatus::Completed), N0)
         .unwrap();
     assert!(out.freed_slot);
     assert_eq!(fill(&mut c, N0), vec![3]);
@@ -105,11 +105,11 @@ fn webhook_before_the_answer_is_applied_and_teaches_the_id() {
     let mut c = started(9, 3);
     let o = c.begin_dial(tok(0), N0).unwrap();
     let out = c
-        .apply_report(&o.token, wh(1432, CallStatus::Ringing), T0)
+        .apply_report(&o.token, wh(1432, CallStatus::Ringing), N0)
         .unwrap();
     assert!(out.applied);
     assert_eq!(c.entry(0).unwrap().call_id, Some(1432.into()));
-    c.finish_dial(0, DialAnswer::Placed { id: 1432.into() }, T0);
+    c.finish_dial(0, DialAnswer::Placed { id: 1432.into() }, N0);
     let e = c.entry(0).unwrap();
     assert_eq!(e.status, Status::Ringing);
     assert_eq!(e.call_id, Some(1432.into()));
@@ -121,17 +121,17 @@ fn completed_before_ringing_stays_completed_and_frees_one_slot_only() {
     let mut c = started(9, 3);
     fill(&mut c, N0);
     let out = c
-        .apply_report(&tok(0), wh(100, CallStatus::Completed), T0)
+        .apply_report(&tok(0), wh(100, CallStatus::Completed), N0)
         .unwrap();
     assert!(out.freed_slot);
     let late = c
-        .apply_report(&tok(0), wh(100, CallStatus::Ringing), T0)
+        .apply_report(&tok(0), wh(100, CallStatus::Ringing), N0)
         .unwrap();
     assert!(!late.applied && !late.freed_slot);
     assert_eq!(late.effect, Effect::AfterFinal);
     assert_eq!(late.status, Status::Completed);
     let again = c
-        .apply_report(&tok(0), wh(100, CallStatus::Completed), T0)
+        .apply_report(&tok(0), wh(100, CallStatus::Completed), N0)
         .unwrap();
     assert!(!again.freed_slot);
     assert_eq!(fill(&mut c, N0), vec![3]);
@@ -149,13 +149,13 @@ fn duplicates_and_backward_moves_are_recorded_not_applied() {
     let mut c = started(1, 1);
     fill(&mut c, N0);
     let v = c.version();
-    c.apply_report(&tok(0), wh(100, CallStatus::Answered), T0)
+    c.apply_report(&tok(0), wh(100, CallStatus::Answered), N0)
         .unwrap();
     let dup = c
-        .apply_report(&tok(0), wh(100, CallStatus::Answered), T0)
+        .apply_report(&tok(0), wh(100, CallStatus::Answered), N0)
         .unwrap();
     let back = c
-        .apply_report(&tok(0), wh(100, CallStatus::Ringing), T0)
+        .apply_report(&tok(0), wh(100, CallStatus::Ringing), N0)
         .unwrap();
     assert!(!dup.applied && !back.applied);
     assert_eq!(
@@ -181,11 +181,11 @@ fn forged_webhooks_change_nothing() {
     fill(&mut c, N0);
     let before = c.clone();
     assert_eq!(
-        c.apply_report("nope", wh(100, CallStatus::Completed), T0),
+        c.apply_report("nope", wh(100, CallStatus::Completed), N0),
         Err(WebhookError::UnknownToken)
     );
     assert_eq!(
-        c.apply_report(&tok(0), wh(999, CallStatus::Completed), T0),
+        c.apply_report(&tok(0), wh(999, CallStatus::Completed), N0),
         Err(WebhookError::IdMismatch {
             index: 0,
             known: 100.into(),
@@ -205,7 +205,7 @@ fn an_error_answer_fails_the_entry_and_dialing_moves_on() {
         DialAnswer::Refused {
             reason: "Expected a valid phone".into(),
         },
-        T0,
+        N0,
     );
     assert!(freed);
     let e = c.entry(0).unwrap();
@@ -226,7 +226,7 @@ fn an_unanswered_dial_holds_its_line_until_the_timeout() {
         DialAnswer::Unanswered {
             reason: "timed out".into()
         },
-        T0
+        N0
     ));
     assert_eq!(c.entry(0).unwrap().status, Status::Dialing);
     assert!(!c.can_dial());
@@ -239,7 +239,7 @@ fn an_unanswered_dial_holds_its_line_until_the_timeout() {
     assert!(c.can_dial());
     // A webhook after the timeout is recorded and changes nothing.
     let late = c
-        .apply_report(&tok(0), wh(5, CallStatus::Completed), T0)
+        .apply_report(&tok(0), wh(5, CallStatus::Completed), N0)
         .unwrap();
     assert!(!late.applied && !late.freed_slot);
 }
@@ -276,7 +276,7 @@ fn dial_down_with_step(step_ms: i64) -> Vec<Fate> {
         for i in (0..9).filter(|i| !lost.contains(i)) {
             if dialed[i].map(|d: Mono| d.plus_millis(RINGS_FOR)) == Some(now.mono) {
                 let report = wh(100 + i as u64, CallStatus::Completed);
-                let out = c.apply_report(&tok(i), report, now.wall).unwrap();
+                let out = c.apply_report(&tok(i), report, now).unwrap();
                 assert!(out.freed_slot, "entry {i} was still in flight");
                 freed[i] = Some(now.mono);
             }
@@ -325,9 +325,15 @@ fn a_wall_clock_step_either_way_neither_fails_nor_holds_a_call() {
 fn restored_at(now: Now) -> Campaign {
     let mut c = started(2, 1);
     fill(&mut c, N0);
-    c.apply_report(&tok(0), wh(100, CallStatus::Ringing), T0)
+    c.apply_report(&tok(0), wh(100, CallStatus::Ringing), N0)
         .unwrap();
-    Campaign::restore(c.entries().to_vec(), true, 0, settings(1), now).unwrap()
+    Campaign::restore(
+        CampaignMeta::first(true, 0),
+        c.entries().to_vec(),
+        settings(1),
+        now,
+    )
+    .unwrap()
 }
 
 /// A restarted process: its monotonic clock starts again from its own
@@ -372,7 +378,7 @@ fn restore_gives_a_call_with_no_dial_time_the_whole_timeout() {
     e.status = Status::Dialing;
     e.token = Some(tok(0));
     let now = restart_at(T0.millis());
-    let mut r = Campaign::restore(vec![e], true, 1, settings(1), now).unwrap();
+    let mut r = Campaign::restore(CampaignMeta::first(true, 1), vec![e], settings(1), now).unwrap();
     assert_eq!(r.next_deadline(), Some(Mono(TIMEOUT)));
     assert_eq!(r.expire(now.plus_millis(TIMEOUT)), vec![0]);
 }
@@ -381,14 +387,14 @@ fn restore_gives_a_call_with_no_dial_time_the_whole_timeout() {
 fn unreachable_fails_only_a_dialing_entry() {
     let mut c = started(1, 1);
     c.begin_dial(tok(0), N0).unwrap();
-    c.apply_report(&tok(0), wh(7, CallStatus::Ringing), T0)
+    c.apply_report(&tok(0), wh(7, CallStatus::Ringing), N0)
         .unwrap();
     assert!(!c.finish_dial(
         0,
         DialAnswer::Unreachable {
             reason: "refused".into()
         },
-        T0
+        N0
     ));
     assert_eq!(c.entry(0).unwrap().status, Status::Ringing);
 }
@@ -397,19 +403,19 @@ fn unreachable_fails_only_a_dialing_entry() {
 fn restore_resumes_without_redialing() {
     let mut c = started(9, 3);
     fill(&mut c, N0);
-    c.apply_report(&tok(1), wh(101, CallStatus::Completed), T0)
+    c.apply_report(&tok(1), wh(101, CallStatus::Completed), N0)
         .unwrap();
     // Crash between persisting entry 3 as dialing and reading its answer.
     c.begin_dial(tok(3), N0).unwrap();
     let stored: Vec<Entry> = c.entries().to_vec();
-    let r = Campaign::restore(stored, true, 0, settings(3), N0).unwrap();
+    let r = Campaign::restore(CampaignMeta::first(true, 0), stored, settings(3), N0).unwrap();
     assert_eq!(r.version(), c.version());
     assert_eq!(r.active(), 3);
     assert_eq!(r.pending_dial(), None);
     assert!(!r.can_dial());
     let mut r = r;
     // Entry 3's webhooks still land.
-    r.apply_report(&tok(3), wh(103, CallStatus::Completed), T0)
+    r.apply_report(&tok(3), wh(103, CallStatus::Completed), N0)
         .unwrap();
     assert_eq!(r.begin_dial(tok(4), N0).unwrap().index, 4);
 }
@@ -418,8 +424,15 @@ fn restore_resumes_without_redialing() {
 fn restore_rejects_a_gap() {
     let mut e = vec![Entry::new(0, phone(0)), Entry::new(2, phone(2))];
     assert_eq!(
-        Campaign::restore(std::mem::take(&mut e), false, 0, settings(3), N0).unwrap_err(),
+        Campaign::restore(
+            CampaignMeta::first(false, 0),
+            std::mem::take(&mut e),
+            settings(3),
+            N0
+        )
+        .unwrap_err(),
         RestoreError::IndexGap {
+            campaign: 1,
             position: 1,
             found: 2
         }
@@ -431,7 +444,7 @@ fn history_is_capped() {
     let mut c = started(1, 1);
     fill(&mut c, N0);
     for _ in 0..100 {
-        c.apply_report(&tok(0), wh(100, CallStatus::Ringing), T0)
+        c.apply_report(&tok(0), wh(100, CallStatus::Ringing), N0)
             .unwrap();
     }
     let e = c.entry(0).unwrap();
@@ -445,7 +458,7 @@ fn deltas_carry_exactly_the_changed_entries() {
     let v0 = c.version();
     fill(&mut c, N0);
     let v1 = c.version();
-    c.apply_report(&tok(1), wh(101, CallStatus::Ringing), T0)
+    c.apply_report(&tok(1), wh(101, CallStatus::Ringing), N0)
         .unwrap();
     let d = c.snapshot_since(v1, T0);
     assert_eq!(d.since, Some(v1));
@@ -467,7 +480,13 @@ fn deltas_carry_exactly_the_changed_entries() {
     client.apply_delta(c.snapshot_since(0, T0));
     assert_eq!(client, c.snapshot(T0));
     // Restored campaigns answer the same deltas.
-    let r = Campaign::restore(c.entries().to_vec(), true, 0, settings(3), N0).unwrap();
+    let r = Campaign::restore(
+        CampaignMeta::first(true, 0),
+        c.entries().to_vec(),
+        settings(3),
+        N0,
+    )
+    .unwrap();
     assert_eq!(r.snapshot_since(v1, T0), c.snapshot_since(v1, T0));
 }
 
@@ -603,7 +622,7 @@ proptest! {
                 };
                 match d {
                     Delivery::Answer(i, a) => {
-                        c.finish_dial(i, a, now.wall);
+                        c.finish_dial(i, a, now);
                     }
                     Delivery::Webhook(token, body) => {
                         let mode = (r >> 24) % 10;
@@ -618,12 +637,12 @@ proptest! {
                                 let idx = before.iter().position(|e| e.token.as_deref() == Some(token.as_str())).unwrap();
                                 if before[idx].call_id.is_some() {
                                     let forged = CallReport { id: CallId::Text("forged".into()), ..body.clone() };
-                                    prop_assert!(c.apply_report(&token, forged, now.wall).is_err());
+                                    prop_assert!(c.apply_report(&token, forged, now).is_err());
                                 }
-                                prop_assert!(c.apply_report("forged", body.clone(), now.wall).is_err());
+                                prop_assert!(c.apply_report("forged", body.clone(), now).is_err());
                                 prop_assert_eq!(c.entries(), &before[..]);
                             }
-                            c.apply_report(&token, body, now.wall).unwrap();
+                            c.apply_report(&token, body, now).unwrap();
                         }
                     }
                 }

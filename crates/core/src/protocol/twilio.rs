@@ -226,21 +226,21 @@ impl CallStatus {
     /// `initiated`: the entry is already `dialing` since its dial was
     /// answered, so they are only recorded.
     ///
-    /// `busy` and `no-answer` fail the entry with that reason for now;
-    /// the campaigns work will turn them into the `no_answer` outcome, which
-    /// a retry policy can dial again, while `failed` and `canceled` stay
-    /// failures.
+    /// `busy` and `no-answer` end the attempt with the `no_answer`
+    /// outcome (and that reason), which a retry policy can dial again;
+    /// `failed` and `canceled` are failures.
     pub fn event(self) -> Option<CallEvent> {
         match self {
             CallStatus::Queued | CallStatus::Initiated => None,
             CallStatus::Ringing => Some(CallEvent::Ringing),
             CallStatus::InProgress => Some(CallEvent::Answered),
             CallStatus::Completed => Some(CallEvent::Completed),
-            CallStatus::Busy | CallStatus::NoAnswer | CallStatus::Failed | CallStatus::Canceled => {
-                Some(CallEvent::Failed {
-                    reason: self.as_str().to_string(),
-                })
-            }
+            CallStatus::Busy | CallStatus::NoAnswer => Some(CallEvent::NotAnswered {
+                reason: self.as_str().to_string(),
+            }),
+            CallStatus::Failed | CallStatus::Canceled => Some(CallEvent::Failed {
+                reason: self.as_str().to_string(),
+            }),
         }
     }
 }
@@ -354,14 +354,19 @@ mod tests {
                 reason: r.to_string(),
             })
         };
+        let not_answered = |r: &str| {
+            Some(CallEvent::NotAnswered {
+                reason: r.to_string(),
+            })
+        };
         let table = [
             (Queued, None),
             (Initiated, None),
             (Ringing, Some(CallEvent::Ringing)),
             (InProgress, Some(CallEvent::Answered)),
             (Completed, Some(CallEvent::Completed)),
-            (Busy, failed("busy")),
-            (NoAnswer, failed("no-answer")),
+            (Busy, not_answered("busy")),
+            (NoAnswer, not_answered("no-answer")),
             (Failed, failed("failed")),
             (Canceled, failed("canceled")),
         ];

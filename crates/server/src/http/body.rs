@@ -19,12 +19,18 @@ use http_body_util::BodyExt;
 /// Larger bodies get 413: a webhook is a few dozen bytes.
 pub const MAX_BODY: usize = 64 * 1024;
 
-/// Past this much, an oversized body is no longer read to its end: the 413
-/// goes out with `connection: close` so that the client knows.
+/// `POST /campaigns` alone takes a list: a million numbers fit.
+pub const MAX_IMPORT_BODY: usize = 32 * 1024 * 1024;
+
+/// Past this much beyond its limit, an oversized body is no longer read to
+/// its end: the 413 goes out with `connection: close` so that the client
+/// knows.
 pub const DRAIN_LIMIT: usize = 1024 * 1024;
 
 pub async fn read_body_first(req: Request, next: Next) -> Response {
     let (parts, mut body) = req.into_parts();
+    let import = parts.method == axum::http::Method::POST && parts.uri.path() == "/campaigns";
+    let limit = if import { MAX_IMPORT_BODY } else { MAX_BODY };
     let mut kept = Vec::new();
     let mut seen = 0usize;
     while let Some(frame) = body.frame().await {
@@ -42,25 +48,25 @@ pub async fn read_body_first(req: Request, next: Next) -> Response {
             continue;
         };
         seen = seen.saturating_add(data.len());
-        if seen > DRAIN_LIMIT {
-            let mut resp = too_large().into_response();
+        if seen > limit.saturating_add(DRAIN_LIMIT) {
+            let mut resp = too_large(limit).into_response();
             resp.headers_mut()
                 .insert(header::CONNECTION, HeaderValue::from_static("close"));
             return resp;
         }
-        if seen <= MAX_BODY {
+        if seen <= limit {
             kept.extend_from_slice(&data);
         }
     }
-    if seen > MAX_BODY {
-        return too_large().into_response();
+    if seen > limit {
+        return too_large(limit).into_response();
     }
     next.run(Request::from_parts(parts, Body::from(kept))).await
 }
 
-fn too_large() -> ApiError {
+fn too_large(limit: usize) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        format!("request body is larger than {MAX_BODY} bytes"),
+        format!("request body is larger than {limit} bytes"),
     )
 }

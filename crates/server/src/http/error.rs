@@ -7,13 +7,16 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use numdialer_core::WebhookError;
 use numdialer_core::api::ErrorBody;
+use numdialer_core::{DeleteError, OperationError, WebhookError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
+    /// A body with more than `error` (an import's line errors); it still
+    /// holds `error`.
+    pub body: Option<Box<serde_json::Value>>,
 }
 
 impl ApiError {
@@ -21,6 +24,16 @@ impl ApiError {
         ApiError {
             status,
             message: message.into(),
+            body: None,
+        }
+    }
+
+    /// An error whose answer is `body`, which must hold `error` too.
+    pub fn with_body(status: StatusCode, message: String, body: serde_json::Value) -> Self {
+        ApiError {
+            status,
+            message,
+            body: Some(Box::new(body)),
         }
     }
 
@@ -33,6 +46,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if self.status.is_server_error() {
             tracing::error!(status = %self.status, "{}", self.message);
+        }
+        if let Some(body) = self.body {
+            return (self.status, Json(*body)).into_response();
         }
         (
             self.status,
@@ -51,6 +67,12 @@ impl From<EngineError> for ApiError {
             EngineError::Webhook(WebhookError::UnknownToken) => StatusCode::NOT_FOUND,
             EngineError::Webhook(WebhookError::IdMismatch { .. }) => StatusCode::CONFLICT,
             EngineError::Degraded(_) => StatusCode::SERVICE_UNAVAILABLE,
+            EngineError::NoCampaign(_)
+            | EngineError::Operation(OperationError::NotFound(_))
+            | EngineError::Delete(DeleteError::NotFound(_)) => StatusCode::NOT_FOUND,
+            EngineError::Operation(OperationError::NotAllowed(_)) | EngineError::Delete(_) => {
+                StatusCode::CONFLICT
+            }
             EngineError::Store(_) | EngineError::Restore(_) | EngineError::ListMismatch { .. } => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }

@@ -36,7 +36,28 @@ pub fn router(state: AppState) -> Router {
     let mut operator = Router::new()
         .route("/calls", post(routes::calls::start))
         .route("/statuses", get(routes::statuses::get))
-        .route("/calls/{index}", get(routes::calls::detail));
+        .route("/calls/{index}", get(routes::calls::detail))
+        .route(
+            "/campaigns",
+            get(routes::campaigns::list).post(routes::campaigns::create),
+        )
+        .route(
+            "/campaigns/{id}",
+            get(routes::campaigns::get).delete(routes::campaigns::delete),
+        )
+        .route("/campaigns/{id}/start", post(routes::campaigns::start))
+        .route("/campaigns/{id}/pause", post(routes::campaigns::pause))
+        .route("/campaigns/{id}/resume", post(routes::campaigns::resume))
+        .route("/campaigns/{id}/stop", post(routes::campaigns::stop))
+        .route(
+            "/campaigns/{id}/statuses",
+            get(routes::statuses::of_campaign),
+        )
+        .route(
+            "/campaigns/{id}/calls/{index}",
+            get(routes::campaigns::detail),
+        )
+        .route("/campaigns/{id}/export.csv", get(routes::campaigns::export));
     if !state.metrics_elsewhere {
         operator = operator.route("/metrics", get(routes::metrics::get));
     }

@@ -1,4 +1,13 @@
-//! The sled store: every entry as one record, plus the campaign's meta data.
+//! The sled store: every entry as one record, every event as one record,
+//! and a record per campaign.
+//!
+//! Campaign 1 keeps the trees and keys of the release before campaigns
+//! (`entries`, `events`, and its `started`/`version` in `meta`), so that an
+//! existing data directory opens as it is, with nothing rewritten. Other
+//! campaigns' entries and events share two trees under keys that start with
+//! the campaign's id. A campaign exists once its record in `campaigns` does:
+//! an import writes its entries first and its record last, so that a crash
+//! in between leaves only orphans, which the next open removes.
 //!
 //! This is the only module that knows about sled, so that its limits live in
 //! one place (see docs/architecture.md) and the engine could be swapped:
@@ -17,7 +26,7 @@ pub use flusher::Faults;
 use crate::metrics::Histogram;
 use flusher::Flusher;
 use manifest::Marks;
-use numdialer_core::Entry;
+use numdialer_core::{CampaignMeta, Entry, Retired, Status};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -50,41 +59,67 @@ impl From<sled::Error> for StoreError {
     }
 }
 
-/// Campaign-wide facts stored beside the entries.
+/// Campaign 1's facts as the release before campaigns stored them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Meta {
     pub started: bool,
     pub version: u64,
 }
 
+/// One campaign as stored.
+#[derive(Debug, Clone)]
+pub struct StoredCampaign {
+    pub meta: CampaignMeta,
+    pub entries: Vec<Entry>,
+}
+
+impl StoredCampaign {
+    /// Its version: that of its record or of its latest entry.
+    fn version(&self) -> u64 {
+        self.entries
+            .iter()
+            .map(|e| e.version)
+            .fold(self.meta.version, u64::max)
+    }
+
+    /// Entries dialed at least once; an entry of the release before
+    /// campaigns has no `attempt`, and was dialed if it is not idle.
+    fn dialed(&self) -> u64 {
+        let dialed =
+            |e: &&Entry| e.attempt > 0 || !matches!(e.status, Status::Idle | Status::Canceled);
+        self.entries.iter().filter(dialed).count() as u64
+    }
+}
+
 /// What a data directory held when it was opened.
 #[derive(Debug, Clone)]
 pub struct Stored {
-    pub entries: Vec<Entry>,
-    pub meta: Meta,
+    /// Campaign 1 first, then the others by id.
+    pub campaigns: Vec<StoredCampaign>,
+    pub retired: Retired,
     /// Records that could not be placed, so that a damaged directory says
     /// so instead of quietly losing history.
     pub skipped: Vec<Skipped>,
 }
 
 impl Stored {
-    /// How far the stored list had come: its version, and how many entries
-    /// were ever dialed (every entry not idle).
+    /// How far the store had come: the sum of its campaigns' versions and
+    /// how many entries were ever dialed, deleted campaigns included; the
+    /// engine counts both the same way.
     pub fn marks(&self) -> Marks {
-        let version = self
-            .entries
-            .iter()
-            .map(|e| e.version)
-            .fold(self.meta.version, u64::max);
-        let dialed = self
-            .entries
-            .iter()
-            .filter(|e| e.status != numdialer_core::Status::Idle)
-            .count();
-        Marks {
-            version,
-            dialed: dialed as u64,
-        }
+        let version = self.retired.version
+            + self
+                .campaigns
+                .iter()
+                .map(StoredCampaign::version)
+                .sum::<u64>();
+        let dialed = self.retired.dialed
+            + self
+                .campaigns
+                .iter()
+                .map(StoredCampaign::dialed)
+                .sum::<u64>();
+        Marks { version, dialed }
     }
 }
 
@@ -113,6 +148,9 @@ impl std::fmt::Display for Skipped {
 const META_KEY: &[u8] = b"meta";
 /// The directory's identity, also kept in its manifest.
 const ID_KEY: &[u8] = b"id";
+/// What outlives deleted campaigns ([`Retired`]).
+const RETIRED_KEY: &[u8] = b"retired";
+const FIRST: u64 = numdialer_core::campaign::FIRST;
 
 /// sled's page cache (its default is 1 GiB). The campaign keeps every entry
 /// in memory anyway, so sled needs little cache of its own.
@@ -123,10 +161,18 @@ const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(1);
 
 pub struct Store {
     db: sled::Db,
+    /// Campaign 1's entries. Key: entry index, big-endian.
     entries: sled::Tree,
-    /// Key: entry index then event number, both big-endian.
+    /// Campaign 1's events. Key: entry index then event number, both
+    /// big-endian.
     events: sled::Tree,
     meta: sled::Tree,
+    /// Key: campaign id; value: its [`CampaignMeta`].
+    campaigns: sled::Tree,
+    /// Other campaigns' entries. Key: campaign id then entry index.
+    campaign_entries: sled::Tree,
+    /// Other campaigns' events. Key: campaign id, entry index, event number.
+    campaign_events: sled::Tree,
     flusher: Flusher,
     flush_latency: Arc<Histogram>,
     /// The naive design, kept for the benchmark: one flush per write.
@@ -170,6 +216,9 @@ impl Store {
             entries: db.open_tree("entries")?,
             events: db.open_tree("events")?,
             meta: db.open_tree("meta")?,
+            campaigns: db.open_tree("campaigns")?,
+            campaign_entries: db.open_tree("campaign_entries")?,
+            campaign_events: db.open_tree("campaign_events")?,
             flusher: Flusher::spawn(db.clone(), flush_latency.clone()),
             db,
             flush_latency,
@@ -184,87 +233,192 @@ impl Store {
         self
     }
 
-    /// The stored campaign, or `None` for a fresh directory.
+    /// The stored campaigns, or `None` for a fresh directory. Entries and
+    /// events of a campaign without a record (an import cut short) are
+    /// removed.
     pub fn load(&self) -> Result<Option<Stored>, StoreError> {
-        if self.entries.is_empty() {
+        if self.entries.is_empty() && self.campaigns.is_empty() {
             return Ok(None);
         }
-        let mut entries = self
-            .entries
-            .iter()
-            .map(|kv| {
-                let (k, v) = kv?;
-                serde_json::from_slice(&v).map_err(|error| StoreError::Corrupt {
-                    key: format!("entry {:?}", key_index(&k)),
-                    error,
-                })
-            })
-            .collect::<Result<Vec<Entry>, _>>()?;
-        let mut skipped = Vec::new();
-        for kv in self.events.iter() {
+        let mut metas = std::collections::BTreeMap::new();
+        for kv in self.campaigns.iter() {
             let (k, v) = kv?;
-            let skip = |why| Skipped { key: hex(&k), why };
-            let Some(index) = k
-                .get(..8)
-                .and_then(key_index)
-                .filter(|_| k.len() == EVENT_KEY_LEN)
-            else {
-                skipped.push(skip(SkipReason::ShortEventKey));
-                continue;
-            };
-            let Some(entry) = usize::try_from(index).ok().and_then(|i| entries.get_mut(i)) else {
-                let len = entries.len();
-                skipped.push(skip(SkipReason::EventPastList { index, len }));
-                continue;
-            };
-            let event = serde_json::from_slice(&v).map_err(|error| StoreError::Corrupt {
-                key: format!("event of entry {index}"),
-                error,
-            })?;
-            entry.history.push(event);
+            let meta: CampaignMeta =
+                serde_json::from_slice(&v).map_err(|error| StoreError::Corrupt {
+                    key: format!("campaign {:?}", key_index(&k)),
+                    error,
+                })?;
+            metas.insert(meta.id, meta);
         }
-        let meta = match self.meta.get(META_KEY)? {
+        let first_meta = match metas.remove(&FIRST) {
+            Some(m) => m,
+            None => {
+                let old = match self.meta.get(META_KEY)? {
+                    Some(v) => serde_json::from_slice(&v).map_err(|error| StoreError::Corrupt {
+                        key: "meta".into(),
+                        error,
+                    })?,
+                    None => Meta {
+                        started: false,
+                        version: 0,
+                    },
+                };
+                CampaignMeta::first(old.started, old.version)
+            }
+        };
+        let mut skipped = Vec::new();
+        let mut first = StoredCampaign {
+            meta: first_meta,
+            entries: read_entries(self.entries.iter(), 0)?,
+        };
+        read_events(self.events.iter(), 0, &mut first.entries, &mut skipped)?;
+        let mut campaigns = vec![first];
+        let mut orphans = Vec::new();
+        for (id, meta) in metas {
+            let prefix = id.to_be_bytes();
+            let mut entries = read_entries(self.campaign_entries.scan_prefix(prefix), 8)?;
+            read_events(
+                self.campaign_events.scan_prefix(prefix),
+                8,
+                &mut entries,
+                &mut skipped,
+            )?;
+            campaigns.push(StoredCampaign { meta, entries });
+        }
+        // One seek per campaign id present, not one step per record.
+        let mut from = 0u64;
+        while let Some(kv) = self
+            .campaign_entries
+            .range(from.to_be_bytes()..)
+            .keys()
+            .next()
+        {
+            let Some(id) = kv?.get(..8).and_then(key_index) else {
+                break;
+            };
+            if !campaigns.iter().any(|c| c.meta.id == id) {
+                orphans.push(id);
+            }
+            match id.checked_add(1) {
+                Some(next) => from = next,
+                None => break,
+            }
+        }
+        for id in orphans {
+            tracing::warn!(
+                campaign = id,
+                "removing the records of an import that never finished"
+            );
+            self.remove_campaign_records(id)?;
+        }
+        let retired = match self.meta.get(RETIRED_KEY)? {
             Some(v) => serde_json::from_slice(&v).map_err(|error| StoreError::Corrupt {
-                key: "meta".into(),
+                key: "retired".into(),
                 error,
             })?,
-            None => Meta {
-                started: false,
-                version: 0,
-            },
+            None => Retired::default(),
         };
         Ok(Some(Stored {
-            entries,
-            meta,
+            campaigns,
+            retired,
             skipped,
         }))
     }
 
-    /// Writes entries in one atomic batch and returns the write's ticket for
-    /// [`Store::durable`]. Callers write under the campaign lock so that
-    /// records land in the order their changes happened.
+    /// Writes entries of campaign `campaign` in one atomic batch and
+    /// returns the write's ticket for [`Store::durable`]. Callers write
+    /// under the engine's lock so that records land in the order their
+    /// changes happened.
     ///
     /// Each entry's last history event is written beside it under its own
     /// key; the two batches land in one flush.
     pub fn put_entries<'a>(
         &self,
+        campaign: u64,
         entries: impl IntoIterator<Item = &'a Entry>,
     ) -> Result<u64, StoreError> {
+        let (entry_tree, event_tree, prefix) = self.trees(campaign);
         let mut batch = sled::Batch::default();
         let mut events = sled::Batch::default();
         for e in entries {
             let v = serde_json::to_vec(e).expect("entries always serialise");
-            batch.insert(&(e.index as u64).to_be_bytes(), v);
+            let mut key = prefix.clone();
+            key.extend_from_slice(&(e.index as u64).to_be_bytes());
             // Every change adds at most one event, always the last one.
             if let Some(last) = e.history.last() {
-                let mut key = (e.index as u64).to_be_bytes().to_vec();
-                key.extend_from_slice(&((e.history.len() - 1) as u32).to_be_bytes());
+                let mut event_key = key.clone();
+                event_key.extend_from_slice(&((e.history.len() - 1) as u32).to_be_bytes());
                 let v = serde_json::to_vec(last).expect("events always serialise");
-                events.insert(key, v);
+                events.insert(event_key, v);
+            }
+            batch.insert(key, v);
+        }
+        event_tree.apply_batch(events)?;
+        entry_tree.apply_batch(batch)?;
+        Ok(self.flusher.written())
+    }
+
+    /// Campaign 1 lives where it did before campaigns existed.
+    fn trees(&self, campaign: u64) -> (&sled::Tree, &sled::Tree, Vec<u8>) {
+        if campaign == FIRST {
+            (&self.entries, &self.events, Vec::new())
+        } else {
+            (
+                &self.campaign_entries,
+                &self.campaign_events,
+                campaign.to_be_bytes().to_vec(),
+            )
+        }
+    }
+
+    /// Writes a campaign's record: once it is durable, the campaign exists.
+    pub fn put_campaign(&self, meta: &CampaignMeta) -> Result<u64, StoreError> {
+        let v = serde_json::to_vec(meta).expect("campaign records always serialise");
+        self.campaigns.insert(meta.id.to_be_bytes(), v)?;
+        Ok(self.flusher.written())
+    }
+
+    /// Removes a campaign's record and records what outlives it, in one
+    /// transaction (the manifest must never see the directory's version or
+    /// dial count go down). Its entries and events go afterwards: without
+    /// a record they are orphans, and a crash leaves them for the next
+    /// open to remove.
+    pub fn delete_campaign(&self, id: u64, retired: Retired) -> Result<u64, StoreError> {
+        use sled::Transactional;
+        let v = serde_json::to_vec(&retired).expect("retired always serialises");
+        // sled may run this closure more than once: it only sets values.
+        (&self.campaigns, &self.meta)
+            .transaction(|(campaigns, meta)| {
+                campaigns.remove(&id.to_be_bytes())?;
+                meta.insert(RETIRED_KEY, v.clone())?;
+                Ok::<_, sled::transaction::ConflictableTransactionError<()>>(())
+            })
+            .map_err(|e| match e {
+                sled::transaction::TransactionError::Storage(e) => StoreError::Sled(e),
+                sled::transaction::TransactionError::Abort(()) => {
+                    StoreError::Flush("campaign delete aborted".into())
+                }
+            })?;
+        Ok(self.flusher.written())
+    }
+
+    /// Removes the entries and events of a campaign without a record.
+    pub fn remove_campaign_records(&self, id: u64) -> Result<u64, StoreError> {
+        let prefix = id.to_be_bytes();
+        for tree in [&self.campaign_entries, &self.campaign_events] {
+            loop {
+                let mut batch = sled::Batch::default();
+                let mut n = 0;
+                for k in tree.scan_prefix(prefix).keys().take(4096) {
+                    batch.remove(k?);
+                    n += 1;
+                }
+                if n == 0 {
+                    break;
+                }
+                tree.apply_batch(batch)?;
             }
         }
-        self.events.apply_batch(events)?;
-        self.entries.apply_batch(batch)?;
         Ok(self.flusher.written())
     }
 
@@ -327,8 +481,61 @@ impl Store {
     }
 }
 
-/// An event's key: the entry's index (u64) then the event's number (u32).
+/// An event's key: the entry's index (u64) then the event's number (u32),
+/// after the campaign's id for campaigns other than 1.
 const EVENT_KEY_LEN: usize = 12;
+
+type Records = sled::Iter;
+
+/// Entries from `records`, whose keys carry `skip` bytes of prefix.
+fn read_entries(records: Records, skip: usize) -> Result<Vec<Entry>, StoreError> {
+    records
+        .map(|kv| {
+            let (k, v) = kv?;
+            serde_json::from_slice(&v).map_err(|error| StoreError::Corrupt {
+                key: format!("entry {:?}", k.get(skip..).and_then(key_index)),
+                error,
+            })
+        })
+        .collect()
+}
+
+/// Places each event of `records` in its entry's history; what cannot be
+/// placed is listed in `skipped`.
+fn read_events(
+    records: Records,
+    skip: usize,
+    entries: &mut [Entry],
+    skipped: &mut Vec<Skipped>,
+) -> Result<(), StoreError> {
+    for kv in records {
+        let (full, v) = kv?;
+        let k = &full[skip.min(full.len())..];
+        let skip_it = |why| Skipped {
+            key: hex(&full),
+            why,
+        };
+        let Some(index) = k
+            .get(..8)
+            .and_then(key_index)
+            .filter(|_| k.len() == EVENT_KEY_LEN)
+        else {
+            skipped.push(skip_it(SkipReason::ShortEventKey));
+            continue;
+        };
+        let Some(entry) = usize::try_from(index).ok().and_then(|i| entries.get_mut(i)) else {
+            let len = entries.len();
+            skipped.push(skip_it(SkipReason::EventPastList { index, len }));
+            continue;
+        };
+        let event = serde_json::from_slice(&v).map_err(|error| StoreError::Corrupt {
+            key: format!("event of entry {index}"),
+            error,
+        })?;
+        entry.history.push(event);
+    }
+    Ok(())
+}
 
 fn key_index(k: &[u8]) -> Option<u64> {
     k.try_into().ok().map(u64::from_be_bytes)
@@ -341,7 +548,7 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use numdialer_core::Phone;
+    use numdialer_core::{CampaignState, Phone};
 
     fn phone(i: usize) -> Phone {
         Phone::parse(&format!("1{i:010}")).unwrap()
@@ -354,7 +561,7 @@ mod tests {
             let store = Store::open(dir.path()).unwrap();
             assert!(store.load().unwrap().is_none());
             let entries: Vec<Entry> = (0..300).rev().map(|i| Entry::new(i, phone(i))).collect();
-            let t = store.put_entries(&entries).unwrap();
+            let t = store.put_entries(1, &entries).unwrap();
             let m = store
                 .put_meta(Meta {
                     started: true,
@@ -365,15 +572,14 @@ mod tests {
         }
         let store = Store::open(dir.path()).unwrap();
         let loaded = store.load().unwrap().unwrap();
-        let idx: Vec<usize> = loaded.entries.iter().map(|e| e.index).collect();
+        let idx: Vec<usize> = loaded.campaigns[0]
+            .entries
+            .iter()
+            .map(|e| e.index)
+            .collect();
         assert_eq!(idx, (0..300).collect::<Vec<_>>());
-        assert_eq!(
-            loaded.meta,
-            Meta {
-                started: true,
-                version: 7
-            }
-        );
+        let meta = &loaded.campaigns[0].meta;
+        assert_eq!((meta.state, meta.version), (CampaignState::Running, 7));
     }
 
     #[tokio::test]
@@ -389,29 +595,29 @@ mod tests {
         c.start().unwrap();
         {
             let store = Store::open(dir.path()).unwrap();
-            store.put_entries(c.entries()).unwrap();
+            store.put_entries(1, c.entries()).unwrap();
             let t0 = Timestamp(1);
             let now = Now {
                 wall: t0,
                 mono: Mono(0),
             };
             let o = c.begin_dial("tok".into(), now).unwrap();
-            store.put_entries(c.entry(o.index)).unwrap();
+            store.put_entries(1, c.entry(o.index)).unwrap();
             let body = |status| WebhookBody { id: 5, status }.into();
             for s in [
                 CallStatus::Ringing,
                 CallStatus::Ringing,
                 CallStatus::Completed,
             ] {
-                c.apply_report("tok", body(s), t0).unwrap();
-                let t = store.put_entries(c.entry(0)).unwrap();
+                c.apply_report("tok", body(s), now).unwrap();
+                let t = store.put_entries(1, c.entry(0)).unwrap();
                 store.durable(t).await.unwrap();
             }
         }
         let loaded = Store::open(dir.path()).unwrap().load().unwrap().unwrap();
-        assert_eq!(loaded.entries[0], *c.entry(0).unwrap());
+        assert_eq!(loaded.campaigns[0].entries[0], *c.entry(0).unwrap());
         assert_eq!(
-            loaded.entries[0].history.len(),
+            loaded.campaigns[0].entries[0].history.len(),
             4,
             "dialed, ringing, duplicate, completed"
         );
@@ -423,7 +629,7 @@ mod tests {
         {
             let store = Store::open(dir.path()).unwrap();
             let entries: Vec<Entry> = (0..2).map(|i| Entry::new(i, phone(i))).collect();
-            store.put_entries(&entries).unwrap();
+            store.put_entries(1, &entries).unwrap();
             let event = br#"{"at":"2026-11-23T20:01:02.123Z","event":"dialed","applied":true}"#;
             store.events.insert([0u8, 1, 2], &event[..]).unwrap();
             let mut past = 7u64.to_be_bytes().to_vec();
@@ -439,7 +645,11 @@ mod tests {
             store.durable(t.unwrap()).await.unwrap();
         }
         let loaded = Store::open(dir.path()).unwrap().load().unwrap().unwrap();
-        assert_eq!(loaded.entries[1].history.len(), 1, "the good event is kept");
+        assert_eq!(
+            loaded.campaigns[0].entries[1].history.len(),
+            1,
+            "the good event is kept"
+        );
         assert_eq!(
             loaded.skipped,
             vec![
@@ -466,7 +676,7 @@ mod tests {
         for i in 0..64 {
             let store = store.clone();
             tasks.push(tokio::spawn(async move {
-                let t = store.put_entries([&Entry::new(i, phone(i))]).unwrap();
+                let t = store.put_entries(1, [&Entry::new(i, phone(i))]).unwrap();
                 store.durable(t).await.unwrap();
                 t
             }));

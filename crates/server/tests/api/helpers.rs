@@ -71,6 +71,27 @@ impl Harness {
         }
     }
 
+    /// A new server on the data directory and simulator of a stopped one
+    /// (from [`Harness::stop_keeping`]), as a restart finds them.
+    pub async fn reopen(
+        sim: Simulator,
+        dir: TempDir,
+        tweak: impl FnOnce(&mut ServerConfig),
+    ) -> Harness {
+        let mut config = ServerConfig::default();
+        config.http.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        config.provider.dialer_url = Some(sim.url());
+        config.store.data_dir = Some(dir.path().to_path_buf());
+        tweak(&mut config);
+        let server = numdialer_server::start(config).await.unwrap();
+        Harness {
+            sim,
+            server,
+            http: client(),
+            _dir: dir,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.server.url())
     }

@@ -21,6 +21,7 @@
 
 mod helpers;
 
+mod campaigns;
 mod contract;
 mod dialdown;
 mod dialer_headers;

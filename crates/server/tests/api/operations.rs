@@ -2,7 +2,7 @@
 //! and a clean SIGTERM that a restart resumes from.
 
 use crate::helpers::*;
-use numdialer_core::Status;
+use numdialer_core::{CampaignState, Status};
 use numdialer_server::provider::simulator::SimConfig;
 use prometheus_parse::{Scrape, Value};
 use std::collections::BTreeSet;
@@ -156,7 +156,11 @@ async fn metrics_expose_the_same_families_labels_and_buckets() {
     for status in Status::ALL {
         want.insert(format!("numdialer_entries{{status=\"{status}\"}} gauge"));
     }
+    for state in CampaignState::ALL {
+        want.insert(format!("numdialer_campaigns{{state=\"{state}\"}} gauge"));
+    }
     for plain in [
+        "numdialer_retries_total{} counter",
         "numdialer_dial_retries_total{} counter",
         "numdialer_call_timeouts_total{} counter",
         "numdialer_calls_in_flight{} gauge",
@@ -180,6 +184,8 @@ async fn metrics_expose_the_same_families_labels_and_buckets() {
         "numdialer_calls_in_flight",
         "numdialer_store_skipped_records",
         "numdialer_entries",
+        "numdialer_retries_total",
+        "numdialer_campaigns",
         "numdialer_webhook_seconds",
         "numdialer_store_flush_seconds",
     ]);

@@ -130,7 +130,7 @@ fn run(args: &[&str]) -> std::process::Output {
 fn bad_configuration_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let list = dir.path().join("n.txt");
-    std::fs::write(&list, "# list\n13018040009\n\n555-1234\n").unwrap();
+    std::fs::write(&list, "# list\n13018040009\n\n555-123\n").unwrap();
     let out = run(&[
         "--numbers-file",
         list.to_str().unwrap(),
@@ -139,7 +139,7 @@ fn bad_configuration_is_a_clear_error() {
     ]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("line 4") && err.contains("555-1234"), "{err}");
+    assert!(err.contains("line 4") && err.contains("555-123"), "{err}");
 
     let out = run(&["--concurrency", "0"]);
     assert!(!out.status.success());

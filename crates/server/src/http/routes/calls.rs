@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use numdialer_core::api::{CallDetail, StartResponse};
+use numdialer_core::campaign::FIRST;
 
 pub async fn start(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
     state.engine.start().await?;
@@ -20,7 +21,7 @@ pub async fn detail(
 ) -> Result<Json<CallDetail>, ApiError> {
     state
         .engine
-        .detail(index)
+        .detail(FIRST, index)
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("no entry at index {index}")))

@@ -1,6 +1,7 @@
 //! The handlers, one file per resource.
 
 pub mod calls;
+pub mod campaigns;
 pub mod health;
 pub mod metrics;
 pub mod statuses;

@@ -1,0 +1,342 @@
+//! Every campaign of a data directory, and the rule that shares the lines
+//! between the running ones: the next dial comes from the earliest-started
+//! running campaign that has an entry due, and one dial is out at a time
+//! across all of them, so that the dialer API receives dials in exactly
+//! that order.
+
+use super::{
+    Campaign, CampaignMeta, CampaignState, Changed, DialAnswer, DialOrder, Entry, FIRST,
+    NotAllowed, Operation, RetryPolicy, Settings, WebhookError, WebhookOutcome,
+};
+use crate::call::CallReport;
+use crate::time::{Mono, Now, Timestamp};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// What outlives deleted campaigns, stored once for the directory: so that
+/// ids are never reused and the directory's version and dial count never
+/// go down (the manifest checks both).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Retired {
+    /// The next campaign id to hand out.
+    pub next_id: u64,
+    /// The versions of deleted campaigns, plus one per deletion.
+    pub version: u64,
+    /// Entries of deleted campaigns that had been dialed.
+    pub dialed: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum OperationError {
+    #[error("no campaign {0}")]
+    NotFound(u64),
+    #[error(transparent)]
+    NotAllowed(#[from] NotAllowed),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DeleteError {
+    #[error("no campaign {0}")]
+    NotFound(u64),
+    #[error("campaign {id} is {state}: stop it first")]
+    Live { id: u64, state: CampaignState },
+    #[error("campaign {id} still has {active} call(s) in flight: try again when they end")]
+    InFlight { id: u64, active: usize },
+    #[error("campaign 1 cannot be deleted: it is the list behind POST /calls and GET /statuses")]
+    First,
+}
+
+#[derive(Debug, Clone)]
+pub struct Campaigns {
+    campaigns: BTreeMap<u64, Campaign>,
+    settings: Settings,
+    /// The one dial that may be out, across every campaign.
+    pending: Option<(u64, usize)>,
+    retired: Retired,
+    next_start_seq: u64,
+    /// Campaign ids by the `Idempotency-Key` that created them.
+    keys: HashMap<String, u64>,
+}
+
+impl Campaigns {
+    /// The campaigns of a directory, as restored, and what outlived the
+    /// deleted ones.
+    pub fn new(campaigns: Vec<Campaign>, retired: Retired, settings: Settings) -> Self {
+        let campaigns: BTreeMap<u64, Campaign> =
+            campaigns.into_iter().map(|c| (c.id(), c)).collect();
+        let next_id = campaigns.keys().max().map_or(FIRST, |id| id + 1);
+        let next_start_seq = campaigns
+            .values()
+            .map(|c| c.meta().start_seq + 1)
+            .max()
+            .unwrap_or(1);
+        let keys = campaigns
+            .values()
+            .filter_map(|c| c.meta().idempotency_key.clone().map(|k| (k, c.id())))
+            .collect();
+        Campaigns {
+            campaigns,
+            settings,
+            pending: None,
+            retired: Retired {
+                next_id: retired.next_id.max(next_id),
+                ..retired
+            },
+            next_start_seq,
+            keys,
+        }
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.settings
+    }
+
+    pub fn retired(&self) -> Retired {
+        self.retired
+    }
+
+    pub fn get(&self, id: u64) -> Option<&Campaign> {
+        self.campaigns.get(&id)
+    }
+
+    pub fn get_mut(&mut self, id: u64) -> Option<&mut Campaign> {
+        self.campaigns.get_mut(&id)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Campaign> {
+        self.campaigns.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.campaigns.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.campaigns.is_empty()
+    }
+
+    /// The campaign an earlier upload with this `Idempotency-Key` created.
+    pub fn by_key(&self, key: &str) -> Option<u64> {
+        self.keys.get(key).copied()
+    }
+
+    /// Hands out the next campaign id, so that an import can store its
+    /// entries before the campaign exists. An id that is never used is a
+    /// gap, never a reuse.
+    pub fn reserve_id(&mut self) -> u64 {
+        let id = self.retired.next_id;
+        self.retired.next_id += 1;
+        id
+    }
+
+    /// Adds a draft campaign of `entries` under `id`, from
+    /// [`Campaigns::reserve_id`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn create(
+        &mut self,
+        id: u64,
+        name: Option<String>,
+        retry: RetryPolicy,
+        columns: Vec<String>,
+        idempotency_key: Option<String>,
+        entries: Vec<Entry>,
+        now: Timestamp,
+    ) -> &mut Campaign {
+        let meta = CampaignMeta {
+            id,
+            name: name.unwrap_or_else(|| format!("campaign {id}")),
+            state: CampaignState::Draft,
+            created_at: now,
+            started_at: None,
+            finished_at: None,
+            start_seq: 0,
+            retry,
+            columns,
+            idempotency_key,
+            version: 1,
+        };
+        if let Some(k) = &meta.idempotency_key {
+            self.keys.insert(k.clone(), id);
+        }
+        self.campaigns
+            .entry(id)
+            .or_insert_with(|| Campaign::create(meta, entries, self.settings))
+    }
+
+    /// Adds campaign 1 to a new directory.
+    pub fn insert_first(&mut self, campaign: Campaign) {
+        self.retired.next_id = self.retired.next_id.max(campaign.id() + 1);
+        self.campaigns.insert(campaign.id(), campaign);
+    }
+
+    /// Rises on every change to any campaign, and never goes down: a
+    /// deleted campaign's versions move to [`Retired`].
+    pub fn version(&self) -> u64 {
+        self.retired.version + self.campaigns.values().map(Campaign::version).sum::<u64>()
+    }
+
+    /// Entries ever dialed, deleted campaigns included.
+    pub fn dialed(&self) -> u64 {
+        self.retired.dialed + self.campaigns.values().map(Campaign::dialed).sum::<u64>()
+    }
+
+    /// Entries holding a line, across campaigns.
+    pub fn active(&self) -> usize {
+        self.campaigns.values().map(Campaign::active).sum()
+    }
+
+    pub fn pending_dial(&self) -> Option<(u64, usize)> {
+        self.pending
+    }
+
+    /// The campaign the next dial comes from: the earliest-started running
+    /// one with an entry due.
+    fn next_campaign(&self, now: Mono) -> Option<u64> {
+        self.campaigns
+            .values()
+            .filter(|c| c.has_due(now))
+            .min_by_key(|c| c.meta().start_seq)
+            .map(Campaign::id)
+    }
+
+    /// A line is free, no dial is out, and some running campaign has an
+    /// entry due at `now`.
+    pub fn can_dial(&self, now: Mono) -> bool {
+        self.pending.is_none()
+            && self.active() < self.settings.concurrency.max(1)
+            && self.next_campaign(now).is_some()
+    }
+
+    /// Marks the next due entry `dialing` under a token made from `secret`
+    /// and returns what to send. A token carries its campaign's id (none
+    /// for campaign 1, as before campaigns existed), so that a webhook
+    /// finds its campaign without an index of every token.
+    pub fn begin_dial(&mut self, secret: &str, now: Now) -> Option<DialOrder> {
+        if !self.can_dial(now.mono) {
+            return None;
+        }
+        let id = self.next_campaign(now.mono)?;
+        let token = match id {
+            FIRST => secret.to_string(),
+            id => format!("{id}-{secret}"),
+        };
+        let order = self.campaigns.get_mut(&id)?.begin_dial(token, now)?;
+        self.pending = Some((id, order.index));
+        Some(order)
+    }
+
+    /// Applies how a POST /call ended. Returns true when a line was freed.
+    pub fn finish_dial(
+        &mut self,
+        campaign: u64,
+        index: usize,
+        answer: DialAnswer,
+        now: Now,
+    ) -> bool {
+        if self.pending == Some((campaign, index)) {
+            self.pending = None;
+        }
+        self.campaigns
+            .get_mut(&campaign)
+            .is_some_and(|c| c.finish_dial(index, answer, now))
+    }
+
+    /// The campaign a webhook token belongs to.
+    pub fn campaign_of(token: &str) -> Option<u64> {
+        match token.split_once('-') {
+            Some((id, _)) => id.parse().ok(),
+            None => Some(FIRST),
+        }
+    }
+
+    pub fn apply_report(
+        &mut self,
+        token: &str,
+        report: CallReport,
+        now: Now,
+    ) -> Result<(u64, WebhookOutcome), WebhookError> {
+        let id = Self::campaign_of(token).ok_or(WebhookError::UnknownToken)?;
+        let c = self
+            .campaigns
+            .get_mut(&id)
+            .ok_or(WebhookError::UnknownToken)?;
+        Ok((id, c.apply_report(token, report, now)?))
+    }
+
+    /// Fails the calls whose deadline has come, in every campaign.
+    pub fn expire(&mut self, now: Now) -> Vec<(u64, Vec<usize>)> {
+        self.campaigns
+            .values_mut()
+            .filter_map(|c| {
+                let due = c.expire(now);
+                (!due.is_empty()).then(|| (c.id(), due))
+            })
+            .collect()
+    }
+
+    /// When, on the monotonic clock, the next call times out or the next
+    /// retry of a running campaign falls due after `now` (one already due
+    /// waits for a line, not for a timer).
+    pub fn next_deadline(&self, now: Mono) -> Option<Mono> {
+        self.campaigns
+            .values()
+            .flat_map(|c| {
+                let retry = (c.state() == CampaignState::Running)
+                    .then(|| c.next_retry_after(now))
+                    .flatten();
+                [c.next_deadline(), retry]
+            })
+            .flatten()
+            .min()
+    }
+
+    /// Applies a lifecycle operation. `Ok(None)`: the campaign was already
+    /// there, nothing changed.
+    pub fn operate(
+        &mut self,
+        id: u64,
+        op: Operation,
+        now: Timestamp,
+    ) -> Result<Option<Changed>, OperationError> {
+        let seq = self.next_start_seq;
+        let c = self
+            .campaigns
+            .get_mut(&id)
+            .ok_or(OperationError::NotFound(id))?;
+        let changed = c.operate(op, seq, now)?;
+        if op == Operation::Start && changed.is_some() {
+            self.next_start_seq += 1;
+        }
+        Ok(changed)
+    }
+
+    /// Removes a campaign that is over (or never started).
+    pub fn delete(&mut self, id: u64) -> Result<Campaign, DeleteError> {
+        let c = self.campaigns.get(&id).ok_or(DeleteError::NotFound(id))?;
+        if id == FIRST {
+            return Err(DeleteError::First);
+        }
+        if matches!(c.state(), CampaignState::Running | CampaignState::Paused) {
+            return Err(DeleteError::Live {
+                id,
+                state: c.state(),
+            });
+        }
+        if c.active() > 0 || c.pending_dial().is_some() {
+            return Err(DeleteError::InFlight {
+                id,
+                active: c.active().max(1),
+            });
+        }
+        let c = self
+            .campaigns
+            .remove(&id)
+            .ok_or(DeleteError::NotFound(id))?;
+        self.retired.version += c.version() + 1;
+        self.retired.dialed += c.dialed();
+        if let Some(k) = &c.meta().idempotency_key {
+            self.keys.remove(k);
+        }
+        Ok(c)
+    }
+}

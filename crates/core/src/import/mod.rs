@@ -1,0 +1,284 @@
+//! Imports: a `POST /campaigns` body, already in memory, turned into a
+//! campaign's entries, or refused whole.
+//!
+//! All or nothing: a list with one bad line is refused, so that nobody
+//! finds out after dialing started that part of their list was silently
+//! dropped. Every bad line is counted and the first
+//! [`MAX_LINE_ERRORS`] are named with their line, so that one upload
+//! shows what to fix rather than one mistake at a time.
+//!
+//! - `text/csv`, read by [`parse_csv`]: a header row with a `phone` column.
+//! - `text/plain`, read by [`parse_text`]: one number a line, as
+//!   `--numbers-file`.
+//! - `application/json`, read by [`parse_json`]: a
+//!   [`CreateCampaign`](crate::api::CreateCampaign), settings included.
+//! - Any of them by [`Format`], read by [`parse`].
+//!
+//! Pure functions: no I/O, no clock. The server reads the body, picks the
+//! [`Format`] from its `Content-Type` and stores what comes back.
+
+mod csv;
+mod json;
+mod text;
+
+#[cfg(test)]
+mod tests;
+
+pub use self::csv::parse_csv;
+pub use self::json::{BodySettings, parse_json};
+pub use self::text::parse_text;
+
+use crate::api::{ImportErrorBody, LineError};
+use crate::phone::Phone;
+use std::fmt;
+
+/// The most entries one import takes (design: "up to 1,000,000 entries").
+pub const MAX_ENTRIES: usize = 1_000_000;
+
+/// The largest body an import accepts, 32 MiB: a million numbers with
+/// names fit. The server enforces it while reading; it is here so that the
+/// server and its clients share one figure.
+pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+/// How many bad lines an error names; the rest are only counted, so that a
+/// wholly wrong file (the wrong column picked, say) gives a short answer.
+pub const MAX_LINE_ERRORS: usize = 100;
+
+/// A body's format, from its media type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Text,
+    Json,
+}
+
+impl Format {
+    /// The format a `Content-Type` names: `text/csv`, `text/plain` or
+    /// `application/json`, in any case, parameters (`; charset=utf-8`)
+    /// ignored. `None` for anything else, which the server answers 415.
+    pub fn from_media_type(content_type: &str) -> Option<Format> {
+        let media_type = content_type.split(';').next().unwrap_or("").trim();
+        [Format::Csv, Format::Text, Format::Json]
+            .into_iter()
+            .find(|f| f.media_type().eq_ignore_ascii_case(media_type))
+    }
+
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Format::Csv => "text/csv",
+            Format::Text => "text/plain",
+            Format::Json => "application/json",
+        }
+    }
+}
+
+/// A list ready to become a campaign.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Imported {
+    /// The CSV columns beyond `phone` and `name`, in file order, kept so
+    /// that the export gives them back. Empty for text and JSON.
+    pub columns: Vec<String>,
+    /// In list order, never empty.
+    pub entries: Vec<ImportedEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedEntry {
+    pub phone: Phone,
+    /// Trimmed; `None` when absent or blank.
+    pub name: Option<String>,
+    /// This entry's values of [`Imported::columns`], aligned with them.
+    pub fields: Vec<String>,
+}
+
+/// What [`parse`] read: the entries, and the settings when the body
+/// carries its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Upload {
+    /// `Some` for JSON bodies only: CSV and plain-text bodies carry their
+    /// settings in the query string instead.
+    pub settings: Option<BodySettings>,
+    pub imported: Imported,
+}
+
+/// Parses a body of any format. For JSON the body's own settings come
+/// back too; [`parse_csv`], [`parse_text`] and [`parse_json`] are the same
+/// for one format.
+pub fn parse(format: Format, body: &[u8]) -> Result<Upload, ImportError> {
+    Ok(match format {
+        Format::Csv => Upload {
+            settings: None,
+            imported: parse_csv(body)?,
+        },
+        Format::Text => Upload {
+            settings: None,
+            imported: parse_text(body)?,
+        },
+        Format::Json => {
+            let (settings, imported) = parse_json(body)?;
+            Upload {
+                settings: Some(settings),
+                imported,
+            }
+        }
+    })
+}
+
+/// Why an import was refused; nothing of it is stored. The same fields as
+/// the `422` body ([`ImportErrorBody`]), which it converts into.
+///
+/// A problem with the whole body (empty, not UTF-8, no `phone` column,
+/// malformed JSON, no numbers, too many) has only `error`: `errors` is
+/// empty and `error_count` 0. Bad lines each get a [`LineError`], whose
+/// `line` is the file's line from 1 (the CSV header is line 1), or for
+/// JSON the item's position from 1 in `numbers` or `entries`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{error}")]
+pub struct ImportError {
+    /// One sentence for the whole import; with bad lines, how many and
+    /// the first of them.
+    pub error: String,
+    /// The first [`MAX_LINE_ERRORS`] bad lines, in file order.
+    pub errors: Vec<LineError>,
+    /// Every bad line, counted.
+    pub error_count: usize,
+}
+
+impl ImportError {
+    /// A problem with the whole body rather than with some of its lines.
+    fn whole(error: impl Into<String>) -> ImportError {
+        ImportError {
+            error: error.into(),
+            errors: Vec::new(),
+            error_count: 0,
+        }
+    }
+}
+
+impl From<ImportError> for ImportErrorBody {
+    fn from(e: ImportError) -> Self {
+        ImportErrorBody {
+            error: e.error,
+            errors: e.errors,
+            error_count: e.error_count,
+        }
+    }
+}
+
+/// What a body's positions are called in messages: CSV and text have
+/// lines, JSON has items of an array.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    Line,
+    Item,
+}
+
+impl Unit {
+    fn word(self, count: usize) -> &'static str {
+        match (self, count == 1) {
+            (Unit::Line, true) => "line",
+            (Unit::Line, false) => "lines",
+            (Unit::Item, true) => "item",
+            (Unit::Item, false) => "items",
+        }
+    }
+}
+
+/// Gathers the entries and the bad lines of one import, the same way for
+/// every format: the limit on entries, the first bad lines kept and all
+/// counted, and the final verdict.
+struct Collector {
+    unit: Unit,
+    entries: Vec<ImportedEntry>,
+    errors: Vec<LineError>,
+    error_count: usize,
+}
+
+impl Collector {
+    /// `expected` is a guess at the number of entries, to allocate once.
+    fn new(unit: Unit, expected: usize) -> Collector {
+        Collector {
+            unit,
+            entries: Vec::with_capacity(expected.min(MAX_ENTRIES)),
+            errors: Vec::new(),
+            error_count: 0,
+        }
+    }
+
+    /// Called before each entry, good or bad: a body over the limit is
+    /// refused as soon as it shows it, without reading the rest.
+    fn admit(&self) -> Result<(), ImportError> {
+        if self.entries.len() + self.error_count >= MAX_ENTRIES {
+            return Err(too_many());
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, entry: ImportedEntry) {
+        self.entries.push(entry);
+    }
+
+    fn bad(&mut self, line: usize, error: impl fmt::Display) {
+        self.error_count += 1;
+        if self.errors.len() < MAX_LINE_ERRORS {
+            self.errors.push(LineError {
+                line,
+                error: error.to_string(),
+            });
+        }
+    }
+
+    fn finish(self, columns: Vec<String>, empty: &str) -> Result<Imported, ImportError> {
+        if let Some(first) = self.errors.first() {
+            let n = self.error_count;
+            return Err(ImportError {
+                error: format!(
+                    "{n} {} could not be imported; nothing was stored (first: {} {}: {})",
+                    self.unit.word(n),
+                    self.unit.word(1),
+                    first.line,
+                    first.error
+                ),
+                errors: self.errors,
+                error_count: n,
+            });
+        }
+        if self.entries.is_empty() {
+            return Err(ImportError::whole(empty));
+        }
+        Ok(Imported {
+            columns,
+            entries: self.entries,
+        })
+    }
+}
+
+const _: () = assert!(
+    MAX_ENTRIES == 1_000_000,
+    "too_many's message says 1,000,000"
+);
+
+fn too_many() -> ImportError {
+    ImportError::whole(
+        "too many entries: one import takes at most 1,000,000; split the list into several campaigns",
+    )
+}
+
+/// The body as text, after an optional UTF-8 byte order mark (which
+/// spreadsheet programs write). Anything but UTF-8 is refused whole, with
+/// the line of the first bad byte: it is an encoding to change when
+/// saving, not a line to fix.
+fn utf8(body: &[u8]) -> Result<&str, ImportError> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    std::str::from_utf8(body).map_err(|e| {
+        let line = count_lines(&body[..e.valid_up_to()]);
+        ImportError::whole(format!(
+            "the file is not UTF-8 text (the first bad byte is on line {line}): save it as UTF-8"
+        ))
+    })
+}
+
+/// The line that the end of `text` is on, from 1.
+fn count_lines(text: &[u8]) -> usize {
+    text.iter().filter(|&&b| b == b'\n').count() + 1
+}

@@ -1,0 +1,28 @@
+//! `text/plain`: one number a line, the `--numbers-file` format.
+
+use super::{Collector, ImportError, Imported, ImportedEntry, Unit, count_lines, utf8};
+use crate::numbers::number_lines;
+use crate::phone::Phone;
+
+/// Parses one number a line; blank lines and `#` comments are skipped
+/// exactly as in `--numbers-file` (the same code reads both), but every
+/// bad line is reported rather than the first.
+pub fn parse_text(body: &[u8]) -> Result<Imported, ImportError> {
+    let text = utf8(body)?;
+    let mut out = Collector::new(Unit::Line, count_lines(text.as_bytes()));
+    for (line, number) in number_lines(text) {
+        out.admit()?;
+        match Phone::parse(number) {
+            Ok(phone) => out.push(ImportedEntry {
+                phone,
+                name: None,
+                fields: Vec::new(),
+            }),
+            Err(e) => out.bad(line, e),
+        }
+    }
+    out.finish(
+        Vec::new(),
+        "the list has no numbers (one number a line; blank lines and # comments are skipped)",
+    )
+}

@@ -1,0 +1,382 @@
+//! `/campaigns...`: import, list, lifecycle, entries, export and delete
+//! (docs/api.md, "Campaigns").
+
+use super::statuses::{etag, known_version, timing, wait_limit};
+use crate::engine::NewCampaign;
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::extract::{Json, Path, Query};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use numdialer_core::api::{CallDetail, CampaignSummary, CreateCampaign, ImportErrorBody};
+use numdialer_core::campaign::{RetryInput, RetryOnInput};
+use numdialer_core::import::{self, Format, Imported};
+use numdialer_core::{Entry, Operation};
+use serde::Deserialize;
+use std::time::Instant;
+
+/// Longest campaign name, in characters.
+const MAX_NAME: usize = 200;
+
+/// Longest `Idempotency-Key`, in bytes.
+const MAX_KEY: usize = 200;
+
+/// Rows an export reads per lock.
+const EXPORT_SLICE: usize = 8192;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    wait: Option<f64>,
+}
+
+/// `GET /campaigns`, with `If-None-Match` and `?wait=` as `GET /statuses`.
+pub async fn list(
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let wait = wait_limit(q.wait)?;
+    let if_none_match = known_version(&headers);
+    if let Some(known) = if_none_match.filter(|_| !wait.is_zero()) {
+        state
+            .engine
+            .wait_past(None, known, wait, &state.shutdown)
+            .await;
+    }
+    let began = Instant::now();
+    let version = state.engine.version_of(None).unwrap_or(0);
+    if if_none_match == Some(version) {
+        return Ok((
+            StatusCode::NOT_MODIFIED,
+            [(header::ETAG, etag(version)), timing(began)],
+        )
+            .into_response());
+    }
+    let list = state.engine.list().await;
+    Ok((
+        [(header::ETAG, etag(list.version)), timing(began)],
+        Json(list),
+    )
+        .into_response())
+}
+
+/// The settings of a CSV or plain-text import, as query parameters.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateQuery {
+    name: Option<String>,
+    max_attempts: Option<String>,
+    retry_delay: Option<String>,
+    retry_on: Option<String>,
+    start: Option<String>,
+}
+
+impl CreateQuery {
+    fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.max_attempts.is_none()
+            && self.retry_delay.is_none()
+            && self.retry_on.is_none()
+            && self.start.is_none()
+    }
+
+    fn retry(&self) -> Result<RetryInput, ApiError> {
+        let number = |field: &str, v: &Option<String>| -> Result<_, ApiError> {
+            v.as_deref()
+                .map(|s| {
+                    s.trim().parse::<serde_json::Number>().map_err(|_| {
+                        bad_request(format!("{field} must be a whole number, not {s:?}"))
+                    })
+                })
+                .transpose()
+        };
+        Ok(RetryInput {
+            max_attempts: number("max_attempts", &self.max_attempts)?,
+            retry_delay: number("retry_delay", &self.retry_delay)?,
+            retry_on: self.retry_on.clone().map(RetryOnInput::Text),
+        })
+    }
+
+    fn start(&self) -> Result<bool, ApiError> {
+        match self.start.as_deref() {
+            None | Some("false" | "0" | "") => Ok(false),
+            Some("true" | "1") => Ok(true),
+            Some(other) => Err(bad_request(format!(
+                "start must be true or false, not {other:?}"
+            ))),
+        }
+    }
+}
+
+fn bad_request(message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, message)
+}
+
+/// `POST /campaigns`: a CSV, plain-text or JSON list becomes a draft
+/// campaign (started at once with `start`). All or nothing: any bad line
+/// and nothing is stored.
+pub async fn create(
+    State(state): State<AppState>,
+    Query(q): Query<CreateQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let media = crate::provider::media_type(&headers).unwrap_or_default();
+    let format = Format::from_media_type(&media).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!(
+                "a campaign is imported from text/csv, text/plain or application/json, not {}",
+                if media.is_empty() {
+                    "a body without Content-Type"
+                } else {
+                    &media
+                }
+            ),
+        )
+    })?;
+    let key = idempotency_key(&headers)?;
+    let (name, retry, start, imported) = match format {
+        Format::Json => {
+            if !q.is_empty() {
+                return Err(bad_request(
+                    "with application/json, give name, retry and start in the body, not the query",
+                ));
+            }
+            let (req, imported): (CreateCampaign, Imported) =
+                import::parse_json(&body).map_err(import_error)?;
+            (req.name, req.retry, req.start, imported)
+        }
+        format => {
+            let retry = q.retry()?;
+            let start = q.start()?;
+            let imported = import::parse(format, &body).map_err(import_error)?;
+            (q.name.clone(), retry, start, imported)
+        }
+    };
+    let retry = retry
+        .policy()
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+    let name = name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+    if let Some(n) = &name
+        && n.chars().count() > MAX_NAME
+    {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("name is longer than {MAX_NAME} characters"),
+        ));
+    }
+    let entries = imported
+        .entries
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let mut entry = Entry::new(i, e.phone);
+            entry.name = e.name;
+            entry.fields = e.fields;
+            entry
+        })
+        .collect();
+    let new = NewCampaign {
+        name,
+        retry,
+        columns: imported.columns,
+        entries,
+        idempotency_key: key,
+        start,
+    };
+    let (summary, created) = state.engine.create(new).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let location = format!("/campaigns/{}", summary.id);
+    Ok((status, [(header::LOCATION, location)], Json(summary)).into_response())
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    match v.to_str() {
+        Ok(k) if !k.trim().is_empty() && k.len() <= MAX_KEY => Ok(Some(k.trim().to_string())),
+        _ => Err(bad_request(format!(
+            "Idempotency-Key must be 1 to {MAX_KEY} visible ASCII characters"
+        ))),
+    }
+}
+
+/// A refused import: its lines, or what is wrong with the whole body.
+fn import_error(e: import::ImportError) -> ApiError {
+    let body: ImportErrorBody = e.into();
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    ApiError::with_body(
+        status,
+        body.error.clone(),
+        serde_json::to_value(&body).unwrap_or_default(),
+    )
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+) -> Result<Json<CampaignSummary>, ApiError> {
+    Ok(Json(state.engine.summary(id).await?))
+}
+
+async fn operate(
+    state: AppState,
+    id: u64,
+    op: Operation,
+) -> Result<Json<CampaignSummary>, ApiError> {
+    let (summary, _) = state.engine.operate(id, op).await?;
+    Ok(Json(summary))
+}
+
+pub async fn start(
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+) -> Result<Json<CampaignSummary>, ApiError> {
+    operate(state, id, Operation::Start).await
+}
+
+pub async fn pause(
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+) -> Result<Json<CampaignSummary>, ApiError> {
+    operate(state, id, Operation::Pause).await
+}
+
+pub async fn resume(
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+) -> Result<Json<CampaignSummary>, ApiError> {
+    operate(state, id, Operation::Resume).await
+}
+
+pub async fn stop(
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+) -> Result<Json<CampaignSummary>, ApiError> {
+    operate(state, id, Operation::Stop).await
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+) -> Result<StatusCode, ApiError> {
+    state.engine.delete(id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    Path((id, index)): Path<(u64, usize)>,
+) -> Result<Json<CallDetail>, ApiError> {
+    state
+        .engine
+        .detail(id, index)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("campaign {id} has no entry at index {index}")))
+}
+
+/// The export's fixed columns; the import's extra ones follow.
+const EXPORT_HEADER: [&str; 10] = [
+    "index",
+    "phone",
+    "name",
+    "status",
+    "outcome",
+    "attempts",
+    "call_id",
+    "first_dialed_at",
+    "ended_at",
+    "reason",
+];
+
+fn export_row(e: &Entry) -> Vec<String> {
+    let opt = |t: Option<numdialer_core::Timestamp>| t.map(|t| t.to_string()).unwrap_or_default();
+    let ended = e.status.is_final().then_some(e.updated_at).flatten();
+    let mut row = vec![
+        e.index.to_string(),
+        e.phone.digits().to_string(),
+        e.name.clone().unwrap_or_default(),
+        e.status.to_string(),
+        e.outcome.map(|o| o.to_string()).unwrap_or_default(),
+        e.attempt.to_string(),
+        e.call_id
+            .as_ref()
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
+        opt(e.first_dialed_at),
+        opt(ended),
+        e.reason.clone().unwrap_or_default(),
+    ];
+    row.extend(e.fields.iter().cloned());
+    row
+}
+
+/// `GET /campaigns/{id}/export.csv`: every entry with its outcome, RFC
+/// 4180. Read in slices, so that a large export never holds dialing up.
+pub async fn export(
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+) -> Result<Response, ApiError> {
+    let summary = state.engine.summary(id).await?;
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let write_failed =
+        |e: csv::Error| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("export: {e}"));
+    let mut from = 0;
+    loop {
+        let (rows, columns) = state
+            .engine
+            .entries_page(id, from, EXPORT_SLICE, export_row)?;
+        if from == 0 {
+            let header = EXPORT_HEADER.iter().map(|s| s.to_string()).chain(columns);
+            out.write_record(header).map_err(write_failed)?;
+        }
+        if rows.is_empty() {
+            break;
+        }
+        from += rows.len();
+        for row in rows {
+            out.write_record(row).map_err(write_failed)?;
+        }
+        tokio::task::yield_now().await;
+    }
+    let bytes = out
+        .into_inner()
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("export: {e}")))?;
+    let file = format!("{}-{}.csv", file_safe(&summary.name), summary.id);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// A campaign name as a file name: letters, digits, `-` and `_` kept.
+fn file_safe(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if s.is_empty() { "campaign".into() } else { s }
+}
