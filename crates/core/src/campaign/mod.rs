@@ -223,7 +223,9 @@ pub struct Campaign {
     /// Each `waiting` entry by the monotonic time its retry is due, then
     /// index: the order retries go out in.
     waiting: BTreeSet<(Mono, usize)>,
-    tokens: HashMap<String, usize>,
+    /// Every token issued, with its entry and the attempt it was issued
+    /// for: an old attempt's webhooks are filed under that attempt.
+    tokens: HashMap<String, (usize, u32)>,
     /// Each changed entry under the version of its last change, so that
     /// "what changed since V" costs O(changes), not O(list).
     by_version: BTreeMap<u64, usize>,
@@ -326,7 +328,7 @@ impl Campaign {
             .collect();
         let tokens = entries
             .iter()
-            .filter_map(|e| e.token.clone().map(|t| (t, e.index)))
+            .filter_map(|e| e.token.clone().map(|t| (t, (e.index, e.attempt))))
             .collect();
         let version = entries
             .iter()
@@ -505,11 +507,14 @@ impl Campaign {
         Ok(Some(changed))
     }
 
-    /// Cancels every idle and waiting entry; returns them.
+    /// Cancels every idle and waiting entry; returns them. Entries past
+    /// `next` that are canceled already (a restored stopped campaign whose
+    /// stop was stored with its entries) are left alone.
     fn cancel_rest(&mut self, now: Timestamp) -> Vec<usize> {
         let mut canceled: Vec<usize> = self.waiting.iter().map(|&(_, i)| i).collect();
         self.waiting.clear();
-        canceled.extend(self.next..self.entries.len());
+        let entries = &self.entries;
+        canceled.extend((self.next..entries.len()).filter(|&i| entries[i].status == Status::Idle));
         self.next = self.entries.len();
         canceled.sort_unstable();
         for &i in &canceled {
@@ -591,7 +596,8 @@ impl Campaign {
         }
         self.attempts += 1;
         self.pending_dial = Some(index);
-        self.tokens.insert(token.clone(), index);
+        let attempt = self.entries[index].attempt + 1;
+        self.tokens.insert(token.clone(), (index, attempt));
         self.in_flight
             .insert(index, now.mono.plus_millis(self.call_timeout_ms));
         self.set_status(index, Status::Dialing, now.wall);
@@ -686,7 +692,7 @@ impl Campaign {
         report: CallReport,
         now: Now,
     ) -> Result<WebhookOutcome, WebhookError> {
-        let index = *self.tokens.get(token).ok_or(WebhookError::UnknownToken)?;
+        let (index, attempt) = *self.tokens.get(token).ok_or(WebhookError::UnknownToken)?;
         let e = &mut self.entries[index];
         let current = e.token.as_deref() == Some(token);
         if current && let Some(known) = e.call_id.as_ref().filter(|&k| *k != report.id) {
@@ -737,7 +743,13 @@ impl Campaign {
             reported: report.event,
         };
         let note = ignored.or_else(|| learned_id.then(|| "call id learned".to_string()));
+        let kept = e.history.len();
         e.record(now.wall, kind, applied, note);
+        if let Some(ev) = e.history.get_mut(kept) {
+            // The token's own attempt: an old attempt's event is not the
+            // current one's (Entry::upgrade reads answers by attempt).
+            ev.attempt = attempt;
+        }
         if applied {
             self.set_status(index, new, now.wall);
             if new.is_final() {

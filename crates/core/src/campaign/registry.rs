@@ -340,3 +340,7 @@ impl Campaigns {
         Ok(c)
     }
 }
+
+#[cfg(test)]
+#[path = "registry_tests.rs"]
+mod tests;

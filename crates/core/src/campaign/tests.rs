@@ -687,3 +687,733 @@ proptest! {
         prop_assert_eq!(restored_at(now).next_deadline(), Some(Mono(mono + left)));
     }
 }
+
+// ---------------------------------------------------------------------------
+// Attempts, outcomes, retries, stop and restore: one campaign at a time.
+
+/// A started campaign of `n` entries with its own retry policy.
+fn with_policy(n: usize, concurrency: usize, retry: RetryPolicy) -> Campaign {
+    let meta = CampaignMeta {
+        retry,
+        ..CampaignMeta::first(false, 0)
+    };
+    let entries = (0..n).map(|i| Entry::new(i, phone(i))).collect();
+    let mut c = Campaign::create(meta, entries, settings(concurrency));
+    c.operate(Operation::Start, 1, T0).unwrap();
+    c
+}
+
+fn policy(max_attempts: u32, retry_delay: u64, retry_on: &[Outcome]) -> RetryPolicy {
+    RetryPolicy {
+        max_attempts,
+        retry_delay,
+        retry_on: retry_on.to_vec(),
+    }
+}
+
+const BOTH: &[Outcome] = &[Outcome::NoAnswer, Outcome::Failed];
+
+/// The summary's counters, as a recount from the entries finds them.
+fn assert_recount(c: &Campaign) {
+    let s = c.summary();
+    assert_eq!(s.total, c.len());
+    for st in Status::ALL {
+        let n = c.entries().iter().filter(|e| e.status == st).count();
+        assert_eq!(s.count(st), n, "count of {st}");
+    }
+    for o in Outcome::ALL {
+        let n = c
+            .entries()
+            .iter()
+            .filter(|e| e.status.is_final() && e.outcome == Some(o))
+            .count();
+        assert_eq!(s.outcome(o), n, "outcome {o}");
+    }
+    for e in c.entries() {
+        assert_eq!(
+            e.status.is_final(),
+            e.outcome.is_some(),
+            "entry {} is {} with outcome {:?}",
+            e.index,
+            e.status,
+            e.outcome
+        );
+    }
+    let attempts: u64 = c.entries().iter().map(|e| u64::from(e.attempt)).sum();
+    assert_eq!(s.attempts, attempts, "attempts");
+    let active = c
+        .entries()
+        .iter()
+        .filter(|e| e.status.is_in_flight())
+        .count();
+    assert_eq!((s.active, c.active()), (active, active), "active");
+    let dialed = c.entries().iter().filter(|e| e.attempt > 0).count();
+    assert_eq!(c.dialed(), dialed as u64, "dialed");
+}
+
+/// Dials the next due entry under `token` and places it with id `id`.
+fn dial(c: &mut Campaign, token: &str, id: u64, now: Now) -> usize {
+    let o = c.begin_dial(token.into(), now).expect("an entry is due");
+    c.finish_dial(o.index, DialAnswer::Placed { id: id.into() }, now);
+    o.index
+}
+
+fn report(c: &mut Campaign, token: &str, id: u64, status: CallStatus, now: Now) -> WebhookOutcome {
+    c.apply_report(token, wh(id, status), now).unwrap()
+}
+
+fn provider_failed(id: u64) -> CallReport {
+    CallReport {
+        id: id.into(),
+        event: CallEvent::Failed {
+            reason: "busy".into(),
+        },
+    }
+}
+
+#[test]
+fn every_way_an_attempt_ends_has_its_outcome() {
+    let mut c = with_policy(6, 6, RetryPolicy::default());
+    // 0: answered.
+    dial(&mut c, "a", 100, N0);
+    for s in CallStatus::ALL {
+        report(&mut c, "a", 100, s, N0);
+    }
+    // 1: completed without an answered webhook: nobody picked up.
+    dial(&mut c, "b", 101, N0);
+    report(&mut c, "b", 101, CallStatus::Ringing, N0);
+    report(&mut c, "b", 101, CallStatus::Completed, N0);
+    // 2: refused, 3: unreachable.
+    let o = c.begin_dial("c".into(), N0).unwrap();
+    let refused = DialAnswer::Refused {
+        reason: "no".into(),
+    };
+    assert!(c.finish_dial(o.index, refused, N0));
+    let o = c.begin_dial("d".into(), N0).unwrap();
+    let unreachable = DialAnswer::Unreachable {
+        reason: "down".into(),
+    };
+    assert!(c.finish_dial(o.index, unreachable, N0));
+    // 4: a failed webhook from the provider.
+    dial(&mut c, "e", 104, N0);
+    c.apply_report("e", provider_failed(104), N0).unwrap();
+    // 5: sent, never answered, no webhook: the timeout fails it.
+    let o = c.begin_dial("f".into(), N0).unwrap();
+    let unanswered = DialAnswer::Unanswered {
+        reason: "read timed out".into(),
+    };
+    assert!(!c.finish_dial(o.index, unanswered, N0));
+    assert!(!c.is_finished());
+    assert_eq!(c.expire(N0.plus_millis(TIMEOUT)), vec![5]);
+    let got: Vec<_> = c.entries().iter().map(|e| (e.status, e.outcome)).collect();
+    use Outcome::*;
+    assert_eq!(
+        got,
+        vec![
+            (Status::Completed, Some(Answered)),
+            (Status::Completed, Some(NoAnswer)),
+            (Status::Failed, Some(Failed)),
+            (Status::Failed, Some(Failed)),
+            (Status::Failed, Some(Failed)),
+            (Status::Failed, Some(Failed)),
+        ]
+    );
+    let answered: Vec<bool> = c.entries().iter().map(|e| e.answered).collect();
+    assert_eq!(answered, vec![true, false, false, false, false, false]);
+    let reasons: Vec<_> = c.entries().iter().map(|e| e.reason.clone()).collect();
+    assert_eq!(reasons[0], None);
+    assert_eq!(reasons[4].as_deref(), Some("busy"));
+    assert_eq!(reasons[5].as_deref(), Some("no final webhook within 10 s"));
+    assert!(c.entries().iter().all(|e| e.attempt == 1));
+    assert_eq!(c.state(), CampaignState::Done);
+    assert_recount(&c);
+}
+
+#[test]
+fn retries_exactly_up_to_max_attempts_and_never_before_the_delay() {
+    let mut c = with_policy(1, 1, policy(3, 5, BOTH));
+    let mut now = N0;
+    for attempt in 1..=3u32 {
+        let token = format!("a{attempt}");
+        assert_eq!(dial(&mut c, &token, 100 + u64::from(attempt), now), 0);
+        let e = c.entry(0).unwrap();
+        assert_eq!((e.attempt, e.token.as_deref()), (attempt, Some(&*token)));
+        assert_eq!(e.status, Status::Dialing);
+        report(
+            &mut c,
+            &token,
+            100 + u64::from(attempt),
+            CallStatus::Completed,
+            now,
+        );
+        assert_recount(&c);
+        let e = c.entry(0).unwrap();
+        if attempt == 3 {
+            assert_eq!(
+                (e.status, e.outcome),
+                (Status::Completed, Some(Outcome::NoAnswer))
+            );
+            assert_eq!(e.retry_at, None);
+            break;
+        }
+        assert_eq!((e.status, e.outcome), (Status::Waiting, None));
+        assert_eq!(e.retry_at, Some(now.wall.plus_millis(5_000)));
+        assert_eq!(c.active(), 0, "a waiting entry holds no line");
+        assert_eq!(c.next_retry(), Some(now.mono.plus_millis(5_000)));
+        // The wall clock jumping an hour ahead does not make it due.
+        let jumped = stepped(now, HOUR as i64);
+        assert!(!c.can_dial_at(jumped.mono));
+        assert_eq!(c.begin_dial("early".into(), jumped), None);
+        let almost = now.plus_millis(4_999);
+        assert_eq!(c.begin_dial("early".into(), almost), None);
+        // Due on the monotonic clock, even with the wall clock set back.
+        now = stepped(now.plus_millis(5_000), -(HOUR as i64));
+        assert!(c.can_dial_at(now.mono));
+    }
+    assert_eq!(c.state(), CampaignState::Done);
+    assert_eq!(c.summary().attempts, 3);
+    assert_eq!(c.begin_dial("more".into(), now.plus_millis(HOUR)), None);
+    let scheduled = c.entry(0).unwrap().history.iter().filter(|ev| {
+        matches!(
+            ev.kind,
+            EventKind::RetryScheduled {
+                outcome: Outcome::NoAnswer,
+                ..
+            }
+        )
+    });
+    assert_eq!(scheduled.count(), 2);
+}
+
+#[test]
+fn only_the_listed_outcomes_earn_a_retry() {
+    for (retry_on, no_answer_retried, failed_retried) in [
+        (&[Outcome::NoAnswer][..], true, false),
+        (&[Outcome::Failed][..], false, true),
+        (BOTH, true, true),
+        (&[][..], false, false),
+    ] {
+        let mut c = with_policy(3, 3, policy(2, 0, retry_on));
+        dial(&mut c, "n", 100, N0);
+        dial(&mut c, "f", 101, N0);
+        dial(&mut c, "a", 102, N0);
+        report(&mut c, "n", 100, CallStatus::Completed, N0);
+        c.apply_report("f", provider_failed(101), N0).unwrap();
+        report(&mut c, "a", 102, CallStatus::Answered, N0);
+        report(&mut c, "a", 102, CallStatus::Completed, N0);
+        let waiting: Vec<bool> = c
+            .entries()
+            .iter()
+            .map(|e| e.status == Status::Waiting)
+            .collect();
+        assert_eq!(
+            waiting,
+            vec![no_answer_retried, failed_retried, false],
+            "retry_on {retry_on:?}"
+        );
+        assert_eq!(c.entry(2).unwrap().outcome, Some(Outcome::Answered));
+        assert_recount(&c);
+    }
+}
+
+#[test]
+fn refused_unreachable_and_timed_out_attempts_are_failed_ones() {
+    let mut c = with_policy(3, 3, policy(2, 1, &[Outcome::Failed]));
+    let o = c.begin_dial("r".into(), N0).unwrap();
+    c.finish_dial(o.index, DialAnswer::Refused { reason: "x".into() }, N0);
+    let o = c.begin_dial("u".into(), N0).unwrap();
+    c.finish_dial(o.index, DialAnswer::Unreachable { reason: "x".into() }, N0);
+    let o = c.begin_dial("t".into(), N0).unwrap();
+    c.finish_dial(o.index, DialAnswer::Unanswered { reason: "x".into() }, N0);
+    assert_eq!(c.count(Status::Waiting), 2);
+    assert_eq!(c.expire(N0.plus_millis(TIMEOUT)), vec![2]);
+    assert_eq!(c.count(Status::Waiting), 3);
+    assert!(c.entries().iter().all(|e| e.outcome.is_none()));
+    assert_recount(&c);
+}
+
+/// Ends the current attempt of entry `index` with `event`.
+fn end_call(c: &mut Campaign, index: usize, event: CallEvent, now: Now) -> WebhookOutcome {
+    let e = c.entry(index).unwrap();
+    let token = e.token.clone().unwrap();
+    let id = e.call_id.clone().unwrap();
+    c.apply_report(&token, CallReport { id, event }, now)
+        .unwrap()
+}
+
+/// Dials every entry the lines allow at `now`, each placed with a fresh
+/// id; returns (index, attempt) in dial order.
+fn dial_all(c: &mut Campaign, now: Now, log: &mut Vec<(usize, u32)>) {
+    while let Some(o) = c.begin_dial(format!("t{}", log.len()), now) {
+        let id = 100 + log.len() as u64;
+        c.finish_dial(o.index, DialAnswer::Placed { id: id.into() }, now);
+        log.push((o.index, c.entry(o.index).unwrap().attempt));
+    }
+}
+
+#[test]
+fn due_retries_go_first_earliest_then_lowest_index_then_fresh_in_order() {
+    let mut c = with_policy(6, 2, policy(2, 5, BOTH));
+    let mut log = Vec::new();
+    let t = N0;
+    dial_all(&mut c, t, &mut log);
+    // 1 ends first (due at t + 5 s), then 0 (due at t + 5.5 s).
+    end_call(&mut c, 1, CallEvent::Completed, t);
+    dial_all(&mut c, t, &mut log);
+    let t05 = t.plus_millis(500);
+    end_call(&mut c, 0, CallEvent::Completed, t05);
+    dial_all(&mut c, t05, &mut log);
+    // 3 and 2 end together (due at t + 6 s): 2 goes first, by index.
+    let t1 = t.plus_millis(1_000);
+    end_call(&mut c, 3, provider_failed(0).event, t1);
+    end_call(&mut c, 2, CallEvent::Completed, t1);
+    // No retry is due yet: the fresh entries take the lines, in order.
+    dial_all(&mut c, t1, &mut log);
+    assert_eq!(c.count(Status::Idle), 0);
+    assert_eq!(c.count(Status::Waiting), 4);
+    let t7 = t.plus_millis(7_000);
+    for i in [5, 4] {
+        end_call(&mut c, i, CallEvent::Answered, t7);
+        end_call(&mut c, i, CallEvent::Completed, t7);
+    }
+    dial_all(&mut c, t7, &mut log);
+    for i in [1, 0] {
+        end_call(&mut c, i, CallEvent::Answered, t7);
+        end_call(&mut c, i, CallEvent::Completed, t7);
+        dial_all(&mut c, t7, &mut log);
+    }
+    let want = [
+        (0, 1),
+        (1, 1),
+        (2, 1),
+        (3, 1),
+        (4, 1),
+        (5, 1),
+        (1, 2),
+        (0, 2),
+        (2, 2),
+        (3, 2),
+    ];
+    assert_eq!(log, want);
+    assert_recount(&c);
+}
+
+#[test]
+fn a_late_answered_turns_no_answer_into_answered_and_calls_off_the_retry() {
+    // No retries: the outcome changes.
+    let mut c = with_policy(1, 1, policy(1, 0, BOTH));
+    dial(&mut c, "a", 100, N0);
+    report(&mut c, "a", 100, CallStatus::Completed, N0);
+    assert_eq!(c.entry(0).unwrap().outcome, Some(Outcome::NoAnswer));
+    assert_eq!(c.state(), CampaignState::Done);
+    let late = report(&mut c, "a", 100, CallStatus::Answered, N0);
+    assert!(!late.applied && !late.freed_slot);
+    let e = c.entry(0).unwrap();
+    assert_eq!(
+        (e.status, e.outcome, e.answered),
+        (Status::Completed, Some(Outcome::Answered), true)
+    );
+    assert_recount(&c);
+    // A retry was due: it is called off.
+    let mut c = with_policy(2, 1, policy(3, 5, BOTH));
+    dial(&mut c, "a", 100, N0);
+    report(&mut c, "a", 100, CallStatus::Completed, N0);
+    assert_eq!(c.entry(0).unwrap().status, Status::Waiting);
+    let later = N0.plus_millis(1_000);
+    let late = report(&mut c, "a", 100, CallStatus::Answered, later);
+    assert_eq!(late.status, Status::Completed);
+    let e = c.entry(0).unwrap();
+    assert_eq!(
+        (e.status, e.outcome, e.retry_at),
+        (Status::Completed, Some(Outcome::Answered), None)
+    );
+    assert_eq!(c.next_retry(), None);
+    assert_recount(&c);
+    // Entry 1 is dialed next, and entry 0 never again.
+    let far = N0.plus_millis(HOUR);
+    assert_eq!(dial(&mut c, "b", 101, far), 1);
+    report(&mut c, "b", 101, CallStatus::Answered, far);
+    report(&mut c, "b", 101, CallStatus::Completed, far);
+    assert_eq!(c.begin_dial("c".into(), far), None);
+    assert_eq!(c.state(), CampaignState::Done);
+    assert_eq!(c.entry(0).unwrap().attempt, 1);
+}
+
+/// What a webhook may not change about an entry: everything but its
+/// history and version.
+fn essence(e: &Entry) -> Entry {
+    Entry {
+        history: Vec::new(),
+        events_dropped: 0,
+        version: 0,
+        ..e.clone()
+    }
+}
+
+#[test]
+fn an_old_attempts_webhooks_never_change_the_current_attempt() {
+    let mut c = with_policy(1, 1, policy(3, 0, BOTH));
+    let o = c.begin_dial("old".into(), N0).unwrap();
+    c.finish_dial(o.index, DialAnswer::Unanswered { reason: "x".into() }, N0);
+    let t = N0.plus_millis(TIMEOUT);
+    assert_eq!(c.expire(t), vec![0]);
+    assert_eq!(c.entry(0).unwrap().status, Status::Waiting);
+    dial(&mut c, "new", 200, t);
+    report(&mut c, "new", 200, CallStatus::Ringing, t);
+    let before = essence(c.entry(0).unwrap());
+    let mut events = vec![
+        wh(100, CallStatus::Ringing),
+        wh(100, CallStatus::Answered),
+        wh(100, CallStatus::Completed),
+        provider_failed(100),
+        // An old attempt's id may be anything: it is not checked against
+        // the current call's.
+        wh(200, CallStatus::Completed),
+    ];
+    for r in events.drain(..) {
+        let out = c.apply_report("old", r, t).unwrap();
+        assert_eq!(out.effect, Effect::AfterFinal);
+        assert!(!out.applied && !out.freed_slot);
+        assert_eq!(out.status, Status::Ringing);
+        assert_eq!(essence(c.entry(0).unwrap()), before);
+        let note = c.entry(0).unwrap().history.last().unwrap().note.clone();
+        assert_eq!(
+            note.as_deref(),
+            Some("an earlier attempt; attempt 2 is current")
+        );
+    }
+    assert_eq!(c.active(), 1);
+    // The current attempt still ends by its own webhooks.
+    report(&mut c, "new", 200, CallStatus::Completed, t);
+    let e = c.entry(0).unwrap();
+    assert_eq!(
+        (e.attempt, e.status, e.answered),
+        (2, Status::Waiting, false)
+    );
+    assert_recount(&c);
+}
+
+#[test]
+fn stop_cancels_idle_and_waiting_entries_and_calls_in_flight_finish() {
+    let mut c = with_policy(6, 3, policy(2, 5, BOTH));
+    dial(&mut c, "a", 100, N0);
+    dial(&mut c, "b", 101, N0);
+    let o = c.begin_dial("c".into(), N0).unwrap();
+    report(&mut c, "a", 100, CallStatus::Completed, N0);
+    assert_eq!(c.entry(0).unwrap().status, Status::Waiting);
+    // Stop while entry 2's POST /call is out and entry 1 rings.
+    let v = c.version();
+    let changed = c.operate(Operation::Stop, 0, T0).unwrap().unwrap();
+    assert_eq!(changed.entries, vec![0, 3, 4, 5]);
+    assert!(c.version() > v);
+    assert_eq!(c.state(), CampaignState::Stopped);
+    for i in [0, 3, 4, 5] {
+        let e = c.entry(i).unwrap();
+        assert_eq!(
+            (e.status, e.outcome, e.retry_at),
+            (Status::Canceled, Some(Outcome::Canceled), None)
+        );
+        assert_eq!(e.history.last().unwrap().kind, EventKind::Canceled);
+    }
+    assert_eq!(c.entry(3).unwrap().attempt, 0);
+    assert_eq!(c.entry(0).unwrap().attempt, 1);
+    assert_recount(&c);
+    // Repeated: nothing changes.
+    let v = c.version();
+    assert_eq!(c.operate(Operation::Stop, 0, T0), Ok(None));
+    assert_eq!(c.version(), v);
+    for op in [Operation::Start, Operation::Pause, Operation::Resume] {
+        assert_eq!(
+            c.operate(op, 0, T0),
+            Err(NotAllowed {
+                op,
+                from: CampaignState::Stopped
+            })
+        );
+    }
+    // Calls in flight finish normally, and earn no retry.
+    c.finish_dial(o.index, DialAnswer::Placed { id: 102.into() }, N0);
+    report(&mut c, "b", 101, CallStatus::Completed, N0);
+    let far = N0.plus_millis(HOUR);
+    assert_eq!(c.expire(far), vec![2]);
+    let e = c.entry(1).unwrap();
+    assert_eq!(
+        (e.status, e.outcome),
+        (Status::Completed, Some(Outcome::NoAnswer))
+    );
+    assert_eq!(c.entry(2).unwrap().outcome, Some(Outcome::Failed));
+    assert_eq!(c.begin_dial("d".into(), far), None);
+    assert_eq!(
+        c.state(),
+        CampaignState::Stopped,
+        "a stopped campaign is never done"
+    );
+    assert_eq!(c.active(), 0);
+    assert_recount(&c);
+}
+
+#[test]
+fn pause_stops_new_dials_lets_calls_finish_and_resume_goes_on_from_the_next_entry() {
+    let mut c = with_policy(4, 2, policy(2, 0, BOTH));
+    dial(&mut c, "a", 100, N0);
+    let o = c.begin_dial("b".into(), N0).unwrap();
+    assert_eq!(
+        c.operate(Operation::Pause, 0, T0).unwrap(),
+        Some(Changed::default())
+    );
+    assert_eq!(c.operate(Operation::Pause, 0, T0), Ok(None));
+    assert!(!c.can_dial());
+    // The dial that was out is answered, calls end and free their lines.
+    c.finish_dial(o.index, DialAnswer::Placed { id: 101.into() }, N0);
+    report(&mut c, "a", 100, CallStatus::Answered, N0);
+    report(&mut c, "a", 100, CallStatus::Completed, N0);
+    // A paused campaign still schedules retries; it does not dial them.
+    report(&mut c, "b", 101, CallStatus::Completed, N0);
+    assert_eq!(c.active(), 0);
+    assert_eq!(c.entry(1).unwrap().status, Status::Waiting);
+    assert_eq!(c.begin_dial("x".into(), N0.plus_millis(HOUR)), None);
+    assert_eq!(c.state(), CampaignState::Paused);
+    assert_eq!(
+        c.operate(Operation::Start, 0, T0),
+        Err(NotAllowed {
+            op: Operation::Start,
+            from: CampaignState::Paused
+        })
+    );
+    assert_eq!(
+        c.operate(Operation::Resume, 0, T0).unwrap(),
+        Some(Changed::default())
+    );
+    assert_eq!(c.operate(Operation::Resume, 0, T0), Ok(None));
+    let mut log = Vec::new();
+    dial_all(&mut c, N0, &mut log);
+    assert_eq!(log, vec![(1, 2), (2, 1)]);
+    assert_recount(&c);
+}
+
+#[test]
+fn a_paused_campaign_is_done_when_its_last_call_ends() {
+    let mut c = with_policy(2, 2, RetryPolicy::default());
+    dial(&mut c, "a", 100, N0);
+    dial(&mut c, "b", 101, N0);
+    c.operate(Operation::Pause, 0, T0).unwrap();
+    report(&mut c, "a", 100, CallStatus::Completed, N0);
+    assert_eq!(c.state(), CampaignState::Paused);
+    report(&mut c, "b", 101, CallStatus::Completed, N0);
+    assert_eq!(c.state(), CampaignState::Done);
+    assert!(c.is_finished());
+    assert_eq!(c.meta().finished_at, Some(T0));
+    // A paused one with an entry never dialed is not.
+    let mut c = with_policy(2, 1, RetryPolicy::default());
+    dial(&mut c, "a", 100, N0);
+    c.operate(Operation::Pause, 0, T0).unwrap();
+    report(&mut c, "a", 100, CallStatus::Completed, N0);
+    assert_eq!(c.state(), CampaignState::Paused);
+}
+
+#[test]
+fn an_empty_campaign_is_done_as_soon_as_it_starts() {
+    let c = with_policy(0, 1, RetryPolicy::default());
+    assert_eq!(c.state(), CampaignState::Done);
+    assert!(c.is_finished());
+}
+
+/// `c`'s entries as the store would read them back: what it was told to
+/// write, history included.
+fn stored(c: &Campaign) -> Vec<Entry> {
+    c.entries().to_vec()
+}
+
+fn restore(c: &Campaign, now: Now) -> Campaign {
+    let meta = CampaignMeta {
+        version: c.version(),
+        ..c.meta().clone()
+    };
+    Campaign::restore(meta, stored(c), settings(c.concurrency()), now).unwrap()
+}
+
+#[test]
+fn restoring_a_stopped_campaign_cancels_what_the_stop_did_not_store() {
+    let mut c = with_policy(4, 1, policy(2, 5, BOTH));
+    dial(&mut c, "a", 100, N0);
+    report(&mut c, "a", 100, CallStatus::Completed, N0);
+    dial(&mut c, "b", 101, N0);
+    // What the store holds if only the campaign's record was written by
+    // the stop: entry 0 waiting, 1 in flight, 2 and 3 idle.
+    let before_stop = stored(&c);
+    c.operate(Operation::Stop, 0, T0).unwrap();
+    let meta = c.meta().clone();
+    let later = restart_at(T0.millis() + 1_000);
+    let mut r = Campaign::restore(meta, before_stop, settings(1), later).unwrap();
+    let got: Vec<_> = r.entries().iter().map(|e| e.status).collect();
+    use Status::*;
+    assert_eq!(got, vec![Canceled, Dialing, Canceled, Canceled]);
+    assert_eq!(r.state(), CampaignState::Stopped);
+    assert_recount(&r);
+    assert_eq!(r.begin_dial("x".into(), later.plus_millis(HOUR)), None);
+    // The call in flight still ends, with no retry.
+    report(&mut r, "b", 101, CallStatus::Completed, later);
+    assert_eq!(r.entry(1).unwrap().outcome, Some(Outcome::NoAnswer));
+    assert_eq!(r.state(), CampaignState::Stopped);
+    assert_recount(&r);
+}
+
+#[test]
+fn restoring_a_stopped_campaign_whose_canceled_entries_were_stored_changes_nothing() {
+    let mut c = with_policy(4, 1, policy(2, 5, BOTH));
+    dial(&mut c, "a", 100, N0);
+    report(&mut c, "a", 100, CallStatus::Completed, N0);
+    dial(&mut c, "b", 101, N0);
+    report(&mut c, "b", 101, CallStatus::Answered, N0);
+    report(&mut c, "b", 101, CallStatus::Completed, N0);
+    // The stop reports entries 0, 2 and 3 as changed, and the store
+    // writes them.
+    c.operate(Operation::Stop, 0, T0).unwrap();
+    assert_recount(&c);
+    let r = restore(&c, restart_at(T0.millis()));
+    assert_recount(&r);
+    let essences = |c: &Campaign| c.entries().iter().map(essence).collect::<Vec<_>>();
+    assert_eq!(essences(&r), essences(&c));
+    assert_eq!(r.summary().outcomes, c.summary().outcomes);
+    for e in r.entries() {
+        let canceled = e.history.iter().filter(|ev| ev.kind == EventKind::Canceled);
+        assert!(canceled.count() <= 1, "entry {} canceled twice", e.index);
+    }
+    // Restoring again, as every restart does, changes nothing either.
+    let again = restore(&r, restart_at(T0.millis()));
+    assert_eq!(again.summary(), r.summary());
+}
+
+#[test]
+fn restore_keeps_what_is_left_of_a_retry_delay_and_never_more() {
+    let mut c = with_policy(2, 1, policy(3, 5, BOTH));
+    dial(&mut c, "a", 100, N0);
+    report(&mut c, "a", 100, CallStatus::Completed, N0);
+    dial(&mut c, "b", 101, N0);
+    report(&mut c, "b", 101, CallStatus::Completed, N0);
+    let due_in = |wall: u64| {
+        let now = restart_at(wall);
+        let r = restore(&c, now);
+        assert_recount(&r);
+        assert_eq!(r.count(Status::Waiting), 2);
+        r.next_retry().map(|m| m.since(now.mono))
+    };
+    // 2 s later, 3 s are left; the wall clock moved back an hour, the
+    // whole delay and no more; moved on past retry_at, due at once.
+    assert_eq!(due_in(T0.millis() + 2_000), Some(3_000));
+    assert_eq!(due_in(T0.millis() - HOUR), Some(5_000));
+    assert_eq!(due_in(T0.millis() + HOUR), Some(0));
+    // Restored, the retries go out in order once due, on the new clock.
+    let now = restart_at(T0.millis() + 2_000);
+    let mut r = restore(&c, now);
+    assert_eq!(r.begin_dial("x".into(), now.plus_millis(2_999)), None);
+    let o = r.begin_dial("y".into(), now.plus_millis(3_000)).unwrap();
+    assert_eq!((o.index, r.entry(0).unwrap().attempt), (0, 2));
+}
+
+#[test]
+fn restore_after_an_old_attempts_answered_does_not_count_it_for_the_current_one() {
+    let mut c = with_policy(1, 1, policy(3, 0, BOTH));
+    dial(&mut c, "old", 100, N0);
+    report(&mut c, "old", 100, CallStatus::Completed, N0);
+    dial(&mut c, "new", 200, N0);
+    report(&mut c, "new", 200, CallStatus::Ringing, N0);
+    // The first attempt's answered comes late, after the second began: it
+    // belongs to attempt 1 and changes nothing.
+    report(&mut c, "old", 100, CallStatus::Answered, N0);
+    assert!(!c.entry(0).unwrap().answered);
+    let late = c.entry(0).unwrap().history.last().unwrap().clone();
+    assert_eq!(
+        late.attempt, 1,
+        "an old attempt's event is filed under its attempt"
+    );
+    // A restart must not read it as the current attempt's answer.
+    let mut r = restore(&c, restart_at(T0.millis()));
+    assert!(!r.entry(0).unwrap().answered);
+    report(&mut r, "new", 200, CallStatus::Completed, N0);
+    let e = r.entry(0).unwrap();
+    assert_eq!(
+        (e.status, e.attempt),
+        (Status::Waiting, 2),
+        "no_answer: retried"
+    );
+}
+
+#[test]
+fn entries_of_the_previous_release_are_upgraded() {
+    let old = |status: &str, token: Option<&str>| {
+        let json = serde_json::json!({
+            "index": 0,
+            "phone": "13018040009",
+            "status": status,
+            "call_id": if status == "idle" { None } else { Some(5) },
+            "token": token,
+            "dialed_at": if status == "idle" { None } else { Some("2026-11-23T20:01:02.123Z") },
+            "updated_at": if status == "idle" { None } else { Some("2026-11-23T20:01:04.000Z") },
+            "reason": if status == "failed" { Some("busy") } else { None },
+            "version": 3,
+            "events_dropped": 0
+        });
+        serde_json::from_value::<Entry>(json).unwrap()
+    };
+    let answered_webhook = || -> crate::api::Event {
+        serde_json::from_value(serde_json::json!({
+            "at": "2026-11-23T20:01:03.000Z",
+            "event": "webhook",
+            "id": 5,
+            "status": "answered",
+            "applied": true
+        }))
+        .unwrap()
+    };
+    let dialed_at: Timestamp = "2026-11-23T20:01:02.123Z".parse().unwrap();
+    for (status, with_answer, outcome, answered) in [
+        ("completed", false, Some(Outcome::NoAnswer), false),
+        ("completed", true, Some(Outcome::Answered), true),
+        ("failed", false, Some(Outcome::Failed), false),
+        ("answered", false, None, true),
+        ("ringing", false, None, false),
+        ("dialing", false, None, false),
+    ] {
+        let mut e = old(status, Some("t"));
+        assert_eq!((e.attempt, e.outcome, e.answered), (0, None, false));
+        if with_answer {
+            e.history.push(answered_webhook());
+            assert_eq!(e.history[0].attempt, 1);
+        }
+        e.upgrade();
+        let what = format!("{status} (answered webhook: {with_answer})");
+        assert_eq!(e.attempt, 1, "{what}");
+        assert_eq!(e.outcome, outcome, "{what}");
+        assert_eq!(e.answered, answered, "{what}");
+        assert_eq!(e.first_dialed_at, Some(dialed_at), "{what}");
+        let once = e.clone();
+        e.upgrade();
+        assert_eq!(e, once, "upgrading twice changes nothing");
+    }
+    let mut idle = old("idle", None);
+    idle.upgrade();
+    assert_eq!(
+        (idle.attempt, idle.outcome, idle.first_dialed_at),
+        (0, None, None)
+    );
+    // A previous release's list, restored: counts, outcomes and attempts
+    // add up, and the list goes on from its first idle entry.
+    let mut entries: Vec<Entry> = ["completed", "failed", "ringing", "idle"]
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| Entry {
+            index: i,
+            token: (s != "idle").then(|| format!("t{i}")),
+            ..old(s, None)
+        })
+        .collect();
+    entries[0].history.push(answered_webhook());
+    let now = restart_at(T0.millis());
+    let mut r = Campaign::restore(CampaignMeta::first(true, 3), entries, settings(3), now).unwrap();
+    assert_recount(&r);
+    assert_eq!(r.summary().attempts, 3);
+    assert_eq!(r.entry(0).unwrap().outcome, Some(Outcome::Answered));
+    assert_eq!(r.state(), CampaignState::Running);
+    assert_eq!(r.begin_dial("n".into(), now).unwrap().index, 3);
+}

@@ -10,9 +10,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use numdialer_core::api::{CallDetail, CampaignSummary, CreateCampaign, ImportErrorBody};
+use numdialer_core::api::{CallDetail, CampaignSummary, ImportErrorBody};
 use numdialer_core::campaign::{RetryInput, RetryOnInput};
-use numdialer_core::import::{self, Format, Imported};
+use numdialer_core::import::{self, Format};
 use numdialer_core::{Entry, Operation};
 use serde::Deserialize;
 use std::time::Instant;
@@ -139,24 +139,17 @@ pub async fn create(
         )
     })?;
     let key = idempotency_key(&headers)?;
-    let (name, retry, start, imported) = match format {
-        Format::Json => {
-            if !q.is_empty() {
-                return Err(bad_request(
-                    "with application/json, give name, retry and start in the body, not the query",
-                ));
-            }
-            let (req, imported): (CreateCampaign, Imported) =
-                import::parse_json(&body).map_err(import_error)?;
-            (req.name, req.retry, req.start, imported)
-        }
-        format => {
-            let retry = q.retry()?;
-            let start = q.start()?;
-            let imported = import::parse(format, &body).map_err(import_error)?;
-            (q.name.clone(), retry, start, imported)
-        }
+    if format == Format::Json && !q.is_empty() {
+        return Err(bad_request(
+            "with application/json, give name, retry and start in the body, not the query",
+        ));
+    }
+    let upload = import::parse(format, &body).map_err(import_error)?;
+    let (name, retry, start) = match upload.settings {
+        Some(body) => (body.name, body.retry, body.start),
+        None => (q.name.clone(), q.retry()?, q.start()?),
     };
+    let imported = upload.imported;
     let retry = retry
         .policy()
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
