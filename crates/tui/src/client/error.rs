@@ -164,6 +164,13 @@ impl ClientError {
                 status,
                 message: message.unwrap_or_else(|| first_line(&text())),
             },
+            // A proxy in front (nginx's client_max_body_size) answers a big
+            // import with a page of its own: the size is the cause, not
+            // another kind of server.
+            (413, message) => ClientError::Http {
+                status,
+                message: message.unwrap_or_else(|| TOO_LARGE.into()),
+            },
             (404, _) if request == STATUSES => not_numdialer(request, status.to_string()),
             (_, None) => not_numdialer(request, status.to_string()),
             (404, Some(_)) if !own_404 => ClientError::TooOld {
@@ -192,6 +199,10 @@ impl ClientError {
         ClientError::Decode(e.to_string())
     }
 }
+
+/// A 413 without numdialer's JSON.
+const TOO_LARGE: &str = "the request body is too large for the server or a proxy in front of it \
+     (nginx: client_max_body_size)";
 
 /// The request that tells numdialer-server from anything else.
 pub(crate) const STATUSES: &str = "GET /statuses";
@@ -260,6 +271,25 @@ mod tests {
             answer("POST /calls", 409, r#"{"error":"dialing already started"}"#),
             ClientError::Http { status: 409, .. }
         ));
+        assert_eq!(
+            answer(
+                "POST /campaigns",
+                413,
+                "<html>413 Request Entity Too Large</html>"
+            )
+            .to_string(),
+            "the request body is too large for the server or a proxy in front of it \
+             (nginx: client_max_body_size) (HTTP 413)"
+        );
+        assert_eq!(
+            answer(
+                "POST /campaigns",
+                413,
+                r#"{"error":"request body is larger than 9 bytes"}"#
+            )
+            .to_string(),
+            "request body is larger than 9 bytes (HTTP 413)"
+        );
         assert_eq!(
             answer("POST /calls", 400, "Bad Request").to_string(),
             "not numdialer-server: POST /calls answered 400"

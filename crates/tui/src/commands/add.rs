@@ -164,8 +164,10 @@ pub async fn run(args: Args, target: &Target) -> anyhow::Result<()> {
 /// a count without a bar when the length is unknown (a pipe).
 fn upload_bar(file: &Path, len: Option<u64>) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(len, ProgressDrawTarget::stderr());
+    // The bar takes what the terminal has left: a line wider than the
+    // terminal wraps, and every redraw then leaves a line behind.
     let template = match len {
-        Some(_) => "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        Some(_) => "{msg} [{wide_bar}] {bytes}/{total_bytes} {bytes_per_sec}",
         None => "{spinner} {msg} {bytes} {bytes_per_sec}",
     };
     bar.set_style(
@@ -173,7 +175,8 @@ fn upload_bar(file: &Path, len: Option<u64>) -> ProgressBar {
             .expect("a valid template")
             .progress_chars("=> "),
     );
-    bar.set_message(format!("sending {}", file.display()));
+    let name = file.file_name().unwrap_or(file.as_os_str());
+    bar.set_message(format!("sending {}", name.to_string_lossy()));
     bar.enable_steady_tick(Duration::from_millis(100));
     bar
 }

@@ -112,7 +112,7 @@ async fn to_file(mut export: Export, file: std::fs::File) -> anyhow::Result<()> 
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::with_draw_target(export.size(), ProgressDrawTarget::stderr());
         let template = match export.size() {
-            Some(_) => "receiving [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
+            Some(_) => "receiving [{wide_bar}] {bytes}/{total_bytes} {bytes_per_sec}",
             None => "{spinner} receiving {bytes} {bytes_per_sec}",
         };
         bar.set_style(

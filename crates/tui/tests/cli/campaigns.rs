@@ -11,7 +11,6 @@ use std::time::Duration;
 const NINE_DONE: &str = "9/9 final · answered 4 · no answer 5 · failed 0 · canceled 0";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the campaigns routes"]
 async fn a_campaign_from_import_to_delete() {
     let s = Server::start().await;
     let csv = s.file("spring.csv", &nine_csv());
@@ -173,7 +172,6 @@ async fn a_campaign_from_import_to_delete() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the campaigns routes"]
 async fn pause_resume_and_stop_cancel_what_is_left() {
     let s = Server::start().await;
     let many: String = std::iter::once("phone\n".to_string())
@@ -239,7 +237,6 @@ async fn pause_resume_and_stop_cancel_what_is_left() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the campaigns routes"]
 async fn text_json_and_a_pipe_import_alike() {
     let s = Server::start().await;
     let text = s.file("list.txt", "# two numbers\n13018040009\n\n19842068287\n");

@@ -11,7 +11,6 @@ fn argv(args: &[&str]) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the campaigns routes"]
 async fn a_refused_token_exits_1_and_says_which_setting() {
     let s = Server::start().await;
     let url = s.url();
@@ -133,7 +132,6 @@ async fn bad_usage_and_input_exit_2_before_asking_anyone() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the campaigns routes"]
 async fn a_file_with_a_bad_line_exits_1_with_its_line_and_creates_nothing() {
     let s = Server::start().await;
     let before = s.ok(&["campaigns", "--json"]).await;
@@ -176,7 +174,6 @@ async fn a_file_with_a_bad_line_exits_1_with_its_line_and_creates_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the campaigns routes"]
 async fn an_unknown_campaign_is_the_servers_404() {
     let s = Server::start().await;
     for args in [

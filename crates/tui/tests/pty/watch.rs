@@ -7,7 +7,6 @@ use numdialer_core::campaign::Operation;
 use numdialer_tui::client::{Client, Format, Settings, Upload};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the campaigns routes"]
 async fn watch_draws_a_bar_then_the_final_counts() {
     let dir = tempfile::tempdir().unwrap();
     let server = start_server(0, dir.path()).await;
