@@ -2,13 +2,24 @@
 //! `NUMDIALER_*` environment variable. The value parsers come from
 //! `numdialer_core::args`, shared with `numdialer-server`, so that the TUI
 //! depends on the server's library only to embed it, never on its CLI.
+//!
+//! `numdialer` alone is the TUI; `numdialer <subcommand>` is a command for
+//! scripts (see [`crate::commands`]). `--server` and `--token` are global,
+//! so that both `numdialer --server U campaigns` and `numdialer campaigns
+//! --server U` work; the TUI's own flags mean nothing to a subcommand and
+//! are refused with one.
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use numdialer_core::args::{parse_http_url, parse_scale, parse_seconds};
 use numdialer_core::{Phone, Secret};
 use numdialer_server::startup::read_numbers_file;
 use std::path::PathBuf;
 use std::time::Duration;
+
+/// The variable the token was read from before the subcommands came, when
+/// the server's own `NUMDIALER_API_TOKEN` was not yet the name for both:
+/// still read, after that one, so that no existing setup breaks.
+pub const OLD_TOKEN_ENV: &str = "NUMDIALER_TOKEN";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -16,17 +27,32 @@ use std::time::Duration;
     version,
     about = "numdialer: press Call to dial a list of numbers, at most 3 calls at a time, \
              in list order, and watch every call's status live.",
-    after_help = after_help()
+    after_help = after_help(),
+    subcommand_help_heading = "Commands for scripts (numdialer alone is the TUI)",
+    subcommand_value_name = "COMMAND"
 )]
 pub struct Cli {
     /// URL of a running numdialer-server (e.g. https://vps.example.com).
-    /// Without it, an embedded server is started.
-    #[arg(long, env = "NUMDIALER_SERVER", value_parser = parse_http_url)]
+    /// Without it the TUI starts an embedded server, and a subcommand asks
+    /// http://127.0.0.1:3000 (numdialer-server's default --listen).
+    #[arg(long, global = true, env = "NUMDIALER_SERVER", value_parser = parse_http_url,
+          help_heading = "Server")]
     pub server: Option<String>,
 
     /// API token of that server (its --api-token), sent as a Bearer token.
-    #[arg(long, env = "NUMDIALER_TOKEN", hide_env_values = true)]
+    /// The older variable NUMDIALER_TOKEN is read too.
+    #[arg(
+        long,
+        global = true,
+        env = "NUMDIALER_API_TOKEN",
+        hide_env_values = true,
+        help_heading = "Server"
+    )]
     pub token: Option<Secret>,
+
+    /// A command for scripts and cron; without one, the TUI.
+    #[command(subcommand)]
+    pub command: Option<crate::commands::Command>,
 
     /// Seconds between polls when long polling is off (--long-poll 0), and
     /// the first pause before retrying an unreachable server.
@@ -86,6 +112,35 @@ fn after_help() -> String {
 }
 
 impl Cli {
+    /// The token to send: `--token`, else `NUMDIALER_API_TOKEN` (both read
+    /// by clap), else the older `NUMDIALER_TOKEN`.
+    pub fn token(&self) -> Option<Secret> {
+        self.token_from(|name| std::env::var(name).ok())
+    }
+
+    /// [`Cli::token`], reading the environment through `env`.
+    fn token_from(&self, env: impl Fn(&str) -> Option<String>) -> Option<Secret> {
+        self.token.clone().or_else(|| {
+            env(OLD_TOKEN_ENV)
+                .filter(|t| !t.is_empty())
+                .map(Secret::from)
+        })
+    }
+
+    /// The TUI's own flags given to a subcommand, named so the user learns
+    /// that they mean nothing there. Set through their variables they are
+    /// not named: a shell that exports NUMDIALER_POLL_INTERVAL for the TUI
+    /// must still be able to run `numdialer campaigns`.
+    pub fn tui_only_flags(&self, matches: &clap::ArgMatches) -> Vec<String> {
+        use clap::parser::ValueSource;
+        Cli::command()
+            .get_arguments()
+            .filter(|a| !a.is_global_set() && a.get_long().is_some())
+            .filter(|a| matches.value_source(a.get_id().as_str()) == Some(ValueSource::CommandLine))
+            .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+            .collect()
+    }
+
     /// The `--numbers-file` list, read and checked before anything starts,
     /// so that a bad line stops the start with its line number.
     pub fn numbers(&self) -> anyhow::Result<Option<Vec<Phone>>> {
@@ -130,7 +185,7 @@ fn parse_wait(s: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
+    use clap::FromArgMatches;
 
     #[test]
     fn cli_is_consistent() {
@@ -143,6 +198,134 @@ mod tests {
         assert!(Cli::try_parse_from(["numdialer", "--poll-interval", "0"]).is_err());
         let both = Cli::try_parse_from(["numdialer", "--temporary", "--data-dir", "d"]);
         assert!(both.is_err(), "a store is either kept or temporary");
+    }
+
+    #[test]
+    fn the_older_token_variable_is_read_last() {
+        let old = |name: &str| (name == OLD_TOKEN_ENV).then(|| "old".to_string());
+        let given = Cli::try_parse_from(["numdialer", "--token", "new"]).unwrap();
+        assert_eq!(given.token_from(old).unwrap().expose(), "new");
+        let none = Cli::try_parse_from(["numdialer"]).unwrap();
+        assert_eq!(none.token_from(old).unwrap().expose(), "old");
+        assert!(none.token_from(|_| Some(String::new())).is_none());
+        assert!(none.token_from(|_| None).is_none());
+    }
+
+    #[test]
+    fn server_and_token_go_before_or_after_the_command() {
+        for argv in [
+            &[
+                "numdialer",
+                "--server",
+                "http://h:1",
+                "--token",
+                "t",
+                "campaigns",
+            ][..],
+            &[
+                "numdialer",
+                "campaigns",
+                "--server",
+                "http://h:1",
+                "--token",
+                "t",
+            ],
+            &[
+                "numdialer",
+                "--token",
+                "t",
+                "watch",
+                "3",
+                "--server",
+                "http://h:1",
+            ],
+        ] {
+            let cli = Cli::try_parse_from(argv).unwrap();
+            assert!(cli.command.is_some(), "{argv:?}");
+            assert_eq!(cli.server.as_deref(), Some("http://h:1"), "{argv:?}");
+            assert_eq!(cli.token.as_ref().map(|t| t.expose()), Some("t"));
+        }
+        let bad = Cli::try_parse_from(["numdialer", "campaigns", "--server", "h:1"]);
+        assert_eq!(bad.unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn the_tuis_flags_are_named_when_given_to_a_command() {
+        let argv = [
+            "numdialer",
+            "--poll-interval",
+            "1",
+            "--data-dir",
+            "d",
+            "--server",
+            "http://h:1",
+            "campaigns",
+        ];
+        let matches = Cli::command().try_get_matches_from(argv).unwrap();
+        let cli = Cli::from_arg_matches(&matches).unwrap();
+        assert_eq!(
+            cli.tui_only_flags(&matches),
+            ["--poll-interval", "--data-dir"]
+        );
+        let matches = Cli::command()
+            .try_get_matches_from(["numdialer", "campaigns"])
+            .unwrap();
+        let cli = Cli::from_arg_matches(&matches).unwrap();
+        assert!(
+            cli.tui_only_flags(&matches).is_empty(),
+            "defaults are not given"
+        );
+    }
+
+    #[test]
+    fn every_command_parses_its_id_and_json() {
+        use crate::commands::Command;
+        let parse = |argv: &[&str]| {
+            let argv = ["numdialer"].iter().chain(argv);
+            Cli::try_parse_from(argv).map(|c| c.command.unwrap())
+        };
+        for op in ["start", "pause", "resume", "stop"] {
+            match parse(&[op, "7", "--json"]).unwrap() {
+                Command::Start(a) | Command::Pause(a) | Command::Resume(a) | Command::Stop(a) => {
+                    assert_eq!((a.id, a.json), (7, true), "{op}");
+                }
+                other => panic!("{op}: {other:?}"),
+            }
+            assert_eq!(parse(&[op]).unwrap_err().exit_code(), 2, "{op} needs an id");
+            assert_eq!(parse(&[op, "x"]).unwrap_err().exit_code(), 2, "{op} x");
+        }
+        assert!(matches!(parse(&["delete", "7"]), Ok(Command::Delete(a)) if a.id == 7));
+        assert_eq!(
+            parse(&["delete", "7", "--json"]).unwrap_err().exit_code(),
+            2
+        );
+        assert!(matches!(parse(&["campaigns"]), Ok(Command::Campaigns(a)) if a.id.is_none()));
+        assert!(
+            matches!(parse(&["campaigns", "2", "--json"]), Ok(Command::Campaigns(a)) if a.id == Some(2) && a.json)
+        );
+        match parse(&["export", "3", "-o", "r.csv"]).unwrap() {
+            Command::Export(a) => assert_eq!((a.id, a.output), (3, Some("r.csv".into()))),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(parse(&["export", "3"]), Ok(Command::Export(a)) if a.output.is_none()));
+        assert!(matches!(parse(&["watch", "3"]), Ok(Command::Watch(a)) if a.id == 3 && !a.json));
+        assert_eq!(parse(&["dial"]).unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn every_command_has_an_example() {
+        let mut cli = Cli::command();
+        for sub in cli.get_subcommands_mut() {
+            if sub.get_name() == "help" {
+                continue;
+            }
+            let help = sub.render_long_help().to_string();
+            assert!(
+                help.contains(&format!("numdialer {}", sub.get_name())),
+                "{}: {help}",
+                sub.get_name()
+            );
+        }
     }
 
     #[test]

@@ -37,6 +37,7 @@
 pub mod app;
 pub mod cli;
 pub mod client;
+pub mod commands;
 pub mod embedded;
 pub mod failure;
 pub mod keys;

@@ -34,7 +34,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .into());
             }
             let mode = Mode::Remote { url: url.clone() };
-            (Client::new(url, cli.token.clone()), mode, None)
+            (Client::new(url, cli.token()), mode, None)
         }
         None => {
             let (server, embedded) = embedded::start(&cli).await?;

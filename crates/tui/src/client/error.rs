@@ -4,6 +4,7 @@
 //! fault when the fix is a token, a port or a scheme; each variant below
 //! is a fix the user can make, and its text says which.
 
+use numdialer_core::api::LineError;
 use std::time::Duration;
 
 /// How long to wait before asking again when only the user can fix what
@@ -47,6 +48,15 @@ pub enum ClientError {
     /// Any other refusal, in the server's words (409: already started).
     #[error("{message} (HTTP {status})")]
     Http { status: u16, message: String },
+    /// 422 to an import: the file has bad lines and nothing was stored.
+    /// `errors` holds the first ones the server lists (it lists 100 at
+    /// most); `error_count` counts them all.
+    #[error("{message} (HTTP 422)")]
+    Import {
+        message: String,
+        errors: Vec<LineError>,
+        error_count: usize,
+    },
     /// JSON, but not the shape this numdialer expects.
     #[error("unexpected answer from the server: {0}")]
     Decode(String),
@@ -92,6 +102,7 @@ impl ClientError {
             | ClientError::Server { .. }
             | ClientError::TooOld { .. }
             | ClientError::Http { .. }
+            | ClientError::Import { .. }
             | ClientError::Decode(_) => Class::Refused,
         }
     }
@@ -101,8 +112,32 @@ impl ClientError {
             ClientError::BadToken { .. }
             | ClientError::NotNumdialer { .. }
             | ClientError::TooOld { .. }
+            | ClientError::Import { .. }
             | ClientError::Tls { .. } => Retry::Slowly,
             _ => Retry::Backoff,
+        }
+    }
+
+    /// The next step for a failure whose text does not already say it: a
+    /// person reading "connection refused" in a cron mail should learn
+    /// which setting to check. The screen has no room for it; the command
+    /// line prints it after the cause.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            ClientError::Refused => Some(
+                "is numdialer-server running at that address? Check --server / NUMDIALER_SERVER",
+            ),
+            ClientError::NotResolved { .. } => {
+                Some("check the host name in --server / NUMDIALER_SERVER")
+            }
+            ClientError::TimedOut | ClientError::Unreachable(_) => Some(
+                "check the address in --server and the network (a firewall, an SSH tunnel), then try again",
+            ),
+            ClientError::NotNumdialer { .. } => {
+                Some("check --server: it should be numdialer-server's API, not the dialer API")
+            }
+            ClientError::Server { .. } => Some("the server's log says more; try again later"),
+            _ => None,
         }
     }
 
@@ -128,6 +163,13 @@ impl ClientError {
             (500..=599, message) => ClientError::Server {
                 status,
                 message: message.unwrap_or_else(|| first_line(&text())),
+            },
+            // A proxy in front (nginx's client_max_body_size) answers a big
+            // import with a page of its own: the size is the cause, not
+            // another kind of server.
+            (413, message) => ClientError::Http {
+                status,
+                message: message.unwrap_or_else(|| TOO_LARGE.into()),
             },
             (404, _) if request == STATUSES => not_numdialer(request, status.to_string()),
             (_, None) => not_numdialer(request, status.to_string()),
@@ -158,6 +200,10 @@ impl ClientError {
     }
 }
 
+/// A 413 without numdialer's JSON.
+const TOO_LARGE: &str = "the request body is too large for the server or a proxy in front of it \
+     (nginx: client_max_body_size)";
+
 /// The request that tells numdialer-server from anything else.
 pub(crate) const STATUSES: &str = "GET /statuses";
 
@@ -178,9 +224,9 @@ fn tls_text(plain_http: bool, cause: &str) -> String {
 
 fn token_text(sent: bool) -> &'static str {
     if sent {
-        "wrong API token (HTTP 401): check --token / NUMDIALER_TOKEN"
+        "wrong API token (HTTP 401): check --token / NUMDIALER_API_TOKEN"
     } else {
-        "no API token (HTTP 401): pass --token / NUMDIALER_TOKEN"
+        "no API token (HTTP 401): pass --token / NUMDIALER_API_TOKEN"
     }
 }
 
@@ -225,6 +271,25 @@ mod tests {
             answer("POST /calls", 409, r#"{"error":"dialing already started"}"#),
             ClientError::Http { status: 409, .. }
         ));
+        assert_eq!(
+            answer(
+                "POST /campaigns",
+                413,
+                "<html>413 Request Entity Too Large</html>"
+            )
+            .to_string(),
+            "the request body is too large for the server or a proxy in front of it \
+             (nginx: client_max_body_size) (HTTP 413)"
+        );
+        assert_eq!(
+            answer(
+                "POST /campaigns",
+                413,
+                r#"{"error":"request body is larger than 9 bytes"}"#
+            )
+            .to_string(),
+            "request body is larger than 9 bytes (HTTP 413)"
+        );
         assert_eq!(
             answer("POST /calls", 400, "Bad Request").to_string(),
             "not numdialer-server: POST /calls answered 400"

@@ -1,9 +1,13 @@
-//! The TUI's HTTP client for numdialer-server. Every failure comes back as
-//! a [`ClientError`] that names its cause (see [`error`]), so that the
-//! header, and later the command line, can say what to fix.
+//! The HTTP client for numdialer-server, shared by the TUI and the
+//! subcommands. Every failure comes back as a [`ClientError`] that names
+//! its cause (see [`error`]), so that the header and the command line say
+//! the same thing and what to fix. The campaign routes live in
+//! [`campaigns`].
 
+pub mod campaigns;
 pub mod error;
 
+pub use campaigns::{Created, Export, Format, Settings, Upload, UploadError};
 pub use error::{Class, ClientError, Retry, SLOW_RETRY};
 
 use error::STATUSES;

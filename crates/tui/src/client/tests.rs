@@ -80,7 +80,7 @@ async fn a_wrong_token_is_named_and_asked_again_only_slowly() {
     let wrong = Client::new(&server.url(), Some("wrong".into()));
     let error = header_says(
         &wrong,
-        "✕ wrong API token (HTTP 401): check --token / NUMDIALER_TOKEN · retrying every 30 s",
+        "✕ wrong API token (HTTP 401): check --token / NUMDIALER_API_TOKEN · retrying every 30 s",
     )
     .await;
     assert_eq!(
@@ -90,7 +90,7 @@ async fn a_wrong_token_is_named_and_asked_again_only_slowly() {
     let none = Client::new(&server.url(), None);
     let _ = header_says(
         &none,
-        "✕ no API token (HTTP 401): pass --token / NUMDIALER_TOKEN",
+        "✕ no API token (HTTP 401): pass --token / NUMDIALER_API_TOKEN",
     )
     .await;
     let right = Client::new(&server.url(), Some("right-token".into()));

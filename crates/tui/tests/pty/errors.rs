@@ -46,7 +46,7 @@ async fn a_wrong_token_is_named() {
     let screen = tokio::task::spawn_blocking(move || {
         header_shows(
             args,
-            "✕ wrong API token (HTTP 401): check --token / NUMDIALER_TOKEN",
+            "✕ wrong API token (HTTP 401): check --token / NUMDIALER_API_TOKEN",
         )
     })
     .await

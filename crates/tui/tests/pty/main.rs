@@ -10,6 +10,8 @@
 //!   kept across restarts and nobody is dialed twice, quitting asks first
 //!   with calls in flight (and only in embedded mode), and a second TUI on
 //!   the same data directory is refused.
+//! - `watch`: `numdialer watch` on a terminal draws a bar, then the
+//!   final counts.
 //! - `tui`, `stand_in`, `sandbox`: the terminal, the stand-in for the
 //!   numDialer API, and a temporary user account to run as.
 
@@ -19,3 +21,4 @@ mod sandbox;
 mod screen;
 mod stand_in;
 mod tui;
+mod watch;

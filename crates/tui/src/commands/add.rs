@@ -1,0 +1,273 @@
+//! `numdialer add FILE`: imports a list as a new campaign. The file is
+//! streamed to the server (a million lines is some 30 MB), with a bar of
+//! the bytes sent when stderr is a terminal. A file with bad lines creates
+//! nothing: the server's line-numbered errors are printed, and it exits 1.
+
+use super::{Target, json_line, print, show};
+use crate::client::{Format, Settings, Upload};
+use crate::failure::Usage;
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use numdialer_core::campaign::{MAX_ATTEMPTS, MAX_RETRY_DELAY_S};
+use numdialer_core::status::Outcome;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+pub const EXAMPLES: &str = "\
+A CSV file has a header row with a `phone` column; `name` and any other
+columns are kept and exported. A text file has one number a line (`#`
+comments and blank lines are skipped). A JSON file is
+{\"name\", \"numbers\": [...] or \"entries\": [{\"phone\", \"name\"}], \"retry\", \"start\"};
+the flags given here replace its own settings.
+
+Examples:
+  numdialer add leads.csv
+  numdialer add leads.csv --name \"spring leads\" --max-attempts 3 --retry-delay 600 --start
+  numdialer add numbers.txt --retry-on no_answer --json | jq .id
+  some-export | numdialer add /dev/stdin --format csv";
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The list: .csv, .txt or .json (see --format).
+    pub file: PathBuf,
+    /// The campaign's name [default: for CSV and text, the file's name
+    /// without its extension; a JSON file names itself].
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Attempts per entry in all, the first one included (1: no retries)
+    /// [server's default: 1].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=MAX_ATTEMPTS as i64))]
+    pub max_attempts: Option<u32>,
+    /// Seconds from the end of an attempt to the next one [server's
+    /// default: 300].
+    #[arg(long, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(0..=MAX_RETRY_DELAY_S))]
+    pub retry_delay: Option<u64>,
+    /// The outcomes that earn another attempt: no_answer, failed, or both
+    /// [server's default: no_answer,failed].
+    #[arg(long, value_name = "OUTCOMES", value_delimiter = ',', value_parser = parse_retry_on)]
+    pub retry_on: Option<Vec<Outcome>>,
+    /// Start dialing it at once instead of leaving a draft.
+    #[arg(long)]
+    pub start: bool,
+    /// The file's format [default: from its extension].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Sent as the Idempotency-Key header: running the same command again
+    /// with the same key (after a timeout, say) gets the campaign the first
+    /// run created instead of a second one.
+    #[arg(long, value_name = "KEY")]
+    pub idempotency_key: Option<String>,
+    /// Print the server's JSON (the new campaign's summary) instead of a line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_retry_on(s: &str) -> Result<Outcome, String> {
+    match s.trim() {
+        "no_answer" => Ok(Outcome::NoAnswer),
+        "failed" => Ok(Outcome::Failed),
+        other => Err(format!(
+            "{other:?} is not retried: expected no_answer, failed, or both (no_answer,failed)"
+        )),
+    }
+}
+
+impl Args {
+    /// The file's format, from --format or its extension.
+    fn format(&self) -> Result<Format, Usage> {
+        self.format
+            .or_else(|| Format::from_path(&self.file))
+            .ok_or_else(|| {
+                Usage(format!(
+                    "cannot tell the format of {} from its name: use .csv, .txt or .json, \
+                     or pass --format csv|text|json",
+                    self.file.display()
+                ))
+            })
+    }
+
+    fn settings(&self, format: Format) -> Settings {
+        let name = self.name.clone().or_else(|| match format {
+            Format::Json => None,
+            Format::Csv | Format::Text => default_name(&self.file),
+        });
+        Settings {
+            name,
+            max_attempts: self.max_attempts,
+            retry_delay: self.retry_delay,
+            retry_on: self.retry_on.clone(),
+            start: self.start,
+        }
+    }
+}
+
+/// `leads` for `exports/leads.csv`; nothing for a name that says nothing
+/// (`/dev/stdin` is not a campaign's name).
+fn default_name(file: &Path) -> Option<String> {
+    if file.starts_with("/dev") || file.starts_with("/proc") {
+        return None;
+    }
+    file.file_stem()
+        .and_then(|s| s.to_str())
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+pub async fn run(args: Args, target: &Target) -> anyhow::Result<()> {
+    let format = args.format()?;
+    let mut upload = Upload::open(&args.file, format, &args.settings(format))
+        .map_err(|e| Usage(e.to_string()))?;
+    if let Some(key) = args.idempotency_key.clone() {
+        upload = upload.idempotency_key(key);
+    }
+    let bar = std::io::stderr()
+        .is_terminal()
+        .then(|| upload_bar(&args.file, upload.size()));
+    let sent = Arc::new(AtomicU64::new(0));
+    let len = upload.size();
+    let request = target.client.add_campaign(upload, sent.clone());
+    tokio::pin!(request);
+    let mut ticks = tokio::time::interval(Duration::from_millis(100));
+    let mut storing = false;
+    let result = loop {
+        tokio::select! {
+            r = &mut request => break r,
+            _ = ticks.tick() => {
+                let Some(bar) = &bar else { continue };
+                bar.set_position(sent.load(Ordering::Relaxed));
+                if !storing && len.is_some_and(|len| sent.load(Ordering::Relaxed) >= len) {
+                    storing = true;
+                    bar.set_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                        .expect("a valid template"));
+                    bar.set_message("sent; the server is checking and storing the list");
+                }
+            }
+        }
+    };
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let created = result
+        .with_context(|| format!("cannot import {} into {}", args.file.display(), target.url))?;
+    print(&if args.json {
+        json_line(&created.campaign)
+    } else {
+        show::created(&created.campaign, created.existed)
+    })
+}
+
+/// The bar of bytes sent, drawn on stderr so that stdout stays the result;
+/// a count without a bar when the length is unknown (a pipe).
+fn upload_bar(file: &Path, len: Option<u64>) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(len, ProgressDrawTarget::stderr());
+    // The bar takes what the terminal has left: a line wider than the
+    // terminal wraps, and every redraw then leaves a line behind.
+    let template = match len {
+        Some(_) => "{msg} [{wide_bar}] {bytes}/{total_bytes} {bytes_per_sec}",
+        None => "{spinner} {msg} {bytes} {bytes_per_sec}",
+    };
+    bar.set_style(
+        ProgressStyle::with_template(template)
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    let name = file.file_name().unwrap_or(file.as_os_str());
+    bar.set_message(format!("sending {}", name.to_string_lossy()));
+    bar.enable_steady_tick(Duration::from_millis(100));
+    bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::Cli;
+    use crate::commands::Command;
+    use clap::Parser;
+
+    fn add(args: &[&str]) -> Result<Args, clap::Error> {
+        let argv = ["numdialer", "add"].iter().chain(args);
+        match Cli::try_parse_from(argv)?.command {
+            Some(Command::Add(a)) => Ok(a),
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_setting_parses() {
+        let a = add(&[
+            "l.csv",
+            "--name",
+            "spring",
+            "--max-attempts",
+            "3",
+            "--retry-delay",
+            "600",
+            "--retry-on",
+            "no_answer,failed",
+            "--start",
+            "--idempotency-key",
+            "k1",
+            "--json",
+        ])
+        .unwrap();
+        assert_eq!(
+            a.settings(Format::Csv),
+            Settings {
+                name: Some("spring".into()),
+                max_attempts: Some(3),
+                retry_delay: Some(600),
+                retry_on: Some(vec![Outcome::NoAnswer, Outcome::Failed]),
+                start: true,
+            }
+        );
+        assert!(a.json);
+        assert_eq!(a.idempotency_key.as_deref(), Some("k1"));
+    }
+
+    #[test]
+    fn bad_settings_are_usage_errors() {
+        for bad in [
+            &["l.csv", "--max-attempts", "0"][..],
+            &["l.csv", "--max-attempts", "11"],
+            &["l.csv", "--retry-delay", "-1"],
+            &["l.csv", "--retry-delay", "604801"],
+            &["l.csv", "--retry-on", "answered"],
+            &["l.csv", "--format", "xml"],
+            &[],
+        ] {
+            let e = add(bad).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{bad:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_format_and_name_come_from_the_file() {
+        let a = add(&["exports/leads.csv"]).unwrap();
+        assert_eq!(a.format().unwrap(), Format::Csv);
+        assert_eq!(a.settings(Format::Csv).name.as_deref(), Some("leads"));
+        assert_eq!(a.settings(Format::Json).name, None);
+        let a = add(&["list.tsv"]).unwrap();
+        let e = a.format().unwrap_err();
+        assert!(e.0.starts_with("cannot tell the format of list.tsv"), "{e}");
+        let a = add(&["list.tsv", "--format", "text"]).unwrap();
+        assert_eq!(a.format().unwrap(), Format::Text);
+        let a = add(&["/dev/stdin", "--format", "csv"]).unwrap();
+        assert_eq!(a.settings(Format::Csv).name, None);
+    }
+
+    #[tokio::test]
+    async fn a_missing_file_is_bad_input() {
+        let a = add(&["/nonexistent/leads.csv"]).unwrap();
+        let target = Target::new(Some("http://127.0.0.1:9".into()), None);
+        let e = run(a, &target).await.unwrap_err();
+        assert_eq!(crate::failure::exit_code(&e), 2);
+        assert!(
+            crate::failure::describe(&e).starts_with("cannot read /nonexistent/leads.csv: "),
+            "{e:#}"
+        );
+    }
+}

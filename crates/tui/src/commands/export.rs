@@ -1,0 +1,156 @@
+//! `numdialer export ID [-o FILE]`: a campaign's CSV, piece by piece as it
+//! arrives, so that a million entries never sit in memory.
+//!
+//! Without `-o` the CSV goes to stdout, which is what a script pipes or
+//! redirects (`> results.csv`). With `-o` it is written beside the target
+//! first and renamed into place once whole, so that a broken transfer
+//! never leaves a file that looks complete. `-o DIR` names the file as the
+//! TUI does, `<name>-<id>.csv`.
+
+use super::{Target, print, show};
+use crate::client::Export;
+use crate::failure::Usage;
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub const EXAMPLES: &str = "\
+The columns: index,phone,name,status,outcome,attempts,call_id,first_dialed_at,
+ended_at,reason, then the import's own extra columns.
+
+Examples:
+  numdialer export 3 > results.csv
+  numdialer export 3 -o results.csv
+  numdialer export 3 -o ~/exports/          # writes ~/exports/<name>-3.csv
+  numdialer export 3 | grep ',no_answer,'";
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The campaign's id (see `numdialer campaigns`).
+    pub id: u64,
+    /// Write to this file instead of stdout; into a directory as
+    /// <name>-<id>.csv; `-` is stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+pub async fn run(args: Args, target: &Target) -> anyhow::Result<()> {
+    let context = || format!("cannot export campaign {} from {}", args.id, target.url);
+    let output = args.output.as_deref().filter(|p| *p != Path::new("-"));
+    let Some(output) = output else {
+        let export = target
+            .client
+            .export_campaign(args.id)
+            .await
+            .with_context(context)?;
+        return to_stdout(export).await.with_context(context);
+    };
+    let path = if output.is_dir() {
+        let c = target
+            .client
+            .campaign(args.id)
+            .await
+            .with_context(context)?;
+        output.join(show::export_file_name(&c))
+    } else {
+        output.to_path_buf()
+    };
+    let part = part_path(&path);
+    let file = std::fs::File::create(&part)
+        .map_err(|e| Usage(format!("cannot write {}: {e}", part.display())))?;
+    let written = async {
+        let export = target.client.export_campaign(args.id).await?;
+        to_file(export, file).await
+    }
+    .await;
+    match written {
+        Ok(()) => {
+            std::fs::rename(&part, &path)
+                .with_context(|| format!("cannot move {} to {}", part.display(), path.display()))?;
+            print(&format!(
+                "exported campaign {} to {}\n",
+                args.id,
+                path.display()
+            ))
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&part);
+            Err(e.context(context()))
+        }
+    }
+}
+
+/// `results.csv` is written as `.results.csv.part` until it is whole.
+fn part_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "export.csv".into());
+    path.with_file_name(format!(".{name}.part"))
+}
+
+async fn to_stdout(mut export: Export) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    while let Some(piece) = export.chunk().await? {
+        match out.write_all(&piece) {
+            // The reader has what it wanted (`| head`).
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+            r => r.context("cannot write to the standard output")?,
+        }
+    }
+    match out.flush() {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::Error::new(e).context("cannot write to the standard output"))
+        }
+        _ => Ok(()),
+    }
+}
+
+async fn to_file(mut export: Export, file: std::fs::File) -> anyhow::Result<()> {
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = ProgressBar::with_draw_target(export.size(), ProgressDrawTarget::stderr());
+        let template = match export.size() {
+            Some(_) => "receiving [{wide_bar}] {bytes}/{total_bytes} {bytes_per_sec}",
+            None => "{spinner} receiving {bytes} {bytes_per_sec}",
+        };
+        bar.set_style(
+            ProgressStyle::with_template(template)
+                .expect("a valid template")
+                .progress_chars("=> "),
+        );
+        bar.enable_steady_tick(Duration::from_millis(100));
+        bar
+    });
+    let mut out = std::io::BufWriter::new(file);
+    let result = async {
+        while let Some(piece) = export.chunk().await? {
+            out.write_all(&piece)?;
+            if let Some(bar) = &bar {
+                bar.inc(piece.len() as u64);
+            }
+        }
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        anyhow::Ok(())
+    }
+    .await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_part_file_sits_beside_its_target() {
+        assert_eq!(
+            part_path(Path::new("out/results.csv")),
+            Path::new("out/.results.csv.part")
+        );
+        assert_eq!(part_path(Path::new("r.csv")), Path::new(".r.csv.part"));
+    }
+}

@@ -1,0 +1,254 @@
+//! How a campaign reads as plain text: one progress line, the table of
+//! `numdialer campaigns`, the file name of an export. Plain functions of a
+//! summary, so that tests pin the exact words that scripts may grep.
+
+use numdialer_core::api::CampaignSummary;
+use numdialer_core::status::Outcome;
+
+/// One line a script can read: `campaign 3 running: 120/1000 final ·
+/// answered 80 · no answer 30 · failed 10 · canceled 0`.
+pub fn progress_line(c: &CampaignSummary) -> String {
+    format!(
+        "campaign {} {}: {}/{} final · {}",
+        c.id,
+        c.state,
+        c.finished(),
+        c.total,
+        outcomes(c)
+    )
+}
+
+/// `answered 80 · no answer 30 · failed 10 · canceled 0`.
+pub fn outcomes(c: &CampaignSummary) -> String {
+    Outcome::ALL
+        .into_iter()
+        .map(|o| format!("{} {}", outcome_words(o), c.outcome(o)))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// An outcome as a person says it (`no answer`, not `no_answer`).
+pub fn outcome_words(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Answered => "answered",
+        Outcome::NoAnswer => "no answer",
+        Outcome::Failed => "failed",
+        Outcome::Canceled => "canceled",
+    }
+}
+
+/// The table of `numdialer campaigns`, one campaign a row, numbers
+/// aligned right and the name last, since only it has no bound width.
+pub fn table(campaigns: &[CampaignSummary]) -> String {
+    if campaigns.is_empty() {
+        return "no campaigns\n".into();
+    }
+    let head = [
+        "ID",
+        "STATE",
+        "FINAL",
+        "ANSWERED",
+        "NO ANSWER",
+        "FAILED",
+        "CANCELED",
+        "ATTEMPTS",
+        "NAME",
+    ];
+    let rows: Vec<[String; 9]> = campaigns
+        .iter()
+        .map(|c| {
+            [
+                c.id.to_string(),
+                c.state.to_string(),
+                format!("{}/{}", c.finished(), c.total),
+                c.outcome(Outcome::Answered).to_string(),
+                c.outcome(Outcome::NoAnswer).to_string(),
+                c.outcome(Outcome::Failed).to_string(),
+                c.outcome(Outcome::Canceled).to_string(),
+                c.attempts.to_string(),
+                c.name.clone(),
+            ]
+        })
+        .collect();
+    let width = |i: usize| {
+        rows.iter()
+            .map(|r| r[i].chars().count())
+            .chain([head[i].len()])
+            .max()
+            .unwrap_or(0)
+    };
+    let widths: Vec<usize> = (0..head.len()).map(width).collect();
+    let line = |cells: [&str; 9]| {
+        let mut s = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            let w = widths[i];
+            let pad = w.saturating_sub(cell.chars().count());
+            match i {
+                // The id and the numbers right, the words left.
+                0 | 3..=7 => s.push_str(&format!("{}{cell}  ", " ".repeat(pad))),
+                8 => s.push_str(cell),
+                _ => s.push_str(&format!("{cell}{}  ", " ".repeat(pad))),
+            }
+        }
+        s.truncate(s.trim_end().len());
+        s.push('\n');
+        s
+    };
+    let mut out = line(head);
+    for r in &rows {
+        out.push_str(&line(std::array::from_fn(|i| r[i].as_str())));
+    }
+    out
+}
+
+/// What `add` says about the campaign it made.
+pub fn created(c: &CampaignSummary, existed: bool) -> String {
+    let made = if existed {
+        format!(
+            "campaign {} {:?} was already created with this idempotency key",
+            c.id, c.name
+        )
+    } else {
+        format!("created campaign {} {:?}", c.id, c.name)
+    };
+    let next = if c.state.is_started() {
+        format!("follow it with: numdialer watch {}", c.id)
+    } else {
+        format!("start it with: numdialer start {}", c.id)
+    };
+    format!("{made}, {} entries, {}; {next}\n", c.total, c.state)
+}
+
+/// `<name>-<id>.csv`, the name the TUI also gives an export, with
+/// anything that would leave the directory or trouble a shell made `-`.
+pub fn export_file_name(c: &CampaignSummary) -> String {
+    let name: String = c
+        .name
+        .chars()
+        .map(|ch| {
+            if ch.is_alphanumeric() || matches!(ch, '-' | '_' | '.') {
+                ch
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let name = name.trim_matches(|c| c == '-' || c == '.');
+    if name.is_empty() {
+        format!("campaign-{}.csv", c.id)
+    } else {
+        format!("{name}-{}.csv", c.id)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use numdialer_core::Timestamp;
+    use numdialer_core::campaign::{CampaignState, RetryPolicy};
+    use std::collections::BTreeMap;
+
+    /// A summary of `total` entries: `answered`, `no_answer`, `failed`,
+    /// `canceled` of them final with that outcome, the rest idle.
+    pub(crate) fn summary(
+        id: u64,
+        name: &str,
+        state: CampaignState,
+        total: usize,
+        [answered, no_answer, failed, canceled]: [usize; 4],
+    ) -> CampaignSummary {
+        let mut counts: BTreeMap<String, usize> = numdialer_core::Status::ALL
+            .into_iter()
+            .map(|s| (s.as_str().to_string(), 0))
+            .collect();
+        counts.insert("completed".into(), answered + no_answer);
+        counts.insert("failed".into(), failed);
+        counts.insert("canceled".into(), canceled);
+        counts.insert(
+            "idle".into(),
+            total - answered - no_answer - failed - canceled,
+        );
+        let outcomes = [
+            ("answered", answered),
+            ("no_answer", no_answer),
+            ("failed", failed),
+            ("canceled", canceled),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        CampaignSummary {
+            id,
+            name: name.into(),
+            state,
+            created_at: Timestamp(0),
+            started_at: None,
+            finished_at: None,
+            total,
+            counts,
+            outcomes,
+            attempts: (answered + no_answer + failed) as u64,
+            active: 0,
+            retry: RetryPolicy::default(),
+            columns: Vec::new(),
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn the_progress_line_names_every_outcome() {
+        let c = summary(3, "leads", CampaignState::Running, 1000, [80, 30, 10, 0]);
+        assert_eq!(
+            progress_line(&c),
+            "campaign 3 running: 120/1000 final · answered 80 · no answer 30 · failed 10 · canceled 0"
+        );
+    }
+
+    #[test]
+    fn the_table_aligns_numbers_right_and_names_last() {
+        let cs = [
+            summary(1, "default", CampaignState::Done, 9, [7, 2, 0, 0]),
+            summary(
+                12,
+                "spring leads",
+                CampaignState::Running,
+                1000,
+                [80, 30, 10, 0],
+            ),
+        ];
+        assert_eq!(
+            table(&cs),
+            "\
+ID  STATE    FINAL     ANSWERED  NO ANSWER  FAILED  CANCELED  ATTEMPTS  NAME
+ 1  done     9/9              7          2       0         0         9  default
+12  running  120/1000        80         30      10         0       120  spring leads
+"
+        );
+        assert_eq!(table(&[]), "no campaigns\n");
+    }
+
+    #[test]
+    fn add_says_what_to_do_next() {
+        let draft = summary(4, "leads", CampaignState::Draft, 1000, [0; 4]);
+        assert_eq!(
+            created(&draft, false),
+            "created campaign 4 \"leads\", 1000 entries, draft; start it with: numdialer start 4\n"
+        );
+        let running = summary(4, "leads", CampaignState::Running, 1000, [0; 4]);
+        assert_eq!(
+            created(&running, true),
+            "campaign 4 \"leads\" was already created with this idempotency key, \
+             1000 entries, running; follow it with: numdialer watch 4\n"
+        );
+    }
+
+    #[test]
+    fn export_names_stay_in_the_directory() {
+        let mut c = summary(7, "spring leads/2026", CampaignState::Done, 1, [1, 0, 0, 0]);
+        assert_eq!(export_file_name(&c), "spring-leads-2026-7.csv");
+        c.name = "../..".into();
+        assert_eq!(export_file_name(&c), "campaign-7.csv");
+        c.name = "Müller_list.v2".into();
+        assert_eq!(export_file_name(&c), "Müller_list.v2-7.csv");
+    }
+}
