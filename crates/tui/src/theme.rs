@@ -90,7 +90,7 @@ impl Theme {
             completed: BOLD,
             failed: BOLD,
             waiting: PLAIN_TEXT,
-            canceled: PLAIN_TEXT,
+            canceled: BOLD,
         },
     };
 

@@ -1,16 +1,22 @@
-//! Data directories written by the previous release (committed fixtures,
-//! see tests/fixtures/v0.1.0/README.md) open with their state intact, and
-//! nobody they dialed is dialed again.
+//! Data directories written by earlier releases (committed fixtures, see
+//! the READMEs in tests/fixtures/) open with their state intact, become
+//! campaign 1, and nobody they dialed is dialed again.
 
 use crate::helpers::*;
-use numdialer_core::{CallId, DEFAULT_NUMBERS, Status};
+use numdialer_core::api::{CampaignSummary, CampaignsResponse};
+use numdialer_core::{CallId, CampaignState, DEFAULT_NUMBERS, Outcome, Status};
 use std::path::Path;
 use tempfile::TempDir;
 
 /// A writable copy of a fixture: sled writes to the directory it opens.
 fn copy_fixture(name: &str) -> TempDir {
+    copy_release_fixture("v0.1.0", name)
+}
+
+fn copy_release_fixture(release: &str, name: &str) -> TempDir {
     let from = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/v0.1.0")
+        .join("tests/fixtures")
+        .join(release)
         .join(name);
     let dir = tempfile::tempdir().unwrap();
     for file in std::fs::read_dir(&from).unwrap() {
@@ -86,5 +92,83 @@ async fn an_interrupted_list_resumes_without_redialing() {
     let after: Vec<Option<CallId>> = done.calls[..3].iter().map(|c| c.id.clone()).collect();
     assert_eq!(after, ids, "their calls are the ones placed before");
     assert_eq!(h.start_calls().await, 409);
+    assert_eq!(h.sim.dials().len(), 6, "each idle entry once, nothing more");
+}
+
+async fn campaign_one(h: &Harness) -> CampaignSummary {
+    let r = h.http.get(h.url("/campaigns")).send().await.unwrap();
+    let list: CampaignsResponse = r.json().await.unwrap();
+    assert_eq!(list.campaigns.len(), 1, "{list:#?}");
+    list.campaigns.into_iter().next().unwrap()
+}
+
+#[tokio::test]
+async fn a_finished_list_of_the_last_release_before_campaigns_is_campaign_1_done() {
+    let fixture = copy_release_fixture("b9f5f73", "finished");
+    let h = open(&fixture).await;
+    let s = h.statuses().await;
+    assert!(s.started && s.finished, "{s:#?}");
+    assert_eq!(s.count(Status::Completed), 9);
+    let c = campaign_one(&h).await;
+    assert_eq!((c.id, c.state, c.total), (1, CampaignState::Done, 9));
+    // 15512459377, 19362072765 (twice each) and 18582210308 ring and hang
+    // up: no `answered` in their history.
+    assert_eq!(c.outcome(Outcome::NoAnswer), 5, "{c:#?}");
+    assert_eq!(c.outcome(Outcome::Answered), 4, "{c:#?}");
+    assert_eq!(c.attempts, 9);
+    assert_eq!(h.start_calls().await, 409);
+    let r = h
+        .http
+        .post(h.url("/campaigns/1/start"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    assert!(h.sim.dials().is_empty(), "nobody dialed again");
+
+    // The upgraded directory keeps working: a new campaign, a restart.
+    let r = h
+        .http
+        .post(h.url("/campaigns?start=true"))
+        .header("content-type", "text/plain")
+        .body("13018040009\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    wait_for("the new campaign to end", DEADLINE, || async {
+        let s = h.http.get(h.url("/campaigns/2")).send().await.unwrap();
+        let c: CampaignSummary = s.json().await.unwrap();
+        (c.state == CampaignState::Done).then_some(())
+    })
+    .await;
+    let (sim, unused) = h.stop_keeping().await;
+    let path = fixture.path().to_path_buf();
+    let h = Harness::reopen(sim, unused, move |c| c.store.data_dir = Some(path)).await;
+    let after = h.statuses().await;
+    assert_eq!(after.count(Status::Completed), 9, "{after:#?}");
+    assert_eq!(h.sim.dials().len(), 1, "only the new campaign's one entry");
+}
+
+#[tokio::test]
+async fn an_interrupted_list_of_the_last_release_before_campaigns_resumes_without_redialing() {
+    let fixture = copy_release_fixture("b9f5f73", "interrupted");
+    let h = open(&fixture).await;
+    let before = h.statuses().await;
+    let ids: Vec<Option<CallId>> = before.calls[..3].iter().map(|c| c.id.clone()).collect();
+    assert_eq!(
+        ids,
+        [335367, 335368, 335369].map(|n| Some(CallId::Number(n)))
+    );
+    assert!(before.calls[..3].iter().all(|c| c.attempt == 1));
+    assert_eq!(campaign_one(&h).await.state, CampaignState::Running);
+
+    let done = h.wait_finished().await;
+    assert_dialed_in_order(&h.sim.dials(), &DEFAULT_NUMBERS[3..], 3);
+    for c in &done.calls[..3] {
+        assert_eq!(c.status, Status::Failed, "no webhook can come: {c:?}");
+        assert_eq!(c.outcome, Some(Outcome::Failed));
+    }
+    assert_eq!(campaign_one(&h).await.state, CampaignState::Done);
     assert_eq!(h.sim.dials().len(), 6, "each idle entry once, nothing more");
 }
