@@ -1,17 +1,29 @@
 //! The TUI's state and how events change it. No I/O: `update` returns the
-//! side effect to run (start the calls, fetch a history), and the run loop
-//! feeds the result back as another event. Nothing here draws: the views
-//! read an `App`, and both share the geometry of `layout`.
+//! side effect to run (start the calls, fetch a history, import a file),
+//! and the run loop feeds the result back as another event. Nothing here
+//! draws: the views read an `App`, and both share the geometry of `layout`.
+//!
+//! The calls table shows one campaign at a time, `watching`; campaign 1,
+//! the list behind `POST /calls` and `GET /statuses`, until the person
+//! picks another in the campaigns pane. The pane appears once the server
+//! holds more than campaign 1, so that a person who never imports sees the
+//! screen and the `c` key they always had.
 
-use crate::client::ClientError;
+use crate::client::{ClientError, Created, Format, Settings};
+use crate::commands::show;
 use crate::keys::{self, Action};
 use crate::layout;
 use crate::mode::Mode;
+use crate::prompt::{Filter, Form, Submitted};
 use crate::theme::Theme;
 use numdialer_core::Status;
-use numdialer_core::api::{CallDetail, CallSummary, StatusesResponse};
-use numdialer_core::campaign::AlreadyStarted;
-use ratatui::crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
+use numdialer_core::api::{
+    CallDetail, CallSummary, CampaignSummary, CampaignsResponse, LineError, StatusesResponse,
+};
+use numdialer_core::campaign::{AlreadyStarted, CampaignState, FIRST, Operation};
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
 use ratatui::layout::{Position, Rect};
 use std::time::{Duration, Instant};
 
@@ -28,13 +40,60 @@ pub enum Event {
     Unchanged,
     Started(Result<(), ClientError>),
     Detail(usize, Result<CallDetail, ClientError>),
+    /// `GET /campaigns` answered with a change; a `TooOld` error means the
+    /// server has no campaigns, and the pane stays away.
+    Campaigns(Result<CampaignsResponse, ClientError>),
+    /// A start, pause, resume or stop of a campaign came back.
+    Operated(u64, Operation, Result<CampaignSummary, ClientError>),
+    Deleted(u64, Result<(), ClientError>),
+    /// Bytes of an import sent so far, and in all when known.
+    Uploading(u64, Option<u64>),
+    Imported(String, Result<Created, ImportFailure>),
+    /// An export written to the path, of so many bytes, or why not.
+    Exported(u64, String, Result<u64, String>),
+    /// The names that complete a typed path.
+    Completions(String, Vec<String>),
+}
+
+/// Why an import created nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportFailure {
+    /// The file could not be read here; nothing was sent.
+    File(String),
+    Server(ClientError),
 }
 
 /// A side effect for the run loop.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
+    /// `POST /calls`: starts campaign 1, as before campaigns existed.
     StartCalls,
+    /// One entry of campaign 1 (`GET /calls/{index}`).
     FetchDetail(usize),
+    /// One entry of another campaign, with every attempt.
+    FetchCampaignDetail(u64, usize),
+    /// Show this campaign's statuses from now on.
+    Watch(u64),
+    Operate(u64, Operation),
+    Delete(u64),
+    Import {
+        path: String,
+        format: Format,
+        settings: Settings,
+    },
+    Export {
+        id: u64,
+        path: String,
+    },
+    /// List what completes this typed path.
+    Complete(String),
+}
+
+/// Which list the arrow keys move in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Calls,
+    Campaigns,
 }
 
 /// What the Call button shows. It is enabled only in `Ready`.
@@ -78,6 +137,36 @@ pub enum Overlay {
     /// "Quit with calls in flight?": asked in embedded mode, where quitting
     /// stops the server and cuts the calls off.
     QuitPrompt,
+    /// A line to type: import, export, filter.
+    Form(Form),
+    /// Stop or delete a campaign? Asked first, since neither can be undone.
+    Confirm(Question),
+    /// An import the server refused, with its bad lines.
+    ImportErrors(ImportErrors),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Question {
+    /// `cancels`: the idle and waiting entries that stopping cancels.
+    Stop {
+        id: u64,
+        name: String,
+        cancels: usize,
+    },
+    Delete {
+        id: u64,
+        name: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportErrors {
+    pub path: String,
+    pub message: String,
+    /// The first bad lines, as the server lists them.
+    pub errors: Vec<LineError>,
+    /// Every bad line, counted.
+    pub error_count: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,6 +200,21 @@ pub struct App {
     /// The terminal's size, for mapping mouse clicks to what was drawn.
     pub size: Rect,
     pub quit: bool,
+    /// Every campaign, as `GET /campaigns` last said; `None` before it
+    /// answers, and for a server without campaigns.
+    pub campaigns: Option<CampaignsResponse>,
+    /// The campaign whose entries `statuses` holds, or is loading.
+    pub watching: u64,
+    pub focus: Focus,
+    /// The status or outcome the calls table shows alone.
+    pub filter: Option<Filter>,
+    /// With a filter, the entries it lets through, in list order: worked
+    /// out when a poll or the filter changes, never per frame, so that a
+    /// frame of a filtered million-entry list costs what an unfiltered
+    /// one does.
+    shown: Option<Vec<usize>>,
+    /// The file being imported, while it is.
+    pub importing: Option<String>,
 }
 
 impl App {
@@ -131,6 +235,12 @@ impl App {
             overlay: Overlay::None,
             size: Rect::new(0, 0, 80, 24),
             quit: false,
+            campaigns: None,
+            watching: FIRST,
+            focus: Focus::Calls,
+            filter: None,
+            shown: None,
+            importing: None,
         }
     }
 
@@ -159,14 +269,71 @@ impl App {
         self.mode.quitting_stops_the_server() && (self.in_flight() > 0 || self.starting)
     }
 
+    /// Rows of the calls table: every entry, or those the filter lets
+    /// through.
+    pub fn rows(&self) -> usize {
+        self.shown.as_ref().map_or(self.calls().len(), Vec::len)
+    }
+
+    /// The entry drawn on row `row` of the calls table.
+    pub fn entry_at(&self, row: usize) -> Option<&CallSummary> {
+        let index = match &self.shown {
+            Some(shown) => *shown.get(row)?,
+            None => row,
+        };
+        self.calls().get(index)
+    }
+
+    /// The campaigns of the pane, in the server's order.
+    pub fn campaign_list(&self) -> &[CampaignSummary] {
+        self.campaigns.as_ref().map_or(&[], |c| &c.campaigns)
+    }
+
+    /// The pane shows once there is more than campaign 1 to choose from.
+    pub fn pane_shown(&self) -> bool {
+        self.campaign_list().len() > 1 || self.watching != FIRST
+    }
+
+    /// The pane's row of the campaign watched.
+    pub fn campaign_row(&self) -> Option<usize> {
+        self.campaign_list()
+            .iter()
+            .position(|c| c.id == self.watching)
+    }
+
+    /// The summary of the campaign watched, when the server has campaigns.
+    pub fn campaign(&self) -> Option<&CampaignSummary> {
+        self.campaign_list()
+            .iter()
+            .find(|c| c.id == self.watching)
+            .or_else(|| self.statuses.as_ref()?.campaign.as_ref())
+    }
+
     /// The screen's areas on this terminal, for mapping clicks and pages.
     pub fn areas(&self) -> layout::Areas {
-        layout::layout(self.size, self.mode.warning_lines())
+        self.areas_in(self.size)
+    }
+
+    /// The screen's areas in `area`: the terminal, or the buffer a test
+    /// draws into.
+    pub fn areas_in(&self, area: Rect) -> layout::Areas {
+        let pane = self.pane_shown().then(|| self.campaign_list().len());
+        layout::with_pane(area, self.mode.warning_lines(), pane)
     }
 
     pub fn button(&self) -> Button {
+        if self.starting {
+            return Button::Starting;
+        }
+        if self.watching != FIRST {
+            return match self.campaign().map(|c| c.state) {
+                None => Button::Waiting,
+                Some(CampaignState::Draft) => Button::Ready,
+                Some(CampaignState::Running | CampaignState::Paused) => Button::Dialing,
+                Some(CampaignState::Done | CampaignState::Stopped) => Button::Done,
+            };
+        }
         match &self.statuses {
-            _ if self.starting => Button::Starting,
             None => Button::Waiting,
             Some(s) if s.finished => Button::Done,
             Some(s) if s.started => Button::Dialing,
@@ -205,6 +372,11 @@ impl App {
                 None
             }
             Event::Unchanged => {
+                self.mark_live(now);
+                None
+            }
+            Event::Polled(Ok(s)) if s.campaign.as_ref().map_or(FIRST, |c| c.id) != self.watching => {
+                // An answer about the campaign watched before a switch.
                 self.mark_live(now);
                 None
             }
@@ -247,6 +419,33 @@ impl App {
                 }
                 None
             }
+            Event::Campaigns(r) => self.receive_campaigns(r),
+            Event::Operated(id, op, r) => self.operated(id, op, r),
+            Event::Deleted(id, r) => self.deleted(id, r),
+            Event::Uploading(sent, total) => {
+                if let Some(path) = self.importing.clone() {
+                    let of = total.map_or_else(String::new, |t| format!(" of {}", megabytes(t)));
+                    self.say(&format!("importing {path}: {}{of} sent…", megabytes(sent)), false);
+                }
+                None
+            }
+            Event::Imported(path, r) => self.imported(path, r),
+            Event::Exported(id, path, r) => {
+                match r {
+                    Ok(bytes) => self.say(
+                        &format!("exported campaign {id} to {path} ({})", megabytes(bytes)),
+                        false,
+                    ),
+                    Err(e) => self.say(&format!("could not export campaign {id}: {e}"), true),
+                }
+                None
+            }
+            Event::Completions(typed, names) => {
+                if let Overlay::Form(form) = &mut self.overlay {
+                    form.complete_with(&typed, names);
+                }
+                None
+            }
             Event::Detail(index, r) => {
                 if let Overlay::History {
                     index: open,
@@ -281,9 +480,157 @@ impl App {
                 false,
             );
         }
-        self.finished = s.finished_count();
+        // A campaign's summary has the count already; campaign 1 from
+        // `GET /statuses` has none, and its list is counted.
+        self.finished = match &s.campaign {
+            Some(c) => c.finished(),
+            None => s.finished_count(),
+        };
         self.statuses = Some(s);
+        self.refilter();
         self.mark_live(now);
+    }
+
+    /// Works out which entries the filter lets through, after the entries
+    /// or the filter changed, and keeps the selection on the table.
+    fn refilter(&mut self) {
+        self.shown = self.filter.as_ref().map(|f| {
+            self.calls()
+                .iter()
+                .filter(|c| f.matches(c))
+                .map(|c| c.index)
+                .collect()
+        });
+        self.selected = self.selected.min(self.rows().saturating_sub(1));
+    }
+
+    fn receive_campaigns(&mut self, r: Result<CampaignsResponse, ClientError>) -> Option<Command> {
+        match r {
+            Ok(list) => self.campaigns = Some(list),
+            Err(ClientError::TooOld { .. }) => self.campaigns = None,
+            // The statuses' poll says in the header what is wrong.
+            Err(_) => return None,
+        }
+        // The campaign watched is gone (deleted elsewhere): back to 1.
+        let gone = self.campaigns.is_some() && self.campaign_row().is_none();
+        let command = (gone && self.watching != FIRST).then(|| self.watch(FIRST)).flatten();
+        if !self.pane_shown() {
+            self.focus = Focus::Calls;
+        }
+        command
+    }
+
+    /// Puts `c` in the list in place of what it said before.
+    fn update_summary(&mut self, c: CampaignSummary) {
+        if let Some(list) = &mut self.campaigns {
+            match list.campaigns.iter_mut().find(|x| x.id == c.id) {
+                Some(slot) => *slot = c,
+                None => list.campaigns.push(c),
+            }
+        }
+    }
+
+    fn operated(
+        &mut self,
+        id: u64,
+        op: Operation,
+        r: Result<CampaignSummary, ClientError>,
+    ) -> Option<Command> {
+        if op == Operation::Start {
+            self.starting = false;
+        }
+        match r {
+            Ok(c) => {
+                let done = match op {
+                    Operation::Start => "started",
+                    Operation::Pause => "paused: calls in flight finish, no new dials",
+                    Operation::Resume => "resumed",
+                    Operation::Stop => "stopped: nobody more is dialed",
+                };
+                self.say(&format!("campaign {id} {done}"), false);
+                self.update_summary(c);
+            }
+            Err(ClientError::Http { status: 409, message }) => self.say(&message, true),
+            Err(e) => self.say(&format!("could not {op} campaign {id}: {e}"), true),
+        }
+        None
+    }
+
+    fn deleted(&mut self, id: u64, r: Result<(), ClientError>) -> Option<Command> {
+        match r {
+            Ok(()) => {
+                self.say(&format!("campaign {id} deleted"), false);
+                if let Some(list) = &mut self.campaigns {
+                    list.campaigns.retain(|c| c.id != id);
+                }
+                if self.watching == id {
+                    let command = self.watch(FIRST);
+                    if !self.pane_shown() {
+                        self.focus = Focus::Calls;
+                    }
+                    return command;
+                }
+            }
+            Err(ClientError::Http { status: 409, message }) => self.say(&message, true),
+            Err(e) => self.say(&format!("could not delete campaign {id}: {e}"), true),
+        }
+        None
+    }
+
+    fn imported(&mut self, path: String, r: Result<Created, ImportFailure>) -> Option<Command> {
+        self.importing = None;
+        match r {
+            Ok(created) => {
+                let c = created.campaign;
+                let again = if created.existed { " (already there)" } else { "" };
+                self.say(
+                    &format!(
+                        "imported {path} as campaign {} \"{}\", {} entries{again}: press {} to start",
+                        c.id,
+                        c.name,
+                        c.total,
+                        keys::key_for(Action::Call)
+                    ),
+                    false,
+                );
+                let id = c.id;
+                self.update_summary(c);
+                self.focus = Focus::Campaigns;
+                return self.watch(id);
+            }
+            Err(ImportFailure::Server(ClientError::Import {
+                message,
+                errors,
+                error_count,
+            })) => {
+                self.message = None;
+                self.overlay = Overlay::ImportErrors(ImportErrors {
+                    path,
+                    message,
+                    errors,
+                    error_count,
+                });
+            }
+            Err(ImportFailure::File(e)) => self.say(&e, true),
+            Err(ImportFailure::Server(e)) => {
+                self.say(&format!("could not import {path}: {e}"), true)
+            }
+        }
+        None
+    }
+
+    /// Shows campaign `id` from now on: its entries load afresh.
+    fn watch(&mut self, id: u64) -> Option<Command> {
+        if id == self.watching && self.statuses.is_some() {
+            return None;
+        }
+        self.watching = id;
+        self.statuses = None;
+        self.shown = None;
+        self.finished = 0;
+        self.selected = 0;
+        self.starting = false;
+        Some(Command::Watch(id))
     }
 
     fn mark_live(&mut self, now: Instant) {
@@ -306,7 +653,10 @@ impl App {
             Button::Ready => {
                 self.starting = true;
                 self.say("starting…", false);
-                Some(Command::StartCalls)
+                Some(match self.watching {
+                    FIRST => Command::StartCalls,
+                    id => Command::Operate(id, Operation::Start),
+                })
             }
             Button::Waiting => {
                 self.say("not connected to the server yet", true);
@@ -314,8 +664,16 @@ impl App {
             }
             // Said in the server's own words for a second start (its 409),
             // without asking it: nobody is dialed either way.
-            Button::Dialing | Button::Done => {
+            Button::Dialing | Button::Done if self.watching == FIRST => {
                 self.say(&AlreadyStarted.to_string(), true);
+                None
+            }
+            Button::Dialing | Button::Done => {
+                let state = self.campaign().map_or("started", |c| c.state.as_str());
+                self.say(
+                    &format!("campaign {} is {state}: only a draft starts", self.watching),
+                    true,
+                );
                 None
             }
             Button::Starting => None,
@@ -323,20 +681,220 @@ impl App {
     }
 
     fn open_history(&mut self) -> Option<Command> {
-        if self.selected >= self.calls().len() {
-            return None;
-        }
+        let index = self.entry_at(self.selected)?.index;
         self.overlay = Overlay::History {
-            index: self.selected,
+            index,
             detail: Detail::Loading,
         };
-        Some(Command::FetchDetail(self.selected))
+        Some(match self.watching {
+            FIRST => Command::FetchDetail(index),
+            id => Command::FetchCampaignDetail(id, index),
+        })
     }
 
     fn select(&mut self, to: usize) {
-        let n = self.calls().len();
+        let n = self.rows();
         if n > 0 {
             self.selected = to.min(n - 1);
+        }
+    }
+
+    /// Moves the pane's selection to row `to`, and so the calls table to
+    /// that campaign.
+    fn select_campaign(&mut self, to: usize) -> Option<Command> {
+        let list = self.campaign_list();
+        let id = list.get(to.min(list.len().checked_sub(1)?))?.id;
+        self.watch(id)
+    }
+
+    /// Moves whichever list has the focus.
+    fn move_to(&mut self, to: impl Fn(usize, usize) -> usize) -> Option<Command> {
+        let page = usize::from(layout::table_rows(self.areas().table).max(1));
+        match self.focus {
+            Focus::Calls => {
+                self.select(to(self.selected, page));
+                None
+            }
+            Focus::Campaigns => {
+                let row = self.campaign_row().unwrap_or(0);
+                let page = usize::from(layout::table_rows(self.areas().campaigns).max(1));
+                self.select_campaign(to(row, page))
+            }
+        }
+    }
+
+    /// The campaign an operation applies to, or why there is none: a
+    /// server without campaigns cannot pause or export.
+    fn target(&mut self) -> Option<CampaignSummary> {
+        let found = self.campaign().cloned();
+        if found.is_none() {
+            let why = if self.campaigns.is_none() && self.statuses.is_some() {
+                "this server has no campaigns: upgrade numdialer-server"
+            } else {
+                "no campaign from the server yet"
+            };
+            self.say(why, true);
+        }
+        found
+    }
+
+    fn pause(&mut self) -> Option<Command> {
+        let c = self.target()?;
+        match c.state {
+            CampaignState::Running => Some(Command::Operate(c.id, Operation::Pause)),
+            CampaignState::Paused => Some(Command::Operate(c.id, Operation::Resume)),
+            state => {
+                self.say(
+                    &format!("campaign {} is {state}: only a running one pauses", c.id),
+                    true,
+                );
+                None
+            }
+        }
+    }
+
+    fn ask_stop(&mut self) {
+        let Some(c) = self.target() else { return };
+        match c.state {
+            CampaignState::Running | CampaignState::Paused => {
+                self.overlay = Overlay::Confirm(Question::Stop {
+                    id: c.id,
+                    cancels: c.count(Status::Idle) + c.count(Status::Waiting),
+                    name: c.name,
+                });
+            }
+            CampaignState::Draft => self.say(
+                &format!(
+                    "campaign {} is a draft: nothing to stop ({} deletes it)",
+                    c.id,
+                    keys::key_for(Action::Delete)
+                ),
+                true,
+            ),
+            state => self.say(&format!("campaign {} is {state} already", c.id), true),
+        }
+    }
+
+    fn ask_delete(&mut self) {
+        let Some(c) = self.target() else { return };
+        match c.state {
+            _ if c.id == FIRST => self.say(
+                "campaign 1 cannot be deleted: it is the list behind POST /calls",
+                true,
+            ),
+            CampaignState::Running | CampaignState::Paused => self.say(
+                &format!(
+                    "campaign {} is {}: stop it first ({})",
+                    c.id,
+                    c.state,
+                    keys::key_for(Action::Stop)
+                ),
+                true,
+            ),
+            _ => {
+                self.overlay = Overlay::Confirm(Question::Delete {
+                    id: c.id,
+                    name: c.name,
+                })
+            }
+        }
+    }
+
+    fn confirm(&mut self) -> Option<Command> {
+        let Overlay::Confirm(q) = std::mem::replace(&mut self.overlay, Overlay::None) else {
+            return None;
+        };
+        match q {
+            Question::Stop { id, .. } => Some(Command::Operate(id, Operation::Stop)),
+            Question::Delete { id, .. } => Some(Command::Delete(id)),
+        }
+    }
+
+    fn open_export(&mut self) {
+        if let Some(c) = self.target() {
+            let path = format!("./{}", show::export_file_name(&c));
+            self.overlay = Overlay::Form(Form::export(c.id, path));
+        }
+    }
+
+    fn open_import(&mut self) {
+        if self.campaigns.is_none() && self.statuses.is_some() {
+            self.say("this server has no campaigns: upgrade numdialer-server", true);
+            return;
+        }
+        self.overlay = Overlay::Form(Form::import());
+    }
+
+    /// A key while a form is open: its own keys, and any other character
+    /// typed into the field.
+    fn on_form_key(&mut self, k: &KeyEvent) -> Option<Command> {
+        if let Some(action) = keys::prompt_action(k) {
+            return self.perform(action);
+        }
+        let Overlay::Form(form) = &mut self.overlay else {
+            return None;
+        };
+        if let KeyCode::Char(c) = k.code
+            && !k.modifiers.contains(KeyModifiers::CONTROL)
+        {
+            form.type_char(c);
+        }
+        None
+    }
+
+    fn form_action(&mut self, action: Action) -> Option<Command> {
+        let Overlay::Form(form) = &mut self.overlay else {
+            return None;
+        };
+        match action {
+            Action::Erase => form.erase(),
+            Action::NextField => form.move_focus(1),
+            Action::PrevField => form.move_focus(-1),
+            Action::Complete => return form.complete().map(Command::Complete),
+            Action::Submit => return self.submit(),
+            _ => {}
+        }
+        None
+    }
+
+    fn submit(&mut self) -> Option<Command> {
+        let Overlay::Form(form) = &mut self.overlay else {
+            return None;
+        };
+        let submitted = form.submit()?;
+        self.overlay = Overlay::None;
+        match submitted {
+            Submitted::Import {
+                path,
+                format,
+                settings,
+            } => {
+                self.say(&format!("importing {path}…"), false);
+                self.importing = Some(path.clone());
+                Some(Command::Import {
+                    path,
+                    format,
+                    settings,
+                })
+            }
+            Submitted::Export { id, path } => {
+                self.say(&format!("exporting campaign {id} to {path}…"), false);
+                Some(Command::Export { id, path })
+            }
+            Submitted::Filter(filter) => {
+                self.say(
+                    &match &filter {
+                        Some(f) => format!("showing only {}", f.word()),
+                        None => "showing every entry".to_string(),
+                    },
+                    false,
+                );
+                self.filter = filter;
+                self.selected = 0;
+                self.focus = Focus::Calls;
+                self.refilter();
+                None
+            }
         }
     }
 
@@ -346,7 +904,11 @@ impl App {
         let action = match self.overlay {
             Overlay::None => keys::main_action(&k),
             Overlay::QuitPrompt => keys::quit_prompt_action(&k),
-            Overlay::Help | Overlay::History { .. } => keys::popup_action(&k),
+            Overlay::Confirm(_) => keys::confirm_action(&k),
+            Overlay::Form(_) => return self.on_form_key(&k),
+            Overlay::Help | Overlay::History { .. } | Overlay::ImportErrors(_) => {
+                keys::popup_action(&k)
+            }
         };
         self.perform(action?)
     }
@@ -363,7 +925,6 @@ impl App {
     }
 
     fn perform(&mut self, action: Action) -> Option<Command> {
-        let page = usize::from(layout::visible_rows(self.size, self.mode.warning_lines()).max(1));
         match action {
             Action::Call => return self.press_call(),
             Action::History => return self.open_history(),
@@ -371,12 +932,30 @@ impl App {
             Action::Close => self.overlay = Overlay::None,
             Action::Quit => self.ask_to_quit(),
             Action::ConfirmQuit => self.quit = true,
-            Action::Up => self.select(self.selected.saturating_sub(1)),
-            Action::Down => self.select(self.selected + 1),
-            Action::PageUp => self.select(self.selected.saturating_sub(page)),
-            Action::PageDown => self.select(self.selected + page),
-            Action::First => self.select(0),
-            Action::Last => self.select(usize::MAX),
+            Action::Up => return self.move_to(|at, _| at.saturating_sub(1)),
+            Action::Down => return self.move_to(|at, _| at + 1),
+            Action::PageUp => return self.move_to(|at, page| at.saturating_sub(page)),
+            Action::PageDown => return self.move_to(|at, page| at + page),
+            Action::First => return self.move_to(|_, _| 0),
+            Action::Last => return self.move_to(|_, _| usize::MAX),
+            Action::Pause => return self.pause(),
+            Action::Stop => self.ask_stop(),
+            Action::Delete => self.ask_delete(),
+            Action::Confirm => return self.confirm(),
+            Action::New => self.open_import(),
+            Action::Export => self.open_export(),
+            Action::Filter => self.overlay = Overlay::Form(Form::filter(self.filter.as_ref())),
+            Action::Focus => {
+                self.focus = match self.focus {
+                    Focus::Calls if self.pane_shown() => Focus::Campaigns,
+                    _ => Focus::Calls,
+                }
+            }
+            Action::Submit
+            | Action::Complete
+            | Action::PrevField
+            | Action::NextField
+            | Action::Erase => return self.form_action(action),
         }
         None
     }
@@ -397,13 +976,37 @@ impl App {
         if areas.button.contains(at) {
             return self.press_call();
         }
-        if let Some(row) = layout::row_at(areas.table, self.selected, self.calls().len(), at) {
+        if areas.campaigns.contains(at) {
+            self.focus = Focus::Campaigns;
+            let (selected, len) = (self.campaign_row().unwrap_or(0), self.campaign_list().len());
+            if let Some(row) = layout::row_at(areas.campaigns, selected, len, at) {
+                return self.select_campaign(row);
+            }
+            return None;
+        }
+        if areas.table.contains(at) {
+            self.focus = Focus::Calls;
+        }
+        if let Some(row) = layout::row_at(areas.table, self.selected, self.rows(), at) {
             self.select(row);
         }
         None
     }
 }
 
+/// "2.4 MB": sizes of imports and exports, as the message line says them.
+fn megabytes(bytes: u64) -> String {
+    if bytes < 1_000_000 {
+        format!("{:.1} kB", bytes as f64 / 1e3)
+    } else {
+        format!("{:.1} MB", bytes as f64 / 1e6)
+    }
+}
+
 #[cfg(test)]
 #[path = "app_tests.rs"]
 pub(crate) mod tests;
+
+#[cfg(test)]
+#[path = "app_campaign_tests.rs"]
+pub(crate) mod campaign_tests;

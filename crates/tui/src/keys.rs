@@ -5,8 +5,9 @@
 //! the "Keys:" line of `numdialer --help` are all printed from the same
 //! rows: moving a key moves it everywhere at once, the three texts cannot
 //! disagree, and a key can only be shown in the row that binds it (the
-//! tests check that last part). `QUIT_PROMPT` does the same for the
-//! answers of the quit prompt, which lists them from there.
+//! tests check that last part). `QUIT_PROMPT` and `CONFIRM` do the same
+//! for the answers of the questions, which list them from there, and
+//! `PROMPT` for the keys of a line being typed.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -28,6 +29,32 @@ pub enum Action {
     ConfirmQuit,
     /// Close the popup that is open.
     Close,
+    /// Pause the selected campaign, or resume it.
+    Pause,
+    /// Stop the selected campaign (asks first).
+    Stop,
+    /// Import a file as a new campaign.
+    New,
+    /// Export the selected campaign as CSV.
+    Export,
+    /// Delete the selected campaign (asks first).
+    Delete,
+    /// Filter the calls table by status or outcome.
+    Filter,
+    /// Move the focus between the campaigns pane and the calls table.
+    Focus,
+    /// Yes to a question on screen.
+    Confirm,
+    /// Send what a prompt holds.
+    Submit,
+    /// Complete the word being typed.
+    Complete,
+    /// The prompt's previous field.
+    PrevField,
+    /// The prompt's next field.
+    NextField,
+    /// Erase the character before the cursor.
+    Erase,
 }
 
 /// A key as the tables name it. A key matches whatever other modifiers are
@@ -83,6 +110,9 @@ impl Key {
             KeyCode::PageDown => "PgDn".into(),
             KeyCode::Enter => "Enter".into(),
             KeyCode::Esc => "Esc".into(),
+            KeyCode::Tab => "Tab".into(),
+            KeyCode::BackTab => "Shift-Tab".into(),
+            KeyCode::Backspace => "Backspace".into(),
             other => other.to_string(),
         }
     }
@@ -125,8 +155,11 @@ const ESC: Key = Key::new(KeyCode::Esc);
 const QUESTION: Key = Key::char('?');
 const QUIT: Key = Key::char('q');
 const CTRL_C: Key = Key::ctrl('c');
+const TAB: Key = Key::new(KeyCode::Tab);
 
-/// The calls screen.
+/// The main screen, in the order the footer offers room: the footer shows
+/// rows from the top while they fit, and always the last two (`?` and
+/// `q`), which lead to the rest.
 pub const MAIN: &[Row] = &[
     Row {
         bindings: &[(Action::Call, &[Key::char('c'), Key::char('C')])],
@@ -134,7 +167,47 @@ pub const MAIN: &[Row] = &[
         label: "call",
         help_keys: &[&[Key::char('c')]],
         also: Some("click [ Call ]"),
-        help: "start dialing the list (once)",
+        help: "start dialing the selected list (once)",
+    },
+    Row {
+        bindings: &[(Action::New, &[Key::char('n')])],
+        hint: &[Key::char('n')],
+        label: "new",
+        help_keys: &[&[Key::char('n')]],
+        also: None,
+        help: "import a .csv, .txt or .json file as a campaign",
+    },
+    Row {
+        bindings: &[(Action::Pause, &[Key::char('p')])],
+        hint: &[Key::char('p')],
+        label: "pause",
+        help_keys: &[&[Key::char('p')]],
+        also: None,
+        help: "pause the selected campaign, or resume it",
+    },
+    Row {
+        bindings: &[(Action::Stop, &[Key::char('s')])],
+        hint: &[Key::char('s')],
+        label: "stop",
+        help_keys: &[&[Key::char('s')]],
+        also: None,
+        help: "stop it for good (asks first)",
+    },
+    Row {
+        bindings: &[(Action::Export, &[Key::char('e')])],
+        hint: &[Key::char('e')],
+        label: "export",
+        help_keys: &[&[Key::char('e')]],
+        also: None,
+        help: "export it as CSV to a file",
+    },
+    Row {
+        bindings: &[(Action::Filter, &[Key::char('/')])],
+        hint: &[Key::char('/')],
+        label: "filter",
+        help_keys: &[&[Key::char('/')]],
+        also: None,
+        help: "show only one status or outcome",
     },
     Row {
         bindings: &[
@@ -152,7 +225,15 @@ pub const MAIN: &[Row] = &[
             &[PAGE_UP, PAGE_DOWN],
         ],
         also: None,
-        help: "select an entry",
+        help: "select an entry (or a campaign)",
+    },
+    Row {
+        bindings: &[(Action::Focus, &[TAB])],
+        hint: &[TAB],
+        label: "focus",
+        help_keys: &[&[TAB]],
+        also: Some("click"),
+        help: "move between the campaigns and the calls",
     },
     Row {
         bindings: &[(Action::History, &[ENTER])],
@@ -160,7 +241,15 @@ pub const MAIN: &[Row] = &[
         label: "history",
         help_keys: &[&[ENTER]],
         also: None,
-        help: "the selected entry's history",
+        help: "the selected entry's history, every attempt",
+    },
+    Row {
+        bindings: &[(Action::Delete, &[Key::char('d')])],
+        hint: &[Key::char('d')],
+        label: "delete",
+        help_keys: &[&[Key::char('d')]],
+        also: None,
+        help: "delete a finished campaign (asks first)",
     },
     Row {
         bindings: &[(Action::Help, &[QUESTION])],
@@ -208,6 +297,30 @@ pub const QUIT_PROMPT: &[Choice] = &[
     },
 ];
 
+/// A question about one campaign (stop it? delete it?): yes or no.
+pub const CONFIRM: &[Choice] = &[
+    Choice {
+        binding: (Action::Confirm, &[Key::char('y'), Key::char('Y')]),
+        label: "yes",
+    },
+    Choice {
+        binding: (Action::Close, &[Key::char('n'), Key::char('N'), ESC]),
+        label: "no",
+    },
+];
+
+/// While a line is being typed (a path, a filter): every other key is
+/// typed into it, so only keys that type nothing do anything else.
+pub const PROMPT: &[Binding] = &[
+    (Action::Close, &[ESC]),
+    (Action::Quit, &[CTRL_C]),
+    (Action::Submit, &[ENTER]),
+    (Action::Complete, &[TAB]),
+    (Action::PrevField, &[UP, Key::new(KeyCode::BackTab)]),
+    (Action::NextField, &[DOWN]),
+    (Action::Erase, &[Key::new(KeyCode::Backspace)]),
+];
+
 /// What `k` does on the calls screen.
 pub fn main_action(k: &KeyEvent) -> Option<Action> {
     pick(MAIN.iter().flat_map(|row| row.bindings), k)
@@ -223,6 +336,35 @@ pub fn popup_action(k: &KeyEvent) -> Option<Action> {
 /// has not read.
 pub fn quit_prompt_action(k: &KeyEvent) -> Option<Action> {
     pick(QUIT_PROMPT.iter().map(|c| &c.binding), k)
+}
+
+/// What `k` answers to a yes-or-no question; as for the quit prompt, only
+/// its own keys.
+pub fn confirm_action(k: &KeyEvent) -> Option<Action> {
+    pick(CONFIRM.iter().map(|c| &c.binding), k)
+}
+
+/// What `k` does in a prompt; `None` for a key to type.
+pub fn prompt_action(k: &KeyEvent) -> Option<Action> {
+    pick(PROMPT.iter(), k)
+}
+
+/// How a prompt's own keys read under it: "Enter import · Tab complete …".
+pub fn prompt_hints(submit: &str) -> String {
+    PROMPT
+        .iter()
+        .filter_map(|(action, keys)| {
+            let label = match action {
+                Action::Submit => submit,
+                Action::Close => "cancel",
+                Action::Complete => "complete",
+                Action::NextField => "next field",
+                _ => return None,
+            };
+            Some(format!("{} {label}", keys.first()?.name()))
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 /// How a question lists its answers: "y quit · n keep dialing".
@@ -248,9 +390,24 @@ fn pick<'a>(bindings: impl Iterator<Item = &'a Binding> + Clone, k: &KeyEvent) -
     find(true).or_else(|| find(false))
 }
 
-/// The footer: " c call · ↑↓ select · ⏎ history · ? help · q quit".
-pub fn footer() -> String {
-    format!(" {}", hints(Key::glyph))
+/// The footer for a terminal `width` wide: " c call · n new · … · ? help ·
+/// q quit", as many rows from the top of `MAIN` as fit beside the last two.
+pub fn footer(width: u16) -> String {
+    let items: Vec<String> = MAIN.iter().map(|row| hint(row, Key::glyph)).collect();
+    let (rest, last) = items.split_at(items.len().saturating_sub(2));
+    let room = usize::from(width).saturating_sub(1);
+    let tail = last.join(" · ");
+    let mut used = tail.chars().count();
+    let mut shown = Vec::new();
+    for item in rest {
+        let cost = item.chars().count() + " · ".chars().count();
+        if used + cost <= room {
+            used += cost;
+            shown.push(item.as_str());
+        }
+    }
+    shown.extend(last.iter().map(String::as_str));
+    format!(" {}", shown.join(" · "))
 }
 
 /// The same for `--help`, in plain text: "c call · … · Enter history · …".
@@ -260,12 +417,14 @@ pub fn help_hints() -> String {
 
 fn hints(write: fn(Key) -> String) -> String {
     MAIN.iter()
-        .map(|row| {
-            let keys: String = row.hint.iter().map(|&k| write(k)).collect();
-            format!("{keys} {}", row.label)
-        })
+        .map(|row| hint(row, write))
         .collect::<Vec<_>>()
         .join(" · ")
+}
+
+fn hint(row: &Row, write: fn(Key) -> String) -> String {
+    let keys: String = row.hint.iter().map(|&k| write(k)).collect();
+    format!("{keys} {}", row.label)
 }
 
 /// The help's lines about keys, a key column and what they do.
@@ -304,32 +463,59 @@ mod tests {
     #[test]
     fn footer_help_and_cli_hints_are_printed_from_the_table() {
         assert_eq!(
-            footer(),
-            " c call · ↑↓ select · ⏎ history · ? help · q quit"
+            footer(80),
+            " c call · n new · p pause · s stop · e export · / filter · ? help · q quit"
+        );
+        assert_eq!(footer(44), " c call · n new · p pause · ? help · q quit");
+        assert_eq!(footer(10), " ? help · q quit", "the way to the rest stays");
+        assert_eq!(
+            footer(200),
+            " c call · n new · p pause · s stop · e export · / filter · ↑↓ select · \
+             Tab focus · ⏎ history · d delete · ? help · q quit"
         );
         assert_eq!(
             help_hints(),
-            "c call · ↑↓ select · Enter history · ? help · q quit"
+            "c call · n new · p pause · s stop · e export · / filter · ↑↓ select · \
+             Tab focus · Enter history · d delete · ? help · q quit"
         );
         assert_eq!(
             help_lines(),
             [
-                " c / click [ Call ]   start dialing the list (once)",
-                " ↑ ↓ j k  PgUp PgDn   select an entry",
-                " Enter                the selected entry's history",
+                " c / click [ Call ]   start dialing the selected list (once)",
+                " n                    import a .csv, .txt or .json file as a campaign",
+                " p                    pause the selected campaign, or resume it",
+                " s                    stop it for good (asks first)",
+                " e                    export it as CSV to a file",
+                " /                    show only one status or outcome",
+                " ↑ ↓ j k  PgUp PgDn   select an entry (or a campaign)",
+                " Tab / click          move between the campaigns and the calls",
+                " Enter                the selected entry's history, every attempt",
+                " d                    delete a finished campaign (asks first)",
                 " ?                    this help",
                 " q  Esc  Ctrl-C       quit (asks if that cuts calls off)",
             ]
         );
         assert_eq!(key_for(Action::Call), "c");
         assert_eq!(key_for(Action::Close), "Esc");
-        let footer = footer();
+        assert_eq!(
+            prompt_hints("import"),
+            "Esc cancel · Enter import · Tab complete · ↓ next field"
+        );
+        let footer = footer(u16::MAX);
         let lines = help_lines();
         for (row, line) in MAIN.iter().zip(&lines) {
             let hint: String = row.hint.iter().map(|&k| k.glyph()).collect();
             assert!(footer.contains(&format!("{hint} {}", row.label)), "{row:?}");
             assert!(line.ends_with(row.help), "{row:?}");
         }
+        for width in [1, 20, 44, 60, 80, 120] {
+            assert!(footer_fits(width), "{width}");
+        }
+    }
+
+    fn footer_fits(width: u16) -> bool {
+        let f = footer(width);
+        f.chars().count() <= usize::from(width).max(" ? help · q quit".chars().count())
     }
 
     #[test]
@@ -348,6 +534,8 @@ mod tests {
             MAIN.iter().flat_map(|r| r.bindings).collect::<Vec<_>>(),
             POPUP.iter().collect(),
             QUIT_PROMPT.iter().map(|c| &c.binding).collect(),
+            CONFIRM.iter().map(|c| &c.binding).collect(),
+            PROMPT.iter().collect(),
         ] {
             let keys: Vec<Key> = table.iter().flat_map(|(_, k)| *k).copied().collect();
             for (i, key) in keys.iter().enumerate() {
@@ -376,7 +564,21 @@ mod tests {
             main_action(&press(KeyCode::Char('C'), KeyModifiers::SHIFT)),
             Some(Action::Call)
         );
-        assert_eq!(main_action(&press(KeyCode::Tab, KeyModifiers::NONE)), None);
+        assert_eq!(
+            main_action(&press(KeyCode::Tab, KeyModifiers::NONE)),
+            Some(Action::Focus)
+        );
+        assert_eq!(main_action(&press(KeyCode::F(2), KeyModifiers::NONE)), None);
+        assert_eq!(
+            prompt_action(&press(c, KeyModifiers::NONE)),
+            None,
+            "typed into the prompt"
+        );
+        assert_eq!(
+            prompt_action(&press(c, KeyModifiers::CONTROL)),
+            Some(Action::Quit)
+        );
+        assert_eq!(confirm_action(&press(KeyCode::Char('q'), KeyModifiers::NONE)), None);
         assert_eq!(
             popup_action(&press(KeyCode::Esc, KeyModifiers::NONE)),
             Some(Action::Close)

@@ -1,5 +1,5 @@
 //! The screen's geometry: where each part goes, and which list entries the
-//! calls table shows.
+//! calls table (and the campaigns pane) shows.
 //!
 //! Both sides need it: the views draw into these areas, and `App::update`
 //! maps a mouse click back to the button or the row under it and pages by
@@ -14,6 +14,20 @@ use std::ops::Range;
 /// one-word state (`[ Call ] starting…`).
 pub const BUTTON_WIDTH: u16 = 24;
 
+/// From this width the campaigns pane stands beside the calls table, which
+/// keeps room for all its columns; on narrower terminals it goes above.
+pub const BESIDE_FROM: u16 = 150;
+
+/// The pane's width beside the table: every column of the pane.
+pub const PANE_WIDTH: u16 = 76;
+
+/// Campaigns the pane shows at once above the table; it scrolls for more,
+/// so that the calls keep most of a small terminal.
+pub const PANE_ROWS: u16 = 5;
+
+/// Rows the calls table keeps under a pane above it.
+const TABLE_KEEPS: u16 = 6;
+
 /// The areas of one screen, top to bottom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
@@ -21,6 +35,8 @@ pub struct Areas {
     /// Under the header: warnings that stay true while the TUI runs (see
     /// `mode::Warning`); no height when there are none.
     pub warnings: Rect,
+    /// The campaigns pane; no area while it is hidden.
+    pub campaigns: Rect,
     pub table: Rect,
     pub progress: Rect,
     pub button: Rect,
@@ -28,8 +44,16 @@ pub struct Areas {
     pub footer: Rect,
 }
 
-/// The screen of `area` with `warning_lines` lines of warnings.
+/// The screen of `area` with `warning_lines` lines of warnings, and no
+/// campaigns pane.
 pub fn layout(area: Rect, warning_lines: u16) -> Areas {
+    with_pane(area, warning_lines, None)
+}
+
+/// The screen with a campaigns pane of `pane` campaigns, if any: beside
+/// the table on a wide terminal, else above it, as many rows high as fit
+/// (up to `PANE_ROWS`) while the table keeps `TABLE_KEEPS` rows.
+pub fn with_pane(area: Rect, warning_lines: u16, pane: Option<usize>) -> Areas {
     let [header, warnings, table, bar, message, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(warning_lines),
@@ -41,15 +65,38 @@ pub fn layout(area: Rect, warning_lines: u16) -> Areas {
     .areas(area);
     let [progress, button] =
         Layout::horizontal([Constraint::Min(10), Constraint::Length(BUTTON_WIDTH)]).areas(bar);
+    let (campaigns, table) = split_pane(table, pane);
     Areas {
         header,
         warnings,
+        campaigns,
         table,
         progress,
         button,
         message,
         footer,
     }
+}
+
+/// The middle of the screen shared by the pane (first) and the table.
+fn split_pane(middle: Rect, pane: Option<usize>) -> (Rect, Rect) {
+    let Some(campaigns) = pane else {
+        return (Rect::new(middle.x, middle.y, 0, 0), middle);
+    };
+    if middle.width >= BESIDE_FROM {
+        let [p, t] = Layout::horizontal([Constraint::Length(PANE_WIDTH), Constraint::Min(1)])
+            .areas(middle);
+        return (p, t);
+    }
+    let rows = u16::try_from(campaigns).unwrap_or(u16::MAX).clamp(1, PANE_ROWS);
+    let room = middle.height.saturating_sub(TABLE_KEEPS + 3);
+    let height = (rows + 3).min(room);
+    if height < 4 {
+        return (Rect::new(middle.x, middle.y, 0, 0), middle);
+    }
+    let [p, t] =
+        Layout::vertical([Constraint::Length(height), Constraint::Min(1)]).areas(middle);
+    (p, t)
 }
 
 /// Rows of a table in `table` that fit inside its borders and under its
@@ -105,6 +152,23 @@ mod tests {
         assert_eq!(table_window(table, 0, 0), 0..0);
         let squeezed = Rect::new(0, 0, 10, 3);
         assert_eq!(table_window(squeezed, 5, 9), 5..6);
+    }
+
+    #[test]
+    fn the_pane_goes_above_a_narrow_table_and_beside_a_wide_one() {
+        let none = layout(Rect::new(0, 0, 80, 24), 0);
+        assert_eq!(none.campaigns.area(), 0);
+        let above = with_pane(Rect::new(0, 0, 80, 24), 0, Some(2));
+        assert_eq!(above.campaigns, Rect::new(0, 1, 80, 5));
+        assert_eq!(above.table, Rect::new(0, 6, 80, 15));
+        let many = with_pane(Rect::new(0, 0, 60, 20), 0, Some(40));
+        assert_eq!((many.campaigns.height, table_rows(many.campaigns)), (7, 4));
+        assert!(table_rows(many.table) >= TABLE_KEEPS);
+        let wide = with_pane(Rect::new(0, 0, 200, 50), 0, Some(2));
+        assert_eq!(wide.campaigns, Rect::new(0, 1, PANE_WIDTH, 46));
+        assert_eq!(wide.table, Rect::new(PANE_WIDTH, 1, 200 - PANE_WIDTH, 46));
+        let tiny = with_pane(Rect::new(0, 0, 40, 12), 0, Some(2));
+        assert_eq!(tiny.campaigns.area(), 0, "the calls come first");
     }
 
     #[test]

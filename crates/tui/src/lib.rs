@@ -12,17 +12,21 @@
 //!   the footer, the `?` help and `numdialer --help`.
 //! - [`layout`]: the screen's geometry, shared by the views and by `App`
 //!   (mouse clicks, page keys) so that neither imports the other.
+//! - [`prompt`]: the lines a person types (the file to import and its
+//!   retry settings, the file to export to, the filter), with pure edits.
 //!
 //! Rendering, which only reads an `App`:
 //! - [`views`]: `views::draw(frame, &app)` and one module per part of the
-//!   screen (calls table, header and warnings, status bar, help, history,
-//!   the quit prompt).
+//!   screen (campaigns pane, calls table, header and warnings, status bar,
+//!   help, history, the prompts and questions).
 //! - [`theme`]: the named styles, a colour and a plain theme chosen once
 //!   from `NO_COLOR`.
 //!
 //! Doing things:
 //! - [`run()`]: the loop that wires the terminal, the server and the
-//!   network to the `App`; [`poller`] long-polls the statuses;
+//!   network to the `App`; [`poller`] long-polls the statuses of the
+//!   campaign on screen and the list of campaigns;
+//!   [`files`] completes paths and writes exports for the prompts;
 //!   [`client`] speaks numdialer-server's HTTP API and names the cause of
 //!   every failure (`ClientError`, shared with the coming subcommands);
 //!   [`terminal`] enters the full screen and restores the terminal on
@@ -40,10 +44,12 @@ pub mod client;
 pub mod commands;
 pub mod embedded;
 pub mod failure;
+pub mod files;
 pub mod keys;
 pub mod layout;
 pub mod mode;
 pub mod poller;
+pub mod prompt;
 mod run;
 pub mod terminal;
 pub mod theme;

@@ -1,12 +1,19 @@
-//! Polling the server's statuses in the background. Each answer goes to the
-//! run loop as an `Event`, never into shared state, so that only
-//! `App::update` changes what the screen shows.
+//! Polling the server in the background: the statuses of the campaign on
+//! screen, and the list of campaigns. Each answer goes to the run loop as
+//! an `Event`, never into shared state, so that only `App::update` changes
+//! what the screen shows.
+//!
+//! Both polls ask only for what changed: the statuses as deltas
+//! (`since=`), the list with its ETag, each held by the server until
+//! something changes. A million-entry campaign is fetched whole once, when
+//! it is picked, and then costs each poll only its changed entries.
 
 use crate::app::Event;
-use crate::client::{Client, Retry, SLOW_RETRY};
+use crate::client::{Client, ClientError, Retry, SLOW_RETRY};
+use numdialer_core::campaign::FIRST;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, mpsc, watch};
 
 /// Longest pause between polls while the server is unreachable.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
@@ -25,6 +32,22 @@ pub async fn poll(
     tx: mpsc::UnboundedSender<Event>,
     now: Arc<Notify>,
 ) {
+    let (_keep, selected) = watch::channel(FIRST);
+    poll_selected(client, interval, long_poll, tx, now, selected).await;
+}
+
+/// `poll`, of whichever campaign `selected` names: campaign 1 through
+/// `GET /statuses` (which every server has), the others through
+/// `GET /campaigns/{id}/statuses`. A new selection cuts the poll under
+/// way short and starts over with a full answer of the new campaign.
+pub async fn poll_selected(
+    client: Client,
+    interval: Duration,
+    long_poll: Duration,
+    tx: mpsc::UnboundedSender<Event>,
+    now: Arc<Notify>,
+    mut selected: watch::Receiver<u64>,
+) {
     // The server holds a long poll until something changes, so the next one
     // can leave at once; without long polling, pause between polls.
     let pause = if long_poll.is_zero() {
@@ -34,8 +57,24 @@ pub async fn poll(
     };
     let mut known = None;
     let mut delay = interval;
+    let mut watching = *selected.borrow_and_update();
     loop {
-        let event = match client.poll(known, long_poll).await {
+        let id = *selected.borrow_and_update();
+        if id != watching {
+            (watching, known) = (id, None);
+        }
+        let request = async {
+            match id {
+                FIRST => client.poll(known, long_poll).await,
+                id => client.campaign_statuses(id, known, long_poll).await,
+            }
+        };
+        // A sender gone (`Err`) only disables the branch.
+        let answer = tokio::select! {
+            r = request => r,
+            Ok(()) = selected.changed() => continue,
+        };
+        let event = match answer {
             Ok(Some(s)) => {
                 known = Some(s.version);
                 delay = pause;
@@ -55,6 +94,68 @@ pub async fn poll(
             }
         };
         if tx.send(event).is_err() {
+            return;
+        }
+        if !delay.is_zero() {
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = now.notified() => {}
+                Ok(()) = selected.changed() => {}
+            }
+        }
+    }
+}
+
+/// Long-polls `GET /campaigns` with its ETag for the pane: an answer only
+/// when a campaign changed. A server without campaigns says so once
+/// (`TooOld`), and is asked again only every `SLOW_RETRY`, in case it is
+/// upgraded. Other failures are the statuses poll's to report: this one
+/// only backs off.
+pub async fn poll_campaigns(
+    client: Client,
+    interval: Duration,
+    long_poll: Duration,
+    tx: mpsc::UnboundedSender<Event>,
+    now: Arc<Notify>,
+) {
+    let pause = if long_poll.is_zero() {
+        interval
+    } else {
+        Duration::ZERO
+    };
+    let mut known = None;
+    let mut delay = interval;
+    loop {
+        let event = match client.poll_campaigns(known, long_poll).await {
+            Ok(Some(list)) => {
+                known = Some(list.version);
+                delay = pause;
+                Some(Event::Campaigns(Ok(list)))
+            }
+            Ok(None) => {
+                delay = pause;
+                None
+            }
+            Err(e @ ClientError::TooOld { .. }) => {
+                known = None;
+                delay = SLOW_RETRY;
+                Some(Event::Campaigns(Err(e)))
+            }
+            Err(e) => {
+                known = None;
+                delay = match e.retry() {
+                    Retry::Backoff => (delay * 2).clamp(interval, MAX_BACKOFF),
+                    Retry::Slowly => SLOW_RETRY,
+                };
+                None
+            }
+        };
+        if let Some(event) = event
+            && tx.send(event).is_err()
+        {
+            return;
+        }
+        if tx.is_closed() {
             return;
         }
         if !delay.is_zero() {

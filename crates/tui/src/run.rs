@@ -4,18 +4,20 @@
 //! waits (the terminal, the network, signals) lives here, so that `App`
 //! and the views stay plain functions that tests call.
 
-use crate::app::{App, Command, Event};
+use crate::app::{App, Command, Event, ImportFailure};
 use crate::cli::Cli;
-use crate::client::Client;
+use crate::client::{Client, Format, Settings, Upload};
 use crate::failure::Usage;
 use crate::mode::Mode;
-use crate::{embedded, poller, terminal, theme, views};
+use crate::{embedded, files, poller, terminal, theme, views};
 use anyhow::Context;
+use numdialer_core::campaign::FIRST;
 use ratatui::crossterm::event::{self as ct, Event as CtEvent};
 use std::io::IsTerminal;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, mpsc, watch};
 
 /// Runs the TUI until the user quits or a signal comes, with an embedded
 /// server unless `--server` names one, and stops that server on the way out.
@@ -88,14 +90,25 @@ async fn run_screen(
     let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
     spawn_input(tx.clone());
     let poll_now = Arc::new(Notify::new());
-    let poller = tokio::spawn(poller::poll(
+    let (select, selected) = watch::channel(FIRST);
+    let poller = tokio::spawn(poller::poll_selected(
         client.clone(),
         poll_interval,
         long_poll,
         tx.clone(),
         poll_now.clone(),
+        selected,
+    ));
+    let list_now = Arc::new(Notify::new());
+    let list_poller = tokio::spawn(poller::poll_campaigns(
+        client.clone(),
+        poll_interval,
+        long_poll,
+        tx.clone(),
+        list_now.clone(),
     ));
     let mut ticks = tokio::time::interval(Duration::from_millis(200));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut signals = Signals::new()?;
 
     while !app.quit {
@@ -109,29 +122,115 @@ async fn run_screen(
                 break;
             }
         };
-        match app.update(event, Instant::now()) {
-            Some(Command::StartCalls) => {
-                let (client, tx, poll_now) = (client.clone(), tx.clone(), poll_now.clone());
-                tokio::spawn(async move {
-                    let r = client.start().await;
-                    let _ = tx.send(Event::Started(r));
-                    poll_now.notify_one();
-                });
-            }
-            Some(Command::FetchDetail(i)) => {
-                let (client, tx) = (client.clone(), tx.clone());
-                tokio::spawn(async move {
-                    let _ = tx.send(Event::Detail(i, client.detail(i).await));
-                });
-            }
-            None => {}
+        if let Some(command) = app.update(event, Instant::now()) {
+            let polls = [poll_now.clone(), list_now.clone()];
+            perform(command, &client, &tx, polls, &select);
         }
     }
+    list_poller.abort();
     poller.abort();
     drop(guard);
     match stopped {
         Some(why) => anyhow::bail!("the embedded server stopped: {why}"),
         None => Ok(()),
+    }
+}
+
+/// Runs `command` in the background; its answer comes back through `tx`
+/// as an event. A change on the server asks both polls at once (`polls`),
+/// so that the screen shows it without waiting for a long poll.
+fn perform(
+    command: Command,
+    client: &Client,
+    tx: &mpsc::UnboundedSender<Event>,
+    polls: [Arc<Notify>; 2],
+    select: &watch::Sender<u64>,
+) {
+    let (client, tx) = (client.clone(), tx.clone());
+    let poll_now = move || polls.iter().for_each(|p| p.notify_one());
+    match command {
+        Command::StartCalls => {
+            tokio::spawn(async move {
+                let r = client.start().await;
+                let _ = tx.send(Event::Started(r));
+                poll_now();
+            });
+        }
+        Command::FetchDetail(i) => {
+            tokio::spawn(async move {
+                let _ = tx.send(Event::Detail(i, client.detail(i).await));
+            });
+        }
+        Command::FetchCampaignDetail(id, i) => {
+            tokio::spawn(async move {
+                let _ = tx.send(Event::Detail(i, client.campaign_call(id, i).await));
+            });
+        }
+        Command::Watch(id) => {
+            select.send_replace(id);
+        }
+        Command::Operate(id, op) => {
+            tokio::spawn(async move {
+                let r = client.campaign_op(id, op).await;
+                let _ = tx.send(Event::Operated(id, op, r));
+                poll_now();
+            });
+        }
+        Command::Delete(id) => {
+            tokio::spawn(async move {
+                let r = client.delete_campaign(id).await;
+                let _ = tx.send(Event::Deleted(id, r));
+                poll_now();
+            });
+        }
+        Command::Import {
+            path,
+            format,
+            settings,
+        } => {
+            tokio::spawn(async move {
+                let r = import(&client, &path, format, &settings, &tx).await;
+                let _ = tx.send(Event::Imported(path, r));
+                poll_now();
+            });
+        }
+        Command::Export { id, path } => {
+            tokio::spawn(async move {
+                let r = files::export(&client, id, &files::expand_home(&path)).await;
+                let _ = tx.send(Event::Exported(id, path, r));
+            });
+        }
+        Command::Complete(typed) => {
+            tokio::task::spawn_blocking(move || {
+                let _ = tx.send(Event::Completions(typed.clone(), files::complete(&typed)));
+            });
+        }
+    }
+}
+
+/// Streams the file at `path` to `POST /campaigns`, saying every 200 ms
+/// how much has gone, so that a big import shows progress.
+async fn import(
+    client: &Client,
+    path: &str,
+    format: Format,
+    settings: &Settings,
+    tx: &mpsc::UnboundedSender<Event>,
+) -> Result<crate::client::Created, ImportFailure> {
+    let upload = Upload::open(&files::expand_home(path), format, settings)
+        .map_err(|e| ImportFailure::File(e.to_string()))?;
+    let total = upload.size();
+    let sent = Arc::new(AtomicU64::new(0));
+    let request = client.add_campaign(upload, sent.clone());
+    tokio::pin!(request);
+    let mut ticks = tokio::time::interval(Duration::from_millis(200));
+    loop {
+        tokio::select! {
+            r = &mut request => return r.map_err(ImportFailure::Server),
+            _ = ticks.tick() => {
+                let _ = tx.send(Event::Uploading(sent.load(Ordering::Relaxed), total));
+            }
+        }
     }
 }
 

@@ -9,6 +9,7 @@
 //! enabled button, the selected row).
 
 use numdialer_core::Status;
+use numdialer_core::campaign::CampaignState;
 use ratatui::style::{Color, Modifier, Style};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +30,21 @@ pub struct Theme {
     pub button_disabled: Style,
     /// The selected row of the table.
     pub selected: Style,
+    /// The focused pane's border.
+    pub focused: Style,
     pub statuses: StatusStyles,
+    pub states: StateStyles,
+}
+
+/// One style per campaign state, for the pane's badges: the final ones
+/// stand out, as final statuses do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StateStyles {
+    pub draft: Style,
+    pub running: Style,
+    pub paused: Style,
+    pub done: Style,
+    pub stopped: Style,
 }
 
 /// One style per call status, so that the table, the help legend and the
@@ -61,6 +76,7 @@ impl Theme {
             .add_modifier(Modifier::BOLD.union(Modifier::REVERSED)),
         button_disabled: Style::new().fg(Color::DarkGray).add_modifier(Modifier::DIM),
         selected: Style::new().add_modifier(Modifier::REVERSED),
+        focused: Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
         statuses: StatusStyles {
             idle: Style::new().fg(Color::DarkGray),
             dialing: Style::new().fg(Color::Blue),
@@ -69,7 +85,16 @@ impl Theme {
             completed: BOLD,
             failed: Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
             waiting: Style::new().fg(Color::Magenta),
-            canceled: Style::new().fg(Color::DarkGray),
+            canceled: Style::new()
+                .fg(Color::DarkGray)
+                .add_modifier(Modifier::BOLD),
+        },
+        states: StateStyles {
+            draft: Style::new().fg(Color::Cyan),
+            running: Style::new().fg(Color::Green),
+            paused: Style::new().fg(Color::Yellow),
+            done: BOLD,
+            stopped: Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
         },
     };
 
@@ -82,6 +107,7 @@ impl Theme {
         button: Style::new().add_modifier(Modifier::BOLD.union(Modifier::REVERSED)),
         button_disabled: Style::new().add_modifier(Modifier::DIM),
         selected: Style::new().add_modifier(Modifier::REVERSED),
+        focused: BOLD,
         statuses: StatusStyles {
             idle: PLAIN_TEXT,
             dialing: PLAIN_TEXT,
@@ -91,6 +117,13 @@ impl Theme {
             failed: BOLD,
             waiting: PLAIN_TEXT,
             canceled: BOLD,
+        },
+        states: StateStyles {
+            draft: PLAIN_TEXT,
+            running: PLAIN_TEXT,
+            paused: PLAIN_TEXT,
+            done: BOLD,
+            stopped: BOLD,
         },
     };
 
@@ -110,6 +143,19 @@ impl Theme {
             Status::Failed => s.failed,
             Status::Waiting => s.waiting,
             Status::Canceled => s.canceled,
+        }
+    }
+}
+
+impl Theme {
+    pub fn state(&self, state: CampaignState) -> Style {
+        let s = &self.states;
+        match state {
+            CampaignState::Draft => s.draft,
+            CampaignState::Running => s.running,
+            CampaignState::Paused => s.paused,
+            CampaignState::Done => s.done,
+            CampaignState::Stopped => s.stopped,
         }
     }
 }
@@ -149,8 +195,10 @@ mod tests {
             t.button,
             t.button_disabled,
             t.selected,
+            t.focused,
         ];
         styles.extend(Status::ALL.map(|s| t.status(s)));
+        styles.extend(CampaignState::ALL.map(|s| t.state(s)));
         for s in styles {
             assert_eq!((s.fg, s.bg), (None, None), "{s:?}");
         }

@@ -1,16 +1,22 @@
-//! The calls table: one row per list entry, its status in its colour and
-//! how long it has been in it. Columns drop out as the terminal narrows;
-//! the selected row is always on screen.
+//! The calls table: one row per list entry of the campaign watched, its
+//! status in its colour (a completed call with its outcome: answered or
+//! no answer) and how long it has been in it. Columns drop out as the
+//! terminal narrows; the selected row is always on screen.
 //!
 //! Only the rows on screen are built: a list of a million entries costs a
 //! frame no more than a list of twenty.
 
-use crate::app::{App, Connection};
+use crate::app::{App, Connection, Focus};
+use crate::commands::show::outcome_words;
 use crate::layout::table_window;
 use numdialer_core::api::CallSummary;
+use numdialer_core::campaign::FIRST;
+use numdialer_core::status::Outcome;
 use numdialer_core::{Status, format_phone};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Margin, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
 use std::time::Duration;
 
@@ -19,29 +25,41 @@ const WIDE: u16 = 72;
 const MID: u16 = 56;
 
 pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
-    let columns = Columns::for_width(area.width);
-    let calls = app.calls();
-    let window = table_window(area, app.selected, calls.len());
+    let rows = app.rows();
+    let window = table_window(area, app.selected, rows);
     let first = window.start;
-    let rows = calls[window].iter().map(|c| row(app, &columns, c));
-    let title = match &app.statuses {
-        Some(s) => format!(" Calls · {} ", s.calls.len()),
-        None => " Calls ".to_string(),
-    };
+    let shown: Vec<&CallSummary> = window.filter_map(|r| app.entry_at(r)).collect();
+    // Room for an outcome where one is shown: measured on the rows drawn,
+    // never on the whole list.
+    let outcomes = shown.iter().any(|c| completed_outcome(c).is_some());
+    let columns = Columns::for_width(area.width, outcomes);
+    let table_rows = shown.iter().map(|c| row(app, &columns, c));
     let (header, widths): (Vec<_>, Vec<_>) = columns.list().into_iter().unzip();
-    let table = Table::new(rows, widths)
+    let border = if app.focus == Focus::Calls && app.pane_shown() {
+        app.theme.focused
+    } else {
+        Style::new()
+    };
+    let table = Table::new(table_rows, widths)
         .header(Row::new(header).style(app.theme.title))
-        .block(Block::bordered().title(title))
+        .block(Block::bordered().border_style(border).title(title(app)))
         .row_highlight_style(app.theme.selected)
         .highlight_symbol("›");
-    let mut state = TableState::default()
-        .with_selected((!calls.is_empty()).then(|| app.selected.saturating_sub(first)));
+    let mut state =
+        TableState::default().with_selected((rows > 0).then(|| app.selected.saturating_sub(first)));
     frame.render_stateful_widget(table, area, &mut state);
-    if app.statuses.is_none() {
-        let text = match &app.connection {
-            Connection::Failing { error, .. } => format!("No answer from the server yet: {error}"),
-            _ => "Connecting to the server…".to_string(),
-        };
+    let empty = match (&app.statuses, &app.connection) {
+        (None, Connection::Failing { error, .. }) => {
+            Some(format!("No answer from the server yet: {error}"))
+        }
+        (None, Connection::Live) => Some(format!("Loading campaign {}…", app.watching)),
+        (None, _) => Some("Connecting to the server…".to_string()),
+        (Some(_), _) if rows == 0 && app.filter.is_some() => {
+            Some("No entry matches the filter (/ to change it).".to_string())
+        }
+        _ => None,
+    };
+    if let Some(text) = empty {
         frame.render_widget(
             Paragraph::new(text).wrap(Wrap { trim: true }),
             area.inner(Margin::new(2, 2)),
@@ -49,17 +67,46 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
 }
 
-/// Which optional columns fit: the bare digits, and the call id.
+/// " Calls · 9 ", and once there are campaigns to tell apart, which one:
+/// " Calls · #2 spring leads · 9 "; with a filter, how many it lets through.
+fn title(app: &App) -> String {
+    let Some(s) = &app.statuses else {
+        return " Calls ".to_string();
+    };
+    let total = s.calls.len();
+    let which = match app.campaign() {
+        Some(c) if app.pane_shown() => format!("#{} {} · ", c.id, c.name),
+        _ if app.watching != FIRST => format!("#{} · ", app.watching),
+        _ => String::new(),
+    };
+    match &app.filter {
+        Some(f) => format!(" Calls · {which}{} of {total} {} ", app.rows(), f.word()),
+        None => format!(" Calls · {which}{total} "),
+    }
+}
+
+/// The outcome a completed entry shows beside its status.
+fn completed_outcome(c: &CallSummary) -> Option<Outcome> {
+    match (c.status, c.outcome) {
+        (Status::Completed, Some(o @ (Outcome::Answered | Outcome::NoAnswer))) => Some(o),
+        _ => None,
+    }
+}
+
+/// Which optional columns fit: the bare digits, and the call id; and how
+/// wide the status is, with an outcome beside it or not.
 struct Columns {
     digits: bool,
     call_id: bool,
+    status: u16,
 }
 
 impl Columns {
-    fn for_width(width: u16) -> Columns {
+    fn for_width(width: u16, outcomes: bool) -> Columns {
         Columns {
             digits: width >= WIDE,
             call_id: width >= MID,
+            status: if outcomes { 21 } else { 9 },
         }
     }
 
@@ -72,7 +119,7 @@ impl Columns {
         if self.digits {
             v.push(("Digits", Constraint::Length(11)));
         }
-        v.push(("Status", Constraint::Length(9)));
+        v.push(("Status", Constraint::Length(self.status)));
         if self.call_id {
             v.push(("Call id", Constraint::Length(9)));
         }
@@ -89,7 +136,16 @@ fn row(app: &App, columns: &Columns, c: &CallSummary) -> Row<'static> {
     if columns.digits {
         cells.push(Cell::from(c.phone.clone()));
     }
-    cells.push(Cell::from(c.status.as_str()).style(app.theme.status(c.status)));
+    let mut status = vec![Span::styled(c.status.as_str(), app.theme.status(c.status))];
+    if let Some(o) = completed_outcome(c) {
+        let style = match o {
+            Outcome::Answered => app.theme.statuses.answered,
+            _ => app.theme.warn,
+        };
+        status.push(Span::raw(" · "));
+        status.push(Span::styled(outcome_words(o), style));
+    }
+    cells.push(Cell::from(Line::from(status)));
     if columns.call_id {
         let id = match (&c.id, c.status) {
             (Some(id), _) => id.to_string(),

@@ -10,18 +10,20 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 /// What each status means, in the order a call goes through them.
-const LEGEND: [(Status, &str); 6] = [
+const LEGEND: [(Status, &str); 8] = [
     (Status::Idle, "not dialed yet"),
     (Status::Dialing, "POST /call sent, no webhook yet"),
     (Status::Ringing, "the phone is ringing"),
     (Status::Answered, "picked up"),
-    (Status::Completed, "call over"),
+    (Status::Completed, "call over: answered, or no answer"),
     (Status::Failed, "refused, unreachable or timed out"),
+    (Status::Waiting, "its next attempt is due later"),
+    (Status::Canceled, "never dialed: its campaign was stopped"),
 ];
 
 pub(super) fn draw(frame: &mut Frame, app: &App) {
     let title = format!(" Help · {} to close ", keys::key_for(Action::Close));
-    let inner = popup(frame, 62, 18, title);
+    let inner = popup(frame, 72, 27, title);
     let mut lines: Vec<Line> = keys::help_lines().into_iter().map(Line::from).collect();
     lines.push(Line::from(""));
     lines.push(Line::from(" Statuses:"));

@@ -1,5 +1,6 @@
 //! The Enter popup: one entry's status, failure reason and every event the
-//! server recorded for it, applied or ignored, with the time it came.
+//! server recorded for it across all its attempts, applied or ignored,
+//! with the time it came and, once there was a retry, its attempt.
 
 use super::popup;
 use crate::app::{App, Detail};
@@ -39,16 +40,27 @@ fn lines(theme: &Theme, d: &CallDetail) -> Vec<Line<'static>> {
     let mut lines = vec![Line::from(vec![
         Span::raw(" status "),
         Span::styled(c.status.as_str(), theme.status(c.status)),
+        Span::raw(match c.outcome {
+            Some(o) if c.status == numdialer_core::Status::Completed => {
+                format!(" · {}", crate::commands::show::outcome_words(o))
+            }
+            _ => String::new(),
+        }),
         Span::raw(match &c.id {
             Some(id) => format!(" · call id {id}"),
             None => String::new(),
+        }),
+        Span::raw(match c.attempt {
+            0 | 1 => String::new(),
+            n => format!(" · attempt {n}"),
         }),
     ])];
     if let Some(r) = &c.reason {
         lines.push(Line::styled(format!(" reason {r}"), theme.error));
     }
     lines.push(Line::from(""));
-    lines.extend(d.history.iter().map(|e| event_line(theme, e)));
+    let retried = d.history.iter().any(|e| e.attempt > 1);
+    lines.extend(d.history.iter().map(|e| event_line(theme, e, retried)));
     if d.events_dropped > 0 {
         lines.push(Line::from(format!(
             " … and {} more events",
@@ -59,7 +71,7 @@ fn lines(theme: &Theme, d: &CallDetail) -> Vec<Line<'static>> {
 }
 
 /// "20:01:02.123 webhook ringing (id 1000)   ignored · entry is already completed"
-fn event_line(theme: &Theme, e: &Event) -> Line<'static> {
+fn event_line(theme: &Theme, e: &Event, retried: bool) -> Line<'static> {
     let time = e.at.to_string();
     let what = match &e.kind {
         EventKind::Dialed => "dial sent".to_string(),
@@ -83,8 +95,13 @@ fn event_line(theme: &Theme, e: &Event) -> Line<'static> {
         (false, None) => "ignored".to_string(),
     };
     let style = if e.applied { Style::new() } else { theme.dim };
+    let attempt = if retried {
+        format!("#{} ", e.attempt)
+    } else {
+        String::new()
+    };
     Line::from(vec![
-        Span::raw(format!(" {} ", &time[11..23])),
+        Span::raw(format!(" {} {attempt}", &time[11..23])),
         Span::styled(format!("{what:<30} "), style),
         Span::styled(outcome, style),
     ])

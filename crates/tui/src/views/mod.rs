@@ -7,22 +7,24 @@
 //! area that `layout` gives it.
 
 mod calls;
+mod campaigns;
 mod header;
 mod help;
 mod history;
+mod prompt;
 mod quit;
 mod status_bar;
 
 use crate::app::{App, Overlay};
-use crate::layout::layout;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::widgets::{Block, Clear};
 
 pub fn draw(frame: &mut Frame, app: &App) {
-    let areas = layout(frame.area(), app.mode.warning_lines());
+    let areas = app.areas_in(frame.area());
     header::draw(frame, app, areas.header);
     header::draw_warnings(frame, app, areas.warnings);
+    campaigns::draw(frame, app, areas.campaigns);
     calls::draw(frame, app, areas.table);
     status_bar::draw_progress(frame, app, areas.progress);
     status_bar::draw_button(frame, app, areas.button);
@@ -33,6 +35,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Overlay::Help => help::draw(frame, app),
         Overlay::History { index, detail } => history::draw(frame, app, *index, detail),
         Overlay::QuitPrompt => quit::draw(frame, app),
+        Overlay::Form(form) => prompt::draw_form(frame, app, form),
+        Overlay::Confirm(q) => prompt::draw_question(frame, app, q),
+        Overlay::ImportErrors(e) => prompt::draw_import_errors(frame, app, e),
     }
 }
 

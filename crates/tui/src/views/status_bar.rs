@@ -64,5 +64,8 @@ pub(super) fn draw_message(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 pub(super) fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
-    frame.render_widget(Paragraph::new(keys::footer()).style(app.theme.dim), area);
+    frame.render_widget(
+        Paragraph::new(keys::footer(area.width)).style(app.theme.dim),
+        area,
+    );
 }

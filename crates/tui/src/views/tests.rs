@@ -243,10 +243,10 @@ fn the_history_popup_lists_events() {
 fn the_footer_and_the_help_come_from_the_key_table() {
     let (mut app, t) = app_with(&[Status::Idle; 9], false);
     let ls = lines(&render(&app, 80, 24));
-    assert_eq!(ls[23].trim_end(), keys::footer());
+    assert_eq!(ls[23].trim_end(), keys::footer(80));
     assert_eq!(
         ls[23].trim_end(),
-        " c call · ↑↓ select · ⏎ history · ? help · q quit"
+        " c call · n new · p pause · s stop · e export · / filter · ? help · q quit"
     );
     assert!(ls.iter().any(|l| l.contains("[ Call ] press c")));
     app.update(

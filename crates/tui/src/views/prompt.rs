@@ -1,0 +1,143 @@
+//! The popups that ask something: a form to type into (import, export,
+//! filter), a yes-or-no question (stop, delete), and the bad lines of an
+//! import the server refused. Each lists its own keys from the tables in
+//! `keys`, as the quit prompt does.
+
+use super::popup;
+use crate::app::{App, ImportErrors, Question};
+use crate::keys::{self, Action};
+use crate::prompt::{Form, Purpose};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Margin};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+pub(super) fn draw_form(frame: &mut Frame, app: &App, form: &Form) {
+    let (title, submit) = match form.purpose {
+        Purpose::Import => (" New campaign from a file ".to_string(), "import"),
+        Purpose::Export { id } => (format!(" Export campaign {id} as CSV "), "export"),
+        Purpose::Filter => (" Filter the calls ".to_string(), "filter"),
+    };
+    let height = form.fields.len() as u16 + form.candidates.len() as u16 + 7;
+    let inner = popup(frame, 72, height, title).inner(Margin::new(1, 0));
+    let [body, hints] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+    let width = form.fields.iter().map(|f| f.label.len()).max().unwrap_or(0);
+    let mut lines = Vec::new();
+    for (i, field) in form.fields.iter().enumerate() {
+        let focused = i == form.focus;
+        let cursor = if focused { "▏" } else { "" };
+        let style = if focused {
+            app.theme.title.add_modifier(Modifier::UNDERLINED)
+        } else {
+            ratatui::style::Style::new()
+        };
+        lines.push(Line::from(vec![
+            Span::raw(format!("{:>width$}: ", field.label)),
+            Span::styled(format!("{}{cursor}", field.text), style),
+        ]));
+        if focused {
+            for c in &form.candidates {
+                lines.push(Line::styled(format!("{:>width$}  {c}", ""), app.theme.dim));
+            }
+        }
+    }
+    lines.push(Line::from(""));
+    if let Purpose::Filter = form.purpose {
+        lines.push(Line::styled(
+            "a status or outcome: idle dialing ringing answered completed failed \
+             waiting canceled no_answer; empty shows every entry",
+            app.theme.dim,
+        ));
+    }
+    if let Some(e) = &form.error {
+        lines.push(Line::styled(e.clone(), app.theme.error));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
+    frame.render_widget(
+        Paragraph::new(keys::prompt_hints(submit)).style(app.theme.dim),
+        hints,
+    );
+}
+
+pub(super) fn draw_question(frame: &mut Frame, app: &App, q: &Question) {
+    let (title, text) = match q {
+        Question::Stop { id, name, cancels } => (
+            format!(" Stop campaign {id}? "),
+            format!(
+                "Stop \"{name}\" for good: {} will be canceled and never dialed. \
+                 Calls in flight finish. A stopped campaign cannot be resumed.",
+                entries(*cancels)
+            ),
+        ),
+        Question::Delete { id, name } => (
+            format!(" Delete campaign {id}? "),
+            format!("Delete \"{name}\" and its history from the server. Export it first to keep it."),
+        ),
+    };
+    let inner = popup(frame, 60, 9, title).inner(Margin::new(1, 0));
+    let [body, _, answers] = Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    frame.render_widget(
+        Paragraph::new(Line::styled(text, app.theme.title)).wrap(Wrap { trim: true }),
+        body,
+    );
+    frame.render_widget(Paragraph::new(keys::choices(keys::CONFIRM)), answers);
+}
+
+fn entries(n: usize) -> String {
+    match n {
+        1 => "1 entry".to_string(),
+        n => format!("{n} entries"),
+    }
+}
+
+pub(super) fn draw_import_errors(frame: &mut Frame, app: &App, e: &ImportErrors) {
+    let title = format!(
+        " {} refused · {} to close ",
+        e.path,
+        keys::key_for(Action::Close)
+    );
+    let inner = popup(frame, 76, 20, title).inner(Margin::new(1, 0));
+    let [head, list, foot] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    frame.render_widget(
+        Paragraph::new(Line::styled(e.message.clone(), app.theme.error))
+            .wrap(Wrap { trim: true }),
+        head,
+    );
+    let room = usize::from(list.height);
+    let shown = if e.errors.len() > room {
+        room.saturating_sub(1)
+    } else {
+        room
+    };
+    let mut lines: Vec<Line> = e
+        .errors
+        .iter()
+        .take(shown)
+        .map(|l| Line::from(format!("line {}: {}", l.line, l.error)))
+        .collect();
+    let more = e.error_count.saturating_sub(lines.len());
+    if more > 0 {
+        lines.push(Line::from(format!("… and {more} more")));
+    }
+    frame.render_widget(Paragraph::new(lines), list);
+    let s = if e.error_count == 1 { "" } else { "s" };
+    frame.render_widget(
+        Paragraph::new(Line::styled(
+            format!("{} bad line{s}; nothing was imported", e.error_count),
+            app.theme.title,
+        )),
+        foot,
+    );
+}
