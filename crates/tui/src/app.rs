@@ -375,7 +375,9 @@ impl App {
                 self.mark_live(now);
                 None
             }
-            Event::Polled(Ok(s)) if s.campaign.as_ref().map_or(FIRST, |c| c.id) != self.watching => {
+            Event::Polled(Ok(s))
+                if s.campaign.as_ref().map_or(FIRST, |c| c.id) != self.watching =>
+            {
                 // An answer about the campaign watched before a switch.
                 self.mark_live(now);
                 None
@@ -425,7 +427,10 @@ impl App {
             Event::Uploading(sent, total) => {
                 if let Some(path) = self.importing.clone() {
                     let of = total.map_or_else(String::new, |t| format!(" of {}", megabytes(t)));
-                    self.say(&format!("importing {path}: {}{of} sent…", megabytes(sent)), false);
+                    self.say(
+                        &format!("importing {path}: {}{of} sent…", megabytes(sent)),
+                        false,
+                    );
                 }
                 None
             }
@@ -513,7 +518,9 @@ impl App {
         }
         // The campaign watched is gone (deleted elsewhere): back to 1.
         let gone = self.campaigns.is_some() && self.campaign_row().is_none();
-        let command = (gone && self.watching != FIRST).then(|| self.watch(FIRST)).flatten();
+        let command = (gone && self.watching != FIRST)
+            .then(|| self.watch(FIRST))
+            .flatten();
         if !self.pane_shown() {
             self.focus = Focus::Calls;
         }
@@ -550,7 +557,10 @@ impl App {
                 self.say(&format!("campaign {id} {done}"), false);
                 self.update_summary(c);
             }
-            Err(ClientError::Http { status: 409, message }) => self.say(&message, true),
+            Err(ClientError::Http {
+                status: 409,
+                message,
+            }) => self.say(&message, true),
             Err(e) => self.say(&format!("could not {op} campaign {id}: {e}"), true),
         }
         None
@@ -571,7 +581,10 @@ impl App {
                     return command;
                 }
             }
-            Err(ClientError::Http { status: 409, message }) => self.say(&message, true),
+            Err(ClientError::Http {
+                status: 409,
+                message,
+            }) => self.say(&message, true),
             Err(e) => self.say(&format!("could not delete campaign {id}: {e}"), true),
         }
         None
@@ -582,7 +595,11 @@ impl App {
         match r {
             Ok(created) => {
                 let c = created.campaign;
-                let again = if created.existed { " (already there)" } else { "" };
+                let again = if created.existed {
+                    " (already there)"
+                } else {
+                    ""
+                };
                 self.say(
                     &format!(
                         "imported {path} as campaign {} \"{}\", {} entries{again}: press {} to start",
@@ -819,7 +836,10 @@ impl App {
 
     fn open_import(&mut self) {
         if self.campaigns.is_none() && self.statuses.is_some() {
-            self.say("this server has no campaigns: upgrade numdialer-server", true);
+            self.say(
+                "this server has no campaigns: upgrade numdialer-server",
+                true,
+            );
             return;
         }
         self.overlay = Overlay::Form(Form::import());

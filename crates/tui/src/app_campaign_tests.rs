@@ -12,14 +12,23 @@ use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 use std::collections::BTreeMap;
 
 /// A campaign's summary whose entries stand as `statuses` say.
-pub(crate) fn summary(id: u64, name: &str, state: CampaignState, statuses: &[Status]) -> CampaignSummary {
-    let mut counts: BTreeMap<String, usize> =
-        Status::ALL.iter().map(|s| (s.as_str().to_string(), 0)).collect();
+pub(crate) fn summary(
+    id: u64,
+    name: &str,
+    state: CampaignState,
+    statuses: &[Status],
+) -> CampaignSummary {
+    let mut counts: BTreeMap<String, usize> = Status::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), 0))
+        .collect();
     for s in statuses {
         *counts.get_mut(s.as_str()).unwrap() += 1;
     }
-    let mut outcomes: BTreeMap<String, usize> =
-        Outcome::ALL.iter().map(|o| (o.as_str().to_string(), 0)).collect();
+    let mut outcomes: BTreeMap<String, usize> = Outcome::ALL
+        .iter()
+        .map(|o| (o.as_str().to_string(), 0))
+        .collect();
     for s in statuses {
         let o = match s {
             Status::Completed => Outcome::Answered,
@@ -111,11 +120,12 @@ fn picking_a_campaign_watches_it_and_answers_about_the_last_one_are_dropped() {
     assert_eq!(app.button(), Button::Ready);
     let late = snapshot(&[Status::Completed; 9], true);
     app.update(Event::Polled(Ok(late)), t);
-    assert_eq!(app.calls().len(), 4, "campaign 1's answer came after the switch");
     assert_eq!(
-        app.update(key(KeyCode::Up), t),
-        Some(Command::Watch(1))
+        app.calls().len(),
+        4,
+        "campaign 1's answer came after the switch"
     );
+    assert_eq!(app.update(key(KeyCode::Up), t), Some(Command::Watch(1)));
     assert_eq!((app.watching, app.statuses.is_none()), (1, true));
     assert_eq!(app.button(), Button::Waiting);
 }
@@ -134,7 +144,11 @@ fn c_starts_a_draft_campaign_through_its_own_route() {
     assert_eq!(app.message.as_ref().unwrap().text, "campaign 2 started");
     assert_eq!(app.update(key(KeyCode::Char('c')), t), None);
     assert!(
-        app.message.as_ref().unwrap().text.contains("only a draft starts"),
+        app.message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("only a draft starts"),
         "{:?}",
         app.message
     );
@@ -164,7 +178,13 @@ fn p_pauses_and_resumes_and_409s_are_said_in_the_servers_words() {
 
 #[test]
 fn s_asks_first_and_says_how_many_entries_it_cancels() {
-    let statuses = [Status::Completed, Status::Ringing, Status::Idle, Status::Waiting, Status::Idle];
+    let statuses = [
+        Status::Completed,
+        Status::Ringing,
+        Status::Idle,
+        Status::Waiting,
+        Status::Idle,
+    ];
     let (mut app, t) = app_on_two(CampaignState::Running, &statuses);
     assert_eq!(app.update(key(KeyCode::Char('s')), t), None);
     assert_eq!(
@@ -192,7 +212,13 @@ fn d_deletes_only_a_finished_campaign_after_asking() {
     let (mut app, t) = app_on_two(CampaignState::Running, &[Status::Ringing; 4]);
     app.update(key(KeyCode::Char('d')), t);
     assert_eq!(app.overlay, Overlay::None);
-    assert!(app.message.as_ref().unwrap().text.contains("stop it first (s)"));
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("stop it first (s)")
+    );
     let (mut app, t) = app_on_two(CampaignState::Stopped, &[Status::Canceled; 4]);
     app.update(key(KeyCode::Char('d')), t);
     assert_eq!(
@@ -202,36 +228,74 @@ fn d_deletes_only_a_finished_campaign_after_asking() {
             name: "leads".into()
         })
     );
-    assert_eq!(app.update(key(KeyCode::Char('y')), t), Some(Command::Delete(2)));
-    assert_eq!(app.update(Event::Deleted(2, Ok(())), t), Some(Command::Watch(1)));
+    assert_eq!(
+        app.update(key(KeyCode::Char('y')), t),
+        Some(Command::Delete(2))
+    );
+    assert_eq!(
+        app.update(Event::Deleted(2, Ok(())), t),
+        Some(Command::Watch(1))
+    );
     assert_eq!(app.watching, 1);
     assert_eq!(app.campaign_list().len(), 1);
     assert!(!app.pane_shown(), "campaign 1 alone again");
-    app.update(Event::Polled(Ok(snapshot(&[Status::Completed; 9], true))), t);
+    app.update(
+        Event::Polled(Ok(snapshot(&[Status::Completed; 9], true))),
+        t,
+    );
     app.update(key(KeyCode::Char('d')), t);
-    assert!(app.message.as_ref().unwrap().text.starts_with("campaign 1 cannot be deleted"));
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with("campaign 1 cannot be deleted")
+    );
 }
 
 #[test]
 fn n_imports_a_file_and_watches_the_new_campaign() {
     let (mut app, t) = app_with(&[Status::Idle; 9], false);
-    app.update(list(vec![summary(1, "numbers", CampaignState::Draft, &[Status::Idle; 9])]), t);
+    app.update(
+        list(vec![summary(
+            1,
+            "numbers",
+            CampaignState::Draft,
+            &[Status::Idle; 9],
+        )]),
+        t,
+    );
     app.update(key(KeyCode::Char('n')), t);
     assert!(matches!(&app.overlay, Overlay::Form(f) if f.purpose == Purpose::Import));
     type_text(&mut app, "li", t);
-    assert_eq!(app.update(key(KeyCode::Tab), t), Some(Command::Complete("li".into())));
+    assert_eq!(
+        app.update(key(KeyCode::Tab), t),
+        Some(Command::Complete("li".into()))
+    );
     app.update(Event::Completions("li".into(), vec!["leads.csv".into()]), t);
-    assert_eq!(app.update(key(KeyCode::Char('q')), t), None, "typed, not quit");
+    assert_eq!(
+        app.update(key(KeyCode::Char('q')), t),
+        None,
+        "typed, not quit"
+    );
     app.update(key(KeyCode::Backspace), t);
     app.update(key(KeyCode::Down), t);
     app.update(key(KeyCode::Down), t);
     app.update(key(KeyCode::Backspace), t);
     type_text(&mut app, "3", t);
-    let Some(Command::Import { path, format, settings }) = app.update(key(KeyCode::Enter), t) else {
+    let Some(Command::Import {
+        path,
+        format,
+        settings,
+    }) = app.update(key(KeyCode::Enter), t)
+    else {
         panic!("{:?}", app.overlay);
     };
     assert_eq!((path.as_str(), format), ("leads.csv", Format::Csv));
-    assert_eq!((settings.name.as_deref(), settings.max_attempts), (Some("leads"), Some(3)));
+    assert_eq!(
+        (settings.name.as_deref(), settings.max_attempts),
+        (Some("leads"), Some(3))
+    );
     assert_eq!(app.overlay, Overlay::None);
     app.update(Event::Uploading(1_500_000, Some(3_000_000)), t);
     assert_eq!(
@@ -257,7 +321,15 @@ fn n_imports_a_file_and_watches_the_new_campaign() {
 #[test]
 fn a_refused_import_shows_its_lines_and_creates_nothing() {
     let (mut app, t) = app_with(&[Status::Idle; 9], false);
-    app.update(list(vec![summary(1, "numbers", CampaignState::Draft, &[Status::Idle; 9])]), t);
+    app.update(
+        list(vec![summary(
+            1,
+            "numbers",
+            CampaignState::Draft,
+            &[Status::Idle; 9],
+        )]),
+        t,
+    );
     let refused = ClientError::Import {
         message: "the list has bad lines; nothing was stored".into(),
         errors: vec![numdialer_core::api::LineError {
@@ -276,7 +348,10 @@ fn a_refused_import_shows_its_lines_and_creates_nothing() {
     app.update(key(KeyCode::Esc), t);
     assert_eq!(app.overlay, Overlay::None);
     app.update(
-        Event::Imported("gone.csv".into(), Err(ImportFailure::File("cannot read gone.csv".into()))),
+        Event::Imported(
+            "gone.csv".into(),
+            Err(ImportFailure::File("cannot read gone.csv".into())),
+        ),
         t,
     );
     assert!(app.message.as_ref().unwrap().is_error);
@@ -286,11 +361,16 @@ fn a_refused_import_shows_its_lines_and_creates_nothing() {
 fn e_exports_to_the_default_path_or_a_typed_one() {
     let (mut app, t) = app_on_two(CampaignState::Done, &[Status::Completed; 4]);
     app.update(key(KeyCode::Char('e')), t);
-    let Overlay::Form(form) = &app.overlay else { panic!() };
+    let Overlay::Form(form) = &app.overlay else {
+        panic!()
+    };
     assert_eq!(form.focused().text, "./leads-2.csv");
     assert_eq!(
         app.update(key(KeyCode::Enter), t),
-        Some(Command::Export { id: 2, path: "./leads-2.csv".into() })
+        Some(Command::Export {
+            id: 2,
+            path: "./leads-2.csv".into()
+        })
     );
     app.update(Event::Exported(2, "./leads-2.csv".into(), Ok(2_048)), t);
     assert_eq!(
@@ -335,7 +415,10 @@ fn the_filter_keeps_the_rows_of_one_status_or_outcome() {
     }
     type_text(&mut app, "busy", t);
     app.update(key(KeyCode::Enter), t);
-    assert!(matches!(&app.overlay, Overlay::Form(f) if f.error.is_some()), "stays open");
+    assert!(
+        matches!(&app.overlay, Overlay::Form(f) if f.error.is_some()),
+        "stays open"
+    );
     for _ in 0..4 {
         app.update(key(KeyCode::Backspace), t);
     }
@@ -382,12 +465,19 @@ fn a_server_without_campaigns_says_so_for_campaign_keys() {
         app.update(key(KeyCode::Char(k)), t);
         assert_eq!(app.overlay, Overlay::None, "{k}");
         assert!(
-            app.message.as_ref().unwrap().text.contains("upgrade numdialer-server"),
+            app.message
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("upgrade numdialer-server"),
             "{k}: {:?}",
             app.message
         );
     }
-    assert_eq!(app.update(key(KeyCode::Char('c')), t), Some(Command::StartCalls));
+    assert_eq!(
+        app.update(key(KeyCode::Char('c')), t),
+        Some(Command::StartCalls)
+    );
 }
 
 #[test]

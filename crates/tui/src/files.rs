@@ -37,7 +37,8 @@ pub fn complete(typed: &str) -> Vec<String> {
         .filter_map(Result::ok)
         .filter_map(|e| {
             let name = e.file_name().into_string().ok()?;
-            let wanted = name.starts_with(start) && (start.starts_with('.') || !name.starts_with('.'));
+            let wanted =
+                name.starts_with(start) && (start.starts_with('.') || !name.starts_with('.'));
             if !wanted {
                 return None;
             }
@@ -80,8 +81,9 @@ pub async fn export(client: &Client, id: u64, path: &Path) -> Result<u64, String
     .await;
     match written {
         Ok(bytes) => {
-            std::fs::rename(&part, path)
-                .map_err(|e| format!("cannot move {} to {}: {e}", part.display(), path.display()))?;
+            std::fs::rename(&part, path).map_err(|e| {
+                format!("cannot move {} to {}: {e}", part.display(), path.display())
+            })?;
             Ok(bytes)
         }
         Err(e) => {
@@ -112,8 +114,14 @@ mod tests {
             found,
             [format!("{base}/leads.csv"), format!("{base}/lists/")]
         );
-        assert_eq!(complete(&format!("{base}/.h")), [format!("{base}/.hidden.csv")]);
+        assert_eq!(
+            complete(&format!("{base}/.h")),
+            [format!("{base}/.hidden.csv")]
+        );
         assert!(complete(&format!("{base}/nothing/x")).is_empty());
-        assert_eq!(part_path(Path::new("out/r.csv")), Path::new("out/.r.csv.part"));
+        assert_eq!(
+            part_path(Path::new("out/r.csv")),
+            Path::new("out/.r.csv.part")
+        );
     }
 }

@@ -578,7 +578,10 @@ mod tests {
             prompt_action(&press(c, KeyModifiers::CONTROL)),
             Some(Action::Quit)
         );
-        assert_eq!(confirm_action(&press(KeyCode::Char('q'), KeyModifiers::NONE)), None);
+        assert_eq!(
+            confirm_action(&press(KeyCode::Char('q'), KeyModifiers::NONE)),
+            None
+        );
         assert_eq!(
             popup_action(&press(KeyCode::Esc, KeyModifiers::NONE)),
             Some(Action::Close)

@@ -84,18 +84,19 @@ fn split_pane(middle: Rect, pane: Option<usize>) -> (Rect, Rect) {
         return (Rect::new(middle.x, middle.y, 0, 0), middle);
     };
     if middle.width >= BESIDE_FROM {
-        let [p, t] = Layout::horizontal([Constraint::Length(PANE_WIDTH), Constraint::Min(1)])
-            .areas(middle);
+        let [p, t] =
+            Layout::horizontal([Constraint::Length(PANE_WIDTH), Constraint::Min(1)]).areas(middle);
         return (p, t);
     }
-    let rows = u16::try_from(campaigns).unwrap_or(u16::MAX).clamp(1, PANE_ROWS);
+    let rows = u16::try_from(campaigns)
+        .unwrap_or(u16::MAX)
+        .clamp(1, PANE_ROWS);
     let room = middle.height.saturating_sub(TABLE_KEEPS + 3);
     let height = (rows + 3).min(room);
     if height < 4 {
         return (Rect::new(middle.x, middle.y, 0, 0), middle);
     }
-    let [p, t] =
-        Layout::vertical([Constraint::Length(height), Constraint::Min(1)]).areas(middle);
+    let [p, t] = Layout::vertical([Constraint::Length(height), Constraint::Min(1)]).areas(middle);
     (p, t)
 }
 

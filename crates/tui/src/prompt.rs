@@ -366,7 +366,10 @@ mod tests {
         else {
             panic!("{f:?}");
         };
-        assert_eq!((path.as_str(), format), ("lists/spring leads.csv", Format::Csv));
+        assert_eq!(
+            (path.as_str(), format),
+            ("lists/spring leads.csv", Format::Csv)
+        );
         assert_eq!(settings.name.as_deref(), Some("spring leads"));
         assert_eq!(settings.max_attempts, Some(1));
         assert_eq!(settings.retry_delay, Some(300));
@@ -387,7 +390,12 @@ mod tests {
         }
         typed(&mut f, "busy");
         assert_eq!(f.submit(), None);
-        assert!(f.error.as_deref().unwrap().contains("\"busy\" is not retried"));
+        assert!(
+            f.error
+                .as_deref()
+                .unwrap()
+                .contains("\"busy\" is not retried")
+        );
         f.move_focus(-4);
         assert_eq!(f.focus, 0, "round the ends");
         f.erase();
@@ -395,7 +403,12 @@ mod tests {
         f.erase();
         f.erase();
         assert_eq!(f.submit(), None, "no format");
-        assert!(f.error.as_deref().unwrap().ends_with("a .csv, .txt or .json file"));
+        assert!(
+            f.error
+                .as_deref()
+                .unwrap()
+                .ends_with("a .csv, .txt or .json file")
+        );
     }
 
     #[test]
@@ -438,7 +451,11 @@ mod tests {
         c.outcome = Some(Outcome::Answered);
         assert!(f("answered").matches(&c));
         assert_eq!(Filter::parse("  "), Ok(None));
-        assert!(Filter::parse("busy").unwrap_err().starts_with("\"busy\": one of idle,"));
+        assert!(
+            Filter::parse("busy")
+                .unwrap_err()
+                .starts_with("\"busy\": one of idle,")
+        );
         assert_eq!(f("failed").status(), Some(Status::Failed));
         assert_eq!(f("no_answer").status(), None);
     }

@@ -32,7 +32,7 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     // Room for an outcome where one is shown: measured on the rows drawn,
     // never on the whole list.
     let outcomes = shown.iter().any(|c| completed_outcome(c).is_some());
-    let columns = Columns::for_width(area.width, outcomes);
+    let columns = Columns::for_width(area.width, outcomes, app.calls().len());
     let table_rows = shown.iter().map(|c| row(app, &columns, c));
     let (header, widths): (Vec<_>, Vec<_>) = columns.list().into_iter().unzip();
     let border = if app.focus == Focus::Calls && app.pane_shown() {
@@ -94,18 +94,23 @@ fn completed_outcome(c: &CallSummary) -> Option<Outcome> {
 }
 
 /// Which optional columns fit: the bare digits, and the call id; and how
-/// wide the status is, with an outcome beside it or not.
+/// wide the entry number and the status are (the last entry's number
+/// whole; an outcome beside the status or not).
 struct Columns {
+    number: usize,
     digits: bool,
     call_id: bool,
     status: u16,
 }
 
 impl Columns {
-    fn for_width(width: u16, outcomes: bool) -> Columns {
+    fn for_width(width: u16, outcomes: bool, len: usize) -> Columns {
+        // An outcome beside the status takes the call id's room on a
+        // middling terminal: the outcome says more about a finished call.
         Columns {
+            number: len.to_string().len().max(3),
             digits: width >= WIDE,
-            call_id: width >= MID,
+            call_id: width >= MID && (!outcomes || width >= WIDE),
             status: if outcomes { 21 } else { 9 },
         }
     }
@@ -113,7 +118,7 @@ impl Columns {
     /// Each column's header and width, left to right.
     fn list(&self) -> Vec<(&'static str, Constraint)> {
         let mut v = vec![
-            ("#", Constraint::Length(4)),
+            ("#", Constraint::Length(self.number as u16 + 1)),
             ("Number", Constraint::Length(15)),
         ];
         if self.digits {
@@ -130,7 +135,7 @@ impl Columns {
 
 fn row(app: &App, columns: &Columns, c: &CallSummary) -> Row<'static> {
     let mut cells = vec![
-        Cell::from(format!("{:>3}", c.index + 1)),
+        Cell::from(format!("{:>w$}", c.index + 1, w = columns.number)),
         Cell::from(format_phone(&c.phone)),
     ];
     if columns.digits {

@@ -62,3 +62,6 @@ fn popup(frame: &mut Frame, width: u16, height: u16, title: String) -> Rect {
 
 #[cfg(test)]
 pub(crate) mod tests;
+
+#[cfg(test)]
+mod campaign_tests;

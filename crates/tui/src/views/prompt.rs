@@ -19,10 +19,9 @@ pub(super) fn draw_form(frame: &mut Frame, app: &App, form: &Form) {
         Purpose::Export { id } => (format!(" Export campaign {id} as CSV "), "export"),
         Purpose::Filter => (" Filter the calls ".to_string(), "filter"),
     };
-    let height = form.fields.len() as u16 + form.candidates.len() as u16 + 7;
+    let height = form.fields.len() as u16 + form.candidates.len() as u16 + 5;
     let inner = popup(frame, 72, height, title).inner(Margin::new(1, 0));
-    let [body, hints] =
-        Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+    let [body, hints] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
     let width = form.fields.iter().map(|f| f.label.len()).max().unwrap_or(0);
     let mut lines = Vec::new();
     for (i, field) in form.fields.iter().enumerate() {
@@ -73,7 +72,9 @@ pub(super) fn draw_question(frame: &mut Frame, app: &App, q: &Question) {
         ),
         Question::Delete { id, name } => (
             format!(" Delete campaign {id}? "),
-            format!("Delete \"{name}\" and its history from the server. Export it first to keep it."),
+            format!(
+                "Delete \"{name}\" and its history from the server. Export it first to keep it."
+            ),
         ),
     };
     let inner = popup(frame, 60, 9, title).inner(Margin::new(1, 0));
@@ -111,8 +112,7 @@ pub(super) fn draw_import_errors(frame: &mut Frame, app: &App, e: &ImportErrors)
     ])
     .areas(inner);
     frame.render_widget(
-        Paragraph::new(Line::styled(e.message.clone(), app.theme.error))
-            .wrap(Wrap { trim: true }),
+        Paragraph::new(Line::styled(e.message.clone(), app.theme.error)).wrap(Wrap { trim: true }),
         head,
     );
     let room = usize::from(list.height);

@@ -28,7 +28,7 @@ pub(crate) fn lines(b: &Buffer) -> Vec<String> {
 }
 
 /// The style of the first cell of `word` on the row that contains `row_text`.
-fn style_of(b: &Buffer, row_text: &str, word: &str) -> Style {
+pub(crate) fn style_of(b: &Buffer, row_text: &str, word: &str) -> Style {
     let ls = lines(b);
     let y = ls
         .iter()
