@@ -476,14 +476,16 @@ impl App {
             self.selected = self.selected.min(s.calls.len() - 1);
         }
         if s.finished && was_finished == Some(false) {
-            self.say(
-                &format!(
+            let text = match &s.campaign {
+                // A campaign's summary counts its outcomes already.
+                Some(c) => format!("campaign {} {}: {}", c.id, c.state, show::outcomes(c)),
+                None => format!(
                     "finished: {} completed, {} failed",
                     s.count(Status::Completed),
                     s.count(Status::Failed)
                 ),
-                false,
-            );
+            };
+            self.say(&text, false);
         }
         // A campaign's summary has the count already; campaign 1 from
         // `GET /statuses` has none, and its list is counted.

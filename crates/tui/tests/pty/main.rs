@@ -10,11 +10,14 @@
 //!   kept across restarts and nobody is dialed twice, quitting asks first
 //!   with calls in flight (and only in embedded mode), and a second TUI on
 //!   the same data directory is refused.
+//! - `campaigns`: a campaign imported, started, paused, resumed, stopped
+//!   and exported through the keys; a bad file refused line by line.
 //! - `watch`: `numdialer watch` on a terminal draws a bar, then the
 //!   final counts.
 //! - `tui`, `stand_in`, `sandbox`: the terminal, the stand-in for the
 //!   numDialer API, and a temporary user account to run as.
 
+mod campaigns;
 mod errors;
 mod real_dialer;
 mod sandbox;
