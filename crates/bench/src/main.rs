@@ -6,6 +6,7 @@
 
 mod api;
 mod figures;
+mod frame;
 mod server;
 mod stats;
 
@@ -20,6 +21,8 @@ pub enum Figure {
     Statuses,
     Tui,
     Memory,
+    /// The TUI's frame time with a campaign selected; needs no server.
+    Frame,
 }
 
 #[derive(Debug, Parser)]
@@ -64,7 +67,9 @@ async fn main() -> anyhow::Result<()> {
         args.ingest_seconds = 0.5;
         args.large = 10_000;
     }
-    server::sibling("numdialer-server")?;
+    if args.only.iter().any(|f| *f != Figure::Frame) || args.only.is_empty() {
+        server::sibling("numdialer-server")?;
+    }
     println!(
         "# numdialer-bench · {} cores · {} · entries {} · samples {}\n",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
@@ -89,6 +94,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if args.wants(Figure::Memory) {
         figures::memory(&args).await?;
+    }
+    if args.wants(Figure::Frame) {
+        frame::frame_time(&args);
     }
     Ok(())
 }

@@ -1,0 +1,143 @@
+//! 7. Frame time of the TUI with a campaign selected: the whole screen
+//! (header, campaigns pane, calls table, bars, footer) drawn into a
+//! 200 × 50 `TestBackend`, for a 1,000,000-entry campaign and a 9-entry
+//! one in the same run. A frame should cost what the screen shows, not
+//! what the list holds, so the two medians should be alike.
+
+use crate::Args;
+use crate::stats::{median, percentile};
+use numdialer_core::Timestamp;
+use numdialer_core::api::{CallSummary, CampaignSummary, CampaignsResponse, StatusesResponse};
+use numdialer_core::campaign::{CampaignState, RetryPolicy};
+use numdialer_core::{DEFAULT_NUMBERS, Status};
+use numdialer_tui::app::{App, Event};
+use numdialer_tui::mode::Mode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+const WIDTH: u16 = 200;
+const HEIGHT: u16 = 50;
+
+/// Medians (and p99s) in ms of drawing campaign 2 of `entries` entries,
+/// the selection moving by a prime stride between frames so that every
+/// frame shows other rows.
+fn frame_times(entries: usize, samples: usize) -> (f64, f64) {
+    let t = Instant::now();
+    let mut app = App::new(
+        Mode::Remote {
+            url: "http://bench".into(),
+        },
+        true,
+        Duration::from_secs(25),
+        t,
+    );
+    app.update(Event::Resize(WIDTH, HEIGHT), t);
+    let statuses: Vec<Status> = (0..entries).map(status_of).collect();
+    let first = summary(1, "numbers", 9, &[Status::Completed; 9]);
+    let big = summary(2, "big list", entries, &statuses);
+    app.update(
+        Event::Campaigns(Ok(CampaignsResponse {
+            version: 1,
+            campaigns: vec![first, big.clone()],
+        })),
+        t,
+    );
+    app.watching = 2;
+    app.update(Event::Polled(Ok(snapshot(&big, &statuses))), t);
+    assert_eq!(app.calls().len(), entries);
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("a test backend");
+    let mut times = Vec::with_capacity(samples);
+    for i in 0..samples {
+        app.selected = (i * 7_919) % entries;
+        app.update(Event::Tick, Instant::now());
+        let began = Instant::now();
+        terminal
+            .draw(|f| numdialer_tui::views::draw(f, &app))
+            .expect("drawing into a test backend");
+        times.push(began.elapsed().as_secs_f64() * 1000.0);
+    }
+    (median(&times), percentile(&times, 99.0))
+}
+
+/// Every kind of entry, in turn, so that each row has work to draw.
+fn status_of(i: usize) -> Status {
+    Status::ALL[i % Status::ALL.len()]
+}
+
+fn summary(id: u64, name: &str, total: usize, statuses: &[Status]) -> CampaignSummary {
+    let mut counts: BTreeMap<String, usize> = Status::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), 0))
+        .collect();
+    for s in statuses {
+        *counts.entry(s.as_str().to_string()).or_default() += 1;
+    }
+    CampaignSummary {
+        id,
+        name: name.into(),
+        state: CampaignState::Running,
+        created_at: Timestamp(0),
+        started_at: Some(Timestamp(0)),
+        finished_at: None,
+        total,
+        counts,
+        outcomes: BTreeMap::new(),
+        attempts: total as u64,
+        active: 3,
+        retry: RetryPolicy::default(),
+        columns: Vec::new(),
+        version: 1,
+    }
+}
+
+fn snapshot(c: &CampaignSummary, statuses: &[Status]) -> StatusesResponse {
+    let calls = statuses
+        .iter()
+        .enumerate()
+        .map(|(index, &status)| CallSummary {
+            index,
+            phone: DEFAULT_NUMBERS[index % DEFAULT_NUMBERS.len()].to_string(),
+            status,
+            id: (status != Status::Idle).then(|| (1_000 + index as u64).into()),
+            updated_at: (status != Status::Idle).then_some(Timestamp(1_000)),
+            reason: None,
+            attempt: u32::from(status != Status::Idle),
+            answered: status == Status::Completed,
+            outcome: None,
+            retry_at: None,
+            name: None,
+        })
+        .collect();
+    StatusesResponse {
+        version: 1,
+        started: true,
+        finished: false,
+        concurrency: 3,
+        active: 3,
+        now: Timestamp(2_000),
+        since: None,
+        degraded: None,
+        campaign: Some(c.clone()),
+        calls,
+    }
+}
+
+pub fn frame_time(args: &Args) {
+    println!("## 7. TUI frame time, {WIDTH} × {HEIGHT}, a campaign selected\n");
+    println!("| campaign | frames | median | p99 |\n|---|---|---|---|");
+    let mut medians = Vec::new();
+    for entries in [1_000_000, 9] {
+        let (m, p99) = frame_times(entries, args.samples);
+        medians.push(m);
+        println!(
+            "| {entries} entries | {} | {m:.3} ms | {p99:.3} ms |",
+            args.samples
+        );
+    }
+    println!(
+        "\n1,000,000 ÷ 9 entries, medians: {:.2}×\n",
+        medians[0] / medians[1]
+    );
+}
