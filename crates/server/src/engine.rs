@@ -720,12 +720,14 @@ impl Engine {
     /// is not the driver's to retry.
     pub fn finish_dial(&self, order: &DialOrder, answer: DialAnswer) {
         let mut all = self.lock();
+        let waiting = |all: &Campaigns| {
+            all.get(order.campaign)
+                .and_then(|c| c.entry(order.index))
+                .is_some_and(|e| e.status == Status::Waiting)
+        };
+        let was_waiting = waiting(&all);
         all.finish_dial(order.campaign, order.index, answer, clock());
-        if all
-            .get(order.campaign)
-            .and_then(|c| c.entry(order.index))
-            .is_some_and(|e| e.status == Status::Waiting)
-        {
+        if !was_waiting && waiting(&all) {
             self.metrics.retries_scheduled(1);
         }
         let _ = self.persist(&mut all, order.campaign, &[order.index]);

@@ -576,6 +576,7 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use numdialer_core::campaign::CampaignMeta;
     use numdialer_core::{CampaignState, Phone};
 
     fn phone(i: usize) -> Phone {
@@ -712,6 +713,65 @@ mod tests {
         for t in tasks {
             let ticket = t.await.unwrap();
             assert!(store.flusher.flushed() >= ticket);
+        }
+    }
+
+    fn meta(id: u64) -> CampaignMeta {
+        CampaignMeta {
+            id,
+            name: format!("c{id}"),
+            state: CampaignState::Draft,
+            ..CampaignMeta::first(false, 1)
+        }
+    }
+
+    #[tokio::test]
+    async fn campaigns_load_by_id_and_an_import_cut_short_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            let list: Vec<Entry> = (0..3).map(|i| Entry::new(i, phone(i))).collect();
+            store.put_entries(1, &list).unwrap();
+            for id in [2, 3, 4] {
+                store.put_entries(id, &list[..id as usize - 1]).unwrap();
+            }
+            store.put_campaign(&meta(2)).unwrap();
+            // Campaign 3's import never wrote its record; 4 was deleted.
+            store.put_campaign(&meta(4)).unwrap();
+            let retired = Retired {
+                next_id: 5,
+                version: 9,
+                dialed: 2,
+            };
+            let t = store.delete_campaign(4, retired).unwrap();
+            store.durable(t).await.unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        let loaded = store.load().unwrap().unwrap();
+        let ids: Vec<(u64, usize)> = loaded
+            .campaigns
+            .iter()
+            .map(|c| (c.meta.id, c.entries.len()))
+            .collect();
+        assert_eq!(
+            ids,
+            [(1, 3), (2, 1)],
+            "campaign 1 from the old trees, then 2"
+        );
+        assert_eq!(loaded.retired.next_id, 5);
+        let marks = loaded.marks();
+        assert_eq!(
+            (marks.version, marks.dialed),
+            (9 + 1, 2),
+            "retired, plus campaign 2's 1"
+        );
+        for orphan in [3u64, 4] {
+            let prefix = orphan.to_be_bytes();
+            assert_eq!(
+                store.campaign_entries.scan_prefix(prefix).count(),
+                0,
+                "{orphan}"
+            );
         }
     }
 }
