@@ -7,7 +7,7 @@ use crate::helpers::{DEADLINE, client, phones, start_calls, statuses, wait_finis
 use numdialer_core::api::StatusesResponse;
 use numdialer_core::protocol::twilio::Instructions;
 use numdialer_core::protocol::twilio::{self, CALLBACK_EVENTS, CallStatus, SIGNATURE_HEADER};
-use numdialer_core::{CallId, Secret, Status};
+use numdialer_core::{CallId, Outcome, Secret, Status};
 use numdialer_server::provider::simulator::twilio::{TwilioSimConfig, TwilioSimulator};
 use numdialer_server::startup::{Dialer, TwilioSettings};
 use numdialer_server::{RunningServer, ServerConfig};
@@ -117,8 +117,19 @@ async fn a_dial_down_through_twilio_sees_every_outcome() {
         seen.insert(outcome.as_str());
         match outcome {
             CallStatus::Completed => assert_eq!(call.status, Status::Completed),
+            other @ (CallStatus::Busy | CallStatus::NoAnswer) => {
+                assert_eq!(call.status, Status::Completed, "entry {}", call.index);
+                assert_eq!(
+                    call.outcome,
+                    Some(Outcome::NoAnswer),
+                    "entry {}",
+                    call.index
+                );
+                assert_eq!(call.reason.as_deref(), Some(other.as_str()));
+            }
             other => {
                 assert_eq!(call.status, Status::Failed, "entry {}", call.index);
+                assert_eq!(call.outcome, Some(Outcome::Failed), "entry {}", call.index);
                 assert_eq!(call.reason.as_deref(), Some(other.as_str()));
             }
         }
