@@ -161,6 +161,10 @@ fn row(app: &App, columns: &Columns, c: &CallSummary) -> Row<'static> {
     }
     let age = match c.status {
         Status::Idle => String::new(),
+        Status::Waiting => app
+            .retry_in(c)
+            .map(|d| format!("retry in {}", format_age(d)))
+            .unwrap_or_default(),
         _ => app.age(c).map(format_age).unwrap_or_default(),
     };
     cells.push(Cell::from(age));

@@ -27,6 +27,7 @@ fn running() -> (App, Instant) {
     let (mut app, t) = app_on_two(CampaignState::Running, &MIXED);
     if let Some(s) = &mut app.statuses {
         s.calls[0].outcome = Some(Outcome::NoAnswer);
+        s.calls[3].retry_at = Some(numdialer_core::Timestamp(s.now.0 + 95_000));
     }
     (app, t)
 }
@@ -242,6 +243,7 @@ fn the_filter_shows_its_words_and_then_the_rows_it_keeps() {
         "{ls:#?}"
     );
     assert!(ls[8].contains("›  4  +1 936-207-2765") && ls[8].contains("waiting"));
+    assert!(ls[8].contains("retry in 1m 35s"), "{}", ls[8]);
     assert_eq!(ls.iter().filter(|l| l.contains("  +1 ")).count(), 1);
     app.filter = crate::prompt::Filter::parse("answered").unwrap();
     app.update(

@@ -29,7 +29,11 @@ fn import_start_pause_resume_stop_and_export_through_the_keys() {
     let cwd = sandbox.home().parent().unwrap().join("cwd");
     let mut csv = String::from("phone,name,segment\n");
     for i in 0..ENTRIES {
-        csv.push_str(&format!("+1 301-804-{:04},Person {i},s{}\n", 1000 + i, i % 3));
+        csv.push_str(&format!(
+            "+1 301-804-{:04},Person {i},s{}\n",
+            1000 + i,
+            i % 3
+        ));
     }
     std::fs::write(cwd.join("leads.csv"), csv).unwrap();
     std::fs::write(
@@ -44,7 +48,9 @@ fn import_start_pause_resume_stop_and_export_through_the_keys() {
     });
 
     tui.press("n");
-    tui.wait("the import form", |s| s.contains("New campaign from a file"));
+    tui.wait("the import form", |s| {
+        s.contains("New campaign from a file")
+    });
     tui.press("lea\t");
     tui.wait("Tab to complete the file's name", |s| {
         s.contains("File: leads.csv")
@@ -109,7 +115,9 @@ fn import_start_pause_resume_stop_and_export_through_the_keys() {
     assert!(!cwd.join(".leads-2.csv.part").exists());
 
     tui.press("n");
-    tui.wait("the import form again", |s| s.contains("New campaign from a file"));
+    tui.wait("the import form again", |s| {
+        s.contains("New campaign from a file")
+    });
     tui.press("bad.csv\r");
     tui.wait("the bad line, numbered", |s| {
         s.contains("bad.csv refused")

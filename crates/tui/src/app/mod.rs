@@ -9,6 +9,11 @@
 //! holds more than campaign 1, so that a person who never imports sees the
 //! screen and the `c` key they always had.
 
+mod campaigns;
+mod forms;
+
+use campaigns::megabytes;
+
 use crate::client::{ClientError, Created, Format, Settings};
 use crate::commands::show;
 use crate::keys::{self, Action};
@@ -269,46 +274,6 @@ impl App {
         self.mode.quitting_stops_the_server() && (self.in_flight() > 0 || self.starting)
     }
 
-    /// Rows of the calls table: every entry, or those the filter lets
-    /// through.
-    pub fn rows(&self) -> usize {
-        self.shown.as_ref().map_or(self.calls().len(), Vec::len)
-    }
-
-    /// The entry drawn on row `row` of the calls table.
-    pub fn entry_at(&self, row: usize) -> Option<&CallSummary> {
-        let index = match &self.shown {
-            Some(shown) => *shown.get(row)?,
-            None => row,
-        };
-        self.calls().get(index)
-    }
-
-    /// The campaigns of the pane, in the server's order.
-    pub fn campaign_list(&self) -> &[CampaignSummary] {
-        self.campaigns.as_ref().map_or(&[], |c| &c.campaigns)
-    }
-
-    /// The pane shows once there is more than campaign 1 to choose from.
-    pub fn pane_shown(&self) -> bool {
-        self.campaign_list().len() > 1 || self.watching != FIRST
-    }
-
-    /// The pane's row of the campaign watched.
-    pub fn campaign_row(&self) -> Option<usize> {
-        self.campaign_list()
-            .iter()
-            .position(|c| c.id == self.watching)
-    }
-
-    /// The summary of the campaign watched, when the server has campaigns.
-    pub fn campaign(&self) -> Option<&CampaignSummary> {
-        self.campaign_list()
-            .iter()
-            .find(|c| c.id == self.watching)
-            .or_else(|| self.statuses.as_ref()?.campaign.as_ref())
-    }
-
     /// The screen's areas on this terminal, for mapping clicks and pages.
     pub fn areas(&self) -> layout::Areas {
         self.areas_in(self.size)
@@ -351,6 +316,17 @@ impl App {
             .last_ok
             .map_or(Duration::ZERO, |t| self.now.saturating_duration_since(t));
         Some(server + local)
+    }
+
+    /// How long until a waiting entry's next attempt: the server's measure
+    /// at the last poll, less the local time since.
+    pub fn retry_in(&self, call: &CallSummary) -> Option<Duration> {
+        let s = self.statuses.as_ref()?;
+        let server = Duration::from_millis(call.retry_at?.since(s.now));
+        let local = self
+            .last_ok
+            .map_or(Duration::ZERO, |t| self.now.saturating_duration_since(t));
+        Some(server.saturating_sub(local))
     }
 
     /// Seconds since the last good poll, once that is longer than the polls
@@ -498,160 +474,6 @@ impl App {
         self.mark_live(now);
     }
 
-    /// Works out which entries the filter lets through, after the entries
-    /// or the filter changed, and keeps the selection on the table.
-    fn refilter(&mut self) {
-        self.shown = self.filter.as_ref().map(|f| {
-            self.calls()
-                .iter()
-                .filter(|c| f.matches(c))
-                .map(|c| c.index)
-                .collect()
-        });
-        self.selected = self.selected.min(self.rows().saturating_sub(1));
-    }
-
-    fn receive_campaigns(&mut self, r: Result<CampaignsResponse, ClientError>) -> Option<Command> {
-        match r {
-            Ok(list) => self.campaigns = Some(list),
-            Err(ClientError::TooOld { .. }) => self.campaigns = None,
-            // The statuses' poll says in the header what is wrong.
-            Err(_) => return None,
-        }
-        // The campaign watched is gone (deleted elsewhere): back to 1.
-        let gone = self.campaigns.is_some() && self.campaign_row().is_none();
-        let command = (gone && self.watching != FIRST)
-            .then(|| self.watch(FIRST))
-            .flatten();
-        if !self.pane_shown() {
-            self.focus = Focus::Calls;
-        }
-        command
-    }
-
-    /// Puts `c` in the list in place of what it said before.
-    fn update_summary(&mut self, c: CampaignSummary) {
-        if let Some(list) = &mut self.campaigns {
-            match list.campaigns.iter_mut().find(|x| x.id == c.id) {
-                Some(slot) => *slot = c,
-                None => list.campaigns.push(c),
-            }
-        }
-    }
-
-    fn operated(
-        &mut self,
-        id: u64,
-        op: Operation,
-        r: Result<CampaignSummary, ClientError>,
-    ) -> Option<Command> {
-        if op == Operation::Start {
-            self.starting = false;
-        }
-        match r {
-            Ok(c) => {
-                let done = match op {
-                    Operation::Start => "started",
-                    Operation::Pause => "paused: calls in flight finish, no new dials",
-                    Operation::Resume => "resumed",
-                    Operation::Stop => "stopped: nobody more is dialed",
-                };
-                self.say(&format!("campaign {id} {done}"), false);
-                self.update_summary(c);
-            }
-            Err(ClientError::Http {
-                status: 409,
-                message,
-            }) => self.say(&message, true),
-            Err(e) => self.say(&format!("could not {op} campaign {id}: {e}"), true),
-        }
-        None
-    }
-
-    fn deleted(&mut self, id: u64, r: Result<(), ClientError>) -> Option<Command> {
-        match r {
-            Ok(()) => {
-                self.say(&format!("campaign {id} deleted"), false);
-                if let Some(list) = &mut self.campaigns {
-                    list.campaigns.retain(|c| c.id != id);
-                }
-                if self.watching == id {
-                    let command = self.watch(FIRST);
-                    if !self.pane_shown() {
-                        self.focus = Focus::Calls;
-                    }
-                    return command;
-                }
-            }
-            Err(ClientError::Http {
-                status: 409,
-                message,
-            }) => self.say(&message, true),
-            Err(e) => self.say(&format!("could not delete campaign {id}: {e}"), true),
-        }
-        None
-    }
-
-    fn imported(&mut self, path: String, r: Result<Created, ImportFailure>) -> Option<Command> {
-        self.importing = None;
-        match r {
-            Ok(created) => {
-                let c = created.campaign;
-                let again = if created.existed {
-                    " (already there)"
-                } else {
-                    ""
-                };
-                self.say(
-                    &format!(
-                        "imported {path} as campaign {} \"{}\", {} entries{again}: press {} to start",
-                        c.id,
-                        c.name,
-                        c.total,
-                        keys::key_for(Action::Call)
-                    ),
-                    false,
-                );
-                let id = c.id;
-                self.update_summary(c);
-                self.focus = Focus::Campaigns;
-                return self.watch(id);
-            }
-            Err(ImportFailure::Server(ClientError::Import {
-                message,
-                errors,
-                error_count,
-            })) => {
-                self.message = None;
-                self.overlay = Overlay::ImportErrors(ImportErrors {
-                    path,
-                    message,
-                    errors,
-                    error_count,
-                });
-            }
-            Err(ImportFailure::File(e)) => self.say(&e, true),
-            Err(ImportFailure::Server(e)) => {
-                self.say(&format!("could not import {path}: {e}"), true)
-            }
-        }
-        None
-    }
-
-    /// Shows campaign `id` from now on: its entries load afresh.
-    fn watch(&mut self, id: u64) -> Option<Command> {
-        if id == self.watching && self.statuses.is_some() {
-            return None;
-        }
-        self.watching = id;
-        self.statuses = None;
-        self.shown = None;
-        self.finished = 0;
-        self.selected = 0;
-        self.starting = false;
-        Some(Command::Watch(id))
-    }
-
     fn mark_live(&mut self, now: Instant) {
         self.last_ok = Some(now);
         if matches!(self.connection, Connection::Failing { .. }) {
@@ -718,14 +540,6 @@ impl App {
         }
     }
 
-    /// Moves the pane's selection to row `to`, and so the calls table to
-    /// that campaign.
-    fn select_campaign(&mut self, to: usize) -> Option<Command> {
-        let list = self.campaign_list();
-        let id = list.get(to.min(list.len().checked_sub(1)?))?.id;
-        self.watch(id)
-    }
-
     /// Moves whichever list has the focus.
     fn move_to(&mut self, to: impl Fn(usize, usize) -> usize) -> Option<Command> {
         let page = usize::from(layout::table_rows(self.areas().table).max(1));
@@ -738,184 +552,6 @@ impl App {
                 let row = self.campaign_row().unwrap_or(0);
                 let page = usize::from(layout::table_rows(self.areas().campaigns).max(1));
                 self.select_campaign(to(row, page))
-            }
-        }
-    }
-
-    /// The campaign an operation applies to, or why there is none: a
-    /// server without campaigns cannot pause or export.
-    fn target(&mut self) -> Option<CampaignSummary> {
-        let found = self.campaign().cloned();
-        if found.is_none() {
-            let why = if self.campaigns.is_none() && self.statuses.is_some() {
-                "this server has no campaigns: upgrade numdialer-server"
-            } else {
-                "no campaign from the server yet"
-            };
-            self.say(why, true);
-        }
-        found
-    }
-
-    fn pause(&mut self) -> Option<Command> {
-        let c = self.target()?;
-        match c.state {
-            CampaignState::Running => Some(Command::Operate(c.id, Operation::Pause)),
-            CampaignState::Paused => Some(Command::Operate(c.id, Operation::Resume)),
-            state => {
-                self.say(
-                    &format!("campaign {} is {state}: only a running one pauses", c.id),
-                    true,
-                );
-                None
-            }
-        }
-    }
-
-    fn ask_stop(&mut self) {
-        let Some(c) = self.target() else { return };
-        match c.state {
-            CampaignState::Running | CampaignState::Paused => {
-                self.overlay = Overlay::Confirm(Question::Stop {
-                    id: c.id,
-                    cancels: c.count(Status::Idle) + c.count(Status::Waiting),
-                    name: c.name,
-                });
-            }
-            CampaignState::Draft => self.say(
-                &format!(
-                    "campaign {} is a draft: nothing to stop ({} deletes it)",
-                    c.id,
-                    keys::key_for(Action::Delete)
-                ),
-                true,
-            ),
-            state => self.say(&format!("campaign {} is {state} already", c.id), true),
-        }
-    }
-
-    fn ask_delete(&mut self) {
-        let Some(c) = self.target() else { return };
-        match c.state {
-            _ if c.id == FIRST => self.say(
-                "campaign 1 cannot be deleted: it is the list behind POST /calls",
-                true,
-            ),
-            CampaignState::Running | CampaignState::Paused => self.say(
-                &format!(
-                    "campaign {} is {}: stop it first ({})",
-                    c.id,
-                    c.state,
-                    keys::key_for(Action::Stop)
-                ),
-                true,
-            ),
-            _ => {
-                self.overlay = Overlay::Confirm(Question::Delete {
-                    id: c.id,
-                    name: c.name,
-                })
-            }
-        }
-    }
-
-    fn confirm(&mut self) -> Option<Command> {
-        let Overlay::Confirm(q) = std::mem::replace(&mut self.overlay, Overlay::None) else {
-            return None;
-        };
-        match q {
-            Question::Stop { id, .. } => Some(Command::Operate(id, Operation::Stop)),
-            Question::Delete { id, .. } => Some(Command::Delete(id)),
-        }
-    }
-
-    fn open_export(&mut self) {
-        if let Some(c) = self.target() {
-            let path = format!("./{}", show::export_file_name(&c));
-            self.overlay = Overlay::Form(Form::export(c.id, path));
-        }
-    }
-
-    fn open_import(&mut self) {
-        if self.campaigns.is_none() && self.statuses.is_some() {
-            self.say(
-                "this server has no campaigns: upgrade numdialer-server",
-                true,
-            );
-            return;
-        }
-        self.overlay = Overlay::Form(Form::import());
-    }
-
-    /// A key while a form is open: its own keys, and any other character
-    /// typed into the field.
-    fn on_form_key(&mut self, k: &KeyEvent) -> Option<Command> {
-        if let Some(action) = keys::prompt_action(k) {
-            return self.perform(action);
-        }
-        let Overlay::Form(form) = &mut self.overlay else {
-            return None;
-        };
-        if let KeyCode::Char(c) = k.code
-            && !k.modifiers.contains(KeyModifiers::CONTROL)
-        {
-            form.type_char(c);
-        }
-        None
-    }
-
-    fn form_action(&mut self, action: Action) -> Option<Command> {
-        let Overlay::Form(form) = &mut self.overlay else {
-            return None;
-        };
-        match action {
-            Action::Erase => form.erase(),
-            Action::NextField => form.move_focus(1),
-            Action::PrevField => form.move_focus(-1),
-            Action::Complete => return form.complete().map(Command::Complete),
-            Action::Submit => return self.submit(),
-            _ => {}
-        }
-        None
-    }
-
-    fn submit(&mut self) -> Option<Command> {
-        let Overlay::Form(form) = &mut self.overlay else {
-            return None;
-        };
-        let submitted = form.submit()?;
-        self.overlay = Overlay::None;
-        match submitted {
-            Submitted::Import {
-                path,
-                format,
-                settings,
-            } => {
-                self.say(&format!("importing {path}…"), false);
-                self.importing = Some(path.clone());
-                Some(Command::Import {
-                    path,
-                    format,
-                    settings,
-                })
-            }
-            Submitted::Export { id, path } => {
-                self.say(&format!("exporting campaign {id} to {path}…"), false);
-                Some(Command::Export { id, path })
-            }
-            Submitted::Filter(filter) => {
-                self.say(
-                    &match &filter {
-                        Some(f) => format!("showing only {}", f.word()),
-                        None => "showing every entry".to_string(),
-                    },
-                    false,
-                );
-                self.filter = filter;
-                self.selected = 0;
-                self.focus = Focus::Calls;
-                self.refilter();
-                None
             }
         }
     }
@@ -1016,19 +652,8 @@ impl App {
     }
 }
 
-/// "2.4 MB": sizes of imports and exports, as the message line says them.
-fn megabytes(bytes: u64) -> String {
-    if bytes < 1_000_000 {
-        format!("{:.1} kB", bytes as f64 / 1e3)
-    } else {
-        format!("{:.1} MB", bytes as f64 / 1e6)
-    }
-}
-
 #[cfg(test)]
-#[path = "app_tests.rs"]
 pub(crate) mod tests;
 
 #[cfg(test)]
-#[path = "app_campaign_tests.rs"]
 pub(crate) mod campaign_tests;

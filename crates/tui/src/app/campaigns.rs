@@ -1,0 +1,321 @@
+//! The campaigns half of `App`: the list behind the pane, which campaign
+//! the calls table watches, the filter over its entries, and the keys
+//! that act on a campaign (start, pause, stop, delete, export) with the
+//! answers they get. Like the rest of `App`, no I/O: each returns the
+//! `Command` to run.
+
+use super::*;
+
+impl App {
+    /// Rows of the calls table: every entry, or those the filter lets
+    /// through.
+    pub fn rows(&self) -> usize {
+        self.shown.as_ref().map_or(self.calls().len(), Vec::len)
+    }
+
+    /// The entry drawn on row `row` of the calls table.
+    pub fn entry_at(&self, row: usize) -> Option<&CallSummary> {
+        let index = match &self.shown {
+            Some(shown) => *shown.get(row)?,
+            None => row,
+        };
+        self.calls().get(index)
+    }
+
+    /// The campaigns of the pane, in the server's order.
+    pub fn campaign_list(&self) -> &[CampaignSummary] {
+        self.campaigns.as_ref().map_or(&[], |c| &c.campaigns)
+    }
+
+    /// The pane shows once there is more than campaign 1 to choose from.
+    pub fn pane_shown(&self) -> bool {
+        self.campaign_list().len() > 1 || self.watching != FIRST
+    }
+
+    /// The pane's row of the campaign watched.
+    pub fn campaign_row(&self) -> Option<usize> {
+        self.campaign_list()
+            .iter()
+            .position(|c| c.id == self.watching)
+    }
+
+    /// The summary of the campaign watched, when the server has campaigns.
+    pub fn campaign(&self) -> Option<&CampaignSummary> {
+        self.campaign_list()
+            .iter()
+            .find(|c| c.id == self.watching)
+            .or_else(|| self.statuses.as_ref()?.campaign.as_ref())
+    }
+
+    /// Works out which entries the filter lets through, after the entries
+    /// or the filter changed, and keeps the selection on the table.
+    pub(super) fn refilter(&mut self) {
+        self.shown = self.filter.as_ref().map(|f| {
+            self.calls()
+                .iter()
+                .filter(|c| f.matches(c))
+                .map(|c| c.index)
+                .collect()
+        });
+        self.selected = self.selected.min(self.rows().saturating_sub(1));
+    }
+
+    pub(super) fn receive_campaigns(
+        &mut self,
+        r: Result<CampaignsResponse, ClientError>,
+    ) -> Option<Command> {
+        match r {
+            Ok(list) => self.campaigns = Some(list),
+            Err(ClientError::TooOld { .. }) => self.campaigns = None,
+            // The statuses' poll says in the header what is wrong.
+            Err(_) => return None,
+        }
+        // The campaign watched is gone (deleted elsewhere): back to 1.
+        let gone = self.campaigns.is_some() && self.campaign_row().is_none();
+        let command = (gone && self.watching != FIRST)
+            .then(|| self.watch(FIRST))
+            .flatten();
+        if !self.pane_shown() {
+            self.focus = Focus::Calls;
+        }
+        command
+    }
+
+    /// Puts `c` in the list in place of what it said before.
+    pub(super) fn update_summary(&mut self, c: CampaignSummary) {
+        if let Some(list) = &mut self.campaigns {
+            match list.campaigns.iter_mut().find(|x| x.id == c.id) {
+                Some(slot) => *slot = c,
+                None => list.campaigns.push(c),
+            }
+        }
+    }
+
+    pub(super) fn operated(
+        &mut self,
+        id: u64,
+        op: Operation,
+        r: Result<CampaignSummary, ClientError>,
+    ) -> Option<Command> {
+        if op == Operation::Start {
+            self.starting = false;
+        }
+        match r {
+            Ok(c) => {
+                let done = match op {
+                    Operation::Start => "started",
+                    Operation::Pause => "paused: calls in flight finish, no new dials",
+                    Operation::Resume => "resumed",
+                    Operation::Stop => "stopped: nobody more is dialed",
+                };
+                self.say(&format!("campaign {id} {done}"), false);
+                self.update_summary(c);
+            }
+            Err(ClientError::Http {
+                status: 409,
+                message,
+            }) => self.say(&message, true),
+            Err(e) => self.say(&format!("could not {op} campaign {id}: {e}"), true),
+        }
+        None
+    }
+
+    pub(super) fn deleted(&mut self, id: u64, r: Result<(), ClientError>) -> Option<Command> {
+        match r {
+            Ok(()) => {
+                self.say(&format!("campaign {id} deleted"), false);
+                if let Some(list) = &mut self.campaigns {
+                    list.campaigns.retain(|c| c.id != id);
+                }
+                if self.watching == id {
+                    let command = self.watch(FIRST);
+                    if !self.pane_shown() {
+                        self.focus = Focus::Calls;
+                    }
+                    return command;
+                }
+            }
+            Err(ClientError::Http {
+                status: 409,
+                message,
+            }) => self.say(&message, true),
+            Err(e) => self.say(&format!("could not delete campaign {id}: {e}"), true),
+        }
+        None
+    }
+
+    pub(super) fn imported(
+        &mut self,
+        path: String,
+        r: Result<Created, ImportFailure>,
+    ) -> Option<Command> {
+        self.importing = None;
+        match r {
+            Ok(created) => {
+                let c = created.campaign;
+                let again = if created.existed {
+                    " (already there)"
+                } else {
+                    ""
+                };
+                self.say(
+                    &format!(
+                        "imported {path} as campaign {} \"{}\", {} entries{again}: press {} to start",
+                        c.id,
+                        c.name,
+                        c.total,
+                        keys::key_for(Action::Call)
+                    ),
+                    false,
+                );
+                let id = c.id;
+                self.update_summary(c);
+                self.focus = Focus::Campaigns;
+                return self.watch(id);
+            }
+            Err(ImportFailure::Server(ClientError::Import {
+                message,
+                errors,
+                error_count,
+            })) => {
+                self.message = None;
+                self.overlay = Overlay::ImportErrors(ImportErrors {
+                    path,
+                    message,
+                    errors,
+                    error_count,
+                });
+            }
+            Err(ImportFailure::File(e)) => self.say(&e, true),
+            Err(ImportFailure::Server(e)) => {
+                self.say(&format!("could not import {path}: {e}"), true)
+            }
+        }
+        None
+    }
+
+    /// Shows campaign `id` from now on: its entries load afresh.
+    pub(super) fn watch(&mut self, id: u64) -> Option<Command> {
+        if id == self.watching && self.statuses.is_some() {
+            return None;
+        }
+        self.watching = id;
+        self.statuses = None;
+        self.shown = None;
+        self.finished = 0;
+        self.selected = 0;
+        self.starting = false;
+        Some(Command::Watch(id))
+    }
+
+    /// Moves the pane's selection to row `to`, and so the calls table to
+    /// that campaign.
+    pub(super) fn select_campaign(&mut self, to: usize) -> Option<Command> {
+        let list = self.campaign_list();
+        let id = list.get(to.min(list.len().checked_sub(1)?))?.id;
+        self.watch(id)
+    }
+
+    /// The campaign an operation applies to, or why there is none: a
+    /// server without campaigns cannot pause or export.
+    pub(super) fn target(&mut self) -> Option<CampaignSummary> {
+        let found = self.campaign().cloned();
+        if found.is_none() {
+            let why = if self.campaigns.is_none() && self.statuses.is_some() {
+                "this server has no campaigns: upgrade numdialer-server"
+            } else {
+                "no campaign from the server yet"
+            };
+            self.say(why, true);
+        }
+        found
+    }
+
+    pub(super) fn pause(&mut self) -> Option<Command> {
+        let c = self.target()?;
+        match c.state {
+            CampaignState::Running => Some(Command::Operate(c.id, Operation::Pause)),
+            CampaignState::Paused => Some(Command::Operate(c.id, Operation::Resume)),
+            state => {
+                self.say(
+                    &format!("campaign {} is {state}: only a running one pauses", c.id),
+                    true,
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn ask_stop(&mut self) {
+        let Some(c) = self.target() else { return };
+        match c.state {
+            CampaignState::Running | CampaignState::Paused => {
+                self.overlay = Overlay::Confirm(Question::Stop {
+                    id: c.id,
+                    cancels: c.count(Status::Idle) + c.count(Status::Waiting),
+                    name: c.name,
+                });
+            }
+            CampaignState::Draft => self.say(
+                &format!(
+                    "campaign {} is a draft: nothing to stop ({} deletes it)",
+                    c.id,
+                    keys::key_for(Action::Delete)
+                ),
+                true,
+            ),
+            state => self.say(&format!("campaign {} is {state} already", c.id), true),
+        }
+    }
+
+    pub(super) fn ask_delete(&mut self) {
+        let Some(c) = self.target() else { return };
+        match c.state {
+            _ if c.id == FIRST => self.say(
+                "campaign 1 cannot be deleted: it is the list behind POST /calls",
+                true,
+            ),
+            CampaignState::Running | CampaignState::Paused => self.say(
+                &format!(
+                    "campaign {} is {}: stop it first ({})",
+                    c.id,
+                    c.state,
+                    keys::key_for(Action::Stop)
+                ),
+                true,
+            ),
+            _ => {
+                self.overlay = Overlay::Confirm(Question::Delete {
+                    id: c.id,
+                    name: c.name,
+                })
+            }
+        }
+    }
+
+    pub(super) fn confirm(&mut self) -> Option<Command> {
+        let Overlay::Confirm(q) = std::mem::replace(&mut self.overlay, Overlay::None) else {
+            return None;
+        };
+        match q {
+            Question::Stop { id, .. } => Some(Command::Operate(id, Operation::Stop)),
+            Question::Delete { id, .. } => Some(Command::Delete(id)),
+        }
+    }
+
+    pub(super) fn open_export(&mut self) {
+        if let Some(c) = self.target() {
+            let path = format!("./{}", show::export_file_name(&c));
+            self.overlay = Overlay::Form(Form::export(c.id, path));
+        }
+    }
+}
+
+/// "2.4 MB": sizes of imports and exports, as the message line says them.
+pub(super) fn megabytes(bytes: u64) -> String {
+    if bytes < 1_000_000 {
+        format!("{:.1} kB", bytes as f64 / 1e3)
+    } else {
+        format!("{:.1} MB", bytes as f64 / 1e6)
+    }
+}

@@ -1,0 +1,91 @@
+//! The forms of `App`: typing into the import, export and filter
+//! prompts, and what submitting one asks for. The prompts' own state and
+//! edits live in `crate::prompt`; here they meet the rest of the screen.
+
+use super::*;
+
+impl App {
+    pub(super) fn open_import(&mut self) {
+        if self.campaigns.is_none() && self.statuses.is_some() {
+            self.say(
+                "this server has no campaigns: upgrade numdialer-server",
+                true,
+            );
+            return;
+        }
+        self.overlay = Overlay::Form(Form::import());
+    }
+
+    /// A key while a form is open: its own keys, and any other character
+    /// typed into the field.
+    pub(super) fn on_form_key(&mut self, k: &KeyEvent) -> Option<Command> {
+        if let Some(action) = keys::prompt_action(k) {
+            return self.perform(action);
+        }
+        let Overlay::Form(form) = &mut self.overlay else {
+            return None;
+        };
+        if let KeyCode::Char(c) = k.code
+            && !k.modifiers.contains(KeyModifiers::CONTROL)
+        {
+            form.type_char(c);
+        }
+        None
+    }
+
+    pub(super) fn form_action(&mut self, action: Action) -> Option<Command> {
+        let Overlay::Form(form) = &mut self.overlay else {
+            return None;
+        };
+        match action {
+            Action::Erase => form.erase(),
+            Action::NextField => form.move_focus(1),
+            Action::PrevField => form.move_focus(-1),
+            Action::Complete => return form.complete().map(Command::Complete),
+            Action::Submit => return self.submit(),
+            _ => {}
+        }
+        None
+    }
+
+    pub(super) fn submit(&mut self) -> Option<Command> {
+        let Overlay::Form(form) = &mut self.overlay else {
+            return None;
+        };
+        let submitted = form.submit()?;
+        self.overlay = Overlay::None;
+        match submitted {
+            Submitted::Import {
+                path,
+                format,
+                settings,
+            } => {
+                self.say(&format!("importing {path}…"), false);
+                self.importing = Some(path.clone());
+                Some(Command::Import {
+                    path,
+                    format,
+                    settings,
+                })
+            }
+            Submitted::Export { id, path } => {
+                self.say(&format!("exporting campaign {id} to {path}…"), false);
+                Some(Command::Export { id, path })
+            }
+            Submitted::Filter(filter) => {
+                self.say(
+                    &match &filter {
+                        Some(f) => format!("showing only {}", f.word()),
+                        None => "showing every entry".to_string(),
+                    },
+                    false,
+                );
+                self.filter = filter;
+                self.selected = 0;
+                self.focus = Focus::Calls;
+                self.refilter();
+                None
+            }
+        }
+    }
+}
