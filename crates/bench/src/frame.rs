@@ -1,5 +1,5 @@
-//! 7. Frame time of the TUI with a campaign selected: the whole screen
-//! (header, campaigns pane, calls table, bars, footer) drawn into a
+//! Figure 7, the frame time of the TUI with a campaign selected: the whole
+//! screen (header, campaigns pane, calls table, bars, footer) drawn into a
 //! 200 × 50 `TestBackend`, for a 1,000,000-entry campaign and a 9-entry
 //! one in the same run. A frame should cost what the screen shows, not
 //! what the list holds, so the two medians should be alike.
