@@ -487,3 +487,15 @@ fn a_campaign_deleted_elsewhere_sends_the_screen_back_to_campaign_1() {
     assert_eq!(app.update(list(vec![one]), t), Some(Command::Watch(1)));
     assert_eq!(app.focus, Focus::Calls);
 }
+
+#[test]
+fn the_quit_prompt_counts_the_calls_of_every_campaign() {
+    let mode = crate::app::tests::embedded(Some("~/d"), false);
+    let (mut app, t) = crate::app::tests::app_in(mode, &[Status::Completed; 9], true);
+    let one = summary(1, "numbers", CampaignState::Done, &[Status::Completed; 9]);
+    let two = summary(2, "leads", CampaignState::Running, &[Status::Ringing; 2]);
+    app.update(list(vec![one, two]), t);
+    assert_eq!(app.in_flight(), 2, "campaign 2's calls, off screen");
+    app.update(key(KeyCode::Char('q')), t);
+    assert_eq!(app.overlay, Overlay::QuitPrompt);
+}

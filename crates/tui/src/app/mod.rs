@@ -263,9 +263,14 @@ impl App {
         (self.finished, self.calls().len())
     }
 
-    /// Calls between POST /call and their final status, as of the last poll.
+    /// Calls between POST /call and their final status, as of the last
+    /// poll: of every campaign where the server lists them, since quitting
+    /// cuts off the calls of campaigns not on screen too.
     pub fn in_flight(&self) -> usize {
-        self.statuses.as_ref().map_or(0, |s| s.active)
+        match &self.campaigns {
+            Some(list) => list.campaigns.iter().map(|c| c.active).sum(),
+            None => self.statuses.as_ref().map_or(0, |s| s.active),
+        }
     }
 
     /// Whether quitting now would cut calls off: the server stops with the
