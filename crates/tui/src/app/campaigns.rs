@@ -60,6 +60,7 @@ impl App {
         self.selected = self.selected.min(self.rows().saturating_sub(1));
     }
 
+    /// A new list of campaigns; a server without any hides the pane.
     pub(super) fn receive_campaigns(
         &mut self,
         r: Result<CampaignsResponse, ClientError>,
@@ -91,6 +92,8 @@ impl App {
         }
     }
 
+    /// A start, pause, resume or stop came back: the summary it answered
+    /// shows at once, before the list's next poll.
     pub(super) fn operated(
         &mut self,
         id: u64,
@@ -120,6 +123,7 @@ impl App {
         None
     }
 
+    /// A delete came back; a deleted campaign on screen gives way to 1.
     pub(super) fn deleted(&mut self, id: u64, r: Result<(), ClientError>) -> Option<Command> {
         match r {
             Ok(()) => {
@@ -144,6 +148,8 @@ impl App {
         None
     }
 
+    /// An import came back: the new campaign is watched, or the refused
+    /// lines are shown in a popup.
     pub(super) fn imported(
         &mut self,
         path: String,
@@ -231,6 +237,7 @@ impl App {
         found
     }
 
+    /// `p`: pauses a running campaign, resumes a paused one.
     pub(super) fn pause(&mut self) -> Option<Command> {
         let c = self.target()?;
         match c.state {
@@ -246,6 +253,7 @@ impl App {
         }
     }
 
+    /// `s`: asks before stopping, since a stop cannot be undone.
     pub(super) fn ask_stop(&mut self) {
         let Some(c) = self.target() else { return };
         match c.state {
@@ -268,6 +276,7 @@ impl App {
         }
     }
 
+    /// `d`: asks before deleting a campaign that dials no more.
     pub(super) fn ask_delete(&mut self) {
         let Some(c) = self.target() else { return };
         match c.state {
@@ -293,6 +302,7 @@ impl App {
         }
     }
 
+    /// `y` to a question: what it asked about.
     pub(super) fn confirm(&mut self) -> Option<Command> {
         let Overlay::Confirm(q) = std::mem::replace(&mut self.overlay, Overlay::None) else {
             return None;
@@ -303,6 +313,7 @@ impl App {
         }
     }
 
+    /// `e`: the export form, with the path `numdialer export` would pick.
     pub(super) fn open_export(&mut self) {
         if let Some(c) = self.target() {
             let path = format!("./{}", show::export_file_name(&c));

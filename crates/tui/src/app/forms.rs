@@ -5,6 +5,8 @@
 use super::*;
 
 impl App {
+    /// Opens the import form, unless the server is known to have no
+    /// campaigns: the form would only fail once filled in.
     pub(super) fn open_import(&mut self) {
         if self.campaigns.is_none() && self.statuses.is_some() {
             self.say(
@@ -33,6 +35,7 @@ impl App {
         None
     }
 
+    /// A form's own key: edit, move between fields, complete or submit.
     pub(super) fn form_action(&mut self, action: Action) -> Option<Command> {
         let Overlay::Form(form) = &mut self.overlay else {
             return None;
@@ -48,6 +51,8 @@ impl App {
         None
     }
 
+    /// Enter: closes the form and asks for what it says, or leaves it open
+    /// with the reason it cannot be sent.
     pub(super) fn submit(&mut self) -> Option<Command> {
         let Overlay::Form(form) = &mut self.overlay else {
             return None;
