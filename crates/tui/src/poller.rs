@@ -172,6 +172,7 @@ mod tests {
     use super::*;
     use crate::client::ClientError;
     use axum::http::StatusCode;
+    use axum::response::IntoResponse;
     use axum::routing::get;
 
     /// Polls a loopback server that answers every GET /statuses with
@@ -200,6 +201,118 @@ mod tests {
         // with nothing shows the slow pace without waiting 30 s for it.
         let next = tokio::time::timeout(Duration::from_millis(500), rx.recv()).await;
         assert!(next.is_err(), "asked again at once: {next:?}");
+    }
+
+    #[tokio::test]
+    async fn a_new_selection_cuts_the_long_poll_short_and_starts_with_a_full_answer() {
+        use crate::app::campaign_tests::summary;
+        use crate::app::tests::snapshot;
+        use axum::extract::{Path, RawQuery};
+        use numdialer_core::Status;
+        use numdialer_core::campaign::CampaignState;
+
+        /// A long poll (`since=`) is held for good: only a new selection
+        /// can end it.
+        async fn held_or(
+            query: Option<String>,
+            body: serde_json::Value,
+        ) -> axum::Json<serde_json::Value> {
+            if query.is_some_and(|q| q.contains("since=")) {
+                std::future::pending::<()>().await;
+            }
+            axum::Json(body)
+        }
+        let one = serde_json::to_value(snapshot(&[Status::Idle; 9], false)).unwrap();
+        let mut two = snapshot(&[Status::Idle; 4], false);
+        two.campaign = Some(summary(
+            2,
+            "leads",
+            CampaignState::Draft,
+            &[Status::Idle; 4],
+        ));
+        let two = serde_json::to_value(two).unwrap();
+        let app = axum::Router::new()
+            .route(
+                "/statuses",
+                get(move |RawQuery(q): RawQuery| held_or(q, one.clone())),
+            )
+            .route(
+                "/campaigns/{id}/statuses",
+                get(move |Path(_): Path<u64>, RawQuery(q): RawQuery| held_or(q, two.clone())),
+            );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (select, selected) = watch::channel(FIRST);
+        let long = Duration::from_secs(25);
+        tokio::spawn(poll_selected(
+            Client::new(&url, None),
+            Duration::from_millis(10),
+            long,
+            tx,
+            Arc::default(),
+            selected,
+        ));
+        let Some(Event::Polled(Ok(first))) = rx.recv().await else {
+            panic!("campaign 1's full answer first");
+        };
+        assert_eq!((first.campaign, first.calls.len()), (None, 9));
+        select.send_replace(2);
+        let next = tokio::time::timeout(Duration::from_secs(20), rx.recv()).await;
+        let Ok(Some(Event::Polled(Ok(second)))) = next else {
+            panic!("the held poll of campaign 1 was not cut short: {next:?}");
+        };
+        assert_eq!(second.campaign.map(|c| c.id), Some(2));
+        assert_eq!((second.since, second.calls.len()), (None, 4));
+    }
+
+    #[tokio::test]
+    async fn the_campaign_list_is_sent_on_only_when_its_etag_changes() {
+        use axum::http::HeaderMap;
+        use numdialer_core::api::CampaignsResponse;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        let asked = Arc::new(AtomicUsize::new(0));
+        let counter = asked.clone();
+        let app = axum::Router::new().route(
+            "/campaigns",
+            get(move |headers: HeaderMap| {
+                counter.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    if headers.contains_key("if-none-match") {
+                        return StatusCode::NOT_MODIFIED.into_response();
+                    }
+                    let list = CampaignsResponse {
+                        version: 3,
+                        campaigns: Vec::new(),
+                    };
+                    axum::Json(list).into_response()
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let interval = Duration::from_millis(10);
+        tokio::spawn(poll_campaigns(
+            Client::new(&url, None),
+            interval,
+            Duration::ZERO,
+            tx,
+            Arc::default(),
+        ));
+        let Some(Event::Campaigns(Ok(list))) = rx.recv().await else {
+            panic!("the first answer");
+        };
+        assert_eq!(list.version, 3);
+        let until = std::time::Instant::now() + Duration::from_secs(30);
+        while asked.load(Ordering::SeqCst) < 4 {
+            assert!(std::time::Instant::now() < until, "no more polls");
+            tokio::task::yield_now().await;
+        }
+        assert!(rx.try_recv().is_err(), "a 304 is not sent on");
     }
 
     #[tokio::test]
