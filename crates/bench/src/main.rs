@@ -6,6 +6,7 @@
 
 mod api;
 mod figures;
+mod protocols;
 mod server;
 mod stats;
 
@@ -20,6 +21,8 @@ pub enum Figure {
     Statuses,
     Tui,
     Memory,
+    /// The dial-down through each protocol's simulator (protocols.rs).
+    Dialdown,
 }
 
 #[derive(Debug, Parser)]
@@ -44,6 +47,12 @@ pub struct Args {
     /// A smoke run: few entries and samples, numbers not worth quoting.
     #[arg(long)]
     pub quick: bool,
+    /// Entries of the dial-down through each protocol's simulator.
+    #[arg(long, default_value_t = 2_000)]
+    pub sim_entries: usize,
+    /// The protocols that dial-down runs through (comma-separated).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "numdialer,twilio")]
+    pub protocol: Vec<protocols::Protocol>,
     /// Measure only these figures (comma-separated); all of them by default.
     #[arg(long, value_enum, value_delimiter = ',')]
     pub only: Vec<Figure>,
@@ -63,6 +72,7 @@ async fn main() -> anyhow::Result<()> {
         args.samples = 50;
         args.ingest_seconds = 0.5;
         args.large = 10_000;
+        args.sim_entries = 200;
     }
     server::sibling("numdialer-server")?;
     println!(
@@ -89,6 +99,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if args.wants(Figure::Memory) {
         figures::memory(&args).await?;
+    }
+    if args.wants(Figure::Dialdown) {
+        protocols::dialdown(&args).await?;
     }
     Ok(())
 }

@@ -12,6 +12,8 @@
 //!   the same data directory is refused.
 //! - `watch`: `numdialer watch` on a terminal draws a bar, then the
 //!   final counts.
+//! - `twilio`: `numdialer --dialer twilio` dials through the embedded
+//!   Twilio simulator, its pace in the header.
 //! - `tui`, `stand_in`, `sandbox`: the terminal, the stand-in for the
 //!   numDialer API, and a temporary user account to run as.
 
@@ -21,4 +23,5 @@ mod sandbox;
 mod screen;
 mod stand_in;
 mod tui;
+mod twilio;
 mod watch;
