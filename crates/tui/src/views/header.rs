@@ -37,12 +37,13 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let lines = app
         .statuses
         .as_ref()
-        .map(|s| format!("{}lines {}/{} ", pacing(&app.mode), s.active, s.concurrency))
+        .map(|s| format!(" {}lines {}/{} ", pacing(&app.mode), s.active, s.concurrency))
         .unwrap_or_default();
     let [l, r] =
         Layout::horizontal([Constraint::Min(1), Constraint::Length(width(&lines))]).areas(area);
     let (kind, place) = server(&app.mode);
-    let fixed = " numdialer".len() + " · ".len() * 2 + kind.chars().count();
+    // Counted in characters: "·" takes two bytes but one column.
+    let fixed = " numdialer".len() + " · ".chars().count() * 2 + kind.chars().count();
     let room = usize::from(l.width).saturating_sub(fixed + state.chars().count());
     // Where the state does not fit beside the server, the server goes:
     // the user typed its URL, and the state is what they need to read.
@@ -90,7 +91,7 @@ fn pacing(mode: &Mode) -> String {
         Mode::Embedded(e) => e
             .max_cps
             .as_ref()
-            .map(|c| format!("max {c} cps · "))
+            .map(|c| format!("{c} cps · "))
             .unwrap_or_default(),
         Mode::Remote { .. } => String::new(),
     }
@@ -104,7 +105,7 @@ fn server(mode: &Mode) -> (String, String) {
         Mode::Remote { url } => ("remote · ".into(), url.clone()),
         Mode::Embedded(e) => {
             let sim = match (e.simulated, e.twilio) {
-                (true, true) => "Twilio simulator · ",
+                (true, true) => "Twilio sim · ",
                 (true, false) => "simulator · ",
                 (false, true) => "Twilio · ",
                 (false, false) => "",
@@ -156,12 +157,12 @@ mod tests {
         };
         let first = lines(&render(&twilio(Some("1")), 80, 24))[0].clone();
         assert!(
-            first.starts_with(" numdialer · embedded · Twilio simulator · temporary store · ● live")
-                && first.ends_with(" max 1 cps · lines 3/3 "),
+            first.starts_with(" numdialer · embedded · Twilio sim · temporary store · ● live")
+                && first.ends_with(" 1 cps · lines 3/3 "),
             "{first}"
         );
         let first = lines(&render(&twilio(Some("2.5")), 80, 24))[0].clone();
-        assert!(first.ends_with(" max 2.5 cps · lines 3/3 "), "{first}");
+        assert!(first.ends_with(" 2.5 cps · lines 3/3 "), "{first}");
         let first = lines(&render(&twilio(None), 80, 24))[0].clone();
         assert!(
             !first.contains("cps") && first.ends_with(" lines 3/3 "),

@@ -13,8 +13,8 @@ fn twilio_dials_the_list_through_its_simulator() {
     let screen = tui.contents();
     let header = screen.lines().next().unwrap_or_default();
     assert!(
-        header.contains("embedded · Twilio simulator · temporary store")
-            && header.contains("max 1 cps · lines 0/3"),
+        header.contains("embedded · Twilio sim · temporary store")
+            && header.contains("1 cps · lines 0/3"),
         "{screen}"
     );
     tui.press("c");
