@@ -514,7 +514,11 @@ impl Engine {
             let mut all = self.lock();
             let changed = all.operate(id, op, now())?;
             let ticket = match &changed {
-                Some(ch) => Some(self.persist(&mut all, id, &ch.entries)?),
+                // Only the campaign's record: the entries a stop cancels
+                // were never dialed or are waiting, and a restart cancels
+                // them again from the record (`Campaign::restore`), so a
+                // stop of a million entries is one small write.
+                Some(_) => Some(self.persist(&mut all, id, &[])?),
                 None => None,
             };
             let c = all.get(id).ok_or(EngineError::NoCampaign(id))?;
@@ -545,12 +549,23 @@ impl Engine {
             all.reserve_id()
         };
         let total = new.entries.len();
-        let store = &self.store;
-        for slice in new.entries.chunks(1024) {
-            store
-                .put_entries(id, slice)
-                .map_err(|e| self.store_failed(e))?;
-        }
+        let records = self.store.records_of(id);
+        let entries = new.entries;
+        // Off the runtime: a million entries take seconds to write. In
+        // slices: one sled batch of a whole large list holds hundreds of
+        // bytes per entry in memory long after.
+        let written = tokio::task::spawn_blocking(move || {
+            for slice in entries.chunks(1024) {
+                records.put(slice)?;
+            }
+            Ok::<_, StoreError>(entries)
+        })
+        .await;
+        let entries = match written {
+            Ok(Ok(entries)) => entries,
+            Ok(Err(e)) => return Err(self.store_failed(e)),
+            Err(e) => return Err(self.store_failed(StoreError::Flush(e.to_string()))),
+        };
         let ticket = {
             let mut all = self.lock();
             all.create_reserved(
@@ -559,7 +574,7 @@ impl Engine {
                 new.retry,
                 new.columns,
                 new.idempotency_key,
-                new.entries,
+                entries,
                 now(),
             );
             self.persist(&mut all, id, &[])?
@@ -589,8 +604,9 @@ impl Engine {
         };
         self.durable(ticket).await?;
         tracing::info!(campaign = id, "campaign deleted");
-        let store = &self.store;
-        if let Err(e) = store.remove_campaign_records(id) {
+        let records = self.store.records_of(id);
+        let removed = tokio::task::spawn_blocking(move || records.remove()).await;
+        if let Ok(Err(e)) = removed {
             tracing::warn!(
                 campaign = id,
                 "the deleted campaign's records stay until the next start: {e}"
@@ -704,12 +720,14 @@ impl Engine {
     /// is not the driver's to retry.
     pub fn finish_dial(&self, order: &DialOrder, answer: DialAnswer) {
         let mut all = self.lock();
+        let waiting = |all: &Campaigns| {
+            all.get(order.campaign)
+                .and_then(|c| c.entry(order.index))
+                .is_some_and(|e| e.status == Status::Waiting)
+        };
+        let was_waiting = waiting(&all);
         all.finish_dial(order.campaign, order.index, answer, clock());
-        if all
-            .get(order.campaign)
-            .and_then(|c| c.entry(order.index))
-            .is_some_and(|e| e.status == Status::Waiting)
-        {
+        if !was_waiting && waiting(&all) {
             self.metrics.retries_scheduled(1);
         }
         let _ = self.persist(&mut all, order.campaign, &[order.index]);

@@ -69,7 +69,9 @@ impl Theme {
             completed: BOLD,
             failed: Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
             waiting: Style::new().fg(Color::Magenta),
-            canceled: Style::new().fg(Color::DarkGray),
+            canceled: Style::new()
+                .fg(Color::DarkGray)
+                .add_modifier(Modifier::BOLD),
         },
     };
 

@@ -199,10 +199,12 @@ impl CampaignMeta {
     }
 }
 
-/// What an operation did to a campaign's entries, for the caller to store.
+/// What an operation did to a campaign's entries.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Changed {
-    /// Entries whose record must be rewritten.
+    /// The entries it changed (a stop's canceled ones). The campaign's
+    /// record is enough to store: [`Campaign::restore`] of a stopped
+    /// campaign cancels them again.
     pub entries: Vec<usize>,
 }
 
@@ -374,7 +376,7 @@ impl Campaign {
             c.meta.state = CampaignState::Running;
         }
         if c.meta.state == CampaignState::Stopped {
-            c.cancel_rest(now.wall);
+            c.cancel_rest(c.meta.finished_at.unwrap_or(now.wall));
             c.meta_dirty = false;
         }
         c.check_done(now.wall);

@@ -123,6 +123,66 @@ impl Stored {
     }
 }
 
+/// A campaign's entry and event records, apart from the store. Writes are
+/// durable once a later [`Store`] ticket is.
+pub struct CampaignRecords {
+    /// Its entries, then its events.
+    trees: [sled::Tree; 2],
+    /// What its keys start with: nothing for campaign 1, the id otherwise.
+    prefix: Vec<u8>,
+}
+
+impl CampaignRecords {
+    /// Writes entries in one atomic batch, each with its last history
+    /// event under its own key (every change adds at most one event,
+    /// always the last one).
+    pub fn put<'a>(&self, entries: impl IntoIterator<Item = &'a Entry>) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        let mut events = sled::Batch::default();
+        for e in entries {
+            let v = serde_json::to_vec(e).expect("entries always serialise");
+            let mut key = self.prefix.clone();
+            key.extend_from_slice(&(e.index as u64).to_be_bytes());
+            if let Some(last) = e.history.last() {
+                let mut event_key = key.clone();
+                event_key.extend_from_slice(&((e.history.len() - 1) as u32).to_be_bytes());
+                let v = serde_json::to_vec(last).expect("events always serialise");
+                events.insert(event_key, v);
+            }
+            batch.insert(key, v);
+        }
+        let [entry_tree, event_tree] = &self.trees;
+        event_tree.apply_batch(events)?;
+        entry_tree.apply_batch(batch)?;
+        Ok(())
+    }
+
+    /// Removes them in batches. Not flushed: without the campaign's record
+    /// they are orphans, and a crash leaves them for the next open. Never
+    /// for campaign 1, whose keys have no prefix.
+    pub fn remove(self) -> Result<(), StoreError> {
+        let prefix = &self.prefix;
+        if prefix.is_empty() {
+            return Ok(());
+        }
+        for tree in &self.trees {
+            loop {
+                let mut batch = sled::Batch::default();
+                let mut n = 0;
+                for k in tree.scan_prefix(prefix).keys().take(4096) {
+                    batch.remove(k?);
+                    n += 1;
+                }
+                if n == 0 {
+                    break;
+                }
+                tree.apply_batch(batch)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A record [`Store::load`] could not use, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
@@ -337,38 +397,8 @@ impl Store {
         campaign: u64,
         entries: impl IntoIterator<Item = &'a Entry>,
     ) -> Result<u64, StoreError> {
-        let (entry_tree, event_tree, prefix) = self.trees(campaign);
-        let mut batch = sled::Batch::default();
-        let mut events = sled::Batch::default();
-        for e in entries {
-            let v = serde_json::to_vec(e).expect("entries always serialise");
-            let mut key = prefix.clone();
-            key.extend_from_slice(&(e.index as u64).to_be_bytes());
-            // Every change adds at most one event, always the last one.
-            if let Some(last) = e.history.last() {
-                let mut event_key = key.clone();
-                event_key.extend_from_slice(&((e.history.len() - 1) as u32).to_be_bytes());
-                let v = serde_json::to_vec(last).expect("events always serialise");
-                events.insert(event_key, v);
-            }
-            batch.insert(key, v);
-        }
-        event_tree.apply_batch(events)?;
-        entry_tree.apply_batch(batch)?;
+        self.records_of(campaign).put(entries)?;
         Ok(self.flusher.written())
-    }
-
-    /// Campaign 1 lives where it did before campaigns existed.
-    fn trees(&self, campaign: u64) -> (&sled::Tree, &sled::Tree, Vec<u8>) {
-        if campaign == FIRST {
-            (&self.entries, &self.events, Vec::new())
-        } else {
-            (
-                &self.campaign_entries,
-                &self.campaign_events,
-                campaign.to_be_bytes().to_vec(),
-            )
-        }
     }
 
     /// Writes a campaign's record: once it is durable, the campaign exists.
@@ -403,23 +433,21 @@ impl Store {
     }
 
     /// Removes the entries and events of a campaign without a record.
-    pub fn remove_campaign_records(&self, id: u64) -> Result<u64, StoreError> {
-        let prefix = id.to_be_bytes();
-        for tree in [&self.campaign_entries, &self.campaign_events] {
-            loop {
-                let mut batch = sled::Batch::default();
-                let mut n = 0;
-                for k in tree.scan_prefix(prefix).keys().take(4096) {
-                    batch.remove(k?);
-                    n += 1;
-                }
-                if n == 0 {
-                    break;
-                }
-                tree.apply_batch(batch)?;
-            }
-        }
-        Ok(self.flusher.written())
+    pub fn remove_campaign_records(&self, id: u64) -> Result<(), StoreError> {
+        self.records_of(id).remove()
+    }
+
+    /// The entries and events of campaign `id`, to write or remove off the
+    /// async runtime: an import or a delete touches millions of records.
+    /// Campaign 1 lives where it did before campaigns existed.
+    pub fn records_of(&self, id: u64) -> CampaignRecords {
+        let (trees, prefix) = if id == FIRST {
+            ([self.entries.clone(), self.events.clone()], Vec::new())
+        } else {
+            let trees = [self.campaign_entries.clone(), self.campaign_events.clone()];
+            (trees, id.to_be_bytes().to_vec())
+        };
+        CampaignRecords { trees, prefix }
     }
 
     pub fn put_meta(&self, meta: Meta) -> Result<u64, StoreError> {
@@ -548,6 +576,7 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use numdialer_core::campaign::CampaignMeta;
     use numdialer_core::{CampaignState, Phone};
 
     fn phone(i: usize) -> Phone {
@@ -684,6 +713,65 @@ mod tests {
         for t in tasks {
             let ticket = t.await.unwrap();
             assert!(store.flusher.flushed() >= ticket);
+        }
+    }
+
+    fn meta(id: u64) -> CampaignMeta {
+        CampaignMeta {
+            id,
+            name: format!("c{id}"),
+            state: CampaignState::Draft,
+            ..CampaignMeta::first(false, 1)
+        }
+    }
+
+    #[tokio::test]
+    async fn campaigns_load_by_id_and_an_import_cut_short_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            let list: Vec<Entry> = (0..3).map(|i| Entry::new(i, phone(i))).collect();
+            store.put_entries(1, &list).unwrap();
+            for id in [2, 3, 4] {
+                store.put_entries(id, &list[..id as usize - 1]).unwrap();
+            }
+            store.put_campaign(&meta(2)).unwrap();
+            // Campaign 3's import never wrote its record; 4 was deleted.
+            store.put_campaign(&meta(4)).unwrap();
+            let retired = Retired {
+                next_id: 5,
+                version: 9,
+                dialed: 2,
+            };
+            let t = store.delete_campaign(4, retired).unwrap();
+            store.durable(t).await.unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        let loaded = store.load().unwrap().unwrap();
+        let ids: Vec<(u64, usize)> = loaded
+            .campaigns
+            .iter()
+            .map(|c| (c.meta.id, c.entries.len()))
+            .collect();
+        assert_eq!(
+            ids,
+            [(1, 3), (2, 1)],
+            "campaign 1 from the old trees, then 2"
+        );
+        assert_eq!(loaded.retired.next_id, 5);
+        let marks = loaded.marks();
+        assert_eq!(
+            (marks.version, marks.dialed),
+            (9 + 1, 2),
+            "retired, plus campaign 2's 1"
+        );
+        for orphan in [3u64, 4] {
+            let prefix = orphan.to_be_bytes();
+            assert_eq!(
+                store.campaign_entries.scan_prefix(prefix).count(),
+                0,
+                "{orphan}"
+            );
         }
     }
 }

@@ -78,10 +78,11 @@ async fn a_campaign_from_import_to_delete() {
     let started: CampaignSummary =
         serde_json::from_str(&s.ok(&["start", &id.to_string(), "--json"]).await).unwrap();
     assert!(started.state.is_started(), "{started:?}");
-    let again = s.ok(&["start", &id.to_string()]).await;
+    let again = s.run(&["start", &id.to_string()]).await;
+    assert_eq!(again.code, 1, "start is for drafts only: {again:?}");
     assert!(
-        again.starts_with(&format!("campaign {id} ")),
-        "starting twice is fine: {again}"
+        again.stderr.contains("it has started already (HTTP 409)"),
+        "{again:?}"
     );
 
     // Piped to a file, watch prints progress lines and ends with the

@@ -222,3 +222,84 @@ async fn a_server_without_campaigns_is_asked_to_upgrade() {
         );
     }
 }
+
+/// A server of our own on loopback that answers every request with `app`.
+async fn serve(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+async fn campaigns_of(url: &str) -> crate::run::Output {
+    numdialer(argv(&["campaigns", "--server", url]), Io::default()).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_cause_is_named_with_its_exit_code_and_next_step() {
+    let plain_404 =
+        serve(axum::Router::new().fallback(|| async { (StatusCode::NOT_FOUND, "Cannot GET") }))
+            .await;
+    let failing = serve(axum::Router::new().fallback(|| async {
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(serde_json::json!({"error": "the store is failing (disk full)"})),
+        )
+    }))
+    .await;
+    let tls_to_plain = failing.replace("http://", "https://");
+    let cases = [
+        (
+            "http://numdialer.invalid:3000".to_string(),
+            3,
+            "name not resolved: numdialer.invalid",
+            "check the host name in --server / NUMDIALER_SERVER",
+        ),
+        (
+            plain_404,
+            1,
+            "not numdialer-server: GET /campaigns answered 404\n",
+            "it should be numdialer-server's API, not the dialer API",
+        ),
+        (
+            failing,
+            1,
+            "server error (HTTP 500): the store is failing (disk full)",
+            "the server's log says more; try again later",
+        ),
+        (
+            tls_to_plain,
+            3,
+            "TLS handshake failed: is this an http:// server?",
+            "",
+        ),
+    ];
+    for (url, code, cause, next) in cases {
+        let out = campaigns_of(&url).await;
+        assert_eq!(out.code, code, "{url}: {out:?}");
+        assert!(out.stderr.contains(cause), "{url}: {out:?}");
+        assert!(out.stderr.contains(next), "{url}: {out:?}");
+        assert_eq!(out.stdout, "", "{url}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_never_answers_times_out_with_exit_3() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    // Accepts and holds every connection, never answering.
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let out = campaigns_of(&url).await;
+    assert_eq!(out.code, 3, "{out:?}");
+    assert!(out.stderr.contains("timed out"), "{out:?}");
+    assert!(
+        out.stderr
+            .contains("check the address in --server and the network"),
+        "{out:?}"
+    );
+}

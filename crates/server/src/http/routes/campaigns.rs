@@ -144,7 +144,11 @@ pub async fn create(
             "with application/json, give name, retry and start in the body, not the query",
         ));
     }
-    let upload = import::parse(format, &body).map_err(import_error)?;
+    // Off the runtime: a million lines take a good part of a second.
+    let upload = tokio::task::spawn_blocking(move || import::parse(format, &body))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("import: {e}")))?
+        .map_err(import_error)?;
     let (name, retry, start) = match upload.settings {
         Some(body) => (body.name, body.retry, body.start),
         None => (q.name.clone(), q.retry()?, q.start()?),
