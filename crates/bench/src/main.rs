@@ -51,7 +51,12 @@ pub struct Args {
     #[arg(long, default_value_t = 2_000)]
     pub sim_entries: usize,
     /// The protocols that dial-down runs through (comma-separated).
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "numdialer,twilio")]
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "numdialer,twilio"
+    )]
     pub protocol: Vec<protocols::Protocol>,
     /// Measure only these figures (comma-separated); all of them by default.
     #[arg(long, value_enum, value_delimiter = ',')]

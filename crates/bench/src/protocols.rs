@@ -66,7 +66,11 @@ pub async fn dialdown(args: &Args) -> anyhow::Result<()> {
         let last = log.iter().filter_map(|l| l.final_ms).fold(first, f64::max);
         let durations: Vec<Duration> = log
             .iter()
-            .map(|l| Duration::from_secs_f64((l.final_ms.unwrap_or(l.received_ms) - l.received_ms) / 1000.0))
+            .map(|l| {
+                Duration::from_secs_f64(
+                    (l.final_ms.unwrap_or(l.received_ms) - l.received_ms) / 1000.0,
+                )
+            })
             .collect();
         let measured = (last - first) / 1000.0;
         let ideal = ideal_makespan(&durations, LINES).as_secs_f64();
@@ -75,7 +79,8 @@ pub async fn dialdown(args: &Args) -> anyhow::Result<()> {
             "| {} | {measured:.2} s | {ideal:.2} s | {:.4} | {:.3} ms | {:.3} ms |",
             match protocol {
                 Protocol::Numdialer => "numDialer (JSON, 3 webhooks a call)",
-                Protocol::Twilio => "Twilio (form + Basic auth, 4 signed callbacks a call, `--max-cps 0`)",
+                Protocol::Twilio =>
+                    "Twilio (form + Basic auth, 4 signed callbacks a call, `--max-cps 0`)",
             },
             measured / ideal,
             median(&gaps),
@@ -145,7 +150,11 @@ async fn through_twilio(entries: usize) -> anyhow::Result<Vec<Logged>> {
 async fn dial_down(server: &Server) -> anyhow::Result<()> {
     let http = reqwest::Client::new();
     let r = http.post(format!("{}/calls", server.base())).send().await?;
-    anyhow::ensure!(r.status().as_u16() == 202, "POST /calls answered {}", r.status());
+    anyhow::ensure!(
+        r.status().as_u16() == 202,
+        "POST /calls answered {}",
+        r.status()
+    );
     let until = Instant::now() + Duration::from_secs(3600);
     loop {
         let s: StatusesResponse = http
@@ -166,11 +175,7 @@ async fn dial_down(server: &Server) -> anyhow::Result<()> {
 /// simulator) to the next dial arriving, for the dials that waited on a
 /// free line rather than on the previous dial's answer.
 fn refill_gaps(log: &[Logged], lines: usize) -> Vec<f64> {
-    let mut finals: Vec<f64> = log
-        .iter()
-        .take(lines)
-        .filter_map(|l| l.final_ms)
-        .collect();
+    let mut finals: Vec<f64> = log.iter().take(lines).filter_map(|l| l.final_ms).collect();
     finals.sort_by(f64::total_cmp);
     let mut gaps = Vec::new();
     for j in lines..log.len() {
@@ -204,7 +209,10 @@ mod tests {
                 })
                 .collect()
         };
-        let gaps = refill_gaps(&log(&[(0.0, 10.0), (1.0, 20.0), (10.5, 30.0), (20.25, 40.0)]), 2);
+        let gaps = refill_gaps(
+            &log(&[(0.0, 10.0), (1.0, 20.0), (10.5, 30.0), (20.25, 40.0)]),
+            2,
+        );
         assert_eq!(gaps, [0.5, 0.25]);
         let early = refill_gaps(&log(&[(0.0, 10.0), (11.0, 20.0), (12.0, 30.0)]), 2);
         assert!(early.is_empty(), "{early:?}");

@@ -93,7 +93,12 @@ pub struct Cli {
     /// form dials, signed callbacks; nobody real is called). To dial through
     /// a real Twilio account, run `numdialer-server --dialer twilio` (see
     /// docs/providers.md) and connect to it with --server.
-    #[arg(long, env = "NUMDIALER_DIALER", value_enum, default_value = "numdialer")]
+    #[arg(
+        long,
+        env = "NUMDIALER_DIALER",
+        value_enum,
+        default_value = "numdialer"
+    )]
     pub dialer: Protocol,
 
     /// Embedded mode only: dials a second at most (fractions allowed; 0 is
@@ -247,11 +252,21 @@ mod tests {
         };
         assert_eq!(parse(&[]).max_cps(), None);
         assert_eq!(parse(&["--dialer", "twilio"]).max_cps(), Some(1.0));
-        assert_eq!(parse(&["--dialer", "twilio", "--max-cps", "0"]).max_cps(), None);
+        assert_eq!(
+            parse(&["--dialer", "twilio", "--max-cps", "0"]).max_cps(),
+            None
+        );
         assert_eq!(parse(&["--max-cps", "2.5"]).max_cps(), Some(2.5));
         assert!(Cli::try_parse_from(["numdialer", "--max-cps", "-1"]).is_err());
         assert!(Cli::try_parse_from(["numdialer", "--dialer", "sip"]).is_err());
-        let remote = parse(&["--server", "http://h:1", "--dialer", "twilio", "--max-cps", "2"]);
+        let remote = parse(&[
+            "--server",
+            "http://h:1",
+            "--dialer",
+            "twilio",
+            "--max-cps",
+            "2",
+        ]);
         assert_eq!(remote.embedded_only_flags(), ["--dialer", "--max-cps"]);
     }
 

@@ -207,9 +207,17 @@ mod tests {
     fn twilio_runs_against_its_simulator_and_never_a_url() {
         let demo = demo_twilio(&cli(&["--dialer", "twilio", "--sim-time-scale", "0.5"])).unwrap();
         assert_eq!(demo.time_scale, 0.5);
-        let real = cli(&["--dialer", "twilio", "--dialer-url", "https://api.twilio.com"]);
+        let real = cli(&[
+            "--dialer",
+            "twilio",
+            "--dialer-url",
+            "https://api.twilio.com",
+        ]);
         let refused = demo_twilio(&real).unwrap_err().to_string();
-        assert!(refused.contains("numdialer-server --dialer twilio"), "{refused}");
+        assert!(
+            refused.contains("numdialer-server --dialer twilio"),
+            "{refused}"
+        );
     }
 
     /// The embedded server dials through Twilio's protocol at 1 dial a

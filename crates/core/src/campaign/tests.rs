@@ -1426,7 +1426,8 @@ fn entries_of_the_previous_release_are_upgraded() {
 fn callbacks_numbered_out_of_order_are_recorded_as_such() {
     let mut c = with_policy(1, 1, policy(2, 0, BOTH));
     let sid = |n: u32| CallId::Text(format!("CA{n}"));
-    let numbered = |id: CallId, event: CallEvent, n: u64| CallReport::new(id, event).with_sequence(Some(n));
+    let numbered =
+        |id: CallId, event: CallEvent, n: u64| CallReport::new(id, event).with_sequence(Some(n));
     let o = c.begin_dial("a1".into(), N0).unwrap();
     c.finish_dial(o.index, DialAnswer::Placed { id: sid(1) }, N0);
     let answered = c
@@ -1438,7 +1439,12 @@ fn callbacks_numbered_out_of_order_are_recorded_as_such() {
         .unwrap();
     assert_eq!(late.effect, Effect::Backwards);
     let notes = |c: &Campaign| -> Vec<Option<String>> {
-        c.entry(0).unwrap().history.iter().map(|e| e.note.clone()).collect()
+        c.entry(0)
+            .unwrap()
+            .history
+            .iter()
+            .map(|e| e.note.clone())
+            .collect()
     };
     assert_eq!(
         notes(&c).last().unwrap().as_deref(),
@@ -1464,16 +1470,25 @@ fn callbacks_numbered_out_of_order_are_recorded_as_such() {
     let mut c = with_policy(1, 1, policy(2, 0, BOTH));
     let o = c.begin_dial("b1".into(), N0).unwrap();
     c.finish_dial(o.index, DialAnswer::Placed { id: sid(2) }, N0);
-    c.apply_report("b1", numbered(sid(2), failed, 5), N0).unwrap();
+    c.apply_report("b1", numbered(sid(2), failed, 5), N0)
+        .unwrap();
     assert_eq!(c.entry(0).unwrap().status, Status::Waiting);
     let o = c.begin_dial("b2".into(), N0.plus_millis(1)).unwrap();
-    assert_eq!(c.entry(0).unwrap().sequence, None, "a new call, new numbers");
+    assert_eq!(
+        c.entry(0).unwrap().sequence,
+        None,
+        "a new call, new numbers"
+    );
     c.finish_dial(o.index, DialAnswer::Placed { id: sid(3) }, N0);
     let first = c
         .apply_report("b2", numbered(sid(3), CallEvent::Ringing, 1), N0)
         .unwrap();
     assert!(first.applied);
-    assert_eq!(notes(&c).last().unwrap(), &None, "1 after the old call's 5 is in order");
+    assert_eq!(
+        notes(&c).last().unwrap(),
+        &None,
+        "1 after the old call's 5 is in order"
+    );
     // The old call's late callback: an earlier attempt, not out of order.
     c.apply_report("b1", numbered(sid(2), CallEvent::Ringing, 0), N0)
         .unwrap();

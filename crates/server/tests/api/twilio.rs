@@ -191,15 +191,25 @@ async fn two_campaigns_through_twilio_see_every_outcome() {
     let b = h.campaign("second", &second).await;
     h.start_campaign(a).await;
     h.start_campaign(b).await;
-    let done = [(a, &first, h.wait_done(a).await), (b, &second, h.wait_done(b).await)];
+    let done = [
+        (a, &first, h.wait_done(a).await),
+        (b, &second, h.wait_done(b).await),
+    ];
 
     let dials = h.sim.dials();
     let to: Vec<String> = dials
         .iter()
         .map(|d| twilio::field(&d.fields, "To").unwrap().to_string())
         .collect();
-    let expected: Vec<String> = first.iter().chain(&second).map(|p| format!("+{p}")).collect();
-    assert_eq!(to, expected, "each number dialed once, the first started first");
+    let expected: Vec<String> = first
+        .iter()
+        .chain(&second)
+        .map(|p| format!("+{p}"))
+        .collect();
+    assert_eq!(
+        to, expected,
+        "each number dialed once, the first started first"
+    );
     let webhook_prefix = h.url("/webhooks/");
     let mut seen = BTreeSet::new();
     for (id, list, entries) in &done {
@@ -217,9 +227,11 @@ async fn two_campaigns_through_twilio_see_every_outcome() {
             let simulated = dial.outcome.unwrap();
             let expected = match simulated {
                 CallStatus::Completed => (Status::Completed, Outcome::Answered, None),
-                CallStatus::Busy | CallStatus::NoAnswer => {
-                    (Status::Completed, Outcome::NoAnswer, Some(simulated.as_str()))
-                }
+                CallStatus::Busy | CallStatus::NoAnswer => (
+                    Status::Completed,
+                    Outcome::NoAnswer,
+                    Some(simulated.as_str()),
+                ),
                 CallStatus::Failed => (Status::Failed, Outcome::Failed, Some("failed")),
                 other => panic!("the simulator never ends a call {other}"),
             };
@@ -475,7 +487,10 @@ async fn a_late_callback_is_recorded_as_out_of_order() {
         "{history:#?}"
     );
     let next = send("completed", 3).await;
-    assert_eq!((next["applied"].clone(), next["status"].clone()), (true.into(), "completed".into()));
+    assert_eq!(
+        (next["applied"].clone(), next["status"].clone()),
+        (true.into(), "completed".into())
+    );
     let history = h.detail(id, 0).await.history;
     assert_eq!(history.last().unwrap().note, None, "in order again");
 }

@@ -37,7 +37,14 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let lines = app
         .statuses
         .as_ref()
-        .map(|s| format!(" {}lines {}/{} ", pacing(&app.mode), s.active, s.concurrency))
+        .map(|s| {
+            format!(
+                " {}lines {}/{} ",
+                pacing(&app.mode),
+                s.active,
+                s.concurrency
+            )
+        })
         .unwrap_or_default();
     let [l, r] =
         Layout::horizontal([Constraint::Min(1), Constraint::Length(width(&lines))]).areas(area);
