@@ -423,11 +423,18 @@ fn repeated_operations_change_nothing_and_disallowed_ones_are_refused() {
     assert_eq!(w.cs.version(), v);
     w.start(2);
     assert!(w.cs.version() > v);
-    for (op, state) in [(Start, Running), (Resume, Running)] {
-        let v = w.cs.version();
-        assert_eq!(w.op(2, op), Ok(None));
-        assert_eq!((w.state(2), w.cs.version()), (state, v));
-    }
+    let v = w.cs.version();
+    assert_eq!(w.op(2, Resume), Ok(None));
+    assert_eq!((w.state(2), w.cs.version()), (Running, v));
+    // Start is for drafts only, as POST /calls is.
+    assert_eq!(
+        w.op(2, Start),
+        Err(OperationError::NotAllowed(NotAllowed {
+            op: Start,
+            from: Running
+        }))
+    );
+    assert_eq!(w.cs.version(), v);
     w.op(2, Pause).unwrap().unwrap();
     let v = w.cs.version();
     assert_eq!(w.op(2, Pause), Ok(None));
