@@ -169,7 +169,7 @@ pub async fn ingest(args: &Args) -> anyhow::Result<()> {
 
 /// The in-order schedule on `w` lines with no overhead at all: each entry
 /// starts when a line is free, never before the entry ahead of it.
-fn ideal_makespan(durations: &[Duration], w: usize) -> Duration {
+pub(crate) fn ideal_makespan(durations: &[Duration], w: usize) -> Duration {
     let mut free: BinaryHeap<Reverse<Duration>> = (0..w).map(|_| Reverse(Duration::ZERO)).collect();
     let (mut last_start, mut end) = (Duration::ZERO, Duration::ZERO);
     for &d in durations {

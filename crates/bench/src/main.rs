@@ -7,6 +7,7 @@
 mod api;
 mod figures;
 mod frame;
+mod protocols;
 mod server;
 mod stats;
 
@@ -23,6 +24,8 @@ pub enum Figure {
     Memory,
     /// The TUI's frame time with a campaign selected; needs no server.
     Frame,
+    /// The dial-down through each protocol's simulator (protocols.rs).
+    Dialdown,
 }
 
 #[derive(Debug, Parser)]
@@ -47,6 +50,17 @@ pub struct Args {
     /// A smoke run: few entries and samples, numbers not worth quoting.
     #[arg(long)]
     pub quick: bool,
+    /// Entries of the dial-down through each protocol's simulator.
+    #[arg(long, default_value_t = 2_000)]
+    pub sim_entries: usize,
+    /// The protocols that dial-down runs through (comma-separated).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "numdialer,twilio"
+    )]
+    pub protocol: Vec<protocols::Protocol>,
     /// Measure only these figures (comma-separated); all of them by default.
     #[arg(long, value_enum, value_delimiter = ',')]
     pub only: Vec<Figure>,
@@ -66,6 +80,7 @@ async fn main() -> anyhow::Result<()> {
         args.samples = 50;
         args.ingest_seconds = 0.5;
         args.large = 10_000;
+        args.sim_entries = 200;
     }
     if args.only.iter().any(|f| *f != Figure::Frame) || args.only.is_empty() {
         server::sibling("numdialer-server")?;
@@ -97,6 +112,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if args.wants(Figure::Frame) {
         frame::frame_time(&args);
+    }
+    if args.wants(Figure::Dialdown) {
+        protocols::dialdown(&args).await?;
     }
     Ok(())
 }

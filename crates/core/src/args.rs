@@ -1,4 +1,5 @@
-//! Value parsers for command-line flags: seconds, time scales, base URLs.
+//! Value parsers for command-line flags: seconds, time scales, dial rates,
+//! base URLs.
 //!
 //! They live in core, not in either binary's CLI module, because both
 //! command lines take these values (`numdialer-server` and the `numdialer`
@@ -41,6 +42,18 @@ pub fn parse_scale(s: &str) -> Result<f64, String> {
     Ok(v)
 }
 
+/// A cap of dials a second (`--max-cps`): fractions allowed, 0 is no cap.
+pub fn parse_cps(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number"))?;
+    if !v.is_finite() || v < 0.0 {
+        return Err(format!("{s:?} must be 0 (no cap) or more"));
+    }
+    Ok(v)
+}
+
 /// An absolute `http://` or `https://` URL with a host, returned without
 /// trailing slashes so that paths can be appended to it as `{base}/calls`.
 pub fn parse_http_url(s: &str) -> Result<String, String> {
@@ -54,6 +67,15 @@ pub fn parse_http_url(s: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cps_cap_is_zero_or_more() {
+        assert_eq!(parse_cps("2.5"), Ok(2.5));
+        assert_eq!(parse_cps(" 0 "), Ok(0.0));
+        for bad in ["-1", "x", "inf", "NaN"] {
+            assert!(parse_cps(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn seconds_are_positive_and_at_most_a_year() {

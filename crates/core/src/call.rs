@@ -110,6 +110,28 @@ impl fmt::Display for CallEvent {
 pub struct CallReport {
     pub id: CallId,
     pub event: CallEvent,
+    /// Where the provider numbers a call's callbacks in the order it sent
+    /// them (Twilio's `SequenceNumber`), this one's number: HTTP gives no
+    /// order, so only this tells a late callback from a new one, and the
+    /// campaign records it as out of order. `None` where the provider has
+    /// no such number (the numDialer API).
+    pub sequence: Option<u64>,
+}
+
+impl CallReport {
+    /// A report without a sequence number.
+    pub fn new(id: CallId, event: CallEvent) -> Self {
+        CallReport {
+            id,
+            event,
+            sequence: None,
+        }
+    }
+
+    /// The same report, numbered by its provider.
+    pub fn with_sequence(self, sequence: Option<u64>) -> Self {
+        CallReport { sequence, ..self }
+    }
 }
 
 #[cfg(test)]

@@ -10,8 +10,8 @@ use crate::startup::{
 };
 use clap::{Args, Parser, Subcommand};
 use numdialer_core::Secret;
-use numdialer_core::args::{parse_http_url, parse_scale, parse_seconds};
-use numdialer_core::protocol::twilio::Instructions;
+use numdialer_core::args::{parse_cps, parse_http_url, parse_scale, parse_seconds};
+use numdialer_core::protocol::twilio::{self, Instructions};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -431,7 +431,7 @@ impl ProviderArgs {
     fn max_cps(&self) -> Option<f64> {
         match (self.max_cps, self.dialer) {
             (Some(c), _) => Some(c).filter(|c| *c > 0.0),
-            (None, DialerKind::Twilio) => Some(1.0),
+            (None, DialerKind::Twilio) => Some(twilio::DEFAULT_MAX_CPS),
             (None, DialerKind::Numdialer) => None,
         }
     }
@@ -501,17 +501,6 @@ fn parse_e164(s: &str) -> Result<String, String> {
             "{s:?} is not a phone number in E.164 (expected + and 7 to 15 digits, like +14155550100)"
         ))
     }
-}
-
-fn parse_cps(s: &str) -> Result<f64, String> {
-    let v: f64 = s
-        .trim()
-        .parse()
-        .map_err(|_| format!("{s:?} is not a number"))?;
-    if !v.is_finite() || v < 0.0 {
-        return Err(format!("{s:?} must be 0 (no cap) or more"));
-    }
-    Ok(v)
 }
 
 fn parse_rate(s: &str) -> Result<f64, String> {

@@ -7,6 +7,7 @@ use crate::engine::Engine;
 use crate::http::{self, AppState, serve};
 use crate::provider::numdialer::{DialerClient, DialerHeader};
 use crate::provider::pace::Paced;
+use crate::provider::simulator::twilio::{TwilioSimConfig, TwilioSimulator};
 use crate::provider::simulator::{SimConfig, Simulator};
 use crate::provider::twilio::{TwilioClient, TwilioConfig};
 use crate::provider::{AnyProvider, DialerHealth, Provider};
@@ -106,7 +107,8 @@ pub struct ProviderConfig {
     /// Which protocol the dialer API speaks.
     pub dialer: Dialer,
     /// An external dialer API; `None` starts the embedded simulator (with
-    /// numDialer) or means Twilio's own API (with Twilio).
+    /// numDialer) or means Twilio's own API (with Twilio, unless
+    /// `twilio_sim` asks for its simulator).
     pub dialer_url: Option<String>,
     /// Dials a second at most; `None` is no cap.
     pub max_cps: Option<f64>,
@@ -119,6 +121,13 @@ pub struct ProviderConfig {
     pub dial_backoff: Duration,
     /// For the embedded simulator only.
     pub sim: SimConfig,
+    /// With Twilio and no `dialer_url`: run this Twilio simulator embedded,
+    /// under the account of the [`TwilioSettings`], instead of dialing
+    /// through Twilio's own API. `numdialer --dialer twilio` sets it, so
+    /// that its demo speaks Twilio's protocol and never rings a phone;
+    /// `numdialer-server` leaves it unset, since a server told to dial
+    /// through Twilio must not pretend to.
+    pub twilio_sim: Option<TwilioSimConfig>,
 }
 
 impl Default for ProviderConfig {
@@ -132,6 +141,7 @@ impl Default for ProviderConfig {
             dial_attempts: 5,
             dial_backoff: Duration::from_millis(200),
             sim: SimConfig::default(),
+            twilio_sim: None,
         }
     }
 }
@@ -157,8 +167,38 @@ pub struct TwilioSettings {
     pub ring_timeout: Duration,
 }
 
+impl TwilioSettings {
+    /// The account of the Twilio simulator's defaults, calling from
+    /// Twilio's test number: what an embedded demo dials with.
+    pub fn simulated() -> Self {
+        let sim = TwilioSimConfig::default();
+        TwilioSettings {
+            account_sid: sim.account_sid,
+            auth_token: sim.auth_token,
+            from: "+15005550006".into(),
+            instructions: Instructions::default(),
+            ring_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
 /// Twilio's own API, used when `--dialer twilio` comes without `--dialer-url`.
 pub const TWILIO_API_URL: &str = "https://api.twilio.com";
+
+/// A simulated dialer API running inside the server, stopped with it.
+enum EmbeddedSimulator {
+    NumDialer(Simulator),
+    Twilio(TwilioSimulator),
+}
+
+impl EmbeddedSimulator {
+    fn stop(&self) {
+        match self {
+            EmbeddedSimulator::NumDialer(s) => s.stop(),
+            EmbeddedSimulator::Twilio(s) => s.stop(),
+        }
+    }
+}
 
 /// Reads a `--numbers-file`, naming the file and the bad line on error.
 pub fn read_numbers_file(path: &Path) -> anyhow::Result<Vec<Phone>> {
@@ -180,7 +220,7 @@ pub struct RunningServer {
     /// Set when the store failed for longer than its grace.
     fatal: watch::Receiver<Option<String>>,
     tasks: Vec<JoinHandle<()>>,
-    simulator: Option<Simulator>,
+    simulator: Option<EmbeddedSimulator>,
 }
 
 impl RunningServer {
@@ -382,7 +422,7 @@ async fn bind(http: &HttpConfig) -> anyhow::Result<Listeners> {
 async fn connect_provider(
     config: &ProviderConfig,
     public_url: &str,
-) -> anyhow::Result<(Paced<AnyProvider>, Option<Simulator>, String)> {
+) -> anyhow::Result<(Paced<AnyProvider>, Option<EmbeddedSimulator>, String)> {
     let (client, simulator, url) = connect_client(config, public_url).await?;
     if let Some(cps) = config.max_cps {
         tracing::info!("at most {cps} dials a second (--max-cps)");
@@ -395,12 +435,24 @@ async fn connect_provider(
 async fn connect_client(
     config: &ProviderConfig,
     public_url: &str,
-) -> anyhow::Result<(AnyProvider, Option<Simulator>, String)> {
+) -> anyhow::Result<(AnyProvider, Option<EmbeddedSimulator>, String)> {
     if let Dialer::Twilio(t) = &config.dialer {
-        let url = config
-            .dialer_url
-            .clone()
-            .unwrap_or_else(|| TWILIO_API_URL.to_string());
+        let (simulator, url) = match (&config.dialer_url, &config.twilio_sim) {
+            (Some(url), _) => (None, url.clone()),
+            (None, None) => (None, TWILIO_API_URL.to_string()),
+            (None, Some(sim)) => {
+                let sim = TwilioSimConfig {
+                    account_sid: t.account_sid.clone(),
+                    auth_token: t.auth_token.clone(),
+                    ..sim.clone()
+                };
+                let l = TcpListener::bind(("127.0.0.1", 0)).await?;
+                let sim = TwilioSimulator::start(sim, l).await?;
+                let url = sim.url();
+                tracing::info!("embedded simulated Twilio API on {url}");
+                (Some(EmbeddedSimulator::Twilio(sim)), url)
+            }
+        };
         let client = TwilioClient::new(
             TwilioConfig {
                 base_url: url.clone(),
@@ -416,7 +468,7 @@ async fn connect_client(
             config.dial_backoff,
         );
         tracing::info!(calls_url = client.calls_url(), "dialing through Twilio");
-        return Ok((AnyProvider::Twilio(client), None, url));
+        return Ok((AnyProvider::Twilio(client), simulator, url));
     }
     let (simulator, url) = match &config.dialer_url {
         Some(url) => (None, url.clone()),
@@ -425,7 +477,7 @@ async fn connect_client(
             let sim = Simulator::start(config.sim.clone(), l).await?;
             let url = sim.url();
             tracing::info!("embedded simulated dialer API on {url}");
-            (Some(sim), url)
+            (Some(EmbeddedSimulator::NumDialer(sim)), url)
         }
     };
     let client = DialerClient::new(

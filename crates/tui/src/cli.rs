@@ -10,7 +10,8 @@
 //! are refused with one.
 
 use clap::{CommandFactory, Parser};
-use numdialer_core::args::{parse_http_url, parse_scale, parse_seconds};
+use numdialer_core::args::{parse_cps, parse_http_url, parse_scale, parse_seconds};
+use numdialer_core::protocol::twilio;
 use numdialer_core::{Phone, Secret};
 use numdialer_server::startup::read_numbers_file;
 use std::path::PathBuf;
@@ -86,6 +87,26 @@ pub struct Cli {
     #[arg(long, env = "NUMDIALER_DIALER_URL", value_parser = parse_http_url)]
     pub dialer_url: Option<String>,
 
+    /// Embedded mode only: the dialer API's protocol, `numdialer` or
+    /// `twilio`. With `twilio` the embedded server speaks Twilio's
+    /// Programmable Voice API to an embedded Twilio simulator (Basic auth,
+    /// form dials, signed callbacks; nobody real is called). To dial through
+    /// a real Twilio account, run `numdialer-server --dialer twilio` (see
+    /// docs/providers.md) and connect to it with --server.
+    #[arg(
+        long,
+        env = "NUMDIALER_DIALER",
+        value_enum,
+        default_value = "numdialer"
+    )]
+    pub dialer: Protocol,
+
+    /// Embedded mode only: dials a second at most (fractions allowed; 0 is
+    /// no cap) [default: 1 with --dialer twilio, Twilio's account limit; no
+    /// cap otherwise].
+    #[arg(long, env = "NUMDIALER_MAX_CPS", value_parser = parse_cps)]
+    pub max_cps: Option<f64>,
+
     /// Embedded mode only: the list to dial, one number a line.
     #[arg(long, env = "NUMDIALER_NUMBERS_FILE")]
     pub numbers_file: Option<PathBuf>,
@@ -94,6 +115,14 @@ pub struct Cli {
     /// its calls 10 times faster).
     #[arg(long, env = "NUMDIALER_SIM_TIME_SCALE", default_value = "1", value_parser = parse_scale)]
     pub sim_time_scale: f64,
+}
+
+/// The protocols the embedded server can dial with. The TUI's own enum,
+/// not the server's, as the TUI never depends on the server's CLI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Protocol {
+    Numdialer,
+    Twilio,
 }
 
 /// What `--help` says after the flags; its keys come from the table the
@@ -150,6 +179,16 @@ impl Cli {
             .transpose()
     }
 
+    /// `--max-cps`, or Twilio's own default limit with `--dialer twilio`;
+    /// `None` is no cap.
+    pub fn max_cps(&self) -> Option<f64> {
+        match (self.max_cps, self.dialer) {
+            (Some(c), _) => Some(c).filter(|c| *c > 0.0),
+            (None, Protocol::Twilio) => Some(twilio::DEFAULT_MAX_CPS),
+            (None, Protocol::Numdialer) => None,
+        }
+    }
+
     /// Whether the embedded server would call real people: through any
     /// dialer API but its own simulator.
     pub fn dials_real_people(&self) -> bool {
@@ -170,6 +209,12 @@ impl Cli {
         }
         if self.numbers_file.is_some() {
             v.push("--numbers-file");
+        }
+        if self.dialer != Protocol::Numdialer {
+            v.push("--dialer");
+        }
+        if self.max_cps.is_some() {
+            v.push("--max-cps");
         }
         v
     }
@@ -198,6 +243,31 @@ mod tests {
         assert!(Cli::try_parse_from(["numdialer", "--poll-interval", "0"]).is_err());
         let both = Cli::try_parse_from(["numdialer", "--temporary", "--data-dir", "d"]);
         assert!(both.is_err(), "a store is either kept or temporary");
+    }
+
+    #[test]
+    fn twilio_is_paced_at_its_account_limit_unless_told() {
+        let parse = |argv: &[&str]| {
+            Cli::try_parse_from(std::iter::once("numdialer").chain(argv.iter().copied())).unwrap()
+        };
+        assert_eq!(parse(&[]).max_cps(), None);
+        assert_eq!(parse(&["--dialer", "twilio"]).max_cps(), Some(1.0));
+        assert_eq!(
+            parse(&["--dialer", "twilio", "--max-cps", "0"]).max_cps(),
+            None
+        );
+        assert_eq!(parse(&["--max-cps", "2.5"]).max_cps(), Some(2.5));
+        assert!(Cli::try_parse_from(["numdialer", "--max-cps", "-1"]).is_err());
+        assert!(Cli::try_parse_from(["numdialer", "--dialer", "sip"]).is_err());
+        let remote = parse(&[
+            "--server",
+            "http://h:1",
+            "--dialer",
+            "twilio",
+            "--max-cps",
+            "2",
+        ]);
+        assert_eq!(remote.embedded_only_flags(), ["--dialer", "--max-cps"]);
     }
 
     #[test]

@@ -13,9 +13,11 @@
 //! message that names the directory and how to choose another, instead of
 //! the store's error chain.
 
-use crate::cli::Cli;
+use crate::cli::{Cli, Protocol};
 use crate::failure::Usage;
 use crate::mode::Embedded;
+use numdialer_server::provider::simulator::twilio::TwilioSimConfig;
+use numdialer_server::startup::{Dialer, TwilioSettings};
 use numdialer_server::store::StoreError;
 use numdialer_server::{RunningServer, ServerConfig};
 use std::net::SocketAddr;
@@ -66,10 +68,17 @@ pub async fn start(cli: &Cli) -> anyhow::Result<(RunningServer, Embedded)> {
     config.dialing.numbers = cli.numbers()?;
     config.provider.dialer_url = cli.dialer_url.clone();
     config.provider.sim.time_scale = cli.sim_time_scale;
+    config.provider.max_cps = cli.max_cps();
+    if cli.dialer == Protocol::Twilio {
+        config.provider.dialer = Dialer::Twilio(TwilioSettings::simulated());
+        config.provider.twilio_sim = Some(demo_twilio(cli)?);
+    }
     let mut embedded = Embedded {
         data: None,
         simulated: !cli.dials_real_people(),
         in_ssh: inside_ssh(|name| std::env::var_os(name).is_some()),
+        twilio: cli.dialer == Protocol::Twilio,
+        max_cps: config.provider.max_cps.map(|c| c.to_string()),
         call_timeout: config.dialing.call_timeout,
     };
     if let Store::Dir(dir) = &store {
@@ -83,6 +92,30 @@ pub async fn start(cli: &Cli) -> anyhow::Result<(RunningServer, Embedded)> {
             _ => e.context("cannot start the embedded server"),
         })?;
     Ok((server, embedded))
+}
+
+/// The embedded Twilio simulator of `--dialer twilio`: some calls end
+/// busy, unanswered or failed, so that the demo shows what each becomes.
+/// A real Twilio account needs a public URL for its callbacks, which an
+/// embedded server on a loopback port cannot offer: `--dialer-url` is
+/// refused with the way to do it.
+fn demo_twilio(cli: &Cli) -> Result<TwilioSimConfig, Usage> {
+    if cli.dialer_url.is_some() {
+        return Err(Usage(
+            "--dialer twilio runs against an embedded Twilio simulator, without --dialer-url: \
+             Twilio's callbacks need a public URL, which the embedded server has not. To dial \
+             through a Twilio account, run numdialer-server --dialer twilio with --public-url \
+             (see docs/providers.md) and connect with --server."
+                .into(),
+        ));
+    }
+    Ok(TwilioSimConfig {
+        time_scale: cli.sim_time_scale,
+        no_answer_rate: 0.15,
+        busy_rate: 0.1,
+        failed_rate: 0.05,
+        ..TwilioSimConfig::default()
+    })
 }
 
 /// Whether the TUI runs in an SSH session whose end would end it (and so
@@ -168,6 +201,39 @@ mod tests {
         assert!(!inside_ssh(env(&[])));
         assert!(!inside_ssh(env(&["SSH_CONNECTION", "TMUX"])));
         assert!(!inside_ssh(env(&["SSH_TTY", "STY"])));
+    }
+
+    #[test]
+    fn twilio_runs_against_its_simulator_and_never_a_url() {
+        let demo = demo_twilio(&cli(&["--dialer", "twilio", "--sim-time-scale", "0.5"])).unwrap();
+        assert_eq!(demo.time_scale, 0.5);
+        let real = cli(&[
+            "--dialer",
+            "twilio",
+            "--dialer-url",
+            "https://api.twilio.com",
+        ]);
+        let refused = demo_twilio(&real).unwrap_err().to_string();
+        assert!(
+            refused.contains("numdialer-server --dialer twilio"),
+            "{refused}"
+        );
+    }
+
+    /// The embedded server dials through Twilio's protocol at 1 dial a
+    /// second, and says so to the header.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn twilio_starts_its_simulator_paced_at_one_a_second() {
+        let (server, embedded) = start(&cli(&["--dialer", "twilio"])).await.unwrap();
+        assert!(embedded.twilio && embedded.simulated);
+        assert_eq!((embedded.data, embedded.max_cps), (None, Some("1".into())));
+        let probe = reqwest::Client::new()
+            .get(format!("{}/2010-04-01/Accounts/x.json", server.dialer_url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(probe.status(), 401, "Twilio's API, asking for Basic auth");
+        server.shutdown().await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

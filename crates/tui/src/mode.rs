@@ -25,6 +25,13 @@ pub struct Embedded {
     /// Calls go to the embedded simulator: nobody real is dialed, so a
     /// temporary store loses nothing that matters.
     pub simulated: bool,
+    /// The server speaks Twilio's protocol (`--dialer twilio`), which the
+    /// header names: its pacing and its outcomes differ from the demo's.
+    pub twilio: bool,
+    /// Dials a second at most (`--max-cps`), as the header writes it
+    /// ("1", "2.5"): it, not the lines, sets the pace of a long list.
+    /// `None` is no cap. Text, so that the mode stays `Eq`.
+    pub max_cps: Option<String>,
     /// Started inside an SSH session, whose end ends the TUI (SIGHUP) and
     /// so the dialing.
     pub in_ssh: bool,
@@ -97,6 +104,8 @@ mod tests {
             data: data.map(str::to_string),
             simulated,
             in_ssh,
+            twilio: false,
+            max_cps: None,
             call_timeout: Duration::from_secs(60),
         })
     }

@@ -34,6 +34,12 @@ pub struct Entry {
     /// An `answered` webhook came for the current attempt.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub answered: bool,
+    /// The highest sequence number among the current attempt's reports
+    /// (Twilio's `SequenceNumber`): a report numbered below it was sent
+    /// before one already received, and its history event says so. Stored,
+    /// so that a restart still tells a late callback from a new one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<Outcome>,
     /// When a `waiting` entry's next attempt is due, by the wall clock.
@@ -69,6 +75,7 @@ impl Entry {
             version: 0,
             attempt: 0,
             answered: false,
+            sequence: None,
             outcome: None,
             retry_at: None,
             first_dialed_at: None,

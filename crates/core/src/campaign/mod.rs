@@ -611,6 +611,7 @@ impl Campaign {
         e.call_id = None;
         e.reason = None;
         e.answered = false;
+        e.sequence = None;
         e.retry_at = None;
         e.record(now.wall, EventKind::Dialed, true, None);
         let phone = e.phone.clone();
@@ -729,8 +730,20 @@ impl Campaign {
         };
         let applied = ignored.is_none();
         let learned_id = current && e.call_id.is_none();
+        // Only the current attempt's numbers are compared: an earlier
+        // attempt's call numbers its callbacks from 0 again, and its
+        // reports are noted as such already.
+        let out_of_order = match (current, report.sequence, e.sequence) {
+            (true, Some(n), Some(highest)) if n < highest => {
+                Some(format!("out of order: sequence {n} after {highest}"))
+            }
+            _ => None,
+        };
         if current {
             e.call_id = Some(report.id.clone());
+            if let Some(n) = report.sequence {
+                e.sequence = Some(e.sequence.map_or(n, |h| h.max(n)));
+            }
         }
         if late_answer || (applied && report.event == CallEvent::Answered) {
             e.answered = true;
@@ -745,6 +758,10 @@ impl Campaign {
             reported: report.event,
         };
         let note = ignored.or_else(|| learned_id.then(|| "call id learned".to_string()));
+        let note = match (out_of_order, note) {
+            (Some(o), Some(n)) => Some(format!("{o}; {n}")),
+            (o, n) => o.or(n),
+        };
         let kept = e.history.len();
         e.record(now.wall, kind, applied, note);
         if let Some(ev) = e.history.get_mut(kept) {

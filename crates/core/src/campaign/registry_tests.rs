@@ -210,6 +210,7 @@ impl World {
         let report = CallReport {
             id: e.call_id.clone().unwrap(),
             event,
+            sequence: None,
         };
         let (got, out) = self.cs.apply_report(&token, report, self.now).unwrap();
         assert_eq!((got, out.index), (id, index));
@@ -494,6 +495,7 @@ fn tokens_carry_their_campaign_and_campaign_1_has_no_prefix() {
     let ringing = CallReport {
         id: call.clone(),
         event: CallEvent::Ringing,
+        sequence: None,
     };
     let (id, out) = w.cs.apply_report("2-s1", ringing, w.now).unwrap();
     assert_eq!((id, out.index, out.applied), (2, 0, true));
@@ -505,6 +507,7 @@ fn tokens_carry_their_campaign_and_campaign_1_has_no_prefix() {
         let completed = CallReport {
             id: call.clone(),
             event: CallEvent::Completed,
+            sequence: None,
         };
         let r = w.cs.apply_report(forged, completed, w.now);
         assert_eq!(r, Err(WebhookError::UnknownToken), "{forged}");
@@ -734,6 +737,7 @@ fn restored_campaigns_keep_their_order_and_new_ones_come_after() {
         CallReport {
             id: id2,
             event: CallEvent::Completed,
+            sequence: None,
         },
         now,
     )
@@ -1092,6 +1096,7 @@ impl Model {
                     report: CallReport {
                         id: call.clone(),
                         event,
+                        sequence: None,
                     },
                 };
                 self.pool.push(hook.clone());
@@ -1211,6 +1216,7 @@ impl Model {
         let completed = |id: CallId| CallReport {
             id,
             event: CallEvent::Completed,
+            sequence: None,
         };
         if kind.is_multiple_of(2) && !live.is_empty() {
             // The right token with another call's id.

@@ -610,7 +610,7 @@ proptest! {
                     // A provider that gives up on a placed call.
                     if (r >> 14) % 6 == 0 {
                         let failed = CallEvent::Failed { reason: "busy".into() };
-                        pool.push(Delivery::Webhook(o.token.clone(), CallReport { id: id.into(), event: failed }));
+                        pool.push(Delivery::Webhook(o.token.clone(), CallReport::new(id.into(), failed)));
                     }
                 }
             } else if !pool.is_empty() && (draining || (r >> 16) % 16 != 0) {
@@ -763,12 +763,12 @@ fn report(c: &mut Campaign, token: &str, id: u64, status: CallStatus, now: Now) 
 }
 
 fn provider_failed(id: u64) -> CallReport {
-    CallReport {
-        id: id.into(),
-        event: CallEvent::Failed {
+    CallReport::new(
+        id.into(),
+        CallEvent::Failed {
             reason: "busy".into(),
         },
-    }
+    )
 }
 
 #[test]
@@ -937,7 +937,7 @@ fn end_call(c: &mut Campaign, index: usize, event: CallEvent, now: Now) -> Webho
     let e = c.entry(index).unwrap();
     let token = e.token.clone().unwrap();
     let id = e.call_id.clone().unwrap();
-    c.apply_report(&token, CallReport { id, event }, now)
+    c.apply_report(&token, CallReport::new(id, event), now)
         .unwrap()
 }
 
@@ -1416,4 +1416,90 @@ fn entries_of_the_previous_release_are_upgraded() {
     assert_eq!(r.entry(0).unwrap().outcome, Some(Outcome::Answered));
     assert_eq!(r.state(), CampaignState::Running);
     assert_eq!(r.begin_dial("n".into(), now).unwrap().index, 3);
+}
+
+/// Twilio numbers a call's callbacks: one that arrives after a higher
+/// number is kept in the history as out of order, beside what the status
+/// rules made of it; a new attempt counts from scratch, and reports
+/// without numbers (the numDialer API's) are never called out of order.
+#[test]
+fn callbacks_numbered_out_of_order_are_recorded_as_such() {
+    let mut c = with_policy(1, 1, policy(2, 0, BOTH));
+    let sid = |n: u32| CallId::Text(format!("CA{n}"));
+    let numbered =
+        |id: CallId, event: CallEvent, n: u64| CallReport::new(id, event).with_sequence(Some(n));
+    let o = c.begin_dial("a1".into(), N0).unwrap();
+    c.finish_dial(o.index, DialAnswer::Placed { id: sid(1) }, N0);
+    let answered = c
+        .apply_report("a1", numbered(sid(1), CallEvent::Answered, 2), N0)
+        .unwrap();
+    assert!(answered.applied);
+    let late = c
+        .apply_report("a1", numbered(sid(1), CallEvent::Ringing, 1), N0)
+        .unwrap();
+    assert_eq!(late.effect, Effect::Backwards);
+    let notes = |c: &Campaign| -> Vec<Option<String>> {
+        c.entry(0)
+            .unwrap()
+            .history
+            .iter()
+            .map(|e| e.note.clone())
+            .collect()
+    };
+    assert_eq!(
+        notes(&c).last().unwrap().as_deref(),
+        Some("out of order: sequence 1 after 2; would move answered back to ringing")
+    );
+    assert_eq!(c.entry(0).unwrap().sequence, Some(2));
+    // The same number again is a duplicate, not out of order.
+    let again = c
+        .apply_report("a1", numbered(sid(1), CallEvent::Answered, 2), N0)
+        .unwrap();
+    assert_eq!(again.effect, Effect::Duplicate);
+    assert_eq!(notes(&c).last().unwrap().as_deref(), Some("duplicate"));
+    let failed = CallEvent::NotAnswered {
+        reason: "busy".into(),
+    };
+    // The next number is in order again, and applied.
+    c.apply_report("a1", numbered(sid(1), failed.clone(), 3), N0)
+        .unwrap();
+    assert_eq!(c.entry(0).unwrap().status, Status::Completed);
+
+    // A busy first attempt earns a retry, whose call is a new one,
+    // numbered from scratch.
+    let mut c = with_policy(1, 1, policy(2, 0, BOTH));
+    let o = c.begin_dial("b1".into(), N0).unwrap();
+    c.finish_dial(o.index, DialAnswer::Placed { id: sid(2) }, N0);
+    c.apply_report("b1", numbered(sid(2), failed, 5), N0)
+        .unwrap();
+    assert_eq!(c.entry(0).unwrap().status, Status::Waiting);
+    let o = c.begin_dial("b2".into(), N0.plus_millis(1)).unwrap();
+    assert_eq!(
+        c.entry(0).unwrap().sequence,
+        None,
+        "a new call, new numbers"
+    );
+    c.finish_dial(o.index, DialAnswer::Placed { id: sid(3) }, N0);
+    let first = c
+        .apply_report("b2", numbered(sid(3), CallEvent::Ringing, 1), N0)
+        .unwrap();
+    assert!(first.applied);
+    assert_eq!(
+        notes(&c).last().unwrap(),
+        &None,
+        "1 after the old call's 5 is in order"
+    );
+    // The old call's late callback: an earlier attempt, not out of order.
+    c.apply_report("b1", numbered(sid(2), CallEvent::Ringing, 0), N0)
+        .unwrap();
+    assert_eq!(
+        notes(&c).last().unwrap().as_deref(),
+        Some("an earlier attempt; attempt 2 is current")
+    );
+    assert_eq!(c.entry(0).unwrap().sequence, Some(1));
+    // Unnumbered reports leave the number alone and are never out of order.
+    c.apply_report("b2", CallReport::new(sid(3), CallEvent::Answered), N0)
+        .unwrap();
+    assert_eq!(notes(&c).last().unwrap(), &None);
+    assert_eq!(c.entry(0).unwrap().sequence, Some(1));
 }

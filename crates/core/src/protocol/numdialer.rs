@@ -51,10 +51,7 @@ pub struct WebhookBody {
 
 impl From<WebhookBody> for CallReport {
     fn from(b: WebhookBody) -> Self {
-        CallReport {
-            id: CallId::Number(b.id),
-            event: b.status.event(),
-        }
+        CallReport::new(CallId::Number(b.id), b.status.event())
     }
 }
 

@@ -25,6 +25,11 @@ pub const SIGNATURE_HEADER: &str = "X-Twilio-Signature";
 /// list would show nothing between dialing and the end of a call.
 pub const CALLBACK_EVENTS: [&str; 4] = ["initiated", "ringing", "answered", "completed"];
 
+/// Calls a second an account may create unless Twilio raised its limit:
+/// `--max-cps` with `--dialer twilio` unless told otherwise, so that dials
+/// are spaced here rather than refused with `429` there.
+pub const DEFAULT_MAX_CPS: f64 = 1.0;
+
 /// What the callee hears unless `--twiml` or `--twiml-url` says otherwise.
 pub const DEFAULT_TWIML: &str =
     "<Response><Say>This is an automated call from numdialer. Goodbye.</Say></Response>";
@@ -295,12 +300,12 @@ impl StatusCallback {
         })
     }
 
-    /// The report for the campaign; `None` when the status changes nothing
-    /// (see [`CallStatus::event`]).
+    /// The report for the campaign, numbered with `SequenceNumber`; `None`
+    /// when the status changes nothing (see [`CallStatus::event`]).
     pub fn report(&self) -> Option<CallReport> {
-        self.call_status.event().map(|event| CallReport {
-            id: CallId::Text(self.call_sid.clone()),
-            event,
+        self.call_status.event().map(|event| {
+            CallReport::new(CallId::Text(self.call_sid.clone()), event)
+                .with_sequence(self.sequence_number)
         })
     }
 }
@@ -391,7 +396,8 @@ mod tests {
             cb.report(),
             Some(CallReport {
                 id: CallId::Text("CA42".into()),
-                event: CallEvent::Answered
+                event: CallEvent::Answered,
+                sequence: Some(2),
             })
         );
         let queued =

@@ -318,7 +318,8 @@ mod tests {
             cb.read(&uri, &good, body.as_bytes()),
             Ok(Some(CallReport {
                 id: CallId::Text("CA9".into()),
-                event: CallEvent::Ringing
+                event: CallEvent::Ringing,
+                sequence: Some(1),
             }))
         );
         let elsewhere = signed("tok", "https://dialer.example/webhooks/xyz", body);

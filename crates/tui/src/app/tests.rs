@@ -43,6 +43,8 @@ pub(crate) fn embedded(data: Option<&str>, simulated: bool) -> Mode {
         data: data.map(str::to_string),
         simulated,
         in_ssh: false,
+        twilio: false,
+        max_cps: None,
         call_timeout: Duration::from_secs(60),
     })
 }

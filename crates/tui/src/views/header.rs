@@ -1,5 +1,6 @@
 //! The top line: the product, which server and where its data lives,
-//! whether it answers, and how many lines are in use. Under it, the
+//! whether it answers, the cap on dials a second, and how many lines are
+//! in use. Under it, the
 //! warnings of the mode (dialing from inside SSH, a temporary store against
 //! a real dialer API), which stay on screen because they stay true.
 
@@ -36,12 +37,20 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let lines = app
         .statuses
         .as_ref()
-        .map(|s| format!("lines {}/{} ", s.active, s.concurrency))
+        .map(|s| {
+            format!(
+                " {}lines {}/{} ",
+                pacing(&app.mode),
+                s.active,
+                s.concurrency
+            )
+        })
         .unwrap_or_default();
     let [l, r] =
         Layout::horizontal([Constraint::Min(1), Constraint::Length(width(&lines))]).areas(area);
     let (kind, place) = server(&app.mode);
-    let fixed = " numdialer".len() + " · ".len() * 2 + kind.chars().count();
+    // Counted in characters: "·" takes two bytes but one column.
+    let fixed = " numdialer".len() + " · ".chars().count() * 2 + kind.chars().count();
     let room = usize::from(l.width).saturating_sub(fixed + state.chars().count());
     // Where the state does not fit beside the server, the server goes:
     // the user typed its URL, and the state is what they need to read.
@@ -81,6 +90,20 @@ pub(super) fn draw_warnings(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(lines), area);
 }
 
+/// The cap on dials a second, before the lines: with Twilio's default of
+/// 1, it is what sets the pace of a list, not the lines. Known only of an
+/// embedded server; nothing without a cap.
+fn pacing(mode: &Mode) -> String {
+    match mode {
+        Mode::Embedded(e) => e
+            .max_cps
+            .as_ref()
+            .map(|c| format!("{c} cps · "))
+            .unwrap_or_default(),
+        Mode::Remote { .. } => String::new(),
+    }
+}
+
 /// The server, in two parts: what kind ("embedded · data in ") and the
 /// place, a URL or a path, which is shortened from its start when the
 /// line is too narrow: a path's end says the most about it.
@@ -88,7 +111,12 @@ fn server(mode: &Mode) -> (String, String) {
     match mode {
         Mode::Remote { url } => ("remote · ".into(), url.clone()),
         Mode::Embedded(e) => {
-            let sim = if e.simulated { "simulator · " } else { "" };
+            let sim = match (e.simulated, e.twilio) {
+                (true, true) => "Twilio sim · ",
+                (true, false) => "simulator · ",
+                (false, true) => "Twilio · ",
+                (false, false) => "",
+            };
             match &e.data {
                 Some(dir) => (format!("embedded · {sim}data in "), dir.clone()),
                 None => (format!("embedded · {sim}"), "temporary store".into()),
@@ -117,6 +145,37 @@ fn width(text: &str) -> u16 {
 #[cfg(test)]
 mod tests {
     use super::keep_end;
+    use crate::app::tests::{DIALING, app_in, embedded};
+    use crate::mode::Mode;
+    use crate::views::tests::{lines, render};
+
+    /// `numdialer --dialer twilio`: the header names Twilio's simulator
+    /// and the cap on dials a second beside the lines, and keeps both on
+    /// an 80-column terminal; a fractional cap prints as given.
+    #[test]
+    fn the_header_shows_twilio_and_its_cap() {
+        let twilio = |max_cps: Option<&str>| {
+            let mut mode = embedded(None, true);
+            if let Mode::Embedded(e) = &mut mode {
+                e.twilio = true;
+                e.max_cps = max_cps.map(str::to_string);
+            }
+            app_in(mode, &DIALING, true).0
+        };
+        let first = lines(&render(&twilio(Some("1")), 80, 24))[0].clone();
+        assert!(
+            first.starts_with(" numdialer · embedded · Twilio sim · temporary store · ● live")
+                && first.ends_with(" 1 cps · lines 3/3 "),
+            "{first}"
+        );
+        let first = lines(&render(&twilio(Some("2.5")), 80, 24))[0].clone();
+        assert!(first.ends_with(" 2.5 cps · lines 3/3 "), "{first}");
+        let first = lines(&render(&twilio(None), 80, 24))[0].clone();
+        assert!(
+            !first.contains("cps") && first.ends_with(" lines 3/3 "),
+            "no cap, nothing said: {first}"
+        );
+    }
 
     #[test]
     fn long_places_keep_their_end() {

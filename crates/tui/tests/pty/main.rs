@@ -14,6 +14,8 @@
 //!   and exported through the keys; a bad file refused line by line.
 //! - `watch`: `numdialer watch` on a terminal draws a bar, then the
 //!   final counts.
+//! - `twilio`: `numdialer --dialer twilio` dials through the embedded
+//!   Twilio simulator, its pace in the header.
 //! - `tui`, `stand_in`, `sandbox`: the terminal, the stand-in for the
 //!   numDialer API, and a temporary user account to run as.
 
@@ -24,4 +26,5 @@ mod sandbox;
 mod screen;
 mod stand_in;
 mod tui;
+mod twilio;
 mod watch;

@@ -87,6 +87,10 @@ pub struct TwilioDialRecord {
     pub outcome: Option<CallStatus>,
     /// Milliseconds since the simulator started.
     pub received_ms: f64,
+    /// When its last callback was sent, in the same milliseconds: the
+    /// line is free from then on, so that a benchmark can time the refill.
+    #[serde(default)]
+    pub final_ms: Option<f64>,
 }
 
 /// One status callback sent.
@@ -253,6 +257,7 @@ async fn create_call(
             sid: None,
             outcome: None,
             received_ms,
+            final_ms: None,
         })
     };
     let (response, placed) = answer(&sim, ordinal, &sid, &headers, &fields);
@@ -264,7 +269,7 @@ async fn create_call(
         }
     }
     if let Some((call_sid, outcome)) = placed {
-        tokio::spawn(deliver_all(sim.clone(), call_sid, fields, outcome));
+        tokio::spawn(deliver_all(sim.clone(), ordinal, call_sid, fields, outcome));
     }
     response
 }
@@ -336,6 +341,7 @@ fn script(outcome: CallStatus) -> Vec<CallStatus> {
 /// each signed for the exact `StatusCallback` URL.
 async fn deliver_all(
     sim: Arc<Sim>,
+    ordinal: usize,
     call_sid: String,
     fields: Vec<(String, String)>,
     outcome: CallStatus,
@@ -343,11 +349,19 @@ async fn deliver_all(
     let url = twilio::field(&fields, "StatusCallback")
         .unwrap_or_default()
         .to_string();
-    for (sequence, status) in (0u32..).zip(script(outcome)) {
+    let script = script(outcome);
+    let last = script.len() - 1;
+    for (sequence, status) in (0u32..).zip(script) {
         let delay =
             MAX_DELAY.mul_f64(sim.rng.lock().unwrap().random::<f64>() * sim.config.time_scale);
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
+        }
+        if sequence as usize == last {
+            let now = sim.started.elapsed().as_secs_f64() * 1000.0;
+            if let Some(d) = sim.dials.lock().unwrap().get_mut(ordinal) {
+                d.final_ms = Some(now);
+            }
         }
         let params: Vec<(String, String)> = [
             ("AccountSid", sim.config.account_sid.as_str()),
