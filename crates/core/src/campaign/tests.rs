@@ -1,7 +1,10 @@
 use super::*;
-use crate::call::CallEvent;
+use crate::api::EventKind;
+use crate::call::{CallEvent, CallReport};
 use crate::numbers::default_numbers;
 use crate::protocol::numdialer::{CallStatus, WebhookBody};
+use crate::status::Outcome;
+use crate::time::{Mono, Now};
 use proptest::prelude::*;
 
 /// A wall-clock time far enough from the epoch to be stepped back an hour.

@@ -1,0 +1,797 @@
+//! One campaign: its list, its record, and every rule about one entry:
+//! which is due next, what a dial answer, a report, a timeout or a
+//! lifecycle operation does, how an attempt ends and whether it earns
+//! another.
+
+use super::{
+    AlreadyStarted, CampaignMeta, CampaignState, Changed, DialAnswer, DialOrder, Effect, Entry,
+    NotAllowed, Operation, RestoreError, Settings, WebhookError, WebhookOutcome, format_seconds,
+    remaining_after_restart,
+};
+use crate::api::{CampaignSummary, EventKind, StatusesResponse};
+use crate::call::{CallEvent, CallReport};
+use crate::phone::Phone;
+use crate::status::{Outcome, Status};
+use crate::time::{Mono, Now, Timestamp};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+#[derive(Debug, Clone)]
+pub struct Campaign {
+    meta: CampaignMeta,
+    entries: Vec<Entry>,
+    concurrency: usize,
+    call_timeout_ms: u64,
+    version: u64,
+    /// The first entry never dialed; every later one is idle too.
+    pub(super) next: usize,
+    /// The entry whose POST /call is out and unanswered.
+    pending_dial: Option<usize>,
+    /// Each entry holding a line, with the monotonic time its call times
+    /// out.
+    in_flight: BTreeMap<usize, Mono>,
+    /// Each `waiting` entry by the monotonic time its retry is due, then
+    /// index: the order retries go out in.
+    waiting: BTreeSet<(Mono, usize)>,
+    /// Every token issued, with its entry and the attempt it was issued
+    /// for: an old attempt's webhooks are filed under that attempt.
+    tokens: HashMap<String, (usize, u32)>,
+    /// Each changed entry under the version of its last change, so that
+    /// "what changed since V" costs O(changes), not O(list).
+    by_version: BTreeMap<u64, usize>,
+    /// Entries by status, by [`Status::position`].
+    counts: [usize; Status::ALL.len()],
+    /// Final entries by outcome, by [`Outcome::position`].
+    outcomes: [usize; Outcome::ALL.len()],
+    /// Dials sent in all.
+    attempts: u64,
+    /// Entries dialed at least once.
+    dialed: u64,
+    /// The meta record changed and must be stored.
+    meta_dirty: bool,
+}
+
+impl Campaign {
+    /// Campaign 1, a draft of `phones`.
+    pub fn new(phones: Vec<Phone>, settings: Settings) -> Self {
+        let entries = phones
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| Entry::new(i, p))
+            .collect();
+        Campaign::create(CampaignMeta::first(false, 0), entries, settings)
+    }
+
+    /// A new campaign of fresh entries (indices from 0, all idle).
+    pub fn create(meta: CampaignMeta, entries: Vec<Entry>, settings: Settings) -> Self {
+        let mut counts = [0; Status::ALL.len()];
+        counts[Status::Idle.position()] = entries.len();
+        Campaign {
+            version: meta.version,
+            meta,
+            entries,
+            concurrency: settings.concurrency.max(1),
+            call_timeout_ms: settings.call_timeout_ms,
+            next: 0,
+            pending_dial: None,
+            in_flight: BTreeMap::new(),
+            waiting: BTreeSet::new(),
+            tokens: HashMap::new(),
+            by_version: BTreeMap::new(),
+            counts,
+            outcomes: [0; Outcome::ALL.len()],
+            attempts: 0,
+            dialed: 0,
+            meta_dirty: true,
+        }
+    }
+
+    /// Rebuilds a campaign from stored entries. A dial that was out when the
+    /// server stopped is not re-sent: its entry stays `dialing` until its
+    /// webhooks or its timeout settle it.
+    ///
+    /// Each call in flight keeps what is left of its timeout by the wall
+    /// clock, counted from `now.mono`: `dialed_at + timeout - now.wall`,
+    /// never below zero and never above the timeout. Each retry keeps what
+    /// is left of its delay the same way. A stopped campaign's undialed
+    /// entries are canceled again (the stop stored only the campaign's
+    /// record, not a million canceled entries).
+    pub fn restore(
+        meta: CampaignMeta,
+        mut entries: Vec<Entry>,
+        settings: Settings,
+        now: Now,
+    ) -> Result<Self, RestoreError> {
+        for (position, e) in entries.iter_mut().enumerate() {
+            if e.index != position {
+                return Err(RestoreError::IndexGap {
+                    campaign: meta.id,
+                    position,
+                    found: e.index,
+                });
+            }
+            e.upgrade();
+        }
+        let next = entries
+            .iter()
+            .rposition(|e| e.attempt > 0)
+            .map_or(0, |i| i + 1);
+        let timeout = settings.call_timeout_ms;
+        let in_flight = entries
+            .iter()
+            .filter(|e| e.status.is_in_flight())
+            .map(|e| {
+                let left = remaining_after_restart(e.dialed_at, now.wall, timeout);
+                (e.index, now.mono.plus_millis(left))
+            })
+            .collect();
+        let delay_ms = meta.retry.retry_delay * 1000;
+        let waiting = entries
+            .iter()
+            .filter(|e| e.status == Status::Waiting)
+            .map(|e| {
+                let left = e
+                    .retry_at
+                    .map_or(0, |at| at.millis().saturating_sub(now.wall.millis()));
+                (now.mono.plus_millis(left.min(delay_ms)), e.index)
+            })
+            .collect();
+        let tokens = entries
+            .iter()
+            .filter_map(|e| e.token.clone().map(|t| (t, (e.index, e.attempt))))
+            .collect();
+        let version = entries
+            .iter()
+            .map(|e| e.version)
+            .fold(meta.version, u64::max);
+        let by_version = entries
+            .iter()
+            .filter(|e| e.version > 0)
+            .map(|e| (e.version, e.index))
+            .collect();
+        let mut counts = [0; Status::ALL.len()];
+        let mut outcomes = [0; Outcome::ALL.len()];
+        let mut attempts = 0;
+        let mut dialed = 0;
+        for e in &entries {
+            counts[e.status.position()] += 1;
+            if let (true, Some(o)) = (e.status.is_final(), e.outcome) {
+                outcomes[o.position()] += 1;
+            }
+            attempts += u64::from(e.attempt);
+            dialed += u64::from(e.attempt > 0);
+        }
+        let mut c = Campaign {
+            meta,
+            entries,
+            concurrency: settings.concurrency.max(1),
+            call_timeout_ms: timeout,
+            version,
+            next,
+            pending_dial: None,
+            in_flight,
+            waiting,
+            tokens,
+            by_version,
+            counts,
+            outcomes,
+            attempts,
+            dialed,
+            meta_dirty: false,
+        };
+        if c.meta.state == CampaignState::Draft && next > 0 {
+            // A list that was dialed was started, whatever its record says.
+            c.meta.state = CampaignState::Running;
+        }
+        if c.meta.state == CampaignState::Stopped {
+            c.cancel_rest(c.meta.finished_at.unwrap_or(now.wall));
+            c.meta_dirty = false;
+        }
+        c.check_done(now.wall);
+        Ok(c)
+    }
+
+    pub fn id(&self) -> u64 {
+        self.meta.id
+    }
+
+    pub fn meta(&self) -> &CampaignMeta {
+        &self.meta
+    }
+
+    pub fn state(&self) -> CampaignState {
+        self.meta.state
+    }
+
+    /// The campaign's record, with its current version, if it changed since
+    /// last taken.
+    pub fn take_meta(&mut self) -> Option<CampaignMeta> {
+        if !self.meta_dirty {
+            return None;
+        }
+        self.meta_dirty = false;
+        Some(CampaignMeta {
+            version: self.version,
+            ..self.meta.clone()
+        })
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    pub fn entry(&self, index: usize) -> Option<&Entry> {
+        self.entries.get(index)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    pub fn started(&self) -> bool {
+        self.meta.state.is_started()
+    }
+
+    pub fn concurrency(&self) -> usize {
+        self.concurrency
+    }
+
+    /// Entries holding a line.
+    pub fn active(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    pub fn pending_dial(&self) -> Option<usize> {
+        self.pending_dial
+    }
+
+    /// Entries dialed at least once.
+    pub fn dialed(&self) -> u64 {
+        self.dialed
+    }
+
+    pub fn count(&self, status: Status) -> usize {
+        self.counts[status.position()]
+    }
+
+    /// Started, every entry final, and no dial answer still awaited.
+    pub fn is_finished(&self) -> bool {
+        self.started() && self.all_final()
+    }
+
+    fn all_final(&self) -> bool {
+        let finals: usize = Status::ALL
+            .into_iter()
+            .filter(|s| s.is_final())
+            .map(|s| self.counts[s.position()])
+            .sum();
+        finals == self.entries.len() && self.in_flight.is_empty() && self.pending_dial.is_none()
+    }
+
+    /// Starts a draft (`POST /calls` on campaign 1).
+    pub fn start(&mut self) -> Result<(), AlreadyStarted> {
+        if self.started() {
+            return Err(AlreadyStarted);
+        }
+        self.operate(Operation::Start, 0, Timestamp(0))
+            .map(|_| ())
+            .map_err(|_| AlreadyStarted)
+    }
+
+    /// Applies a lifecycle operation at wall time `now`; `start_seq` orders
+    /// this campaign among started ones. `Ok(None)` when the campaign was
+    /// already where `op` leads: nothing changed.
+    pub fn operate(
+        &mut self,
+        op: Operation,
+        start_seq: u64,
+        now: Timestamp,
+    ) -> Result<Option<Changed>, NotAllowed> {
+        let Some(to) = self.meta.state.apply(op)? else {
+            return Ok(None);
+        };
+        self.meta.state = to;
+        self.meta_dirty = true;
+        self.version += 1;
+        let mut changed = Changed::default();
+        match op {
+            Operation::Start => {
+                self.meta.started_at = Some(now);
+                self.meta.start_seq = start_seq;
+            }
+            Operation::Stop => {
+                self.meta.finished_at = Some(now);
+                changed.entries = self.cancel_rest(now);
+            }
+            Operation::Pause | Operation::Resume => {}
+        }
+        self.check_done(now);
+        Ok(Some(changed))
+    }
+
+    /// Cancels every idle and waiting entry; returns them. Entries past
+    /// `next` that are canceled already (a restored stopped campaign whose
+    /// stop was stored with its entries) are left alone.
+    fn cancel_rest(&mut self, now: Timestamp) -> Vec<usize> {
+        let mut canceled: Vec<usize> = self.waiting.iter().map(|&(_, i)| i).collect();
+        self.waiting.clear();
+        let entries = &self.entries;
+        canceled.extend((self.next..entries.len()).filter(|&i| entries[i].status == Status::Idle));
+        self.next = self.entries.len();
+        canceled.sort_unstable();
+        for &i in &canceled {
+            self.set_status(i, Status::Canceled, now);
+            let e = &mut self.entries[i];
+            e.retry_at = None;
+            e.record(now, EventKind::Canceled, true, None);
+            self.set_outcome(i, Outcome::Canceled);
+            self.touch(i);
+        }
+        canceled
+    }
+
+    /// Running, and every entry final: done.
+    fn check_done(&mut self, now: Timestamp) {
+        let live = matches!(
+            self.meta.state,
+            CampaignState::Running | CampaignState::Paused
+        );
+        if live && self.all_final() {
+            self.meta.state = CampaignState::Done;
+            self.meta.finished_at = Some(now);
+            self.meta_dirty = true;
+        }
+    }
+
+    /// The entry to dial next, if any is due: the earliest due retry, else
+    /// the next fresh entry.
+    fn due(&self, now: Mono) -> Option<usize> {
+        match self.waiting.first() {
+            Some(&(at, i)) if at <= now => Some(i),
+            _ => (self.next < self.entries.len()).then_some(self.next),
+        }
+    }
+
+    /// Running, with an entry due, and no dial of its own out.
+    pub fn has_due(&self, now: Mono) -> bool {
+        self.meta.state == CampaignState::Running
+            && self.pending_dial.is_none()
+            && self.due(now).is_some()
+    }
+
+    /// When, on the monotonic clock, the earliest retry is due.
+    pub fn next_retry(&self) -> Option<Mono> {
+        self.waiting.first().map(|&(at, _)| at)
+    }
+
+    /// When the earliest retry not yet due at `now` falls due.
+    pub fn next_retry_after(&self, now: Mono) -> Option<Mono> {
+        self.waiting
+            .range((Mono(now.0.saturating_add(1)), 0)..)
+            .next()
+            .map(|&(at, _)| at)
+    }
+
+    /// A line is free, no dial is out, and an entry is due.
+    pub fn can_dial_at(&self, now: Mono) -> bool {
+        self.has_due(now) && self.in_flight.len() < self.concurrency
+    }
+
+    /// [`Campaign::can_dial_at`] for a campaign without retries due later.
+    pub fn can_dial(&self) -> bool {
+        self.can_dial_at(Mono(u64::MAX))
+    }
+
+    /// Marks the next due entry `dialing` under `token` and returns what
+    /// to send. The caller must persist the entry before sending it. The
+    /// call's timeout starts now.
+    pub fn begin_dial(&mut self, token: String, now: Now) -> Option<DialOrder> {
+        if !self.can_dial_at(now.mono) || self.tokens.contains_key(&token) {
+            return None;
+        }
+        let index = self.due(now.mono)?;
+        if index == self.next {
+            self.next += 1;
+            self.dialed += 1;
+        } else {
+            self.waiting.retain(|&(_, i)| i != index);
+        }
+        self.attempts += 1;
+        self.pending_dial = Some(index);
+        let attempt = self.entries[index].attempt + 1;
+        self.tokens.insert(token.clone(), (index, attempt));
+        self.in_flight
+            .insert(index, now.mono.plus_millis(self.call_timeout_ms));
+        self.set_status(index, Status::Dialing, now.wall);
+        let e = &mut self.entries[index];
+        e.attempt += 1;
+        e.token = Some(token.clone());
+        e.dialed_at = Some(now.wall);
+        e.first_dialed_at.get_or_insert(now.wall);
+        e.call_id = None;
+        e.reason = None;
+        e.answered = false;
+        e.sequence = None;
+        e.retry_at = None;
+        e.record(now.wall, EventKind::Dialed, true, None);
+        let phone = e.phone.clone();
+        self.touch(index);
+        Some(DialOrder {
+            campaign: self.meta.id,
+            index,
+            phone,
+            token,
+        })
+    }
+
+    /// Applies how the POST /call for `index` ended. Returns true when the
+    /// entry's line was freed.
+    pub fn finish_dial(&mut self, index: usize, answer: DialAnswer, now: Now) -> bool {
+        if self.pending_dial == Some(index) {
+            self.pending_dial = None;
+        }
+        let Some(e) = self.entries.get_mut(index) else {
+            return false;
+        };
+        let mut fail = None;
+        match answer {
+            DialAnswer::Placed { id } => {
+                let note = match &e.call_id {
+                    Some(k) if *k == id => Some("id already known from a webhook".to_string()),
+                    Some(k) => Some(format!("replaces id {k} from a webhook")),
+                    None => None,
+                };
+                let applied = e.call_id.as_ref() != Some(&id);
+                e.call_id = Some(id.clone());
+                e.record(now.wall, EventKind::Placed { id }, applied, note);
+            }
+            DialAnswer::Refused { reason } => {
+                fail = Some(format!("dialer API refused the call: {reason}"));
+                e.record(now.wall, EventKind::Refused { reason }, false, None);
+            }
+            DialAnswer::Unreachable { reason } => {
+                fail = Some(format!("dialer API unreachable: {reason}"));
+                e.record(now.wall, EventKind::Unreachable { reason }, false, None);
+            }
+            DialAnswer::Unanswered { reason } => {
+                let note = "the call may exist: waiting for its webhooks or the call timeout";
+                e.record(
+                    now.wall,
+                    EventKind::Unanswered { reason },
+                    false,
+                    Some(note.into()),
+                );
+            }
+        }
+        let mut freed = false;
+        if let Some(reason) = fail {
+            let last = e.history.last_mut();
+            if e.status == Status::Dialing {
+                if let Some(ev) = last {
+                    ev.applied = true;
+                }
+                e.reason = Some(reason);
+                self.set_status(index, Status::Failed, now.wall);
+                self.end_attempt(index, now);
+                freed = true;
+            } else if let Some(ev) = last {
+                ev.note = Some(format!("entry is already {}", e.status));
+            }
+        }
+        self.touch(index);
+        self.check_done(now.wall);
+        freed
+    }
+
+    /// Applies a provider's report on the call dialed under `token`.
+    /// Refused reports change nothing; accepted ones are always recorded,
+    /// applied or not. A report for an attempt that is over is recorded
+    /// and changes nothing, except that a late `answered` for the last
+    /// attempt says someone did pick up: its outcome becomes `answered`,
+    /// and a retry it had earned is called off.
+    pub fn apply_report(
+        &mut self,
+        token: &str,
+        report: CallReport,
+        now: Now,
+    ) -> Result<WebhookOutcome, WebhookError> {
+        let (index, attempt) = *self.tokens.get(token).ok_or(WebhookError::UnknownToken)?;
+        let e = &mut self.entries[index];
+        let current = e.token.as_deref() == Some(token);
+        if current && let Some(known) = e.call_id.as_ref().filter(|&k| *k != report.id) {
+            return Err(WebhookError::IdMismatch {
+                index,
+                known: known.clone(),
+                got: report.id,
+            });
+        }
+        let new = report.event.status();
+        let cur = e.status;
+        let late_answer = current && report.event == CallEvent::Answered && !e.answered;
+        let (effect, ignored) = if !current {
+            (
+                Effect::AfterFinal,
+                Some(format!(
+                    "an earlier attempt; attempt {} is current",
+                    e.attempt
+                )),
+            )
+        } else if cur.is_final() || cur == Status::Waiting {
+            (Effect::AfterFinal, Some(format!("entry is already {cur}")))
+        } else if new.rank() == cur.rank() {
+            (Effect::Duplicate, Some("duplicate".to_string()))
+        } else if new.rank() < cur.rank() {
+            (
+                Effect::Backwards,
+                Some(format!("would move {cur} back to {new}")),
+            )
+        } else {
+            (Effect::Applied, None)
+        };
+        let applied = ignored.is_none();
+        let learned_id = current && e.call_id.is_none();
+        // Only the current attempt's numbers are compared: an earlier
+        // attempt's call numbers its callbacks from 0 again, and its
+        // reports are noted as such already.
+        let out_of_order = match (current, report.sequence, e.sequence) {
+            (true, Some(n), Some(highest)) if n < highest => {
+                Some(format!("out of order: sequence {n} after {highest}"))
+            }
+            _ => None,
+        };
+        if current {
+            e.call_id = Some(report.id.clone());
+            if let Some(n) = report.sequence {
+                e.sequence = Some(e.sequence.map_or(n, |h| h.max(n)));
+            }
+        }
+        if late_answer || (applied && report.event == CallEvent::Answered) {
+            e.answered = true;
+        }
+        if applied
+            && let CallEvent::Failed { reason } | CallEvent::NotAnswered { reason } = &report.event
+        {
+            e.reason = Some(reason.clone());
+        }
+        let kind = EventKind::Webhook {
+            id: report.id,
+            reported: report.event,
+        };
+        let note = ignored.or_else(|| learned_id.then(|| "call id learned".to_string()));
+        let note = match (out_of_order, note) {
+            (Some(o), Some(n)) => Some(format!("{o}; {n}")),
+            (o, n) => o.or(n),
+        };
+        let kept = e.history.len();
+        e.record(now.wall, kind, applied, note);
+        if let Some(ev) = e.history.get_mut(kept) {
+            // The token's own attempt: an old attempt's event is not the
+            // current one's (Entry::upgrade reads answers by attempt).
+            ev.attempt = attempt;
+        }
+        if applied {
+            self.set_status(index, new, now.wall);
+            if new.is_final() {
+                self.end_attempt(index, now);
+            }
+        } else if late_answer {
+            self.late_answer(index, now.wall);
+        }
+        self.touch(index);
+        self.check_done(now.wall);
+        let status = self.entries[index].status;
+        Ok(WebhookOutcome {
+            index,
+            effect,
+            applied,
+            status,
+            freed_slot: applied && !status.is_in_flight(),
+        })
+    }
+
+    /// An `answered` that came after its attempt ended.
+    fn late_answer(&mut self, index: usize, now: Timestamp) {
+        let e = &self.entries[index];
+        match e.status {
+            Status::Completed if e.outcome == Some(Outcome::NoAnswer) => {
+                self.unset_outcome(index);
+                self.set_outcome(index, Outcome::Answered);
+            }
+            Status::Waiting => {
+                self.waiting.retain(|&(_, i)| i != index);
+                self.set_status(index, Status::Completed, now);
+                let e = &mut self.entries[index];
+                e.retry_at = None;
+                e.reason = None;
+                if let Some(last) = e.history.last_mut() {
+                    last.note = Some("answered after its attempt ended: no retry".into());
+                }
+                self.set_outcome(index, Outcome::Answered);
+            }
+            _ => {}
+        }
+    }
+
+    /// The attempt on `index` just reached a final status: it earns a retry
+    /// (the entry waits) or the entry keeps its outcome.
+    fn end_attempt(&mut self, index: usize, now: Now) {
+        let e = &self.entries[index];
+        let outcome = match e.status {
+            Status::Completed if e.answered => Outcome::Answered,
+            Status::Completed => Outcome::NoAnswer,
+            _ => Outcome::Failed,
+        };
+        let live = matches!(
+            self.meta.state,
+            CampaignState::Running | CampaignState::Paused
+        );
+        if live && self.meta.retry.retries(outcome, e.attempt) {
+            let delay = self.meta.retry.retry_delay * 1000;
+            let at = now.wall.plus_millis(delay);
+            self.waiting.insert((now.mono.plus_millis(delay), index));
+            self.set_status(index, Status::Waiting, now.wall);
+            let e = &mut self.entries[index];
+            e.retry_at = Some(at);
+            e.record(
+                now.wall,
+                EventKind::RetryScheduled {
+                    outcome,
+                    retry_at: at,
+                },
+                true,
+                None,
+            );
+        } else {
+            self.set_outcome(index, outcome);
+        }
+    }
+
+    fn set_outcome(&mut self, index: usize, outcome: Outcome) {
+        self.entries[index].outcome = Some(outcome);
+        self.outcomes[outcome.position()] += 1;
+    }
+
+    fn unset_outcome(&mut self, index: usize) {
+        if let Some(o) = self.entries[index].outcome.take() {
+            self.outcomes[o.position()] -= 1;
+        }
+    }
+
+    /// Fails every in-flight entry whose deadline has come by `now.mono`
+    /// and returns their indices. The wall clock only dates the record.
+    pub fn expire(&mut self, now: Now) -> Vec<usize> {
+        let timeout_ms = self.call_timeout_ms;
+        let due: Vec<usize> = self
+            .in_flight
+            .iter()
+            .filter(|&(_, &deadline)| deadline <= now.mono)
+            .map(|(&i, _)| i)
+            .collect();
+        for &i in &due {
+            let e = &mut self.entries[i];
+            e.reason = Some(format!(
+                "no final webhook within {}",
+                format_seconds(timeout_ms)
+            ));
+            e.record(
+                now.wall,
+                EventKind::TimedOut {
+                    after_ms: timeout_ms,
+                },
+                true,
+                None,
+            );
+            self.set_status(i, Status::Failed, now.wall);
+            self.end_attempt(i, now);
+            self.touch(i);
+        }
+        if !due.is_empty() {
+            self.check_done(now.wall);
+        }
+        due
+    }
+
+    /// When, on the monotonic clock, the earliest in-flight entry times out.
+    pub fn next_deadline(&self) -> Option<Mono> {
+        self.in_flight.values().min().copied()
+    }
+
+    pub fn snapshot(&self, now: Timestamp) -> StatusesResponse {
+        StatusesResponse {
+            calls: self.entries.iter().map(Entry::summary).collect(),
+            ..self.statuses_head(now)
+        }
+    }
+
+    /// Like [`Campaign::snapshot`], but `calls` holds only the entries changed
+    /// after version `since`, in list order. A `since` from the future (a
+    /// client that knew another data directory) gets the full list.
+    pub fn snapshot_since(&self, since: u64, now: Timestamp) -> StatusesResponse {
+        if since > self.version {
+            return self.snapshot(now);
+        }
+        let mut changed: Vec<usize> = self
+            .by_version
+            .range(since + 1..)
+            .map(|(_, &i)| i)
+            .collect();
+        changed.sort_unstable();
+        StatusesResponse {
+            since: Some(since),
+            calls: changed.iter().map(|&i| self.entries[i].summary()).collect(),
+            ..self.statuses_head(now)
+        }
+    }
+
+    fn statuses_head(&self, now: Timestamp) -> StatusesResponse {
+        StatusesResponse {
+            version: self.version,
+            started: self.started(),
+            finished: self.is_finished(),
+            concurrency: self.concurrency,
+            active: self.active(),
+            now,
+            since: None,
+            degraded: None,
+            campaign: None,
+            calls: Vec::new(),
+        }
+    }
+
+    /// The campaign as `GET /campaigns` lists it: O(1), from counters kept
+    /// up to date by every change.
+    pub fn summary(&self) -> CampaignSummary {
+        let m = &self.meta;
+        CampaignSummary {
+            id: m.id,
+            name: m.name.clone(),
+            state: m.state,
+            created_at: m.created_at,
+            started_at: m.started_at,
+            finished_at: m.finished_at,
+            total: self.entries.len(),
+            counts: Status::ALL
+                .into_iter()
+                .map(|s| (s.as_str().to_string(), self.counts[s.position()]))
+                .collect(),
+            outcomes: Outcome::ALL
+                .into_iter()
+                .map(|o| (o.as_str().to_string(), self.outcomes[o.position()]))
+                .collect(),
+            attempts: self.attempts,
+            active: self.active(),
+            retry: m.retry.clone(),
+            columns: m.columns.clone(),
+            version: self.version,
+        }
+    }
+
+    /// Sets an entry's status, keeps the counts, and frees its line if the
+    /// status holds none. Lines are taken only in [`Campaign::begin_dial`],
+    /// which knows the deadline: no other move makes an entry in flight.
+    fn set_status(&mut self, index: usize, status: Status, now: Timestamp) {
+        let e = &mut self.entries[index];
+        self.counts[e.status.position()] -= 1;
+        self.counts[status.position()] += 1;
+        e.status = status;
+        e.updated_at = Some(now);
+        if !status.is_in_flight() {
+            self.in_flight.remove(&index);
+        }
+    }
+
+    fn touch(&mut self, index: usize) {
+        self.version += 1;
+        let e = &mut self.entries[index];
+        self.by_version.remove(&e.version);
+        e.version = self.version;
+        self.by_version.insert(self.version, index);
+    }
+}
