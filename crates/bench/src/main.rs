@@ -5,6 +5,7 @@
 //! Build and run: `cargo build --release --workspace && target/release/numdialer-bench`
 
 mod api;
+mod campaigns;
 mod figures;
 mod server;
 mod stats;
@@ -20,6 +21,8 @@ pub enum Figure {
     Statuses,
     Tui,
     Memory,
+    Import,
+    Campaigns,
 }
 
 #[derive(Debug, Parser)]
@@ -41,6 +44,15 @@ pub struct Args {
     /// Entries of the large `GET /statuses` and memory figures.
     #[arg(long, default_value_t = 100_000)]
     pub large: usize,
+    /// Lines of the CSV that the import figure uploads.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub import_lines: usize,
+    /// Imports measured, each on a fresh server.
+    #[arg(long, default_value_t = 3)]
+    pub import_runs: usize,
+    /// Campaigns on the server for the `GET /campaigns` figure.
+    #[arg(long, default_value_t = 1_000)]
+    pub campaigns: usize,
     /// A smoke run: few entries and samples, numbers not worth quoting.
     #[arg(long)]
     pub quick: bool,
@@ -63,6 +75,9 @@ async fn main() -> anyhow::Result<()> {
         args.samples = 50;
         args.ingest_seconds = 0.5;
         args.large = 10_000;
+        args.import_lines = 100_000;
+        args.import_runs = 1;
+        args.campaigns = 100;
     }
     server::sibling("numdialer-server")?;
     println!(
@@ -89,6 +104,12 @@ async fn main() -> anyhow::Result<()> {
     }
     if args.wants(Figure::Memory) {
         figures::memory(&args).await?;
+    }
+    if args.wants(Figure::Import) {
+        campaigns::import(&args).await?;
+    }
+    if args.wants(Figure::Campaigns) {
+        campaigns::list(&args).await?;
     }
     Ok(())
 }
