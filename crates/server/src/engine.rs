@@ -546,9 +546,11 @@ impl Engine {
         };
         let total = new.entries.len();
         let store = &self.store;
-        for slice in new.entries.chunks(1024) {
+        // In slices: one sled batch of a whole large list holds hundreds
+        // of bytes per entry in memory long after.
+        for slice in new.entries.chunks(16 * 1024) {
             store
-                .put_entries(id, slice)
+                .put_list(id, slice)
                 .map_err(|e| self.store_failed(e))?;
         }
         let ticket = {
