@@ -5,6 +5,7 @@
 //! Build and run: `cargo build --release --workspace && target/release/numdialer-bench`
 
 mod api;
+mod campaigns;
 mod figures;
 mod frame;
 mod protocols;
@@ -26,6 +27,10 @@ pub enum Figure {
     Frame,
     /// The dial-down through each protocol's simulator (protocols.rs).
     Dialdown,
+    /// A 1,000,000-line CSV through POST /campaigns (campaigns.rs).
+    Import,
+    /// GET /campaigns with 1,000 campaigns (campaigns.rs).
+    Campaigns,
 }
 
 #[derive(Debug, Parser)]
@@ -47,6 +52,15 @@ pub struct Args {
     /// Entries of the large `GET /statuses` and memory figures.
     #[arg(long, default_value_t = 100_000)]
     pub large: usize,
+    /// Lines of the CSV that the import figure uploads.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub import_lines: usize,
+    /// Imports measured, each on a fresh server.
+    #[arg(long, default_value_t = 3)]
+    pub import_runs: usize,
+    /// Campaigns on the server for the `GET /campaigns` figure.
+    #[arg(long, default_value_t = 1_000)]
+    pub campaigns: usize,
     /// A smoke run: few entries and samples, numbers not worth quoting.
     #[arg(long)]
     pub quick: bool,
@@ -81,6 +95,9 @@ async fn main() -> anyhow::Result<()> {
         args.ingest_seconds = 0.5;
         args.large = 10_000;
         args.sim_entries = 200;
+        args.import_lines = 100_000;
+        args.import_runs = 1;
+        args.campaigns = 100;
     }
     if args.only.iter().any(|f| *f != Figure::Frame) || args.only.is_empty() {
         server::sibling("numdialer-server")?;
@@ -115,6 +132,12 @@ async fn main() -> anyhow::Result<()> {
     }
     if args.wants(Figure::Dialdown) {
         protocols::dialdown(&args).await?;
+    }
+    if args.wants(Figure::Import) {
+        campaigns::import(&args).await?;
+    }
+    if args.wants(Figure::Campaigns) {
+        campaigns::list(&args).await?;
     }
     Ok(())
 }

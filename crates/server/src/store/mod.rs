@@ -9,6 +9,12 @@
 //! an import writes its entries first and its record last, so that a crash
 //! in between leaves only orphans, which the next open removes.
 //!
+//! An import writes its list as it was uploaded in `campaign_lists`, a few
+//! hundred entries to a record, and each entry gets a record of its own in
+//! `campaign_entries` only when it changes; loading lays the changed
+//! entries over the list. One sled insert per entry cost 10 to 15 µs, so
+//! that storing a million-line import took most of its time (docs/benchmarks.md).
+//!
 //! This is the only module that knows about sled, so that its limits live in
 //! one place (see docs/architecture.md) and the engine could be swapped:
 //! - writes are durable only after `flush()`; `flush_async()` can deadlock on
@@ -126,8 +132,11 @@ impl Stored {
 /// A campaign's entry and event records, apart from the store. Writes are
 /// durable once a later [`Store`] ticket is.
 pub struct CampaignRecords {
-    /// Its entries, then its events.
-    trees: [sled::Tree; 2],
+    /// Its entries that have their own record.
+    entries: sled::Tree,
+    events: sled::Tree,
+    /// Its list as imported, in slices; campaign 1 has none.
+    lists: Option<sled::Tree>,
     /// What its keys start with: nothing for campaign 1, the id otherwise.
     prefix: Vec<u8>,
 }
@@ -151,9 +160,30 @@ impl CampaignRecords {
             }
             batch.insert(key, v);
         }
-        let [entry_tree, event_tree] = &self.trees;
-        event_tree.apply_batch(events)?;
-        entry_tree.apply_batch(batch)?;
+        self.events.apply_batch(events)?;
+        self.entries.apply_batch(batch)?;
+        Ok(())
+    }
+
+    /// Writes a new list (entries from index 0, none dialed) in records of
+    /// [`LIST_SLICE`] entries, in one batch: pass a large list in slices so
+    /// that no batch holds all of it. Campaign 1's list is written entry by
+    /// entry, as before campaigns existed.
+    pub fn put_list(&self, entries: &[Entry]) -> Result<(), StoreError> {
+        let Some(lists) = &self.lists else {
+            return self.put(entries);
+        };
+        let mut batch = sled::Batch::default();
+        for slice in entries.chunks(LIST_SLICE) {
+            let first = slice.first().map_or(0, |e| e.index as u64);
+            let mut key = self.prefix.clone();
+            key.extend_from_slice(&first.to_be_bytes());
+            batch.insert(
+                key,
+                serde_json::to_vec(slice).expect("entries always serialise"),
+            );
+        }
+        lists.apply_batch(batch)?;
         Ok(())
     }
 
@@ -165,7 +195,8 @@ impl CampaignRecords {
         if prefix.is_empty() {
             return Ok(());
         }
-        for tree in &self.trees {
+        let trees = [Some(&self.entries), Some(&self.events), self.lists.as_ref()];
+        for tree in trees.into_iter().flatten() {
             loop {
                 let mut batch = sled::Batch::default();
                 let mut n = 0;
@@ -233,6 +264,9 @@ pub struct Store {
     campaign_entries: sled::Tree,
     /// Other campaigns' events. Key: campaign id, entry index, event number.
     campaign_events: sled::Tree,
+    /// Imported lists as uploaded, [`LIST_SLICE`] entries to a record.
+    /// Key: campaign id then the index of the record's first entry.
+    campaign_lists: sled::Tree,
     flusher: Flusher,
     flush_latency: Arc<Histogram>,
     /// The naive design, kept for the benchmark: one flush per write.
@@ -279,6 +313,7 @@ impl Store {
             campaigns: db.open_tree("campaigns")?,
             campaign_entries: db.open_tree("campaign_entries")?,
             campaign_events: db.open_tree("campaign_events")?,
+            campaign_lists: db.open_tree("campaign_lists")?,
             flusher: Flusher::spawn(db.clone(), flush_latency.clone()),
             db,
             flush_latency,
@@ -336,7 +371,14 @@ impl Store {
         let mut orphans = Vec::new();
         for (id, meta) in metas {
             let prefix = id.to_be_bytes();
-            let mut entries = read_entries(self.campaign_entries.scan_prefix(prefix), 8)?;
+            let mut entries = read_list(self.campaign_lists.scan_prefix(prefix))?;
+            let changed = read_entries(self.campaign_entries.scan_prefix(prefix), 8)?;
+            for e in changed {
+                match entries.get_mut(e.index) {
+                    Some(slot) => *slot = e,
+                    None => entries.push(e),
+                }
+            }
             read_events(
                 self.campaign_events.scan_prefix(prefix),
                 8,
@@ -346,22 +388,19 @@ impl Store {
             campaigns.push(StoredCampaign { meta, entries });
         }
         // One seek per campaign id present, not one step per record.
-        let mut from = 0u64;
-        while let Some(kv) = self
-            .campaign_entries
-            .range(from.to_be_bytes()..)
-            .keys()
-            .next()
-        {
-            let Some(id) = kv?.get(..8).and_then(key_index) else {
-                break;
-            };
-            if !campaigns.iter().any(|c| c.meta.id == id) {
-                orphans.push(id);
-            }
-            match id.checked_add(1) {
-                Some(next) => from = next,
-                None => break,
+        for tree in [&self.campaign_lists, &self.campaign_entries] {
+            let mut from = 0u64;
+            while let Some(kv) = tree.range(from.to_be_bytes()..).keys().next() {
+                let Some(id) = kv?.get(..8).and_then(key_index) else {
+                    break;
+                };
+                if !campaigns.iter().any(|c| c.meta.id == id) && !orphans.contains(&id) {
+                    orphans.push(id);
+                }
+                match id.checked_add(1) {
+                    Some(next) => from = next,
+                    None => break,
+                }
             }
         }
         for id in orphans {
@@ -398,6 +437,15 @@ impl Store {
         entries: impl IntoIterator<Item = &'a Entry>,
     ) -> Result<u64, StoreError> {
         self.records_of(campaign).put(entries)?;
+        Ok(self.flusher.written())
+    }
+
+    /// Writes a new campaign's list (entries from index 0, none dialed) in
+    /// records of [`LIST_SLICE`] entries, one batch per call: the caller
+    /// passes a large list in slices so that no batch holds all of it.
+    /// Their later changes go through [`Store::put_entries`].
+    pub fn put_list(&self, campaign: u64, entries: &[Entry]) -> Result<u64, StoreError> {
+        self.records_of(campaign).put_list(entries)?;
         Ok(self.flusher.written())
     }
 
@@ -441,13 +489,20 @@ impl Store {
     /// async runtime: an import or a delete touches millions of records.
     /// Campaign 1 lives where it did before campaigns existed.
     pub fn records_of(&self, id: u64) -> CampaignRecords {
-        let (trees, prefix) = if id == FIRST {
-            ([self.entries.clone(), self.events.clone()], Vec::new())
-        } else {
-            let trees = [self.campaign_entries.clone(), self.campaign_events.clone()];
-            (trees, id.to_be_bytes().to_vec())
-        };
-        CampaignRecords { trees, prefix }
+        if id == FIRST {
+            return CampaignRecords {
+                entries: self.entries.clone(),
+                events: self.events.clone(),
+                lists: None,
+                prefix: Vec::new(),
+            };
+        }
+        CampaignRecords {
+            entries: self.campaign_entries.clone(),
+            events: self.campaign_events.clone(),
+            lists: Some(self.campaign_lists.clone()),
+            prefix: id.to_be_bytes().to_vec(),
+        }
     }
 
     pub fn put_meta(&self, meta: Meta) -> Result<u64, StoreError> {
@@ -507,6 +562,25 @@ impl Store {
         }
         self.flusher.wait(ticket).await
     }
+}
+
+/// Entries in one record of `campaign_lists`: about 30 KB of JSON, well
+/// under the size at which sled 0.34 writes a value to a file of its own.
+const LIST_SLICE: usize = 256;
+
+/// A campaign's list from its records in `campaign_lists`, in order.
+fn read_list(records: Records) -> Result<Vec<Entry>, StoreError> {
+    let mut entries = Vec::new();
+    for kv in records {
+        let (k, v) = kv?;
+        let slice: Vec<Entry> =
+            serde_json::from_slice(&v).map_err(|error| StoreError::Corrupt {
+                key: format!("list slice {}", hex(&k)),
+                error,
+            })?;
+        entries.extend(slice);
+    }
+    Ok(entries)
 }
 
 /// An event's key: the entry's index (u64) then the event's number (u32),
@@ -695,6 +769,55 @@ mod tests {
         assert_eq!(
             loaded.skipped[0].to_string(),
             "record 000000000000000700000000: an event of entry 7, past the list of 2"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_imported_list_loads_with_its_changed_entries_laid_over_it() {
+        use numdialer_core::{CampaignMeta, RetryPolicy, Timestamp};
+        let dir = tempfile::tempdir().unwrap();
+        let n = 3 * LIST_SLICE + 7;
+        let mut list: Vec<Entry> = (0..n).map(|i| Entry::new(i, phone(i))).collect();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            for slice in list.chunks(2 * LIST_SLICE) {
+                store.put_list(5, slice).unwrap();
+            }
+            // An import cut short: its list, and no campaign record.
+            store.put_list(6, &list[..10]).unwrap();
+            list[LIST_SLICE + 1].status = Status::Canceled;
+            list[LIST_SLICE + 1].version = 2;
+            store.put_entries(5, [&list[LIST_SLICE + 1]]).unwrap();
+            let meta = CampaignMeta {
+                id: 5,
+                name: "imported".into(),
+                state: CampaignState::Stopped,
+                created_at: Timestamp(1),
+                started_at: None,
+                finished_at: None,
+                start_seq: 0,
+                retry: RetryPolicy::default(),
+                columns: Vec::new(),
+                idempotency_key: None,
+                version: 2,
+            };
+            let t = store.put_campaign(&meta).unwrap();
+            store.durable(t).await.unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        let loaded = store.load().unwrap().unwrap();
+        let ids: Vec<u64> = loaded.campaigns.iter().map(|c| c.meta.id).collect();
+        assert_eq!(ids, [1, 5], "the cut-short import is not a campaign");
+        assert_eq!(loaded.campaigns[1].entries, list);
+        assert_eq!(
+            store.campaign_lists.scan_prefix(6u64.to_be_bytes()).count(),
+            0,
+            "the cut-short import's list is removed"
+        );
+        assert_eq!(
+            store.campaign_lists.scan_prefix(5u64.to_be_bytes()).count(),
+            4,
+            "{n} entries in records of {LIST_SLICE}"
         );
     }
 

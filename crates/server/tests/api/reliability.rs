@@ -3,11 +3,15 @@
 //! in CI; `NUMDIALER_RELIABILITY=long` runs the long one (docs/reliability.md).
 
 use crate::helpers::*;
-use numdialer_core::{Status, api::StatusesResponse};
-use numdialer_server::provider::simulator::{DialRecord, Outage, SimConfig, WebhookRecord};
+use numdialer_core::api::{CampaignSummary, CampaignsResponse, StatusesResponse};
+use numdialer_core::{CampaignState, Operation, Status};
+use numdialer_server::provider::simulator::{
+    DialRecord, Outage, SimConfig, Simulator, WebhookRecord,
+};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::time::Duration;
 
 struct Scale {
@@ -37,23 +41,48 @@ fn numbers(n: usize) -> Vec<String> {
     (0..n).map(|i| format!("1555{i:07}")).collect()
 }
 
-/// What a run is judged by; every count must be zero.
+/// What a run is judged by; every count must be zero. The campaign counts
+/// are for the crash loop, which runs several campaigns.
 #[derive(Debug, Default)]
 struct Verdict {
+    /// Entries dialed more often than they had attempts.
     double_dials: usize,
     order_violations: usize,
     window_violations: usize,
+    /// Acknowledged webhooks, or (crash loop) acknowledged operations,
+    /// whose promise was not kept.
     lost_acks: usize,
     not_final: usize,
+    /// Entries dialed, or with attempts, beyond `max_attempts`.
+    over_attempts: usize,
+    /// Retries that came sooner than `retry_delay` after the dial before.
+    early_retries: usize,
+    /// Dials beyond the one that may be out when a stop is acknowledged.
+    dials_after_stop: usize,
+    /// Dials beyond the one that may be out when a pause is acknowledged,
+    /// before the next resume.
+    dials_while_paused: usize,
+    /// Dials of campaigns never started.
+    draft_dials: usize,
+    /// What the first violations were.
+    examples: Vec<String>,
 }
 
 impl Verdict {
     fn assert_clean(&self, what: &str) {
-        assert_eq!(self.double_dials, 0, "{what}: {self:?}");
-        assert_eq!(self.order_violations, 0, "{what}: {self:?}");
-        assert_eq!(self.window_violations, 0, "{what}: {self:?}");
-        assert_eq!(self.lost_acks, 0, "{what}: {self:?}");
-        assert_eq!(self.not_final, 0, "{what}: {self:?}");
+        let counts = [
+            self.double_dials,
+            self.order_violations,
+            self.window_violations,
+            self.lost_acks,
+            self.not_final,
+            self.over_attempts,
+            self.early_retries,
+            self.dials_after_stop,
+            self.dials_while_paused,
+            self.draft_dials,
+        ];
+        assert!(counts.iter().all(|&n| n == 0), "{what}: {self:?}");
     }
 }
 
@@ -244,16 +273,959 @@ async fn every_fault_alone_and_together() {
     }
 }
 
+/// Numbers the simulator lets ring and hang up, never `answered`: the
+/// crash loop puts them in some lists so that `no_answer` retries happen.
+const NO_ANSWER: [&str; 2] = ["15512459377", "19362072765"];
+
+/// How the crash loop uploads a campaign.
+#[derive(Debug, Clone, Copy)]
+enum Upload {
+    Csv,
+    Text,
+    Json,
+}
+
+/// A campaign the crash loop asks for: its upload and the policy it sets.
+#[derive(Debug, Clone)]
+struct Spec {
+    /// Unique in the run, so that a listing tells which upload made a
+    /// campaign whose 201 never arrived.
+    name: String,
+    phones: Vec<String>,
+    upload: Upload,
+    max_attempts: u32,
+    retry_delay: u64,
+    retry_on: &'static str,
+    start: bool,
+    key: Option<String>,
+    /// The entry sent as a bad number: the whole upload must be refused.
+    bad_line: Option<usize>,
+    /// A large draft, never started: there so that kills land mid-import.
+    bulk: bool,
+}
+
+/// An HTTP request, built where the model is and sent where the kill may
+/// cut it off.
+#[derive(Debug)]
+struct Request {
+    method: reqwest::Method,
+    path: String,
+    content_type: Option<&'static str>,
+    key: Option<String>,
+    body: Vec<u8>,
+}
+
+impl Spec {
+    /// The upload, in its format; settings in the query for CSV and text.
+    fn request(&self) -> Request {
+        let mut phones = self.phones.clone();
+        if let Some(i) = self.bad_line {
+            phones[i] = "555-CALL-NOW".into();
+        }
+        let query = format!(
+            "?name={}&max_attempts={}&retry_delay={}&retry_on={}{}",
+            self.name,
+            self.max_attempts,
+            self.retry_delay,
+            self.retry_on,
+            if self.start { "&start=true" } else { "" }
+        );
+        let (content_type, path, body) = match self.upload {
+            Upload::Csv => {
+                let mut s = String::from("phone,name\n");
+                for (i, p) in phones.iter().enumerate() {
+                    s.push_str(&format!("{p},person {i}\n"));
+                }
+                ("text/csv", format!("/campaigns{query}"), s.into_bytes())
+            }
+            Upload::Text => {
+                let s = format!("# {}\n\n{}\n", self.name, phones.join("\n"));
+                ("text/plain", format!("/campaigns{query}"), s.into_bytes())
+            }
+            Upload::Json => {
+                let body = serde_json::json!({
+                    "name": self.name,
+                    "numbers": phones,
+                    "retry": {
+                        "max_attempts": self.max_attempts,
+                        "retry_delay": self.retry_delay,
+                        "retry_on": self.retry_on.split(',').collect::<Vec<_>>(),
+                    },
+                    "start": self.start,
+                });
+                (
+                    "application/json",
+                    "/campaigns".into(),
+                    body.to_string().into_bytes(),
+                )
+            }
+        };
+        Request {
+            method: reqwest::Method::POST,
+            path,
+            content_type: Some(content_type),
+            key: self.key.clone(),
+            body,
+        }
+    }
+
+    /// The line the refusal must name: CSV has a header, the text body a
+    /// comment and a blank line, JSON counts items from 1.
+    fn bad_line_number(&self) -> Option<usize> {
+        self.bad_line.map(|i| match self.upload {
+            Upload::Csv => i + 2,
+            Upload::Text => i + 3,
+            Upload::Json => i + 1,
+        })
+    }
+}
+
+/// What a request got, and how many dials the API had received when the
+/// answer came; `None` from [`send`] when the kill cut it off.
+#[derive(Debug)]
+struct Reply {
+    code: u16,
+    body: serde_json::Value,
+    ordinal: usize,
+}
+
+async fn send(
+    http: reqwest::Client,
+    base: String,
+    sim: Arc<Simulator>,
+    req: Request,
+) -> Option<Reply> {
+    let mut b = http.request(req.method, format!("{base}{}", req.path));
+    if let Some(ct) = req.content_type {
+        b = b.header("content-type", ct);
+    }
+    if let Some(k) = req.key {
+        b = b.header("idempotency-key", k);
+    }
+    let r = b.body(req.body).send().await.ok()?;
+    let ordinal = sim.dials().len();
+    let code = r.status().as_u16();
+    let bytes = r.bytes().await.ok()?;
+    let body = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    Some(Reply {
+        code,
+        body,
+        ordinal,
+    })
+}
+
+/// One thing the crash loop asks of the server; the number is the
+/// campaign's place in [`CrashLoop::tracked`].
+#[derive(Debug, Clone, Copy)]
+enum Op {
+    Create(usize),
+    /// The same upload again with its `Idempotency-Key`.
+    Repeat(usize),
+    Act(usize, Operation),
+    Delete(usize),
+}
+
+/// What the crash loop knows of one campaign, from the answers it got.
+#[derive(Debug)]
+struct Tracked {
+    spec: Spec,
+    id: Option<u64>,
+    /// `None` while an unanswered create or delete leaves it open; the
+    /// listing after the restart settles it.
+    exists: Option<bool>,
+    /// A DELETE was answered 204, or an unanswered one was seen to land.
+    deleted: bool,
+    /// Its state in the last answer or listing.
+    state: Option<CampaignState>,
+    /// An operation went unanswered since `state` was learned.
+    unsure: bool,
+    /// Its statuses read just before a DELETE: its last word if that lands.
+    last_view: Option<StatusesResponse>,
+    /// The API's dial count when its stop was acknowledged (or first seen).
+    stopped_from: Option<usize>,
+    /// The API's dial count when a pause was acknowledged (or seen), until
+    /// a resume is sent.
+    paused_from: Option<usize>,
+    pause_windows: Vec<std::ops::Range<usize>>,
+    /// Its phones' positions (phones are unique within a campaign).
+    index: HashMap<String, usize>,
+}
+
+impl Tracked {
+    fn new(spec: Spec) -> Tracked {
+        let index = spec
+            .phones
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.clone(), i))
+            .collect();
+        Tracked {
+            spec,
+            id: None,
+            exists: None,
+            deleted: false,
+            state: None,
+            unsure: false,
+            last_view: None,
+            stopped_from: None,
+            paused_from: None,
+            pause_windows: Vec::new(),
+            index,
+        }
+    }
+
+    /// Known to exist now.
+    fn live(&self) -> bool {
+        self.id.is_some() && self.exists == Some(true)
+    }
+
+    fn close_pause(&mut self, at: usize) {
+        if let Some(from) = self.paused_from.take() {
+            self.pause_windows.push(from..at);
+        }
+    }
+
+    /// The state was seen (in a listing or an answer): a paused or stopped
+    /// campaign dials no more from here.
+    fn seen(&mut self, state: CampaignState, ordinal: usize) {
+        self.state = Some(state);
+        self.unsure = false;
+        match state {
+            CampaignState::Paused => {
+                self.paused_from.get_or_insert(ordinal);
+            }
+            CampaignState::Stopped => {
+                self.stopped_from.get_or_insert(ordinal);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Where a campaign in `state` can be later without any operation: a
+/// running or paused one ends `done` once every entry is final.
+fn may_become(state: CampaignState) -> Vec<CampaignState> {
+    match state {
+        CampaignState::Running | CampaignState::Paused => vec![state, CampaignState::Done],
+        other => vec![other],
+    }
+}
+
+/// Counts of what the crash loop did, for its report.
+#[derive(Debug, Default)]
+struct LoopStats {
+    created: usize,
+    repeated: usize,
+    refused: usize,
+    acked: BTreeMap<&'static str, usize>,
+    conflicts: usize,
+    unanswered: usize,
+    unanswered_landed: usize,
+    deleted: usize,
+}
+
+/// The operator of the crash loop: random uploads and lifecycle operations
+/// against the server, and a model of what every 2xx promised.
+struct CrashLoop {
+    sim: Arc<Simulator>,
+    http: reqwest::Client,
+    base: String,
+    rng: StdRng,
+    tracked: Vec<Tracked>,
+    stats: LoopStats,
+}
+
+impl CrashLoop {
+    /// Campaign 1 (`list`, started) is tracked from the start.
+    fn new(sim: Arc<Simulator>, base: &str, list: &[String], seed: u64) -> CrashLoop {
+        let first = Spec {
+            name: "default".into(),
+            phones: list.to_vec(),
+            upload: Upload::Text,
+            max_attempts: 1,
+            retry_delay: 300,
+            retry_on: "no_answer,failed",
+            start: true,
+            key: None,
+            bad_line: None,
+            bulk: false,
+        };
+        let mut t = Tracked::new(first);
+        t.id = Some(1);
+        t.exists = Some(true);
+        t.state = Some(CampaignState::Running);
+        CrashLoop {
+            sim,
+            http: client(),
+            base: base.to_string(),
+            rng: StdRng::seed_from_u64(seed),
+            tracked: vec![t],
+            stats: LoopStats::default(),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn new_spec(&mut self) -> usize {
+        let n = self.tracked.len();
+        let rng = &mut self.rng;
+        let bulk = rng.random_bool(0.12);
+        let size = if bulk {
+            2_000
+        } else {
+            rng.random_range(4..=20)
+        };
+        let mut phones: Vec<String> = (0..size)
+            .map(|i| format!("1{:03}{i:07}", 600 + n))
+            .collect();
+        for no_answer in NO_ANSWER {
+            if !bulk && rng.random_bool(0.5) {
+                let at = rng.random_range(0..size);
+                if !NO_ANSWER.contains(&phones[at].as_str()) {
+                    phones[at] = no_answer.into();
+                }
+            }
+        }
+        let upload = [Upload::Csv, Upload::Text, Upload::Json][rng.random_range(0..3)];
+        let spec = Spec {
+            name: format!("crash-{n}"),
+            phones,
+            upload,
+            max_attempts: if bulk { 1 } else { rng.random_range(1..=3) },
+            retry_delay: rng.random_range(0..=1),
+            retry_on: ["failed", "no_answer", "no_answer,failed"][rng.random_range(0..3)],
+            start: !bulk && rng.random_bool(0.6),
+            key: rng.random_bool(0.4).then(|| format!("crash-key-{n}")),
+            bad_line: (!bulk && rng.random_bool(0.1)).then(|| rng.random_range(0..size)),
+            bulk,
+        };
+        self.tracked.push(Tracked::new(spec));
+        n
+    }
+
+    /// A random operation, mostly ones the campaign's state allows, some
+    /// that it refuses.
+    fn choose(&mut self) -> Op {
+        use Operation::*;
+        let live: Vec<usize> = (0..self.tracked.len())
+            .filter(|&t| self.tracked[t].live())
+            .collect();
+        let r: f64 = self.rng.random();
+        if r < 0.3 || live.len() < 3 {
+            return Op::Create(self.new_spec());
+        }
+        let keyed: Vec<usize> = (0..self.tracked.len())
+            .filter(|&t| {
+                let t = &self.tracked[t];
+                t.spec.key.is_some() && t.spec.bad_line.is_none() && !t.deleted
+            })
+            .collect();
+        if r < 0.4 && !keyed.is_empty() {
+            return Op::Repeat(keyed[self.rng.random_range(0..keyed.len())]);
+        }
+        let t = live[self.rng.random_range(0..live.len())];
+        let tracked = &self.tracked[t];
+        let pick = |rng: &mut StdRng, ops: &[(Operation, u32)]| {
+            let total: u32 = ops.iter().map(|o| o.1).sum();
+            let mut x = rng.random_range(0..total);
+            for &(op, w) in ops {
+                if x < w {
+                    return op;
+                }
+                x -= w;
+            }
+            unreachable!()
+        };
+        let first = t == 0;
+        let op = match tracked.state.unwrap_or(CampaignState::Running) {
+            CampaignState::Draft if tracked.spec.bulk => return Op::Delete(t),
+            CampaignState::Draft if self.rng.random_bool(0.1) => return Op::Delete(t),
+            CampaignState::Draft => pick(&mut self.rng, &[(Start, 8), (Pause, 1)]),
+            CampaignState::Running if first => pick(&mut self.rng, &[(Pause, 8), (Stop, 1)]),
+            CampaignState::Running => pick(&mut self.rng, &[(Pause, 5), (Stop, 3), (Start, 1)]),
+            CampaignState::Paused if first => pick(&mut self.rng, &[(Resume, 8), (Pause, 1)]),
+            CampaignState::Paused => pick(&mut self.rng, &[(Resume, 5), (Stop, 3), (Pause, 1)]),
+            CampaignState::Done | CampaignState::Stopped if !first && self.rng.random_bool(0.6) => {
+                return Op::Delete(t);
+            }
+            CampaignState::Done | CampaignState::Stopped => {
+                pick(&mut self.rng, &[(Stop, 1), (Resume, 1)])
+            }
+        };
+        Op::Act(t, op)
+    }
+
+    /// The request for `op`, and for a delete the campaign's statuses
+    /// just before it; `None` when a delete would have to wait for calls
+    /// in flight (its last statuses could still change).
+    async fn prepare(&self, op: Op) -> Option<(Request, Option<StatusesResponse>)> {
+        let post = |path: String| Request {
+            method: reqwest::Method::POST,
+            path,
+            content_type: None,
+            key: None,
+            body: Vec::new(),
+        };
+        match op {
+            Op::Create(t) | Op::Repeat(t) => Some((self.tracked[t].spec.request(), None)),
+            Op::Act(t, op) => {
+                let id = self.tracked[t].id.unwrap();
+                Some((post(format!("/campaigns/{id}/{op}")), None))
+            }
+            Op::Delete(t) => {
+                let id = self.tracked[t].id.unwrap();
+                let view = self.view(id).await;
+                let c = view.campaign.as_ref().unwrap();
+                let over = matches!(
+                    c.state,
+                    CampaignState::Done | CampaignState::Stopped | CampaignState::Draft
+                );
+                (over && view.active == 0).then(|| {
+                    let req = Request {
+                        method: reqwest::Method::DELETE,
+                        ..post(format!("/campaigns/{id}"))
+                    };
+                    (req, Some(view))
+                })
+            }
+        }
+    }
+
+    async fn view(&self, id: u64) -> StatusesResponse {
+        let r = self
+            .http
+            .get(self.url(&format!("/campaigns/{id}/statuses")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "statuses of campaign {id}");
+        r.json().await.unwrap()
+    }
+
+    async fn listing(&self) -> CampaignsResponse {
+        let r = self.http.get(self.url("/campaigns")).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
+    }
+
+    /// Whether any campaign can still dial (running), and so the dial
+    /// count will grow.
+    async fn any_running(&self) -> bool {
+        self.listing()
+            .await
+            .campaigns
+            .iter()
+            .any(|c| c.state == CampaignState::Running)
+    }
+
+    /// One operation, answered: nobody kills the server meanwhile.
+    async fn step(&mut self) {
+        let op = self.choose();
+        let Some((req, view)) = self.prepare(op).await else {
+            return;
+        };
+        let sent = self.sim.dials().len();
+        let reply = send(self.http.clone(), self.base.clone(), self.sim.clone(), req).await;
+        assert!(
+            reply.is_some(),
+            "{op:?} got no answer, and nobody killed the server"
+        );
+        self.apply(op, sent, reply, view);
+    }
+
+    /// One operation sent in the background, for the kill to race.
+    async fn spawn_step(&mut self) -> Option<Racing> {
+        let op = self.choose();
+        let (req, view) = self.prepare(op).await?;
+        let sent = self.sim.dials().len();
+        let handle = tokio::spawn(send(
+            self.http.clone(),
+            self.base.clone(),
+            self.sim.clone(),
+            req,
+        ));
+        Some(Racing {
+            op,
+            sent,
+            view,
+            handle,
+        })
+    }
+
+    /// Records what `op` got. `sent` is the API's dial count when it was
+    /// sent; `view` the statuses read before a delete.
+    fn apply(&mut self, op: Op, sent: usize, reply: Option<Reply>, view: Option<StatusesResponse>) {
+        let Some(reply) = reply else {
+            self.stats.unanswered += 1;
+            let t = match op {
+                Op::Create(t) | Op::Repeat(t) | Op::Act(t, _) | Op::Delete(t) => t,
+            };
+            let t = &mut self.tracked[t];
+            match op {
+                Op::Create(_) | Op::Repeat(_) if t.exists != Some(true) => t.exists = None,
+                Op::Delete(_) => {
+                    t.exists = None;
+                    t.last_view = view;
+                }
+                Op::Act(_, Operation::Resume | Operation::Start) => {
+                    t.close_pause(sent);
+                    t.unsure = true;
+                }
+                _ => t.unsure = true,
+            }
+            return;
+        };
+        match op {
+            Op::Create(t) | Op::Repeat(t) => self.created(t, matches!(op, Op::Repeat(_)), reply),
+            Op::Act(t, op) => self.acted(t, op, sent, reply),
+            Op::Delete(t) => {
+                let tracked = &mut self.tracked[t];
+                match reply.code {
+                    204 => {
+                        tracked.deleted = true;
+                        tracked.exists = Some(false);
+                        tracked.last_view = view;
+                        self.stats.deleted += 1;
+                    }
+                    409 => self.stats.conflicts += 1,
+                    code => panic!("DELETE campaign {:?}: {code} {}", tracked.id, reply.body),
+                }
+            }
+        }
+    }
+
+    fn created(&mut self, t: usize, repeat: bool, reply: Reply) {
+        let tracked = &mut self.tracked[t];
+        let spec = &tracked.spec;
+        match reply.code {
+            201 | 200 => {
+                let s: CampaignSummary = serde_json::from_value(reply.body).unwrap();
+                assert!(
+                    spec.bad_line.is_none(),
+                    "{}: a bad line was stored",
+                    spec.name
+                );
+                assert_eq!(s.name, spec.name);
+                assert_eq!(s.total, spec.phones.len(), "{}", spec.name);
+                assert_eq!(s.retry.max_attempts, spec.max_attempts, "{}", spec.name);
+                if reply.code == 201 {
+                    assert_ne!(
+                        tracked.exists,
+                        Some(true),
+                        "{}: its Idempotency-Key made a second campaign",
+                        spec.name
+                    );
+                    let want = if spec.start {
+                        CampaignState::Running
+                    } else {
+                        CampaignState::Draft
+                    };
+                    assert_eq!(s.state, want, "{}", spec.name);
+                    self.stats.created += 1;
+                } else {
+                    assert!(repeat, "{}: 200 to a first upload", spec.name);
+                    assert_ne!(
+                        tracked.exists,
+                        Some(false),
+                        "{}: a repeated upload found a campaign that the listing did not show",
+                        spec.name
+                    );
+                    if let Some(id) = tracked.id {
+                        assert_eq!(s.id, id, "{}: the repeat named another campaign", spec.name);
+                    }
+                    self.stats.repeated += 1;
+                }
+                tracked.id = Some(s.id);
+                tracked.exists = Some(true);
+                tracked.seen(s.state, reply.ordinal);
+            }
+            422 => {
+                let line = spec.bad_line_number();
+                assert!(line.is_some(), "{}: refused: {}", spec.name, reply.body);
+                assert_eq!(
+                    reply.body["errors"][0]["line"].as_u64(),
+                    line.map(|l| l as u64),
+                    "{}: {}",
+                    spec.name,
+                    reply.body
+                );
+                tracked.exists = Some(false);
+                self.stats.refused += 1;
+            }
+            code => panic!("{}: upload answered {code} {}", spec.name, reply.body),
+        }
+    }
+
+    fn acted(&mut self, t: usize, op: Operation, sent: usize, reply: Reply) {
+        let tracked = &mut self.tracked[t];
+        if matches!(op, Operation::Resume | Operation::Start) {
+            tracked.close_pause(sent);
+        }
+        let possible = if tracked.unsure {
+            CampaignState::ALL.to_vec()
+        } else {
+            may_become(tracked.state.unwrap())
+        };
+        let what = format!("{op} campaign {:?} ({:?})", tracked.id, tracked.state);
+        match reply.code {
+            200 => {
+                assert!(
+                    possible.iter().any(|s| s.apply(op).is_ok()),
+                    "{what}: 200 {}",
+                    reply.body
+                );
+                let s: CampaignSummary = serde_json::from_value(reply.body).unwrap();
+                assert_eq!(Some(s.id), tracked.id);
+                let reached = match op {
+                    Operation::Stop => s.state == CampaignState::Stopped,
+                    Operation::Pause => {
+                        matches!(s.state, CampaignState::Paused | CampaignState::Done)
+                    }
+                    Operation::Start | Operation::Resume => {
+                        matches!(s.state, CampaignState::Running | CampaignState::Done)
+                    }
+                };
+                assert!(reached, "{what}: answered {}", s.state);
+                tracked.seen(s.state, reply.ordinal);
+                *self.stats.acked.entry(op.as_str()).or_default() += 1;
+            }
+            409 => {
+                assert!(
+                    possible.iter().any(|s| s.apply(op).is_err()),
+                    "{what}: 409 {}",
+                    reply.body
+                );
+                self.stats.conflicts += 1;
+            }
+            code => panic!("{what}: {code} {}", reply.body),
+        }
+    }
+
+    /// After a restart (and at the end): every acknowledged operation is
+    /// still in force, unanswered ones are settled from the listing, and
+    /// every acknowledged webhook (of `hooks`) is kept. Returns what was
+    /// lost.
+    async fn check(
+        &mut self,
+        hooks: &[WebhookRecord],
+    ) -> (Vec<String>, HashMap<usize, StatusesResponse>) {
+        let list = self.listing().await;
+        let ordinal = self.sim.dials().len();
+        let mut lost = Vec::new();
+        let by_id: HashMap<u64, &CampaignSummary> =
+            list.campaigns.iter().map(|c| (c.id, c)).collect();
+        for t in &mut self.tracked {
+            let name = t.spec.name.clone();
+            let found = match t.id {
+                Some(id) => by_id.get(&id).copied(),
+                None => list.campaigns.iter().find(|c| c.name == name),
+            };
+            match (t.exists, found) {
+                (Some(true), None) => lost.push(format!(
+                    "{name} ({:?}) was created with a 2xx and is gone",
+                    t.id
+                )),
+                (Some(false), Some(c)) if t.deleted => {
+                    lost.push(format!(
+                        "{name} (campaign {}) was deleted with a 204 and is back",
+                        c.id
+                    ));
+                }
+                (Some(false), Some(c)) => {
+                    lost.push(format!(
+                        "{name} (campaign {}) exists, but its upload was refused or never landed",
+                        c.id
+                    ));
+                }
+                (None, found) => {
+                    self.stats.unanswered_landed += usize::from(found.is_some() != t.id.is_some());
+                    if t.id.is_some() && found.is_none() {
+                        t.deleted = true;
+                        self.stats.deleted += 1;
+                    }
+                    t.exists = Some(found.is_some());
+                }
+                _ => {}
+            }
+            let Some(c) = found else { continue };
+            t.id = Some(c.id);
+            if let (false, Some(known)) = (t.unsure, t.state)
+                && !may_become(known).contains(&c.state)
+            {
+                lost.push(format!(
+                    "{name} (campaign {}) was acknowledged {known}, and is {} after the restart",
+                    c.id, c.state
+                ));
+            }
+            t.seen(c.state, ordinal);
+        }
+        let names: HashMap<&str, u64> = self
+            .tracked
+            .iter()
+            .filter_map(|t| Some((t.spec.name.as_str(), t.id?)))
+            .collect();
+        for c in &list.campaigns {
+            if names.get(c.name.as_str()) != Some(&c.id) {
+                lost.push(format!(
+                    "campaign {} ({}) is none that the loop made",
+                    c.id, c.name
+                ));
+            }
+        }
+        let mut views = HashMap::new();
+        for (t, tracked) in self.tracked.iter().enumerate() {
+            if tracked.live() {
+                views.insert(t, self.view(tracked.id.unwrap()).await);
+            } else if let (true, Some(v)) = (tracked.deleted, &tracked.last_view) {
+                views.insert(t, v.clone());
+            }
+        }
+        lost.extend(self.lost_webhook_acks(&self.sim.dials(), hooks, &views));
+        (lost, views)
+    }
+
+    /// The campaign and entry a dial was for: the campaign from its
+    /// webhook token (`{id}-…`, none for campaign 1), the entry from its
+    /// phone.
+    fn place(&self, d: &DialRecord) -> (usize, usize) {
+        let token = d.webhook_url.rsplit('/').next().unwrap();
+        let id = token
+            .split_once('-')
+            .map_or(1, |(id, _)| id.parse::<u64>().unwrap());
+        let t = self
+            .tracked
+            .iter()
+            .position(|t| t.id == Some(id))
+            .unwrap_or_else(|| panic!("a dial for campaign {id}, which the loop never made"));
+        let i = self.tracked[t].index.get(&d.phone).copied();
+        let i = i.unwrap_or_else(|| panic!("campaign {id} dialed {}, not in its list", d.phone));
+        (t, i)
+    }
+
+    /// Acknowledged webhooks whose promise the server no longer keeps, as
+    /// [`lost_acks`] judges them, for the attempt that is current: a
+    /// retry starts the entry's statuses over.
+    fn lost_webhook_acks(
+        &self,
+        dials: &[DialRecord],
+        hooks: &[WebhookRecord],
+        views: &HashMap<usize, StatusesResponse>,
+    ) -> Vec<String> {
+        let placed: Vec<(usize, usize)> = dials.iter().map(|d| self.place(d)).collect();
+        let mut per_entry: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
+        for (n, p) in placed.iter().enumerate() {
+            per_entry.entry(*p).or_default().push(n);
+        }
+        let mut lost = Vec::new();
+        for h in hooks.iter().filter(|h| h.acked) {
+            let (t, i) = placed[h.dial];
+            let Some(view) = views.get(&t) else { continue };
+            let entry = &view.calls[i];
+            let ds = &per_entry[&(t, i)];
+            if ds.last() != Some(&h.dial) || entry.attempt as usize != ds.len() {
+                continue;
+            }
+            let promised = h.acked_status.unwrap_or(h.status.event().status());
+            // `waiting`: the attempt ended and earned a retry, which an
+            // acknowledged non-final status does not undercut.
+            let kept = match (promised.is_final(), entry.status) {
+                (true, now) => now == promised,
+                (false, Status::Waiting) => true,
+                (false, now) => now.rank() >= promised.rank(),
+            };
+            if !kept {
+                lost.push(format!(
+                    "{} entry {i}: acknowledged {promised}, now {}",
+                    self.tracked[t].spec.name, entry.status
+                ));
+            }
+        }
+        lost
+    }
+
+    /// The rules, over the API's whole log and the server's last word on
+    /// every campaign (`views`).
+    fn judge(&self, dials: &[DialRecord], views: &HashMap<usize, StatusesResponse>) -> Verdict {
+        let mut v = Verdict::default();
+        let note = |v: &mut Verdict, what: String| {
+            if v.examples.len() < 20 {
+                v.examples.push(what);
+            }
+        };
+        let placed: Vec<(usize, usize)> = dials.iter().map(|d| self.place(d)).collect();
+        let mut per_entry: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
+        for (n, p) in placed.iter().enumerate() {
+            per_entry.entry(*p).or_default().push(n);
+        }
+        let attempt = |t: usize, i: usize| views.get(&t).map(|v| v.calls[i].attempt as usize);
+        for (&(t, i), ds) in &per_entry {
+            let spec = &self.tracked[t].spec;
+            let name = &spec.name;
+            let attempt = attempt(t, i);
+            if attempt.is_some_and(|a| ds.len() > a) {
+                v.double_dials += 1;
+                note(
+                    &mut v,
+                    format!("{name} entry {i}: {} dials, attempt {attempt:?}", ds.len()),
+                );
+            }
+            let max = spec.max_attempts as usize;
+            if ds.len() > max || attempt.is_some_and(|a| a > max) {
+                v.over_attempts += 1;
+                note(
+                    &mut v,
+                    format!(
+                        "{name} entry {i}: {} dials, attempt {attempt:?}, max {max}",
+                        ds.len()
+                    ),
+                );
+            }
+            let delay_ms = spec.retry_delay as f64 * 1000.0;
+            for w in ds.windows(2) {
+                let gap = dials[w[1]].received_ms - dials[w[0]].received_ms;
+                // 5 ms: timestamps are stored to the millisecond.
+                if gap + 5.0 < delay_ms {
+                    v.early_retries += 1;
+                    note(
+                        &mut v,
+                        format!("{name} entry {i}: retried {gap:.0} ms after its dial"),
+                    );
+                }
+            }
+        }
+        for (t, tracked) in self.tracked.iter().enumerate() {
+            let name = &tracked.spec.name;
+            let mine: Vec<usize> = (0..dials.len()).filter(|&n| placed[n].0 == t).collect();
+            // Fresh entries go in list order. The first dial seen of an
+            // entry is its first attempt only if all its attempts reached
+            // the API: one whose first dial a kill cut off comes back as a
+            // retry, after later entries.
+            let whole = |i: usize| attempt(t, i) == Some(per_entry[&(t, i)].len());
+            let mut seen = std::collections::HashSet::new();
+            let firsts: Vec<usize> = mine
+                .iter()
+                .map(|&n| placed[n].1)
+                .filter(|&i| seen.insert(i) && whole(i))
+                .collect();
+            for w in firsts.windows(2).filter(|w| w[0] >= w[1]) {
+                v.order_violations += 1;
+                note(
+                    &mut v,
+                    format!("{name}: entry {} first dialed after entry {}", w[1], w[0]),
+                );
+            }
+            if let Some(from) = tracked.stopped_from {
+                let after = mine.iter().filter(|&&n| n >= from).count();
+                if after > 1 {
+                    v.dials_after_stop += after - 1;
+                    note(
+                        &mut v,
+                        format!("{name}: {after} dials after its stop (dial {from})"),
+                    );
+                }
+            }
+            let mut windows = tracked.pause_windows.clone();
+            windows.extend(tracked.paused_from.map(|from| from..usize::MAX));
+            for w in windows {
+                let inside = mine.iter().filter(|&&n| w.contains(&n)).count();
+                if inside > 1 {
+                    v.dials_while_paused += inside - 1;
+                    note(
+                        &mut v,
+                        format!("{name}: {inside} dials while paused (dials {w:?})"),
+                    );
+                }
+            }
+            let never_started = tracked.exists == Some(false) && !tracked.deleted
+                || tracked.state == Some(CampaignState::Draft);
+            if never_started && !mine.is_empty() {
+                v.draft_dials += mine.len();
+                note(
+                    &mut v,
+                    format!("{name}: {} dials, never started", mine.len()),
+                );
+            }
+            if let Some(view) = views.get(&t)
+                && view.campaign.as_ref().is_some_and(|c| c.state.is_final())
+            {
+                let open = view.calls.iter().filter(|c| !c.status.is_final()).count();
+                if open > 0 {
+                    v.not_final += open;
+                    note(
+                        &mut v,
+                        format!("{name}: over, with {open} entries not final"),
+                    );
+                }
+            }
+        }
+        v.window_violations = dials
+            .iter()
+            .filter(|d| d.in_flight_before >= WINDOW)
+            .count();
+        v
+    }
+
+    /// Lets every running campaign finish (campaign 1 resumed, if paused,
+    /// so that its whole list is judged), and waits until no call is in
+    /// flight anywhere. Paused campaigns stay paused.
+    async fn finish(&mut self) {
+        if self.tracked[0].state == Some(CampaignState::Paused) {
+            let op = Op::Act(0, Operation::Resume);
+            let (req, _) = self.prepare(op).await.unwrap();
+            let sent = self.sim.dials().len();
+            let reply = send(self.http.clone(), self.base.clone(), self.sim.clone(), req).await;
+            assert_eq!(
+                reply.as_ref().map(|r| r.code),
+                Some(200),
+                "resume campaign 1"
+            );
+            self.apply(op, sent, reply, None);
+        }
+        let this = &*self;
+        wait_for("every campaign to stop dialing", DEADLINE, || async move {
+            let list = this.listing().await;
+            let quiet = list
+                .campaigns
+                .iter()
+                .all(|c| c.state != CampaignState::Running && c.active == 0);
+            quiet.then_some(())
+        })
+        .await;
+    }
+}
+
+/// An operation sent in the background, for a kill to race.
+struct Racing {
+    op: Op,
+    sent: usize,
+    view: Option<StatusesResponse>,
+    handle: tokio::task::JoinHandle<Option<Reply>>,
+}
+
+/// The `kill -9` loop: campaign 1 dialing from `--numbers-file`, and
+/// between kills random uploads (CSV, text, JSON; some started, some with
+/// retries, some with an `Idempotency-Key` that is sent again, some with a
+/// bad line) and lifecycle operations on random campaigns, some of them
+/// cut off by the kill. After every restart, and at the end, every 2xx is
+/// checked against what the server shows; at the end, the API's log is
+/// checked against the dialing rules.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_loop_never_dials_twice_nor_loses_an_ack() {
     let s = scale();
     let list = numbers(s.entries);
-    let sim = start_sim(SimConfig {
-        time_scale: 0.01,
-        seed: Some(11),
-        ..SimConfig::default()
-    })
-    .await;
+    // A few finals dropped, so that `failed` retries happen between kills
+    // too, not only after them.
+    let sim = Arc::new(
+        start_sim(SimConfig {
+            time_scale: 0.01,
+            seed: Some(11),
+            drop_rate: 0.03,
+            ..SimConfig::default()
+        })
+        .await,
+    );
     let mut node = Node::start(
         &sim,
         Some(&list),
@@ -261,44 +1233,71 @@ async fn kill_9_loop_never_dials_twice_nor_loses_an_ack() {
     )
     .await;
     assert_eq!(node.start_calls().await, 202);
-    let http = node.http.clone();
-
-    let mut rng = StdRng::seed_from_u64(3);
-    let mut moments: Vec<usize> = (0..s.kills)
-        .map(|_| rng.random_range(1..s.entries - 5))
-        .collect();
-    moments.sort();
-    let index: HashMap<String, usize> = list
-        .iter()
-        .cloned()
-        .enumerate()
-        .map(|(i, p)| (p, i))
-        .collect();
-    for (k, &at) in moments.iter().enumerate() {
-        wait_for("dials to reach the kill point", DEADLINE, || async {
-            (sim.dials().len() >= at).then_some(())
-        })
-        .await;
-        node.server.kill9().unwrap();
+    let mut lp = CrashLoop::new(sim.clone(), node.server.base(), &list, 3);
+    let began = std::time::Instant::now();
+    let mut raced = 0;
+    for k in 0..s.kills {
+        for _ in 0..lp.rng.random_range(0..=3) {
+            lp.step().await;
+        }
+        if lp.rng.random_bool(0.4) {
+            let racing = lp.spawn_step().await;
+            // A random moment while the operation is under way: what is
+            // tested is every outcome of the race, not one order.
+            let moment = Duration::from_millis(lp.rng.random_range(0..=8));
+            tokio::time::sleep(moment).await;
+            node.server.kill9().unwrap();
+            if let Some(r) = racing {
+                let reply = tokio::time::timeout(DEADLINE, r.handle)
+                    .await
+                    .expect("a request to a killed server ends")
+                    .unwrap();
+                raced += 1;
+                lp.apply(r.op, r.sent, reply, r.view);
+            }
+        } else {
+            let at = sim.dials().len() + lp.rng.random_range(2..=12);
+            let (sim, lp) = (&sim, &lp);
+            wait_for("dials to reach the kill point", DEADLINE, || async move {
+                (sim.dials().len() >= at || !lp.any_running().await).then_some(())
+            })
+            .await;
+            node.server.kill9().unwrap();
+        }
         let hooks_at_kill = sim.webhooks();
         node.restart().await;
-        let now = statuses(&http, node.server.base()).await.unwrap();
-        let received: Vec<usize> = sim.dials().iter().map(|d| index[&d.phone]).collect();
-        assert_eq!(
-            lost_acks(&received, &hooks_at_kill, &now),
-            0,
-            "kill {k}: an acknowledged status was lost"
+        lp.http = client();
+        let (lost, _) = lp.check(&hooks_at_kill).await;
+        assert!(
+            lost.is_empty(),
+            "kill {k}: acknowledged and lost: {lost:#?}"
         );
     }
-    let done = wait_finished(&http, node.server.base()).await;
-    let v = judge(&list, &sim.dials(), &sim.webhooks(), &done);
+    lp.finish().await;
+    let (lost, views) = lp.check(&sim.webhooks()).await;
+    let dials = sim.dials();
+    let mut v = lp.judge(&dials, &views);
+    v.lost_acks = lost.len();
+    let first = &views[&0];
+    let entries_dialed: std::collections::HashSet<(usize, usize)> =
+        dials.iter().map(|d| lp.place(d)).collect();
+    let retries = dials.len() - entries_dialed.len();
     println!(
-        "crash loop: {} kills, {} entries, {} dials, {} completed, {} failed, {v:?}",
-        moments.len(),
+        "crash loop: {} kills ({raced} racing an operation), {:.1} s; {} campaigns tracked, {:?}; \
+         {} dials ({retries} retries); campaign 1: {} entries, {} completed, {} failed, {} canceled; {v:?}",
+        s.kills,
+        began.elapsed().as_secs_f64(),
+        lp.tracked.len(),
+        lp.stats,
+        dials.len(),
         s.entries,
-        sim.dials().len(),
-        done.count(Status::Completed),
-        done.count(Status::Failed)
+        first.count(Status::Completed),
+        first.count(Status::Failed),
+        first.count(Status::Canceled),
+    );
+    assert!(
+        lost.is_empty(),
+        "at the end: acknowledged and lost: {lost:#?}"
     );
     v.assert_clean("crash loop");
 }
