@@ -148,6 +148,9 @@ impl Engine {
             concurrency,
             call_timeout_ms: call_timeout.as_millis() as u64,
         };
+        // The ticket of what opening wrote: the manifest may count it only
+        // once it is durable.
+        let mut opened = 0;
         let campaigns = match stored {
             Some(stored) => {
                 report_skipped(&stored.skipped);
@@ -172,7 +175,7 @@ impl Engine {
                 let ids: Vec<u64> = all.iter().map(Campaign::id).collect();
                 for id in ids {
                     if let Some(meta) = all.get_mut(id).and_then(Campaign::take_meta) {
-                        store.put_campaign(&meta)?;
+                        opened = opened.max(store.put_campaign(&meta)?);
                     }
                 }
                 all
@@ -186,7 +189,7 @@ impl Engine {
                 }
                 if let Some(mut meta) = c.take_meta() {
                     meta.created_at = now();
-                    store.put_campaign(&meta)?;
+                    opened = store.put_campaign(&meta)?;
                 }
                 let mut all = Campaigns::new(Vec::new(), Default::default(), settings);
                 all.insert_first(c);
@@ -204,7 +207,7 @@ impl Engine {
             wake_driver: Notify::new(),
             wake_timer: Notify::new(),
             versions,
-            last_ticket: AtomicU64::new(0),
+            last_ticket: AtomicU64::new(opened),
             degraded: Mutex::new(None),
             wake_healer: Notify::new(),
             unsent: Mutex::new(None),

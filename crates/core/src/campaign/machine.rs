@@ -184,9 +184,12 @@ impl Campaign {
         }
         if c.meta.state == CampaignState::Stopped {
             c.cancel_rest(c.meta.finished_at.unwrap_or(now.wall));
-            c.meta_dirty = false;
         }
         c.check_done(now.wall);
+        // Whatever moved the version on (canceling a stopped campaign's
+        // entries again) must reach the store before the manifest counts
+        // it: a record is due.
+        c.meta_dirty |= c.version > version;
         Ok(c)
     }
 

@@ -3,7 +3,9 @@
 //! `--accept-data-loss` starts it anyway.
 
 use crate::helpers::*;
-use numdialer_server::provider::simulator::Simulator;
+use numdialer_core::CampaignState;
+use numdialer_core::api::CampaignsResponse;
+use numdialer_server::provider::simulator::{SimConfig, Simulator};
 use std::path::Path;
 use std::process::{Command, Output};
 use tempfile::TempDir;
@@ -97,4 +99,65 @@ async fn a_store_from_another_directory_is_refused() {
     assert_eq!(out.status.code(), Some(2), "{log}");
     assert!(log.contains("belongs to another data directory"), "{log}");
     assert_eq!(sim.dials().len(), 9);
+}
+
+/// A restart cancels a stopped campaign's undialed entries again, which
+/// moves its version on. That version must be stored before the manifest
+/// counts it: otherwise a `kill -9` right after leaves a store "older" than
+/// its manifest, and the next start refuses the directory.
+#[tokio::test]
+async fn restarts_of_a_stopped_campaign_never_outrun_the_manifest() {
+    let sim = start_sim(SimConfig {
+        time_scale: 100.0,
+        seed: Some(3),
+        ..SimConfig::default()
+    })
+    .await;
+    let mut node = Node::start(&sim, None, &[]).await;
+    let base = node.server.base().to_string();
+    let list: String = (0..20).map(|i| format!("1301804{i:04}\n")).collect();
+    let r = node
+        .http
+        .post(format!("{base}/campaigns?start=true"))
+        .header("content-type", "text/plain")
+        .body(list)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let stop = node
+        .http
+        .post(format!("{base}/campaigns/2/stop"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stop.status(), 200);
+    let manifest = node
+        .log
+        .with_file_name("data")
+        .join("numdialer-manifest.json");
+    for round in 0..3 {
+        node.server.kill9().unwrap();
+        node.restart().await;
+        let base = node.server.base().to_string();
+        let list: CampaignsResponse = node
+            .http
+            .get(format!("{base}/campaigns"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let stopped = list.campaigns.iter().find(|c| c.id == 2).unwrap();
+        assert_eq!(stopped.state, CampaignState::Stopped, "round {round}");
+        // The keeper catches up within about a second: wait until the
+        // manifest counts what this process holds, then kill it.
+        wait_for("the manifest to catch up", DEADLINE, || async {
+            let m: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&manifest).ok()?).ok()?;
+            (m["version"].as_u64()? >= list.version).then_some(())
+        })
+        .await;
+    }
 }
