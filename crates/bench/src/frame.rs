@@ -122,6 +122,7 @@ fn snapshot(c: &CampaignSummary, statuses: &[Status]) -> StatusesResponse {
         now: Timestamp(2_000),
         since: None,
         degraded: None,
+        max_cps: None,
         campaign: Some(c.clone()),
         calls,
     }

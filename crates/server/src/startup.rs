@@ -272,6 +272,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         callbacks: provider.callbacks(),
         metrics_elsewhere: listeners.metrics.is_some(),
         shutdown: shutdown.clone(),
+        max_cps: config.provider.max_cps.map(|c| c.to_string()),
     };
     let driver = Driver {
         engine: engine.clone(),

@@ -35,6 +35,11 @@ pub struct StatusesResponse {
     /// is dialed until it works again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub degraded: Option<String>,
+    /// The server's cap on dials a second (`--max-cps`), as text ("1",
+    /// "2.5"); absent when there is none. It, not the lines, sets the pace
+    /// of a long list through a provider such as Twilio.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_cps: Option<String>,
     /// Set on `GET /campaigns/{id}/statuses`: the campaign's summary.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign: Option<CampaignSummary>,
@@ -57,6 +62,7 @@ impl StatusesResponse {
         self.active = delta.active;
         self.now = delta.now;
         self.degraded = delta.degraded;
+        self.max_cps = delta.max_cps;
         self.campaign = delta.campaign;
     }
 

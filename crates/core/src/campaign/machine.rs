@@ -743,6 +743,7 @@ impl Campaign {
             now,
             since: None,
             degraded: None,
+            max_cps: None,
             campaign: None,
             calls: Vec::new(),
         }

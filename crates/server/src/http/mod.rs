@@ -30,6 +30,9 @@ pub struct AppState {
     pub metrics_elsewhere: bool,
     /// Releases long polls at shutdown.
     pub shutdown: Shutdown,
+    /// `--max-cps` as the statuses show it ("1", "2.5"), so that a remote
+    /// TUI can say what paces the list.
+    pub max_cps: Option<String>,
 }
 
 pub fn router(state: AppState) -> Router {

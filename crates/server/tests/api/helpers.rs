@@ -56,23 +56,12 @@ impl Harness {
     /// The server on a fresh sled directory, dialing `sim` over HTTP.
     pub async fn start(sim: SimConfig, tweak: impl FnOnce(&mut ServerConfig)) -> Harness {
         let sim = start_sim(sim).await;
-        let dir = tempfile::tempdir().unwrap();
-        let mut config = ServerConfig::default();
-        config.http.listen = SocketAddr::from(([127, 0, 0, 1], 0));
-        config.provider.dialer_url = Some(sim.url());
-        config.store.data_dir = Some(dir.path().to_path_buf());
-        tweak(&mut config);
-        let server = numdialer_server::start(config).await.unwrap();
-        Harness {
-            sim,
-            server,
-            http: client(),
-            _dir: dir,
-        }
+        Harness::reopen(sim, tempfile::tempdir().unwrap(), tweak).await
     }
 
-    /// A new server on the data directory and simulator of a stopped one
-    /// (from [`Harness::stop_keeping`]), as a restart finds them.
+    /// A server on `dir`, dialing `sim`: a new one, or one on the data
+    /// directory and simulator of a stopped one (from
+    /// [`Harness::stop_keeping`]), as a restart finds them.
     pub async fn reopen(
         sim: Simulator,
         dir: TempDir,
@@ -318,6 +307,7 @@ impl InProcess {
             callbacks: Arc::new(NumDialerCallbacks),
             metrics_elsewhere: false,
             shutdown,
+            max_cps: None,
         };
         InProcess {
             router: router(state),

@@ -417,7 +417,12 @@ async fn max_cps_spaces_the_dials_twilio_receives() {
     assert_eq!(start_calls(&h.http, &h.server.url()).await, 202);
     h.wait_done(a).await;
     h.wait_done(b).await;
-    wait_finished(&h.http, &h.server.url()).await;
+    let done = wait_finished(&h.http, &h.server.url()).await;
+    assert_eq!(
+        done.max_cps.as_deref(),
+        Some("1"),
+        "the statuses say the cap"
+    );
     let dials = h.sim.dials();
     assert_eq!(dials.len(), 8, "each entry dialed once");
     assert!(dials.iter().all(|d| d.answer == 201), "{dials:?}");

@@ -31,6 +31,7 @@ pub(crate) fn snapshot(statuses: &[Status], started: bool) -> StatusesResponse {
         now: Timestamp(12_500),
         since: None,
         degraded: None,
+        max_cps: None,
         campaign: None,
         calls,
     }

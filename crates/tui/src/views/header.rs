@@ -37,14 +37,7 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let lines = app
         .statuses
         .as_ref()
-        .map(|s| {
-            format!(
-                " {}lines {}/{} ",
-                pacing(&app.mode),
-                s.active,
-                s.concurrency
-            )
-        })
+        .map(|s| format!(" {}lines {}/{} ", pacing(app), s.active, s.concurrency))
         .unwrap_or_default();
     let [l, r] =
         Layout::horizontal([Constraint::Min(1), Constraint::Length(width(&lines))]).areas(area);
@@ -91,17 +84,15 @@ pub(super) fn draw_warnings(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 /// The cap on dials a second, before the lines: with Twilio's default of
-/// 1, it is what sets the pace of a list, not the lines. Known only of an
-/// embedded server; nothing without a cap.
-fn pacing(mode: &Mode) -> String {
-    match mode {
-        Mode::Embedded(e) => e
-            .max_cps
-            .as_ref()
-            .map(|c| format!("{c} cps · "))
-            .unwrap_or_default(),
-        Mode::Remote { .. } => String::new(),
-    }
+/// 1, it is what sets the pace of a list, not the lines. An embedded
+/// server's is known from the start; a remote one says its own in its
+/// statuses. Nothing without a cap.
+fn pacing(app: &App) -> String {
+    let cps = match &app.mode {
+        Mode::Embedded(e) => e.max_cps.as_ref(),
+        Mode::Remote { .. } => app.statuses.as_ref().and_then(|s| s.max_cps.as_ref()),
+    };
+    cps.map(|c| format!("{c} cps · ")).unwrap_or_default()
 }
 
 /// The server, in two parts: what kind ("embedded · data in ") and the
@@ -175,6 +166,22 @@ mod tests {
             !first.contains("cps") && first.ends_with(" lines 3/3 "),
             "no cap, nothing said: {first}"
         );
+    }
+
+    /// A remote server says its own cap in its statuses.
+    #[test]
+    fn a_remote_servers_cap_comes_from_its_statuses() {
+        let remote = Mode::Remote {
+            url: "http://10.0.0.5:3000".into(),
+        };
+        let (mut app, _) = app_in(remote, &DIALING, true);
+        let first = lines(&render(&app, 80, 24))[0].clone();
+        assert!(!first.contains("cps"), "not said yet: {first}");
+        if let Some(s) = app.statuses.as_mut() {
+            s.max_cps = Some("1".into());
+        }
+        let first = lines(&render(&app, 80, 24))[0].clone();
+        assert!(first.ends_with(" 1 cps · lines 3/3 "), "{first}");
     }
 
     #[test]

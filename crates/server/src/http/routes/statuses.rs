@@ -109,7 +109,8 @@ async fn statuses(
         )
             .into_response());
     }
-    let snap = state.engine.snapshot(id, q.since, with_summary).await?;
+    let mut snap = state.engine.snapshot(id, q.since, with_summary).await?;
+    snap.max_cps = state.max_cps.clone();
     let body = serde_json::to_vec(&snap).expect("statuses always serialise");
     Ok((
         [
