@@ -625,6 +625,12 @@ impl Campaign {
     /// The attempt on `index` just reached a final status: it earns a retry
     /// (the entry waits) or the entry keeps its outcome.
     fn end_attempt(&mut self, index: usize, now: Now) {
+        self.end_attempt_retrying(index, now, true);
+    }
+
+    /// [`Campaign::end_attempt`]; `retryable` false for an attempt that
+    /// may have reached someone without our knowing.
+    fn end_attempt_retrying(&mut self, index: usize, now: Now, retryable: bool) {
         let e = &self.entries[index];
         let outcome = match e.status {
             Status::Completed if e.answered => Outcome::Answered,
@@ -635,7 +641,7 @@ impl Campaign {
             self.meta.state,
             CampaignState::Running | CampaignState::Paused
         );
-        if live && self.meta.retry.retries(outcome, e.attempt) {
+        if retryable && live && self.meta.retry.retries(outcome, e.attempt) {
             let delay = self.meta.retry.retry_delay * 1000;
             let at = now.wall.plus_millis(delay);
             self.waiting.insert((now.mono.plus_millis(delay), index));
@@ -668,7 +674,8 @@ impl Campaign {
     }
 
     /// Fails every in-flight entry whose deadline has come by `now.mono`
-    /// and returns their indices. The wall clock only dates the record.
+    /// and returns their indices, without a retry (see below). The wall
+    /// clock only dates the record.
     pub fn expire(&mut self, now: Now) -> Vec<usize> {
         let timeout_ms = self.call_timeout_ms;
         let due: Vec<usize> = self
@@ -692,7 +699,11 @@ impl Campaign {
                 None,
             );
             self.set_status(i, Status::Failed, now.wall);
-            self.end_attempt(i, now);
+            // Never retried: the call may have been answered and its
+            // webhooks lost (the dialer API never sends one again, and none
+            // is taken while the store fails or the server restarts), and
+            // a dial whose answer is still out may have placed it.
+            self.end_attempt_retrying(i, now, false);
             self.touch(i);
         }
         if !due.is_empty() {

@@ -4,7 +4,7 @@
 //! interleavings of all of it.
 
 use super::*;
-use crate::call::{CallEvent, CallId};
+use crate::call::{CallEvent, CallId, CallReport};
 use crate::campaign::{Effect, RestoreError};
 use crate::phone::Phone;
 use crate::protocol::numdialer::{CallStatus, WebhookBody};
@@ -670,8 +670,11 @@ fn an_old_attempts_webhooks_reach_their_campaign_and_change_nothing() {
     let mut w = World::new(1, 0, &[(1, policy(3, 0, BOTH))]);
     w.start(2);
     let o = w.begin().unwrap();
-    w.cs.finish_dial(2, 0, DialAnswer::Unanswered { reason: "x".into() }, w.now);
-    assert_eq!(w.advance(TIMEOUT), vec![(2, vec![0])]);
+    w.cs.finish_dial(2, 0, DialAnswer::Placed { id: 77.into() }, w.now);
+    let failed = CallEvent::Failed { reason: "x".into() };
+    w.cs.apply_report(&o.token, CallReport::new(77.into(), failed), w.now)
+        .unwrap();
+    assert_eq!(w.entry(2, 0).status, Status::Waiting);
     assert_eq!(w.dial_all(), vec![(2, 0)]);
     let e = w.entry(2, 0).clone();
     assert_eq!(e.attempt, 2);
@@ -1449,8 +1452,15 @@ impl Model {
                         let at = now.mono.plus_millis(policy.retry_delay * 1000);
                         self.due.insert(key, at);
                     }
+                    // A timeout is never retried: its call may have been
+                    // answered.
+                    let timed_out = e
+                        .reason
+                        .as_deref()
+                        .is_some_and(|r| r.starts_with("no final webhook"));
                     if matches!(cur.status, Status::Completed | Status::Failed)
                         && !late_answer
+                        && !timed_out
                         && live
                     {
                         let o = cur.outcome.unwrap();
@@ -1665,12 +1675,17 @@ proptest! {
             if m.stopped.contains(&c.id()) {
                 continue;
             }
-            // Never stopped: every retry it could earn, it got.
+            // Never stopped: every retry it could earn, it got (a
+            // timeout earns none).
             let p = &m.policies[&c.id()];
             for e in c.entries() {
                 let o = e.outcome.unwrap();
+                let timed_out = e
+                    .reason
+                    .as_deref()
+                    .is_some_and(|r| r.starts_with("no final webhook"));
                 prop_assert!(
-                    !p.retry_on.contains(&o) || e.attempt == p.max_attempts,
+                    timed_out || !p.retry_on.contains(&o) || e.attempt == p.max_attempts,
                     "campaign {} entry {}: {} after {} of {} attempts",
                     c.id(),
                     e.index,

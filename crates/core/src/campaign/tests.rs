@@ -920,18 +920,28 @@ fn only_the_listed_outcomes_earn_a_retry() {
 }
 
 #[test]
-fn refused_unreachable_and_timed_out_attempts_are_failed_ones() {
-    let mut c = with_policy(3, 3, policy(2, 1, &[Outcome::Failed]));
+fn refused_unreachable_and_timed_out_attempts_are_failed_ones_and_timeouts_never_retried() {
+    let mut c = with_policy(4, 4, policy(2, 1, &[Outcome::Failed]));
     let o = c.begin_dial("r".into(), N0).unwrap();
     c.finish_dial(o.index, DialAnswer::Refused { reason: "x".into() }, N0);
     let o = c.begin_dial("u".into(), N0).unwrap();
     c.finish_dial(o.index, DialAnswer::Unreachable { reason: "x".into() }, N0);
     let o = c.begin_dial("t".into(), N0).unwrap();
     c.finish_dial(o.index, DialAnswer::Unanswered { reason: "x".into() }, N0);
+    let o = c.begin_dial("p".into(), N0).unwrap();
+    c.finish_dial(o.index, DialAnswer::Placed { id: 7.into() }, N0);
+    assert_eq!(
+        c.count(Status::Waiting),
+        2,
+        "never placed: safe to dial again"
+    );
+    assert_eq!(c.expire(N0.plus_millis(TIMEOUT)), vec![2, 3]);
+    // The call may exist (an unanswered dial), or may have been answered
+    // with its webhooks lost: a timeout is final.
     assert_eq!(c.count(Status::Waiting), 2);
-    assert_eq!(c.expire(N0.plus_millis(TIMEOUT)), vec![2]);
-    assert_eq!(c.count(Status::Waiting), 3);
-    assert!(c.entries().iter().all(|e| e.outcome.is_none()));
+    for i in [2, 3] {
+        assert_eq!(c.entry(i).unwrap().outcome, Some(Outcome::Failed));
+    }
     assert_recount(&c);
 }
 
@@ -1057,9 +1067,11 @@ fn essence(e: &Entry) -> Entry {
 fn an_old_attempts_webhooks_never_change_the_current_attempt() {
     let mut c = with_policy(1, 1, policy(3, 0, BOTH));
     let o = c.begin_dial("old".into(), N0).unwrap();
-    c.finish_dial(o.index, DialAnswer::Unanswered { reason: "x".into() }, N0);
+    c.finish_dial(o.index, DialAnswer::Placed { id: 100.into() }, N0);
+    let failed = CallEvent::Failed { reason: "x".into() };
+    c.apply_report("old", CallReport::new(100.into(), failed), N0)
+        .unwrap();
     let t = N0.plus_millis(TIMEOUT);
-    assert_eq!(c.expire(t), vec![0]);
     assert_eq!(c.entry(0).unwrap().status, Status::Waiting);
     dial(&mut c, "new", 200, t);
     report(&mut c, "new", 200, CallStatus::Ringing, t);

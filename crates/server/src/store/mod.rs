@@ -142,9 +142,11 @@ pub struct CampaignRecords {
 }
 
 impl CampaignRecords {
-    /// Writes entries in one atomic batch, each with its last history
-    /// event under its own key (every change adds at most one event,
-    /// always the last one).
+    /// Writes entries in one atomic batch, each with its last
+    /// [`EVENTS_PER_CHANGE`] history events under their own keys: a change
+    /// adds at most that many, always at the end (a webhook that ends an
+    /// attempt adds itself and the retry it earned), and rewriting one that
+    /// is stored already writes the same value again.
     pub fn put<'a>(&self, entries: impl IntoIterator<Item = &'a Entry>) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
         let mut events = sled::Batch::default();
@@ -152,10 +154,11 @@ impl CampaignRecords {
             let v = serde_json::to_vec(e).expect("entries always serialise");
             let mut key = self.prefix.clone();
             key.extend_from_slice(&(e.index as u64).to_be_bytes());
-            if let Some(last) = e.history.last() {
+            let from = e.history.len().saturating_sub(EVENTS_PER_CHANGE);
+            for (n, event) in e.history.iter().enumerate().skip(from) {
                 let mut event_key = key.clone();
-                event_key.extend_from_slice(&((e.history.len() - 1) as u32).to_be_bytes());
-                let v = serde_json::to_vec(last).expect("events always serialise");
+                event_key.extend_from_slice(&(n as u32).to_be_bytes());
+                let v = serde_json::to_vec(event).expect("events always serialise");
                 events.insert(event_key, v);
             }
             batch.insert(key, v);
@@ -239,6 +242,10 @@ impl std::fmt::Display for Skipped {
 const META_KEY: &[u8] = b"meta";
 /// The directory's identity, also kept in its manifest.
 const ID_KEY: &[u8] = b"id";
+/// The most history events one change adds: an attempt's last event and
+/// the retry it earned.
+const EVENTS_PER_CHANGE: usize = 2;
+
 /// What outlives deleted campaigns ([`Retired`]).
 const RETIRED_KEY: &[u8] = b"retired";
 const FIRST: u64 = numdialer_core::campaign::FIRST;
@@ -896,5 +903,36 @@ mod tests {
                 "{orphan}"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn a_change_that_adds_two_events_stores_both() {
+        use numdialer_core::api::{Event, EventKind};
+        use numdialer_core::{Outcome, Timestamp};
+        let event = |kind| Event {
+            at: Timestamp(1),
+            kind,
+            applied: true,
+            note: None,
+            attempt: 1,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let mut e = Entry::new(0, phone(0));
+        {
+            let store = Store::open(dir.path()).unwrap();
+            e.history.push(event(EventKind::Dialed));
+            store.put_entries(2, [&e]).unwrap();
+            // A timeout that earns a retry: two events in one change.
+            e.history.push(event(EventKind::TimedOut { after_ms: 5 }));
+            e.history.push(event(EventKind::RetryScheduled {
+                outcome: Outcome::Failed,
+                retry_at: Timestamp(9),
+            }));
+            store.put_entries(2, [&e]).unwrap();
+            let t = store.put_campaign(&meta(2)).unwrap();
+            store.durable(t).await.unwrap();
+        }
+        let loaded = Store::open(dir.path()).unwrap().load().unwrap().unwrap();
+        assert_eq!(loaded.campaigns[1].entries[0].history, e.history);
     }
 }
