@@ -53,6 +53,12 @@ pub struct Driver<P> {
 
 impl<P: Provider> Driver<P> {
     pub async fn dial_next(&self, shutdown: &Shutdown) -> Step {
+        // Before the entry is taken: a pause or stop that lands during the
+        // wait holds it back.
+        tokio::select! {
+            () = self.provider.ready() => {}
+            () = shutdown.wait() => return Step::Stopped,
+        }
         let order = match self.engine.begin_dial().await {
             Ok(Some(order)) => order,
             // Waits for the store to heal, which wakes the driver.

@@ -124,6 +124,9 @@ pub struct Engine {
     /// A dial whose `dialing` record could not be made durable, so it was
     /// never sent: it goes out first once the store works again.
     unsent: Mutex<Option<DialOrder>>,
+    /// Entries whose change could not even be written (not only not
+    /// flushed) while the store failed: written again by the heal.
+    unwritten: Mutex<Vec<(u64, usize)>>,
     /// Serialises imports, so that two uploads with one `Idempotency-Key`
     /// cannot both create a campaign.
     imports: tokio::sync::Mutex<()>,
@@ -154,6 +157,7 @@ impl Engine {
         let campaigns = match stored {
             Some(stored) => {
                 report_skipped(&stored.skipped);
+                store.remove_orphans(&stored.orphans)?;
                 metrics.store_skipped(stored.skipped.len());
                 let first = stored.campaigns.first();
                 let phones: Vec<&Phone> = first
@@ -211,6 +215,7 @@ impl Engine {
             degraded: Mutex::new(None),
             wake_healer: Notify::new(),
             unsent: Mutex::new(None),
+            unwritten: Mutex::new(Vec::new()),
             imports: tokio::sync::Mutex::new(()),
             metrics,
         })
@@ -239,7 +244,14 @@ impl Engine {
     /// changed, and publishes the new versions.
     fn persist(&self, all: &mut Campaigns, id: u64, indices: &[usize]) -> Result<u64, EngineError> {
         let written = self.write(all, id, indices);
-        let ticket = written.map_err(|e| self.store_failed(e))?;
+        let ticket = written.map_err(|e| {
+            // Kept, to be written when the store heals: the change stands
+            // in memory, and the manifest must not count it before the
+            // store holds it.
+            let mut unwritten = self.unwritten.lock().unwrap_or_else(|p| p.into_inner());
+            unwritten.extend(indices.iter().map(|&i| (id, i)));
+            self.store_failed(e)
+        })?;
         self.publish(all, &[id]);
         self.last_ticket.fetch_max(ticket, Ordering::SeqCst);
         Ok(ticket)
@@ -256,8 +268,41 @@ impl Engine {
             if meta.state.is_final() {
                 tracing::info!(campaign = id, state = %meta.state, "campaign {}", meta.state);
             }
-            ticket = self.store.put_campaign(&meta)?;
+            ticket = match self.store.put_campaign(&meta) {
+                Ok(t) => t,
+                Err(e) => {
+                    c.meta_unwritten();
+                    return Err(e);
+                }
+            };
         }
+        Ok(ticket)
+    }
+
+    /// Writes again what failed to be written while the store failed:
+    /// those entries as they are now, and every campaign record due.
+    fn rewrite_unwritten(&self) -> Result<u64, StoreError> {
+        let mut all = self.lock();
+        let pending: Vec<(u64, usize)> =
+            std::mem::take(&mut *self.unwritten.lock().unwrap_or_else(|p| p.into_inner()));
+        let ids: Vec<u64> = all.iter().map(Campaign::id).collect();
+        let mut ticket = 0;
+        for id in ids {
+            let indices: Vec<usize> = pending
+                .iter()
+                .filter(|(c, _)| *c == id)
+                .map(|&(_, i)| i)
+                .collect();
+            match self.write(&mut all, id, &indices) {
+                Ok(t) => ticket = ticket.max(t),
+                Err(e) => {
+                    let mut unwritten = self.unwritten.lock().unwrap_or_else(|p| p.into_inner());
+                    unwritten.extend(pending);
+                    return Err(e);
+                }
+            }
+        }
+        self.last_ticket.fetch_max(ticket, Ordering::SeqCst);
         Ok(ticket)
     }
 
@@ -316,7 +361,7 @@ impl Engine {
     /// degraded state and wakes the tasks. Everything that was written
     /// before the failure becomes durable with it.
     pub async fn try_heal(&self) -> bool {
-        if self.store.sync().await.is_err() {
+        if self.rewrite_unwritten().is_err() || self.store.sync().await.is_err() {
             return false;
         }
         let was = self
@@ -584,8 +629,13 @@ impl Engine {
         };
         self.durable(ticket).await?;
         tracing::info!(campaign = id, entries = total, "campaign created");
-        if new.start {
-            self.operate(id, Operation::Start).await?;
+        // The campaign exists now, durably: a start that cannot be stored
+        // leaves it a draft, and the answer says so by its state rather
+        // than by an error that a client would answer with a second upload.
+        if new.start
+            && let Err(e) = self.operate(id, Operation::Start).await
+        {
+            tracing::warn!(campaign = id, "created, but not started: {e}");
         }
         Ok((self.summary(id).await?, true))
     }
@@ -705,8 +755,17 @@ impl Engine {
             let Some(order) = all.begin_dial(&new_token(), clock()) else {
                 return Ok(None);
             };
-            let ticket = self.persist(&mut all, order.campaign, &[order.index])?;
-            (order, ticket)
+            match self.persist(&mut all, order.campaign, &[order.index]) {
+                Ok(ticket) => (order, ticket),
+                Err(e) => {
+                    // Not even written: answered as never sent, which frees
+                    // the one dial that may be out. The heal writes it.
+                    let reason = "never sent: the store failed before the dial could leave".into();
+                    let answer = DialAnswer::Unreachable { reason };
+                    all.finish_dial(order.campaign, order.index, answer, clock());
+                    return Err(e);
+                }
+            }
         };
         self.wake_timer.notify_one();
         if let Err(e) = self.durable(ticket).await {

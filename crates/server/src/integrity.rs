@@ -109,7 +109,10 @@ pub async fn run_keeper(
             () = shutdown.wait() => true,
         };
         let (marks, ticket) = engine.marks();
+        // While the store fails, a change may stand in memory that no
+        // write holds yet: the heal writes it, and the manifest waits.
         if marks != written
+            && engine.degraded().is_none()
             && engine.store().durable(ticket).await.is_ok()
             && write(&dir, &id, marks).await
         {

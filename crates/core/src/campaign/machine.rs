@@ -218,6 +218,12 @@ impl Campaign {
         })
     }
 
+    /// The record taken by [`Campaign::take_meta`] could not be stored:
+    /// it is due again.
+    pub fn meta_unwritten(&mut self) {
+        self.meta_dirty = true;
+    }
+
     pub fn entries(&self) -> &[Entry] {
         &self.entries
     }

@@ -8,9 +8,10 @@
 //! before any handler reads the body, so this middleware reads it first,
 //! whatever the route, and hands the handler the buffered bytes.
 
+use super::AppState;
 use super::error::ApiError;
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -27,9 +28,18 @@ pub const MAX_IMPORT_BODY: usize = 32 * 1024 * 1024;
 /// knows.
 pub const DRAIN_LIMIT: usize = 1024 * 1024;
 
-pub async fn read_body_first(req: Request, next: Next) -> Response {
+pub async fn read_body_first(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (parts, mut body) = req.into_parts();
     let import = parts.method == axum::http::Method::POST && parts.uri.path() == "/campaigns";
+    // Only a client with the token may make the server hold 32 MiB: the
+    // check comes before the body, and the connection is closed on the
+    // body it did not read.
+    if import && let Some(refused) = super::middleware::token_refused(&state, &parts.headers) {
+        let mut resp = refused.into_response();
+        resp.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        return resp;
+    }
     let limit = if import { MAX_IMPORT_BODY } else { MAX_BODY };
     let mut kept = Vec::new();
     let mut seen = 0usize;

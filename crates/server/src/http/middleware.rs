@@ -25,22 +25,27 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(40);
 /// has one. Compared in constant time, so that response times do not reveal
 /// how much of a guess was right (only its length).
 pub async fn require_token(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if let Some(expected) = &state.api_token {
-        let given = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or("");
-        if !bool::from(given.as_bytes().ct_eq(expected.expose().as_bytes())) {
-            return ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "missing or wrong API token (send Authorization: Bearer <token>)",
-            )
-            .into_response();
-        }
+    match token_refused(&state, req.headers()) {
+        Some(refused) => refused.into_response(),
+        None => next.run(req).await,
     }
-    next.run(req).await
+}
+
+/// The 401 for a request without the server's token, if it has one.
+pub fn token_refused(state: &AppState, headers: &axum::http::HeaderMap) -> Option<ApiError> {
+    let expected = state.api_token.as_ref()?;
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if bool::from(given.as_bytes().ct_eq(expected.expose().as_bytes())) {
+        return None;
+    }
+    Some(ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "missing or wrong API token (send Authorization: Bearer <token>)",
+    ))
 }
 
 pub async fn request_timeout(req: Request, next: Next) -> Response {

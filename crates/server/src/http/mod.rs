@@ -83,7 +83,7 @@ pub fn router(state: AppState) -> Router {
         // `read_body_first` holds every body to its route's limit, so
         // axum's own 2 MB cap would only refuse large imports.
         .layer(axum::extract::DefaultBodyLimit::disable())
-        .layer(mw::from_fn(body::read_body_first))
+        .layer(mw::from_fn_with_state(state.clone(), body::read_body_first))
         .layer(mw::from_fn(middleware::request_timeout))
         .layer(mw::from_fn(middleware::log_request))
         .with_state(state)
@@ -95,6 +95,6 @@ pub fn metrics_router(state: AppState) -> Router {
     Router::new()
         .route("/metrics", get(routes::metrics::get))
         .fallback(|| async { ApiError::not_found("only /metrics is served here") })
-        .layer(mw::from_fn(body::read_body_first))
+        .layer(mw::from_fn_with_state(state.clone(), body::read_body_first))
         .with_state(state)
 }

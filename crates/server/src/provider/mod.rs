@@ -30,6 +30,14 @@ pub trait Provider: Send + Sync + 'static {
         webhook_url: &str,
     ) -> impl Future<Output = (DialAnswer, u32)> + Send;
 
+    /// Waits until a dial could be sent now (a pace to keep). The driver
+    /// waits here before it takes the next entry, so that an entry is
+    /// marked `dialing` only when its dial leaves at once: a pause or stop
+    /// answered meanwhile then holds it back.
+    fn ready(&self) -> impl Future<Output = ()> + Send {
+        async {}
+    }
+
     /// A cheap request that succeeds when the API answers at all.
     fn probe(&self) -> impl Future<Output = Result<(), String>> + Send;
 

@@ -49,6 +49,14 @@ impl<P: Provider> Provider for Paced<P> {
         self.inner.dial(phone, webhook_url).await
     }
 
+    async fn ready(&self) {
+        let at = *self.next.lock().await;
+        if let Some(at) = at {
+            tokio::time::sleep_until(at).await;
+        }
+        self.inner.ready().await;
+    }
+
     async fn probe(&self) -> Result<(), String> {
         self.inner.probe().await
     }
@@ -92,6 +100,12 @@ mod tests {
         }
         let ms: Vec<u128> = at.iter().map(|d| d.as_millis()).collect();
         assert_eq!(ms, [0, 500, 1000, 1500]);
+        // Waiting until ready takes the wait out of the dial that follows.
+        paced.ready().await;
+        let before = start.elapsed();
+        assert_eq!(before.as_millis(), 2000);
+        paced.dial("1", "u").await;
+        assert_eq!(start.elapsed(), before, "the dial leaves at once");
 
         for cap in [None, Some(0.0)] {
             let free = Paced::new(Immediate, cap);

@@ -106,6 +106,11 @@ pub struct Stored {
     /// Records that could not be placed, so that a damaged directory says
     /// so instead of quietly losing history.
     pub skipped: Vec<Skipped>,
+    /// Campaigns with records but no campaign record (an import cut short,
+    /// a delete half done): removed once the directory is accepted
+    /// ([`Store::remove_orphans`]), never before, so that a refused
+    /// directory keeps everything for a restore.
+    pub orphans: Vec<u64>,
 }
 
 impl Stored {
@@ -410,13 +415,6 @@ impl Store {
                 }
             }
         }
-        for id in orphans {
-            tracing::warn!(
-                campaign = id,
-                "removing the records of an import that never finished"
-            );
-            self.remove_campaign_records(id)?;
-        }
         let retired = match self.meta.get(RETIRED_KEY)? {
             Some(v) => serde_json::from_slice(&v).map_err(|error| StoreError::Corrupt {
                 key: "retired".into(),
@@ -428,6 +426,7 @@ impl Store {
             campaigns,
             retired,
             skipped,
+            orphans,
         }))
     }
 
@@ -485,6 +484,19 @@ impl Store {
                 }
             })?;
         Ok(self.flusher.written())
+    }
+
+    /// Removes the records of the campaigns that [`Store::load`] found
+    /// without a campaign record.
+    pub fn remove_orphans(&self, orphans: &[u64]) -> Result<(), StoreError> {
+        for &id in orphans {
+            tracing::warn!(
+                campaign = id,
+                "removing the records of an import or a delete that never finished"
+            );
+            self.remove_campaign_records(id)?;
+        }
+        Ok(())
     }
 
     /// Removes the entries and events of a campaign without a record.
@@ -816,6 +828,7 @@ mod tests {
         let ids: Vec<u64> = loaded.campaigns.iter().map(|c| c.meta.id).collect();
         assert_eq!(ids, [1, 5], "the cut-short import is not a campaign");
         assert_eq!(loaded.campaigns[1].entries, list);
+        store.remove_orphans(&loaded.orphans).unwrap();
         assert_eq!(
             store.campaign_lists.scan_prefix(6u64.to_be_bytes()).count(),
             0,
@@ -895,6 +908,15 @@ mod tests {
             (9 + 1, 2),
             "retired, plus campaign 2's 1"
         );
+        assert_eq!(loaded.orphans, [3, 4], "found, not yet removed");
+        assert!(
+            store
+                .campaign_entries
+                .scan_prefix(3u64.to_be_bytes())
+                .count()
+                > 0
+        );
+        store.remove_orphans(&loaded.orphans).unwrap();
         for orphan in [3u64, 4] {
             let prefix = orphan.to_be_bytes();
             assert_eq!(

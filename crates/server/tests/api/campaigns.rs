@@ -623,3 +623,39 @@ async fn the_list_long_polls_until_a_campaign_changes() {
     let list: CampaignsResponse = r.json().await.unwrap();
     assert!(list.campaigns.iter().any(|x| x.id == c.id));
 }
+
+/// An import without the token is refused before its body is read: only a
+/// client with the token may make the server hold 32 MiB.
+#[tokio::test]
+async fn an_import_without_the_token_is_refused_before_its_body() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let h = Harness::start(fast_sim(), |c| c.http.api_token = Some("t".into())).await;
+    let addr = h.server.url().trim_start_matches("http://").to_string();
+    let mut socket = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    // 30 MB announced, a few bytes sent, the rest never comes.
+    let head = format!(
+        "POST /campaigns HTTP/1.1\r\nhost: {addr}\r\ncontent-type: text/csv\r\n\
+         content-length: 30000000\r\n\r\nphone\n"
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), socket.read_to_end(&mut answer));
+    read.await
+        .expect("answered without waiting for the body")
+        .unwrap();
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 401"), "{text}");
+    assert!(text.contains("missing or wrong API token"), "{text}");
+    assert_eq!(campaigns_with_token(&h).await, 1, "nothing imported");
+}
+
+async fn campaigns_with_token(h: &Harness) -> usize {
+    let r = h
+        .http
+        .get(h.url("/campaigns"))
+        .bearer_auth("t")
+        .send()
+        .await
+        .unwrap();
+    r.json::<CampaignsResponse>().await.unwrap().campaigns.len()
+}
