@@ -3,6 +3,7 @@
 
 use crate::Args;
 use crate::api::FakeApi;
+use crate::figures::server_time;
 use crate::server::{Server, rss_kib};
 use crate::stats::{median, percentile};
 use std::time::Instant;
@@ -84,16 +85,6 @@ pub async fn import(args: &Args) -> anyhow::Result<()> {
         median(&per_entry)
     );
     Ok(())
-}
-
-/// The `Server-Timing` duration of an answer, in milliseconds.
-fn server_time(r: &reqwest::Response) -> f64 {
-    r.headers()
-        .get("server-timing")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split("dur=").nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(f64::NAN)
 }
 
 /// Figure 8: `GET /campaigns` with `--campaigns` campaigns of 10 entries

@@ -229,7 +229,8 @@ pub async fn makespan(args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn server_time(r: &reqwest::Response) -> f64 {
+/// The `Server-Timing` duration of an answer, in milliseconds.
+pub(crate) fn server_time(r: &reqwest::Response) -> f64 {
     r.headers()
         .get("server-timing")
         .and_then(|v| v.to_str().ok())

@@ -516,17 +516,7 @@ impl Client {
         if resp.status().is_success() {
             return Ok(());
         }
-        match self
-            .decode::<serde::de::IgnoredAny>(by_id(name), resp)
-            .await
-        {
-            Err(ClientError::Http {
-                status: 404,
-                message,
-            }) => Err(self.unknown_or_older(name, message).await),
-            Err(e) => Err(e),
-            Ok(_) => Ok(()),
-        }
+        Err(self.refused_by_id(name, resp).await)
     }
 
     /// `GET /campaigns/{id}/export.csv`, to be read with [`Export::chunk`].
@@ -541,6 +531,12 @@ impl Client {
                 response: resp,
             });
         }
+        Err(self.refused_by_id(name, resp).await)
+    }
+
+    /// What a request on one campaign answered with an error status, its
+    /// 404 told apart (see the module doc).
+    async fn refused_by_id(&self, name: &'static str, resp: reqwest::Response) -> ClientError {
         match self
             .decode::<serde::de::IgnoredAny>(by_id(name), resp)
             .await
@@ -548,9 +544,9 @@ impl Client {
             Err(ClientError::Http {
                 status: 404,
                 message,
-            }) => Err(self.unknown_or_older(name, message).await),
-            Err(e) => Err(e),
-            Ok(_) => Err(ClientError::Decode("an error answer that decoded".into())),
+            }) => self.unknown_or_older(name, message).await,
+            Err(e) => e,
+            Ok(_) => ClientError::Decode("an error answer that decoded".into()),
         }
     }
 
