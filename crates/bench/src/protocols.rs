@@ -43,6 +43,16 @@ struct Logged {
     final_ms: Option<f64>,
 }
 
+/// Either simulator's log, as (received, final) times.
+fn logged(dials: impl Iterator<Item = (f64, Option<f64>)>) -> Vec<Logged> {
+    dials
+        .map(|(received_ms, final_ms)| Logged {
+            received_ms,
+            final_ms,
+        })
+        .collect()
+}
+
 pub async fn dialdown(args: &Args) -> anyhow::Result<()> {
     println!(
         "## 7. Dial-down through each protocol's simulator, {} entries, W = {LINES}, time scale {TIME_SCALE}\n",
@@ -100,14 +110,9 @@ async fn through_numdialer(entries: usize) -> anyhow::Result<Vec<Logged>> {
     let sim = Simulator::start(config, tokio::net::TcpListener::bind("127.0.0.1:0").await?).await?;
     let server = Server::spawn(&sim.url(), entries, LINES, &[]).await?;
     dial_down(&server).await?;
-    Ok(sim
-        .dials()
-        .into_iter()
-        .map(|d| Logged {
-            received_ms: d.received_ms,
-            final_ms: d.final_ms,
-        })
-        .collect())
+    Ok(logged(
+        sim.dials().into_iter().map(|d| (d.received_ms, d.final_ms)),
+    ))
 }
 
 /// Every call answered and completed, as through the numDialer simulator,
@@ -136,14 +141,9 @@ async fn through_twilio(entries: usize) -> anyhow::Result<Vec<Logged>> {
     ];
     let server = Server::spawn(&sim.url(), entries, LINES, &extra).await?;
     dial_down(&server).await?;
-    Ok(sim
-        .dials()
-        .into_iter()
-        .map(|d| Logged {
-            received_ms: d.received_ms,
-            final_ms: d.final_ms,
-        })
-        .collect())
+    Ok(logged(
+        sim.dials().into_iter().map(|d| (d.received_ms, d.final_ms)),
+    ))
 }
 
 /// Starts the list and returns once every entry is final.

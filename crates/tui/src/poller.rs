@@ -48,13 +48,7 @@ pub async fn poll_selected(
     now: Arc<Notify>,
     mut selected: watch::Receiver<u64>,
 ) {
-    // The server holds a long poll until something changes, so the next one
-    // can leave at once; without long polling, pause between polls.
-    let pause = if long_poll.is_zero() {
-        interval
-    } else {
-        Duration::ZERO
-    };
+    let pause = pause_between(interval, long_poll);
     let mut known = None;
     let mut delay = interval;
     let mut watching = *selected.borrow_and_update();
@@ -118,11 +112,7 @@ pub async fn poll_campaigns(
     tx: mpsc::UnboundedSender<Event>,
     now: Arc<Notify>,
 ) {
-    let pause = if long_poll.is_zero() {
-        interval
-    } else {
-        Duration::ZERO
-    };
+    let pause = pause_between(interval, long_poll);
     let mut known = None;
     let mut delay = interval;
     loop {
@@ -164,6 +154,17 @@ pub async fn poll_campaigns(
                 _ = now.notified() => {}
             }
         }
+    }
+}
+
+/// How long to wait between two polls: the server holds a long poll until
+/// something changes, so the next one can leave at once; without long
+/// polling, `interval`.
+fn pause_between(interval: Duration, long_poll: Duration) -> Duration {
+    if long_poll.is_zero() {
+        interval
+    } else {
+        Duration::ZERO
     }
 }
 

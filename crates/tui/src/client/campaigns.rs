@@ -369,14 +369,9 @@ impl Client {
             return self.campaigns().await.map(Some);
         };
         let path = format!("/campaigns?wait={}", wait.as_secs_f64());
-        let req = self
-            .request(Method::GET, &path)
-            .header(header::IF_NONE_MATCH, format!("\"{v}\""))
-            .timeout(wait + self.timeout);
-        let resp = self.transmit(req).await?;
-        if resp.status() == StatusCode::NOT_MODIFIED {
+        let Some(resp) = self.long_poll(&path, v, wait).await? else {
             return Ok(None);
-        }
+        };
         self.decode(list(), resp).await.map(Some)
     }
 
@@ -408,14 +403,9 @@ impl Client {
             "/campaigns/{id}/statuses?since={v}&wait={}",
             wait.as_secs_f64()
         );
-        let req = self
-            .request(Method::GET, &path)
-            .header(header::IF_NONE_MATCH, format!("\"{v}\""))
-            .timeout(wait + self.timeout);
-        let resp = self.transmit(req).await?;
-        if resp.status() == StatusCode::NOT_MODIFIED {
+        let Some(resp) = self.long_poll(&path, v, wait).await? else {
             return Ok(None);
-        }
+        };
         match self.decode(by_id(name), resp).await {
             Err(ClientError::Http {
                 status: 404,

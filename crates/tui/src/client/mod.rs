@@ -120,15 +120,29 @@ impl Client {
             return self.statuses().await.map(Some);
         };
         let path = format!("/statuses?since={v}&wait={}", wait.as_secs_f64());
+        let Some(resp) = self.long_poll(&path, v, wait).await? else {
+            return Ok(None);
+        };
+        self.decode(statuses(), resp).await.map(Some)
+    }
+
+    /// `GET path` for what changed after version `known`, held by the
+    /// server up to `wait`: `None` when nothing did (304).
+    pub(crate) async fn long_poll(
+        &self,
+        path: &str,
+        known: u64,
+        wait: Duration,
+    ) -> Result<Option<reqwest::Response>, ClientError> {
         let req = self
-            .request(reqwest::Method::GET, &path)
-            .header(reqwest::header::IF_NONE_MATCH, format!("\"{v}\""))
+            .request(reqwest::Method::GET, path)
+            .header(reqwest::header::IF_NONE_MATCH, format!("\"{known}\""))
             .timeout(wait + self.timeout);
         let resp = self.transmit(req).await?;
         if resp.status() == reqwest::StatusCode::NOT_MODIFIED {
             return Ok(None);
         }
-        self.decode(statuses(), resp).await.map(Some)
+        Ok(Some(resp))
     }
 
     pub async fn start(&self) -> Result<(), ClientError> {
