@@ -54,6 +54,7 @@ mod run;
 pub mod terminal;
 pub mod theme;
 pub mod views;
+pub mod words;
 
 pub use poller::poll;
 pub use run::run;

@@ -316,7 +316,7 @@ impl App {
     /// `e`: the export form, with the path `numdialer export` would pick.
     pub(super) fn open_export(&mut self) {
         if let Some(c) = self.target() {
-            let path = format!("./{}", show::export_file_name(&c));
+            let path = format!("./{}", words::export_file_name(&c));
             self.overlay = Overlay::Form(Form::export(c.id, path));
         }
     }

@@ -15,12 +15,12 @@ mod forms;
 use campaigns::megabytes;
 
 use crate::client::{ClientError, Created, Format, Settings};
-use crate::commands::show;
 use crate::keys::{self, Action};
 use crate::layout;
 use crate::mode::Mode;
 use crate::prompt::{Filter, Form, Submitted};
 use crate::theme::Theme;
+use crate::words;
 use numdialer_core::Status;
 use numdialer_core::api::{
     CallDetail, CallSummary, CampaignSummary, CampaignsResponse, LineError, StatusesResponse,
@@ -459,7 +459,7 @@ impl App {
         if s.finished && was_finished == Some(false) {
             let text = match &s.campaign {
                 // A campaign's summary counts its outcomes already.
-                Some(c) => format!("campaign {} {}: {}", c.id, c.state, show::outcomes(c)),
+                Some(c) => format!("campaign {} {}: {}", c.id, c.state, words::outcomes(c)),
                 None => format!(
                     "finished: {} completed, {} failed",
                     s.count(Status::Completed),

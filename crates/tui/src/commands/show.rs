@@ -1,7 +1,9 @@
-//! How a campaign reads as plain text: one progress line, the table of
-//! `numdialer campaigns`, the file name of an export. Plain functions of a
-//! summary, so that tests pin the exact words that scripts may grep.
+//! How a campaign reads as plain text for scripts: one progress line, the
+//! table of `numdialer campaigns`, what `add` made. Plain functions of a
+//! summary, so that tests pin the exact words that scripts may grep. The
+//! words the screen shares with them live in [`crate::words`].
 
+use crate::words::outcomes;
 use numdialer_core::api::CampaignSummary;
 use numdialer_core::status::Outcome;
 
@@ -16,25 +18,6 @@ pub fn progress_line(c: &CampaignSummary) -> String {
         c.total,
         outcomes(c)
     )
-}
-
-/// `answered 80 · no answer 30 · failed 10 · canceled 0`.
-pub fn outcomes(c: &CampaignSummary) -> String {
-    Outcome::ALL
-        .into_iter()
-        .map(|o| format!("{} {}", outcome_words(o), c.outcome(o)))
-        .collect::<Vec<_>>()
-        .join(" · ")
-}
-
-/// An outcome as a person says it (`no answer`, not `no_answer`).
-pub fn outcome_words(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Answered => "answered",
-        Outcome::NoAnswer => "no answer",
-        Outcome::Failed => "failed",
-        Outcome::Canceled => "canceled",
-    }
 }
 
 /// The table of `numdialer campaigns`, one campaign a row, numbers
@@ -117,28 +100,6 @@ pub fn created(c: &CampaignSummary, existed: bool) -> String {
         format!("start it with: numdialer start {}", c.id)
     };
     format!("{made}, {} entries, {}; {next}\n", c.total, c.state)
-}
-
-/// `<name>-<id>.csv`, the name the TUI also gives an export, with
-/// anything that would leave the directory or trouble a shell made `-`.
-pub fn export_file_name(c: &CampaignSummary) -> String {
-    let name: String = c
-        .name
-        .chars()
-        .map(|ch| {
-            if ch.is_alphanumeric() || matches!(ch, '-' | '_' | '.') {
-                ch
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let name = name.trim_matches(|c| c == '-' || c == '.');
-    if name.is_empty() {
-        format!("campaign-{}.csv", c.id)
-    } else {
-        format!("{name}-{}.csv", c.id)
-    }
 }
 
 #[cfg(test)]
@@ -240,15 +201,5 @@ ID  STATE    FINAL     ANSWERED  NO ANSWER  FAILED  CANCELED  ATTEMPTS  NAME
             "campaign 4 \"leads\" was already created with this idempotency key, \
              1000 entries, running; follow it with: numdialer watch 4\n"
         );
-    }
-
-    #[test]
-    fn export_names_stay_in_the_directory() {
-        let mut c = summary(7, "spring leads/2026", CampaignState::Done, 1, [1, 0, 0, 0]);
-        assert_eq!(export_file_name(&c), "spring-leads-2026-7.csv");
-        c.name = "../..".into();
-        assert_eq!(export_file_name(&c), "campaign-7.csv");
-        c.name = "Müller_list.v2".into();
-        assert_eq!(export_file_name(&c), "Müller_list.v2-7.csv");
     }
 }

@@ -7,8 +7,8 @@
 //! frame no more than a list of twenty.
 
 use crate::app::{App, Connection, Focus};
-use crate::commands::show::outcome_words;
 use crate::layout::table_window;
+use crate::words::outcome_words;
 use numdialer_core::api::CallSummary;
 use numdialer_core::campaign::FIRST;
 use numdialer_core::status::Outcome;

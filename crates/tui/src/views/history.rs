@@ -42,7 +42,7 @@ fn lines(theme: &Theme, d: &CallDetail) -> Vec<Line<'static>> {
         Span::styled(c.status.as_str(), theme.status(c.status)),
         Span::raw(match c.outcome {
             Some(o) if c.status == numdialer_core::Status::Completed => {
-                format!(" · {}", crate::commands::show::outcome_words(o))
+                format!(" · {}", crate::words::outcome_words(o))
             }
             _ => String::new(),
         }),
