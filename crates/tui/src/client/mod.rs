@@ -2,13 +2,15 @@
 //! subcommands. Every failure comes back as a [`ClientError`] that names
 //! its cause (see [`error`]), so that the header and the command line say
 //! the same thing and what to fix. The campaign routes live in
-//! [`campaigns`].
+//! [`campaigns`], the import of a file in [`upload`].
 
 pub mod campaigns;
 pub mod error;
+pub mod upload;
 
-pub use campaigns::{Created, Export, Format, Settings, Upload, UploadError};
+pub use campaigns::Export;
 pub use error::{Class, ClientError, Retry, SLOW_RETRY};
+pub use upload::{Created, Format, Settings, Upload, UploadError};
 
 use error::STATUSES;
 use numdialer_core::Secret;
