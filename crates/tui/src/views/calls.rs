@@ -10,7 +10,6 @@ use crate::app::{App, Connection, Focus};
 use crate::layout::table_window;
 use crate::words::outcome_words;
 use numdialer_core::api::CallSummary;
-use numdialer_core::campaign::FIRST;
 use numdialer_core::status::Outcome;
 use numdialer_core::{Status, format_phone};
 use ratatui::Frame;
@@ -76,7 +75,7 @@ fn title(app: &App) -> String {
     let total = s.calls.len();
     let which = match app.campaign() {
         Some(c) if app.pane_shown() => format!("#{} {} · ", c.id, c.name),
-        _ if app.watching != FIRST => format!("#{} · ", app.watching),
+        _ if app.pane_shown() => format!("#{} · ", app.watching),
         _ => String::new(),
     };
     match &app.filter {
