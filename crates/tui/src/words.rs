@@ -5,15 +5,28 @@
 //! output never say the same thing in two ways.
 
 use numdialer_core::api::CampaignSummary;
-use numdialer_core::status::Outcome;
+use numdialer_core::status::{Lenient, Outcome, Status, Word};
+use std::borrow::Cow;
 
-/// `answered 80 · no answer 30 · failed 10 · canceled 0`.
+/// `answered 80 · no answer 30 · failed 10 · canceled 0`, and after
+/// them any outcome this build does not know, as the server wrote it
+/// (`· voicemail 3`).
 pub fn outcomes(c: &CampaignSummary) -> String {
     Outcome::ALL
         .into_iter()
         .map(|o| format!("{} {}", outcome_words(o), c.outcome(o)))
+        .chain(unknown_outcomes(c).map(|(o, n)| format!("{o} {n}")))
         .collect::<Vec<_>>()
         .join(" · ")
+}
+
+/// The outcomes a newer server counts that this build does not know, in
+/// the server's order, with their counts.
+pub fn unknown_outcomes(c: &CampaignSummary) -> impl Iterator<Item = (&str, usize)> {
+    c.outcomes
+        .iter()
+        .filter(|(o, _)| o.parse::<Outcome>().is_err())
+        .map(|(o, n)| (o.as_str(), *n))
 }
 
 /// An outcome as a person says it (`no answer`, not `no_answer`).
@@ -23,6 +36,29 @@ pub fn outcome_words(o: Outcome) -> &'static str {
         Outcome::NoAnswer => "no answer",
         Outcome::Failed => "failed",
         Outcome::Canceled => "canceled",
+    }
+}
+
+/// A status as the server wrote it, one this build does not know
+/// included.
+pub fn reported(status: &Lenient<Status>) -> Cow<'static, str> {
+    text(status)
+}
+
+/// An outcome as a person says it, or as the server wrote it when this
+/// build does not know it.
+pub fn outcome_text(o: &Lenient<Outcome>) -> Cow<'static, str> {
+    match o.known() {
+        Some(o) => outcome_words(o).into(),
+        None => text(o),
+    }
+}
+
+/// A word without a copy when it is one this build knows.
+fn text<T: Word>(w: &Lenient<T>) -> Cow<'static, str> {
+    match w.known() {
+        Some(t) => t.as_str().into(),
+        None => w.as_str().to_string().into(),
     }
 }
 

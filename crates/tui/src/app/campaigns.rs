@@ -14,7 +14,7 @@ impl App {
     }
 
     /// The entry drawn on row `row` of the calls table.
-    pub fn entry_at(&self, row: usize) -> Option<&CallSummary> {
+    pub fn entry_at(&self, row: usize) -> Option<&LenientCall> {
         let index = match &self.shown {
             Some(shown) => *shown.get(row)?,
             None => row,

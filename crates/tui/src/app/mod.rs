@@ -25,7 +25,7 @@ use crate::theme::Theme;
 use crate::words;
 use numdialer_core::Status;
 use numdialer_core::api::{
-    CallDetail, CallSummary, CampaignSummary, CampaignsResponse, LineError, StatusesResponse,
+    CampaignSummary, CampaignsResponse, LenientCall, LenientDetail, LenientStatuses, LineError,
 };
 use numdialer_core::campaign::{AlreadyStarted, CampaignState, DeleteError, Operation};
 use ratatui::crossterm::event::{
@@ -49,10 +49,10 @@ pub enum Event {
     /// A full answer, or a delta (`since` set) to merge into the last one.
     /// It carries its campaign's summary, except from a server older than
     /// campaigns, where it can only be about the one list.
-    Polled(Result<StatusesResponse, ClientError>),
+    Polled(Result<LenientStatuses, ClientError>),
     /// The server answered that nothing changed.
     Unchanged,
-    Detail(usize, Result<CallDetail, ClientError>),
+    Detail(usize, Result<LenientDetail, ClientError>),
     /// `GET /campaigns` answered with a change; a `TooOld` error means the
     /// server has no campaigns, and the pane stays away.
     Campaigns(Result<CampaignsResponse, ClientError>),
@@ -133,7 +133,7 @@ pub enum Connection {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Detail {
     Loading,
-    Loaded(Box<CallDetail>),
+    Loaded(Box<LenientDetail>),
     Failed(String),
 }
 
@@ -195,7 +195,7 @@ pub struct App {
     /// The longest quiet between two answers of a healthy server: the
     /// long-poll wait plus the pause between polls.
     pub expected_gap: Duration,
-    pub statuses: Option<StatusesResponse>,
+    pub statuses: Option<LenientStatuses>,
     /// Entries of `statuses` in a final status, counted once per poll
     /// rather than once per frame: a long list would make every frame
     /// walk it.
@@ -260,7 +260,7 @@ impl App {
         self.statuses.as_ref()?.degraded.as_deref()
     }
 
-    pub fn calls(&self) -> &[CallSummary] {
+    pub fn calls(&self) -> &[LenientCall] {
         self.statuses.as_ref().map_or(&[], |s| &s.calls)
     }
 
@@ -319,7 +319,7 @@ impl App {
 
     /// How long a call has been in its status: the server's own measure at
     /// the last poll, plus the local time since, so clocks need not agree.
-    pub fn age(&self, call: &CallSummary) -> Option<Duration> {
+    pub fn age(&self, call: &LenientCall) -> Option<Duration> {
         let s = self.statuses.as_ref()?;
         let at = call.updated_at?;
         let server = Duration::from_millis(s.now.since(at));
@@ -331,7 +331,7 @@ impl App {
 
     /// How long until a waiting entry's next attempt: the server's measure
     /// at the last poll, less the local time since.
-    pub fn retry_in(&self, call: &CallSummary) -> Option<Duration> {
+    pub fn retry_in(&self, call: &LenientCall) -> Option<Duration> {
         let s = self.statuses.as_ref()?;
         let server = Duration::from_millis(call.retry_at?.since(s.now));
         let local = self
@@ -439,7 +439,7 @@ impl App {
     /// Takes a poll's statuses; `was_finished` is what the previous ones
     /// said, if there were any, so that "finished" is said once, when it
     /// happens while the screen watches.
-    fn receive(&mut self, s: StatusesResponse, was_finished: Option<bool>, now: Instant) {
+    fn receive(&mut self, s: LenientStatuses, was_finished: Option<bool>, now: Instant) {
         if !s.calls.is_empty() {
             self.selected = self.selected.min(s.calls.len() - 1);
         }

@@ -3,14 +3,14 @@ use crate::mode::Embedded;
 use numdialer_core::{Status, Timestamp};
 use ratatui::crossterm::event::{KeyCode, KeyEventState, KeyModifiers};
 
-pub(crate) fn snapshot(statuses: &[Status], started: bool) -> StatusesResponse {
+pub(crate) fn snapshot(statuses: &[Status], started: bool) -> LenientStatuses {
     let calls = statuses
         .iter()
         .enumerate()
-        .map(|(i, &s)| CallSummary {
+        .map(|(i, &s)| LenientCall {
             index: i,
             phone: numdialer_core::DEFAULT_NUMBERS[i % 9].to_string(),
-            status: s,
+            status: s.into(),
             id: (s != Status::Idle && s != Status::Dialing).then(|| (1000 + i as u64).into()),
             updated_at: (s != Status::Idle).then_some(Timestamp(10_000)),
             reason: (s == Status::Failed).then(|| "no final webhook within 60 s".into()),
@@ -22,7 +22,7 @@ pub(crate) fn snapshot(statuses: &[Status], started: bool) -> StatusesResponse {
         })
         .collect::<Vec<_>>();
     let finished = started && calls.iter().all(|c| c.status.is_final());
-    StatusesResponse {
+    LenientStatuses {
         version: 1,
         started,
         finished,

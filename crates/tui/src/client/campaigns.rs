@@ -11,7 +11,7 @@
 
 use super::{Client, ClientError, Request};
 use bytes::Bytes;
-use numdialer_core::api::{CallDetail, CampaignSummary, CampaignsResponse, StatusesResponse};
+use numdialer_core::api::{CampaignSummary, CampaignsResponse, LenientDetail, LenientStatuses};
 use numdialer_core::campaign::Operation;
 use reqwest::Method;
 use std::time::Duration;
@@ -88,7 +88,7 @@ impl Client {
         id: u64,
         known: Option<u64>,
         wait: Duration,
-    ) -> Result<Option<StatusesResponse>, ClientError> {
+    ) -> Result<Option<LenientStatuses>, ClientError> {
         let name = "GET /campaigns/{id}/statuses";
         let Some(v) = known else {
             let path = format!("/campaigns/{id}/statuses");
@@ -115,7 +115,7 @@ impl Client {
 
     /// `GET /campaigns/{id}/calls/{index}`: one entry with the history of
     /// every attempt.
-    pub async fn campaign_call(&self, id: u64, index: usize) -> Result<CallDetail, ClientError> {
+    pub async fn campaign_call(&self, id: u64, index: usize) -> Result<LenientDetail, ClientError> {
         let path = format!("/campaigns/{id}/calls/{index}");
         self.by_id(
             "GET /campaigns/{id}/calls/{index}",

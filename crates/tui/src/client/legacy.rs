@@ -10,7 +10,7 @@
 
 use super::error::STATUSES;
 use super::{Client, ClientError, Request};
-use numdialer_core::api::{CallDetail, CampaignSummary, StatusesResponse};
+use numdialer_core::api::{CampaignSummary, LenientDetail, LenientStatuses};
 use numdialer_core::campaign::Operation;
 use std::time::Duration;
 
@@ -26,7 +26,7 @@ impl Client {
         id: u64,
         known: Option<u64>,
         wait: Duration,
-    ) -> Result<Option<StatusesResponse>, ClientError> {
+    ) -> Result<Option<LenientStatuses>, ClientError> {
         match self.campaign_statuses(id, known, wait).await {
             Err(e) if only_the_old_routes(id, &e) => self.poll(known, wait).await,
             r => r,
@@ -52,7 +52,7 @@ impl Client {
     /// One entry of campaign `id` with its history (see
     /// [`Client::campaign_call`]), from `GET /calls/{index}` when `id` is
     /// the list of a server without campaigns.
-    pub async fn entry(&self, id: u64, index: usize) -> Result<CallDetail, ClientError> {
+    pub async fn entry(&self, id: u64, index: usize) -> Result<LenientDetail, ClientError> {
         match self.campaign_call(id, index).await {
             Err(e) if only_the_old_routes(id, &e) => self.detail(index).await,
             r => r,
@@ -61,7 +61,7 @@ impl Client {
 
     /// `GET /statuses`: campaign 1's statuses, which every server has; the
     /// route that tells numdialer-server from anything else.
-    pub async fn statuses(&self) -> Result<StatusesResponse, ClientError> {
+    pub async fn statuses(&self) -> Result<LenientStatuses, ClientError> {
         self.send(statuses(), self.request(reqwest::Method::GET, "/statuses"))
             .await
     }
@@ -73,7 +73,7 @@ impl Client {
         &self,
         known: Option<u64>,
         wait: Duration,
-    ) -> Result<Option<StatusesResponse>, ClientError> {
+    ) -> Result<Option<LenientStatuses>, ClientError> {
         let Some(v) = known else {
             return self.statuses().await.map(Some);
         };
@@ -96,7 +96,7 @@ impl Client {
     }
 
     /// `GET /calls/{index}`: one entry of campaign 1 with its history.
-    pub async fn detail(&self, index: usize) -> Result<CallDetail, ClientError> {
+    pub async fn detail(&self, index: usize) -> Result<LenientDetail, ClientError> {
         let what = Request {
             name: "GET /calls/{index}",
             own_404: true,

@@ -349,3 +349,86 @@ async fn campaign_1_of_a_server_without_campaigns_goes_through_the_old_routes() 
         ]
     );
 }
+
+/// A newer server reports a status and an outcome that this build has
+/// never heard of: the real client reads its answers anyway, and the
+/// table, the row's outcome and the history popup show the words as the
+/// server wrote them.
+#[tokio::test]
+async fn a_status_and_an_outcome_this_build_does_not_know_show_as_their_text() {
+    use crate::app::campaign_tests::summary;
+    use crate::app::{Command, Overlay};
+    use axum::extract::Path;
+    use numdialer_core::Status;
+    use numdialer_core::campaign::CampaignState;
+    use ratatui::crossterm::event::{KeyCode, KeyEvent};
+
+    let mut statuses = snapshot(&DIALING, true);
+    statuses.campaign = Some(summary(1, "default", CampaignState::Running, &DIALING));
+    let mut body = serde_json::to_value(statuses).unwrap();
+    body["calls"][0]["status"] = json!("paused_by_rule");
+    body["calls"][1]["status"] = json!("completed");
+    body["calls"][1]["outcome"] = json!("voicemail");
+    body["campaign"]["counts"]["paused_by_rule"] = json!(1);
+    body["campaign"]["outcomes"]["voicemail"] = json!(1);
+    let calls = body["calls"].clone();
+    let newer = axum::Router::new()
+        .route(
+            "/campaigns/{id}/statuses",
+            get(move |Path(_): Path<u64>| {
+                let body = body.clone();
+                async move { Json(body) }
+            }),
+        )
+        .route(
+            "/campaigns/{id}/calls/{index}",
+            get(move |Path((_, i)): Path<(u64, usize)>| {
+                let mut detail = calls[i].clone();
+                detail["dialed_at"] = json!(null);
+                detail["history"] = json!([]);
+                async move { Json(detail) }
+            }),
+        );
+    let client = Client::new(&serve(newer).await, None);
+    let read = client.statuses_of(1, None, Duration::ZERO).await;
+    let read = read.unwrap().expect("a full answer");
+    assert_eq!(read.calls[0].status.as_str(), "paused_by_rule");
+    assert_eq!(read.calls[0].status.known(), None);
+    assert_eq!(read.calls[1].status, Status::Completed);
+    assert_eq!(
+        read.calls[1].outcome.as_ref().map(|o| o.to_string()),
+        Some("voicemail".into())
+    );
+    assert_eq!((read.count(Status::Ringing), read.finished_count()), (0, 1));
+
+    let t = Instant::now();
+    let mode = Mode::Remote {
+        url: client.base().into(),
+    };
+    let mut app = App::new(mode, true, Duration::from_millis(250), t);
+    app.update(Event::Polled(Ok(read)), t);
+    let screen = lines(&render(&app, 100, 24));
+    let row = |n: &str| {
+        screen
+            .iter()
+            .find(|l| l.contains(&format!(" {n}  +1 ")))
+            .cloned()
+            .unwrap_or_else(|| panic!("no row {n}:\n{}", screen.join("\n")))
+    };
+    assert!(row("1").contains(" paused_by_rule "), "{}", row("1"));
+    assert!(row("2").contains(" completed · voicemail "), "{}", row("2"));
+    assert!(row("3").contains(" dialing "), "{}", row("3"));
+
+    let open = app.update(Event::Key(KeyEvent::from(KeyCode::Enter)), t);
+    assert_eq!(open, Some(Command::FetchCampaignDetail(1, 0)));
+    let detail = client.entry(1, 0).await;
+    assert!(detail.is_ok(), "{detail:?}");
+    app.update(Event::Detail(0, detail), t);
+    assert!(matches!(app.overlay, Overlay::History { .. }));
+    let popup = lines(&render(&app, 100, 24));
+    assert!(
+        popup.iter().any(|l| l.contains(" status paused_by_rule")),
+        "{}",
+        popup.join("\n")
+    );
+}
