@@ -6,7 +6,7 @@
 //! that the screen and the command line name the same cause. A 404 on a
 //! route with a campaign id is either the server's own "no such campaign"
 //! or a server without campaigns at all. Both are JSON, so the answer alone
-//! cannot tell them apart; [`Client::unknown_or_older`] asks
+//! cannot tell them apart; `Client::unknown_or_older` asks
 //! `GET /campaigns` once to find out, only on that error path.
 
 use super::{Client, ClientError, Request};

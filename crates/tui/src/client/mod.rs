@@ -7,7 +7,7 @@
 
 pub mod campaigns;
 pub mod error;
-mod legacy;
+pub mod legacy;
 pub mod upload;
 
 pub use campaigns::Export;
