@@ -315,7 +315,11 @@ fn spawn_app(mut rx: mpsc::UnboundedReceiver<Event>) -> (Arc<Mutex<Vec<Status>>>
         );
         while let Some(ev) = rx.recv().await {
             app.update(ev, Instant::now());
-            *s.lock().unwrap() = app.calls().iter().map(|c| c.status).collect();
+            *s.lock().unwrap() = app
+                .calls()
+                .iter()
+                .filter_map(|c| c.status.known())
+                .collect();
             c.notify_waiters();
         }
     });

@@ -7,7 +7,9 @@
 use crate::Args;
 use crate::stats::{median, percentile};
 use numdialer_core::Timestamp;
-use numdialer_core::api::{CallSummary, CampaignSummary, CampaignsResponse, StatusesResponse};
+use numdialer_core::api::{
+    CallSummary, CampaignSummary, CampaignsResponse, LenientStatuses, StatusesResponse,
+};
 use numdialer_core::campaign::{CampaignState, RetryPolicy};
 use numdialer_core::{DEFAULT_NUMBERS, Status};
 use numdialer_tui::app::{App, Event};
@@ -95,14 +97,14 @@ fn summary(id: u64, name: &str, total: usize, statuses: &[Status]) -> CampaignSu
     }
 }
 
-fn snapshot(c: &CampaignSummary, statuses: &[Status]) -> StatusesResponse {
+fn snapshot(c: &CampaignSummary, statuses: &[Status]) -> LenientStatuses {
     let calls = statuses
         .iter()
         .enumerate()
         .map(|(index, &status)| CallSummary {
             index,
             phone: DEFAULT_NUMBERS[index % DEFAULT_NUMBERS.len()].to_string(),
-            status,
+            status: status.into(),
             id: (status != Status::Idle).then(|| (1_000 + index as u64).into()),
             updated_at: (status != Status::Idle).then_some(Timestamp(1_000)),
             reason: None,

@@ -142,6 +142,124 @@ impl fmt::Display for Status {
     }
 }
 
+/// A word of the API from a fixed set: a status or an outcome.
+pub trait Word: Copy + serde::de::DeserializeOwned {
+    fn as_str(self) -> &'static str;
+}
+
+impl Word for Status {
+    fn as_str(self) -> &'static str {
+        Status::as_str(self)
+    }
+}
+
+impl Word for Outcome {
+    fn as_str(self) -> &'static str {
+        Outcome::as_str(self)
+    }
+}
+
+/// A status or outcome as a client reads it: one this build knows, or the
+/// text of one it does not. A newer server may report words that an older
+/// client never heard of (a later release's outcomes, say); a client that
+/// refused its whole answer for one such word would show nothing at all,
+/// so it keeps the word and shows it as it came. Written out, either is
+/// the bare word, byte for byte what the server sent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Lenient<T> {
+    Known(T),
+    Unknown(String),
+}
+
+impl<T: Word> Lenient<T> {
+    /// The word, when this build knows it.
+    pub fn known(&self) -> Option<T> {
+        match self {
+            Lenient::Known(t) => Some(*t),
+            Lenient::Unknown(_) => None,
+        }
+    }
+
+    /// The word as the server wrote it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Lenient::Known(t) => t.as_str(),
+            Lenient::Unknown(s) => s,
+        }
+    }
+}
+
+impl Lenient<Status> {
+    /// Final, as far as this build can tell: an unknown status is not.
+    pub fn is_final(&self) -> bool {
+        self.known().is_some_and(Status::is_final)
+    }
+
+    /// Holding a line, as far as this build can tell.
+    pub fn is_in_flight(&self) -> bool {
+        self.known().is_some_and(Status::is_in_flight)
+    }
+}
+
+impl<T> From<T> for Lenient<T> {
+    fn from(t: T) -> Self {
+        Lenient::Known(t)
+    }
+}
+
+impl<T: PartialEq> PartialEq<T> for Lenient<T> {
+    fn eq(&self, other: &T) -> bool {
+        matches!(self, Lenient::Known(t) if t == other)
+    }
+}
+
+impl<T: Word> fmt::Display for Lenient<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl<T: Word> Serialize for Lenient<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de, T: Word> Deserialize<'de> for Lenient<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::IntoDeserializer;
+        let text = String::deserialize(d)?;
+        let known: Result<T, serde::de::value::Error> =
+            T::deserialize(text.as_str().into_deserializer());
+        Ok(known.map_or(Lenient::Unknown(text), Lenient::Known))
+    }
+}
+
+/// What a response's status or outcome field says, read as a word this
+/// build knows: the server's own types always are, a client's lenient
+/// ones may not be.
+pub trait AsKnown<T> {
+    fn as_known(&self) -> Option<T>;
+}
+
+impl AsKnown<Status> for Status {
+    fn as_known(&self) -> Option<Status> {
+        Some(*self)
+    }
+}
+
+impl AsKnown<Outcome> for Outcome {
+    fn as_known(&self) -> Option<Outcome> {
+        Some(*self)
+    }
+}
+
+impl<T: Word> AsKnown<T> for Lenient<T> {
+    fn as_known(&self) -> Option<T> {
+        self.known()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,6 +269,41 @@ mod tests {
         for s in Status::ALL {
             assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{s}\""));
         }
+    }
+
+    #[test]
+    fn a_word_this_build_does_not_know_is_kept_as_text() {
+        let read: Vec<Lenient<Status>> =
+            serde_json::from_str(r#"["ringing", "paused_by_rule"]"#).unwrap();
+        assert_eq!(
+            read,
+            [
+                Lenient::Known(Status::Ringing),
+                Lenient::Unknown("paused_by_rule".into())
+            ]
+        );
+        assert_eq!(read[0], Status::Ringing);
+        assert_eq!(read[1].as_str(), "paused_by_rule");
+        assert!(!read[1].is_final() && !read[1].is_in_flight());
+        let outcome: Lenient<Outcome> = serde_json::from_str(r#""voicemail""#).unwrap();
+        assert_eq!(outcome.known(), None);
+        assert_eq!(outcome.to_string(), "voicemail");
+        // Written back byte for byte, known or not.
+        assert_eq!(
+            serde_json::to_string(&read).unwrap(),
+            r#"["ringing","paused_by_rule"]"#
+        );
+        for o in Outcome::ALL {
+            let known = Lenient::from(o);
+            assert_eq!(
+                serde_json::to_string(&known).unwrap(),
+                serde_json::to_string(&o).unwrap()
+            );
+        }
+        assert!(
+            serde_json::from_str::<Lenient<Status>>("7").is_err(),
+            "a word, still"
+        );
     }
 
     #[test]

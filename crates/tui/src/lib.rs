@@ -1,5 +1,10 @@
-//! numdialer's terminal UI: a Call button and a live, colour-coded table of
-//! every list entry, fed by polling numdialer-server's HTTP API.
+//! `numdialer`: the terminal UI and the command line of numdialer-server.
+//! Alone, it is the TUI: the campaigns, the Call button and a live,
+//! colour-coded table of the entries of the campaign on screen, fed by
+//! long-polling the server's HTTP API, with keys to import, start, pause,
+//! stop, export and delete campaigns. With a subcommand (`numdialer
+//! campaigns`, `add`, `start`, `watch`, ...) it is a command for scripts
+//! and cron, speaking to the same server through the same client.
 //!
 //! # Layout
 //!
@@ -22,15 +27,23 @@
 //! - [`theme`]: the named styles, a colour and a plain theme chosen once
 //!   from `NO_COLOR`.
 //!
+//! Words, shared by the screen and the commands:
+//! - [`words`]: an outcome as a person says it, a campaign's outcomes in
+//!   one line, an export's file name; a status or outcome this build does
+//!   not know, as the server wrote it.
+//!
 //! Doing things:
 //! - [`run()`]: the loop that wires the terminal, the server and the
 //!   network to the `App`; [`poller`] long-polls the statuses of the
 //!   campaign on screen and the list of campaigns;
 //!   [`files`] completes paths and writes exports for the prompts;
-//!   [`client`] speaks numdialer-server's HTTP API and names the cause of
-//!   every failure (`ClientError`, shared with the coming subcommands);
+//!   [`client`] speaks numdialer-server's HTTP API (campaign 1 of a server
+//!   older than campaigns included) and names the cause of every failure
+//!   (`ClientError`, shared by the screen and the commands);
 //!   [`terminal`] enters the full screen and restores the terminal on
 //!   every exit.
+//! - [`commands`]: the subcommands for scripts, one module per command,
+//!   with their exit codes.
 //! - [`embedded`]: the server inside this process: where its data lives
 //!   (kept by default whenever real people can be dialed), and a data
 //!   directory in use said in one message.
@@ -54,6 +67,7 @@ mod run;
 pub mod terminal;
 pub mod theme;
 pub mod views;
+pub mod words;
 
 pub use poller::poll;
 pub use run::run;

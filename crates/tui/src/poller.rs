@@ -8,9 +8,8 @@
 //! something changes. A million-entry campaign is fetched whole once, when
 //! it is picked, and then costs each poll only its changed entries.
 
-use crate::app::Event;
+use crate::app::{Event, OPENING};
 use crate::client::{Client, ClientError, Retry, SLOW_RETRY};
-use numdialer_core::campaign::FIRST;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, mpsc, watch};
@@ -32,14 +31,15 @@ pub async fn poll(
     tx: mpsc::UnboundedSender<Event>,
     now: Arc<Notify>,
 ) {
-    let (_keep, selected) = watch::channel(FIRST);
+    let (_keep, selected) = watch::channel(OPENING);
     poll_selected(client, interval, long_poll, tx, now, selected).await;
 }
 
-/// `poll`, of whichever campaign `selected` names: campaign 1 through
-/// `GET /statuses` (which every server has), the others through
-/// `GET /campaigns/{id}/statuses`. A new selection cuts the poll under
-/// way short and starts over with a full answer of the new campaign.
+/// `poll`, of whichever campaign `selected` names, through
+/// `GET /campaigns/{id}/statuses` (or what a server older than campaigns
+/// has instead: see [`Client::statuses_of`]). A new selection cuts the
+/// poll under way short and starts over with a full answer of the new
+/// campaign.
 pub async fn poll_selected(
     client: Client,
     interval: Duration,
@@ -57,12 +57,7 @@ pub async fn poll_selected(
         if id != watching {
             (watching, known) = (id, None);
         }
-        let request = async {
-            match id {
-                FIRST => client.poll(known, long_poll).await,
-                id => client.campaign_statuses(id, known, long_poll).await,
-            }
-        };
+        let request = client.statuses_of(id, known, long_poll);
         // A sender gone (`Err`) only disables the branch.
         let answer = tokio::select! {
             r = request => r,
@@ -223,29 +218,29 @@ mod tests {
             }
             axum::Json(body)
         }
-        let one = serde_json::to_value(snapshot(&[Status::Idle; 9], false)).unwrap();
-        let mut two = snapshot(&[Status::Idle; 4], false);
-        two.campaign = Some(summary(
-            2,
-            "leads",
-            CampaignState::Draft,
-            &[Status::Idle; 4],
-        ));
-        let two = serde_json::to_value(two).unwrap();
-        let app = axum::Router::new()
-            .route(
-                "/statuses",
-                get(move |RawQuery(q): RawQuery| held_or(q, one.clone())),
-            )
-            .route(
-                "/campaigns/{id}/statuses",
-                get(move |Path(_): Path<u64>, RawQuery(q): RawQuery| held_or(q, two.clone())),
-            );
+        let of = |id: u64, name: &str, n: usize| {
+            let mut s = snapshot(&vec![Status::Idle; n], false);
+            s.campaign = Some(summary(
+                id,
+                name,
+                CampaignState::Draft,
+                &vec![Status::Idle; n],
+            ));
+            serde_json::to_value(s).unwrap()
+        };
+        let (one, two) = (of(1, "numbers", 9), of(2, "leads", 4));
+        let app = axum::Router::new().route(
+            "/campaigns/{id}/statuses",
+            get(move |Path(id): Path<u64>, RawQuery(q): RawQuery| {
+                let body = if id == 1 { one.clone() } else { two.clone() };
+                held_or(q, body)
+            }),
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await });
         let (tx, mut rx) = mpsc::unbounded_channel();
-        let (select, selected) = watch::channel(FIRST);
+        let (select, selected) = watch::channel(OPENING);
         let long = Duration::from_secs(25);
         tokio::spawn(poll_selected(
             Client::new(&url, None),
@@ -258,7 +253,10 @@ mod tests {
         let Some(Event::Polled(Ok(first))) = rx.recv().await else {
             panic!("campaign 1's full answer first");
         };
-        assert_eq!((first.campaign, first.calls.len()), (None, 9));
+        assert_eq!(
+            (first.campaign.map(|c| c.id), first.calls.len()),
+            (Some(1), 9)
+        );
         select.send_replace(2);
         let next = tokio::time::timeout(Duration::from_secs(20), rx.recv()).await;
         let Ok(Some(Event::Polled(Ok(second)))) = next else {

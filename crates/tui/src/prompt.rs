@@ -9,7 +9,7 @@
 
 use crate::client::{Format, Settings};
 use numdialer_core::Status;
-use numdialer_core::api::CallSummary;
+use numdialer_core::api::LenientCall;
 use numdialer_core::campaign::{MAX_ATTEMPTS, MAX_RETRY_DELAY_S};
 use numdialer_core::status::Outcome;
 use std::path::Path;
@@ -325,8 +325,8 @@ impl Filter {
         self.0
     }
 
-    pub fn matches(&self, c: &CallSummary) -> bool {
-        c.status.as_str() == self.0 || c.outcome.is_some_and(|o| o.as_str() == self.0)
+    pub fn matches(&self, c: &LenientCall) -> bool {
+        c.status.as_str() == self.0 || c.outcome.as_ref().is_some_and(|o| o.as_str() == self.0)
     }
 
     /// The statuses that may match, for a legend; none for `no_answer`.
@@ -442,13 +442,13 @@ mod tests {
     #[test]
     fn filters_match_a_status_or_an_outcome() {
         let mut c = crate::app::tests::snapshot(&[Status::Completed], true).calls[0].clone();
-        c.outcome = Some(Outcome::NoAnswer);
+        c.outcome = Some(Outcome::NoAnswer.into());
         let f = |w| Filter::parse(w).unwrap().unwrap();
         assert!(f("completed").matches(&c));
         assert!(f("no answer").matches(&c));
         assert!(f("NO_ANSWER").matches(&c));
         assert!(!f("answered").matches(&c));
-        c.outcome = Some(Outcome::Answered);
+        c.outcome = Some(Outcome::Answered.into());
         assert!(f("answered").matches(&c));
         assert_eq!(Filter::parse("  "), Ok(None));
         assert!(

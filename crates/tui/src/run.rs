@@ -11,7 +11,6 @@ use crate::failure::Usage;
 use crate::mode::Mode;
 use crate::{embedded, files, poller, terminal, theme, views};
 use anyhow::Context;
-use numdialer_core::campaign::FIRST;
 use ratatui::crossterm::event::{self as ct, Event as CtEvent};
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -90,7 +89,7 @@ async fn run_screen(
     let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
     spawn_input(tx.clone());
     let poll_now = Arc::new(Notify::new());
-    let (select, selected) = watch::channel(FIRST);
+    let (select, selected) = watch::channel(app.watching);
     let poller = tokio::spawn(poller::poll_selected(
         client.clone(),
         poll_interval,
@@ -149,21 +148,9 @@ fn perform(
     let (client, tx) = (client.clone(), tx.clone());
     let poll_now = move || polls.iter().for_each(|p| p.notify_one());
     match command {
-        Command::StartCalls => {
-            tokio::spawn(async move {
-                let r = client.start().await;
-                let _ = tx.send(Event::Started(r));
-                poll_now();
-            });
-        }
-        Command::FetchDetail(i) => {
-            tokio::spawn(async move {
-                let _ = tx.send(Event::Detail(i, client.detail(i).await));
-            });
-        }
         Command::FetchCampaignDetail(id, i) => {
             tokio::spawn(async move {
-                let _ = tx.send(Event::Detail(i, client.campaign_call(id, i).await));
+                let _ = tx.send(Event::Detail(i, client.entry(id, i).await));
             });
         }
         Command::Watch(id) => {
@@ -171,7 +158,7 @@ fn perform(
         }
         Command::Operate(id, op) => {
             tokio::spawn(async move {
-                let r = client.campaign_op(id, op).await;
+                let r = client.operate(id, op).await;
                 let _ = tx.send(Event::Operated(id, op, r));
                 poll_now();
             });

@@ -10,6 +10,7 @@
 
 use numdialer_core::Status;
 use numdialer_core::campaign::CampaignState;
+use numdialer_core::status::Lenient;
 use ratatui::style::{Color, Modifier, Style};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +131,12 @@ impl Theme {
     /// The colour theme, or the plain one when `color` is false.
     pub fn new(color: bool) -> Theme {
         if color { Theme::COLOR } else { Theme::PLAIN }
+    }
+
+    /// A status as the server reported it: one this build does not know
+    /// is drawn plain.
+    pub fn reported(&self, status: &Lenient<Status>) -> Style {
+        status.known().map_or(Style::new(), |s| self.status(s))
     }
 
     pub fn status(&self, status: Status) -> Style {

@@ -9,13 +9,16 @@ pub use campaigns::{
 };
 
 use crate::call::{CallEvent, CallId};
-use crate::status::{Outcome, Status};
+use crate::status::{AsKnown, Lenient, Outcome, Status};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
-/// `GET /statuses`.
+/// `GET /statuses`. `S` and `O` are how the entries' status and outcome
+/// are typed: the server's own [`Status`] and [`Outcome`] by default, the
+/// [`Lenient`] words of a client (see [`LenientStatuses`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StatusesResponse {
+#[serde(bound(deserialize = "S: Deserialize<'de>, O: Deserialize<'de>"))]
+pub struct StatusesResponse<S = Status, O = Outcome> {
     /// Rises by at least one on every change of state.
     pub version: u64,
     pub started: bool,
@@ -43,13 +46,23 @@ pub struct StatusesResponse {
     /// Set on `GET /campaigns/{id}/statuses`: the campaign's summary.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign: Option<CampaignSummary>,
-    pub calls: Vec<CallSummary>,
+    pub calls: Vec<CallSummary<S, O>>,
 }
 
-impl StatusesResponse {
+/// The answers as a client reads them: a status or outcome that this build
+/// does not know is kept as its text instead of failing the whole answer,
+/// so that an older client keeps working against a newer server. The
+/// server writes the same bytes either way.
+pub type LenientStatuses = StatusesResponse<Lenient<Status>, Lenient<Outcome>>;
+/// One entry, read as [`LenientStatuses`] reads it.
+pub type LenientCall = CallSummary<Lenient<Status>, Lenient<Outcome>>;
+/// One entry and its history, read as [`LenientStatuses`] reads it.
+pub type LenientDetail = CallDetail<Lenient<Status>, Lenient<Outcome>>;
+
+impl<S, O> StatusesResponse<S, O> {
     /// Applies a delta answer to a full one: the summary is replaced and
     /// each changed entry put in its place.
-    pub fn apply_delta(&mut self, delta: StatusesResponse) {
+    pub fn apply_delta(&mut self, delta: StatusesResponse<S, O>) {
         for c in delta.calls {
             if let Some(slot) = self.calls.get_mut(c.index) {
                 *slot = c;
@@ -65,22 +78,32 @@ impl StatusesResponse {
         self.max_cps = delta.max_cps;
         self.campaign = delta.campaign;
     }
+}
 
+impl<S: AsKnown<Status>, O> StatusesResponse<S, O> {
     pub fn count(&self, status: Status) -> usize {
-        self.calls.iter().filter(|c| c.status == status).count()
+        self.calls
+            .iter()
+            .filter(|c| c.status.as_known() == Some(status))
+            .count()
     }
 
+    /// Entries in a final status; one this build does not know is not.
     pub fn finished_count(&self) -> usize {
-        self.calls.iter().filter(|c| c.status.is_final()).count()
+        self.calls
+            .iter()
+            .filter(|c| c.status.as_known().is_some_and(Status::is_final))
+            .count()
     }
 }
 
 /// One list entry as `GET /statuses` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CallSummary {
+#[serde(bound(deserialize = "S: Deserialize<'de>, O: Deserialize<'de>"))]
+pub struct CallSummary<S = Status, O = Outcome> {
     pub index: usize,
     pub phone: String,
-    pub status: Status,
+    pub status: S,
     /// The dialer API's call id; `null` until known.
     pub id: Option<CallId>,
     /// When the entry entered its current status.
@@ -96,7 +119,7 @@ pub struct CallSummary {
     pub answered: bool,
     /// How a final entry ended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outcome: Option<Outcome>,
+    pub outcome: Option<O>,
     /// When a `waiting` entry's next attempt is due.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_at: Option<Timestamp>,
@@ -119,9 +142,10 @@ fn one() -> u32 {
 
 /// `GET /calls/{index}`: the summary plus the entry's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CallDetail {
+#[serde(bound(deserialize = "S: Deserialize<'de>, O: Deserialize<'de>"))]
+pub struct CallDetail<S = Status, O = Outcome> {
     #[serde(flatten)]
-    pub call: CallSummary,
+    pub call: CallSummary<S, O>,
     pub dialed_at: Option<Timestamp>,
     pub history: Vec<Event>,
     /// Events beyond the history's cap that were counted but not kept.
@@ -202,7 +226,7 @@ mod tests {
 
     #[test]
     fn summary_matches_the_contract() {
-        let c = CallSummary {
+        let c: CallSummary = CallSummary {
             index: 8,
             phone: "19362072765".into(),
             status: Status::Idle,

@@ -46,6 +46,18 @@ pub enum DeleteError {
     First,
 }
 
+impl DeleteError {
+    /// What a campaign's id and state alone forbid, whatever else holds:
+    /// one rule for the server and for a client that says it before asking.
+    pub fn forbids(id: u64, state: CampaignState) -> Option<DeleteError> {
+        if id == FIRST {
+            return Some(DeleteError::First);
+        }
+        matches!(state, CampaignState::Running | CampaignState::Paused)
+            .then_some(DeleteError::Live { id, state })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Campaigns {
     campaigns: BTreeMap<u64, Campaign>,
@@ -341,14 +353,8 @@ impl Campaigns {
     /// Removes a campaign that is over (or never started).
     pub fn delete(&mut self, id: u64) -> Result<Campaign, DeleteError> {
         let c = self.campaigns.get(&id).ok_or(DeleteError::NotFound(id))?;
-        if id == FIRST {
-            return Err(DeleteError::First);
-        }
-        if matches!(c.state(), CampaignState::Running | CampaignState::Paused) {
-            return Err(DeleteError::Live {
-                id,
-                state: c.state(),
-            });
+        if let Some(e) = DeleteError::forbids(id, c.state()) {
+            return Err(e);
         }
         if c.active() > 0 || c.pending_dial().is_some() {
             return Err(DeleteError::InFlight {

@@ -57,7 +57,7 @@ pub(crate) fn summary(
 }
 
 /// Campaign `id`'s statuses as `GET /campaigns/{id}/statuses` sends them.
-pub(crate) fn campaign_snapshot(c: &CampaignSummary, statuses: &[Status]) -> StatusesResponse {
+pub(crate) fn campaign_snapshot(c: &CampaignSummary, statuses: &[Status]) -> LenientStatuses {
     let mut s = snapshot(statuses, c.state != CampaignState::Draft);
     s.campaign = Some(c.clone());
     s
@@ -107,7 +107,7 @@ fn campaign_1_alone_keeps_the_screen_and_the_call_key_of_before() {
     assert_eq!(app.focus, Focus::Calls, "no pane to move to");
     assert_eq!(
         app.update(key(KeyCode::Char('c')), t),
-        Some(Command::StartCalls),
+        Some(Command::Operate(1, Operation::Start)),
         "POST /calls, as before"
     );
 }
@@ -118,7 +118,8 @@ fn picking_a_campaign_watches_it_and_answers_about_the_last_one_are_dropped() {
     assert!(app.pane_shown());
     assert_eq!((app.watching, app.calls().len()), (2, 4));
     assert_eq!(app.button(), Button::Ready);
-    let late = snapshot(&[Status::Completed; 9], true);
+    let one = summary(1, "numbers", CampaignState::Done, &[Status::Completed; 9]);
+    let late = campaign_snapshot(&one, &[Status::Completed; 9]);
     app.update(Event::Polled(Ok(late)), t);
     assert_eq!(
         app.calls().len(),
@@ -139,7 +140,7 @@ fn c_starts_a_draft_campaign_through_its_own_route() {
     );
     assert_eq!(app.button(), Button::Starting);
     let running = summary(2, "leads", CampaignState::Running, &[Status::Idle; 4]);
-    app.update(Event::Operated(2, Operation::Start, Ok(running)), t);
+    app.update(Event::Operated(2, Operation::Start, Ok(Some(running))), t);
     assert_eq!(app.button(), Button::Dialing);
     assert_eq!(app.message.as_ref().unwrap().text, "campaign 2 started");
     assert_eq!(app.update(key(KeyCode::Char('c')), t), None);
@@ -162,7 +163,7 @@ fn p_pauses_and_resumes_and_409s_are_said_in_the_servers_words() {
         Some(Command::Operate(2, Operation::Pause))
     );
     let paused = summary(2, "leads", CampaignState::Paused, &[Status::Ringing; 4]);
-    app.update(Event::Operated(2, Operation::Pause, Ok(paused)), t);
+    app.update(Event::Operated(2, Operation::Pause, Ok(Some(paused))), t);
     assert_eq!(
         app.update(key(KeyCode::Char('p')), t),
         Some(Command::Operate(2, Operation::Resume))
@@ -393,8 +394,8 @@ fn the_filter_keeps_the_rows_of_one_status_or_outcome() {
     ];
     let (mut app, t) = app_with(&statuses, true);
     if let Some(s) = &mut app.statuses {
-        s.calls[2].outcome = Some(Outcome::NoAnswer);
-        s.calls[0].outcome = Some(Outcome::Answered);
+        s.calls[2].outcome = Some(Outcome::NoAnswer.into());
+        s.calls[0].outcome = Some(Outcome::Answered.into());
     }
     app.update(key(KeyCode::Char('/')), t);
     type_text(&mut app, "no", t);
@@ -405,7 +406,7 @@ fn the_filter_keeps_the_rows_of_one_status_or_outcome() {
     assert_eq!(app.entry_at(0).unwrap().index, 2);
     assert_eq!(
         app.update(key(KeyCode::Enter), t),
-        Some(Command::FetchDetail(2)),
+        Some(Command::FetchCampaignDetail(1, 2)),
         "the history of the entry shown, not of row 0"
     );
     app.update(key(KeyCode::Esc), t);
@@ -476,7 +477,7 @@ fn a_server_without_campaigns_says_so_for_campaign_keys() {
     }
     assert_eq!(
         app.update(key(KeyCode::Char('c')), t),
-        Some(Command::StartCalls)
+        Some(Command::Operate(1, Operation::Start))
     );
 }
 

@@ -14,7 +14,7 @@ impl App {
     }
 
     /// The entry drawn on row `row` of the calls table.
-    pub fn entry_at(&self, row: usize) -> Option<&CallSummary> {
+    pub fn entry_at(&self, row: usize) -> Option<&LenientCall> {
         let index = match &self.shown {
             Some(shown) => *shown.get(row)?,
             None => row,
@@ -27,9 +27,17 @@ impl App {
         self.campaigns.as_ref().map_or(&[], |c| &c.campaigns)
     }
 
-    /// The pane shows once there is more than campaign 1 to choose from.
+    /// The pane shows once the server holds a campaign other than the
+    /// one on screen (something to choose), and whenever the screen is on
+    /// another campaign than the one it opened on (the way back).
     pub fn pane_shown(&self) -> bool {
-        self.campaign_list().len() > 1 || self.watching != FIRST
+        self.watching != OPENING || self.campaign_list().iter().any(|c| c.id != self.watching)
+    }
+
+    /// Where the screen goes when the campaign watched is gone: the
+    /// pane's first row, the campaign that every server keeps.
+    fn first_listed(&self) -> u64 {
+        self.campaign_list().first().map_or(OPENING, |c| c.id)
     }
 
     /// The pane's row of the campaign watched.
@@ -71,19 +79,27 @@ impl App {
             // The statuses' poll says in the header what is wrong.
             Err(_) => return None,
         }
-        // The campaign watched is gone (deleted elsewhere): back to 1.
+        // The campaign watched is gone (deleted elsewhere): back to the
+        // first.
         let gone = self.campaigns.is_some() && self.campaign_row().is_none();
-        let command = (gone && self.watching != FIRST)
-            .then(|| self.watch(FIRST))
-            .flatten();
+        let command = gone.then(|| self.watch(self.first_listed())).flatten();
         if !self.pane_shown() {
             self.focus = Focus::Calls;
         }
         command
     }
 
-    /// Puts `c` in the list in place of what it said before.
+    /// Puts `c` in the list, and beside the statuses it summarises, in
+    /// place of what they said before.
     pub(super) fn update_summary(&mut self, c: CampaignSummary) {
+        if let Some(slot) = self
+            .statuses
+            .as_mut()
+            .and_then(|s| s.campaign.as_mut())
+            .filter(|s| s.id == c.id)
+        {
+            *slot = c.clone();
+        }
         if let Some(list) = &mut self.campaigns {
             match list.campaigns.iter_mut().find(|x| x.id == c.id) {
                 Some(slot) => *slot = c,
@@ -93,37 +109,54 @@ impl App {
     }
 
     /// A start, pause, resume or stop came back: the summary it answered
-    /// shows at once, before the list's next poll.
+    /// shows at once, before the list's next poll. A server older than
+    /// campaigns answers a start without one: its statuses say "started"
+    /// until the next poll says more.
     pub(super) fn operated(
         &mut self,
         id: u64,
         op: Operation,
-        r: Result<CampaignSummary, ClientError>,
+        r: Result<Option<CampaignSummary>, ClientError>,
     ) -> Option<Command> {
-        if op == Operation::Start {
+        let start = op == Operation::Start;
+        if start {
             self.starting = false;
         }
+        // The list alone is started, as it always was, not "campaign 1".
+        let the_list = start && self.alone();
         match r {
             Ok(c) => {
                 let done = match op {
-                    Operation::Start => "started",
-                    Operation::Pause => "paused: calls in flight finish, no new dials",
-                    Operation::Resume => "resumed",
-                    Operation::Stop => "stopped: nobody more is dialed",
+                    _ if the_list => "dialing started".to_string(),
+                    Operation::Start => format!("campaign {id} started"),
+                    Operation::Pause => {
+                        format!("campaign {id} paused: calls in flight finish, no new dials")
+                    }
+                    Operation::Resume => format!("campaign {id} resumed"),
+                    Operation::Stop => format!("campaign {id} stopped: nobody more is dialed"),
                 };
-                self.say(&format!("campaign {id} {done}"), false);
-                self.update_summary(c);
+                self.say(&done, false);
+                match c {
+                    Some(c) => self.update_summary(c),
+                    None => {
+                        if let Some(s) = self.statuses.as_mut().filter(|_| start) {
+                            s.started = true;
+                        }
+                    }
+                }
             }
             Err(ClientError::Http {
                 status: 409,
                 message,
             }) => self.say(&message, true),
+            Err(e) if the_list => self.say(&format!("could not start dialing: {e}"), true),
             Err(e) => self.say(&format!("could not {op} campaign {id}: {e}"), true),
         }
         None
     }
 
-    /// A delete came back; a deleted campaign on screen gives way to 1.
+    /// A delete came back; a deleted campaign on screen gives way to the
+    /// first in the pane.
     pub(super) fn deleted(&mut self, id: u64, r: Result<(), ClientError>) -> Option<Command> {
         match r {
             Ok(()) => {
@@ -132,7 +165,7 @@ impl App {
                     list.campaigns.retain(|c| c.id != id);
                 }
                 if self.watching == id {
-                    let command = self.watch(FIRST);
+                    let command = self.watch(self.first_listed());
                     if !self.pane_shown() {
                         self.focus = Focus::Calls;
                     }
@@ -276,24 +309,17 @@ impl App {
         }
     }
 
-    /// `d`: asks before deleting a campaign that dials no more.
+    /// `d`: asks before deleting a campaign that dials no more. What the
+    /// server would refuse whatever the answer (see
+    /// [`DeleteError::forbids`]) is said at once, in its words, instead.
     pub(super) fn ask_delete(&mut self) {
         let Some(c) = self.target() else { return };
-        match c.state {
-            _ if c.id == FIRST => self.say(
-                "campaign 1 cannot be deleted: it is the list behind POST /calls",
-                true,
-            ),
-            CampaignState::Running | CampaignState::Paused => self.say(
-                &format!(
-                    "campaign {} is {}: stop it first ({})",
-                    c.id,
-                    c.state,
-                    keys::key_for(Action::Stop)
-                ),
-                true,
-            ),
-            _ => {
+        match DeleteError::forbids(c.id, c.state) {
+            Some(e @ DeleteError::Live { .. }) => {
+                self.say(&format!("{e} ({})", keys::key_for(Action::Stop)), true)
+            }
+            Some(e) => self.say(&e.to_string(), true),
+            None => {
                 self.overlay = Overlay::Confirm(Question::Delete {
                     id: c.id,
                     name: c.name,
@@ -316,7 +342,7 @@ impl App {
     /// `e`: the export form, with the path `numdialer export` would pick.
     pub(super) fn open_export(&mut self) {
         if let Some(c) = self.target() {
-            let path = format!("./{}", show::export_file_name(&c));
+            let path = format!("./{}", words::export_file_name(&c));
             self.overlay = Overlay::Form(Form::export(c.id, path));
         }
     }

@@ -3,11 +3,13 @@
 //! and the run loop feeds the result back as another event. Nothing here
 //! draws: the views read an `App`, and both share the geometry of `layout`.
 //!
-//! The calls table shows one campaign at a time, `watching`; campaign 1,
-//! the list behind `POST /calls` and `GET /statuses`, until the person
-//! picks another in the campaigns pane. The pane appears once the server
-//! holds more than campaign 1, so that a person who never imports sees the
-//! screen and the `c` key they always had.
+//! The calls table shows one campaign at a time, `watching`: [`OPENING`]
+//! until the person picks another in the campaigns pane. Every campaign,
+//! the one it opens on included, is asked for and acted on by its id. The
+//! pane appears once the server holds another campaign than the one on
+//! screen; until then the screen speaks of dialing the list, not of
+//! campaign numbers, so that a person who never imports sees the screen,
+//! the words and the `c` key they always had.
 
 mod campaigns;
 mod forms;
@@ -15,22 +17,27 @@ mod forms;
 use campaigns::megabytes;
 
 use crate::client::{ClientError, Created, Format, Settings};
-use crate::commands::show;
 use crate::keys::{self, Action};
 use crate::layout;
 use crate::mode::Mode;
 use crate::prompt::{Filter, Form, Submitted};
 use crate::theme::Theme;
+use crate::words;
 use numdialer_core::Status;
 use numdialer_core::api::{
-    CallDetail, CallSummary, CampaignSummary, CampaignsResponse, LineError, StatusesResponse,
+    CampaignSummary, CampaignsResponse, LenientCall, LenientDetail, LenientStatuses, LineError,
 };
-use numdialer_core::campaign::{AlreadyStarted, CampaignState, FIRST, Operation};
+use numdialer_core::campaign::{AlreadyStarted, CampaignState, DeleteError, Operation};
 use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 use ratatui::layout::{Position, Rect};
 use std::time::{Duration, Instant};
+
+/// The campaign the screen opens on: campaign 1, which every data
+/// directory has (the built-in list or `--numbers-file`), and the only
+/// list of a server older than campaigns.
+pub const OPENING: u64 = numdialer_core::campaign::FIRST;
 
 #[derive(Debug, Clone)]
 pub enum Event {
@@ -40,16 +47,19 @@ pub enum Event {
     /// Time passed: ages and staleness change on screen.
     Tick,
     /// A full answer, or a delta (`since` set) to merge into the last one.
-    Polled(Result<StatusesResponse, ClientError>),
+    /// It carries its campaign's summary, except from a server older than
+    /// campaigns, where it can only be about the one list.
+    Polled(Result<LenientStatuses, ClientError>),
     /// The server answered that nothing changed.
     Unchanged,
-    Started(Result<(), ClientError>),
-    Detail(usize, Result<CallDetail, ClientError>),
+    Detail(usize, Result<LenientDetail, ClientError>),
     /// `GET /campaigns` answered with a change; a `TooOld` error means the
     /// server has no campaigns, and the pane stays away.
     Campaigns(Result<CampaignsResponse, ClientError>),
-    /// A start, pause, resume or stop of a campaign came back.
-    Operated(u64, Operation, Result<CampaignSummary, ClientError>),
+    /// A start, pause, resume or stop of a campaign came back, with the
+    /// campaign's summary; `None` from a server older than campaigns,
+    /// which starts its list without one.
+    Operated(u64, Operation, Result<Option<CampaignSummary>, ClientError>),
     Deleted(u64, Result<(), ClientError>),
     /// Bytes of an import sent so far, and in all when known.
     Uploading(u64, Option<u64>),
@@ -71,11 +81,7 @@ pub enum ImportFailure {
 /// A side effect for the run loop.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    /// `POST /calls`: starts campaign 1, as before campaigns existed.
-    StartCalls,
-    /// One entry of campaign 1 (`GET /calls/{index}`).
-    FetchDetail(usize),
-    /// One entry of another campaign, with every attempt.
+    /// One entry of a campaign, with every attempt.
     FetchCampaignDetail(u64, usize),
     /// Show this campaign's statuses from now on.
     Watch(u64),
@@ -127,7 +133,7 @@ pub enum Connection {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Detail {
     Loading,
-    Loaded(Box<CallDetail>),
+    Loaded(Box<LenientDetail>),
     Failed(String),
 }
 
@@ -189,7 +195,7 @@ pub struct App {
     /// The longest quiet between two answers of a healthy server: the
     /// long-poll wait plus the pause between polls.
     pub expected_gap: Duration,
-    pub statuses: Option<StatusesResponse>,
+    pub statuses: Option<LenientStatuses>,
     /// Entries of `statuses` in a final status, counted once per poll
     /// rather than once per frame: a long list would make every frame
     /// walk it.
@@ -241,7 +247,7 @@ impl App {
             size: Rect::new(0, 0, 80, 24),
             quit: false,
             campaigns: None,
-            watching: FIRST,
+            watching: OPENING,
             focus: Focus::Calls,
             filter: None,
             shown: None,
@@ -254,7 +260,7 @@ impl App {
         self.statuses.as_ref()?.degraded.as_deref()
     }
 
-    pub fn calls(&self) -> &[CallSummary] {
+    pub fn calls(&self) -> &[LenientCall] {
         self.statuses.as_ref().map_or(&[], |s| &s.calls)
     }
 
@@ -291,29 +297,29 @@ impl App {
         layout::with_pane(area, self.mode.warning_lines(), pane)
     }
 
+    /// The button follows the campaign's state, once its statuses are on
+    /// screen; a server older than campaigns has no state to tell, and
+    /// its statuses say whether the list started or finished.
     pub fn button(&self) -> Button {
         if self.starting {
             return Button::Starting;
         }
-        if self.watching != FIRST {
-            return match self.campaign().map(|c| c.state) {
-                None => Button::Waiting,
-                Some(CampaignState::Draft) => Button::Ready,
-                Some(CampaignState::Running | CampaignState::Paused) => Button::Dialing,
-                Some(CampaignState::Done | CampaignState::Stopped) => Button::Done,
-            };
-        }
-        match &self.statuses {
-            None => Button::Waiting,
-            Some(s) if s.finished => Button::Done,
-            Some(s) if s.started => Button::Dialing,
-            Some(_) => Button::Ready,
+        let Some(s) = &self.statuses else {
+            return Button::Waiting;
+        };
+        match self.campaign().map(|c| c.state) {
+            Some(CampaignState::Draft) => Button::Ready,
+            Some(CampaignState::Running | CampaignState::Paused) => Button::Dialing,
+            Some(CampaignState::Done | CampaignState::Stopped) => Button::Done,
+            None if s.finished => Button::Done,
+            None if s.started => Button::Dialing,
+            None => Button::Ready,
         }
     }
 
     /// How long a call has been in its status: the server's own measure at
     /// the last poll, plus the local time since, so clocks need not agree.
-    pub fn age(&self, call: &CallSummary) -> Option<Duration> {
+    pub fn age(&self, call: &LenientCall) -> Option<Duration> {
         let s = self.statuses.as_ref()?;
         let at = call.updated_at?;
         let server = Duration::from_millis(s.now.since(at));
@@ -325,7 +331,7 @@ impl App {
 
     /// How long until a waiting entry's next attempt: the server's measure
     /// at the last poll, less the local time since.
-    pub fn retry_in(&self, call: &CallSummary) -> Option<Duration> {
+    pub fn retry_in(&self, call: &LenientCall) -> Option<Duration> {
         let s = self.statuses.as_ref()?;
         let server = Duration::from_millis(call.retry_at?.since(s.now));
         let local = self
@@ -356,9 +362,7 @@ impl App {
                 self.mark_live(now);
                 None
             }
-            Event::Polled(Ok(s))
-                if s.campaign.as_ref().map_or(FIRST, |c| c.id) != self.watching =>
-            {
+            Event::Polled(Ok(s)) if s.campaign.as_ref().is_some_and(|c| c.id != self.watching) => {
                 // An answer about the campaign watched before a switch.
                 self.mark_live(now);
                 None
@@ -383,23 +387,6 @@ impl App {
                     _ => now,
                 };
                 self.connection = Connection::Failing { since, error: e };
-                None
-            }
-            Event::Started(r) => {
-                self.starting = false;
-                match r {
-                    Ok(()) => {
-                        self.say("dialing started", false);
-                        if let Some(s) = &mut self.statuses {
-                            s.started = true;
-                        }
-                    }
-                    Err(ClientError::Http {
-                        status: 409,
-                        message,
-                    }) => self.say(&message, true),
-                    Err(e) => self.say(&format!("could not start dialing: {e}"), true),
-                }
                 None
             }
             Event::Campaigns(r) => self.receive_campaigns(r),
@@ -452,15 +439,17 @@ impl App {
     /// Takes a poll's statuses; `was_finished` is what the previous ones
     /// said, if there were any, so that "finished" is said once, when it
     /// happens while the screen watches.
-    fn receive(&mut self, s: StatusesResponse, was_finished: Option<bool>, now: Instant) {
+    fn receive(&mut self, s: LenientStatuses, was_finished: Option<bool>, now: Instant) {
         if !s.calls.is_empty() {
             self.selected = self.selected.min(s.calls.len() - 1);
         }
         if s.finished && was_finished == Some(false) {
             let text = match &s.campaign {
                 // A campaign's summary counts its outcomes already.
-                Some(c) => format!("campaign {} {}: {}", c.id, c.state, show::outcomes(c)),
-                None => format!(
+                Some(c) if !self.alone() => {
+                    format!("campaign {} {}: {}", c.id, c.state, words::outcomes(c))
+                }
+                _ => format!(
                     "finished: {} completed, {} failed",
                     s.count(Status::Completed),
                     s.count(Status::Failed)
@@ -468,8 +457,8 @@ impl App {
             };
             self.say(&text, false);
         }
-        // A campaign's summary has the count already; campaign 1 from
-        // `GET /statuses` has none, and its list is counted.
+        // A campaign's summary has the count already; a server older than
+        // campaigns sends none, and its list is counted.
         self.finished = match &s.campaign {
             Some(c) => c.finished(),
             None => s.finished_count(),
@@ -494,23 +483,28 @@ impl App {
         });
     }
 
+    /// Whether the server holds only the campaign on screen, as a server
+    /// before campaigns held its one list: the screen then says "dialing"
+    /// and "the list", as it always did, rather than campaign numbers.
+    pub fn alone(&self) -> bool {
+        !self.pane_shown()
+    }
+
     fn press_call(&mut self) -> Option<Command> {
         match self.button() {
             Button::Ready => {
                 self.starting = true;
                 self.say("starting…", false);
-                Some(match self.watching {
-                    FIRST => Command::StartCalls,
-                    id => Command::Operate(id, Operation::Start),
-                })
+                Some(Command::Operate(self.watching, Operation::Start))
             }
             Button::Waiting => {
                 self.say("not connected to the server yet", true);
                 None
             }
-            // Said in the server's own words for a second start (its 409),
-            // without asking it: nobody is dialed either way.
-            Button::Dialing | Button::Done if self.watching == FIRST => {
+            // Said in the server's own words for a second start of the
+            // list (the 409 of `POST /calls`), without asking it: nobody
+            // is dialed either way.
+            Button::Dialing | Button::Done if self.alone() => {
                 self.say(&AlreadyStarted.to_string(), true);
                 None
             }
@@ -532,10 +526,7 @@ impl App {
             index,
             detail: Detail::Loading,
         };
-        Some(match self.watching {
-            FIRST => Command::FetchDetail(index),
-            id => Command::FetchCampaignDetail(id, index),
-        })
+        Some(Command::FetchCampaignDetail(self.watching, index))
     }
 
     fn select(&mut self, to: usize) {

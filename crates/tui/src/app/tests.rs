@@ -3,14 +3,14 @@ use crate::mode::Embedded;
 use numdialer_core::{Status, Timestamp};
 use ratatui::crossterm::event::{KeyCode, KeyEventState, KeyModifiers};
 
-pub(crate) fn snapshot(statuses: &[Status], started: bool) -> StatusesResponse {
+pub(crate) fn snapshot(statuses: &[Status], started: bool) -> LenientStatuses {
     let calls = statuses
         .iter()
         .enumerate()
-        .map(|(i, &s)| CallSummary {
+        .map(|(i, &s)| LenientCall {
             index: i,
             phone: numdialer_core::DEFAULT_NUMBERS[i % 9].to_string(),
-            status: s,
+            status: s.into(),
             id: (s != Status::Idle && s != Status::Dialing).then(|| (1000 + i as u64).into()),
             updated_at: (s != Status::Idle).then_some(Timestamp(10_000)),
             reason: (s == Status::Failed).then(|| "no final webhook within 60 s".into()),
@@ -22,7 +22,7 @@ pub(crate) fn snapshot(statuses: &[Status], started: bool) -> StatusesResponse {
         })
         .collect::<Vec<_>>();
     let finished = started && calls.iter().all(|c| c.status.is_final());
-    StatusesResponse {
+    LenientStatuses {
         version: 1,
         started,
         finished,
@@ -99,7 +99,7 @@ fn call_is_pressed_once_and_then_disabled() {
     assert_eq!(app.button(), Button::Ready);
     assert_eq!(
         app.update(key(KeyCode::Char('c')), t),
-        Some(Command::StartCalls)
+        Some(Command::Operate(1, Operation::Start))
     );
     assert_eq!(app.button(), Button::Starting);
     assert_eq!(
@@ -107,7 +107,7 @@ fn call_is_pressed_once_and_then_disabled() {
         None,
         "no second request"
     );
-    app.update(Event::Started(Ok(())), t);
+    app.update(Event::Operated(1, Operation::Start, Ok(None)), t);
     assert_eq!(app.button(), Button::Dialing);
     assert_eq!(app.update(key(KeyCode::Char('c')), t), None);
     app.update(
@@ -131,7 +131,7 @@ fn refused_starts_become_messages() {
         status: 401,
         message: "missing or wrong API token".into(),
     };
-    app.update(Event::Started(Err(err)), t);
+    app.update(Event::Operated(1, Operation::Start, Err(err)), t);
     let m = app.message.clone().unwrap();
     assert!(
         m.is_error && m.text.contains("missing or wrong API token"),
@@ -141,10 +141,14 @@ fn refused_starts_become_messages() {
     app.update(key(KeyCode::Char('c')), t);
     let words = AlreadyStarted.to_string();
     app.update(
-        Event::Started(Err(ClientError::Http {
-            status: 409,
-            message: words.clone(),
-        })),
+        Event::Operated(
+            1,
+            Operation::Start,
+            Err(ClientError::Http {
+                status: 409,
+                message: words.clone(),
+            }),
+        ),
         t,
     );
     assert_eq!(app.message.unwrap().text, words, "the server's words");
@@ -257,7 +261,7 @@ fn enter_opens_the_history_and_escape_closes_it() {
     app.update(key(KeyCode::Down), t);
     assert_eq!(
         app.update(key(KeyCode::Enter), t),
-        Some(Command::FetchDetail(1))
+        Some(Command::FetchCampaignDetail(1, 1))
     );
     assert_eq!(
         app.overlay,
@@ -302,7 +306,7 @@ fn clicks_press_the_button_and_select_rows() {
     assert_eq!(app.selected, 3);
     assert_eq!(
         app.update(click(areas.button.x + 2, areas.button.y), t),
-        Some(Command::StartCalls)
+        Some(Command::Operate(1, Operation::Start))
     );
 }
 

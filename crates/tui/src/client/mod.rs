@@ -2,17 +2,19 @@
 //! subcommands. Every failure comes back as a [`ClientError`] that names
 //! its cause (see [`error`]), so that the header and the command line say
 //! the same thing and what to fix. The campaign routes live in
-//! [`campaigns`].
+//! [`campaigns`], the import of a file in [`upload`], and campaign 1
+//! through the routes of a server older than campaigns in [`legacy`].
 
 pub mod campaigns;
 pub mod error;
+pub mod legacy;
+pub mod upload;
 
-pub use campaigns::{Created, Export, Format, Settings, Upload, UploadError};
+pub use campaigns::Export;
 pub use error::{Class, ClientError, Retry, SLOW_RETRY};
+pub use upload::{Created, Format, Settings, Upload, UploadError};
 
-use error::STATUSES;
 use numdialer_core::Secret;
-use numdialer_core::api::{CallDetail, StatusesResponse};
 use std::time::Duration;
 
 /// The longest a request may take, unless a long poll asks for more.
@@ -103,29 +105,6 @@ impl Client {
             .map_err(|e| ClientError::from_undecodable(what.name, status.as_u16(), &bytes, &e))
     }
 
-    pub async fn statuses(&self) -> Result<StatusesResponse, ClientError> {
-        self.send(statuses(), self.request(reqwest::Method::GET, "/statuses"))
-            .await
-    }
-
-    /// One poll. Knowing version `known`, asks only for what changed after
-    /// it, held by the server up to `wait` until something does; `None`
-    /// means nothing changed (304).
-    pub async fn poll(
-        &self,
-        known: Option<u64>,
-        wait: Duration,
-    ) -> Result<Option<StatusesResponse>, ClientError> {
-        let Some(v) = known else {
-            return self.statuses().await.map(Some);
-        };
-        let path = format!("/statuses?since={v}&wait={}", wait.as_secs_f64());
-        let Some(resp) = self.long_poll(&path, v, wait).await? else {
-            return Ok(None);
-        };
-        self.decode(statuses(), resp).await.map(Some)
-    }
-
     /// `GET path` for what changed after version `known`, held by the
     /// server up to `wait`: `None` when nothing did (304).
     pub(crate) async fn long_poll(
@@ -143,26 +122,6 @@ impl Client {
             return Ok(None);
         }
         Ok(Some(resp))
-    }
-
-    pub async fn start(&self) -> Result<(), ClientError> {
-        let what = Request {
-            name: "POST /calls",
-            own_404: false,
-        };
-        self.send::<serde_json::Value>(what, self.request(reqwest::Method::POST, "/calls"))
-            .await
-            .map(|_| ())
-    }
-
-    pub async fn detail(&self, index: usize) -> Result<CallDetail, ClientError> {
-        let what = Request {
-            name: "GET /calls/{index}",
-            own_404: true,
-        };
-        let path = format!("/calls/{index}");
-        self.send(what, self.request(reqwest::Method::GET, &path))
-            .await
     }
 
     /// Sends a request; a GET that fails before any answer is sent once
@@ -212,13 +171,6 @@ impl Client {
         } else {
             ClientError::Unreachable(cause)
         }
-    }
-}
-
-fn statuses() -> Request<'static> {
-    Request {
-        name: STATUSES,
-        own_404: false,
     }
 }
 

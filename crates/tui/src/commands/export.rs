@@ -7,9 +7,10 @@
 //! never leaves a file that looks complete. `-o DIR` names the file as the
 //! TUI does, `<name>-<id>.csv`.
 
-use super::{Target, print, show};
+use super::{Target, print};
 use crate::client::Export;
 use crate::failure::Usage;
+use crate::words;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Write};
@@ -53,7 +54,7 @@ pub async fn run(args: Args, target: &Target) -> anyhow::Result<()> {
             .campaign(args.id)
             .await
             .with_context(context)?;
-        output.join(show::export_file_name(&c))
+        output.join(words::export_file_name(&c))
     } else {
         output.to_path_buf()
     };

@@ -8,7 +8,8 @@
 //! - [`export`]: `export ID [-o FILE]`;
 //! - [`watch`]: `watch ID`, a live bar or rate-limited lines until the
 //!   campaign is over;
-//! - [`show`]: how a campaign reads as text, shared by all of them.
+//! - [`show`]: how a campaign reads as text for scripts, shared by all of
+//!   them (with [`crate::words`], the words they share with the screen).
 //!
 //! Exit codes (see [`crate::failure`]): 0 success, 1 the server refused
 //! (its `error` on stderr), 2 bad usage or input, 3 the server could not

@@ -1,7 +1,9 @@
-//! How a campaign reads as plain text: one progress line, the table of
-//! `numdialer campaigns`, the file name of an export. Plain functions of a
-//! summary, so that tests pin the exact words that scripts may grep.
+//! How a campaign reads as plain text for scripts: one progress line, the
+//! table of `numdialer campaigns`, what `add` made. Plain functions of a
+//! summary, so that tests pin the exact words that scripts may grep. The
+//! words the screen shares with them live in [`crate::words`].
 
+use crate::words::{outcomes, unknown_outcomes};
 use numdialer_core::api::CampaignSummary;
 use numdialer_core::status::Outcome;
 
@@ -18,85 +20,74 @@ pub fn progress_line(c: &CampaignSummary) -> String {
     )
 }
 
-/// `answered 80 · no answer 30 · failed 10 · canceled 0`.
-pub fn outcomes(c: &CampaignSummary) -> String {
-    Outcome::ALL
-        .into_iter()
-        .map(|o| format!("{} {}", outcome_words(o), c.outcome(o)))
-        .collect::<Vec<_>>()
-        .join(" · ")
-}
-
-/// An outcome as a person says it (`no answer`, not `no_answer`).
-pub fn outcome_words(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Answered => "answered",
-        Outcome::NoAnswer => "no answer",
-        Outcome::Failed => "failed",
-        Outcome::Canceled => "canceled",
-    }
-}
-
 /// The table of `numdialer campaigns`, one campaign a row, numbers
-/// aligned right and the name last, since only it has no bound width.
+/// aligned right and the name last, since only it has no bound width. An
+/// outcome that this build does not know gets a column of its own, named
+/// as the server wrote it, after the ones it knows.
 pub fn table(campaigns: &[CampaignSummary]) -> String {
     if campaigns.is_empty() {
         return "no campaigns\n".into();
     }
-    let head = [
-        "ID",
-        "STATE",
-        "FINAL",
-        "ANSWERED",
-        "NO ANSWER",
-        "FAILED",
-        "CANCELED",
-        "ATTEMPTS",
-        "NAME",
-    ];
-    let rows: Vec<[String; 9]> = campaigns
+    let mut unknown: Vec<&str> = Vec::new();
+    for (o, _) in campaigns.iter().flat_map(unknown_outcomes) {
+        if !unknown.contains(&o) {
+            unknown.push(o);
+        }
+    }
+    let head: Vec<String> = ["ID", "STATE", "FINAL", "ANSWERED", "NO ANSWER", "FAILED"]
+        .into_iter()
+        .map(String::from)
+        .chain(["CANCELED".into()])
+        .chain(unknown.iter().map(|o| o.to_uppercase()))
+        .chain(["ATTEMPTS".into(), "NAME".into()])
+        .collect();
+    let rows: Vec<Vec<String>> = campaigns
         .iter()
         .map(|c| {
+            let known = Outcome::ALL.map(|o| c.outcome(o).to_string());
             [
                 c.id.to_string(),
                 c.state.to_string(),
                 format!("{}/{}", c.finished(), c.total),
-                c.outcome(Outcome::Answered).to_string(),
-                c.outcome(Outcome::NoAnswer).to_string(),
-                c.outcome(Outcome::Failed).to_string(),
-                c.outcome(Outcome::Canceled).to_string(),
-                c.attempts.to_string(),
-                c.name.clone(),
             ]
+            .into_iter()
+            .chain(known)
+            .chain(unknown.iter().map(|o| {
+                let n = c.outcomes.get(*o).copied().unwrap_or(0);
+                n.to_string()
+            }))
+            .chain([c.attempts.to_string(), c.name.clone()])
+            .collect()
         })
         .collect();
     let width = |i: usize| {
         rows.iter()
             .map(|r| r[i].chars().count())
-            .chain([head[i].len()])
+            .chain([head[i].chars().count()])
             .max()
             .unwrap_or(0)
     };
     let widths: Vec<usize> = (0..head.len()).map(width).collect();
-    let line = |cells: [&str; 9]| {
+    let last = head.len() - 1;
+    let line = |cells: &[String]| {
         let mut s = String::new();
         for (i, cell) in cells.iter().enumerate() {
-            let w = widths[i];
-            let pad = w.saturating_sub(cell.chars().count());
+            let pad = " ".repeat(widths[i].saturating_sub(cell.chars().count()));
             match i {
-                // The id and the numbers right, the words left.
-                0 | 3..=7 => s.push_str(&format!("{}{cell}  ", " ".repeat(pad))),
-                8 => s.push_str(cell),
-                _ => s.push_str(&format!("{cell}{}  ", " ".repeat(pad))),
+                // The name last, unpadded; the state words left; the id
+                // and the numbers right.
+                _ if i == last => s.push_str(cell),
+                1 | 2 => s.push_str(&format!("{cell}{pad}  ")),
+                _ => s.push_str(&format!("{pad}{cell}  ")),
             }
         }
         s.truncate(s.trim_end().len());
         s.push('\n');
         s
     };
-    let mut out = line(head);
+    let mut out = line(&head);
     for r in &rows {
-        out.push_str(&line(std::array::from_fn(|i| r[i].as_str())));
+        out.push_str(&line(r));
     }
     out
 }
@@ -117,28 +108,6 @@ pub fn created(c: &CampaignSummary, existed: bool) -> String {
         format!("start it with: numdialer start {}", c.id)
     };
     format!("{made}, {} entries, {}; {next}\n", c.total, c.state)
-}
-
-/// `<name>-<id>.csv`, the name the TUI also gives an export, with
-/// anything that would leave the directory or trouble a shell made `-`.
-pub fn export_file_name(c: &CampaignSummary) -> String {
-    let name: String = c
-        .name
-        .chars()
-        .map(|ch| {
-            if ch.is_alphanumeric() || matches!(ch, '-' | '_' | '.') {
-                ch
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let name = name.trim_matches(|c| c == '-' || c == '.');
-    if name.is_empty() {
-        format!("campaign-{}.csv", c.id)
-    } else {
-        format!("{name}-{}.csv", c.id)
-    }
 }
 
 #[cfg(test)]
@@ -228,6 +197,29 @@ ID  STATE    FINAL     ANSWERED  NO ANSWER  FAILED  CANCELED  ATTEMPTS  NAME
     }
 
     #[test]
+    fn an_outcome_this_build_does_not_know_is_shown_as_the_server_wrote_it() {
+        let mut c = summary(5, "leads", CampaignState::Running, 10, [3, 1, 0, 0]);
+        c.outcomes.insert("voicemail".into(), 2);
+        c.counts.insert("paused_by_rule".into(), 1);
+        assert_eq!(
+            progress_line(&c),
+            "campaign 5 running: 4/10 final · answered 3 · no answer 1 · failed 0 · canceled 0 \
+             · voicemail 2"
+        );
+        assert_eq!(
+            table(&[
+                summary(1, "default", CampaignState::Done, 9, [9, 0, 0, 0]),
+                c
+            ]),
+            "\
+ID  STATE    FINAL  ANSWERED  NO ANSWER  FAILED  CANCELED  VOICEMAIL  ATTEMPTS  NAME
+ 1  done     9/9           9          0       0         0          0         9  default
+ 5  running  4/10          3          1       0         0          2         4  leads
+"
+        );
+    }
+
+    #[test]
     fn add_says_what_to_do_next() {
         let draft = summary(4, "leads", CampaignState::Draft, 1000, [0; 4]);
         assert_eq!(
@@ -240,15 +232,5 @@ ID  STATE    FINAL     ANSWERED  NO ANSWER  FAILED  CANCELED  ATTEMPTS  NAME
             "campaign 4 \"leads\" was already created with this idempotency key, \
              1000 entries, running; follow it with: numdialer watch 4\n"
         );
-    }
-
-    #[test]
-    fn export_names_stay_in_the_directory() {
-        let mut c = summary(7, "spring leads/2026", CampaignState::Done, 1, [1, 0, 0, 0]);
-        assert_eq!(export_file_name(&c), "spring-leads-2026-7.csv");
-        c.name = "../..".into();
-        assert_eq!(export_file_name(&c), "campaign-7.csv");
-        c.name = "Müller_list.v2".into();
-        assert_eq!(export_file_name(&c), "Müller_list.v2-7.csv");
     }
 }

@@ -15,6 +15,7 @@
 
 use super::{Target, json_line, print, show};
 use crate::client::{Client, ClientError, Retry};
+use crate::words;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use numdialer_core::api::{CampaignSummary, CampaignsResponse};
@@ -163,7 +164,7 @@ impl View {
                 bar.set_prefix(format!("campaign {} {}", c.id, c.state));
                 bar.set_length(c.total as u64);
                 bar.set_position(c.finished() as u64);
-                bar.set_message(show::outcomes(c));
+                bar.set_message(words::outcomes(c));
                 Ok(())
             }
             View::Lines { json, limiter } => match limiter.offer(Self::line(*json, c), now) {

@@ -7,11 +7,10 @@
 //! frame no more than a list of twenty.
 
 use crate::app::{App, Connection, Focus};
-use crate::commands::show::outcome_words;
 use crate::layout::table_window;
-use numdialer_core::api::CallSummary;
-use numdialer_core::campaign::FIRST;
-use numdialer_core::status::Outcome;
+use crate::words;
+use numdialer_core::api::LenientCall;
+use numdialer_core::status::{Lenient, Outcome};
 use numdialer_core::{Status, format_phone};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Margin, Rect};
@@ -28,7 +27,7 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let rows = app.rows();
     let window = table_window(area, app.selected, rows);
     let first = window.start;
-    let shown: Vec<&CallSummary> = window.filter_map(|r| app.entry_at(r)).collect();
+    let shown: Vec<&LenientCall> = window.filter_map(|r| app.entry_at(r)).collect();
     // Room for an outcome where one is shown: measured on the rows drawn,
     // never on the whole list.
     let outcomes = shown.iter().any(|c| completed_outcome(c).is_some());
@@ -76,7 +75,7 @@ fn title(app: &App) -> String {
     let total = s.calls.len();
     let which = match app.campaign() {
         Some(c) if app.pane_shown() => format!("#{} {} · ", c.id, c.name),
-        _ if app.watching != FIRST => format!("#{} · ", app.watching),
+        _ if app.pane_shown() => format!("#{} · ", app.watching),
         _ => String::new(),
     };
     match &app.filter {
@@ -85,10 +84,12 @@ fn title(app: &App) -> String {
     }
 }
 
-/// The outcome a completed entry shows beside its status.
-fn completed_outcome(c: &CallSummary) -> Option<Outcome> {
-    match (c.status, c.outcome) {
-        (Status::Completed, Some(o @ (Outcome::Answered | Outcome::NoAnswer))) => Some(o),
+/// The outcome a completed entry shows beside its status: answered, no
+/// answer, or one this build does not know, as the server wrote it.
+fn completed_outcome(c: &LenientCall) -> Option<&Lenient<Outcome>> {
+    let o = c.outcome.as_ref()?;
+    match (c.status.known(), o.known()) {
+        (Some(Status::Completed), None | Some(Outcome::Answered | Outcome::NoAnswer)) => Some(o),
         _ => None,
     }
 }
@@ -133,7 +134,7 @@ impl Columns {
     }
 }
 
-fn row(app: &App, columns: &Columns, c: &CallSummary) -> Row<'static> {
+fn row(app: &App, columns: &Columns, c: &LenientCall) -> Row<'static> {
     let mut cells = vec![
         Cell::from(format!("{:>w$}", c.index + 1, w = columns.number)),
         Cell::from(format_phone(&c.phone)),
@@ -141,27 +142,30 @@ fn row(app: &App, columns: &Columns, c: &CallSummary) -> Row<'static> {
     if columns.digits {
         cells.push(Cell::from(c.phone.clone()));
     }
-    let mut status = vec![Span::styled(c.status.as_str(), app.theme.status(c.status))];
+    let mut status = vec![Span::styled(
+        words::reported(&c.status),
+        app.theme.reported(&c.status),
+    )];
     if let Some(o) = completed_outcome(c) {
-        let style = match o {
-            Outcome::Answered => app.theme.statuses.answered,
+        let style = match o.known() {
+            Some(Outcome::Answered) => app.theme.statuses.answered,
             _ => app.theme.warn,
         };
         status.push(Span::raw(" · "));
-        status.push(Span::styled(outcome_words(o), style));
+        status.push(Span::styled(words::outcome_text(o), style));
     }
     cells.push(Cell::from(Line::from(status)));
     if columns.call_id {
-        let id = match (&c.id, c.status) {
+        let id = match (&c.id, c.status.known()) {
             (Some(id), _) => id.to_string(),
-            (None, Status::Idle) => String::new(),
+            (None, Some(Status::Idle)) => String::new(),
             (None, _) => "—".to_string(),
         };
         cells.push(Cell::from(id));
     }
-    let age = match c.status {
-        Status::Idle => String::new(),
-        Status::Waiting => app
+    let age = match c.status.known() {
+        Some(Status::Idle) => String::new(),
+        Some(Status::Waiting) => app
             .retry_in(c)
             .map(|d| format!("retry in {}", format_age(d)))
             .unwrap_or_default(),

@@ -6,7 +6,7 @@ use crate::app::campaign_tests::{app_on_two, campaign_snapshot, list, summary};
 use crate::app::{App, Event, ImportErrors, Overlay};
 use crate::theme::Theme;
 use numdialer_core::Status;
-use numdialer_core::api::{CallSummary, LineError};
+use numdialer_core::api::{LenientCall, LineError};
 use numdialer_core::campaign::CampaignState;
 use numdialer_core::status::Outcome;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -26,7 +26,7 @@ const MIXED: [Status; 5] = [
 fn running() -> (App, Instant) {
     let (mut app, t) = app_on_two(CampaignState::Running, &MIXED);
     if let Some(s) = &mut app.statuses {
-        s.calls[0].outcome = Some(Outcome::NoAnswer);
+        s.calls[0].outcome = Some(Outcome::NoAnswer.into());
         s.calls[3].retry_at = Some(numdialer_core::Timestamp(s.now.0 + 95_000));
     }
     (app, t)
@@ -308,7 +308,7 @@ fn a_million_entry_campaign_draws_only_its_rows_on_screen() {
     let mut s = campaign_snapshot(&c, &[Status::Idle]);
     let idle = s.calls[0].clone();
     s.calls = (0..N)
-        .map(|index| CallSummary {
+        .map(|index| LenientCall {
             index,
             ..idle.clone()
         })

@@ -6,7 +6,8 @@ use super::popup;
 use crate::app::{App, Detail};
 use crate::keys::{self, Action};
 use crate::theme::Theme;
-use numdialer_core::api::{CallDetail, Event, EventKind};
+use crate::words;
+use numdialer_core::api::{Event, EventKind, LenientDetail};
 use numdialer_core::campaign::format_seconds;
 use numdialer_core::format_phone;
 use ratatui::Frame;
@@ -35,14 +36,14 @@ pub(super) fn draw(frame: &mut Frame, app: &App, index: usize, detail: &Detail) 
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
-fn lines(theme: &Theme, d: &CallDetail) -> Vec<Line<'static>> {
+fn lines(theme: &Theme, d: &LenientDetail) -> Vec<Line<'static>> {
     let c = &d.call;
     let mut lines = vec![Line::from(vec![
         Span::raw(" status "),
-        Span::styled(c.status.as_str(), theme.status(c.status)),
-        Span::raw(match c.outcome {
+        Span::styled(words::reported(&c.status), theme.reported(&c.status)),
+        Span::raw(match &c.outcome {
             Some(o) if c.status == numdialer_core::Status::Completed => {
-                format!(" · {}", crate::commands::show::outcome_words(o))
+                format!(" · {}", words::outcome_text(o))
             }
             _ => String::new(),
         }),

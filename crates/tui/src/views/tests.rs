@@ -7,7 +7,7 @@ use crate::app::{App, Event};
 use crate::keys;
 use crate::theme::Theme;
 use numdialer_core::Status;
-use numdialer_core::api::{CallSummary, EventKind};
+use numdialer_core::api::{EventKind, LenientCall};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -213,7 +213,7 @@ fn the_history_popup_lists_events() {
         )),
         t,
     );
-    let detail = numdialer_core::api::CallDetail {
+    let detail = numdialer_core::api::LenientDetail {
         call: snapshot(&[Status::Completed], true).calls[0].clone(),
         dialed_at: Some(numdialer_core::Timestamp(10_000)),
         history: vec![numdialer_core::api::Event {
@@ -315,13 +315,14 @@ fn a_million_entries_draw_only_the_rows_on_screen() {
     let mut s = snapshot(&[Status::Idle], true);
     let idle = s.calls[0].clone();
     s.calls = (0..N)
-        .map(|index| CallSummary {
+        .map(|index| LenientCall {
             index,
             status: if index == marked {
                 Status::Failed
             } else {
                 Status::Idle
-            },
+            }
+            .into(),
             ..idle.clone()
         })
         .collect();

@@ -8,8 +8,11 @@
 //! - `errors`: the exit codes 1, 2 and 3 and what stderr says for each:
 //!   a refused token, a closed port, bad usage, a file with a bad line, a
 //!   campaign that does not exist, a server too old for campaigns.
+//! - `newer`: a server newer than this build: an outcome it does not
+//!   know is printed as the server wrote it.
 //! - `run`: the server and the binary.
 
 mod campaigns;
 mod errors;
+mod newer;
 mod run;
