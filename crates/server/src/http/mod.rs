@@ -2,6 +2,7 @@
 //! on one screen; the handlers live in `routes/` by resource.
 
 pub mod body;
+pub mod conditional;
 pub mod error;
 pub mod extract;
 pub mod middleware;

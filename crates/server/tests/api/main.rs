@@ -28,6 +28,7 @@ mod dialer_headers;
 mod hostile;
 mod integrity;
 mod operations;
+mod pacing;
 mod polling;
 mod reliability;
 mod restart;
