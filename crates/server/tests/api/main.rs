@@ -27,6 +27,7 @@ mod dialdown;
 mod dialer_headers;
 mod hostile;
 mod integrity;
+mod limits;
 mod operations;
 mod pacing;
 mod polling;
