@@ -1,5 +1,6 @@
-//! Value parsers for command-line flags: seconds, time scales, dial rates,
-//! base URLs.
+//! What both command lines read alike: value parsers for seconds, time
+//! scales, dial rates and base URLs, the provider choice ([`ProviderKind`])
+//! and the dial rate it implies when `--max-cps` is not given.
 //!
 //! They live in core, not in either binary's CLI module, because both
 //! command lines take these values (`numdialer-server` and the `numdialer`
@@ -10,6 +11,7 @@
 //! flag's text and returns the value or a sentence that says what was
 //! expected, which clap prints after the flag's name.
 
+use crate::protocol::twilio;
 use std::time::Duration;
 
 /// The longest duration any flag accepts: longer is surely a typo.
@@ -42,16 +44,57 @@ pub fn parse_scale(s: &str) -> Result<f64, String> {
     Ok(v)
 }
 
-/// A cap of dials a second (`--max-cps`): fractions allowed, 0 is no cap.
+/// The slowest cap `--max-cps` accepts: one request every 1,000 s. Below
+/// it the gap between two requests grows past what a timer can hold.
+pub const MIN_CPS: f64 = 0.001;
+
+/// The fastest cap `--max-cps` accepts; past it a cap means nothing.
+pub const MAX_CPS: f64 = 10_000.0;
+
+/// A cap of dials a second (`--max-cps`): 0 is no cap, otherwise from
+/// [`MIN_CPS`] to [`MAX_CPS`], fractions allowed.
 pub fn parse_cps(s: &str) -> Result<f64, String> {
     let v: f64 = s
         .trim()
         .parse()
         .map_err(|_| format!("{s:?} is not a number"))?;
-    if !v.is_finite() || v < 0.0 {
-        return Err(format!("{s:?} must be 0 (no cap) or more"));
+    if !(v == 0.0 || (MIN_CPS..=MAX_CPS).contains(&v)) {
+        return Err(format!(
+            "{s:?} must be 0 (no cap) or from {MIN_CPS} to {MAX_CPS} dials a second"
+        ));
     }
     Ok(v)
+}
+
+/// The protocol of the dialer API (`--dialer`, and `--protocol` of
+/// `numdialer-server simulate`). One type for both command lines and the
+/// server's configuration, so that a new provider is one more variant here.
+/// Its variants carry no doc comments: clap would show them in `--help`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProviderKind {
+    #[default]
+    Numdialer,
+    Twilio,
+}
+
+impl ProviderKind {
+    /// The cap when `--max-cps` is not given: Twilio's own account limit,
+    /// so that a new account is not turned away; none for numDialer.
+    pub fn default_max_cps(self) -> Option<f64> {
+        match self {
+            ProviderKind::Numdialer => None,
+            ProviderKind::Twilio => Some(twilio::DEFAULT_MAX_CPS),
+        }
+    }
+
+    /// The cap in force: `--max-cps` if given (0 is none), else
+    /// [`ProviderKind::default_max_cps`].
+    pub fn max_cps(self, given: Option<f64>) -> Option<f64> {
+        match given {
+            Some(c) => Some(c).filter(|c| *c > 0.0),
+            None => self.default_max_cps(),
+        }
+    }
 }
 
 /// An absolute `http://` or `https://` URL with a host, returned without
@@ -72,9 +115,30 @@ mod tests {
     fn a_cps_cap_is_zero_or_more() {
         assert_eq!(parse_cps("2.5"), Ok(2.5));
         assert_eq!(parse_cps(" 0 "), Ok(0.0));
+        assert_eq!(parse_cps("0.001"), Ok(MIN_CPS));
+        assert_eq!(parse_cps("10000"), Ok(MAX_CPS));
         for bad in ["-1", "x", "inf", "NaN"] {
             assert!(parse_cps(bad).is_err(), "{bad}");
         }
+        for bad in ["1e-20", "0.0009", "10001", "1e300", "-0.5"] {
+            assert_eq!(
+                parse_cps(bad),
+                Err(format!(
+                    "{bad:?} must be 0 (no cap) or from 0.001 to 10000 dials a second"
+                ))
+            );
+        }
+    }
+
+    #[test]
+    fn twilio_is_capped_at_its_account_limit_unless_told() {
+        use ProviderKind::*;
+        assert_eq!(Numdialer.max_cps(None), None);
+        assert_eq!(Twilio.max_cps(None), Some(1.0));
+        assert_eq!(Twilio.max_cps(Some(0.0)), None, "0 lifts the cap");
+        assert_eq!(Numdialer.max_cps(Some(2.5)), Some(2.5));
+        assert_eq!(Twilio.max_cps(Some(3.0)), Some(3.0));
+        assert_eq!(ProviderKind::default(), Numdialer);
     }
 
     #[test]

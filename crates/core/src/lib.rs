@@ -17,7 +17,8 @@
 //! - [`protocol`]: each dialer API's wire format, turned into reports here.
 //! - [`time`]: wall-clock [`Timestamp`]s and their RFC 3339 text, and the
 //!   monotonic [`Mono`] that call deadlines are measured on.
-//! - [`args`]: value parsers shared by both command lines.
+//! - [`args`]: value parsers, the provider choice and its default dial rate,
+//!   shared by both command lines.
 //! - [`secret`]: [`Secret`], a credential whose `Debug` prints stars.
 
 pub mod api;

@@ -5,13 +5,13 @@ use crate::provider::numdialer::DialerHeader;
 use crate::provider::simulator::twilio::TwilioSimConfig;
 use crate::provider::simulator::{Outage, SimConfig};
 use crate::startup::{
-    Dialer, DialingConfig, HttpConfig, ProviderConfig, ServerConfig, StoreConfig, TwilioSettings,
+    DialingConfig, HttpConfig, ProviderConfig, ServerConfig, StoreConfig, TwilioSettings,
     read_numbers_file,
 };
 use clap::{Args, Parser, Subcommand};
 use numdialer_core::Secret;
-use numdialer_core::args::{parse_cps, parse_http_url, parse_scale, parse_seconds};
-use numdialer_core::protocol::twilio::{self, Instructions};
+use numdialer_core::args::{ProviderKind, parse_cps, parse_http_url, parse_scale, parse_seconds};
+use numdialer_core::protocol::twilio::Instructions;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -153,7 +153,7 @@ pub struct ProviderArgs {
         value_enum,
         default_value = "numdialer"
     )]
-    pub dialer: DialerKind,
+    pub dialer: ProviderKind,
 
     /// Base URL of the dialer API (its POST /call is <URL>/call). Without it,
     /// an embedded simulated dialer API is started on a free loopback port;
@@ -217,12 +217,6 @@ pub struct ProviderArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum DialerKind {
-    Numdialer,
-    Twilio,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
     Pretty,
     Json,
@@ -242,7 +236,7 @@ pub struct SimulateArgs {
         value_enum,
         default_value = "numdialer"
     )]
-    pub protocol: DialerKind,
+    pub protocol: ProviderKind,
 
     /// Twilio: the account SID the simulator accepts.
     #[arg(
@@ -411,8 +405,9 @@ impl ServerArgs {
                 numbers,
             },
             provider: ProviderConfig {
-                dialer: self.provider.dialer()?,
-                max_cps: self.provider.max_cps(),
+                dialer: self.provider.dialer,
+                twilio: self.provider.twilio()?,
+                max_cps: self.provider.dialer.max_cps(self.provider.max_cps),
                 dialer_url: self.provider.dialer_url.clone(),
                 dialer_headers: parse_headers(&self.provider.dialer_headers, "--dialer-header")?,
                 dial_timeout: self.provider.dial_timeout,
@@ -427,20 +422,11 @@ impl ServerArgs {
 }
 
 impl ProviderArgs {
-    /// `--max-cps`, or Twilio's own default limit when dialing through it.
-    fn max_cps(&self) -> Option<f64> {
-        match (self.max_cps, self.dialer) {
-            (Some(c), _) => Some(c).filter(|c| *c > 0.0),
-            (None, DialerKind::Twilio) => Some(twilio::DEFAULT_MAX_CPS),
-            (None, DialerKind::Numdialer) => None,
-        }
-    }
-
-    /// The chosen protocol with its settings; Twilio without its account
-    /// or caller id stops the start and says which flag is missing.
-    fn dialer(&self) -> anyhow::Result<Dialer> {
-        if self.dialer == DialerKind::Numdialer {
-            return Ok(Dialer::NumDialer);
+    /// Twilio's settings when dialing through it; Twilio without its
+    /// account or caller id stops the start and says which flag is missing.
+    fn twilio(&self) -> anyhow::Result<Option<TwilioSettings>> {
+        if self.dialer != ProviderKind::Twilio {
+            return Ok(None);
         }
         // An empty value (`TWILIO_AUTH_TOKEN=` in an env file) means none.
         let sid = self.twilio_account_sid.clone().filter(|s| !s.is_empty());
@@ -467,7 +453,7 @@ impl ProviderArgs {
             (Some(t), None) => Instructions::Twiml(t.clone()),
             (None, None) => Instructions::default(),
         };
-        Ok(Dialer::Twilio(TwilioSettings {
+        Ok(Some(TwilioSettings {
             account_sid,
             auth_token,
             from,
@@ -547,7 +533,7 @@ mod tests {
         match cli.command {
             Some(Command::Simulate(a)) => {
                 assert_eq!(a.seed, Some(4));
-                assert_eq!(a.protocol, DialerKind::Numdialer);
+                assert_eq!(a.protocol, ProviderKind::Numdialer);
             }
             None => panic!("expected simulate"),
         }
@@ -596,7 +582,7 @@ mod tests {
     #[test]
     fn numdialer_stays_the_default() {
         let p = provider_of(&[]).unwrap();
-        assert_eq!(p.dialer, Dialer::NumDialer);
+        assert_eq!((p.dialer, &p.twilio), (ProviderKind::Numdialer, &None));
         assert_eq!(p.dialer_url, None);
         assert_eq!(p.max_cps, None);
         assert_eq!(
@@ -604,6 +590,10 @@ mod tests {
             Some(2.5)
         );
         assert!(provider_of(&["--max-cps", "-1"]).is_err());
+        // Once a panic (exit 101) on a gap too long for a timer.
+        let tiny = Cli::try_parse_from(["x", "--max-cps", "1e-20"]).unwrap_err();
+        assert_eq!(tiny.exit_code(), 2);
+        assert!(tiny.to_string().contains("from 0.001 to 10000"), "{tiny}");
     }
 
     #[test]
@@ -627,7 +617,8 @@ mod tests {
             "https://x.example/t.xml",
         ])
         .unwrap();
-        let Dialer::Twilio(t) = &p.dialer else {
+        assert_eq!(p.dialer, ProviderKind::Twilio);
+        let Some(t) = &p.twilio else {
             panic!("expected twilio");
         };
         assert_eq!(t.from, "+14155550100");

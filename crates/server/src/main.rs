@@ -1,6 +1,7 @@
 use anyhow::Context;
 use clap::Parser;
-use numdialer_server::cli::{Cli, Command, DialerKind, LogFormat};
+use numdialer_core::args::ProviderKind;
+use numdialer_server::cli::{Cli, Command, LogFormat};
 use numdialer_server::integrity::DataDirError;
 use numdialer_server::provider::simulator::Simulator;
 use numdialer_server::provider::simulator::twilio::TwilioSimulator;
@@ -40,13 +41,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("cannot listen on {}", args.listen))?;
             match args.protocol {
-                DialerKind::Numdialer => {
+                ProviderKind::Numdialer => {
                     let sim = Simulator::start(args.sim_config()?, listener).await?;
                     tracing::info!("simulated dialer API on {}", sim.url());
                     shutdown_signal().await;
                     sim.stop();
                 }
-                DialerKind::Twilio => {
+                ProviderKind::Twilio => {
                     let sim = TwilioSimulator::start(args.twilio_config(), listener).await?;
                     tracing::info!("simulated Twilio API on {}", sim.url());
                     shutdown_signal().await;

@@ -6,7 +6,7 @@ use crate::driver::{self, Driver};
 use crate::engine::Engine;
 use crate::http::{self, AppState, serve};
 use crate::provider::numdialer::{DialerClient, DialerHeader};
-use crate::provider::pace::Paced;
+use crate::provider::pace::Pace;
 use crate::provider::simulator::twilio::{TwilioSimConfig, TwilioSimulator};
 use crate::provider::simulator::{SimConfig, Simulator};
 use crate::provider::twilio::{TwilioClient, TwilioConfig};
@@ -16,6 +16,7 @@ use crate::store::manifest::Marks;
 use crate::store::{Store, StoreError};
 use crate::{healer, integrity};
 use anyhow::Context;
+use numdialer_core::args::ProviderKind;
 use numdialer_core::protocol::twilio::Instructions;
 use numdialer_core::{Phone, Secret};
 use std::net::SocketAddr;
@@ -105,12 +106,16 @@ impl Default for DialingConfig {
 #[derive(Debug, Clone)]
 pub struct ProviderConfig {
     /// Which protocol the dialer API speaks.
-    pub dialer: Dialer,
+    pub dialer: ProviderKind,
+    /// Twilio's account and what each call plays: needed when `dialer` is
+    /// Twilio, unused otherwise.
+    pub twilio: Option<TwilioSettings>,
     /// An external dialer API; `None` starts the embedded simulator (with
     /// numDialer) or means Twilio's own API (with Twilio, unless
     /// `twilio_sim` asks for its simulator).
     pub dialer_url: Option<String>,
-    /// Dials a second at most; `None` is no cap.
+    /// Requests that create a call, a second at most, retries included;
+    /// `None` is no cap.
     pub max_cps: Option<f64>,
     /// Sent on every request to a numDialer-style API (`--dialer-header`).
     pub dialer_headers: Vec<DialerHeader>,
@@ -133,7 +138,8 @@ pub struct ProviderConfig {
 impl Default for ProviderConfig {
     fn default() -> Self {
         ProviderConfig {
-            dialer: Dialer::NumDialer,
+            dialer: ProviderKind::Numdialer,
+            twilio: None,
             dialer_url: None,
             max_cps: None,
             dialer_headers: Vec::new(),
@@ -144,14 +150,6 @@ impl Default for ProviderConfig {
             twilio_sim: None,
         }
     }
-}
-
-/// The dialer API's protocol, with what only that protocol needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Dialer {
-    /// JSON `POST /call`, the default.
-    NumDialer,
-    Twilio(TwilioSettings),
 }
 
 /// Twilio's account and what each call plays. The auth token is a
@@ -418,59 +416,75 @@ async fn bind(http: &HttpConfig) -> anyhow::Result<Listeners> {
 }
 
 /// The client for the configured dialer API, or for an embedded simulator
-/// started here when none is configured, paced to `--max-cps`; and the
-/// API's URL.
+/// started here when none is configured, with every call-creating request
+/// paced to `--max-cps`; and the API's URL.
 async fn connect_provider(
     config: &ProviderConfig,
     public_url: &str,
-) -> anyhow::Result<(Paced<AnyProvider>, Option<EmbeddedSimulator>, String)> {
-    let (client, simulator, url) = connect_client(config, public_url).await?;
+) -> anyhow::Result<(AnyProvider, Option<EmbeddedSimulator>, String)> {
     if let Some(cps) = config.max_cps {
-        tracing::info!("at most {cps} dials a second (--max-cps)");
+        tracing::info!("at most {cps} call requests a second, retries included (--max-cps)");
     }
-    Ok((Paced::new(client, config.max_cps), simulator, url))
+    let pace = Pace::new(config.max_cps);
+    match config.dialer {
+        ProviderKind::Twilio => connect_twilio(config, public_url, pace).await,
+        ProviderKind::Numdialer => connect_numdialer(config, pace).await,
+    }
 }
 
-/// The client of the chosen protocol. `public_url` is where Twilio's
-/// callbacks are signed for.
-async fn connect_client(
+/// The Twilio client. `public_url` is where Twilio's callbacks are signed
+/// for.
+async fn connect_twilio(
     config: &ProviderConfig,
     public_url: &str,
+    pace: Pace,
 ) -> anyhow::Result<(AnyProvider, Option<EmbeddedSimulator>, String)> {
-    if let Dialer::Twilio(t) = &config.dialer {
-        let (simulator, url) = match (&config.dialer_url, &config.twilio_sim) {
-            (Some(url), _) => (None, url.clone()),
-            (None, None) => (None, TWILIO_API_URL.to_string()),
-            (None, Some(sim)) => {
-                let sim = TwilioSimConfig {
-                    account_sid: t.account_sid.clone(),
-                    auth_token: t.auth_token.clone(),
-                    ..sim.clone()
-                };
-                let l = TcpListener::bind(("127.0.0.1", 0)).await?;
-                let sim = TwilioSimulator::start(sim, l).await?;
-                let url = sim.url();
-                tracing::info!("embedded simulated Twilio API on {url}");
-                (Some(EmbeddedSimulator::Twilio(sim)), url)
-            }
-        };
-        let client = TwilioClient::new(
-            TwilioConfig {
-                base_url: url.clone(),
+    let Some(t) = &config.twilio else {
+        anyhow::bail!(
+            "dialing through Twilio needs its account: --twilio-account-sid, \
+             --twilio-auth-token and --from"
+        );
+    };
+    let (simulator, url) = match (&config.dialer_url, &config.twilio_sim) {
+        (Some(url), _) => (None, url.clone()),
+        (None, None) => (None, TWILIO_API_URL.to_string()),
+        (None, Some(sim)) => {
+            let sim = TwilioSimConfig {
                 account_sid: t.account_sid.clone(),
                 auth_token: t.auth_token.clone(),
-                from: t.from.clone(),
-                instructions: t.instructions.clone(),
-                ring_timeout_secs: u32::try_from(t.ring_timeout.as_secs()).unwrap_or(u32::MAX),
-                public_url: public_url.trim_end_matches('/').to_string(),
-            },
-            config.dial_timeout,
-            config.dial_attempts,
-            config.dial_backoff,
-        );
-        tracing::info!(calls_url = client.calls_url(), "dialing through Twilio");
-        return Ok((AnyProvider::Twilio(client), simulator, url));
-    }
+                ..sim.clone()
+            };
+            let l = TcpListener::bind(("127.0.0.1", 0)).await?;
+            let sim = TwilioSimulator::start(sim, l).await?;
+            let url = sim.url();
+            tracing::info!("embedded simulated Twilio API on {url}");
+            (Some(EmbeddedSimulator::Twilio(sim)), url)
+        }
+    };
+    let client = TwilioClient::new(
+        TwilioConfig {
+            base_url: url.clone(),
+            account_sid: t.account_sid.clone(),
+            auth_token: t.auth_token.clone(),
+            from: t.from.clone(),
+            instructions: t.instructions.clone(),
+            ring_timeout_secs: u32::try_from(t.ring_timeout.as_secs()).unwrap_or(u32::MAX),
+            public_url: public_url.trim_end_matches('/').to_string(),
+        },
+        config.dial_timeout,
+        config.dial_attempts,
+        config.dial_backoff,
+    )
+    .with_pace(pace);
+    tracing::info!(calls_url = client.calls_url(), "dialing through Twilio");
+    Ok((AnyProvider::Twilio(client), simulator, url))
+}
+
+/// The numDialer client, of `--dialer-url` or of an embedded simulator.
+async fn connect_numdialer(
+    config: &ProviderConfig,
+    pace: Pace,
+) -> anyhow::Result<(AnyProvider, Option<EmbeddedSimulator>, String)> {
     let (simulator, url) = match &config.dialer_url {
         Some(url) => (None, url.clone()),
         None => {
@@ -487,14 +501,15 @@ async fn connect_client(
         config.dial_timeout,
         config.dial_attempts,
         config.dial_backoff,
-    );
+    )
+    .with_pace(pace);
     Ok((AnyProvider::NumDialer(client), simulator, url))
 }
 
 fn spawn_tasks(
     listeners: Listeners,
     state: AppState,
-    driver: Driver<Paced<AnyProvider>>,
+    driver: Driver<AnyProvider>,
     shutdown: &Shutdown,
 ) -> Vec<JoinHandle<()>> {
     let stopped = || {

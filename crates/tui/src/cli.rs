@@ -1,7 +1,8 @@
 //! The command line of `numdialer`; every flag can also come from a
-//! `NUMDIALER_*` environment variable. The value parsers come from
-//! `numdialer_core::args`, shared with `numdialer-server`, so that the TUI
-//! depends on the server's library only to embed it, never on its CLI.
+//! `NUMDIALER_*` environment variable. The value parsers, the provider
+//! choice and its default cap come from `numdialer_core::args`, shared with
+//! `numdialer-server`, so that the TUI depends on the server's library only
+//! to embed it, never on its CLI.
 //!
 //! `numdialer` alone is the TUI; `numdialer <subcommand>` is a command for
 //! scripts (see [`crate::commands`]). `--server` and `--token` are global,
@@ -10,8 +11,7 @@
 //! are refused with one.
 
 use clap::{CommandFactory, Parser};
-use numdialer_core::args::{parse_cps, parse_http_url, parse_scale, parse_seconds};
-use numdialer_core::protocol::twilio;
+use numdialer_core::args::{ProviderKind, parse_cps, parse_http_url, parse_scale, parse_seconds};
 use numdialer_core::{Phone, Secret};
 use numdialer_server::startup::read_numbers_file;
 use std::path::PathBuf;
@@ -99,7 +99,7 @@ pub struct Cli {
         value_enum,
         default_value = "numdialer"
     )]
-    pub dialer: Protocol,
+    pub dialer: ProviderKind,
 
     /// Embedded mode only: dials a second at most (fractions allowed; 0 is
     /// no cap) [default: 1 with --dialer twilio, Twilio's account limit; no
@@ -115,14 +115,6 @@ pub struct Cli {
     /// its calls 10 times faster).
     #[arg(long, env = "NUMDIALER_SIM_TIME_SCALE", default_value = "1", value_parser = parse_scale)]
     pub sim_time_scale: f64,
-}
-
-/// The protocols the embedded server can dial with. The TUI's own enum,
-/// not the server's, as the TUI never depends on the server's CLI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Protocol {
-    Numdialer,
-    Twilio,
 }
 
 /// What `--help` says after the flags; its keys come from the table the
@@ -180,13 +172,10 @@ impl Cli {
     }
 
     /// `--max-cps`, or Twilio's own default limit with `--dialer twilio`;
-    /// `None` is no cap.
+    /// `None` is no cap. The rule is the server's too
+    /// ([`ProviderKind::max_cps`]).
     pub fn max_cps(&self) -> Option<f64> {
-        match (self.max_cps, self.dialer) {
-            (Some(c), _) => Some(c).filter(|c| *c > 0.0),
-            (None, Protocol::Twilio) => Some(twilio::DEFAULT_MAX_CPS),
-            (None, Protocol::Numdialer) => None,
-        }
+        self.dialer.max_cps(self.max_cps)
     }
 
     /// Whether the embedded server would call real people: through any
@@ -210,7 +199,7 @@ impl Cli {
         if self.numbers_file.is_some() {
             v.push("--numbers-file");
         }
-        if self.dialer != Protocol::Numdialer {
+        if self.dialer != ProviderKind::Numdialer {
             v.push("--dialer");
         }
         if self.max_cps.is_some() {
@@ -258,6 +247,9 @@ mod tests {
         );
         assert_eq!(parse(&["--max-cps", "2.5"]).max_cps(), Some(2.5));
         assert!(Cli::try_parse_from(["numdialer", "--max-cps", "-1"]).is_err());
+        let tiny = Cli::try_parse_from(["numdialer", "--max-cps", "1e-20"]).unwrap_err();
+        assert_eq!(tiny.exit_code(), 2, "a usage error, not a panic");
+        assert!(tiny.to_string().contains("from 0.001 to 10000"), "{tiny}");
         assert!(Cli::try_parse_from(["numdialer", "--dialer", "sip"]).is_err());
         let remote = parse(&[
             "--server",

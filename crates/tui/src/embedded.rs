@@ -13,11 +13,12 @@
 //! message that names the directory and how to choose another, instead of
 //! the store's error chain.
 
-use crate::cli::{Cli, Protocol};
+use crate::cli::Cli;
 use crate::failure::Usage;
 use crate::mode::Embedded;
+use numdialer_core::args::ProviderKind;
 use numdialer_server::provider::simulator::twilio::TwilioSimConfig;
-use numdialer_server::startup::{Dialer, TwilioSettings};
+use numdialer_server::startup::TwilioSettings;
 use numdialer_server::store::StoreError;
 use numdialer_server::{RunningServer, ServerConfig};
 use std::net::SocketAddr;
@@ -69,15 +70,16 @@ pub async fn start(cli: &Cli) -> anyhow::Result<(RunningServer, Embedded)> {
     config.provider.dialer_url = cli.dialer_url.clone();
     config.provider.sim.time_scale = cli.sim_time_scale;
     config.provider.max_cps = cli.max_cps();
-    if cli.dialer == Protocol::Twilio {
-        config.provider.dialer = Dialer::Twilio(TwilioSettings::simulated());
+    config.provider.dialer = cli.dialer;
+    if cli.dialer == ProviderKind::Twilio {
+        config.provider.twilio = Some(TwilioSettings::simulated());
         config.provider.twilio_sim = Some(demo_twilio(cli)?);
     }
     let mut embedded = Embedded {
         data: None,
         simulated: !cli.dials_real_people(),
         in_ssh: inside_ssh(|name| std::env::var_os(name).is_some()),
-        twilio: cli.dialer == Protocol::Twilio,
+        twilio: cli.dialer == ProviderKind::Twilio,
         max_cps: config.provider.max_cps.map(|c| c.to_string()),
         call_timeout: config.dialing.call_timeout,
     };

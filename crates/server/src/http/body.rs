@@ -7,8 +7,12 @@
 //! connection before the answer is read. 404, 405 and 415 are decided
 //! before any handler reads the body, so this middleware reads it first,
 //! whatever the route, and hands the handler the buffered bytes.
+//!
+//! The limit is the layer's state ([`BodyLimit`]), given where the router
+//! attaches the layer: [`BodyLimit::DEFAULT`] to every route and fallback,
+//! [`BodyLimit::IMPORT`] to the import route alone (see [`super::router`]),
+//! so that no path is matched here.
 
-use super::AppState;
 use super::error::ApiError;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -28,19 +32,25 @@ pub const MAX_IMPORT_BODY: usize = 32 * 1024 * 1024;
 /// knows.
 pub const DRAIN_LIMIT: usize = 1024 * 1024;
 
-pub async fn read_body_first(State(state): State<AppState>, req: Request, next: Next) -> Response {
+/// The most a route's request body may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyLimit(pub usize);
+
+impl BodyLimit {
+    /// Every route but the import.
+    pub const DEFAULT: BodyLimit = BodyLimit(MAX_BODY);
+    /// The import of a campaign's list.
+    pub const IMPORT: BodyLimit = BodyLimit(MAX_IMPORT_BODY);
+}
+
+/// Reads the body up to `limit`, then runs the route with it buffered; a
+/// larger body is a 413.
+pub async fn read_body_first(
+    State(BodyLimit(limit)): State<BodyLimit>,
+    req: Request,
+    next: Next,
+) -> Response {
     let (parts, mut body) = req.into_parts();
-    let import = parts.method == axum::http::Method::POST && parts.uri.path() == "/campaigns";
-    // Only a client with the token may make the server hold 32 MiB: the
-    // check comes before the body, and the connection is closed on the
-    // body it did not read.
-    if import && let Some(refused) = super::middleware::token_refused(&state, &parts.headers) {
-        let mut resp = refused.into_response();
-        resp.headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
-        return resp;
-    }
-    let limit = if import { MAX_IMPORT_BODY } else { MAX_BODY };
     let mut kept = Vec::new();
     let mut seen = 0usize;
     while let Some(frame) = body.frame().await {

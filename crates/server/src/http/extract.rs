@@ -2,51 +2,29 @@
 //!
 //! With these, a handler takes `Path<usize>` and the rejection is already an
 //! [`ApiError`] (`{"error"}` with axum's status: 400, 413, 415, 422), so
-//! handler signatures speak of the domain, not of rejections.
+//! handler signatures speak of the domain, not of rejections. Each is
+//! derived (`via` axum's own extractor, `rejection` ours), so that the
+//! extraction is axum's and only the error form is numdialer's.
 
 use super::error::ApiError;
-use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::request::Parts;
+use axum::extract::{FromRequest, FromRequestParts};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 /// Path parameters.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub struct Path<T>(pub T);
 
 /// Query parameters.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct Query<T>(pub T);
 
 /// A JSON body in, or a JSON answer out.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
 pub struct Json<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let axum::extract::Path(v) = axum::extract::Path::from_request_parts(parts, state).await?;
-        Ok(Path(v))
-    }
-}
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let axum::extract::Query(v) =
-            axum::extract::Query::from_request_parts(parts, state).await?;
-        Ok(Query(v))
-    }
-}
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let axum::Json(v) = axum::Json::from_request(req, state).await?;
-        Ok(Json(v))
-    }
-}
 
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {

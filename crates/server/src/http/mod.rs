@@ -2,6 +2,7 @@
 //! on one screen; the handlers live in `routes/` by resource.
 
 pub mod body;
+pub mod conditional;
 pub mod error;
 pub mod extract;
 pub mod middleware;
@@ -14,6 +15,7 @@ use crate::shutdown::Shutdown;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Router, middleware as mw};
+use body::BodyLimit;
 use error::ApiError;
 use numdialer_core::Secret;
 use std::sync::Arc;
@@ -40,10 +42,7 @@ pub fn router(state: AppState) -> Router {
         .route("/calls", post(routes::calls::start))
         .route("/statuses", get(routes::statuses::get))
         .route("/calls/{index}", get(routes::calls::detail))
-        .route(
-            "/campaigns",
-            get(routes::campaigns::list).post(routes::campaigns::create),
-        )
+        .route("/campaigns", get(routes::campaigns::list))
         .route(
             "/campaigns/{id}",
             get(routes::campaigns::get).delete(routes::campaigns::delete),
@@ -68,6 +67,18 @@ pub fn router(state: AppState) -> Router {
         state.clone(),
         middleware::require_token,
     ));
+    // The import alone takes a list: its own body limit, and the token
+    // checked before that body is read (the later layer runs first).
+    let import = Router::new()
+        .route("/campaigns", post(routes::campaigns::create))
+        .layer(mw::from_fn_with_state(
+            BodyLimit::IMPORT,
+            body::read_body_first,
+        ))
+        .layer(mw::from_fn_with_state(
+            state.clone(),
+            middleware::require_token_before_body,
+        ));
     Router::new()
         .merge(operator)
         .route("/webhooks/{token}", post(routes::webhooks::receive))
@@ -80,10 +91,16 @@ pub fn router(state: AppState) -> Router {
                 "method not allowed on this route",
             )
         })
+        // Every route and fallback above, 405s included, reads its body
+        // first; the import, merged after, keeps its own layers.
+        .layer(mw::from_fn_with_state(
+            BodyLimit::DEFAULT,
+            body::read_body_first,
+        ))
+        .merge(import)
         // `read_body_first` holds every body to its route's limit, so
         // axum's own 2 MB cap would only refuse large imports.
         .layer(axum::extract::DefaultBodyLimit::disable())
-        .layer(mw::from_fn_with_state(state.clone(), body::read_body_first))
         .layer(mw::from_fn(middleware::request_timeout))
         .layer(mw::from_fn(middleware::log_request))
         .with_state(state)
@@ -95,6 +112,9 @@ pub fn metrics_router(state: AppState) -> Router {
     Router::new()
         .route("/metrics", get(routes::metrics::get))
         .fallback(|| async { ApiError::not_found("only /metrics is served here") })
-        .layer(mw::from_fn_with_state(state.clone(), body::read_body_first))
+        .layer(mw::from_fn_with_state(
+            BodyLimit::DEFAULT,
+            body::read_body_first,
+        ))
         .with_state(state)
 }

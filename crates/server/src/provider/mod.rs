@@ -5,7 +5,8 @@
 //! one arm where startup picks it. `simulator` is the other side of the
 //! numDialer protocol: the stand-in API that startup runs when no
 //! `--dialer-url` is given. [`AnyProvider`] is the one the server runs,
-//! whichever `--dialer` chose.
+//! whichever `--dialer` chose. `pace` is the `--max-cps` gate that every
+//! client takes before each request that creates a call, retries included.
 
 pub mod numdialer;
 pub mod pace;
@@ -33,7 +34,8 @@ pub trait Provider: Send + Sync + 'static {
     /// Waits until a dial could be sent now (a pace to keep). The driver
     /// waits here before it takes the next entry, so that an entry is
     /// marked `dialing` only when its dial leaves at once: a pause or stop
-    /// answered meanwhile then holds it back.
+    /// answered meanwhile then holds it back. A retry inside
+    /// [`Provider::dial`] waits its own turn.
     fn ready(&self) -> impl Future<Output = ()> + Send {
         async {}
     }
@@ -59,6 +61,13 @@ impl Provider for AnyProvider {
         match self {
             AnyProvider::NumDialer(p) => p.dial(phone, webhook_url).await,
             AnyProvider::Twilio(p) => p.dial(phone, webhook_url).await,
+        }
+    }
+
+    async fn ready(&self) {
+        match self {
+            AnyProvider::NumDialer(p) => p.ready().await,
+            AnyProvider::Twilio(p) => p.ready().await,
         }
     }
 

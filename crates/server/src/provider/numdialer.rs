@@ -5,11 +5,14 @@
 //! sent again. A refused connection is retried with backoff; a request that
 //! was sent but got no usable answer is reported as unanswered, because
 //! the call may exist and dialing it twice would ring a person twice.
+//! Each attempt takes its turn of the `--max-cps` gate ([`Pace`]), as
+//! Twilio's do: a cap counts requests.
 //!
 //! A numDialer-style API of one's own may sit behind authentication:
 //! [`DialerHeader`]s (`--dialer-header`) go on every request, marked
 //! sensitive and held as [`Secret`]s so that no log or error shows them.
 
+use super::pace::Pace;
 use super::{CallbackError, Callbacks, Provider};
 use axum::http::{HeaderMap, Uri};
 use numdialer_core::protocol::numdialer::{DialRequest, DialResponse, WebhookBody};
@@ -24,6 +27,8 @@ pub struct DialerClient {
     /// Attempts for a connection that cannot be made, the first included.
     attempts: u32,
     backoff: Duration,
+    /// The `--max-cps` gate, taken before every `POST /call`.
+    pace: Pace,
 }
 
 /// One `Name: value` header for the dialer API; the value is a credential
@@ -99,7 +104,13 @@ impl DialerClient {
             call_url: format!("{}/call", base_url.trim_end_matches('/')),
             attempts: attempts.max(1),
             backoff,
+            pace: Pace::default(),
         }
+    }
+
+    /// Sends every `POST /call` through `pace`.
+    pub fn with_pace(self, pace: Pace) -> Self {
+        DialerClient { pace, ..self }
     }
 
     pub fn call_url(&self) -> &str {
@@ -165,6 +176,7 @@ impl Provider for DialerClient {
         };
         let mut delay = self.backoff;
         for attempt in 1..=self.attempts {
+            self.pace.turn().await;
             match self.http.post(&self.call_url).json(&body).send().await {
                 Ok(resp) => return (read_answer(resp).await, attempt - 1),
                 Err(e) if e.is_connect() => {
@@ -187,6 +199,10 @@ impl Provider for DialerClient {
             }
         }
         unreachable!("the last attempt always returns")
+    }
+
+    async fn ready(&self) {
+        self.pace.ready().await;
     }
 
     fn callbacks(&self) -> Arc<dyn Callbacks> {
@@ -254,5 +270,26 @@ mod tests {
         assert!(DialerHeader::parse("bad name: x").is_err());
         let err = DialerHeader::parse("X-Key: line\nbreak s3cr3t").unwrap_err();
         assert!(!err.contains("s3cr3t"), "{err}");
+    }
+
+    /// A refused connection is tried again, and each attempt takes its
+    /// turn of the pace: three attempts at 10 a second take at least
+    /// 200 ms even without a backoff.
+    #[tokio::test]
+    async fn every_attempt_takes_its_turn_of_the_pace() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", closed.local_addr().unwrap());
+        drop(closed);
+        let client = DialerClient::new(&url, &[], Duration::from_secs(2), 3, Duration::ZERO)
+            .with_pace(Pace::new(Some(10.0)));
+        let began = std::time::Instant::now();
+        let (answer, retries) = client.dial("13018040009", "http://x/webhooks/t").await;
+        assert!(
+            matches!(answer, DialAnswer::Unreachable { .. }),
+            "{answer:?}"
+        );
+        assert_eq!(retries, 2);
+        let took = began.elapsed();
+        assert!(took >= Duration::from_millis(195), "{took:?}");
     }
 }

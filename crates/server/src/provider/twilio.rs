@@ -6,13 +6,16 @@
 //! placed no call is sent again. Twilio adds two such answers, `429` (too
 //! many requests) and `503`, which say the request was turned away; they are
 //! retried after the `Retry-After` the API asks for. Anything else that
-//! leaves a doubt is reported unanswered and never re-sent.
+//! leaves a doubt is reported unanswered and never re-sent. Every request,
+//! the retries included, takes its turn of the `--max-cps` gate ([`Pace`]):
+//! Twilio counts requests, so a retry sent at once would be over the cap.
 //!
 //! Callbacks are trusted only with a valid `X-Twilio-Signature` for the URL
 //! the server gave Twilio: without it anyone who learned a webhook URL could
 //! complete or fail calls at will.
 
 use super::numdialer::{clip, dial_client, root_cause};
+use super::pace::Pace;
 use super::{CallbackError, Callbacks, Provider};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use numdialer_core::protocol::twilio::{
@@ -55,6 +58,8 @@ pub struct TwilioClient {
     /// Attempts for a dial that certainly placed no call, the first included.
     attempts: u32,
     backoff: Duration,
+    /// The `--max-cps` gate, taken before every `POST .../Calls.json`.
+    pace: Pace,
 }
 
 impl TwilioClient {
@@ -73,7 +78,13 @@ impl TwilioClient {
             config: Arc::new(config),
             attempts: attempts.max(1),
             backoff,
+            pace: Pace::default(),
         }
+    }
+
+    /// Sends every call-creating request through `pace`.
+    pub fn with_pace(self, pace: Pace) -> Self {
+        TwilioClient { pace, ..self }
     }
 
     pub fn calls_url(&self) -> &str {
@@ -167,6 +178,7 @@ impl Provider for TwilioClient {
         let body = self.form(phone, webhook_url);
         let mut delay = self.backoff;
         for attempt in 1..=self.attempts {
+            self.pace.turn().await;
             let sent = self
                 .authed(self.http.post(&self.calls_url))
                 .header(
@@ -201,6 +213,10 @@ impl Provider for TwilioClient {
             delay *= 2;
         }
         unreachable!("the last attempt always returns")
+    }
+
+    async fn ready(&self) {
+        self.pace.ready().await;
     }
 
     /// The account resource: any HTTP answer means the API is up.

@@ -3,17 +3,18 @@
 //! checked, a wrong credential refused, callbacks that are not Twilio's
 //! refused without changing anything, late callbacks recorded as out of
 //! order, `429` answers waited out without a second call, and `--max-cps`
-//! as Twilio sees it.
+//! as Twilio sees it, retried requests included.
 
 use crate::helpers::{DEADLINE, client, phones, start_calls, statuses, wait_finished, wait_for};
 use numdialer_core::api::{CallDetail, CampaignSummary, StatusesResponse};
+use numdialer_core::args::ProviderKind;
 use numdialer_core::protocol::twilio::Instructions;
 use numdialer_core::protocol::twilio::{self, CALLBACK_EVENTS, CallStatus, SIGNATURE_HEADER};
 use numdialer_core::{CallId, CampaignState, Outcome, Secret, Status};
 use numdialer_server::provider::simulator::twilio::{
     TwilioDialRecord, TwilioSimConfig, TwilioSimulator,
 };
-use numdialer_server::startup::{Dialer, TwilioSettings};
+use numdialer_server::startup::TwilioSettings;
 use numdialer_server::{RunningServer, ServerConfig};
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -48,7 +49,8 @@ impl TwilioHarness {
         config.dialing.numbers = list.map(phones);
         config.provider.dialer_url = Some(sim.url());
         config.provider.dial_backoff = Duration::from_millis(10);
-        config.provider.dialer = Dialer::Twilio(TwilioSettings {
+        config.provider.dialer = ProviderKind::Twilio;
+        config.provider.twilio = Some(TwilioSettings {
             account_sid: SID.into(),
             auth_token: Secret::new(TOKEN),
             from: FROM.into(),
@@ -272,7 +274,7 @@ async fn two_campaigns_through_twilio_see_every_outcome() {
 #[tokio::test]
 async fn a_wrong_auth_token_fails_the_entry_with_twilios_error() {
     let h = TwilioHarness::start(sim_config(), None, |c| {
-        if let Dialer::Twilio(t) = &mut c.provider.dialer {
+        if let Some(t) = &mut c.provider.twilio {
             t.auth_token = Secret::new("not-the-token");
         }
     })
@@ -398,6 +400,37 @@ async fn a_429_waits_for_retry_after_and_dials_once() {
     let expected: Vec<String> = list.iter().map(|p| format!("+{p}")).collect();
     assert_eq!(to, expected, "each number placed once, in order");
     assert!(done.calls.iter().all(|c| c.status == Status::Completed));
+}
+
+/// `--max-cps 1` counts requests, as Twilio does: the retry of a dial
+/// turned away with `429` waits its `Retry-After`, and the next entry's
+/// request then waits a whole gap after that retry, not after the dial's
+/// first request. Three lines are free, so only the cap spaces them.
+#[tokio::test]
+async fn a_retried_request_takes_its_turn_of_max_cps() {
+    let sim = TwilioSimConfig {
+        throttle: 1,
+        retry_after_secs: 1,
+        ..sim_config()
+    };
+    let list = numbers(3);
+    let h = TwilioHarness::start(sim, Some(list.as_slice()), |c| {
+        c.provider.max_cps = Some(1.0)
+    })
+    .await;
+    assert_eq!(start_calls(&h.http, &h.server.url()).await, 202);
+    wait_finished(&h.http, &h.server.url()).await;
+    let dials = h.sim.dials();
+    let answers: Vec<u16> = dials.iter().map(|d| d.answer).collect();
+    assert_eq!(answers, [429, 201, 201, 201]);
+    let at: Vec<f64> = dials.iter().map(|d| d.received_ms).collect();
+    for pair in at.windows(2) {
+        let gap = pair[1] - pair[0];
+        assert!(
+            gap >= 950.0,
+            "requests {gap} ms apart at --max-cps 1: {at:?}"
+        );
+    }
 }
 
 /// `--max-cps 1`, judged from the simulator's log: with three lines free

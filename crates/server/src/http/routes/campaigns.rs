@@ -1,9 +1,9 @@
 //! `/campaigns...`: import, list, lifecycle, entries, export and delete
 //! (docs/api.md, "Campaigns").
 
-use super::statuses::{etag, known_version, timing, wait_limit};
 use crate::engine::NewCampaign;
 use crate::http::AppState;
+use crate::http::conditional::{self, Conditional, Timer};
 use crate::http::error::ApiError;
 use crate::http::extract::{Json, Path, Query};
 use axum::body::Bytes;
@@ -15,7 +15,6 @@ use numdialer_core::campaign::{RetryInput, RetryOnInput};
 use numdialer_core::import::{self, Format};
 use numdialer_core::{Entry, Operation};
 use serde::Deserialize;
-use std::time::Instant;
 
 /// Longest campaign name, in characters.
 const MAX_NAME: usize = 200;
@@ -38,29 +37,20 @@ pub async fn list(
     Query(q): Query<ListQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let wait = wait_limit(q.wait)?;
-    let if_none_match = known_version(&headers);
-    if let Some(known) = if_none_match.filter(|_| !wait.is_zero()) {
+    let asked = Conditional::read(&headers, q.wait)?;
+    if let Some((known, wait)) = asked.wait_past(None) {
         state
             .engine
             .wait_past(None, known, wait, &state.shutdown)
             .await;
     }
-    let began = Instant::now();
+    let timer = Timer::start();
     let version = state.engine.version_of(None).unwrap_or(0);
-    if if_none_match == Some(version) {
-        return Ok((
-            StatusCode::NOT_MODIFIED,
-            [(header::ETAG, etag(version)), timing(began)],
-        )
-            .into_response());
+    if let Some(unchanged) = asked.unchanged(version, &timer) {
+        return Ok(unchanged);
     }
     let list = state.engine.list().await;
-    Ok((
-        [(header::ETAG, etag(list.version)), timing(began)],
-        Json(list),
-    )
-        .into_response())
+    Ok((conditional::fresh(list.version, &timer), Json(list)).into_response())
 }
 
 /// The settings of a CSV or plain-text import, as query parameters.

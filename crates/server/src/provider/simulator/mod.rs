@@ -16,6 +16,7 @@
 pub mod twilio;
 
 use crate::provider::numdialer::DialerHeader;
+use crate::shutdown::{self, Shutdown, Trigger};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -33,7 +34,6 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
 
 /// The longest random delay before each webhook, before scaling.
 const MAX_DELAY: Duration = Duration::from_secs(5);
@@ -208,12 +208,11 @@ impl Sim {
 pub struct Simulator {
     pub addr: SocketAddr,
     sim: Arc<Sim>,
-    shutdown: watch::Sender<bool>,
+    serving: Serving,
 }
 
 impl Simulator {
     pub async fn start(config: SimConfig, listener: TcpListener) -> std::io::Result<Simulator> {
-        let addr = listener.local_addr()?;
         let mut rng = seeded(config.seed);
         let first_id = rng.random_range(1_000..1_000_000);
         let outage = config.outage;
@@ -233,17 +232,16 @@ impl Simulator {
             .route("/_sim/dials", get(dials))
             .route("/_sim/webhooks", get(webhooks))
             .with_state(sim.clone());
-        let (shutdown, rx) = watch::channel(false);
-        tokio::spawn(serve(listener, app, outage, rx));
+        let serving = Serving::start(listener, app, outage)?;
         Ok(Simulator {
-            addr,
+            addr: serving.addr,
             sim,
-            shutdown,
+            serving,
         })
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.serving.url()
     }
 
     /// The dials received so far, in arrival order: every one until the
@@ -267,14 +265,34 @@ impl Simulator {
         self.sim.webhooks.lock().unwrap().dropped
     }
 
+    /// Stops serving; dropping the simulator stops it too.
     pub fn stop(&self) {
-        let _ = self.shutdown.send(true);
+        self.serving.stop();
     }
 }
 
-impl Drop for Simulator {
-    fn drop(&mut self) {
-        self.stop();
+/// A simulator's HTTP side, the same for both: the app served on its
+/// listener until stopped, with the [`Trigger`] that stops it. Dropping it
+/// fires the trigger, so that no simulator outlives its owner.
+struct Serving {
+    addr: SocketAddr,
+    trigger: Trigger,
+}
+
+impl Serving {
+    fn start(listener: TcpListener, app: Router, outage: Option<Outage>) -> std::io::Result<Self> {
+        let addr = listener.local_addr()?;
+        let (trigger, shutdown) = shutdown::channel();
+        tokio::spawn(serve(listener, app, outage, shutdown));
+        Ok(Serving { addr, trigger })
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn stop(&self) {
+        self.trigger.fire();
     }
 }
 
@@ -297,19 +315,14 @@ fn webhook_client() -> reqwest::Client {
 
 /// Serves until shut down; during an outage the listener is closed, so that
 /// connections are refused as when the real API is down.
-async fn serve(
-    mut listener: TcpListener,
-    app: Router,
-    outage: Option<Outage>,
-    mut shutdown: watch::Receiver<bool>,
-) {
+async fn serve(mut listener: TcpListener, app: Router, outage: Option<Outage>, shutdown: Shutdown) {
     let addr = listener.local_addr().ok();
     loop {
-        let mut stop = shutdown.clone();
+        let stop = shutdown.clone();
         let up_for = outage.map(|o| o.every);
         let until = async move {
             tokio::select! {
-                _ = stop.wait_for(|s| *s) => {}
+                () = stop.wait() => {}
                 _ = async {
                     match up_for {
                         Some(d) => tokio::time::sleep(d).await,
@@ -329,7 +342,7 @@ async fn serve(
             return;
         };
         tokio::select! {
-            _ = shutdown.wait_for(|s| *s) => return,
+            () = shutdown.wait() => return,
             _ = tokio::time::sleep(o.length) => {}
         }
         listener = loop {
@@ -561,6 +574,37 @@ mod tests {
         assert_eq!(none.push('b'), 1);
         assert!(none.to_vec().is_empty());
         assert_eq!(none.dropped, 2);
+    }
+
+    /// Stopping a simulator, or dropping it, closes its listener: both
+    /// simulators serve through [`Serving`] on a [`Shutdown`].
+    #[tokio::test]
+    async fn stopping_or_dropping_closes_the_listener() {
+        for drop_it in [false, true] {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let sim = Simulator::start(SimConfig::default(), listener)
+                .await
+                .unwrap();
+            let url = sim.url();
+            let http = reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
+                .build()
+                .unwrap();
+            assert!(http.get(&url).send().await.unwrap().status().is_success());
+            if drop_it {
+                drop(sim);
+            } else {
+                sim.stop();
+            }
+            let closed = numdialer_testkit::wait_until(Duration::from_secs(30), || async {
+                http.get(&url).send().await.is_err().then_some(())
+            })
+            .await;
+            assert!(
+                closed.is_some(),
+                "still serving after stop (dropped: {drop_it})"
+            );
+        }
     }
 
     /// Through the real routes: dials past the limit leave the last ones in

@@ -14,7 +14,7 @@
 //! with `Retry-After`, as an account over its rate would be. Its log
 //! (`GET /_sim/dials`, `GET /_sim/callbacks`) is what the tests judge.
 
-use super::{MAX_DELAY, Ring, listing, seeded, serve, webhook_client};
+use super::{MAX_DELAY, Ring, Serving, listing, seeded, webhook_client};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -34,7 +34,6 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
 
 #[derive(Debug, Clone)]
 pub struct TwilioSimConfig {
@@ -115,7 +114,7 @@ struct Sim {
 pub struct TwilioSimulator {
     pub addr: SocketAddr,
     sim: Arc<Sim>,
-    shutdown: watch::Sender<bool>,
+    serving: Serving,
 }
 
 impl TwilioSimulator {
@@ -123,7 +122,6 @@ impl TwilioSimulator {
         config: TwilioSimConfig,
         listener: TcpListener,
     ) -> std::io::Result<TwilioSimulator> {
-        let addr = listener.local_addr()?;
         let rng = seeded(config.seed);
         let limit = config.log_limit;
         let sim = Arc::new(Sim {
@@ -140,17 +138,16 @@ impl TwilioSimulator {
             .route("/_sim/dials", get(dials))
             .route("/_sim/callbacks", get(callbacks))
             .with_state(sim.clone());
-        let (shutdown, rx) = watch::channel(false);
-        tokio::spawn(serve(listener, app, None, rx));
+        let serving = Serving::start(listener, app, None)?;
         Ok(TwilioSimulator {
-            addr,
+            addr: serving.addr,
             sim,
-            shutdown,
+            serving,
         })
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.serving.url()
     }
 
     pub fn dials(&self) -> Vec<TwilioDialRecord> {
@@ -161,14 +158,9 @@ impl TwilioSimulator {
         self.sim.callbacks.lock().unwrap().to_vec()
     }
 
+    /// Stops serving; dropping the simulator stops it too.
     pub fn stop(&self) {
-        let _ = self.shutdown.send(true);
-    }
-}
-
-impl Drop for TwilioSimulator {
-    fn drop(&mut self) {
-        self.stop();
+        self.serving.stop();
     }
 }
 
