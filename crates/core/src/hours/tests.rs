@@ -650,3 +650,84 @@ proptest! {
         }
     }
 }
+
+/// The cost of the check and of resolving zones, for a release build:
+/// `cargo test -p numdialer-core --release --lib -- --ignored --nocapture cost`.
+/// (`numdialer-bench --only hours` measures the same with more samples.)
+#[test]
+#[ignore = "a measurement; run in release"]
+fn cost_of_a_verdict_and_of_resolving_zones() {
+    use std::hint::black_box;
+    use std::time::Instant;
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let rules = CallingRules::parse(EXAMPLE_RULES).unwrap();
+    let campaign = hours("08:00-21:00");
+    let prefixes = [
+        "1212", "1305", "1312", "1303", "1602", "1213", "1907", "1808", "1208", "447", "3361",
+    ];
+    let numbers: Vec<String> = (0..1_000_000u64)
+        .map(|i| {
+            format!(
+                "{}{:07}",
+                prefixes[(i % 11) as usize],
+                (i * 7_919) % 10_000_000 + 2_000_000
+            )
+        })
+        .collect();
+    let entries: Vec<(Schedule, Option<ZoneSetId>)> = numbers[..1_000]
+        .iter()
+        .map(|n| {
+            (
+                Schedule::new(&campaign, rules.rule_for(n).map(|id| rules.get(id))),
+                zones_of_number(n),
+            )
+        })
+        .collect();
+    let (mut open, mut closed) = (Vec::new(), Vec::new());
+    for round in 0..200u64 {
+        for (i, (s, z)) in entries.iter().enumerate() {
+            let now =
+                Timestamp::from_millis(1_796_169_600_000 + (round * 1_000 + i as u64) * 31_536_000);
+            let t = Instant::now();
+            let v = black_box(s.verdict(black_box(*z), now));
+            let ns = t.elapsed().as_nanos() as f64;
+            if v == Verdict::Open {
+                open.push(ns)
+            } else {
+                closed.push(ns)
+            }
+        }
+    }
+    let (no, nc) = (open.len(), closed.len());
+    eprintln!(
+        "verdict open: median {:.0} ns ({no}); closed: median {:.0} ns ({nc})",
+        median(open),
+        median(closed)
+    );
+    let (mut plain, mut resolved) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        let t = Instant::now();
+        let n = numbers
+            .iter()
+            .filter(|n| crate::Phone::parse(n).is_ok())
+            .count();
+        plain.push(t.elapsed().as_secs_f64() * 1e3);
+        black_box(n);
+        let t = Instant::now();
+        let z: Vec<Option<ZoneSetId>> = numbers
+            .iter()
+            .filter_map(|n| crate::Phone::parse(n).ok())
+            .map(|p| zones_of_number(p.digits()))
+            .collect();
+        resolved.push(t.elapsed().as_secs_f64() * 1e3);
+        black_box(z);
+    }
+    let (p, r) = (median(plain), median(resolved));
+    eprintln!(
+        "1,000,000 numbers: parsed {p:.1} ms, parsed + zones {r:.1} ms ({:.2}x)",
+        r / p
+    );
+}
