@@ -8,6 +8,7 @@ mod api;
 mod campaigns;
 mod figures;
 mod frame;
+mod hours;
 mod protocols;
 mod server;
 mod stats;
@@ -31,6 +32,9 @@ pub enum Figure {
     Import,
     /// GET /campaigns with 1,000 campaigns (campaigns.rs).
     Campaigns,
+    /// Calling hours in core: the verdict per candidate, zones of a
+    /// million numbers (hours.rs); needs no server.
+    Hours,
 }
 
 #[derive(Debug, Parser)]
@@ -99,7 +103,12 @@ async fn main() -> anyhow::Result<()> {
         args.import_runs = 1;
         args.campaigns = 100;
     }
-    if args.only.iter().any(|f| *f != Figure::Frame) || args.only.is_empty() {
+    if args
+        .only
+        .iter()
+        .any(|f| ![Figure::Frame, Figure::Hours].contains(f))
+        || args.only.is_empty()
+    {
         server::sibling("numdialer-server")?;
     }
     println!(
@@ -138,6 +147,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if args.wants(Figure::Campaigns) {
         campaigns::list(&args).await?;
+    }
+    if args.wants(Figure::Hours) {
+        hours::hours(&args);
     }
     Ok(())
 }

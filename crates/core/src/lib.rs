@@ -20,11 +20,16 @@
 //! - [`args`]: value parsers, the provider choice and its default dial rate,
 //!   shared by both command lines.
 //! - [`secret`]: [`Secret`], a credential whose `Debug` prints stars.
+//! - [`zones`]: the time zones of a number (libphonenumber's prefix map, or
+//!   an explicit IANA name), as interned sets an entry holds by id.
+//! - [`hours`]: calling hours in the callee's local time: the settings, the
+//!   stricter rules file, and the verdict (open, wait until, never, unknown).
 
 pub mod api;
 pub mod args;
 pub mod call;
 pub mod campaign;
+pub mod hours;
 pub mod import;
 pub mod numbers;
 pub mod phone;
@@ -32,6 +37,7 @@ pub mod protocol;
 pub mod secret;
 pub mod status;
 pub mod time;
+pub mod zones;
 
 pub use call::{CallEvent, CallId, CallReport};
 pub use campaign::{
