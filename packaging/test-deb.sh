@@ -59,8 +59,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
     say "installing ${missing[*]}"
     if command -v apt-get >/dev/null; then
         export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+        if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }; then
             say "apt-get could not install ${missing[*]}"
+        fi
     fi
     for tool in "${!TOOLS[@]}"; do
         command -v "$tool" >/dev/null || unavailable "no $tool (Debian package ${TOOLS[$tool]})"
@@ -323,7 +324,7 @@ dpkg --purge numdialer-server >"$OUT/purge.log" 2>&1 || {
     fail "dpkg --purge"
 }
 grep -q "the data stays in $STATE_DIR" "$OUT/purge.log" || fail "purge did not say where the data stays"
-[ ! -e /usr/bin/numdialer-server ] && [ ! -e "$ENV_FILE" ] || fail "purge left the binary or the env file"
+if [ -e /usr/bin/numdialer-server ] || [ -e "$ENV_FILE" ]; then fail "purge left the binary or the env file"; fi
 [ "$(snapshot)" = "$data_after" ] || fail "purge changed $STATE_DIR"
 getent passwd numdialer >/dev/null || fail "purge deleted the numdialer user"
 
