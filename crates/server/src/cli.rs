@@ -383,13 +383,7 @@ impl ServerArgs {
             http: HttpConfig {
                 listen: self.http.listen,
                 public_url: self.http.public_url.clone(),
-                // An empty token (`NUMDIALER_API_TOKEN=` in an env file)
-                // means none.
-                api_token: self
-                    .http
-                    .api_token
-                    .clone()
-                    .filter(|t| !t.expose().is_empty()),
+                api_token: api_token(self.http.api_token.as_ref())?,
                 metrics_listen: self.http.metrics_listen,
                 insecure_no_token: self.http.insecure_no_token,
             },
@@ -461,6 +455,26 @@ impl ProviderArgs {
             ring_timeout: Duration::from_secs(self.ring_timeout.into()),
         }))
     }
+}
+
+/// The token docs/deploy/numdialer.env ships with. A server behind it
+/// would answer anyone who read that file, so it never starts with it; the
+/// Debian package replaces it with a random token on first install.
+const PLACEHOLDER_API_TOKEN: &str = "change-me";
+
+/// `--api-token` as the server uses it: an empty value
+/// (`NUMDIALER_API_TOKEN=` in an env file) means none, and the shipped
+/// placeholder stops the start with the two places to set a real one.
+fn api_token(raw: Option<&Secret>) -> anyhow::Result<Option<Secret>> {
+    let token = raw.filter(|t| !t.expose().is_empty());
+    if token.is_some_and(|t| t.expose().trim() == PLACEHOLDER_API_TOKEN) {
+        anyhow::bail!(
+            "refusing to start with the placeholder API token {PLACEHOLDER_API_TOKEN:?}: set a \
+             random one in NUMDIALER_API_TOKEN (for the packaged service, in \
+             /etc/numdialer/numdialer.env) or with --api-token, e.g. `openssl rand -hex 32`"
+        );
+    }
+    Ok(token.cloned())
 }
 
 /// `Name: value` headers, read after clap so that clap's own error (which

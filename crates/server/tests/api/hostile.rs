@@ -328,6 +328,35 @@ fn a_public_listen_address_needs_a_token() {
     );
 }
 
+/// The env file in docs/deploy and in the Debian package ships
+/// `NUMDIALER_API_TOKEN=change-me`: a server left with it refuses to start,
+/// says where to set a real token, and opens no data directory.
+#[test]
+fn the_shipped_placeholder_token_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let out = std::process::Command::new(SERVER_BIN)
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+            data.to_str().unwrap(),
+        ])
+        .env("NUMDIALER_API_TOKEN", "change-me")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("placeholder API token")
+            && err.contains("NUMDIALER_API_TOKEN")
+            && err.contains("/etc/numdialer/numdialer.env")
+            && err.contains("--api-token"),
+        "{err}"
+    );
+    assert!(!data.exists(), "the refused start opened {data:?}");
+}
+
 #[tokio::test]
 async fn insecure_no_token_is_an_explicit_choice() {
     let dir = tempfile::tempdir().unwrap();
