@@ -12,7 +12,7 @@ use numdialer_core::api::{
 use numdialer_core::campaign::FIRST;
 use numdialer_core::{
     AlreadyStarted, CallReport, Campaign, CampaignState, Campaigns, DeleteError, DialAnswer,
-    DialOrder, Entry, Mono, Now, Operation, OperationError, Phone, RestoreError, RetryPolicy,
+    DialOrder, Entry, Mono, NewCampaign, Now, Operation, OperationError, Phone, RestoreError,
     Settings, Status, Timestamp, WebhookError,
 };
 use std::collections::HashMap;
@@ -89,18 +89,6 @@ pub fn clock() -> Now {
 struct Versions {
     all: u64,
     campaigns: HashMap<u64, u64>,
-}
-
-/// A new campaign, parsed and checked, for [`Engine::create`].
-#[derive(Debug, Clone)]
-pub struct NewCampaign {
-    pub name: Option<String>,
-    pub retry: RetryPolicy,
-    pub columns: Vec<String>,
-    /// Entries with indices from 0, all idle.
-    pub entries: Vec<Entry>,
-    pub idempotency_key: Option<String>,
-    pub start: bool,
 }
 
 pub struct Engine {
@@ -404,12 +392,12 @@ impl Engine {
             let all = self.lock();
             let c = all.get(id).ok_or(EngineError::NoCampaign(id))?;
             let mut snap = match since {
-                Some(v) => c.snapshot_since(v, now()),
-                None => c.snapshot(now()),
+                Some(v) => StatusesResponse::since(c, v, now()),
+                None => StatusesResponse::of(c, now()),
             };
             snap.concurrency = all.settings().concurrency;
             if with_summary {
-                snap.campaign = Some(c.summary());
+                snap.campaign = Some(CampaignSummary::from(c));
             }
             (snap, self.last_ticket.load(Ordering::SeqCst))
         };
@@ -423,7 +411,7 @@ impl Engine {
             let all = self.lock();
             let resp = CampaignsResponse {
                 version: all.version(),
-                campaigns: all.iter().map(Campaign::summary).collect(),
+                campaigns: all.iter().map(CampaignSummary::from).collect(),
             };
             (resp, self.last_ticket.load(Ordering::SeqCst))
         };
@@ -435,7 +423,10 @@ impl Engine {
         let (summary, ticket) = {
             let all = self.lock();
             let c = all.get(id).ok_or(EngineError::NoCampaign(id))?;
-            (c.summary(), self.last_ticket.load(Ordering::SeqCst))
+            (
+                CampaignSummary::from(c),
+                self.last_ticket.load(Ordering::SeqCst),
+            )
         };
         self.settle_read(ticket).await;
         Ok(summary)
@@ -476,7 +467,7 @@ impl Engine {
         let (detail, ticket) = {
             let all = self.lock();
             let c = all.get(id).ok_or(EngineError::NoCampaign(id))?;
-            let d = c.entry(index).map(Entry::detail);
+            let d = c.entry(index).map(CallDetail::from);
             (d, self.last_ticket.load(Ordering::SeqCst))
         };
         if self.degraded().is_none() {
@@ -570,7 +561,7 @@ impl Engine {
                 None => None,
             };
             let c = all.get(id).ok_or(EngineError::NoCampaign(id))?;
-            (c.summary(), changed.is_some(), ticket)
+            (CampaignSummary::from(c), changed.is_some(), ticket)
         };
         if let Some(t) = ticket {
             tracing::info!(campaign = id, operation = %op, state = %summary.state, "campaign {}", summary.state);
@@ -592,7 +583,7 @@ impl Engine {
             let mut all = self.lock();
             if let Some(id) = new.idempotency_key.as_deref().and_then(|k| all.by_key(k)) {
                 let c = all.get(id).ok_or(EngineError::NoCampaign(id))?;
-                return Ok((c.summary(), false));
+                return Ok((CampaignSummary::from(c), false));
             }
             all.reserve_id()
         };
@@ -616,15 +607,7 @@ impl Engine {
         };
         let ticket = {
             let mut all = self.lock();
-            all.create_reserved(
-                id,
-                new.name,
-                new.retry,
-                new.columns,
-                new.idempotency_key,
-                entries,
-                now(),
-            );
+            all.create_reserved(id, NewCampaign { entries, ..new }, now());
             self.persist(&mut all, id, &[])?
         };
         self.durable(ticket).await?;

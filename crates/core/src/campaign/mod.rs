@@ -15,12 +15,14 @@
 //! next process.
 
 mod entry;
+mod events;
 mod lifecycle;
 mod machine;
 mod registry;
 mod retry;
 
 pub use entry::Entry;
+pub use events::{Event, EventKind};
 pub use lifecycle::{CampaignState, NotAllowed, Operation};
 pub use machine::Campaign;
 pub use registry::{Campaigns, DeleteError, OperationError, Retired};
@@ -142,6 +144,21 @@ pub struct Settings {
     pub concurrency: usize,
     /// How long a dialed entry may wait for its final webhook before it fails.
     pub call_timeout_ms: u64,
+}
+
+/// A new campaign, parsed and checked, for [`Campaigns::create`]. Starting
+/// it is the caller's: it stores the draft first, then starts it if
+/// `start` asks.
+#[derive(Debug, Clone)]
+pub struct NewCampaign {
+    /// `None`: "campaign {id}".
+    pub name: Option<String>,
+    pub retry: RetryPolicy,
+    pub columns: Vec<String>,
+    /// Entries with indices from 0, all idle.
+    pub entries: Vec<Entry>,
+    pub idempotency_key: Option<String>,
+    pub start: bool,
 }
 
 /// The campaign 1 that every data directory has: the built-in list or

@@ -929,7 +929,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_change_that_adds_two_events_stores_both() {
-        use numdialer_core::api::{Event, EventKind};
+        use numdialer_core::campaign::{Event, EventKind};
         use numdialer_core::{Outcome, Timestamp};
         let event = |kind| Event {
             at: Timestamp(1),

@@ -2,7 +2,6 @@
 //! (docs/api.md, "Campaigns").
 
 use super::statuses::{etag, known_version, timing, wait_limit};
-use crate::engine::NewCampaign;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{Json, Path, Query};
@@ -13,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use numdialer_core::api::{CallDetail, CampaignSummary, ImportErrorBody};
 use numdialer_core::campaign::{RetryInput, RetryOnInput};
 use numdialer_core::import::{self, Format};
-use numdialer_core::{Entry, Operation};
+use numdialer_core::{Entry, NewCampaign, Operation};
 use serde::Deserialize;
 use std::time::Instant;
 
