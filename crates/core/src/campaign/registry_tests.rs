@@ -1696,3 +1696,6 @@ proptest! {
         }
     }
 }
+
+#[path = "rules_tests.rs"]
+mod rules;
