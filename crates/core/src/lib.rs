@@ -15,7 +15,9 @@
 //! - [`import`]: a `POST /campaigns` body (CSV, text, JSON) as entries, all
 //!   or nothing, with every bad line counted.
 //! - [`status`]: an entry's [`Status`] and its forward-only order.
-//! - [`api`]: numdialer's own HTTP shapes, shared by server and clients.
+//! - [`api`]: numdialer's own HTTP shapes, shared by server and clients,
+//!   built from the domain's types at this edge (nothing in [`campaign`]
+//!   knows them).
 //! - [`protocol`]: each dialer API's wire format, turned into reports here.
 //! - [`time`]: wall-clock [`Timestamp`]s and their RFC 3339 text, and the
 //!   monotonic [`Mono`] that call deadlines are measured on.

@@ -5,7 +5,8 @@
 //! network or a disk. Callers pass in the current time and fresh webhook
 //! tokens; they persist the entries this module reports as changed.
 //! [`Campaign`] is one list; [`Campaigns`] holds them all and shares the
-//! lines between the running ones.
+//! lines between the running ones. Before an entry is dialed, the
+//! dial-time rules of [`crate::rules`] are asked about it.
 //!
 //! Call deadlines and retry times are kept on the monotonic clock
 //! ([`Mono`]), so that a step of the wall clock neither fails calls early,
