@@ -6,7 +6,8 @@
 //! settles the calls that timed out. The loops only decide when to run the
 //! next step, and all of them stop the same way, on [`Shutdown`].
 
-use crate::engine::{Engine, EngineError, mono_now};
+use crate::clock;
+use crate::engine::{Engine, EngineError};
 use crate::metrics::DialOutcome;
 use crate::provider::{DialerHealth, Provider};
 use crate::shutdown::Shutdown;
@@ -143,7 +144,7 @@ pub async fn run_driver<P: Provider>(driver: Driver<P>, shutdown: Shutdown) {
 /// of the system clock changes neither.
 pub async fn expire_due_calls(engine: &Engine) -> Duration {
     match engine.expire_due().await {
-        Ok(Some(at)) => Duration::from_millis(at.since(mono_now())),
+        Ok(Some(at)) => Duration::from_millis(at.since(clock::mono())),
         // The heal wakes the timer.
         Ok(None) | Err(EngineError::Degraded(_)) => IDLE_TIMER,
         Err(e) => {
@@ -184,9 +185,8 @@ pub async fn run_prober<P: Provider>(provider: P, health: Arc<DialerHealth>, shu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::now;
     use crate::store::{Meta, Store};
-    use numdialer_core::{Entry, Phone, Status, Timestamp};
+    use numdialer_core::{Entry, Operation, Phone, Status, Timestamp};
     use std::sync::Mutex;
 
     /// Places every call and remembers the phones, in order.
@@ -239,7 +239,7 @@ mod tests {
         };
         let (_trigger, shutdown) = crate::shutdown::channel();
         assert_eq!(driver.dial_next(&shutdown).await, Step::Idle, "not started");
-        driver.engine.start().await.unwrap();
+        driver.engine.operate(1, Operation::Start).await.unwrap();
         for index in 0..2 {
             let step = driver.dial_next(&shutdown).await;
             let outcome = DialOutcome::Placed;
@@ -281,7 +281,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_restart_after_the_wall_clock_moved_back_holds_a_call_no_longer_than_its_timeout() {
-        let engine = restarted_with_a_call_dialed_at(now().plus_millis(HOUR_MS)).await;
+        let engine = restarted_with_a_call_dialed_at(clock::wall().plus_millis(HOUR_MS)).await;
         let sleep = expire_due_calls(&engine).await;
         assert!(sleep <= TIMEOUT, "the timer sleeps {sleep:?}");
         assert_eq!(status_of_entry_0(&engine).await, Status::Ringing);
@@ -289,7 +289,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_restart_after_the_wall_clock_moved_on_fails_an_overdue_call_at_once() {
-        let dialed_at = Timestamp(now().millis() - HOUR_MS);
+        let dialed_at = Timestamp(clock::wall().millis() - HOUR_MS);
         let engine = restarted_with_a_call_dialed_at(dialed_at).await;
         assert_eq!(expire_due_calls(&engine).await, IDLE_TIMER, "no call left");
         assert_eq!(status_of_entry_0(&engine).await, Status::Failed);

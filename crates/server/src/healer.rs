@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
-const FIRST_RETRY: Duration = Duration::from_millis(100);
+const MIN_RETRY: Duration = Duration::from_millis(100);
 const MAX_RETRY: Duration = Duration::from_secs(5);
 
 pub async fn run_healer(
@@ -23,10 +23,10 @@ pub async fn run_healer(
 ) {
     loop {
         tokio::select! {
-            () = engine.wake_healer.notified() => {}
+            () = engine.store_failed() => {}
             () = shutdown.wait() => return,
         }
-        let mut backoff = FIRST_RETRY;
+        let mut backoff = MIN_RETRY;
         while let Some(d) = engine.degraded() {
             let left = grace.saturating_sub(d.since.elapsed());
             if left.is_zero() {

@@ -234,22 +234,20 @@ impl Campaign {
     }
 
     /// The campaign's record, with its current version, if it changed since
-    /// last taken.
-    pub fn take_meta(&mut self) -> Option<CampaignMeta> {
-        if !self.meta_dirty {
-            return None;
-        }
-        self.meta_dirty = false;
-        Some(CampaignMeta {
+    /// it was last stored. Only a look: the record stays due until the
+    /// caller has written it and says so with [`Campaign::meta_stored`], so
+    /// a write that fails leaves nothing to hand back.
+    pub fn meta_due(&self) -> Option<CampaignMeta> {
+        self.meta_dirty.then(|| CampaignMeta {
             version: self.version,
             ..self.meta.clone()
         })
     }
 
-    /// The record taken by [`Campaign::take_meta`] could not be stored:
-    /// it is due again.
-    pub fn meta_unwritten(&mut self) {
-        self.meta_dirty = true;
+    /// The record that [`Campaign::meta_due`] showed is written: none is due
+    /// until the campaign changes again.
+    pub fn meta_stored(&mut self) {
+        self.meta_dirty = false;
     }
 
     pub fn entries(&self) -> &[Entry] {

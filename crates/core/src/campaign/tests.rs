@@ -1297,9 +1297,11 @@ fn restoring_a_stopped_campaign_cancels_what_the_stop_did_not_store() {
     assert_recount(&r);
     // Canceling again moved the version on: the record that says so is
     // due, or a manifest could count a version the store never held.
-    let due = r.take_meta().expect("a record to store");
+    let due = r.meta_due().expect("a record to store");
     assert_eq!(due.version, r.version());
-    assert_eq!(r.take_meta(), None, "once");
+    assert_eq!(r.meta_due(), Some(due), "due until stored");
+    r.meta_stored();
+    assert_eq!(r.meta_due(), None, "once");
     assert_eq!(r.begin_dial("x".into(), later.plus_millis(HOUR)), None);
     // The call in flight still ends, with no retry.
     report(&mut r, "b", 101, CallStatus::Completed, later);

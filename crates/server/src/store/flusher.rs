@@ -45,14 +45,11 @@ pub struct Faults {
 #[cfg(feature = "failpoints")]
 impl Faults {
     pub fn fail_flushes_until(&self, until: std::time::Instant) {
-        *self.fail_until.lock().unwrap() = Some(until);
+        *crate::sync::lock(&self.fail_until) = Some(until);
     }
 
     fn flush_fails(&self) -> bool {
-        self.fail_until
-            .lock()
-            .unwrap()
-            .is_some_and(|t| std::time::Instant::now() < t)
+        crate::sync::lock(&self.fail_until).is_some_and(|t| std::time::Instant::now() < t)
     }
 }
 

@@ -1,0 +1,137 @@
+//! Dialing: the next entry taken and durably marked `dialing` before its
+//! dial leaves, the dial's answer recorded, and calls whose final webhook
+//! never came failed on time.
+//!
+//! The order is what keeps an entry from being dialed twice: the `dialing`
+//! record under a fresh token is written, then flushed, and only then is the
+//! order handed to the driver to send. A dial whose record could not be made
+//! durable is never sent until the heal has made it so.
+
+use super::degradation::Parked;
+use super::{Engine, EngineError};
+use crate::clock;
+use numdialer_core::{Campaigns, DialAnswer, DialOrder, Mono, Status};
+
+impl Engine {
+    /// Takes the next entry to dial, if a line is free, durably marked as
+    /// `dialing` under a fresh token before anything is sent.
+    pub async fn begin_dial(&self) -> Result<Option<DialOrder>, EngineError> {
+        self.degradation.check()?;
+        if let Some(order) = self.degradation.take_unsent() {
+            // The heal made its record durable. Still its entry's dial?
+            let mut all = self.lock();
+            let current = all
+                .get(order.campaign)
+                .and_then(|c| c.entry(order.index))
+                .is_some_and(|e| {
+                    e.status == Status::Dialing && e.token.as_deref() == Some(order.token.as_str())
+                });
+            if current {
+                return Ok(Some(order));
+            }
+            // Settled meanwhile (timed out): it is answered as never sent,
+            // which frees the one dial that may be out.
+            all.finish_dial(order.campaign, order.index, never_sent(), clock::now());
+            self.persist(&mut all, order.campaign, &[order.index])?;
+        }
+        let (order, ticket) = {
+            let mut all = self.lock();
+            let Some(order) = all.begin_dial(&new_token(), clock::now()) else {
+                return Ok(None);
+            };
+            match self.persist(&mut all, order.campaign, &[order.index]) {
+                Ok(ticket) => (order, ticket),
+                Err(e) => {
+                    // Not even written: answered as never sent, which frees
+                    // the one dial that may be out. The heal writes it.
+                    all.finish_dial(order.campaign, order.index, never_sent(), clock::now());
+                    return Err(e);
+                }
+            }
+        };
+        self.wake_timer.notify_one();
+        if let Err(e) = self.store.durable(ticket).await {
+            return Err(self.degradation.park(Parked::Unsent(order), e));
+        }
+        Ok(Some(order))
+    }
+
+    /// Records how a dial ended. Not flushed here: nobody is answered on
+    /// it, the next dial's flush covers it, and losing it in a crash (or to
+    /// a failing store) only leaves the entry `dialing` for its webhooks or
+    /// timeout to settle. So a write that fails here degrades the store but
+    /// is not the driver's to retry.
+    pub fn finish_dial(&self, order: &DialOrder, answer: DialAnswer) {
+        let mut all = self.lock();
+        let waiting = |all: &Campaigns| {
+            all.get(order.campaign)
+                .and_then(|c| c.entry(order.index))
+                .is_some_and(|e| e.status == Status::Waiting)
+        };
+        let was_waiting = waiting(&all);
+        all.finish_dial(order.campaign, order.index, answer, clock::now());
+        if !was_waiting && waiting(&all) {
+            self.metrics.retries_scheduled(1);
+        }
+        let _ = self.persist(&mut all, order.campaign, &[order.index]);
+        drop(all);
+        self.wake_timer.notify_one();
+    }
+
+    /// Fails the entries whose call timeout has passed; returns when, on
+    /// [`clock::mono`]'s clock, the next call times out or retry is due.
+    /// Wakes the driver when a retry is due now.
+    pub async fn expire_due(&self) -> Result<Option<Mono>, EngineError> {
+        self.degradation.check()?;
+        let now = clock::now();
+        let (expired, ticket, next, due) = {
+            let mut all = self.lock();
+            let expired = all.expire(now);
+            let mut ticket = None;
+            for (id, indices) in &expired {
+                let waiting = all.get(*id).map_or(0, |c| {
+                    indices
+                        .iter()
+                        .filter(|&&i| c.entry(i).is_some_and(|e| e.status == Status::Waiting))
+                        .count()
+                });
+                self.metrics.retries_scheduled(waiting);
+                ticket = Some(self.persist(&mut all, *id, indices)?);
+            }
+            let next = all.next_wakeup(now.mono);
+            (expired, ticket, next, all.can_dial(now.mono))
+        };
+        if due {
+            self.wake_driver.notify_one();
+        }
+        if let Some(t) = ticket {
+            let mut n = 0;
+            for (id, indices) in &expired {
+                for i in indices {
+                    tracing::warn!(
+                        campaign = id,
+                        index = i,
+                        "no final webhook in time; attempt failed"
+                    );
+                }
+                n += indices.len();
+            }
+            self.metrics.timed_out(n);
+            self.wake_driver.notify_one();
+            self.durable(t).await?;
+        }
+        Ok(next)
+    }
+}
+
+/// The answer for a dial that never left because its record could not be
+/// made durable: it frees the one dial that may be out.
+fn never_sent() -> DialAnswer {
+    let reason = "never sent: the store failed before the dial could leave".into();
+    DialAnswer::Unreachable { reason }
+}
+
+/// 128 random bits: the webhook URL is the only credential a webhook carries.
+fn new_token() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}

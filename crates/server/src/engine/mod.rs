@@ -1,0 +1,100 @@
+//! The engine: every campaign behind one lock, and the rule that no change
+//! is acknowledged and no call placed before the store holds it.
+//!
+//! Each change is written to the store under the lock, so that records land
+//! in the order their changes happened, and made durable before the caller
+//! is answered or a dial leaves. The never-dial-twice guarantee lives here:
+//! an entry is marked `dialing` under a fresh token, and that mark is on
+//! disk before its dial is sent.
+//!
+//! By job:
+//! - `open`: a data directory's campaigns opened, or campaign 1 created
+//!   from the list given;
+//! - `persist`: a change written and published to long polls, and what a
+//!   reader waits on;
+//! - `degradation`: the failing store's reason and the work parked for the
+//!   healer;
+//! - `reads`: snapshots, summaries, details and export pages, each answered
+//!   once what it shows is durable;
+//! - `writes`: operate, create, delete, and a provider's report;
+//! - `dial`: begin and finish a dial, and expire the calls that timed out.
+
+mod degradation;
+mod dial;
+mod open;
+mod persist;
+mod reads;
+mod writes;
+
+pub use degradation::Degraded;
+
+use crate::metrics::Metrics;
+use crate::store::{Store, StoreError};
+use degradation::Degradation;
+use numdialer_core::{
+    AlreadyStarted, Campaigns, DeleteError, OperationError, RestoreError, WebhookError,
+};
+use persist::Versions;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Mutex, MutexGuard};
+use tokio::sync::{Notify, watch};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    AlreadyStarted(#[from] AlreadyStarted),
+    #[error(transparent)]
+    Webhook(#[from] WebhookError),
+    #[error(transparent)]
+    Operation(#[from] OperationError),
+    #[error(transparent)]
+    Delete(#[from] DeleteError),
+    #[error("no campaign {0}")]
+    NoCampaign(u64),
+    #[error("the data directory is unusable: {0}")]
+    Restore(#[from] RestoreError),
+    #[error(
+        "the data directory holds a different list of {stored} numbers than the {given} given; \
+         use a fresh --data-dir for a new list"
+    )]
+    ListMismatch { stored: usize, given: usize },
+    #[error(
+        "the store is failing ({0}): nothing is changed or dialed until it works again; \
+         try again later"
+    )]
+    Degraded(String),
+}
+
+pub struct Engine {
+    campaigns: Mutex<Campaigns>,
+    store: Store,
+    /// Wakes the driver: dialing started or a line was freed.
+    pub(crate) wake_driver: Notify,
+    /// Wakes the timeout task: a new deadline exists.
+    pub(crate) wake_timer: Notify,
+    versions: watch::Sender<Versions>,
+    pub metrics: Metrics,
+    /// The store ticket of the latest write, so that reads can wait until
+    /// what they show is durable.
+    last_ticket: AtomicU64,
+    /// Set while the store fails: nothing changes and nothing is dialed
+    /// until a flush succeeds again, so that no change is acknowledged and
+    /// no call placed without a durable record. Holds what the heal must
+    /// write or send first.
+    degradation: Degradation,
+    /// Serialises imports, so that two uploads with one `Idempotency-Key`
+    /// cannot both create a campaign.
+    imports: tokio::sync::Mutex<()>,
+}
+
+impl Engine {
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Campaigns> {
+        crate::sync::lock(&self.campaigns)
+    }
+}

@@ -1,0 +1,290 @@
+use super::records::LIST_SLICE;
+use super::*;
+use numdialer_core::campaign::CampaignMeta;
+use numdialer_core::{CampaignState, Phone, Status};
+
+fn phone(i: usize) -> Phone {
+    Phone::parse(&format!("1{i:010}")).unwrap()
+}
+
+#[tokio::test]
+async fn entries_survive_a_reopen_in_list_order() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        assert!(store.load().unwrap().is_none());
+        let entries: Vec<Entry> = (0..300).rev().map(|i| Entry::new(i, phone(i))).collect();
+        let t = store.put_entries(1, &entries).unwrap();
+        let m = store
+            .put_meta(Meta {
+                started: true,
+                version: 7,
+            })
+            .unwrap();
+        store.durable(t.max(m)).await.unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    let loaded = store.load().unwrap().unwrap();
+    let idx: Vec<usize> = loaded.campaigns[0]
+        .entries
+        .iter()
+        .map(|e| e.index)
+        .collect();
+    assert_eq!(idx, (0..300).collect::<Vec<_>>());
+    let meta = &loaded.campaigns[0].meta;
+    assert_eq!((meta.state, meta.version), (CampaignState::Running, 7));
+}
+
+#[tokio::test]
+async fn each_change_stores_its_event_beside_the_entry() {
+    use numdialer_core::protocol::numdialer::{CallStatus, WebhookBody};
+    use numdialer_core::{Campaign, Mono, Now, Settings, Timestamp};
+    let dir = tempfile::tempdir().unwrap();
+    let settings = Settings {
+        concurrency: 1,
+        call_timeout_ms: 60_000,
+    };
+    let mut c = Campaign::new(vec![phone(0); 2], settings);
+    c.start().unwrap();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        store.put_entries(1, c.entries()).unwrap();
+        let t0 = Timestamp(1);
+        let now = Now {
+            wall: t0,
+            mono: Mono(0),
+        };
+        let o = c.begin_dial("tok".into(), now).unwrap();
+        store.put_entries(1, c.entry(o.index)).unwrap();
+        let body = |status| WebhookBody { id: 5, status }.into();
+        for s in [
+            CallStatus::Ringing,
+            CallStatus::Ringing,
+            CallStatus::Completed,
+        ] {
+            c.apply_report("tok", body(s), now).unwrap();
+            let t = store.put_entries(1, c.entry(0)).unwrap();
+            store.durable(t).await.unwrap();
+        }
+    }
+    let loaded = Store::open(dir.path()).unwrap().load().unwrap().unwrap();
+    assert_eq!(loaded.campaigns[0].entries[0], *c.entry(0).unwrap());
+    assert_eq!(
+        loaded.campaigns[0].entries[0].history.len(),
+        4,
+        "dialed, ringing, duplicate, completed"
+    );
+}
+
+#[tokio::test]
+async fn load_reports_the_event_records_it_cannot_place() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        let entries: Vec<Entry> = (0..2).map(|i| Entry::new(i, phone(i))).collect();
+        store.put_entries(1, &entries).unwrap();
+        let event = br#"{"at":"2026-11-23T20:01:02.123Z","event":"dialed","applied":true}"#;
+        store.events.insert([0u8, 1, 2], &event[..]).unwrap();
+        let mut past = 7u64.to_be_bytes().to_vec();
+        past.extend_from_slice(&0u32.to_be_bytes());
+        store.events.insert(past, &event[..]).unwrap();
+        let mut good = 1u64.to_be_bytes().to_vec();
+        good.extend_from_slice(&0u32.to_be_bytes());
+        store.events.insert(good, &event[..]).unwrap();
+        let t = store.put_meta(Meta {
+            started: true,
+            version: 1,
+        });
+        store.durable(t.unwrap()).await.unwrap();
+    }
+    let loaded = Store::open(dir.path()).unwrap().load().unwrap().unwrap();
+    assert_eq!(
+        loaded.campaigns[0].entries[1].history.len(),
+        1,
+        "the good event is kept"
+    );
+    assert_eq!(
+        loaded.skipped,
+        vec![
+            Skipped {
+                key: "000000000000000700000000".into(),
+                why: SkipReason::EventPastList { index: 7, len: 2 }
+            },
+            Skipped {
+                key: "000102".into(),
+                why: SkipReason::ShortEventKey
+            },
+        ]
+    );
+    assert_eq!(
+        loaded.skipped[0].to_string(),
+        "record 000000000000000700000000: an event of entry 7, past the list of 2"
+    );
+}
+
+#[tokio::test]
+async fn an_imported_list_loads_with_its_changed_entries_laid_over_it() {
+    use numdialer_core::{CampaignMeta, RetryPolicy, Timestamp};
+    let dir = tempfile::tempdir().unwrap();
+    let n = 3 * LIST_SLICE + 7;
+    let mut list: Vec<Entry> = (0..n).map(|i| Entry::new(i, phone(i))).collect();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        for slice in list.chunks(2 * LIST_SLICE) {
+            store.put_list(5, slice).unwrap();
+        }
+        // An import cut short: its list, and no campaign record.
+        store.put_list(6, &list[..10]).unwrap();
+        list[LIST_SLICE + 1].status = Status::Canceled;
+        list[LIST_SLICE + 1].version = 2;
+        store.put_entries(5, [&list[LIST_SLICE + 1]]).unwrap();
+        let meta = CampaignMeta {
+            id: 5,
+            name: "imported".into(),
+            state: CampaignState::Stopped,
+            created_at: Timestamp(1),
+            started_at: None,
+            finished_at: None,
+            start_seq: 0,
+            retry: RetryPolicy::default(),
+            columns: Vec::new(),
+            idempotency_key: None,
+            version: 2,
+        };
+        let t = store.put_campaign(&meta).unwrap();
+        store.durable(t).await.unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    let loaded = store.load().unwrap().unwrap();
+    let ids: Vec<u64> = loaded.campaigns.iter().map(|c| c.meta.id).collect();
+    assert_eq!(ids, [1, 5], "the cut-short import is not a campaign");
+    assert_eq!(loaded.campaigns[1].entries, list);
+    store.remove_orphans(&loaded.orphans).unwrap();
+    assert_eq!(
+        store.campaign_lists.scan_prefix(6u64.to_be_bytes()).count(),
+        0,
+        "the cut-short import's list is removed"
+    );
+    assert_eq!(
+        store.campaign_lists.scan_prefix(5u64.to_be_bytes()).count(),
+        4,
+        "{n} entries in records of {LIST_SLICE}"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_writers_all_become_durable() {
+    let store = Arc::new(Store::open_temporary().unwrap());
+    let mut tasks = Vec::new();
+    for i in 0..64 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let t = store.put_entries(1, [&Entry::new(i, phone(i))]).unwrap();
+            store.durable(t).await.unwrap();
+            t
+        }));
+    }
+    for t in tasks {
+        let ticket = t.await.unwrap();
+        assert!(store.flusher.flushed() >= ticket);
+    }
+}
+
+fn meta(id: u64) -> CampaignMeta {
+    CampaignMeta {
+        id,
+        name: format!("c{id}"),
+        state: CampaignState::Draft,
+        ..CampaignMeta::first(false, 1)
+    }
+}
+
+#[tokio::test]
+async fn campaigns_load_by_id_and_an_import_cut_short_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        let list: Vec<Entry> = (0..3).map(|i| Entry::new(i, phone(i))).collect();
+        store.put_entries(1, &list).unwrap();
+        for id in [2, 3, 4] {
+            store.put_entries(id, &list[..id as usize - 1]).unwrap();
+        }
+        store.put_campaign(&meta(2)).unwrap();
+        // Campaign 3's import never wrote its record; 4 was deleted.
+        store.put_campaign(&meta(4)).unwrap();
+        let retired = Retired {
+            next_id: 5,
+            version: 9,
+            dialed: 2,
+        };
+        let t = store.delete_campaign(4, retired).unwrap();
+        store.durable(t).await.unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    let loaded = store.load().unwrap().unwrap();
+    let ids: Vec<(u64, usize)> = loaded
+        .campaigns
+        .iter()
+        .map(|c| (c.meta.id, c.entries.len()))
+        .collect();
+    assert_eq!(
+        ids,
+        [(1, 3), (2, 1)],
+        "campaign 1 from the old trees, then 2"
+    );
+    assert_eq!(loaded.retired.next_id, 5);
+    let marks = loaded.marks();
+    assert_eq!(
+        (marks.version, marks.dialed),
+        (9 + 1, 2),
+        "retired, plus campaign 2's 1"
+    );
+    assert_eq!(loaded.orphans, [3, 4], "found, not yet removed");
+    assert!(
+        store
+            .campaign_entries
+            .scan_prefix(3u64.to_be_bytes())
+            .count()
+            > 0
+    );
+    store.remove_orphans(&loaded.orphans).unwrap();
+    for orphan in [3u64, 4] {
+        let prefix = orphan.to_be_bytes();
+        assert_eq!(
+            store.campaign_entries.scan_prefix(prefix).count(),
+            0,
+            "{orphan}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_change_that_adds_two_events_stores_both() {
+    use numdialer_core::campaign::{Event, EventKind};
+    use numdialer_core::{Outcome, Timestamp};
+    let event = |kind| Event {
+        at: Timestamp(1),
+        kind,
+        applied: true,
+        note: None,
+        attempt: 1,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut e = Entry::new(0, phone(0));
+    {
+        let store = Store::open(dir.path()).unwrap();
+        e.history.push(event(EventKind::Dialed));
+        store.put_entries(2, [&e]).unwrap();
+        // A timeout that earns a retry: two events in one change.
+        e.history.push(event(EventKind::TimedOut { after_ms: 5 }));
+        e.history.push(event(EventKind::RetryScheduled {
+            outcome: Outcome::Failed,
+            retry_at: Timestamp(9),
+        }));
+        store.put_entries(2, [&e]).unwrap();
+        let t = store.put_campaign(&meta(2)).unwrap();
+        store.durable(t).await.unwrap();
+    }
+    let loaded = Store::open(dir.path()).unwrap().load().unwrap().unwrap();
+    assert_eq!(loaded.campaigns[1].entries[0].history, e.history);
+}
