@@ -6,6 +6,8 @@
 //! - [`campaign`]: the state machine that decides every dial (which entry
 //!   next, what a dial answer, a provider's report or a timeout does), and
 //!   [`Entry`], one list position with its call and history.
+//! - [`rules`]: the rules asked before every dial (today: a retry goes
+//!   when it is due), pure functions of an entry and the time.
 //! - [`call`]: [`CallId`], [`CallEvent`] and [`CallReport`], a call as
 //!   every provider reports it.
 //! - [`phone`]: [`Phone`], a number parsed once; display via libphonenumber.
@@ -13,7 +15,9 @@
 //! - [`import`]: a `POST /campaigns` body (CSV, text, JSON) as entries, all
 //!   or nothing, with every bad line counted.
 //! - [`status`]: an entry's [`Status`] and its forward-only order.
-//! - [`api`]: numdialer's own HTTP shapes, shared by server and clients.
+//! - [`api`]: numdialer's own HTTP shapes, shared by server and clients,
+//!   built from the domain's types at this edge (nothing in [`campaign`]
+//!   knows them).
 //! - [`protocol`]: each dialer API's wire format, turned into reports here.
 //! - [`time`]: wall-clock [`Timestamp`]s and their RFC 3339 text, and the
 //!   monotonic [`Mono`] that call deadlines are measured on.
@@ -34,6 +38,7 @@ pub mod import;
 pub mod numbers;
 pub mod phone;
 pub mod protocol;
+pub mod rules;
 pub mod secret;
 pub mod status;
 pub mod time;
@@ -42,8 +47,8 @@ pub mod zones;
 pub use call::{CallEvent, CallId, CallReport};
 pub use campaign::{
     AlreadyStarted, Campaign, CampaignMeta, CampaignState, Campaigns, Changed, DeleteError,
-    DialAnswer, DialOrder, Effect, Entry, NotAllowed, Operation, OperationError, RestoreError,
-    Retired, RetryPolicy, Settings, WebhookError, WebhookOutcome,
+    DialAnswer, DialOrder, Effect, Entry, NewCampaign, NotAllowed, Operation, OperationError,
+    RestoreError, Retired, RetryPolicy, Settings, WebhookError, WebhookOutcome,
 };
 pub use import::{ImportError, Imported, ImportedEntry};
 pub use numbers::{DEFAULT_NUMBERS, NumbersError, default_numbers, parse_numbers};

@@ -1,6 +1,6 @@
 //! The campaign routes' bodies (`/campaigns...`, docs/api.md).
 
-use crate::campaign::{CampaignState, RetryInput, RetryPolicy};
+use crate::campaign::{Campaign, CampaignState, RetryInput, RetryPolicy};
 use crate::status::{Outcome, Status};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -31,6 +31,36 @@ pub struct CampaignSummary {
     pub columns: Vec<String>,
     /// The campaign's own version: rises on every change to it.
     pub version: u64,
+}
+
+/// The campaign as `GET /campaigns` lists it: O(1) in its entries, from
+/// counters every change keeps up to date.
+impl From<&Campaign> for CampaignSummary {
+    fn from(c: &Campaign) -> Self {
+        let m = c.meta();
+        CampaignSummary {
+            id: m.id,
+            name: m.name.clone(),
+            state: m.state,
+            created_at: m.created_at,
+            started_at: m.started_at,
+            finished_at: m.finished_at,
+            total: c.len(),
+            counts: Status::ALL
+                .into_iter()
+                .map(|s| (s.as_str().to_string(), c.count(s)))
+                .collect(),
+            outcomes: Outcome::ALL
+                .into_iter()
+                .map(|o| (o.as_str().to_string(), c.outcome_count(o)))
+                .collect(),
+            attempts: c.attempts(),
+            active: c.active(),
+            retry: m.retry.clone(),
+            columns: m.columns.clone(),
+            version: c.version(),
+        }
+    }
 }
 
 impl CampaignSummary {

@@ -1,6 +1,11 @@
 //! numdialer's own HTTP API: the JSON bodies the server answers and its
 //! clients (the TUI, the tests) read. The dialer APIs' shapes live apart,
 //! in [`crate::protocol`].
+//!
+//! The edge of the domain: these shapes are built from [`crate::campaign`]'s
+//! types here (`From` and the builders below), and nothing in `campaign`
+//! knows them, so that an HTTP answer and a stored record change only on
+//! purpose, each on its own.
 
 mod campaigns;
 
@@ -9,6 +14,7 @@ pub use campaigns::{
 };
 
 use crate::call::{CallEvent, CallId};
+use crate::campaign::{self, Campaign, Entry};
 use crate::status::{AsKnown, Lenient, Outcome, Status};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -58,6 +64,52 @@ pub type LenientStatuses = StatusesResponse<Lenient<Status>, Lenient<Outcome>>;
 pub type LenientCall = CallSummary<Lenient<Status>, Lenient<Outcome>>;
 /// One entry and its history, read as [`LenientStatuses`] reads it.
 pub type LenientDetail = CallDetail<Lenient<Status>, Lenient<Outcome>>;
+
+impl StatusesResponse {
+    /// Every entry of `c`, as the server's clock reads `now`.
+    pub fn of(c: &Campaign, now: Timestamp) -> StatusesResponse {
+        StatusesResponse {
+            calls: c.entries().iter().map(CallSummary::from).collect(),
+            ..StatusesResponse::head(c, now)
+        }
+    }
+
+    /// Like [`StatusesResponse::of`], but `calls` holds only the entries
+    /// changed after version `since`, in list order. A `since` from the
+    /// future (a client that knew another data directory) gets the full
+    /// list.
+    pub fn since(c: &Campaign, since: u64, now: Timestamp) -> StatusesResponse {
+        let Some(changed) = c.changed_since(since) else {
+            return StatusesResponse::of(c, now);
+        };
+        StatusesResponse {
+            since: Some(since),
+            calls: changed
+                .into_iter()
+                .filter_map(|i| c.entry(i).map(CallSummary::from))
+                .collect(),
+            ..StatusesResponse::head(c, now)
+        }
+    }
+
+    /// The campaign's counters without its entries; the server fills in
+    /// what only it knows (`degraded`, `max_cps`, the summary).
+    fn head(c: &Campaign, now: Timestamp) -> StatusesResponse {
+        StatusesResponse {
+            version: c.version(),
+            started: c.started(),
+            finished: c.is_finished(),
+            concurrency: c.concurrency(),
+            active: c.active(),
+            now,
+            since: None,
+            degraded: None,
+            max_cps: None,
+            campaign: None,
+            calls: Vec::new(),
+        }
+    }
+}
 
 impl<S, O> StatusesResponse<S, O> {
     /// Applies a delta answer to a full one: the summary is replaced and
@@ -128,6 +180,24 @@ pub struct CallSummary<S = Status, O = Outcome> {
     pub name: Option<String>,
 }
 
+impl From<&Entry> for CallSummary {
+    fn from(e: &Entry) -> Self {
+        CallSummary {
+            index: e.index,
+            phone: e.phone.digits().to_string(),
+            status: e.status,
+            id: e.call_id.clone(),
+            updated_at: e.updated_at,
+            reason: e.reason.clone(),
+            attempt: e.attempt,
+            answered: e.answered,
+            outcome: e.outcome,
+            retry_at: e.retry_at,
+            name: e.name.clone(),
+        }
+    }
+}
+
 fn is_zero(n: &u32) -> bool {
     *n == 0
 }
@@ -153,7 +223,19 @@ pub struct CallDetail<S = Status, O = Outcome> {
     pub events_dropped: u64,
 }
 
-/// One thing that happened to an entry, applied or not.
+impl From<&Entry> for CallDetail {
+    fn from(e: &Entry) -> Self {
+        CallDetail {
+            call: CallSummary::from(e),
+            dialed_at: e.dialed_at,
+            history: e.history.iter().map(Event::from).collect(),
+            events_dropped: e.events_dropped,
+        }
+    }
+}
+
+/// One thing that happened to an entry, applied or not: the HTTP shape of
+/// [`campaign::Event`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     pub at: Timestamp,
@@ -197,8 +279,40 @@ pub enum EventKind {
         outcome: Outcome,
         retry_at: Timestamp,
     },
-    /// The campaign was stopped before this entry was dialed (again).
+    /// The entry will not be dialed (again): its campaign was stopped, or
+    /// a dial-time rule forbade it (the note says which rule, and why).
     Canceled,
+}
+
+impl From<&campaign::Event> for Event {
+    fn from(e: &campaign::Event) -> Self {
+        Event {
+            at: e.at,
+            kind: EventKind::from(&e.kind),
+            applied: e.applied,
+            note: e.note.clone(),
+            attempt: e.attempt,
+        }
+    }
+}
+
+impl From<&campaign::EventKind> for EventKind {
+    fn from(kind: &campaign::EventKind) -> Self {
+        use campaign::EventKind as K;
+        match kind.clone() {
+            K::Dialed => EventKind::Dialed,
+            K::Placed { id } => EventKind::Placed { id },
+            K::Refused { reason } => EventKind::Refused { reason },
+            K::Unreachable { reason } => EventKind::Unreachable { reason },
+            K::Unanswered { reason } => EventKind::Unanswered { reason },
+            K::Webhook { id, reported } => EventKind::Webhook { id, reported },
+            K::TimedOut { after_ms } => EventKind::TimedOut { after_ms },
+            K::RetryScheduled { outcome, retry_at } => {
+                EventKind::RetryScheduled { outcome, retry_at }
+            }
+            K::Canceled => EventKind::Canceled,
+        }
+    }
 }
 
 /// The server's answer to an accepted webhook.
@@ -223,6 +337,203 @@ pub struct ErrorBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::campaign::{CampaignMeta, DialAnswer, Settings};
+    use crate::phone::Phone;
+    use crate::protocol::numdialer::{CallStatus, WebhookBody};
+
+    const T0: Timestamp = Timestamp(1_795_464_062_123);
+
+    const N0: crate::time::Now = crate::time::Now {
+        wall: T0,
+        mono: crate::time::Mono(5_000),
+    };
+
+    fn phone(i: usize) -> Phone {
+        Phone::parse(&format!("1{i:010}")).unwrap()
+    }
+
+    fn settings() -> Settings {
+        Settings {
+            concurrency: 3,
+            call_timeout_ms: 10_000,
+        }
+    }
+
+    /// Campaign 1 of `n` entries, started, its first three dialed (tokens
+    /// `tok0`..) and placed (ids 100 + index).
+    fn dialed(n: usize) -> Campaign {
+        let mut c = Campaign::new((0..n).map(phone).collect(), settings());
+        c.start().unwrap();
+        for i in 0..3 {
+            let o = c.begin_dial(format!("tok{i}"), N0).unwrap();
+            let id = (100 + o.index as u64).into();
+            c.finish_dial(o.index, DialAnswer::Placed { id }, N0);
+        }
+        c
+    }
+
+    fn ringing(c: &mut Campaign, i: usize) {
+        let report = WebhookBody {
+            id: 100 + i as u64,
+            status: CallStatus::Ringing,
+        };
+        c.apply_report(&format!("tok{i}"), report.into(), N0)
+            .unwrap();
+    }
+
+    #[test]
+    fn deltas_carry_exactly_the_changed_entries() {
+        let mut c = Campaign::new((0..9).map(phone).collect(), settings());
+        c.start().unwrap();
+        let v0 = c.version();
+        for i in 0..3 {
+            let o = c.begin_dial(format!("tok{i}"), N0).unwrap();
+            let id = (100 + o.index as u64).into();
+            c.finish_dial(o.index, DialAnswer::Placed { id }, N0);
+        }
+        let v1 = c.version();
+        ringing(&mut c, 1);
+        let d = StatusesResponse::since(&c, v1, T0);
+        assert_eq!(d.since, Some(v1));
+        assert_eq!(d.calls.iter().map(|c| c.index).collect::<Vec<_>>(), vec![1]);
+        let d = StatusesResponse::since(&c, v0, T0);
+        assert_eq!(
+            d.calls.iter().map(|c| c.index).collect::<Vec<_>>(),
+            vec![0, 1, 2]
+        );
+        assert!(
+            StatusesResponse::since(&c, c.version(), T0)
+                .calls
+                .is_empty()
+        );
+        let future = StatusesResponse::since(&c, c.version() + 1, T0);
+        assert_eq!(
+            (future.since, future.calls.len()),
+            (None, 9),
+            "unknown history: full list"
+        );
+        // A client that applies deltas ends where a full poll would.
+        let fresh = Campaign::new((0..9).map(phone).collect(), settings());
+        let mut client = StatusesResponse::of(&fresh, T0);
+        client.apply_delta(StatusesResponse::since(&c, 0, T0));
+        assert_eq!(client, StatusesResponse::of(&c, T0));
+        // Restored campaigns answer the same deltas.
+        let r = Campaign::restore(
+            CampaignMeta::first(true, 0),
+            c.entries().to_vec(),
+            settings(),
+            N0,
+        )
+        .unwrap();
+        assert_eq!(
+            StatusesResponse::since(&r, v1, T0),
+            StatusesResponse::since(&c, v1, T0)
+        );
+    }
+
+    #[test]
+    fn a_snapshot_and_a_summary_say_what_the_campaign_counts() {
+        let mut c = dialed(5);
+        ringing(&mut c, 2);
+        let snap = StatusesResponse::of(&c, T0);
+        assert_eq!(
+            (snap.version, snap.started, snap.finished),
+            (c.version(), true, false)
+        );
+        assert_eq!((snap.concurrency, snap.active, snap.now), (3, 3, T0));
+        assert_eq!(
+            (snap.since, &snap.degraded, &snap.max_cps),
+            (None, &None, &None)
+        );
+        let calls: Vec<CallSummary> = c.entries().iter().map(CallSummary::from).collect();
+        assert_eq!(snap.calls, calls);
+        assert_eq!(snap.count(Status::Ringing), 1);
+        let s = CampaignSummary::from(&c);
+        assert_eq!((s.id, s.total, s.attempts, s.active), (1, 5, 3, 3));
+        assert_eq!((s.version, s.state), (c.version(), c.state()));
+        for st in Status::ALL {
+            assert_eq!(s.count(st), c.count(st), "{st}");
+        }
+        for o in Outcome::ALL {
+            assert_eq!(s.outcome(o), c.outcome_count(o), "{o}");
+        }
+        assert_eq!(s.counts.len(), Status::ALL.len(), "zeros listed too");
+    }
+
+    /// `GET /calls/{index}` answers what it answered before events became
+    /// domain types, byte for byte.
+    #[test]
+    fn a_call_detail_keeps_its_bytes() {
+        let at = T0;
+        let mut e = Entry {
+            status: Status::Waiting,
+            call_id: Some(CallId::Text("CA9".into())),
+            token: Some("2-abc".into()),
+            dialed_at: Some(at),
+            updated_at: Some(Timestamp(1_795_464_063_000)),
+            reason: Some("busy".into()),
+            version: 12,
+            attempt: 2,
+            answered: true,
+            sequence: Some(4),
+            retry_at: Some(Timestamp(1_795_464_362_123)),
+            first_dialed_at: Some(Timestamp(1_795_464_000_000)),
+            name: Some("Ada".into()),
+            fields: vec!["x".into(), String::new()],
+            events_dropped: 1,
+            ..Entry::new(3, Phone::parse("13018040009").unwrap())
+        };
+        e.history.push(campaign::Event {
+            at,
+            kind: campaign::EventKind::Dialed,
+            applied: true,
+            note: None,
+            attempt: 2,
+        });
+        let bytes = r#"{"index":3,"phone":"13018040009","status":"waiting","id":"CA9","updated_at":"2026-11-23T20:01:03.000Z","reason":"busy","attempt":2,"answered":true,"retry_at":"2026-11-23T20:06:02.123Z","name":"Ada","dialed_at":"2026-11-23T20:01:02.123Z","history":[{"at":"2026-11-23T20:01:02.123Z","event":"dialed","applied":true,"attempt":2}],"events_dropped":1}"#;
+        let detail = CallDetail::from(&e);
+        assert_eq!(serde_json::to_string(&detail).unwrap(), bytes);
+        assert_eq!(serde_json::from_str::<CallDetail>(bytes).unwrap(), detail);
+    }
+
+    /// Every domain event reads, through the API, as the same JSON the
+    /// store holds for it.
+    #[test]
+    fn api_events_are_the_domain_events_on_the_wire() {
+        let kinds = [
+            campaign::EventKind::Dialed,
+            campaign::EventKind::Placed { id: 7.into() },
+            campaign::EventKind::Refused { reason: "r".into() },
+            campaign::EventKind::Unreachable { reason: "u".into() },
+            campaign::EventKind::Unanswered { reason: "a".into() },
+            campaign::EventKind::Webhook {
+                id: CallId::Text("CA1".into()),
+                reported: CallEvent::NotAnswered {
+                    reason: "busy".into(),
+                },
+            },
+            campaign::EventKind::TimedOut { after_ms: 5 },
+            campaign::EventKind::RetryScheduled {
+                outcome: Outcome::Failed,
+                retry_at: T0,
+            },
+            campaign::EventKind::Canceled,
+        ];
+        for (n, kind) in kinds.into_iter().enumerate() {
+            let domain = campaign::Event {
+                at: T0,
+                kind,
+                applied: n % 2 == 0,
+                note: (n % 3 == 0).then(|| "note".to_string()),
+                attempt: 1 + n as u32 % 3,
+            };
+            let api = Event::from(&domain);
+            assert_eq!(
+                serde_json::to_string(&api).unwrap(),
+                serde_json::to_string(&domain).unwrap()
+            );
+        }
+    }
 
     #[test]
     fn summary_matches_the_contract() {

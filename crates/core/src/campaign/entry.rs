@@ -1,7 +1,7 @@
 //! One list entry: its number, where its call stands, and its history.
 
 use super::MAX_HISTORY;
-use crate::api::{CallDetail, CallSummary, Event, EventKind};
+use super::events::{Event, EventKind};
 use crate::call::CallId;
 use crate::phone::Phone;
 use crate::status::{Outcome, Status};
@@ -92,7 +92,14 @@ impl Entry {
     /// final one has the outcome its status and history imply. Running it
     /// twice changes nothing.
     pub fn upgrade(&mut self) {
-        if self.attempt == 0 && self.status != Status::Idle && self.status != Status::Canceled {
+        // Idle, canceled and waiting entries may never have been dialed
+        // (a rule defers or forbids a fresh entry); waiting ones come from
+        // a release that stores attempts anyway.
+        let undialed = matches!(
+            self.status,
+            Status::Idle | Status::Canceled | Status::Waiting
+        );
+        if self.attempt == 0 && !undialed {
             self.attempt = 1;
         }
         if self.first_dialed_at.is_none() {
@@ -137,31 +144,6 @@ impl Entry {
             });
         } else {
             self.events_dropped += 1;
-        }
-    }
-
-    pub fn summary(&self) -> CallSummary {
-        CallSummary {
-            index: self.index,
-            phone: self.phone.digits().to_string(),
-            status: self.status,
-            id: self.call_id.clone(),
-            updated_at: self.updated_at,
-            reason: self.reason.clone(),
-            attempt: self.attempt,
-            answered: self.answered,
-            outcome: self.outcome,
-            retry_at: self.retry_at,
-            name: self.name.clone(),
-        }
-    }
-
-    pub fn detail(&self) -> CallDetail {
-        CallDetail {
-            call: self.summary(),
-            dialed_at: self.dialed_at,
-            history: self.history.clone(),
-            events_dropped: self.events_dropped,
         }
     }
 }

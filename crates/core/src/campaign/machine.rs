@@ -1,19 +1,37 @@
 //! One campaign: its list, its record, and every rule about one entry:
-//! which is due next, what a dial answer, a report, a timeout or a
-//! lifecycle operation does, how an attempt ends and whether it earns
-//! another.
+//! which is due next (asking the dial-time [`Rules`] about it), what a dial
+//! answer, a report, a timeout or a lifecycle operation does, how an
+//! attempt ends and whether it earns another.
 
+use super::events::EventKind;
 use super::{
     AlreadyStarted, CampaignMeta, CampaignState, Changed, DialAnswer, DialOrder, Effect, Entry,
     NotAllowed, Operation, RestoreError, Settings, WebhookError, WebhookOutcome, format_seconds,
     remaining_after_restart,
 };
-use crate::api::{CampaignSummary, EventKind, StatusesResponse};
 use crate::call::{CallEvent, CallReport};
 use crate::phone::Phone;
+use crate::rules::{Candidate, Rules, Verdict};
 use crate::status::{Outcome, Status};
 use crate::time::{Mono, Now, Timestamp};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Where the entry that the rules let through comes from.
+#[derive(Debug, Clone, Copy)]
+enum Pick {
+    /// The head of `waiting`, due at this monotonic time.
+    Waiting(Mono, usize),
+    /// `next`, never dialed.
+    Fresh(usize),
+}
+
+impl Pick {
+    fn index(self) -> usize {
+        match self {
+            Pick::Waiting(_, i) | Pick::Fresh(i) => i,
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Campaign {
@@ -22,15 +40,18 @@ pub struct Campaign {
     concurrency: usize,
     call_timeout_ms: u64,
     version: u64,
-    /// The first entry never dialed; every later one is idle too.
+    /// The first fresh entry: every later one is idle too, and every
+    /// earlier one was dialed, or deferred or forbidden by a rule.
     pub(super) next: usize,
     /// The entry whose POST /call is out and unanswered.
     pending_dial: Option<usize>,
     /// Each entry holding a line, with the monotonic time its call times
     /// out.
     in_flight: BTreeMap<usize, Mono>,
-    /// Each `waiting` entry by the monotonic time its retry is due, then
-    /// index: the order retries go out in.
+    /// Each `waiting` entry (a retry, or one a rule deferred) by the
+    /// monotonic time its wait ends, then index: the order they go out in.
+    /// Only its first element is read per dial, so picking the next entry
+    /// costs O(log n), whatever the list's length.
     waiting: BTreeSet<(Mono, usize)>,
     /// Every token issued, with its entry and the attempt it was issued
     /// for: an old attempt's webhooks are filed under that attempt.
@@ -48,6 +69,9 @@ pub struct Campaign {
     dialed: u64,
     /// The meta record changed and must be stored.
     meta_dirty: bool,
+    /// Entries a dial-time rule deferred or forbade since last taken
+    /// ([`Campaign::take_ruled`]): changed without a dial of their own.
+    ruled: BTreeSet<usize>,
 }
 
 impl Campaign {
@@ -82,6 +106,7 @@ impl Campaign {
             attempts: 0,
             dialed: 0,
             meta_dirty: true,
+            ruled: BTreeSet::new(),
         }
     }
 
@@ -111,9 +136,11 @@ impl Campaign {
             }
             e.upgrade();
         }
+        // Past every entry that is not fresh: dialed ones, and those a rule
+        // deferred (waiting) or forbade (canceled) before they were dialed.
         let next = entries
             .iter()
-            .rposition(|e| e.attempt > 0)
+            .rposition(|e| e.attempt > 0 || e.status != Status::Idle)
             .map_or(0, |i| i + 1);
         let timeout = settings.call_timeout_ms;
         let in_flight = entries
@@ -177,6 +204,7 @@ impl Campaign {
             attempts,
             dialed,
             meta_dirty: false,
+            ruled: BTreeSet::new(),
         };
         if c.meta.state == CampaignState::Draft && next > 0 {
             // A list that was dialed was started, whatever its record says.
@@ -268,6 +296,38 @@ impl Campaign {
         self.counts[status.position()]
     }
 
+    /// Final entries that ended in `outcome`.
+    pub fn outcome_count(&self, outcome: Outcome) -> usize {
+        self.outcomes[outcome.position()]
+    }
+
+    /// Dials sent in all, retries included.
+    pub fn attempts(&self) -> u64 {
+        self.attempts
+    }
+
+    /// The entries changed after version `since`, in list order: O(changes),
+    /// not O(list). `None` for a `since` from the future (a client that
+    /// knew another data directory): it needs every entry.
+    pub fn changed_since(&self, since: u64) -> Option<Vec<usize>> {
+        if since > self.version {
+            return None;
+        }
+        let mut changed: Vec<usize> = self
+            .by_version
+            .range(since + 1..)
+            .map(|(_, &i)| i)
+            .collect();
+        changed.sort_unstable();
+        Some(changed)
+    }
+
+    /// The entries a dial-time rule deferred or forbade since last taken:
+    /// they changed without a dial, so the caller stores them itself.
+    pub fn take_ruled(&mut self) -> Vec<usize> {
+        std::mem::take(&mut self.ruled).into_iter().collect()
+    }
+
     /// Started, every entry final, and no dial answer still awaited.
     pub fn is_finished(&self) -> bool {
         self.started() && self.all_final()
@@ -357,8 +417,8 @@ impl Campaign {
         }
     }
 
-    /// The entry to dial next, if any is due: the earliest due retry, else
-    /// the next fresh entry.
+    /// The entry to offer the rules next, if any: the earliest due
+    /// `waiting` one (then the lowest index), else the next fresh one.
     fn due(&self, now: Mono) -> Option<usize> {
         match self.waiting.first() {
             Some(&(at, i)) if at <= now => Some(i),
@@ -366,7 +426,10 @@ impl Campaign {
         }
     }
 
-    /// Running, with an entry due, and no dial of its own out.
+    /// Running, with an entry due, and no dial of its own out. "Due" is
+    /// before the dial-time rules are asked: they may still defer or
+    /// forbid it, and then [`Campaign::begin_dial_under`] moves it out of
+    /// the way and this says so next time.
     pub fn has_due(&self, now: Mono) -> bool {
         self.meta.state == CampaignState::Running
             && self.pending_dial.is_none()
@@ -396,19 +459,39 @@ impl Campaign {
         self.can_dial_at(Mono(u64::MAX))
     }
 
-    /// Marks the next due entry `dialing` under `token` and returns what
-    /// to send. The caller must persist the entry before sending it. The
-    /// call's timeout starts now.
+    /// [`Campaign::begin_dial_under`] today's rules.
     pub fn begin_dial(&mut self, token: String, now: Now) -> Option<DialOrder> {
+        self.begin_dial_under(&Rules::standard(), token, now)
+    }
+
+    /// Marks the next entry that `rules` let through `dialing` under
+    /// `token` and returns what to send. The caller must persist the entry
+    /// before sending it (and those [`Campaign::take_ruled`] returns). The
+    /// call's timeout starts now.
+    pub fn begin_dial_under(
+        &mut self,
+        rules: &Rules,
+        token: String,
+        now: Now,
+    ) -> Option<DialOrder> {
         if !self.can_dial_at(now.mono) || self.tokens.contains_key(&token) {
             return None;
         }
-        let index = self.due(now.mono)?;
-        if index == self.next {
-            self.next += 1;
+        let Some(pick) = self.pick(rules, now) else {
+            // The rules passed over every candidate: forbidden ones may
+            // have been the last.
+            self.check_done(now.wall);
+            return None;
+        };
+        let index = pick.index();
+        match pick {
+            Pick::Fresh(_) => self.next += 1,
+            Pick::Waiting(at, i) => {
+                self.waiting.remove(&(at, i));
+            }
+        }
+        if self.entries[index].attempt == 0 {
             self.dialed += 1;
-        } else {
-            self.waiting.retain(|&(_, i)| i != index);
         }
         self.attempts += 1;
         self.pending_dial = Some(index);
@@ -436,6 +519,78 @@ impl Campaign {
             phone,
             token,
         })
+    }
+
+    /// The entry to dial next: the candidates in today's order (due
+    /// `waiting` entries by time then index, then fresh ones in list
+    /// order), each asked of `rules` until one may go. One a rule defers
+    /// joins `waiting` at its time; one it forbids is canceled; either way
+    /// it leaves the candidates' front, so each is asked once per dial.
+    fn pick(&mut self, rules: &Rules, now: Now) -> Option<Pick> {
+        loop {
+            let pick = match self.waiting.first() {
+                Some(&(at, i)) if at <= now.mono => Pick::Waiting(at, i),
+                _ if self.next < self.entries.len() => Pick::Fresh(self.next),
+                _ => return None,
+            };
+            let due = match pick {
+                Pick::Waiting(at, _) => Some(at),
+                Pick::Fresh(_) => None,
+            };
+            let candidate = Candidate {
+                entry: &self.entries[pick.index()],
+                due,
+            };
+            match rules.check(candidate, now) {
+                Verdict::Dial => return Some(pick),
+                // A time that has come already: nothing to wait for.
+                Verdict::WaitUntil(until) if until <= now.wall => return Some(pick),
+                Verdict::WaitUntil(until) => self.defer(pick, until, now),
+                Verdict::Never { reason } => self.forbid(pick, reason, now),
+            }
+        }
+    }
+
+    /// Makes the picked entry wait until wall time `until` (after `now`),
+    /// with no attempt used: on the monotonic clock that far from now, so
+    /// that it goes with the retries once its time comes, and is asked
+    /// again then.
+    fn defer(&mut self, pick: Pick, until: Timestamp, now: Now) {
+        let index = pick.index();
+        match pick {
+            Pick::Waiting(at, i) => {
+                self.waiting.remove(&(at, i));
+            }
+            Pick::Fresh(i) => {
+                self.next += 1;
+                self.set_status(i, Status::Waiting, now.wall);
+            }
+        }
+        let at = now.mono.plus_millis(until.since(now.wall));
+        self.waiting.insert((at, index));
+        self.entries[index].retry_at = Some(until);
+        self.touch(index);
+        self.ruled.insert(index);
+    }
+
+    /// Passes the picked entry over for good: canceled, with the rule's
+    /// reason.
+    fn forbid(&mut self, pick: Pick, reason: String, now: Now) {
+        let index = pick.index();
+        match pick {
+            Pick::Waiting(at, i) => {
+                self.waiting.remove(&(at, i));
+            }
+            Pick::Fresh(_) => self.next += 1,
+        }
+        self.set_status(index, Status::Canceled, now.wall);
+        let e = &mut self.entries[index];
+        e.retry_at = None;
+        e.reason = Some(reason.clone());
+        e.record(now.wall, EventKind::Canceled, true, Some(reason));
+        self.set_outcome(index, Outcome::Canceled);
+        self.touch(index);
+        self.ruled.insert(index);
     }
 
     /// Applies how the POST /call for `index` ended. Returns true when the
@@ -719,77 +874,6 @@ impl Campaign {
     /// When, on the monotonic clock, the earliest in-flight entry times out.
     pub fn next_deadline(&self) -> Option<Mono> {
         self.in_flight.values().min().copied()
-    }
-
-    pub fn snapshot(&self, now: Timestamp) -> StatusesResponse {
-        StatusesResponse {
-            calls: self.entries.iter().map(Entry::summary).collect(),
-            ..self.statuses_head(now)
-        }
-    }
-
-    /// Like [`Campaign::snapshot`], but `calls` holds only the entries changed
-    /// after version `since`, in list order. A `since` from the future (a
-    /// client that knew another data directory) gets the full list.
-    pub fn snapshot_since(&self, since: u64, now: Timestamp) -> StatusesResponse {
-        if since > self.version {
-            return self.snapshot(now);
-        }
-        let mut changed: Vec<usize> = self
-            .by_version
-            .range(since + 1..)
-            .map(|(_, &i)| i)
-            .collect();
-        changed.sort_unstable();
-        StatusesResponse {
-            since: Some(since),
-            calls: changed.iter().map(|&i| self.entries[i].summary()).collect(),
-            ..self.statuses_head(now)
-        }
-    }
-
-    fn statuses_head(&self, now: Timestamp) -> StatusesResponse {
-        StatusesResponse {
-            version: self.version,
-            started: self.started(),
-            finished: self.is_finished(),
-            concurrency: self.concurrency,
-            active: self.active(),
-            now,
-            since: None,
-            degraded: None,
-            max_cps: None,
-            campaign: None,
-            calls: Vec::new(),
-        }
-    }
-
-    /// The campaign as `GET /campaigns` lists it: O(1), from counters kept
-    /// up to date by every change.
-    pub fn summary(&self) -> CampaignSummary {
-        let m = &self.meta;
-        CampaignSummary {
-            id: m.id,
-            name: m.name.clone(),
-            state: m.state,
-            created_at: m.created_at,
-            started_at: m.started_at,
-            finished_at: m.finished_at,
-            total: self.entries.len(),
-            counts: Status::ALL
-                .into_iter()
-                .map(|s| (s.as_str().to_string(), self.counts[s.position()]))
-                .collect(),
-            outcomes: Outcome::ALL
-                .into_iter()
-                .map(|o| (o.as_str().to_string(), self.outcomes[o.position()]))
-                .collect(),
-            attempts: self.attempts,
-            active: self.active(),
-            retry: m.retry.clone(),
-            columns: m.columns.clone(),
-            version: self.version,
-        }
     }
 
     /// Sets an entry's status, keeps the counts, and frees its line if the

@@ -5,7 +5,8 @@
 //! network or a disk. Callers pass in the current time and fresh webhook
 //! tokens; they persist the entries this module reports as changed.
 //! [`Campaign`] is one list; [`Campaigns`] holds them all and shares the
-//! lines between the running ones.
+//! lines between the running ones. Before an entry is dialed, the
+//! dial-time rules of [`crate::rules`] are asked about it.
 //!
 //! Call deadlines and retry times are kept on the monotonic clock
 //! ([`Mono`]), so that a step of the wall clock neither fails calls early,
@@ -15,12 +16,14 @@
 //! next process.
 
 mod entry;
+mod events;
 mod lifecycle;
 mod machine;
 mod registry;
 mod retry;
 
 pub use entry::Entry;
+pub use events::{Event, EventKind};
 pub use lifecycle::{CampaignState, NotAllowed, Operation};
 pub use machine::Campaign;
 pub use registry::{Campaigns, DeleteError, OperationError, Retired};
@@ -142,6 +145,21 @@ pub struct Settings {
     pub concurrency: usize,
     /// How long a dialed entry may wait for its final webhook before it fails.
     pub call_timeout_ms: u64,
+}
+
+/// A new campaign, parsed and checked, for [`Campaigns::create`]. Starting
+/// it is the caller's: it stores the draft first, then starts it if
+/// `start` asks.
+#[derive(Debug, Clone)]
+pub struct NewCampaign {
+    /// `None`: "campaign {id}".
+    pub name: Option<String>,
+    pub retry: RetryPolicy,
+    pub columns: Vec<String>,
+    /// Entries with indices from 0, all idle.
+    pub entries: Vec<Entry>,
+    pub idempotency_key: Option<String>,
+    pub start: bool,
 }
 
 /// The campaign 1 that every data directory has: the built-in list or

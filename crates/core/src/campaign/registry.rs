@@ -1,14 +1,15 @@
 //! Every campaign of a data directory, and the rule that shares the lines
 //! between the running ones: the next dial comes from the earliest-started
-//! running campaign that has an entry due, and one dial is out at a time
-//! across all of them, so that the dialer API receives dials in exactly
-//! that order.
+//! running campaign that has an entry the dial-time rules let through, and
+//! one dial is out at a time across all of them, so that the dialer API
+//! receives dials in exactly that order.
 
 use super::{
-    Campaign, CampaignMeta, CampaignState, Changed, DialAnswer, DialOrder, Entry, FIRST,
-    NotAllowed, Operation, RetryPolicy, Settings, WebhookError, WebhookOutcome,
+    Campaign, CampaignMeta, CampaignState, Changed, DialAnswer, DialOrder, FIRST, NewCampaign,
+    NotAllowed, Operation, Settings, WebhookError, WebhookOutcome,
 };
 use crate::call::CallReport;
+use crate::rules::Rules;
 use crate::time::{Mono, Now, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -68,6 +69,8 @@ pub struct Campaigns {
     next_start_seq: u64,
     /// Campaign ids by the `Idempotency-Key` that created them.
     keys: HashMap<String, u64>,
+    /// Asked about every entry before it is dialed.
+    rules: Rules,
 }
 
 impl Campaigns {
@@ -96,7 +99,13 @@ impl Campaigns {
             },
             next_start_seq,
             keys,
+            rules: Rules::standard(),
         }
+    }
+
+    /// The same registry dialing under `rules` instead of today's.
+    pub fn with_rules(self, rules: Rules) -> Self {
+        Campaigns { rules, ..self }
     }
 
     pub fn settings(&self) -> Settings {
@@ -141,49 +150,33 @@ impl Campaigns {
         id
     }
 
-    /// Adds a draft campaign of `entries` under the next id.
-    pub fn create(
-        &mut self,
-        name: Option<String>,
-        retry: RetryPolicy,
-        columns: Vec<String>,
-        idempotency_key: Option<String>,
-        entries: Vec<Entry>,
-        now: Timestamp,
-    ) -> &mut Campaign {
+    /// Adds `new` as a draft under the next id. `new.start` is the
+    /// caller's to act on.
+    pub fn create(&mut self, new: NewCampaign, now: Timestamp) -> &mut Campaign {
         let id = self.reserve_id();
-        self.create_reserved(id, name, retry, columns, idempotency_key, entries, now)
+        self.create_reserved(id, new, now)
     }
 
-    /// Adds a draft campaign of `entries` under `id`, from
-    /// [`Campaigns::reserve_id`].
-    #[allow(clippy::too_many_arguments)]
-    pub fn create_reserved(
-        &mut self,
-        id: u64,
-        name: Option<String>,
-        retry: RetryPolicy,
-        columns: Vec<String>,
-        idempotency_key: Option<String>,
-        entries: Vec<Entry>,
-        now: Timestamp,
-    ) -> &mut Campaign {
+    /// Adds `new` as a draft under `id`, from [`Campaigns::reserve_id`].
+    /// `new.start` is the caller's to act on.
+    pub fn create_reserved(&mut self, id: u64, new: NewCampaign, now: Timestamp) -> &mut Campaign {
         let meta = CampaignMeta {
             id,
-            name: name.unwrap_or_else(|| format!("campaign {id}")),
+            name: new.name.unwrap_or_else(|| format!("campaign {id}")),
             state: CampaignState::Draft,
             created_at: now,
             started_at: None,
             finished_at: None,
             start_seq: 0,
-            retry,
-            columns,
-            idempotency_key,
+            retry: new.retry,
+            columns: new.columns,
+            idempotency_key: new.idempotency_key,
             version: 1,
         };
         if let Some(k) = &meta.idempotency_key {
             self.keys.insert(k.clone(), id);
         }
+        let entries = new.entries;
         self.campaigns
             .entry(id)
             .or_insert_with(|| Campaign::create(meta, entries, self.settings))
@@ -215,40 +208,62 @@ impl Campaigns {
         self.pending
     }
 
-    /// The campaign the next dial comes from: the earliest-started running
-    /// one with an entry due.
-    fn next_campaign(&self, now: Mono) -> Option<u64> {
-        self.campaigns
+    /// The running campaigns with an entry due, earliest started first:
+    /// the order the next dial is looked for in. O(campaigns).
+    fn due_campaigns(&self, now: Mono) -> Vec<u64> {
+        let mut due: Vec<(u64, u64)> = self
+            .campaigns
             .values()
             .filter(|c| c.has_due(now))
-            .min_by_key(|c| c.meta().start_seq)
-            .map(Campaign::id)
+            .map(|c| (c.meta().start_seq, c.id()))
+            .collect();
+        due.sort_unstable();
+        due.into_iter().map(|(_, id)| id).collect()
     }
 
     /// A line is free, no dial is out, and some running campaign has an
-    /// entry due at `now`.
+    /// entry due at `now` (before the dial-time rules are asked: see
+    /// [`Campaign::has_due`]).
     pub fn can_dial(&self, now: Mono) -> bool {
         self.pending.is_none()
             && self.active() < self.settings.concurrency.max(1)
-            && self.next_campaign(now).is_some()
+            && self.campaigns.values().any(|c| c.has_due(now))
     }
 
-    /// Marks the next due entry `dialing` under a token made from `secret`
-    /// and returns what to send. A token carries its campaign's id (none
-    /// for campaign 1, as before campaigns existed), so that a webhook
-    /// finds its campaign without an index of every token.
+    /// Marks the next entry that the rules let through `dialing` under a
+    /// token made from `secret` and returns what to send: from the
+    /// earliest-started campaign that has one, so that one campaign whose
+    /// candidates the rules all pass over does not hold up the next. The
+    /// entries the rules deferred or forbade on the way are for
+    /// [`Campaigns::take_ruled`].
     pub fn begin_dial(&mut self, secret: &str, now: Now) -> Option<DialOrder> {
         if !self.can_dial(now.mono) {
             return None;
         }
-        let id = self.next_campaign(now.mono)?;
-        let token = match id {
-            FIRST => secret.to_string(),
-            id => format!("{id}-{secret}"),
-        };
-        let order = self.campaigns.get_mut(&id)?.begin_dial(token, now)?;
-        self.pending = Some((id, order.index));
-        Some(order)
+        for id in self.due_campaigns(now.mono) {
+            let token = Self::token_for(id, secret);
+            let Some(c) = self.campaigns.get_mut(&id) else {
+                continue;
+            };
+            if let Some(order) = c.begin_dial_under(&self.rules, token, now) {
+                self.pending = Some((id, order.index));
+                return Some(order);
+            }
+        }
+        None
+    }
+
+    /// The entries that dial-time rules deferred or forbade since last
+    /// taken, by campaign: they changed without a dial, so the caller
+    /// stores them as it stores a dial's entry.
+    pub fn take_ruled(&mut self) -> Vec<(u64, Vec<usize>)> {
+        self.campaigns
+            .values_mut()
+            .filter_map(|c| {
+                let ruled = c.take_ruled();
+                (!ruled.is_empty()).then(|| (c.id(), ruled))
+            })
+            .collect()
     }
 
     /// Applies how a POST /call ended. Returns true when a line was freed.
@@ -267,7 +282,19 @@ impl Campaigns {
             .is_some_and(|c| c.finish_dial(index, answer, now))
     }
 
-    /// The campaign a webhook token belongs to.
+    /// A token carries its campaign's id, so that a webhook finds its
+    /// campaign without an index of every token; campaign 1's has none, as
+    /// before campaigns existed (its calls' webhook URLs outlive a restart
+    /// into a newer release).
+    fn token_for(id: u64, secret: &str) -> String {
+        match id {
+            FIRST => secret.to_string(),
+            id => format!("{id}-{secret}"),
+        }
+    }
+
+    /// The campaign a webhook token belongs to: [`Campaigns::token_for`]
+    /// read back.
     pub fn campaign_of(token: &str) -> Option<u64> {
         match token.split_once('-') {
             Some((id, _)) => id.parse().ok(),

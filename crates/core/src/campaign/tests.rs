@@ -1,5 +1,4 @@
 use super::*;
-use crate::api::EventKind;
 use crate::call::{CallEvent, CallReport};
 use crate::numbers::default_numbers;
 use crate::protocol::numdialer::{CallStatus, WebhookBody};
@@ -455,34 +454,42 @@ fn history_is_capped() {
     assert_eq!(e.history.len() as u64 + e.events_dropped, 102);
 }
 
+/// `client` brought up to date by what `c` says changed after `version`,
+/// as a poller of deltas does (the HTTP side: `api`'s tests).
+fn apply_changes(client: &mut Vec<Entry>, c: &Campaign, version: u64) {
+    match c.changed_since(version) {
+        Some(changed) => {
+            for i in changed {
+                client[i] = c.entries()[i].clone();
+            }
+        }
+        None => *client = c.entries().to_vec(),
+    }
+}
+
 #[test]
-fn deltas_carry_exactly_the_changed_entries() {
+fn changes_since_a_version_are_exactly_the_changed_entries() {
     let mut c = started(9, 3);
     let v0 = c.version();
     fill(&mut c, N0);
     let v1 = c.version();
     c.apply_report(&tok(1), wh(101, CallStatus::Ringing), N0)
         .unwrap();
-    let d = c.snapshot_since(v1, T0);
-    assert_eq!(d.since, Some(v1));
-    assert_eq!(d.calls.iter().map(|c| c.index).collect::<Vec<_>>(), vec![1]);
-    let d = c.snapshot_since(v0, T0);
+    assert_eq!(c.changed_since(v1), Some(vec![1]));
+    assert_eq!(c.changed_since(v0), Some(vec![0, 1, 2]));
+    assert_eq!(c.changed_since(c.version()), Some(vec![]));
     assert_eq!(
-        d.calls.iter().map(|c| c.index).collect::<Vec<_>>(),
-        vec![0, 1, 2]
+        c.changed_since(c.version() + 1),
+        None,
+        "unknown history: every entry"
     );
-    assert!(c.snapshot_since(c.version(), T0).calls.is_empty());
-    let future = c.snapshot_since(c.version() + 1, T0);
-    assert_eq!(
-        (future.since, future.calls.len()),
-        (None, 9),
-        "unknown history: full list"
-    );
-    // A client that applies deltas ends where a full poll would.
-    let mut client = Campaign::new((0..9).map(phone).collect(), settings(3)).snapshot(T0);
-    client.apply_delta(c.snapshot_since(0, T0));
-    assert_eq!(client, c.snapshot(T0));
-    // Restored campaigns answer the same deltas.
+    // A client that applies changes ends where a full read would.
+    let mut client = Campaign::new((0..9).map(phone).collect(), settings(3))
+        .entries()
+        .to_vec();
+    apply_changes(&mut client, &c, 0);
+    assert_eq!(client, c.entries());
+    // Restored campaigns answer the same.
     let r = Campaign::restore(
         CampaignMeta::first(true, 0),
         c.entries().to_vec(),
@@ -490,7 +497,7 @@ fn deltas_carry_exactly_the_changed_entries() {
         N0,
     )
     .unwrap();
-    assert_eq!(r.snapshot_since(v1, T0), c.snapshot_since(v1, T0));
+    assert_eq!(r.changed_since(v1), c.changed_since(v1));
 }
 
 #[test]
@@ -577,7 +584,8 @@ proptest! {
         let mut dial_log: Vec<usize> = Vec::new();
         let mut choices = choices.into_iter();
         let mut prev: Vec<Status> = c.entries().iter().map(|e| e.status).collect();
-        let mut client = c.snapshot(now.wall);
+        let mut client = c.entries().to_vec();
+        let mut client_version = c.version();
         let mut steps = 0;
         loop {
             steps += 1;
@@ -662,9 +670,10 @@ proptest! {
             }
             check_step(&c, &prev)?;
             prev = c.entries().iter().map(|e| e.status).collect();
-            // A poller that only fetches deltas sees what a full poll sees.
-            client.apply_delta(c.snapshot_since(client.version, now.wall));
-            prop_assert_eq!(&client, &c.snapshot(now.wall));
+            // A poller that only fetches changes sees what a full read sees.
+            apply_changes(&mut client, &c, client_version);
+            client_version = c.version();
+            prop_assert_eq!(&client[..], c.entries());
         }
         prop_assert_eq!(dial_log, (0..n).collect::<Vec<_>>(), "dialed in list order, each once");
         prop_assert!(c.entries().iter().all(|e| e.status.is_final()));
@@ -718,11 +727,10 @@ const BOTH: &[Outcome] = &[Outcome::NoAnswer, Outcome::Failed];
 
 /// The summary's counters, as a recount from the entries finds them.
 fn assert_recount(c: &Campaign) {
-    let s = c.summary();
-    assert_eq!(s.total, c.len());
+    assert_eq!(c.len(), c.entries().len());
     for st in Status::ALL {
         let n = c.entries().iter().filter(|e| e.status == st).count();
-        assert_eq!(s.count(st), n, "count of {st}");
+        assert_eq!(c.count(st), n, "count of {st}");
     }
     for o in Outcome::ALL {
         let n = c
@@ -730,7 +738,7 @@ fn assert_recount(c: &Campaign) {
             .iter()
             .filter(|e| e.status.is_final() && e.outcome == Some(o))
             .count();
-        assert_eq!(s.outcome(o), n, "outcome {o}");
+        assert_eq!(c.outcome_count(o), n, "outcome {o}");
     }
     for e in c.entries() {
         assert_eq!(
@@ -743,13 +751,13 @@ fn assert_recount(c: &Campaign) {
         );
     }
     let attempts: u64 = c.entries().iter().map(|e| u64::from(e.attempt)).sum();
-    assert_eq!(s.attempts, attempts, "attempts");
+    assert_eq!(c.attempts(), attempts, "attempts");
     let active = c
         .entries()
         .iter()
         .filter(|e| e.status.is_in_flight())
         .count();
-    assert_eq!((s.active, c.active()), (active, active), "active");
+    assert_eq!(c.active(), active, "active");
     let dialed = c.entries().iter().filter(|e| e.attempt > 0).count();
     assert_eq!(c.dialed(), dialed as u64, "dialed");
 }
@@ -874,7 +882,7 @@ fn retries_exactly_up_to_max_attempts_and_never_before_the_delay() {
         assert!(c.can_dial_at(now.mono));
     }
     assert_eq!(c.state(), CampaignState::Done);
-    assert_eq!(c.summary().attempts, 3);
+    assert_eq!(c.attempts(), 3);
     assert_eq!(c.begin_dial("more".into(), now.plus_millis(HOUR)), None);
     let scheduled = c.entry(0).unwrap().history.iter().filter(|ev| {
         matches!(
@@ -1239,6 +1247,28 @@ fn stored(c: &Campaign) -> Vec<Entry> {
     c.entries().to_vec()
 }
 
+/// Final entries by outcome, as the summary lists them.
+fn outcomes(c: &Campaign) -> Vec<usize> {
+    Outcome::ALL.map(|o| c.outcome_count(o)).to_vec()
+}
+
+/// Everything a campaign's summary is made of (`api::CampaignSummary`).
+fn summary(c: &Campaign) -> impl PartialEq + std::fmt::Debug {
+    let m = c.meta();
+    (
+        (
+            m.id,
+            m.name.clone(),
+            m.state,
+            m.retry.clone(),
+            m.columns.clone(),
+        ),
+        (m.created_at, m.started_at, m.finished_at),
+        (c.len(), Status::ALL.map(|s| c.count(s)), outcomes(c)),
+        (c.attempts(), c.active(), c.version()),
+    )
+}
+
 fn restore(c: &Campaign, now: Now) -> Campaign {
     let meta = CampaignMeta {
         version: c.version(),
@@ -1296,14 +1326,14 @@ fn restoring_a_stopped_campaign_whose_canceled_entries_were_stored_changes_nothi
     assert_recount(&r);
     let essences = |c: &Campaign| c.entries().iter().map(essence).collect::<Vec<_>>();
     assert_eq!(essences(&r), essences(&c));
-    assert_eq!(r.summary().outcomes, c.summary().outcomes);
+    assert_eq!(outcomes(&r), outcomes(&c));
     for e in r.entries() {
         let canceled = e.history.iter().filter(|ev| ev.kind == EventKind::Canceled);
         assert!(canceled.count() <= 1, "entry {} canceled twice", e.index);
     }
     // Restoring again, as every restart does, changes nothing either.
     let again = restore(&r, restart_at(T0.millis()));
-    assert_eq!(again.summary(), r.summary());
+    assert_eq!(summary(&again), summary(&r));
 }
 
 #[test]
@@ -1378,7 +1408,7 @@ fn entries_of_the_previous_release_are_upgraded() {
         });
         serde_json::from_value::<Entry>(json).unwrap()
     };
-    let answered_webhook = || -> crate::api::Event {
+    let answered_webhook = || -> Event {
         serde_json::from_value(serde_json::json!({
             "at": "2026-11-23T20:01:03.000Z",
             "event": "webhook",
@@ -1434,7 +1464,7 @@ fn entries_of_the_previous_release_are_upgraded() {
     let now = restart_at(T0.millis());
     let mut r = Campaign::restore(CampaignMeta::first(true, 3), entries, settings(3), now).unwrap();
     assert_recount(&r);
-    assert_eq!(r.summary().attempts, 3);
+    assert_eq!(r.attempts(), 3);
     assert_eq!(r.entry(0).unwrap().outcome, Some(Outcome::Answered));
     assert_eq!(r.state(), CampaignState::Running);
     assert_eq!(r.begin_dial("n".into(), now).unwrap().index, 3);

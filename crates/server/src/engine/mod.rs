@@ -32,8 +32,7 @@ use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};
 use degradation::Degradation;
 use numdialer_core::{
-    AlreadyStarted, Campaigns, DeleteError, Entry, OperationError, RestoreError, RetryPolicy,
-    WebhookError,
+    AlreadyStarted, Campaigns, DeleteError, OperationError, RestoreError, WebhookError,
 };
 use persist::Versions;
 use std::sync::atomic::AtomicU64;
@@ -66,18 +65,6 @@ pub enum EngineError {
          try again later"
     )]
     Degraded(String),
-}
-
-/// A new campaign, parsed and checked, for [`Engine::create`].
-#[derive(Debug, Clone)]
-pub struct NewCampaign {
-    pub name: Option<String>,
-    pub retry: RetryPolicy,
-    pub columns: Vec<String>,
-    /// Entries with indices from 0, all idle.
-    pub entries: Vec<Entry>,
-    pub idempotency_key: Option<String>,
-    pub start: bool,
 }
 
 pub struct Engine {

@@ -6,7 +6,7 @@
 use super::{Degraded, Engine, EngineError};
 use crate::clock;
 use numdialer_core::api::{CallDetail, CampaignSummary, CampaignsResponse, StatusesResponse};
-use numdialer_core::{Campaign, CampaignState, Entry, Status};
+use numdialer_core::{CampaignState, Entry, Status};
 use std::sync::atomic::Ordering;
 
 impl Engine {
@@ -45,12 +45,12 @@ impl Engine {
             let all = self.lock();
             let c = all.get(id).ok_or(EngineError::NoCampaign(id))?;
             let mut snap = match since {
-                Some(v) => c.snapshot_since(v, clock::wall()),
-                None => c.snapshot(clock::wall()),
+                Some(v) => StatusesResponse::since(c, v, clock::wall()),
+                None => StatusesResponse::of(c, clock::wall()),
             };
             snap.concurrency = all.settings().concurrency;
             if with_summary {
-                snap.campaign = Some(c.summary());
+                snap.campaign = Some(CampaignSummary::from(c));
             }
             (snap, self.read_ticket())
         };
@@ -64,7 +64,7 @@ impl Engine {
             let all = self.lock();
             let resp = CampaignsResponse {
                 version: all.version(),
-                campaigns: all.iter().map(Campaign::summary).collect(),
+                campaigns: all.iter().map(CampaignSummary::from).collect(),
             };
             (resp, self.read_ticket())
         };
@@ -76,7 +76,7 @@ impl Engine {
         let (summary, ticket) = {
             let all = self.lock();
             let c = all.get(id).ok_or(EngineError::NoCampaign(id))?;
-            (c.summary(), self.read_ticket())
+            (CampaignSummary::from(c), self.read_ticket())
         };
         self.settle_read(ticket).await;
         Ok(summary)
@@ -87,7 +87,7 @@ impl Engine {
         let (detail, ticket) = {
             let all = self.lock();
             let c = all.get(id).ok_or(EngineError::NoCampaign(id))?;
-            let d = c.entry(index).map(Entry::detail);
+            let d = c.entry(index).map(CallDetail::from);
             (d, self.read_ticket())
         };
         if self.degraded().is_none() {

@@ -2,11 +2,11 @@
 //! delete, and a provider's report on a call. Each is refused while the
 //! store fails, written under the lock, and answered only once durable.
 
-use super::{Engine, EngineError, NewCampaign};
+use super::{Engine, EngineError};
 use crate::clock;
 use crate::store::StoreError;
 use numdialer_core::api::{CampaignSummary, WebhookAck};
-use numdialer_core::{CallReport, Campaigns, Operation, Status};
+use numdialer_core::{CallReport, Campaigns, NewCampaign, Operation, Status};
 use std::sync::atomic::Ordering;
 
 impl Engine {
@@ -30,7 +30,7 @@ impl Engine {
                 None => None,
             };
             let c = all.get(id).ok_or(EngineError::NoCampaign(id))?;
-            (c.summary(), changed.is_some(), ticket)
+            (CampaignSummary::from(c), changed.is_some(), ticket)
         };
         if let Some(t) = ticket {
             tracing::info!(campaign = id, operation = %op, state = %summary.state, "campaign {}", summary.state);
@@ -52,7 +52,7 @@ impl Engine {
             let mut all = self.lock();
             if let Some(id) = new.idempotency_key.as_deref().and_then(|k| all.by_key(k)) {
                 let c = all.get(id).ok_or(EngineError::NoCampaign(id))?;
-                return Ok((c.summary(), false));
+                return Ok((CampaignSummary::from(c), false));
             }
             all.reserve_id()
         };
@@ -72,15 +72,7 @@ impl Engine {
         };
         let ticket = {
             let mut all = self.lock();
-            all.create_reserved(
-                id,
-                new.name,
-                new.retry,
-                new.columns,
-                new.idempotency_key,
-                entries,
-                clock::wall(),
-            );
+            all.create_reserved(id, NewCampaign { entries, ..new }, clock::wall());
             self.persist(&mut all, id, &[])?
         };
         self.durable(ticket).await?;

@@ -260,7 +260,7 @@ async fn campaigns_load_by_id_and_an_import_cut_short_leaves_nothing() {
 
 #[tokio::test]
 async fn a_change_that_adds_two_events_stores_both() {
-    use numdialer_core::api::{Event, EventKind};
+    use numdialer_core::campaign::{Event, EventKind};
     use numdialer_core::{Outcome, Timestamp};
     let event = |kind| Event {
         at: Timestamp(1),

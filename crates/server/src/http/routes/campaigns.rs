@@ -1,7 +1,6 @@
 //! `/campaigns...`: import, list, lifecycle, entries, export and delete
 //! (docs/api.md, "Campaigns").
 
-use crate::engine::NewCampaign;
 use crate::http::AppState;
 use crate::http::conditional::{self, Conditional, Timer};
 use crate::http::error::ApiError;
@@ -13,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use numdialer_core::api::{CallDetail, CampaignSummary, ImportErrorBody};
 use numdialer_core::campaign::{RetryInput, RetryOnInput};
 use numdialer_core::import::{self, Format};
-use numdialer_core::{Entry, Operation};
+use numdialer_core::{Entry, NewCampaign, Operation};
 use serde::Deserialize;
 
 /// Longest campaign name, in characters.
