@@ -5,8 +5,8 @@
 //! receives dials in exactly that order.
 
 use super::{
-    Campaign, CampaignMeta, CampaignState, Changed, DialAnswer, DialOrder, FIRST, NewCampaign,
-    NotAllowed, Operation, Settings, WebhookError, WebhookOutcome,
+    Campaign, CampaignMeta, CampaignState, Changed, DialAnswer, DialOrder, NewCampaign, NotAllowed,
+    Operation, Settings, WebhookError, WebhookOutcome,
 };
 use crate::call::CallReport;
 use crate::rules::Rules;
@@ -51,7 +51,7 @@ impl DeleteError {
     /// What a campaign's id and state alone forbid, whatever else holds:
     /// one rule for the server and for a client that says it before asking.
     pub fn forbids(id: u64, state: CampaignState) -> Option<DeleteError> {
-        if id == FIRST {
+        if id == super::FIRST {
             return Some(DeleteError::First);
         }
         matches!(state, CampaignState::Running | CampaignState::Paused)
@@ -79,7 +79,7 @@ impl Campaigns {
     pub fn new(campaigns: Vec<Campaign>, retired: Retired, settings: Settings) -> Self {
         let campaigns: BTreeMap<u64, Campaign> =
             campaigns.into_iter().map(|c| (c.id(), c)).collect();
-        let next_id = campaigns.keys().max().map_or(FIRST, |id| id + 1);
+        let next_id = campaigns.keys().max().map_or(super::FIRST, |id| id + 1);
         let next_start_seq = campaigns
             .values()
             .map(|c| c.meta().start_seq + 1)
@@ -288,7 +288,7 @@ impl Campaigns {
     /// into a newer release).
     fn token_for(id: u64, secret: &str) -> String {
         match id {
-            FIRST => secret.to_string(),
+            super::FIRST => secret.to_string(),
             id => format!("{id}-{secret}"),
         }
     }
@@ -298,7 +298,7 @@ impl Campaigns {
     pub fn campaign_of(token: &str) -> Option<u64> {
         match token.split_once('-') {
             Some((id, _)) => id.parse().ok(),
-            None => Some(FIRST),
+            None => Some(super::FIRST),
         }
     }
 

@@ -5,7 +5,7 @@
 
 use super::*;
 use crate::call::{CallEvent, CallId, CallReport};
-use crate::campaign::{Effect, Entry, RestoreError, RetryPolicy};
+use crate::campaign::{Effect, Entry, FIRST, RestoreError, RetryPolicy};
 use crate::phone::Phone;
 use crate::protocol::numdialer::{CallStatus, WebhookBody};
 use crate::status::{Outcome, Status};

@@ -1,6 +1,7 @@
 //! `GET /statuses`: full, delta (`since`), conditional (`If-None-Match`)
 //! and long-polled (`wait`, read by [`conditional`]); see docs/api.md.
 
+use super::LEGACY;
 use crate::http::AppState;
 use crate::http::conditional::{self, Conditional, Timer};
 use crate::http::error::ApiError;
@@ -8,7 +9,6 @@ use crate::http::extract::{Path, Query};
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use numdialer_core::campaign::FIRST;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -26,7 +26,7 @@ pub async fn get(
     Query(q): Query<StatusesQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    statuses(&state, FIRST, false, q, &headers).await
+    statuses(&state, LEGACY, false, q, &headers).await
 }
 
 /// `GET /campaigns/{id}/statuses`: the same, with the campaign's summary.
