@@ -40,7 +40,7 @@ pub use campaign::{
 };
 pub use import::{ImportError, Imported, ImportedEntry};
 pub use numbers::{DEFAULT_NUMBERS, NumbersError, default_numbers, parse_numbers};
-pub use phone::{Phone, PhoneError, format_phone};
+pub use phone::{Country, CountryError, Phone, PhoneError, Reading, format_phone, unverified_warning};
 pub use secret::Secret;
 pub use status::{Outcome, Status};
 pub use time::{Mono, Now, Timestamp};
