@@ -39,7 +39,10 @@ pub use campaign::{
     Retired, RetryPolicy, Settings, WebhookError, WebhookOutcome,
 };
 pub use import::{ImportError, Imported, ImportedEntry};
-pub use numbers::{DEFAULT_NUMBERS, NumbersError, default_numbers, parse_numbers};
+pub use numbers::{
+    DEFAULT_NUMBERS, NumbersError, default_numbers, parse_numbers, parse_numbers_as_before,
+    read_numbers,
+};
 pub use phone::{Country, CountryError, Phone, PhoneError, Reading, format_phone, unverified_warning};
 pub use secret::Secret;
 pub use status::{Outcome, Status};
