@@ -55,7 +55,10 @@ pub fn read_numbers(
         let reading =
             Phone::read(number, country).map_err(|error| NumbersError::Invalid { line, error })?;
         if reading.unverified {
-            warnings.push(format!("line {line}: {}", unverified_warning(&reading.phone)));
+            warnings.push(format!(
+                "line {line}: {}",
+                unverified_warning(&reading.phone)
+            ));
         }
         out.push(reading.phone);
     }
@@ -152,8 +155,16 @@ mod tests {
         let digits: Vec<&str> = list.iter().map(Phone::digits).collect();
         assert_eq!(digits, vec!["13018040009", "19995550100"]);
         assert_eq!(warnings.len(), 1);
-        assert!(warnings[0].starts_with("line 2: +1 999-555-0100 is not a valid number"), "{}", warnings[0]);
+        assert!(
+            warnings[0].starts_with("line 2: +1 999-555-0100 is not a valid number"),
+            "{}",
+            warnings[0]
+        );
         let before = parse_numbers_as_before("3018040009\n").unwrap();
-        assert_eq!(before[0].digits(), "3018040009", "the old reading, for old data directories");
+        assert_eq!(
+            before[0].digits(),
+            "3018040009",
+            "the old reading, for old data directories"
+        );
     }
 }

@@ -126,9 +126,7 @@ impl Phone {
     /// number, where its parser takes 10 to 15 µs.
     pub fn read(text: &str, country: Option<Country>) -> Result<Reading, PhoneError> {
         let trimmed = text.trim();
-        let trimmed = trimmed
-            .strip_prefix('\'')
-            .map_or(trimmed, str::trim_start);
+        let trimmed = trimmed.strip_prefix('\'').map_or(trimmed, str::trim_start);
         if looks_like_float(trimmed) {
             return Err(PhoneError::Float { text: shown(text) });
         }
@@ -328,7 +326,9 @@ fn split_extension(t: &str) -> (&str, Option<&str>) {
         if !head.eq_ignore_ascii_case(mark) {
             continue;
         }
-        let ext = tail[mark.len()..].trim_start_matches([' ', '.', ':']).trim();
+        let ext = tail[mark.len()..]
+            .trim_start_matches([' ', '.', ':'])
+            .trim();
         let number = t[..at].trim_end().trim_end_matches([',', ';']).trim_end();
         if !ext.is_empty()
             && ext.len() <= MAX_EXTENSION
@@ -754,9 +754,15 @@ mod tests {
         }
         let err = read("1.30180400E+10", None).unwrap_err();
         assert!(matches!(err, PhoneError::Float { .. }), "{err}");
-        assert!(err.to_string().contains("Format the column as Text"), "{err}");
+        assert!(
+            err.to_string().contains("Format the column as Text"),
+            "{err}"
+        );
         let err = read("+1 301-804-0009 call after 5", None).unwrap_err();
-        assert!(matches!(err, PhoneError::BadCharacter { found: 'c', .. }), "{err}");
+        assert!(
+            matches!(err, PhoneError::BadCharacter { found: 'c', .. }),
+            "{err}"
+        );
     }
 
     #[test]

@@ -105,9 +105,13 @@ fn every_source_file_has_a_line_in_architecture_md() {
 fn the_tree_reader_follows_folders_and_ignores_prose() {
     let doc = "prose crates/x/src/a.rs\n```\ncrates/x/src/     the crate\n  a.rs   one\n  b/c.rs  two\n\ncrates/x/tests/   tests\n  t.rs  three\ncrates/y/src/lib.rs   alone\n```\n";
     let named = named_in_tree(doc);
-    let want: BTreeSet<String> = ["crates/x/src/a.rs", "crates/x/src/b/c.rs", "crates/y/src/lib.rs"]
-        .into_iter()
-        .map(String::from)
-        .collect();
+    let want: BTreeSet<String> = [
+        "crates/x/src/a.rs",
+        "crates/x/src/b/c.rs",
+        "crates/y/src/lib.rs",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
     assert_eq!(named, want);
 }

@@ -144,8 +144,10 @@ impl Columns {
                     [one] => one,
                     [] => return Err(ImportError::whole(no_phone_column(header))),
                     _ => {
-                        let names: Vec<String> =
-                            like.iter().map(|&i| format!("{:?}", header[i].trim())).collect();
+                        let names: Vec<String> = like
+                            .iter()
+                            .map(|&i| format!("{:?}", header[i].trim()))
+                            .collect();
                         return Err(ImportError::whole(format!(
                             "the header (line 1) has {} columns that could be the phone numbers: name the one to dial \"phone\"",
                             names.join(" and ")

@@ -10,8 +10,8 @@
 //! crate's `is_valid`, step for step (a test compares the two on every
 //! example number of the metadata and on altered ones).
 
-use phonenumber::metadata::{DATABASE, Descriptor};
 use phonenumber::Metadata;
+use phonenumber::metadata::{DATABASE, Descriptor};
 use regex::{Regex, RegexBuilder};
 use std::borrow::Cow;
 use std::sync::{LazyLock, OnceLock};
@@ -78,7 +78,9 @@ impl Region {
             leading: meta.leading_digits().map(|r| anchored(r.as_str())),
             general: Desc::new(d.general()),
             types: std::array::from_fn(|_| OnceLock::new()),
-            national_prefix: meta.national_prefix_for_parsing().map(|r| anchored(r.as_str())),
+            national_prefix: meta
+                .national_prefix_for_parsing()
+                .map(|r| anchored(r.as_str())),
             idd: meta.international_prefix().map(|r| anchored(r.as_str())),
         }
     }
@@ -93,11 +95,11 @@ impl Region {
         let Some(types) = self.types.get(nsn.len()) else {
             return false;
         };
-        self.general.is_match(nsn)
-            && types
-                .get_or_init(|| self.types_of_length(nsn.len()))
-                .as_ref()
-                .is_some_and(|r| r.is_match(nsn))
+        types
+            .get_or_init(|| self.types_of_length(nsn.len()))
+            .as_ref()
+            .is_some_and(|r| r.is_match(nsn))
+            && self.general.is_match(nsn)
     }
 
     fn types_of_length(&self, len: usize) -> Option<Regex> {
@@ -138,12 +140,15 @@ impl Region {
             let prefix = self.meta.national_prefix()?;
             return digits.strip_prefix(prefix).map(Cow::Borrowed);
         };
+        let end = re.find(digits)?.end();
+        let Some(rule) = self.meta.national_prefix_transform_rule() else {
+            return Some(Cow::Borrowed(&digits[end..]));
+        };
+        // Only a transform reads the groups (the slower search).
         let caps = re.captures(digits)?;
-        let end = caps.get(0)?.end();
-        let last = caps.get(caps.len() - 1);
-        match (self.meta.national_prefix_transform_rule(), last) {
-            (Some(rule), Some(_)) => Some(Cow::Owned(re.replace(digits, rule).into_owned())),
-            _ => Some(Cow::Borrowed(&digits[end..])),
+        match caps.get(caps.len() - 1) {
+            Some(_) => Some(Cow::Owned(re.replace(digits, rule).into_owned())),
+            None => Some(Cow::Borrowed(&digits[end..])),
         }
     }
 
@@ -202,9 +207,26 @@ pub(crate) fn region_of(code: u16, nsn: &str) -> Option<&'static Region> {
     }
 }
 
-/// libphonenumber's `is_valid` for the number `+<code><nsn>`.
+/// libphonenumber's `is_valid` for the number `+<code><nsn>`: the
+/// region [`region_of`] picks gives it a type. Written out rather than
+/// through `region_of`, so that a region picked for its type is not asked
+/// twice.
 pub(crate) fn is_valid(code: u16, nsn: &str) -> bool {
-    region_of(code, nsn).is_some_and(|r| r.has_type(nsn))
+    match regions(code) {
+        [] => false,
+        [only] => only.has_type(nsn),
+        all => {
+            for r in all {
+                match &r.leading {
+                    Some(leading) if leading.is_match(nsn) => return r.has_type(nsn),
+                    Some(_) => {}
+                    None if r.has_type(nsn) => return true,
+                    None => {}
+                }
+            }
+            false
+        }
+    }
 }
 
 /// Every country calling code libphonenumber's metadata knows (they are
