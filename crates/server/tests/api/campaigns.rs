@@ -477,7 +477,7 @@ async fn national_numbers_are_read_in_the_import_country_or_refused() {
     assert_eq!(body["columns"], serde_json::json!(["extension"]));
     let id = body["id"].as_u64().unwrap();
     let got = entries(&h, id).await;
-    let phones: Vec<&str> = got.entries.iter().map(|e| e.phone.as_str()).collect();
+    let phones: Vec<&str> = got.calls.iter().map(|e| e.phone.as_str()).collect();
     assert_eq!(phones, ["19842068287", "13018040009", "19995550100"]);
     assert_eq!(
         numdialer_core::format_phone(phones[0]),
@@ -549,7 +549,7 @@ async fn a_numbers_file_an_existing_directory_dials_only_warns() {
     let got: Vec<String> = h
         .statuses()
         .await
-        .entries
+        .calls
         .into_iter()
         .map(|e| e.phone)
         .collect();
@@ -627,28 +627,28 @@ async fn bad_input_gets_a_clear_answer_and_changes_nothing() {
         (
             "text/csv",
             "?retry_on=busy".into(),
-            csv_of(&answering(1, 1)),
+            csv_of(&answering(1, 3_018_040_001)),
             StatusCode::UNPROCESSABLE_ENTITY,
             "busy",
         ),
         (
             "text/csv",
             "?max_attempts=0".into(),
-            csv_of(&answering(1, 1)),
+            csv_of(&answering(1, 3_018_040_001)),
             StatusCode::UNPROCESSABLE_ENTITY,
             "max_attempts",
         ),
         (
             "text/csv",
             "?max_attempts=11".into(),
-            csv_of(&answering(1, 1)),
+            csv_of(&answering(1, 3_018_040_001)),
             StatusCode::UNPROCESSABLE_ENTITY,
             "max_attempts",
         ),
         (
             "text/csv",
             "?retry_delay=-5".into(),
-            csv_of(&answering(1, 1)),
+            csv_of(&answering(1, 3_018_040_001)),
             StatusCode::UNPROCESSABLE_ENTITY,
             "retry_delay",
         ),
