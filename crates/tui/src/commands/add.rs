@@ -30,7 +30,8 @@ Numbers written without + or 00 are read in --country (or the server's
 country code, so that `(984) 206-8287` is never dialed in Iran.
 
 Examples:
-  numdialer add leads.csv --country US
+  numdialer add leads.csv
+  numdialer add us-leads.csv --country US
   numdialer add leads.csv --name \"spring leads\" --max-attempts 3 --retry-delay 600 --start
   numdialer add numbers.txt --retry-on no_answer --json | jq .id
   some-export | numdialer add /dev/stdin --format csv";
