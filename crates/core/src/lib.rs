@@ -51,8 +51,13 @@ pub use campaign::{
     RestoreError, Retired, RetryPolicy, Settings, WebhookError, WebhookOutcome,
 };
 pub use import::{ImportError, Imported, ImportedEntry};
-pub use numbers::{DEFAULT_NUMBERS, NumbersError, default_numbers, parse_numbers};
-pub use phone::{Phone, PhoneError, format_phone};
+pub use numbers::{
+    DEFAULT_NUMBERS, NumbersError, default_numbers, parse_numbers, parse_numbers_as_before,
+    read_numbers,
+};
+pub use phone::{
+    Country, CountryError, Phone, PhoneError, Reading, format_phone, unverified_warning,
+};
 pub use secret::Secret;
 pub use status::{Outcome, Status};
 pub use time::{Mono, Now, Timestamp};

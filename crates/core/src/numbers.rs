@@ -1,6 +1,6 @@
 //! The list of numbers to dial: the built-in default and the `--numbers-file` format.
 
-use crate::phone::{Phone, PhoneError};
+use crate::phone::{Country, Phone, PhoneError, unverified_warning};
 
 /// The list the product ships with, in dialing order. Repeats are deliberate:
 /// each position is its own entry with its own call.
@@ -31,14 +31,53 @@ pub enum NumbersError {
     Empty,
 }
 
-/// Parses one number a line (the rule is [`Phone::parse`]'s); blank lines
-/// and lines starting with `#` are skipped. Stops at the first bad line: a
-/// file read at start-up is fixed by hand, one message at a time.
+/// Reads one number a line with no country given (the rule is
+/// [`Phone::read`]'s); see [`read_numbers`].
 pub fn parse_numbers(text: &str) -> Result<Vec<Phone>, NumbersError> {
+    read_numbers(text, None).map(|(phones, _)| phones)
+}
+
+/// Reads one number a line (the rule is [`Phone::read`]'s, numbers without
+/// `+` read in `country` when one is given); blank lines and lines starting
+/// with `#` are skipped. Stops at the first bad line: a file read at
+/// start-up is fixed by hand, one message at a time. Also returns a
+/// warning, with its line, for each number written with `+` that
+/// libphonenumber does not know as valid. An extension after a number
+/// (`x12`) is read and not kept: a list file has nowhere to keep it, and
+/// it is never dialed.
+pub fn read_numbers(
+    text: &str,
+    country: Option<Country>,
+) -> Result<(Vec<Phone>, Vec<String>), NumbersError> {
+    let mut out = Vec::new();
+    let mut warnings = Vec::new();
+    for (line, number) in number_lines(text) {
+        let reading =
+            Phone::read(number, country).map_err(|error| NumbersError::Invalid { line, error })?;
+        if reading.unverified {
+            warnings.push(format!(
+                "line {line}: {}",
+                unverified_warning(&reading.phone)
+            ));
+        }
+        out.push(reading.phone);
+    }
+    if out.is_empty() {
+        return Err(NumbersError::Empty);
+    }
+    Ok((out, warnings))
+}
+
+/// Reads one number a line by the rule of releases before numbers were
+/// checked for validity ([`Phone::parse`]: digits with any known country
+/// code). A data directory made then dials the list as it was read then;
+/// the server compares it with this reading, so that a list file which
+/// the stricter [`read_numbers`] refuses, or reads differently, does not
+/// stop an upgraded server that already dials it.
+pub fn parse_numbers_as_before(text: &str) -> Result<Vec<Phone>, NumbersError> {
     let mut out = Vec::new();
     for (line, number) in number_lines(text) {
-        let phone = Phone::parse(number).map_err(|error| NumbersError::Invalid { line, error })?;
-        out.push(phone);
+        out.push(Phone::parse(number).map_err(|error| NumbersError::Invalid { line, error })?);
     }
     if out.is_empty() {
         return Err(NumbersError::Empty);
@@ -87,7 +126,7 @@ mod tests {
         assert!(matches!(error, PhoneError::TooShort { digits: 6, .. }));
         assert_eq!(
             err.to_string(),
-            format!("line 3: {}", Phone::parse("+1 301 80").unwrap_err())
+            format!("line 3: {}", Phone::read("+1 301 80", None).unwrap_err())
         );
         assert!(
             err.to_string()
@@ -102,5 +141,30 @@ mod tests {
         let list = parse_numbers("+44 7911 123456\n+1 (301) 804-0009\n+683 7012\n").unwrap();
         let digits: Vec<&str> = list.iter().map(Phone::digits).collect();
         assert_eq!(digits, vec!["447911123456", "13018040009", "6837012"]);
+    }
+
+    #[test]
+    fn national_numbers_need_a_country() {
+        let err = parse_numbers("13018040009\n3018040009\n").unwrap_err();
+        assert!(
+            err.to_string().starts_with("line 2: \"3018040009\": read with its country code, +30 18040009 is not a valid number in Greece"),
+            "{err}"
+        );
+        let us = Some("US".parse().unwrap());
+        let (list, warnings) = read_numbers("3018040009\n+1 999 555 0100\n", us).unwrap();
+        let digits: Vec<&str> = list.iter().map(Phone::digits).collect();
+        assert_eq!(digits, vec!["13018040009", "19995550100"]);
+        assert_eq!(warnings.len(), 1);
+        assert!(
+            warnings[0].starts_with("line 2: +1 999-555-0100 is not a valid number"),
+            "{}",
+            warnings[0]
+        );
+        let before = parse_numbers_as_before("3018040009\n").unwrap();
+        assert_eq!(
+            before[0].digits(),
+            "3018040009",
+            "the old reading, for old data directories"
+        );
     }
 }

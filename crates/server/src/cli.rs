@@ -6,12 +6,12 @@ use crate::provider::simulator::twilio::TwilioSimConfig;
 use crate::provider::simulator::{Outage, SimConfig};
 use crate::startup::{
     DialingConfig, HttpConfig, ProviderConfig, ServerConfig, StoreConfig, TwilioSettings,
-    read_numbers_file,
+    read_numbers_file_in,
 };
 use clap::{Args, Parser, Subcommand};
-use numdialer_core::Secret;
 use numdialer_core::args::{ProviderKind, parse_cps, parse_http_url, parse_scale, parse_seconds};
 use numdialer_core::protocol::twilio::Instructions;
+use numdialer_core::{Country, Secret};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -140,6 +140,14 @@ pub struct DialingArgs {
     /// with # are skipped. Default: the built-in list of 9.
     #[arg(long, env = "NUMDIALER_NUMBERS_FILE")]
     pub numbers_file: Option<PathBuf>,
+
+    /// The country (ISO 3166 two-letter code, like US or GB) that numbers
+    /// written without + or 00 are read in: "(984) 206-8287" with US is
+    /// +1 984-206-8287. Applies to --numbers-file and to imports that
+    /// give no country of their own. Without it, such a number must be
+    /// valid as written with its country code, or it is refused.
+    #[arg(long, env = "NUMDIALER_DEFAULT_COUNTRY", value_parser = parse_country)]
+    pub default_country: Option<Country>,
 }
 
 #[derive(Debug, Args)]
@@ -372,12 +380,14 @@ impl ServerArgs {
     /// Reads the numbers file, so that a bad line stops the start with its
     /// line number.
     pub fn to_config(&self) -> anyhow::Result<ServerConfig> {
-        let numbers = self
+        let country = self.dialing.default_country;
+        let file = self
             .dialing
             .numbers_file
             .as_deref()
-            .map(read_numbers_file)
+            .map(|path| read_numbers_file_in(path, country))
             .transpose()?;
+        let (numbers, numbers_before) = file.map_or((None, None), |f| (f.numbers, f.before));
         let defaults = ServerConfig::default();
         Ok(ServerConfig {
             http: HttpConfig {
@@ -397,6 +407,8 @@ impl ServerArgs {
                 concurrency: self.dialing.concurrency as usize,
                 call_timeout: self.dialing.call_timeout,
                 numbers,
+                default_country: country,
+                numbers_before,
             },
             provider: ProviderConfig {
                 dialer: self.provider.dialer,
@@ -488,6 +500,12 @@ fn parse_headers(raw: &[Secret], flag: &str) -> anyhow::Result<Vec<DialerHeader>
 
 /// A caller id in E.164: `+` and 7 to 15 digits; spaces, dashes, dots and
 /// parentheses are dropped, and a missing `+` is added.
+/// `--default-country`: an ISO 3166 two-letter code libphonenumber knows.
+fn parse_country(s: &str) -> Result<Country, String> {
+    s.parse()
+        .map_err(|e: numdialer_core::CountryError| e.to_string())
+}
+
 fn parse_e164(s: &str) -> Result<String, String> {
     let digits: String = s
         .chars()

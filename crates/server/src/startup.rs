@@ -13,12 +13,12 @@ use crate::provider::twilio::{TwilioClient, TwilioConfig};
 use crate::provider::{AnyProvider, DialerHealth, Provider};
 use crate::shutdown::{self, Shutdown, Trigger};
 use crate::store::manifest::Marks;
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, Stored};
 use crate::{healer, integrity};
 use anyhow::Context;
 use numdialer_core::args::ProviderKind;
 use numdialer_core::protocol::twilio::Instructions;
-use numdialer_core::{Phone, Secret};
+use numdialer_core::{Country, Phone, Secret};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -91,6 +91,24 @@ pub struct DialingConfig {
     pub call_timeout: Duration,
     /// The list to dial; `None` is the default list (or the stored one).
     pub numbers: Option<Vec<Phone>>,
+    /// `--default-country`: where numbers without `+` are read, in the
+    /// numbers file and in imports that name no country.
+    pub default_country: Option<Country>,
+    /// The numbers file as releases before validity checks read it, when
+    /// this release reads it differently or refuses it.
+    pub numbers_before: Option<NumbersBefore>,
+}
+
+/// A `--numbers-file` that this release reads differently from earlier
+/// ones (a number it calls invalid, say). A data directory that already
+/// dials the earlier reading keeps it, with a warning, so that no upgraded
+/// server refuses to start; a new one gets this release's reading or its
+/// refusal.
+#[derive(Debug, Clone)]
+pub struct NumbersBefore {
+    pub numbers: Vec<Phone>,
+    /// What this release says of the file.
+    pub why: String,
 }
 
 impl Default for DialingConfig {
@@ -99,6 +117,8 @@ impl Default for DialingConfig {
             concurrency: 3,
             call_timeout: Duration::from_secs(60),
             numbers: None,
+            default_country: None,
+            numbers_before: None,
         }
     }
 }
@@ -198,12 +218,91 @@ impl EmbeddedSimulator {
     }
 }
 
-/// Reads a `--numbers-file`, naming the file and the bad line on error.
+/// A `--numbers-file` as this release reads it, and as earlier ones did
+/// when that differs.
+pub struct NumbersFile {
+    /// `None` when this release refuses the file (`before` says why).
+    pub numbers: Option<Vec<Phone>>,
+    pub before: Option<NumbersBefore>,
+}
+
+/// Reads a `--numbers-file` with no country, naming the file and the bad
+/// line on error: the embedded server's list, in a store of its own.
 pub fn read_numbers_file(path: &Path) -> anyhow::Result<Vec<Phone>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read --numbers-file {}", path.display()))?;
     numdialer_core::parse_numbers(&text)
         .with_context(|| format!("bad --numbers-file {}", path.display()))
+}
+
+/// Reads the server's `--numbers-file` (numbers without `+` in
+/// `country`), naming the file and the bad line on error. A file that
+/// only this release refuses or reads differently is not an error here:
+/// whether the data directory already dials it is known once it is open.
+pub fn read_numbers_file_in(path: &Path, country: Option<Country>) -> anyhow::Result<NumbersFile> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read --numbers-file {}", path.display()))?;
+    let bad = |e: &dyn std::fmt::Display| {
+        format!(
+            "bad --numbers-file {}: {e} (for this file: --default-country)",
+            path.display()
+        )
+    };
+    let strict = numdialer_core::read_numbers(&text, country);
+    let before = numdialer_core::parse_numbers_as_before(&text).ok();
+    match (strict, before) {
+        (Ok((numbers, warnings)), before) => {
+            for w in warnings {
+                tracing::warn!("--numbers-file {}: {w}", path.display());
+            }
+            let before = before.filter(|b| *b != numbers).map(|b| NumbersBefore {
+                numbers: b,
+                why: format!(
+                    "--numbers-file {} is read as other numbers than before (numbers without + are read in --default-country, or must be valid with their country code)",
+                    path.display()
+                ),
+            });
+            Ok(NumbersFile {
+                numbers: Some(numbers),
+                before,
+            })
+        }
+        (Err(e), Some(b)) => Ok(NumbersFile {
+            numbers: None,
+            before: Some(NumbersBefore {
+                numbers: b,
+                why: bad(&e),
+            }),
+        }),
+        (Err(e), None) => Err(anyhow::anyhow!(bad(&e))),
+    }
+}
+
+/// The list campaign 1 is opened with: the numbers file as read now; or,
+/// when this release reads it differently, the earlier reading if the
+/// data directory already dials exactly that (with a warning), and
+/// otherwise this release's reading, or its refusal of the file.
+fn numbers_to_open(
+    dialing: &DialingConfig,
+    stored: Option<&Stored>,
+) -> anyhow::Result<Option<Vec<Phone>>> {
+    let Some(before) = &dialing.numbers_before else {
+        return Ok(dialing.numbers.clone());
+    };
+    let dials = stored
+        .and_then(|s| s.campaigns.first())
+        .map(|c| c.entries.iter().map(|e| &e.phone).eq(before.numbers.iter()));
+    if dials == Some(true) {
+        tracing::warn!(
+            "{}; the data directory already dials it as read before, and keeps doing so",
+            before.why
+        );
+        return Ok(Some(before.numbers.clone()));
+    }
+    match &dialing.numbers {
+        Some(numbers) => Ok(Some(numbers.clone())),
+        None => Err(anyhow::anyhow!(before.why.clone())),
+    }
 }
 
 /// A started server. Dropping it stops it (its tasks wind down in the
@@ -271,6 +370,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         metrics_elsewhere: listeners.metrics.is_some(),
         shutdown: shutdown.clone(),
         max_cps: config.provider.max_cps.map(|c| c.to_string()),
+        default_country: config.dialing.default_country,
     };
     let driver = Driver {
         engine: engine.clone(),
@@ -354,11 +454,9 @@ async fn open_engine(
         )?),
         None => None,
     };
-    let explicit = dialing.numbers.is_some();
-    let numbers = dialing
-        .numbers
-        .clone()
-        .unwrap_or_else(numdialer_core::default_numbers);
+    let chosen = numbers_to_open(dialing, stored.as_ref())?;
+    let explicit = chosen.is_some();
+    let numbers = chosen.unwrap_or_else(numdialer_core::default_numbers);
     let engine = Engine::open(
         opened,
         stored,

@@ -1,6 +1,7 @@
 //! The campaign routes' bodies (`/campaigns...`, docs/api.md).
 
 use crate::campaign::{Campaign, CampaignState, RetryInput, RetryPolicy};
+use crate::phone::Country;
 use crate::status::{Outcome, Status};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -103,6 +104,9 @@ pub struct CreateCampaign {
     pub retry: RetryInput,
     #[serde(default)]
     pub start: bool,
+    /// The country numbers written without `+` are read in (`US`).
+    #[serde(default)]
+    pub country: Option<Country>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,4 +133,27 @@ pub struct ImportErrorBody {
     pub errors: Vec<LineError>,
     /// Every bad line, counted.
     pub error_count: usize,
+}
+
+/// One line of an import that was taken, with a warning (a number written
+/// with `+` that libphonenumber does not know as valid). For JSON bodies
+/// `line` is the item's position, from 1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineWarning {
+    pub line: usize,
+    pub warning: String,
+}
+
+/// The answer to an import (`POST /campaigns`, 201 or 200): the new
+/// campaign's summary, and the lines it took with a warning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedCampaign {
+    #[serde(flatten)]
+    pub summary: CampaignSummary,
+    /// The first 100 lines imported with a warning.
+    #[serde(default)]
+    pub warnings: Vec<LineWarning>,
+    /// Every line imported with a warning, counted.
+    #[serde(default)]
+    pub warning_count: usize,
 }

@@ -10,7 +10,8 @@
 mod campaigns;
 
 pub use campaigns::{
-    CampaignSummary, CampaignsResponse, CreateCampaign, ImportErrorBody, LineError, NewEntry,
+    CampaignSummary, CampaignsResponse, CreateCampaign, CreatedCampaign, ImportErrorBody,
+    LineError, LineWarning, NewEntry,
 };
 
 use crate::call::{CallEvent, CallId};

@@ -1,19 +1,24 @@
 //! `text/csv`: a header row naming a `phone` column, an optional `name`
 //! column, and any others, which are kept as the entries' fields.
 
-use super::{Collector, ImportError, Imported, ImportedEntry, Unit, count_lines, utf8};
-use crate::phone::{Phone, PhoneError};
+use super::{Collector, EXTENSION_COLUMN, ImportError, Imported, Unit, count_lines, utf8};
+use crate::phone::Country;
 use csv::{ReaderBuilder, StringRecord};
 
-/// Parses a CSV body (RFC 4180 as spreadsheets write it: commas, `"`
-/// quotes, `\n` or `\r\n`, an optional UTF-8 byte order mark). The header
-/// is line 1; `phone` and `name` are found in any case, surrounding spaces
-/// ignored. A row with more or fewer fields than the header is a bad line:
-/// its values cannot be told apart. Blank lines are skipped.
+/// Parses a CSV body (RFC 4180 as spreadsheets write it: `"` quotes, `\n`
+/// or `\r\n`, an optional UTF-8 byte order mark), its fields separated by
+/// commas, semicolons or tabs: whichever the header line has most of, as
+/// spreadsheets save with `;` where the comma is the decimal mark. The
+/// header is line 1; `phone` and `name` are found in any case, spaces
+/// ignored, and a list without a `phone` column takes one column named
+/// like a phone number (`Phone Number`, `mobile`, `tel`, `telephone`). A
+/// row with more or fewer fields than the header is a bad line: its values
+/// cannot be told apart. Blank lines are skipped. Numbers without `+` are
+/// read in `country` when one is given.
 ///
 /// Records are read one at a time into one reused record, so that a
 /// million-line file costs the entries and nothing more.
-pub fn parse_csv(body: &[u8]) -> Result<Imported, ImportError> {
+pub fn parse_csv(body: &[u8], country: Option<Country>) -> Result<Imported, ImportError> {
     let text = utf8(body)?;
     if text.trim().is_empty() {
         return Err(ImportError::whole(
@@ -23,10 +28,11 @@ pub fn parse_csv(body: &[u8]) -> Result<Imported, ImportError> {
     let mut reader = ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
+        .delimiter(separator(text))
         .from_reader(text.as_bytes());
     let header = reader.headers().map_err(whole_file)?;
     let columns = Columns::find(header)?;
-    let mut out = Collector::new(Unit::Line, count_lines(text.as_bytes()));
+    let mut out = Collector::new(Unit::Line, count_lines(text.as_bytes()), country);
     let mut lines = Lines::new(text.as_bytes());
     let mut record = StringRecord::new();
     loop {
@@ -34,8 +40,25 @@ pub fn parse_csv(body: &[u8]) -> Result<Imported, ImportError> {
             Ok(false) => break,
             Ok(true) => {
                 out.admit()?;
-                match columns.entry(&record) {
-                    Ok(entry) => out.push(entry),
+                match out.read(&record[columns.phone]) {
+                    Ok(mut reading) => {
+                        let line = if reading.unverified {
+                            lines.of(record.position())
+                        } else {
+                            0
+                        };
+                        let mut fields = columns.fields(&record);
+                        // The file's own extension column keeps what it
+                        // says; an extension after the number fills it
+                        // where it is empty.
+                        if let Some(at) = columns.extension
+                            && let Some(ext) = reading.extension.take()
+                            && fields[at].is_empty()
+                        {
+                            fields[at] = ext;
+                        }
+                        out.push_read(line, reading, columns.name(&record), fields);
+                    }
                     Err(e) => out.bad(lines.of(record.position()), e),
                 }
             }
@@ -70,63 +93,131 @@ struct Columns {
     name: Option<usize>,
     extra: Vec<usize>,
     extra_names: Vec<String>,
+    /// The file's own extension column, among `extra`: an extension
+    /// written after a number goes there when its cell is empty.
+    extension: Option<usize>,
+}
+
+/// Header titles read as the phone column when none is named `phone`,
+/// with case, spaces, `_` and `-` ignored.
+const PHONE_TITLES: [&str; 7] = [
+    "phonenumber",
+    "mobile",
+    "mobilenumber",
+    "tel",
+    "telephone",
+    "cell",
+    "cellphone",
+];
+
+/// A title without case, spaces, `_` or `-`: `Phone Number` is
+/// `phonenumber`.
+fn folded(title: &str) -> String {
+    title
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 impl Columns {
     fn find(header: &StringRecord) -> Result<Columns, ImportError> {
-        let mut phone = None;
-        let mut name = None;
-        let mut extra = Vec::new();
-        let mut extra_names = Vec::new();
-        for (i, raw) in header.iter().enumerate() {
-            let title = raw.trim();
-            let slot = if title.eq_ignore_ascii_case("phone") {
-                &mut phone
-            } else if title.eq_ignore_ascii_case("name") {
-                &mut name
-            } else {
-                extra.push(i);
-                extra_names.push(title.to_string());
-                continue;
-            };
-            if slot.replace(i).is_some() {
+        let titles: Vec<String> = header.iter().map(folded).collect();
+        let named = |want: &str| -> Result<Option<usize>, ImportError> {
+            let mut found = titles.iter().enumerate().filter(|(_, t)| *t == want);
+            let first = found.next().map(|(i, _)| i);
+            if found.next().is_some() {
                 return Err(ImportError::whole(format!(
-                    "the header (line 1) has two {} columns: keep one",
-                    title.to_ascii_lowercase()
+                    "the header (line 1) has two {want} columns: keep one"
                 )));
             }
-        }
-        let Some(phone) = phone else {
-            return Err(ImportError::whole(no_phone_column(header)));
+            Ok(first)
         };
+        let name = named("name")?;
+        let phone = match named("phone")? {
+            Some(i) => i,
+            None => {
+                let like: Vec<usize> = (0..titles.len())
+                    .filter(|&i| PHONE_TITLES.contains(&titles[i].as_str()))
+                    .collect();
+                match like[..] {
+                    [one] => one,
+                    [] => return Err(ImportError::whole(no_phone_column(header))),
+                    _ => {
+                        let names: Vec<String> = like
+                            .iter()
+                            .map(|&i| format!("{:?}", header[i].trim()))
+                            .collect();
+                        return Err(ImportError::whole(format!(
+                            "the header (line 1) has {} columns that could be the phone numbers: name the one to dial \"phone\"",
+                            names.join(" and ")
+                        )));
+                    }
+                }
+            }
+        };
+        let mut extra = Vec::new();
+        let mut extra_names = Vec::new();
+        let mut extension = None;
+        for (i, raw) in header.iter().enumerate() {
+            if i == phone || Some(i) == name {
+                continue;
+            }
+            if titles[i] == EXTENSION_COLUMN && extension.is_none() {
+                extension = Some(extra.len());
+            }
+            extra.push(i);
+            extra_names.push(raw.trim().to_string());
+        }
         Ok(Columns {
             phone,
             name,
             extra,
             extra_names,
+            extension,
         })
     }
 
-    /// One row as an entry; the row has as many fields as the header (the
-    /// reader checks), so every index is there.
-    fn entry(&self, record: &StringRecord) -> Result<ImportedEntry, PhoneError> {
-        let phone = Phone::parse(&record[self.phone])?;
-        let name = self
-            .name
+    /// A row's name, trimmed; the row has as many fields as the header
+    /// (the reader checks), so every index is there.
+    fn name(&self, record: &StringRecord) -> Option<String> {
+        self.name
             .map(|i| record[i].trim())
             .filter(|n| !n.is_empty())
-            .map(str::to_string);
-        let fields = self.extra.iter().map(|&i| record[i].to_string()).collect();
-        Ok(ImportedEntry {
-            phone,
-            name,
-            fields,
-        })
+            .map(str::to_string)
+    }
+
+    fn fields(&self, record: &StringRecord) -> Vec<String> {
+        self.extra.iter().map(|&i| record[i].to_string()).collect()
     }
 }
 
-/// Names what the header has instead, and the usual cause when there is a
-/// single column: a spreadsheet that saved with `;` or tabs.
+/// The field separator: the one of `,`, `;` and tab that the header line
+/// has most of, outside quotes; a comma when it has none.
+fn separator(text: &str) -> u8 {
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for b in text.bytes() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => break,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let [comma, semicolon, tab] = counts;
+    if semicolon > comma && semicolon >= tab {
+        b';'
+    } else if tab > comma && tab > semicolon {
+        b'\t'
+    } else {
+        b','
+    }
+}
+
+/// Names what the header has instead.
 fn no_phone_column(header: &StringRecord) -> String {
     const SHOWN: usize = 10;
     let mut found: Vec<String> = header
@@ -137,14 +228,10 @@ fn no_phone_column(header: &StringRecord) -> String {
     if header.len() > SHOWN {
         found.push("…".to_string());
     }
-    let mut msg = format!(
+    format!(
         "the header (line 1) has no phone column: name one column \"phone\" (found {})",
         found.join(", ")
-    );
-    if header.len() == 1 && header[0].contains([';', '\t']) {
-        msg.push_str("; columns must be separated by commas");
-    }
-    msg
+    )
 }
 
 /// The file's line a record starts on, from its byte offset.

@@ -2,10 +2,10 @@
 //! `numbers` (strings) or `entries` (phone and name), and whose settings
 //! come in the body rather than the query string.
 
-use super::{Collector, ImportError, Imported, ImportedEntry, Unit};
+use super::{Collector, ImportError, Imported, Unit};
 use crate::api::{CreateCampaign, NewEntry};
 use crate::campaign::RetryInput;
-use crate::phone::Phone;
+use crate::phone::Country;
 
 /// A JSON body's settings: what CSV and plain-text bodies give as query
 /// parameters. Not checked here; the retry policy is checked where the
@@ -15,12 +15,18 @@ pub struct BodySettings {
     pub name: Option<String>,
     pub retry: RetryInput,
     pub start: bool,
+    /// The body's own `country`, which numbers without `+` were read in.
+    pub country: Option<Country>,
 }
 
 /// Parses a JSON body. Exactly one of `numbers` and `entries` must be
 /// given: with both, which list was meant is a guess. A bad item is
-/// named by its position from 1 in that array.
-pub fn parse_json(body: &[u8]) -> Result<(BodySettings, Imported), ImportError> {
+/// named by its position from 1 in that array. Numbers without `+` are
+/// read in the body's `country`, or else in `country`.
+pub fn parse_json(
+    body: &[u8],
+    country: Option<Country>,
+) -> Result<(BodySettings, Imported), ImportError> {
     let text = super::utf8(body)?;
     if text.trim().is_empty() {
         return Err(ImportError::whole(
@@ -33,7 +39,9 @@ pub fn parse_json(body: &[u8]) -> Result<(BodySettings, Imported), ImportError> 
         name: body.name,
         retry: body.retry,
         start: body.start,
+        country: body.country,
     };
+    let country = body.country.or(country);
     let (key, entries): (&str, Vec<NewEntry>) = match (body.numbers, body.entries) {
         (Some(numbers), None) => {
             check_len(numbers.len())?;
@@ -58,17 +66,16 @@ pub fn parse_json(body: &[u8]) -> Result<(BodySettings, Imported), ImportError> 
             ));
         }
     };
-    let mut out = Collector::new(Unit::Item, entries.len());
+    let mut out = Collector::new(Unit::Item, entries.len(), country);
     for (i, item) in entries.into_iter().enumerate() {
-        match Phone::parse(&item.phone) {
-            Ok(phone) => out.push(ImportedEntry {
-                phone,
-                name: item
+        match out.read(&item.phone) {
+            Ok(reading) => {
+                let name = item
                     .name
                     .map(|n| n.trim().to_string())
-                    .filter(|n| !n.is_empty()),
-                fields: Vec::new(),
-            }),
+                    .filter(|n| !n.is_empty());
+                out.push_read(i + 1, reading, name, Vec::new());
+            }
             Err(e) => out.bad(i + 1, e),
         }
     }

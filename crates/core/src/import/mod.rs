@@ -28,8 +28,8 @@ pub use self::csv::parse_csv;
 pub use self::json::{BodySettings, parse_json};
 pub use self::text::parse_text;
 
-use crate::api::{ImportErrorBody, LineError};
-use crate::phone::Phone;
+use crate::api::{ImportErrorBody, LineError, LineWarning};
+use crate::phone::{Country, Phone, PhoneError, Reading, unverified_warning};
 use std::fmt;
 
 /// The most entries one import takes (design: "up to 1,000,000 entries").
@@ -43,6 +43,13 @@ pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 /// How many bad lines an error names; the rest are only counted, so that a
 /// wholly wrong file (the wrong column picked, say) gives a short answer.
 pub const MAX_LINE_ERRORS: usize = 100;
+
+/// How many warnings an import's answer names; the rest are counted.
+pub const MAX_LINE_WARNINGS: usize = 100;
+
+/// The column an extension written after a number (`ext. 12`) is kept
+/// in: exported with the entry, never dialed.
+pub const EXTENSION_COLUMN: &str = "extension";
 
 /// A body's format, from its media type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,10 +83,17 @@ impl Format {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Imported {
     /// The CSV columns beyond `phone` and `name`, in file order, kept so
-    /// that the export gives them back. Empty for text and JSON.
+    /// that the export gives them back, then [`EXTENSION_COLUMN`] when a
+    /// number had an extension and the file had no such column.
     pub columns: Vec<String>,
     /// In list order, never empty.
     pub entries: Vec<ImportedEntry>,
+    /// The first [`MAX_LINE_WARNINGS`] lines imported with a warning (a
+    /// number written with `+` that libphonenumber does not know as
+    /// valid), in file order.
+    pub warnings: Vec<LineWarning>,
+    /// Every line imported with a warning, counted.
+    pub warning_count: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,21 +115,23 @@ pub struct Upload {
     pub imported: Imported,
 }
 
-/// Parses a body of any format. For JSON the body's own settings come
-/// back too; [`parse_csv`], [`parse_text`] and [`parse_json`] are the same
-/// for one format.
-pub fn parse(format: Format, body: &[u8]) -> Result<Upload, ImportError> {
+/// Parses a body of any format, reading numbers without `+` in `country`
+/// when one is given (for JSON, the body's own `country` first; see
+/// [`Phone::read`]). For JSON the body's own settings come back too;
+/// [`parse_csv`], [`parse_text`] and [`parse_json`] are the same for one
+/// format.
+pub fn parse(format: Format, body: &[u8], country: Option<Country>) -> Result<Upload, ImportError> {
     Ok(match format {
         Format::Csv => Upload {
             settings: None,
-            imported: parse_csv(body)?,
+            imported: parse_csv(body, country)?,
         },
         Format::Text => Upload {
             settings: None,
-            imported: parse_text(body)?,
+            imported: parse_text(body, country)?,
         },
         Format::Json => {
-            let (settings, imported) = parse_json(body)?;
+            let (settings, imported) = parse_json(body, country)?;
             Upload {
                 settings: Some(settings),
                 imported,
@@ -189,19 +205,67 @@ impl Unit {
 /// counted, and the final verdict.
 struct Collector {
     unit: Unit,
+    country: Option<Country>,
     entries: Vec<ImportedEntry>,
     errors: Vec<LineError>,
     error_count: usize,
+    warnings: Vec<LineWarning>,
+    warning_count: usize,
+    /// Extensions read from the numbers, by entry, for a list that has no
+    /// extension column of its own.
+    extensions: Vec<(usize, String)>,
 }
 
 impl Collector {
     /// `expected` is a guess at the number of entries, to allocate once.
-    fn new(unit: Unit, expected: usize) -> Collector {
+    fn new(unit: Unit, expected: usize, country: Option<Country>) -> Collector {
         Collector {
             unit,
+            country,
             entries: Vec::with_capacity(expected.min(MAX_ENTRIES)),
             errors: Vec::new(),
             error_count: 0,
+            warnings: Vec::new(),
+            warning_count: 0,
+            extensions: Vec::new(),
+        }
+    }
+
+    /// One number, read in the import's country.
+    fn read(&self, text: &str) -> Result<Reading, PhoneError> {
+        Phone::read(text, self.country)
+    }
+
+    /// An entry whose number was read: its warning counted (and named
+    /// while fewer than [`MAX_LINE_WARNINGS`] are), its extension kept
+    /// for the extension column.
+    fn push_read(
+        &mut self,
+        line: usize,
+        reading: Reading,
+        name: Option<String>,
+        fields: Vec<String>,
+    ) {
+        if reading.unverified {
+            self.warn(line, || unverified_warning(&reading.phone));
+        }
+        if let Some(ext) = reading.extension {
+            self.extensions.push((self.entries.len(), ext));
+        }
+        self.entries.push(ImportedEntry {
+            phone: reading.phone,
+            name,
+            fields,
+        });
+    }
+
+    fn warn(&mut self, line: usize, warning: impl FnOnce() -> String) {
+        self.warning_count += 1;
+        if self.warnings.len() < MAX_LINE_WARNINGS {
+            self.warnings.push(LineWarning {
+                line,
+                warning: warning(),
+            });
         }
     }
 
@@ -214,10 +278,6 @@ impl Collector {
         Ok(())
     }
 
-    fn push(&mut self, entry: ImportedEntry) {
-        self.entries.push(entry);
-    }
-
     fn bad(&mut self, line: usize, error: impl fmt::Display) {
         self.error_count += 1;
         if self.errors.len() < MAX_LINE_ERRORS {
@@ -228,7 +288,7 @@ impl Collector {
         }
     }
 
-    fn finish(self, columns: Vec<String>, empty: &str) -> Result<Imported, ImportError> {
+    fn finish(mut self, mut columns: Vec<String>, empty: &str) -> Result<Imported, ImportError> {
         if let Some(first) = self.errors.first() {
             let n = self.error_count;
             return Err(ImportError {
@@ -246,9 +306,19 @@ impl Collector {
         if self.entries.is_empty() {
             return Err(ImportError::whole(empty));
         }
+        if !self.extensions.is_empty() {
+            columns.push(EXTENSION_COLUMN.to_string());
+            let mut extensions = self.extensions.into_iter().peekable();
+            for (i, entry) in self.entries.iter_mut().enumerate() {
+                let ext = extensions.next_if(|(at, _)| *at == i).map(|(_, e)| e);
+                entry.fields.push(ext.unwrap_or_default());
+            }
+        }
         Ok(Imported {
             columns,
             entries: self.entries,
+            warnings: self.warnings,
+            warning_count: self.warning_count,
         })
     }
 }

@@ -1,23 +1,20 @@
 //! `text/plain`: one number a line, the `--numbers-file` format.
 
-use super::{Collector, ImportError, Imported, ImportedEntry, Unit, count_lines, utf8};
+use super::{Collector, ImportError, Imported, Unit, count_lines, utf8};
 use crate::numbers::number_lines;
-use crate::phone::Phone;
+use crate::phone::Country;
 
 /// Parses one number a line; blank lines and `#` comments are skipped
 /// exactly as in `--numbers-file` (the same code reads both), but every
-/// bad line is reported rather than the first.
-pub fn parse_text(body: &[u8]) -> Result<Imported, ImportError> {
+/// bad line is reported rather than the first. Numbers without `+` are
+/// read in `country` when one is given.
+pub fn parse_text(body: &[u8], country: Option<Country>) -> Result<Imported, ImportError> {
     let text = utf8(body)?;
-    let mut out = Collector::new(Unit::Line, count_lines(text.as_bytes()));
+    let mut out = Collector::new(Unit::Line, count_lines(text.as_bytes()), country);
     for (line, number) in number_lines(text) {
         out.admit()?;
-        match Phone::parse(number) {
-            Ok(phone) => out.push(ImportedEntry {
-                phone,
-                name: None,
-                fields: Vec::new(),
-            }),
+        match out.read(number) {
+            Ok(reading) => out.push_read(line, reading, None, Vec::new()),
             Err(e) => out.bad(line, e),
         }
     }

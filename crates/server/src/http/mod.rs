@@ -35,6 +35,9 @@ pub struct AppState {
     /// `--max-cps` as the statuses show it ("1", "2.5"), so that a remote
     /// TUI can say what paces the list.
     pub max_cps: Option<String>,
+    /// `--default-country`: where an import's numbers without `+` are
+    /// read when the import names no country.
+    pub default_country: Option<numdialer_core::Country>,
 }
 
 pub fn router(state: AppState) -> Router {

@@ -433,6 +433,146 @@ async fn json_and_plain_text_imports_take_their_settings() {
 
 /// Every refused request answers 4xx JSON `{"error"}` naming the problem,
 /// and the campaigns are exactly as before.
+/// Numbers without `+` are read in the import's country (the query's, the
+/// JSON body's, or the server's `--default-country`); without one, a
+/// national number is refused naming what it would have been, and nothing
+/// of the refused upload is stored.
+#[tokio::test]
+async fn national_numbers_are_read_in_the_import_country_or_refused() {
+    let h = Harness::start(fast_sim(), |_| {}).await;
+    let before = campaigns(&h).await;
+    let national = "(984) 206-8287\n3018040009 x12\n+1 999 555 0100\n";
+    let r = post_campaign(&h, "text/plain", "", national, None).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error_count"], 2, "{body}");
+    assert_eq!(
+        body["errors"][0]["error"],
+        "\"(984) 206-8287\": read with its country code, +98 42068287 is not a valid number in Iran; if these are US numbers, import with --country US"
+    );
+    assert_eq!(body["errors"][1]["line"], 2);
+    assert!(
+        body["errors"][1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("+30 18040009 is not a valid number in Greece; if these are US numbers, import with --country US"),
+        "{body}"
+    );
+    let after = campaigns(&h).await;
+    assert_eq!(after.version, before.version, "nothing was stored");
+    assert_eq!(after.campaigns.len(), before.campaigns.len());
+
+    let r = post_campaign(&h, "text/plain", "?country=us", national, None).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["warning_count"], 1, "{body}");
+    assert_eq!(body["warnings"][0]["line"], 3);
+    assert!(
+        body["warnings"][0]["warning"]
+            .as_str()
+            .unwrap()
+            .starts_with("+1 999-555-0100 is not a valid number"),
+        "{body}"
+    );
+    assert_eq!(body["columns"], serde_json::json!(["extension"]));
+    let id = body["id"].as_u64().unwrap();
+    let got = entries(&h, id).await;
+    let phones: Vec<&str> = got.calls.iter().map(|e| e.phone.as_str()).collect();
+    assert_eq!(phones, ["19842068287", "13018040009", "19995550100"]);
+    assert_eq!(
+        numdialer_core::format_phone(phones[0]),
+        "+1 984-206-8287",
+        "shown as people read it"
+    );
+
+    let r = post_campaign(
+        &h,
+        "application/json",
+        "",
+        r#"{"country": "US", "numbers": ["3018040009"]}"#,
+        None,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = post_campaign(&h, "text/plain", "?country=XX", national, None).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("\"XX\" is not a country"),
+        "{body}"
+    );
+    h.stop().await;
+
+    let h = Harness::start(fast_sim(), |c| {
+        c.dialing.default_country = Some("US".parse().unwrap());
+    })
+    .await;
+    let r = post_campaign(&h, "text/plain", "", "3018040009\n", None).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "the server's default country"
+    );
+    let r = post_campaign(&h, "text/plain", "?country=GR", "3018040009\n", None).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the import's own country first"
+    );
+    h.stop().await;
+}
+
+/// A `--numbers-file` that this release refuses (a national number, read
+/// before as another country's) but that a data directory already dials
+/// only warns: the upgraded server starts and dials the list as before. A
+/// new data directory refuses it, naming the line.
+#[tokio::test]
+async fn a_numbers_file_an_existing_directory_dials_only_warns() {
+    let files = tempfile::tempdir().unwrap();
+    let list = files.path().join("list.txt");
+    std::fs::write(&list, "3018040009\n13018040009\n").unwrap();
+    let as_before = vec!["3018040009".to_string(), "13018040009".to_string()];
+    let h = Harness::start(fast_sim(), |c| c.dialing.numbers = Some(phones(&as_before))).await;
+    let (sim, data) = h.stop_keeping().await;
+
+    let file = numdialer_server::startup::read_numbers_file_in(&list, None).unwrap();
+    assert!(file.numbers.is_none(), "this release refuses the file");
+    let before = file.before.expect("read as before");
+    assert!(before.why.contains("line 1"), "{}", before.why);
+    let h = Harness::reopen(sim, data, |c| {
+        c.dialing.numbers_before = Some(before.clone())
+    })
+    .await;
+    let got: Vec<String> = h
+        .statuses()
+        .await
+        .calls
+        .into_iter()
+        .map(|e| e.phone)
+        .collect();
+    assert_eq!(got, as_before, "campaign 1 as it was");
+    h.stop().await;
+
+    let sim = start_sim(fast_sim()).await;
+    let new_dir = tempfile::tempdir().unwrap();
+    let mut config = numdialer_server::startup::ServerConfig::default();
+    config.http.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    config.provider.dialer_url = Some(sim.url());
+    config.store.data_dir = Some(new_dir.path().to_path_buf());
+    config.dialing.numbers_before = Some(before);
+    let err = match numdialer_server::start(config).await {
+        Ok(_) => panic!("a new data directory took a refused list"),
+        Err(e) => format!("{e:#}"),
+    };
+    assert!(
+        err.contains("bad --numbers-file") && err.contains("in Greece"),
+        "{err}"
+    );
+}
+
 #[tokio::test]
 async fn bad_input_gets_a_clear_answer_and_changes_nothing() {
     // Held running: its calls never end (their final webhooks are lost,
@@ -487,28 +627,28 @@ async fn bad_input_gets_a_clear_answer_and_changes_nothing() {
         (
             "text/csv",
             "?retry_on=busy".into(),
-            csv_of(&answering(1, 1)),
+            csv_of(&answering(1, 3_018_040_001)),
             StatusCode::UNPROCESSABLE_ENTITY,
             "busy",
         ),
         (
             "text/csv",
             "?max_attempts=0".into(),
-            csv_of(&answering(1, 1)),
+            csv_of(&answering(1, 3_018_040_001)),
             StatusCode::UNPROCESSABLE_ENTITY,
             "max_attempts",
         ),
         (
             "text/csv",
             "?max_attempts=11".into(),
-            csv_of(&answering(1, 1)),
+            csv_of(&answering(1, 3_018_040_001)),
             StatusCode::UNPROCESSABLE_ENTITY,
             "max_attempts",
         ),
         (
             "text/csv",
             "?retry_delay=-5".into(),
-            csv_of(&answering(1, 1)),
+            csv_of(&answering(1, 3_018_040_001)),
             StatusCode::UNPROCESSABLE_ENTITY,
             "retry_delay",
         ),

@@ -308,6 +308,7 @@ impl InProcess {
             metrics_elsewhere: false,
             shutdown,
             max_cps: None,
+            default_country: None,
         };
         InProcess {
             router: router(state),

@@ -203,6 +203,12 @@ impl Upload {
         })
     }
 
+    /// Sends `?country=`: the server reads numbers without `+` in it.
+    pub fn country(mut self, country: String) -> Upload {
+        self.query.push(("country", country));
+        self
+    }
+
     /// Sends `Idempotency-Key: key`: a retried upload with the same key
     /// gets the campaign the first one created instead of a second one.
     pub fn idempotency_key(mut self, key: String) -> Upload {

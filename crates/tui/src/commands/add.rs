@@ -10,6 +10,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use numdialer_core::campaign::{MAX_ATTEMPTS, MAX_RETRY_DELAY_S};
 use numdialer_core::status::Outcome;
+use numdialer_core::{Country, CountryError};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,14 +18,20 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 pub const EXAMPLES: &str = "\
-A CSV file has a header row with a `phone` column; `name` and any other
-columns are kept and exported. A text file has one number a line (`#`
-comments and blank lines are skipped). A JSON file is
+A CSV file has a header row with a `phone` column (or one named `Phone
+Number`, `mobile`, `tel` or `telephone`), separated by commas, semicolons or
+tabs; `name` and any other columns are kept and exported. A text file has
+one number a line (`#` comments and blank lines are skipped). A JSON file is
 {\"name\", \"numbers\": [...] or \"entries\": [{\"phone\", \"name\"}], \"retry\", \"start\"};
 the flags given here replace its own settings.
 
+Numbers written without + or 00 are read in --country (or the server's
+--default-country); without one, each must be valid as written with its
+country code, so that `(984) 206-8287` is never dialed in Iran.
+
 Examples:
   numdialer add leads.csv
+  numdialer add us-leads.csv --country US
   numdialer add leads.csv --name \"spring leads\" --max-attempts 3 --retry-delay 600 --start
   numdialer add numbers.txt --retry-on no_answer --json | jq .id
   some-export | numdialer add /dev/stdin --format csv";
@@ -53,6 +60,12 @@ pub struct Args {
     /// Start dialing it at once instead of leaving a draft.
     #[arg(long)]
     pub start: bool,
+    /// The country (ISO 3166 two-letter code, like US or GB) that numbers
+    /// written without + or 00 are read in: `(984) 206-8287` with US is
+    /// +1 984-206-8287 [server's default: its --default-country, else
+    /// none: such numbers must be valid with their country code].
+    #[arg(long, env = "NUMDIALER_COUNTRY", value_parser = parse_country)]
+    pub country: Option<Country>,
     /// The file's format [default: from its extension].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
@@ -64,6 +77,10 @@ pub struct Args {
     /// Print the server's JSON (the new campaign's summary) instead of a line.
     #[arg(long)]
     pub json: bool,
+}
+
+fn parse_country(s: &str) -> Result<Country, String> {
+    s.parse().map_err(|e: CountryError| e.to_string())
 }
 
 fn parse_retry_on(s: &str) -> Result<Outcome, String> {
@@ -123,6 +140,9 @@ pub async fn run(args: Args, target: &Target) -> anyhow::Result<()> {
         .map_err(|e| Usage(e.to_string()))?;
     if let Some(key) = args.idempotency_key.clone() {
         upload = upload.idempotency_key(key);
+    }
+    if let Some(country) = args.country {
+        upload = upload.country(country.to_string());
     }
     let bar = std::io::stderr()
         .is_terminal()

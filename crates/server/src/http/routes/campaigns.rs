@@ -9,10 +9,10 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use numdialer_core::api::{CallDetail, CampaignSummary, ImportErrorBody};
+use numdialer_core::api::{CallDetail, CampaignSummary, CreatedCampaign, ImportErrorBody};
 use numdialer_core::campaign::{RetryInput, RetryOnInput};
 use numdialer_core::import::{self, Format};
-use numdialer_core::{Entry, NewCampaign, Operation};
+use numdialer_core::{Country, Entry, NewCampaign, Operation};
 use serde::Deserialize;
 
 /// Longest campaign name, in characters.
@@ -61,6 +61,8 @@ pub struct CreateQuery {
     retry_delay: Option<String>,
     retry_on: Option<String>,
     start: Option<String>,
+    /// The country numbers without `+` are read in, for every format.
+    country: Option<String>,
 }
 
 impl CreateQuery {
@@ -89,6 +91,17 @@ impl CreateQuery {
         })
     }
 
+    /// `?country=`, or else the server's `--default-country`.
+    fn country(&self, default: Option<Country>) -> Result<Option<Country>, ApiError> {
+        match self.country.as_deref().map(str::trim) {
+            None | Some("") => Ok(default),
+            Some(c) => c
+                .parse()
+                .map(Some)
+                .map_err(|e: numdialer_core::CountryError| bad_request(e.to_string())),
+        }
+    }
+
     fn start(&self) -> Result<bool, ApiError> {
         match self.start.as_deref() {
             None | Some("false" | "0" | "") => Ok(false),
@@ -106,7 +119,9 @@ fn bad_request(message: impl Into<String>) -> ApiError {
 
 /// `POST /campaigns`: a CSV, plain-text or JSON list becomes a draft
 /// campaign (started at once with `start`). All or nothing: any bad line
-/// and nothing is stored.
+/// and nothing is stored. Numbers without `+` are read in the JSON body's
+/// `country`, `?country=`, or the server's `--default-country`, in that
+/// order; the answer names the lines taken with a warning.
 pub async fn create(
     State(state): State<AppState>,
     Query(q): Query<CreateQuery>,
@@ -133,8 +148,9 @@ pub async fn create(
             "with application/json, give name, retry and start in the body, not the query",
         ));
     }
+    let country = q.country(state.default_country)?;
     // Off the runtime: a million lines take a good part of a second.
-    let upload = tokio::task::spawn_blocking(move || import::parse(format, &body))
+    let upload = tokio::task::spawn_blocking(move || import::parse(format, &body, country))
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("import: {e}")))?
         .map_err(import_error)?;
@@ -181,7 +197,12 @@ pub async fn create(
         StatusCode::OK
     };
     let location = format!("/campaigns/{}", summary.id);
-    Ok((status, [(header::LOCATION, location)], Json(summary)).into_response())
+    let answer = CreatedCampaign {
+        summary,
+        warnings: imported.warnings,
+        warning_count: imported.warning_count,
+    };
+    Ok((status, [(header::LOCATION, location)], Json(answer)).into_response())
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
