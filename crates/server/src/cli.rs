@@ -1,10 +1,10 @@
 //! The command line of `numdialer-server`; every flag can also come from a
 //! `NUMDIALER_*` environment variable.
 
+use crate::http::serve::{self, ConnectionLimits};
 use crate::provider::numdialer::DialerHeader;
 use crate::provider::simulator::twilio::TwilioSimConfig;
 use crate::provider::simulator::{Outage, SimConfig};
-use crate::http::serve::{self, ConnectionLimits};
 use crate::startup::{
     Dialer, DialingConfig, HttpConfig, ProviderConfig, ServerConfig, StoreConfig, TwilioSettings,
     read_numbers_file,

@@ -97,7 +97,10 @@ pub fn metrics_router(state: AppState) -> Router {
         .route("/metrics", get(routes::metrics::get))
         .fallback(|| async { ApiError::not_found("only /metrics is served here") })
         .method_not_allowed_fallback(|| async {
-            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "only GET /metrics is served here")
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "only GET /metrics is served here",
+            )
         })
         .layer(mw::from_fn_with_state(state.clone(), body::read_body_first))
         .layer(mw::from_fn(middleware::request_timeout))

@@ -91,7 +91,9 @@ impl Default for ConnectionLimits {
 /// store, the listeners and every dial in flight keep descriptors of their
 /// own however many clients connect.
 pub fn default_max_connections(limit: Option<u64>, concurrency: usize) -> usize {
-    let n = limit.unwrap_or(UNLIMITED_DESCRIPTORS).min(UNLIMITED_DESCRIPTORS);
+    let n = limit
+        .unwrap_or(UNLIMITED_DESCRIPTORS)
+        .min(UNLIMITED_DESCRIPTORS);
     let reserved = DESCRIPTOR_RESERVE.saturating_add(concurrency as u64);
     let cap = (n / 2).max(n.saturating_sub(reserved)).max(1);
     usize::try_from(cap).unwrap_or(usize::MAX)

@@ -84,7 +84,10 @@ async fn silent_connections_are_closed_within_the_header_timeout() {
         .await
         .unwrap();
     assert_eq!(poll.status(), 304);
-    assert!(began.elapsed() >= Duration::from_secs(2), "a full long poll");
+    assert!(
+        began.elapsed() >= Duration::from_secs(2),
+        "a full long poll"
+    );
     for h in held {
         let (addr, bytes, took) = h.await.unwrap();
         let what = String::from_utf8_lossy(bytes);
@@ -119,12 +122,10 @@ async fn an_idle_http2_connection_is_closed() {
     let node = Node::start(&sim, None, &["--header-timeout", "1"]).await;
     let api: SocketAddr = node.server.base()["http://".len()..].parse().unwrap();
     let stream = TcpStream::connect(api).await.unwrap();
-    let (mut send, conn) = hyper::client::conn::http2::handshake(
-        TokioExecutor::new(),
-        TokioIo::new(stream),
-    )
-    .await
-    .unwrap();
+    let (mut send, conn) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+            .await
+            .unwrap();
     let conn = tokio::spawn(conn);
     let req = hyper::Request::get(format!("{}/healthz", node.server.base()))
         .body(Empty::<hyper::body::Bytes>::new())
@@ -182,7 +183,10 @@ async fn silent_connections_under_a_low_descriptor_limit_starve_nothing() {
         .await
         .expect("/healthz answers within 1 s");
     assert_eq!(health.status(), 200);
-    println!("/healthz beside 300 silent connections: {:?}", began.elapsed());
+    println!(
+        "/healthz beside 300 silent connections: {:?}",
+        began.elapsed()
+    );
     assert_eq!(start_calls(&http, server.base()).await, 202);
     let done = wait_finished(&http, server.base()).await;
     let failed: Vec<_> = done
@@ -194,7 +198,10 @@ async fn silent_connections_under_a_low_descriptor_limit_starve_nothing() {
     assert_eq!(sim.dials().len(), done.calls.len(), "every entry dialed");
     let log = std::fs::read_to_string(&log_file).unwrap();
     assert!(!log.contains("Too many open files"), "{log}");
-    assert!(log.contains("--max-connections"), "the cap was reached: {log}");
+    assert!(
+        log.contains("--max-connections"),
+        "the cap was reached: {log}"
+    );
     drop(silent);
 }
 
@@ -269,7 +276,11 @@ async fn the_api_token_can_come_from_a_file() {
         .send()
         .await
         .unwrap();
-    assert_eq!(with.status(), 200, "the trailing newline is not the token's");
+    assert_eq!(
+        with.status(),
+        200,
+        "the trailing newline is not the token's"
+    );
     drop(p);
 
     let refused = |args: &[&str]| {

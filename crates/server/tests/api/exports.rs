@@ -33,7 +33,12 @@ async fn an_export_neutralises_formulas_unless_raw() {
             FORMULAS,
         )
         .await;
-    assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
+    assert_eq!(
+        created.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&created.body)
+    );
     let id = created.json()["id"].as_u64().unwrap();
 
     let safe = app
@@ -63,7 +68,12 @@ async fn an_export_neutralises_formulas_unless_raw() {
     );
     assert_eq!(
         cells(&safe[3]),
-        ("14155550103".into(), "Ana".into(), "'\r=1".into(), "ok".into())
+        (
+            "14155550103".into(),
+            "Ana".into(),
+            "'\r=1".into(),
+            "ok".into()
+        )
     );
     for row in &safe[1..] {
         assert!(row[0].parse::<usize>().is_ok(), "index {row:?}");

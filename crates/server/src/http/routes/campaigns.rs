@@ -423,7 +423,14 @@ mod tests {
         ] {
             assert_eq!(neutralise(formula.into()), format!("'{formula}"));
         }
-        for text in ["Ana", "", "14155550100", "2026-12-02T08:00:00.000Z", " =1", "a=b"] {
+        for text in [
+            "Ana",
+            "",
+            "14155550100",
+            "2026-12-02T08:00:00.000Z",
+            " =1",
+            "a=b",
+        ] {
             assert_eq!(neutralise(text.into()), text);
         }
     }
