@@ -466,6 +466,10 @@ where
     loop {
         let check_at = closing.unwrap_or_else(|| slot.next_check(accepted, timeout));
         tokio::select! {
+            // The connection first: a head that has arrived is read (and
+            // counted) before a deadline is judged, so that a server slow to
+            // get to its sockets never blames the client for it.
+            biased;
             ended = conn.as_mut() => {
                 if let Err(e) = ended {
                     tracing::debug!("connection ended: {e}");
