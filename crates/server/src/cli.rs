@@ -1,6 +1,7 @@
 //! The command line of `numdialer-server`; every flag can also come from a
 //! `NUMDIALER_*` environment variable.
 
+use crate::http::serve::{self, ConnectionLimits};
 use crate::provider::numdialer::DialerHeader;
 use crate::provider::simulator::twilio::TwilioSimConfig;
 use crate::provider::simulator::{Outage, SimConfig};
@@ -8,12 +9,13 @@ use crate::startup::{
     DialingConfig, HttpConfig, ProviderConfig, ServerConfig, StoreConfig, TwilioSettings,
     read_numbers_file_in,
 };
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use numdialer_core::args::{ProviderKind, parse_cps, parse_http_url, parse_scale, parse_seconds};
 use numdialer_core::protocol::twilio::Instructions;
 use numdialer_core::{Country, Secret};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 #[derive(Debug, Parser)]
@@ -92,6 +94,41 @@ pub struct HttpArgs {
     /// you trust: anyone who reaches the server could start dialing).
     #[arg(long, env = "NUMDIALER_INSECURE_NO_TOKEN")]
     pub insecure_no_token: bool,
+
+    /// Read the API token from FILE instead of --api-token, which any local
+    /// user can see in the process list; a trailing newline is ignored.
+    /// Under systemd, give it as a credential: LoadCredential=api-token:PATH
+    /// and NUMDIALER_API_TOKEN_FILE=%d/api-token (docs/operations.md).
+    #[arg(long, env = "NUMDIALER_API_TOKEN_FILE", value_name = "FILE")]
+    pub api_token_file: Option<PathBuf>,
+
+    /// Allow a non-loopback --metrics-listen. The metrics port has no
+    /// token: only on a network you trust.
+    #[arg(long, env = "NUMDIALER_METRICS_INSECURE")]
+    pub metrics_insecure: bool,
+
+    #[command(flatten)]
+    pub connections: ConnectionArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Connections")]
+pub struct ConnectionArgs {
+    /// Seconds a client connection has to send a complete request head
+    /// (request line and headers), from accept and again after each answer,
+    /// on the API and metrics ports alike, whatever the protocol; one that
+    /// takes longer is closed. Fractions allowed.
+    #[arg(long, env = "NUMDIALER_HEADER_TIMEOUT", default_value = "10", value_parser = parse_seconds)]
+    pub header_timeout: Duration,
+
+    /// Client connections open at once, API and metrics ports together. At
+    /// the cap, the oldest connection that has not sent a complete request
+    /// head is closed to make room; if every one has, new ones wait
+    /// [default: max(N/2, N - 128 - --concurrency), where N is the limit on
+    /// open files (ulimit -n): the rest is kept for the store and the dials].
+    #[arg(long, env = "NUMDIALER_MAX_CONNECTIONS",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: Option<u32>,
 }
 
 #[derive(Debug, Args)]
@@ -390,13 +427,7 @@ impl ServerArgs {
         let (numbers, numbers_before) = file.map_or((None, None), |f| (f.numbers, f.before));
         let defaults = ServerConfig::default();
         Ok(ServerConfig {
-            http: HttpConfig {
-                listen: self.http.listen,
-                public_url: self.http.public_url.clone(),
-                api_token: api_token(self.http.api_token.as_ref())?,
-                metrics_listen: self.http.metrics_listen,
-                insecure_no_token: self.http.insecure_no_token,
-            },
+            http: self.http.to_config(self.dialing.concurrency as usize)?,
             store: StoreConfig {
                 data_dir: Some(self.store.data_dir.clone()),
                 flush_each_write: self.store.flush_each_write,
@@ -425,6 +456,62 @@ impl ServerArgs {
             },
         })
     }
+}
+
+impl HttpArgs {
+    /// The API token comes from the file of `--api-token-file` here, so
+    /// that a file that cannot be read stops the start.
+    fn to_config(&self, concurrency: usize) -> anyhow::Result<HttpConfig> {
+        let connections = ConnectionLimits {
+            header_timeout: self.connections.header_timeout,
+            max_connections: match self.connections.max_connections {
+                Some(n) => n as usize,
+                None => serve::default_max_connections(serve::descriptor_limit(), concurrency),
+            },
+        };
+        Ok(HttpConfig {
+            listen: self.listen,
+            public_url: self.public_url.clone(),
+            api_token: self.api_token()?,
+            metrics_listen: self.metrics_listen,
+            insecure_no_token: self.insecure_no_token,
+            metrics_insecure: self.metrics_insecure,
+            connections,
+        })
+    }
+
+    fn api_token(&self) -> anyhow::Result<Option<Secret>> {
+        let given = api_token(self.api_token.as_ref())?;
+        let file = self
+            .api_token_file
+            .as_deref()
+            .filter(|p| !p.as_os_str().is_empty());
+        let Some(file) = file else {
+            return Ok(given);
+        };
+        if given.is_some() {
+            anyhow::bail!(
+                "the API token is given twice: use either --api-token (NUMDIALER_API_TOKEN) or \
+                 --api-token-file (NUMDIALER_API_TOKEN_FILE), not both"
+            );
+        }
+        api_token(Some(&read_token_file(file)?))
+    }
+}
+
+/// The token in `path`, without its trailing newline. The errors name the
+/// file, never its content.
+pub fn read_token_file(path: &Path) -> anyhow::Result<Secret> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read --api-token-file {}", path.display()))?;
+    let token = text.trim_end_matches(['\n', '\r']);
+    if token.is_empty() {
+        anyhow::bail!(
+            "--api-token-file {} is empty: write the token into it (openssl rand -hex 32)",
+            path.display()
+        );
+    }
+    Ok(Secret::new(token))
 }
 
 impl ProviderArgs {
@@ -474,9 +561,9 @@ impl ProviderArgs {
 /// Debian package replaces it with a random token on first install.
 const PLACEHOLDER_API_TOKEN: &str = "change-me";
 
-/// `--api-token` as the server uses it: an empty value
-/// (`NUMDIALER_API_TOKEN=` in an env file) means none, and the shipped
-/// placeholder stops the start with the two places to set a real one.
+/// A token as the server uses it, from `--api-token` or its file: an empty
+/// value (`NUMDIALER_API_TOKEN=` in an env file) means none, and the
+/// shipped placeholder stops the start with the two places to set a real one.
 fn api_token(raw: Option<&Secret>) -> anyhow::Result<Option<Secret>> {
     let token = raw.filter(|t| !t.expose().is_empty());
     if token.is_some_and(|t| t.expose().trim() == PLACEHOLDER_API_TOKEN) {

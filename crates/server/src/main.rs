@@ -2,6 +2,7 @@ use anyhow::Context;
 use clap::Parser;
 use numdialer_core::args::ProviderKind;
 use numdialer_server::cli::{Cli, Command, LogFormat};
+use numdialer_server::engine::EngineError;
 use numdialer_server::integrity::DataDirError;
 use numdialer_server::provider::simulator::Simulator;
 use numdialer_server::provider::simulator::twilio::TwilioSimulator;
@@ -81,18 +82,34 @@ struct StoreFailed(String);
 /// One code per class of failure, documented in docs/operations.md: 2 the
 /// data directory needs a person (refused, or in use by another process;
 /// also clap's code for bad usage), 3 an address to listen on is taken, 4
-/// the store failed for longer than its grace, 1 anything else.
+/// the store cannot be written (at start, or for longer than its grace
+/// while running), 1 anything else.
 fn exit_code(e: &anyhow::Error) -> i32 {
-    let locked = matches!(e.downcast_ref(), Some(StoreError::Locked { .. }));
-    if e.is::<DataDirError>() || locked {
+    let store = e.chain().find_map(|c| {
+        c.downcast_ref::<StoreError>()
+            .or(match c.downcast_ref::<EngineError>() {
+                Some(EngineError::Store(s)) => Some(s),
+                _ => None,
+            })
+    });
+    if e.is::<DataDirError>() || matches!(store, Some(StoreError::Locked { .. })) {
         2
     } else if e.is::<ListenError>() {
         3
-    } else if e.is::<StoreFailed>() {
+    } else if e.is::<StoreFailed>() || store.is_some_and(unwritable) {
         4
     } else {
         1
     }
+}
+
+/// A store error that says the disk would not take a write (full, failing,
+/// over a size limit), as opposed to a damaged or locked directory.
+fn unwritable(e: &StoreError) -> bool {
+    matches!(
+        e,
+        StoreError::Flush(_) | StoreError::Closed | StoreError::Sled(sled::Error::Io(_))
+    )
 }
 
 /// Ctrl-C or SIGTERM.

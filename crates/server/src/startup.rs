@@ -4,7 +4,8 @@
 
 use crate::driver::{self, Driver};
 use crate::engine::Engine;
-use crate::http::{self, AppState, serve};
+use crate::http::serve::{self, ConnectionLimits, Connections};
+use crate::http::{self, AppState};
 use crate::provider::numdialer::{DialerClient, DialerHeader};
 use crate::provider::pace::Pace;
 use crate::provider::simulator::twilio::{TwilioSimConfig, TwilioSimulator};
@@ -48,6 +49,10 @@ pub struct HttpConfig {
     pub metrics_listen: Option<SocketAddr>,
     /// Allow a non-loopback `listen` without `api_token`.
     pub insecure_no_token: bool,
+    /// Allow a non-loopback `metrics_listen` (it has no token).
+    pub metrics_insecure: bool,
+    /// The header timeout and the connection cap, over both listeners.
+    pub connections: ConnectionLimits,
 }
 
 impl Default for HttpConfig {
@@ -58,6 +63,8 @@ impl Default for HttpConfig {
             api_token: None,
             metrics_listen: None,
             insecure_no_token: false,
+            metrics_insecure: false,
+            connections: ConnectionLimits::default(),
         }
     }
 }
@@ -378,7 +385,8 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         public_url: public_url.trim_end_matches('/').to_string(),
         health,
     };
-    let mut tasks = spawn_tasks(listeners, state, driver, &shutdown);
+    let connections = Connections::new(config.http.connections);
+    let mut tasks = spawn_tasks(listeners, state, driver, connections, &shutdown);
     let (fatal_tx, fatal) = watch::channel(None);
     let heal = healer::run_healer(
         engine.clone(),
@@ -403,8 +411,20 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     })
 }
 
-/// Refuses to expose the API beyond loopback without a token.
+/// Refuses to expose the API beyond loopback without a token, and the
+/// metrics port (which has none) beyond loopback unless asked to.
 fn check_exposure(http: &HttpConfig) -> anyhow::Result<()> {
+    if let Some(metrics) = http.metrics_listen
+        && !metrics.ip().is_loopback()
+        && !http.metrics_insecure
+    {
+        anyhow::bail!(
+            "refusing to serve /metrics on {metrics}: the metrics port has no token, so anyone \
+             who can reach it could read the campaigns' counts. Listen on 127.0.0.1 and scrape \
+             through an SSH tunnel or a proxy, or pass --metrics-insecure (or \
+             NUMDIALER_METRICS_INSECURE=true) if the network is private"
+        );
+    }
     if !http.listen.ip().is_loopback() && http.api_token.is_none() && !http.insecure_no_token {
         anyhow::bail!(
             "refusing to listen on {} without an API token: anyone who can reach it could start \
@@ -608,19 +628,18 @@ fn spawn_tasks(
     listeners: Listeners,
     state: AppState,
     driver: Driver<AnyProvider>,
+    connections: Arc<Connections>,
     shutdown: &Shutdown,
 ) -> Vec<JoinHandle<()>> {
-    let stopped = || {
-        let s = shutdown.clone();
-        async move { s.wait().await }
-    };
     let mut tasks = Vec::new();
     if let Some(l) = listeners.metrics {
         let app = http::metrics_router(state.clone());
-        tasks.push(tokio::spawn(serve::serve(l, app, stopped())));
+        let serving = serve::serve(l, app, connections.clone(), shutdown.clone());
+        tasks.push(tokio::spawn(serving));
     }
     let app = http::router(state);
-    tasks.push(tokio::spawn(serve::serve(listeners.api, app, stopped())));
+    let serving = serve::serve(listeners.api, app, connections, shutdown.clone());
+    tasks.push(tokio::spawn(serving));
     tasks.push(tokio::spawn(driver::run_prober(
         driver.provider.clone(),
         driver.health.clone(),

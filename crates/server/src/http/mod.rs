@@ -110,14 +110,22 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// The router for `--metrics-listen`: `/metrics` alone, for a scraper on a
-/// private address.
+/// private address, with the API's body limit, request timeout and JSON
+/// errors.
 pub fn metrics_router(state: AppState) -> Router {
     Router::new()
         .route("/metrics", get(routes::metrics::get))
         .fallback(|| async { ApiError::not_found("only /metrics is served here") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "only GET /metrics is served here",
+            )
+        })
         .layer(mw::from_fn_with_state(
             BodyLimit::DEFAULT,
             body::read_body_first,
         ))
+        .layer(mw::from_fn(middleware::request_timeout))
         .with_state(state)
 }

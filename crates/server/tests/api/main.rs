@@ -22,9 +22,11 @@
 mod helpers;
 
 mod campaigns;
+mod connections;
 mod contract;
 mod dialdown;
 mod dialer_headers;
+mod exports;
 mod hostile;
 mod integrity;
 mod limits;

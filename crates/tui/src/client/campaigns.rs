@@ -153,10 +153,21 @@ impl Client {
         Err(self.refused_by_id(name, resp).await)
     }
 
-    /// `GET /campaigns/{id}/export.csv`, to be read with [`Export::chunk`].
+    /// `GET /campaigns/{id}/export.csv`, to be read with [`Export::chunk`];
+    /// cells a spreadsheet would run as formulas come quoted with `'`.
     pub async fn export_campaign(&self, id: u64) -> Result<Export, ClientError> {
+        self.export_campaign_as(id, false).await
+    }
+
+    /// The export, `raw` (`?raw=true`) without the formula guard: every
+    /// cell as stored, for programs rather than spreadsheets.
+    pub async fn export_campaign_as(&self, id: u64, raw: bool) -> Result<Export, ClientError> {
         let name = "GET /campaigns/{id}/export.csv";
-        let path = format!("/campaigns/{id}/export.csv");
+        let path = if raw {
+            format!("/campaigns/{id}/export.csv?raw=true")
+        } else {
+            format!("/campaigns/{id}/export.csv")
+        };
         let req = self.request(Method::GET, &path).timeout(TRANSFER_TIMEOUT);
         let resp = self.transmit(req).await?;
         if resp.status().is_success() {

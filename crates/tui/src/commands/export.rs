@@ -19,13 +19,16 @@ use std::time::Duration;
 
 pub const EXAMPLES: &str = "\
 The columns: index,phone,name,status,outcome,attempts,call_id,first_dialed_at,
-ended_at,reason, then the import's own extra columns.
+ended_at,reason, then the import's own extra columns. A cell that starts with
+=, +, -, @, a tab or a carriage return gets a leading ' so that a spreadsheet
+shows it instead of running it as a formula; --raw leaves every cell as stored.
 
 Examples:
   numdialer export 3 > results.csv
   numdialer export 3 -o results.csv
   numdialer export 3 -o ~/exports/          # writes ~/exports/<name>-3.csv
-  numdialer export 3 | grep ',no_answer,'";
+  numdialer export 3 | grep ',no_answer,'
+  numdialer export 3 --raw | my-importer     # a program, not a spreadsheet";
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -35,6 +38,11 @@ pub struct Args {
     /// <name>-<id>.csv; `-` is stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Every cell as stored, without the leading ' that keeps a spreadsheet
+    /// from running cells starting with =, +, -, @, tab or CR as formulas.
+    /// For programs, never for a file someone opens in a spreadsheet.
+    #[arg(long)]
+    pub raw: bool,
 }
 
 pub async fn run(args: Args, target: &Target) -> anyhow::Result<()> {
@@ -43,7 +51,7 @@ pub async fn run(args: Args, target: &Target) -> anyhow::Result<()> {
     let Some(output) = output else {
         let export = target
             .client
-            .export_campaign(args.id)
+            .export_campaign_as(args.id, args.raw)
             .await
             .with_context(context)?;
         return to_stdout(export).await.with_context(context);
@@ -62,7 +70,7 @@ pub async fn run(args: Args, target: &Target) -> anyhow::Result<()> {
     let file = std::fs::File::create(&part)
         .map_err(|e| Usage(format!("cannot write {}: {e}", part.display())))?;
     let written = async {
-        let export = target.client.export_campaign(args.id).await?;
+        let export = target.client.export_campaign_as(args.id, args.raw).await?;
         to_file(export, file).await
     }
     .await;

@@ -324,3 +324,32 @@ fn s_args(s: &Server, args: &[&str]) -> Vec<String> {
     argv.extend(["--server".into(), s.url(), "--token".into(), TOKEN.into()]);
     argv
 }
+
+/// Names and columns that a spreadsheet would run as formulas are quoted
+/// with `'` in an export; `--raw` gives them as they were imported.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_quotes_formulas_unless_raw() {
+    let s = Server::start().await;
+    let csv = s.file(
+        "formulas.csv",
+        "phone,name,note\n14155550101,=1+1,@SUM(A1:A9)\n14155550102,Ana,-2\n",
+    );
+    let id = id_of(&s.ok(&["add", csv.to_str().unwrap(), "--json"]).await);
+    let safe = s.ok(&["export", &id.to_string()]).await;
+    let rows: Vec<&str> = safe.lines().collect();
+    assert!(
+        rows[1].starts_with("0,14155550101,'=1+1,idle,") && rows[1].ends_with(",'@SUM(A1:A9)"),
+        "{safe}"
+    );
+    assert!(rows[2].ends_with(",'-2"), "{safe}");
+    let raw = s.ok(&["export", &id.to_string(), "--raw"]).await;
+    let rows: Vec<&str> = raw.lines().collect();
+    assert!(
+        rows[1].starts_with("0,14155550101,=1+1,idle,") && rows[1].ends_with(",@SUM(A1:A9)"),
+        "{raw}"
+    );
+    assert!(rows[2].ends_with(",-2"), "{raw}");
+    let help = s.ok(&["export", "--help"]).await;
+    assert!(help.contains("--raw") && help.contains("formula"), "{help}");
+    s.stop().await;
+}

@@ -306,6 +306,27 @@ const EXPORT_HEADER: [&str; 10] = [
     "reason",
 ];
 
+/// `GET /campaigns/{id}/export.csv?raw=true` turns the formula guard off.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportQuery {
+    #[serde(default)]
+    raw: bool,
+}
+
+/// A cell that a spreadsheet would evaluate as a formula (OWASP's "CSV
+/// injection": `=`, `+`, `-`, `@`, tab or carriage return first) gets a
+/// leading `'`, so that it is shown as the text it is. Names, reasons and
+/// the import's columns come from whoever wrote the list or runs the dialer
+/// API; the phone, numeric and timestamp columns never start so.
+fn neutralise(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
 fn export_row(e: &Entry) -> Vec<String> {
     let opt = |t: Option<numdialer_core::Timestamp>| t.map(|t| t.to_string()).unwrap_or_default();
     let ended = e.status.is_final().then_some(e.updated_at).flatten();
@@ -329,11 +350,18 @@ fn export_row(e: &Entry) -> Vec<String> {
 }
 
 /// `GET /campaigns/{id}/export.csv`: every entry with its outcome, RFC
-/// 4180. Read in slices, so that a large export never holds dialing up.
+/// 4180, every cell [`neutralise`]d unless `?raw=true`. Read in slices, so
+/// that a large export never holds dialing up.
 pub async fn export(
     State(state): State<AppState>,
     Path(id): Path<u64>,
+    Query(q): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
+    let cell: fn(String) -> String = if q.raw {
+        std::convert::identity
+    } else {
+        neutralise
+    };
     let summary = state.engine.summary(id).await?;
     let mut out = csv::Writer::from_writer(Vec::new());
     let write_failed =
@@ -345,14 +373,15 @@ pub async fn export(
             .entries_page(id, from, EXPORT_SLICE, export_row)?;
         if from == 0 {
             let header = EXPORT_HEADER.iter().map(|s| s.to_string()).chain(columns);
-            out.write_record(header).map_err(write_failed)?;
+            out.write_record(header.map(cell)).map_err(write_failed)?;
         }
         if rows.is_empty() {
             break;
         }
         from += rows.len();
         for row in rows {
-            out.write_record(row).map_err(write_failed)?;
+            out.write_record(row.into_iter().map(cell))
+                .map_err(write_failed)?;
         }
         tokio::task::yield_now().await;
     }
@@ -386,4 +415,33 @@ fn file_safe(name: &str) -> String {
         })
         .collect();
     if s.is_empty() { "campaign".into() } else { s }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_a_spreadsheet_would_evaluate_are_quoted() {
+        for formula in [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "+cmd|' /C calc'!A0",
+            "-2+3",
+            "@SUM(A1:A9)",
+            "\t=1",
+            "\r=1",
+        ] {
+            assert_eq!(neutralise(formula.into()), format!("'{formula}"));
+        }
+        for text in [
+            "Ana",
+            "",
+            "14155550100",
+            "2026-12-02T08:00:00.000Z",
+            " =1",
+            "a=b",
+        ] {
+            assert_eq!(neutralise(text.into()), text);
+        }
+    }
 }
