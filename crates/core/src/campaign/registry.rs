@@ -79,7 +79,8 @@ impl Campaigns {
     pub fn new(campaigns: Vec<Campaign>, retired: Retired, settings: Settings) -> Self {
         let campaigns: BTreeMap<u64, Campaign> =
             campaigns.into_iter().map(|c| (c.id(), c)).collect();
-        let next_id = campaigns.keys().max().map_or(super::FIRST, |id| id + 1);
+        // Ids start at 1 (0 is never one) and are never reused.
+        let next_id = campaigns.keys().max().map_or(1, |id| id + 1);
         let next_start_seq = campaigns
             .values()
             .map(|c| c.meta().start_seq + 1)

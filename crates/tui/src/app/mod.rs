@@ -37,7 +37,7 @@ use std::time::{Duration, Instant};
 /// The campaign the screen opens on: campaign 1, which every data
 /// directory has (the built-in list or `--numbers-file`), and the only
 /// list of a server older than campaigns.
-pub const OPENING: u64 = numdialer_core::campaign::FIRST;
+pub const OPENING: u64 = crate::client::legacy::LEGACY;
 
 #[derive(Debug, Clone)]
 pub enum Event {

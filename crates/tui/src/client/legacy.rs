@@ -14,8 +14,11 @@ use numdialer_core::api::{CampaignSummary, LenientDetail, LenientStatuses};
 use numdialer_core::campaign::Operation;
 use std::time::Duration;
 
-/// The campaign a server older than campaigns holds: its only list.
-const LEGACY: u64 = numdialer_core::campaign::FIRST;
+/// The campaign a server older than campaigns holds, its only list; on a
+/// newer server, the list behind `POST /calls` and `GET /statuses`. The
+/// screen opens on it (`app::OPENING`), so that a user who never imports
+/// sees the list they always saw.
+pub const LEGACY: u64 = numdialer_core::campaign::FIRST;
 
 impl Client {
     /// The statuses of campaign `id` (see [`Client::campaign_statuses`]),
