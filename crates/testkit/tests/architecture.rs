@@ -56,7 +56,7 @@ fn named_in_tree(doc: &str) -> BTreeSet<String> {
                 folder = Some(word.to_string());
             } else {
                 folder = None;
-                if word.ends_with(".rs") {
+                if word.ends_with(".rs") && word.contains("/src/") {
                     named.insert(word.to_string());
                 }
             }
@@ -103,7 +103,7 @@ fn every_source_file_has_a_line_in_architecture_md() {
 
 #[test]
 fn the_tree_reader_follows_folders_and_ignores_prose() {
-    let doc = "prose crates/x/src/a.rs\n```\ncrates/x/src/     the crate\n  a.rs   one\n  b/c.rs  two\n\ncrates/x/tests/   tests\n  t.rs  three\ncrates/y/src/lib.rs   alone\n```\n";
+    let doc = "prose crates/x/src/a.rs\n```\ncrates/x/src/     the crate\n  a.rs   one\n  b/c.rs  two\n\ncrates/x/tests/   tests\n  t.rs  three\ncrates/y/src/lib.rs   alone\ncrates/y/tests/t.rs   a test\n```\n";
     let named = named_in_tree(doc);
     let want: BTreeSet<String> = [
         "crates/x/src/a.rs",
