@@ -41,9 +41,24 @@ pub struct FakeApi {
     inner: Arc<Inner>,
 }
 
-/// The list position encoded in the benchmark's numbers (`1555` + index).
+/// Where the benchmark's numbers start: `+1 301-200-0000`, so that the
+/// index can be read back from the number and every number is valid
+/// (libphonenumber) for up to 7,000,000 entries: exchanges 200 to 999.
+const FIRST_NUMBER: usize = 2_000_000;
+
+/// The list position encoded in the benchmark's numbers (`1301` and the
+/// index past [`FIRST_NUMBER`]).
 pub fn phone(index: usize) -> String {
-    format!("1555{index:07}")
+    format!("1301{:07}", FIRST_NUMBER + index)
+}
+
+/// The list position [`phone`] encoded.
+fn index_of(phone: &str) -> usize {
+    phone
+        .get(4..)
+        .and_then(|n| n.parse::<usize>().ok())
+        .and_then(|n| n.checked_sub(FIRST_NUMBER))
+        .unwrap_or(0)
 }
 
 impl FakeApi {
@@ -88,7 +103,7 @@ async fn call(
 ) -> Json<serde_json::Value> {
     let at = Instant::now();
     let id = api.next_id.fetch_add(1, Ordering::Relaxed);
-    let index = req.phone[4..].parse().unwrap_or(0);
+    let index = index_of(&req.phone);
     let dial = Dial {
         index,
         url: req.webhook_url,

@@ -38,7 +38,7 @@ fn scale() -> Scale {
 const WINDOW: usize = 10;
 
 fn numbers(n: usize) -> Vec<String> {
-    (0..n).map(|i| format!("1555{i:07}")).collect()
+    (0..n).map(|i| format!("1301804{i:04}")).collect()
 }
 
 /// What a run is judged by; every count must be zero. The campaign counts
@@ -578,7 +578,7 @@ impl CrashLoop {
             rng.random_range(4..=20)
         };
         let mut phones: Vec<String> = (0..size)
-            .map(|i| format!("1{:03}{i:07}", 600 + n))
+            .map(|i| format!("1206{:03}{i:04}", 200 + n))
             .collect();
         for no_answer in NO_ANSWER {
             if !bulk && rng.random_bool(0.5) {

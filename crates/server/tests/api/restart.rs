@@ -10,7 +10,7 @@ use std::path::Path;
 #[tokio::test]
 async fn kill_9_and_restart_resumes_without_dialing_twice() {
     let sim = start_sim(fast_sim()).await;
-    let numbers: Vec<String> = (0..30).map(|i| format!("1555{:07}", i)).collect();
+    let numbers: Vec<String> = (0..30).map(|i| format!("1301804{:04}", i)).collect();
     let mut node = Node::start(&sim, Some(&numbers), &["--call-timeout", "1"]).await;
     assert_eq!(node.start_calls().await, 202);
     let http = node.http.clone();

@@ -161,9 +161,7 @@ async fn a_full_disk_stops_the_server_and_a_restart_after_growing_it_finishes() 
     })
     .await;
     let work = tempfile::tempdir().unwrap();
-    let list: Vec<String> = (0..3000)
-        .map(|i| format!("1{:010}", 3_000_000_000u64 + i))
-        .collect();
+    let list: Vec<String> = (0..3000).map(|i| format!("1301804{i:04}")).collect();
     let list_file = work.path().join("numbers.txt");
     std::fs::write(&list_file, list.join("\n")).unwrap();
     let data = mount.path().join("data");
