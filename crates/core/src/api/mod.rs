@@ -466,24 +466,8 @@ mod tests {
     #[test]
     fn a_call_detail_keeps_its_bytes() {
         let at = T0;
-        let mut e = Entry {
-            status: Status::Waiting,
-            call_id: Some(CallId::Text("CA9".into())),
-            token: Some("2-abc".into()),
-            dialed_at: Some(at),
-            updated_at: Some(Timestamp(1_795_464_063_000)),
-            reason: Some("busy".into()),
-            version: 12,
-            attempt: 2,
-            answered: true,
-            sequence: Some(4),
-            retry_at: Some(Timestamp(1_795_464_362_123)),
-            first_dialed_at: Some(Timestamp(1_795_464_000_000)),
-            name: Some("Ada".into()),
-            fields: vec!["x".into(), String::new()],
-            events_dropped: 1,
-            ..Entry::new(3, Phone::parse("13018040009").unwrap())
-        };
+        let mut e = Entry::every_field_set();
+        assert_eq!(e.dialed_at, Some(at));
         e.history.push(campaign::Event {
             at,
             kind: campaign::EventKind::Dialed,

@@ -147,3 +147,30 @@ impl Entry {
         }
     }
 }
+
+impl Entry {
+    /// Entry 3 of `13018040009` with every field set, dialed at
+    /// 2026-11-23T20:01:02.123Z: the one entry whose stored bytes and whose
+    /// `GET /calls/{index}` bytes the tests pin, so both pin the same one.
+    #[cfg(test)]
+    pub(crate) fn every_field_set() -> Entry {
+        Entry {
+            status: Status::Waiting,
+            call_id: Some(CallId::Text("CA9".into())),
+            token: Some("2-abc".into()),
+            dialed_at: Some(Timestamp(1_795_464_062_123)),
+            updated_at: Some(Timestamp(1_795_464_063_000)),
+            reason: Some("busy".into()),
+            version: 12,
+            attempt: 2,
+            answered: true,
+            sequence: Some(4),
+            retry_at: Some(Timestamp(1_795_464_362_123)),
+            first_dialed_at: Some(Timestamp(1_795_464_000_000)),
+            name: Some("Ada".into()),
+            fields: vec!["x".into(), String::new()],
+            events_dropped: 1,
+            ..Entry::new(3, Phone::parse("13018040009").expect("a valid number"))
+        }
+    }
+}

@@ -74,7 +74,6 @@ mod tests {
     use super::*;
     use crate::campaign::Entry;
     use crate::phone::Phone;
-    use crate::status::Status;
 
     const AT: Timestamp = Timestamp(1_795_464_062_123);
 
@@ -167,24 +166,8 @@ mod tests {
         let fresh_bytes = r#"{"index":0,"phone":"13018040009","status":"idle","version":0,"attempt":0,"events_dropped":0}"#;
         assert_eq!(serde_json::to_string(&fresh).unwrap(), fresh_bytes);
         assert_eq!(serde_json::from_str::<Entry>(fresh_bytes).unwrap(), fresh);
-        let full = Entry {
-            status: Status::Waiting,
-            call_id: Some(CallId::Text("CA9".into())),
-            token: Some("2-abc".into()),
-            dialed_at: Some(AT),
-            updated_at: Some(Timestamp(1_795_464_063_000)),
-            reason: Some("busy".into()),
-            version: 12,
-            attempt: 2,
-            answered: true,
-            sequence: Some(4),
-            retry_at: Some(Timestamp(1_795_464_362_123)),
-            first_dialed_at: Some(Timestamp(1_795_464_000_000)),
-            name: Some("Ada".into()),
-            fields: vec!["x".into(), String::new()],
-            events_dropped: 1,
-            ..Entry::new(3, phone)
-        };
+        let full = Entry::every_field_set();
+        assert_eq!(full.dialed_at, Some(AT));
         let bytes = r#"{"index":3,"phone":"13018040009","status":"waiting","call_id":"CA9","token":"2-abc","dialed_at":"2026-11-23T20:01:02.123Z","updated_at":"2026-11-23T20:01:03.000Z","reason":"busy","version":12,"attempt":2,"answered":true,"sequence":4,"retry_at":"2026-11-23T20:06:02.123Z","first_dialed_at":"2026-11-23T20:00:00.000Z","name":"Ada","fields":["x",""],"events_dropped":1}"#;
         // The history is stored apart, one record per event: not in the
         // entry's record.

@@ -124,7 +124,7 @@ async fn load_reports_the_event_records_it_cannot_place() {
 
 #[tokio::test]
 async fn an_imported_list_loads_with_its_changed_entries_laid_over_it() {
-    use numdialer_core::{CampaignMeta, RetryPolicy, Timestamp};
+    use numdialer_core::{CampaignMeta, Timestamp};
     let dir = tempfile::tempdir().unwrap();
     let n = 3 * LIST_SLICE + 7;
     let mut list: Vec<Entry> = (0..n).map(|i| Entry::new(i, phone(i))).collect();
@@ -143,13 +143,7 @@ async fn an_imported_list_loads_with_its_changed_entries_laid_over_it() {
             name: "imported".into(),
             state: CampaignState::Stopped,
             created_at: Timestamp(1),
-            started_at: None,
-            finished_at: None,
-            start_seq: 0,
-            retry: RetryPolicy::default(),
-            columns: Vec::new(),
-            idempotency_key: None,
-            version: 2,
+            ..CampaignMeta::first(false, 2)
         };
         let t = store.put_campaign(&meta).unwrap();
         store.durable(t).await.unwrap();
