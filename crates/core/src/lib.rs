@@ -26,6 +26,8 @@
 //! - [`secret`]: [`Secret`], a credential whose `Debug` prints stars.
 //! - [`zones`]: the time zones of a number (libphonenumber's prefix map, or
 //!   an explicit IANA name), as interned sets an entry holds by id.
+//! - [`suppressions`]: do-not-call lists: what a suppression covers, the
+//!   keys a dial looks up, the audit log's records, the registry's lines.
 //! - [`hours`]: calling hours in the callee's local time: the settings, the
 //!   stricter rules file, and the verdict (open, wait until, never, unknown).
 
@@ -41,6 +43,7 @@ pub mod protocol;
 pub mod rules;
 pub mod secret;
 pub mod status;
+pub mod suppressions;
 pub mod time;
 pub mod zones;
 

@@ -1,0 +1,58 @@
+//! Do-not-call lists (design.md, "Do-not-call (suppression) lists"): what
+//! a suppression is, how it is written, and which stored keys say whether
+//! a number may be dialed — checked at import and again before every
+//! dial, since opt-outs arrive while lists wait.
+//!
+//! The lists themselves live in the server's store, not here: a registry
+//! copy holds tens of millions of numbers, far past what memory should
+//! hold, so core says which keys to look up ([`keys_for`]) and the store
+//! answers with what it holds under them. A dial costs one lookup per key,
+//! at most 32, whatever the lists' size.
+//!
+//! - [`pattern`]: one number, or every number under a prefix (`+1301*`).
+//! - [`record`]: a suppression with its scope, source and reason, and the
+//!   audit log's records of every add, remove and bulk import.
+//! - [`registry`]: the US registry's download formats, a line at a time.
+
+mod pattern;
+mod record;
+mod registry;
+
+pub use pattern::{Pattern, PatternError};
+pub use record::{Action, AuditRecord, Scope, ScopeError, Source, Suppression};
+pub use registry::{RegistryLineError, read_registry_line};
+
+/// The store keys under which a suppression of `digits` would be found for
+/// a dial of campaign `campaign`: the number itself and each of its
+/// prefixes, globally and for that campaign. The longest match is the
+/// most specific, so keys come exact first, then prefixes from the
+/// longest, each globally before the campaign's own.
+pub fn keys_for(digits: &str, campaign: u64) -> impl Iterator<Item = Vec<u8>> + '_ {
+    let scopes = [Scope::Global, Scope::Campaign(campaign)];
+    let exact = scopes
+        .into_iter()
+        .map(move |s| Pattern::exact_key(s, digits));
+    let prefixes = (1..=digits.len())
+        .rev()
+        .flat_map(move |n| scopes.into_iter().map(move |s| (s, n)))
+        .map(move |(s, n)| Pattern::prefix_key(s, &digits[..n]));
+    exact.chain(prefixes)
+}
+
+/// The first suppression that stops a dial of `digits` in `campaign`,
+/// asked of whatever holds them (the store, or a map in tests).
+pub fn find<E>(
+    digits: &str,
+    campaign: u64,
+    mut lookup: impl FnMut(&[u8]) -> Result<Option<Suppression>, E>,
+) -> Result<Option<Suppression>, E> {
+    for key in keys_for(digits, campaign) {
+        if let Some(s) = lookup(&key)? {
+            return Ok(Some(s));
+        }
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests;

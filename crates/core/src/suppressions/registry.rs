@@ -1,0 +1,37 @@
+//! The US National Do Not Call Registry's download formats, read one line
+//! at a time so that a copy of any size streams: a 10-digit number a line
+//! (`3018040009`), or area code and number apart (`301,8040009`). Its
+//! lines are US national numbers and are stored with their `1`.
+
+/// A line that is neither format.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{text:?} is not a registry line: the registry's files have one 10-digit US number a line (3018040009) or area code, comma, number (301,8040009)"
+)]
+pub struct RegistryLineError {
+    pub text: String,
+}
+
+/// The number on one line as digits with the country code (`13018040009`),
+/// or `None` for a blank line.
+pub fn read_registry_line(line: &str) -> Result<Option<String>, RegistryLineError> {
+    let t = line.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let (area, rest) = match t.split_once(',') {
+        Some((a, r)) => (a.trim(), r.trim()),
+        None if t.len() == 10 => t.split_at(3),
+        None => ("", t),
+    };
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    // Area codes and exchanges never start with 0 or 1 (the NANP's rule).
+    let nanp = |s: &str| s.as_bytes().first().is_some_and(|&b| b >= b'2');
+    if digits(area, 3) && digits(rest, 7) && nanp(area) && nanp(rest) {
+        Ok(Some(format!("1{area}{rest}")))
+    } else {
+        Err(RegistryLineError {
+            text: t.chars().take(40).collect(),
+        })
+    }
+}
