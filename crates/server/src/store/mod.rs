@@ -25,13 +25,15 @@
 //! - keys are big-endian integers so that entries sort by list position.
 //!
 //! By job: `records` (what each tree holds and how its keys are built),
-//! `load` (a directory read back), `flusher` (group commit) and `manifest`
-//! (what sled cannot roll back).
+//! `load` (a directory read back), `flusher` (group commit), `manifest`
+//! (what sled cannot roll back) and `suppressions` (do-not-call lists and
+//! their audit log).
 
 mod flusher;
 mod load;
 pub mod manifest;
 mod records;
+mod suppressions;
 #[cfg(test)]
 mod tests;
 
@@ -39,6 +41,7 @@ mod tests;
 pub use flusher::Faults;
 pub use load::{SkipReason, Skipped, Stored, StoredCampaign};
 pub use records::{CampaignRecords, Meta};
+pub use suppressions::BulkImport;
 
 use crate::metrics::Histogram;
 use flusher::Flusher;
@@ -99,6 +102,8 @@ pub struct Store {
     /// Imported lists as uploaded, [`records::LIST_SLICE`] entries to a record.
     /// Key: campaign id then the index of the record's first entry.
     campaign_lists: sled::Tree,
+    /// Do-not-call lists and their audit log.
+    suppressions: suppressions::Trees,
     flusher: Flusher,
     flush_latency: Arc<Histogram>,
     /// The naive design, kept for the benchmark: one flush per write.
@@ -146,6 +151,7 @@ impl Store {
             campaign_entries: db.open_tree("campaign_entries")?,
             campaign_events: db.open_tree("campaign_events")?,
             campaign_lists: db.open_tree("campaign_lists")?,
+            suppressions: suppressions::Trees::open(&db)?,
             flusher: Flusher::spawn(db.clone(), flush_latency.clone()),
             db,
             flush_latency,
