@@ -179,6 +179,10 @@ pub struct CallSummary<S = Status, O = Outcome> {
     /// The name the import gave the entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The IANA time zones it is called in (its calling hours hold in
+    /// each); absent when unknown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timezones: Vec<String>,
 }
 
 impl From<&Entry> for CallSummary {
@@ -195,6 +199,10 @@ impl From<&Entry> for CallSummary {
             outcome: e.outcome,
             retry_at: e.retry_at,
             name: e.name.clone(),
+            timezones: e
+                .zone_set()
+                .map(|z| z.set().names().map(String::from).collect())
+                .unwrap_or_default(),
         }
     }
 }
@@ -283,6 +291,9 @@ pub enum EventKind {
     /// The entry will not be dialed (again): its campaign was stopped, or
     /// a dial-time rule forbade it (the note says which rule, and why).
     Canceled,
+    /// A dial-time rule held the entry back until `retry_at` (outside its
+    /// calling hours, say; the note says why). No attempt was used.
+    Deferred { retry_at: Timestamp },
 }
 
 impl From<&campaign::Event> for Event {
@@ -312,6 +323,7 @@ impl From<&campaign::EventKind> for EventKind {
                 EventKind::RetryScheduled { outcome, retry_at }
             }
             K::Canceled => EventKind::Canceled,
+            K::Deferred { retry_at } => EventKind::Deferred { retry_at },
         }
     }
 }
@@ -462,7 +474,8 @@ mod tests {
     }
 
     /// `GET /calls/{index}` answers what it answered before events became
-    /// domain types, byte for byte.
+    /// domain types, byte for byte, plus the entry's `timezones` (added
+    /// with calling hours, after `name`).
     #[test]
     fn a_call_detail_keeps_its_bytes() {
         let at = T0;
@@ -475,7 +488,7 @@ mod tests {
             note: None,
             attempt: 2,
         });
-        let bytes = r#"{"index":3,"phone":"13018040009","status":"waiting","id":"CA9","updated_at":"2026-11-23T20:01:03.000Z","reason":"busy","attempt":2,"answered":true,"retry_at":"2026-11-23T20:06:02.123Z","name":"Ada","dialed_at":"2026-11-23T20:01:02.123Z","history":[{"at":"2026-11-23T20:01:02.123Z","event":"dialed","applied":true,"attempt":2}],"events_dropped":1}"#;
+        let bytes = r#"{"index":3,"phone":"13018040009","status":"waiting","id":"CA9","updated_at":"2026-11-23T20:01:03.000Z","reason":"busy","attempt":2,"answered":true,"retry_at":"2026-11-23T20:06:02.123Z","name":"Ada","timezones":["America/New_York"],"dialed_at":"2026-11-23T20:01:02.123Z","history":[{"at":"2026-11-23T20:01:02.123Z","event":"dialed","applied":true,"attempt":2}],"events_dropped":1}"#;
         let detail = CallDetail::from(&e);
         assert_eq!(serde_json::to_string(&detail).unwrap(), bytes);
         assert_eq!(serde_json::from_str::<CallDetail>(bytes).unwrap(), detail);
@@ -503,6 +516,7 @@ mod tests {
                 retry_at: T0,
             },
             campaign::EventKind::Canceled,
+            campaign::EventKind::Deferred { retry_at: T0 },
         ];
         for (n, kind) in kinds.into_iter().enumerate() {
             let domain = campaign::Event {
@@ -534,6 +548,7 @@ mod tests {
             outcome: None,
             retry_at: None,
             name: None,
+            timezones: Vec::new(),
         };
         assert_eq!(
             serde_json::to_value(&c).unwrap(),

@@ -32,6 +32,7 @@ pub use retry::{
 };
 
 use crate::call::CallId;
+use crate::hours::Hours;
 use crate::phone::Phone;
 use crate::status::Status;
 use crate::time::Timestamp;
@@ -160,6 +161,8 @@ pub struct NewCampaign {
     pub entries: Vec<Entry>,
     pub idempotency_key: Option<String>,
     pub start: bool,
+    /// Its calling hours (the server's default when the import gave none).
+    pub hours: Hours,
 }
 
 /// The campaign 1 that every data directory has: the built-in list or
@@ -191,6 +194,10 @@ pub struct CampaignMeta {
     /// The campaign's version when this record was written.
     #[serde(default)]
     pub version: u64,
+    /// Its calling hours; absent (off) in records written before they
+    /// existed, so an older directory dials as it did.
+    #[serde(default, skip_serializing_if = "Hours::is_default")]
+    pub hours: Hours,
 }
 
 impl CampaignMeta {
@@ -213,6 +220,7 @@ impl CampaignMeta {
             columns: Vec::new(),
             idempotency_key: None,
             version,
+            hours: Hours::default(),
         }
     }
 }

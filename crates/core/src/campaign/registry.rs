@@ -173,6 +173,7 @@ impl Campaigns {
             columns: new.columns,
             idempotency_key: new.idempotency_key,
             version: 1,
+            hours: new.hours,
         };
         if let Some(k) = &meta.idempotency_key {
             self.keys.insert(k.clone(), id);
@@ -265,6 +266,18 @@ impl Campaigns {
                 (!ruled.is_empty()).then(|| (c.id(), ruled))
             })
             .collect()
+    }
+
+    /// How many entries each rule deferred or forbade since last taken, by
+    /// the rule's name: for the server's `numdialer_deferred_total`.
+    pub fn take_deferrals(&mut self) -> BTreeMap<&'static str, u64> {
+        let mut all = BTreeMap::new();
+        for c in self.campaigns.values_mut() {
+            for (rule, n) in c.take_deferrals() {
+                *all.entry(rule).or_insert(0) += n;
+            }
+        }
+        all
     }
 
     /// Applies how a POST /call ended. Returns true when a line was freed.

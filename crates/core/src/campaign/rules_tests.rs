@@ -23,11 +23,12 @@ impl Rule for Plan {
         if self.forbidden.contains(&c.entry.phone) {
             return Verdict::Never {
                 reason: "on the test's list".into(),
+                outcome: Outcome::Canceled,
             };
         }
         match self.windows.get(&c.entry.phone) {
             Some(&(from, until)) if from <= now.wall && now.wall < until => {
-                Verdict::WaitUntil(until)
+                Verdict::wait_until(until)
             }
             _ => Verdict::Dial,
         }
@@ -45,6 +46,7 @@ impl Plan {
         let c = Candidate {
             entry: &e,
             due: None,
+            hours: &crate::hours::Hours::default(),
         };
         self.check(c, now) == Verdict::Dial
     }
