@@ -77,7 +77,17 @@ pub struct Campaign {
     deferrals: BTreeMap<&'static str, u64>,
     /// Entries `waiting` for a rule ([`Entry::held`]), not for a retry.
     held: usize,
+    /// The last pick stopped after [`MAX_PASSED_PER_PICK`] entries that
+    /// the rules passed over: more candidates are left to ask.
+    cut: bool,
 }
+
+/// Entries the rules may pass over in one pick before it stops and says
+/// so ([`Campaign::take_cut`]): a list whose whole remainder is outside
+/// its calling hours is moved to `waiting` a slice at a time, each slice
+/// written on its own, rather than in one step that would hold every
+/// other request up for as long as a million writes take.
+pub const MAX_PASSED_PER_PICK: usize = 512;
 
 impl Campaign {
     /// Campaign 1, a draft of `phones`.
@@ -114,6 +124,7 @@ impl Campaign {
             ruled: BTreeSet::new(),
             deferrals: BTreeMap::new(),
             held: 0,
+            cut: false,
         }
     }
 
@@ -220,6 +231,7 @@ impl Campaign {
             ruled: BTreeSet::new(),
             deferrals: BTreeMap::new(),
             held,
+            cut: false,
         };
         if c.meta.state == CampaignState::Draft && next > 0 {
             // A list that was dialed was started, whatever its record says.
@@ -570,7 +582,7 @@ impl Campaign {
     /// joins `waiting` at its time; one it forbids is canceled; either way
     /// it leaves the candidates' front, so each is asked once per dial.
     fn pick(&mut self, rules: &Rules, now: Now) -> Option<Pick> {
-        loop {
+        for _ in 0..MAX_PASSED_PER_PICK {
             let pick = match self.waiting.first() {
                 Some(&(at, i)) if at <= now.mono => Pick::Waiting(at, i),
                 _ if self.next < self.entries.len() => Pick::Fresh(self.next),
@@ -595,6 +607,15 @@ impl Campaign {
             }
             *self.deferrals.entry(rule).or_insert(0) += 1;
         }
+        self.cut = true;
+        None
+    }
+
+    /// Whether the last pick stopped with candidates left to ask (see
+    /// [`MAX_PASSED_PER_PICK`]); the caller asks again once it has stored
+    /// what the rules passed over.
+    pub fn take_cut(&mut self) -> bool {
+        std::mem::take(&mut self.cut)
     }
 
     /// Makes the picked entry wait until wall time `until` (after `now`),

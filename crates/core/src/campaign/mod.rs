@@ -25,7 +25,7 @@ mod retry;
 pub use entry::Entry;
 pub use events::{Event, EventKind};
 pub use lifecycle::{CampaignState, NotAllowed, Operation};
-pub use machine::Campaign;
+pub use machine::{Campaign, MAX_PASSED_PER_PICK};
 pub use registry::{Campaigns, DeleteError, OperationError, Retired};
 pub use retry::{
     MAX_ATTEMPTS, MAX_RETRY_DELAY_S, RetryError, RetryInput, RetryOnInput, RetryPolicy,

@@ -71,6 +71,8 @@ pub struct Campaigns {
     keys: HashMap<String, u64>,
     /// Asked about every entry before it is dialed.
     rules: Rules,
+    /// A campaign's pick stopped with candidates left to ask.
+    cut: bool,
 }
 
 impl Campaigns {
@@ -101,6 +103,7 @@ impl Campaigns {
             next_start_seq,
             keys,
             rules: Rules::standard(),
+            cut: false,
         }
     }
 
@@ -251,8 +254,21 @@ impl Campaigns {
                 self.pending = Some((id, order.index));
                 return Some(order);
             }
+            if c.take_cut() {
+                // Its later candidates go before any later campaign's.
+                self.cut = true;
+                return None;
+            }
         }
         None
+    }
+
+    /// Whether the last [`Campaigns::begin_dial`] stopped with candidates
+    /// left to ask (after [`super::MAX_PASSED_PER_PICK`] passed
+    /// over): the caller stores what [`Campaigns::take_ruled`] gives and
+    /// asks again at once.
+    pub fn take_cut(&mut self) -> bool {
+        std::mem::take(&mut self.cut)
     }
 
     /// The entries that dial-time rules deferred or forbade since last

@@ -51,6 +51,10 @@ impl Engine {
                     return Err(e);
                 }
             };
+            if order.is_none() && all.take_cut() {
+                // More candidates to ask once these are stored.
+                self.wake_driver.notify_one();
+            }
             match order {
                 None => (None, ruled),
                 Some(order) => match self.persist(&mut all, order.campaign, &[order.index]) {

@@ -1,0 +1,226 @@
+//! Calling hours in the callee's local time, end to end: the real
+//! `numdialer-server` binary with its wall clock set by libfaketime (run
+//! under `LD_PRELOAD`; `.ci/run` installs it), dialing a stand-in dialer
+//! API in this process, which is not faked and records every dial in
+//! order.
+//!
+//! A list of seven numbers, one in each of New York, Los Angeles, Chicago,
+//! Anchorage, Denver, Honolulu and Phoenix, is imported with calling hours
+//! 08:00-21:00 at 15:30 UTC on Wednesday 2026-12-02: 10:30 in New York,
+//! 09:30 in Chicago, 08:30 in Denver and Phoenix (which keeps no DST), but
+//! 07:30 in Los Angeles, 06:30 in Anchorage and 05:30 in Honolulu. Only
+//! the first four are dialed, in list order; the other three wait for
+//! 08:00 in their zones. The server is then started again on the same data
+//! directory with its clock at 18:30 UTC, past every opening: the three
+//! are dialed, by the time their window opened, and nobody twice.
+
+use crate::helpers::{DEADLINE, SERVER_BIN, client, fast_sim, free_port, start_sim, wait_for};
+use numdialer_core::api::{CreatedCampaign, StatusesResponse};
+use numdialer_core::{Outcome, Status, Timestamp};
+use numdialer_testkit::{Log, ServerProcess};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Where Debian puts libfaketime, by architecture; another place can be
+/// named in `NUMDIALER_TEST_LIBFAKETIME`.
+const LIBFAKETIME: [&str; 3] = [
+    "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+    "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
+    "/usr/lib/faketime/libfaketime.so.1",
+];
+
+fn libfaketime() -> PathBuf {
+    std::env::var_os("NUMDIALER_TEST_LIBFAKETIME")
+        .map(PathBuf::from)
+        .or_else(|| LIBFAKETIME.iter().map(PathBuf::from).find(|p| p.exists()))
+        .expect(
+            "libfaketime is needed to set the server's clock: apt-get install libfaketime \
+             (.ci/run installs it), or name it in NUMDIALER_TEST_LIBFAKETIME",
+        )
+}
+
+/// The list, in order, with the UTC instant each one's 08:00 comes on
+/// 2026-12-02 (`None`: open at 15:30 UTC). Anchorage is given by the
+/// import's `timezone` column, the others by their numbers.
+const LIST: [(&str, &str, &str, Option<&str>); 7] = [
+    ("12124567890", "New York", "", None),
+    (
+        "12132345678",
+        "Los Angeles",
+        "",
+        Some("2026-12-02T16:00:00Z"),
+    ),
+    ("13122345678", "Chicago", "", None),
+    (
+        "19072645678",
+        "Anchorage",
+        "America/Anchorage",
+        Some("2026-12-02T17:00:00Z"),
+    ),
+    ("13032345678", "Denver", "", None),
+    ("18082345678", "Honolulu", "", Some("2026-12-02T18:00:00Z")),
+    ("16022345678", "Phoenix", "", None),
+];
+
+/// The binary on `data`, its clock starting at `at` (UTC), dialing `dialer`
+/// under calling hours 08:00-21:00.
+async fn server_at(
+    at: &str,
+    data: &Path,
+    dialer: &str,
+    listen: SocketAddr,
+    log: &Path,
+) -> ServerProcess {
+    let lib = libfaketime();
+    let args = [
+        "--dialer-url",
+        dialer,
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--concurrency",
+        "1",
+        "--calling-hours",
+        "08:00-21:00",
+    ];
+    let spec = format!("@{at}");
+    let env = [
+        ("LD_PRELOAD", lib.to_str().unwrap()),
+        ("FAKETIME", spec.as_str()),
+        ("TZ", "UTC"),
+        // Only the wall clock is set: deadlines and timers keep running on
+        // the real monotonic clock.
+        ("FAKETIME_DONT_FAKE_MONOTONIC", "1"),
+    ];
+    let log = Log {
+        filter: "info",
+        file: Some(log),
+    };
+    ServerProcess::start_with_env(Path::new(SERVER_BIN), listen, &args, &env, log)
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"))
+}
+
+async fn campaign_statuses(
+    http: &reqwest::Client,
+    base: &str,
+    id: u64,
+) -> Option<StatusesResponse> {
+    let r = http
+        .get(format!("{base}/campaigns/{id}/statuses"))
+        .send()
+        .await
+        .ok()?;
+    r.json().await.ok()
+}
+
+fn ts(s: &str) -> Timestamp {
+    serde_json::from_value(serde_json::json!(s)).unwrap()
+}
+
+#[tokio::test]
+async fn only_entries_inside_their_window_are_dialed_and_the_rest_when_it_opens() {
+    let sim = start_sim(fast_sim()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let log = dir.path().join("server.log");
+    let listen = SocketAddr::from(([127, 0, 0, 1], free_port()));
+    let http = client();
+
+    let mut server = server_at("2026-12-02 15:30:00", &data, &sim.url(), listen, &log).await;
+    let base = server.base().to_string();
+    let mut csv = String::from("phone,name,timezone\n");
+    for (phone, name, zone, _) in LIST {
+        csv.push_str(&format!("+{phone},{name},{zone}\n"));
+    }
+    let r = http
+        .post(format!("{base}/campaigns?start=true"))
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+    let created: CreatedCampaign = r.json().await.unwrap();
+    let id = created.summary.id;
+    assert_eq!(
+        created.summary.hours.calling_hours.to_string(),
+        "08:00-21:00"
+    );
+
+    // The four open ones end; the three closed ones wait, with no attempt.
+    let open: Vec<usize> = (0..LIST.len()).filter(|&i| LIST[i].3.is_none()).collect();
+    let s = wait_for("the open entries to end", DEADLINE, || async {
+        let s = campaign_statuses(&http, &base, id).await?;
+        let done = open.iter().all(|&i| s.calls[i].status.is_final());
+        let held = s
+            .calls
+            .iter()
+            .filter(|c| c.status == Status::Waiting)
+            .count();
+        (done && held == 3).then_some(s)
+    })
+    .await;
+    let dialed: Vec<String> = sim.dials().into_iter().map(|d| d.phone).collect();
+    let expected: Vec<String> = open.iter().map(|&i| LIST[i].0.to_string()).collect();
+    assert_eq!(dialed, expected, "the open ones, in list order");
+    for (i, (_, name, _, opens)) in LIST.iter().enumerate() {
+        let c = &s.calls[i];
+        match opens {
+            None => assert_eq!(c.attempt, 1, "{name}"),
+            Some(at) => {
+                assert_eq!(
+                    (c.status, c.attempt, c.retry_at),
+                    (Status::Waiting, 0, Some(ts(at))),
+                    "{name}"
+                );
+                let reason = c.reason.as_deref().unwrap_or_default();
+                assert!(
+                    reason.starts_with("outside calling hours 08:00–21:00 ")
+                        && reason.contains(" until 2026-12-02 08:00 "),
+                    "{name}: {reason}"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        s.calls[3].timezones,
+        ["America/Anchorage"],
+        "the import's zone"
+    );
+    assert_eq!(s.calls[5].timezones, ["Pacific/Honolulu"]);
+    let summary = s.campaign.expect("a campaign's statuses carry its summary");
+    assert_eq!(summary.waiting_for_hours, 3);
+    assert_eq!(summary.next_opening, Some(ts("2026-12-02T16:00:00Z")));
+    let metrics = http
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("numdialer_deferred_total{rule=\"calling_hours\"} 3"),
+        "{metrics}"
+    );
+
+    // The clock moves past every opening: a new process on the same
+    // directory, three hours later by the wall clock.
+    server.kill9().unwrap();
+    drop(server);
+    let server = server_at("2026-12-02 18:30:00", &data, &sim.url(), listen, &log).await;
+    let s = wait_for("every entry to end", DEADLINE, || async {
+        let s = campaign_statuses(&http, server.base(), id).await?;
+        s.calls.iter().all(|c| c.status.is_final()).then_some(s)
+    })
+    .await;
+    let dialed: Vec<String> = sim.dials().into_iter().map(|d| d.phone).collect();
+    let mut expected = expected;
+    // By the time each window opened, then list order.
+    expected.extend([1, 3, 5].map(|i| LIST[i].0.to_string()));
+    assert_eq!(dialed, expected, "each entry dialed once");
+    for c in &s.calls {
+        assert_eq!(c.attempt, 1, "entry {}", c.index);
+        assert_ne!(c.outcome, Some(Outcome::Skipped));
+    }
+}
