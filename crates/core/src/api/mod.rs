@@ -16,6 +16,7 @@ pub use campaigns::{
 
 use crate::call::{CallEvent, CallId};
 use crate::campaign::{self, Campaign, Entry};
+use crate::hours::Hours;
 use crate::status::{AsKnown, Lenient, Outcome, Status};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -70,7 +71,11 @@ impl StatusesResponse {
     /// Every entry of `c`, as the server's clock reads `now`.
     pub fn of(c: &Campaign, now: Timestamp) -> StatusesResponse {
         StatusesResponse {
-            calls: c.entries().iter().map(CallSummary::from).collect(),
+            calls: c
+                .entries()
+                .iter()
+                .map(|e| CallSummary::of(e, &c.meta().hours))
+                .collect(),
             ..StatusesResponse::head(c, now)
         }
     }
@@ -87,7 +92,7 @@ impl StatusesResponse {
             since: Some(since),
             calls: changed
                 .into_iter()
-                .filter_map(|i| c.entry(i).map(CallSummary::from))
+                .filter_map(|i| c.entry(i).map(|e| CallSummary::of(e, &c.meta().hours)))
                 .collect(),
             ..StatusesResponse::head(c, now)
         }
@@ -199,12 +204,32 @@ impl From<&Entry> for CallSummary {
             outcome: e.outcome,
             retry_at: e.retry_at,
             name: e.name.clone(),
-            timezones: e
-                .zone_set()
-                .map(|z| z.set().names().map(String::from).collect())
-                .unwrap_or_default(),
+            timezones: Vec::new(),
         }
     }
+}
+
+impl CallSummary {
+    /// The entry as its campaign shows it: with the time zones its calling
+    /// hours are checked in while `hours` are on (absent while off, so a
+    /// campaign without them answers as it always did).
+    pub fn of(e: &Entry, hours: &Hours) -> Self {
+        CallSummary {
+            timezones: if hours.is_off() {
+                Vec::new()
+            } else {
+                timezones(e)
+            },
+            ..CallSummary::from(e)
+        }
+    }
+}
+
+/// The names of an entry's zones; empty when unknown.
+fn timezones(e: &Entry) -> Vec<String> {
+    e.zone_set()
+        .map(|z| z.set().names().map(String::from).collect())
+        .unwrap_or_default()
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -230,6 +255,18 @@ pub struct CallDetail<S = Status, O = Outcome> {
     /// Events beyond the history's cap that were counted but not kept.
     #[serde(default)]
     pub events_dropped: u64,
+}
+
+impl CallDetail {
+    /// Entry `index` of `c` as its campaign shows it (see
+    /// [`CallSummary::of`]).
+    pub fn of(c: &Campaign, index: usize) -> Option<Self> {
+        let e = c.entry(index)?;
+        Some(CallDetail {
+            call: CallSummary::of(e, &c.meta().hours),
+            ..CallDetail::from(e)
+        })
+    }
 }
 
 impl From<&Entry> for CallDetail {
@@ -474,8 +511,7 @@ mod tests {
     }
 
     /// `GET /calls/{index}` answers what it answered before events became
-    /// domain types, byte for byte, plus the entry's `timezones` (added
-    /// with calling hours, after `name`).
+    /// domain types, byte for byte.
     #[test]
     fn a_call_detail_keeps_its_bytes() {
         let at = T0;
@@ -488,7 +524,7 @@ mod tests {
             note: None,
             attempt: 2,
         });
-        let bytes = r#"{"index":3,"phone":"13018040009","status":"waiting","id":"CA9","updated_at":"2026-11-23T20:01:03.000Z","reason":"busy","attempt":2,"answered":true,"retry_at":"2026-11-23T20:06:02.123Z","name":"Ada","timezones":["America/New_York"],"dialed_at":"2026-11-23T20:01:02.123Z","history":[{"at":"2026-11-23T20:01:02.123Z","event":"dialed","applied":true,"attempt":2}],"events_dropped":1}"#;
+        let bytes = r#"{"index":3,"phone":"13018040009","status":"waiting","id":"CA9","updated_at":"2026-11-23T20:01:03.000Z","reason":"busy","attempt":2,"answered":true,"retry_at":"2026-11-23T20:06:02.123Z","name":"Ada","dialed_at":"2026-11-23T20:01:02.123Z","history":[{"at":"2026-11-23T20:01:02.123Z","event":"dialed","applied":true,"attempt":2}],"events_dropped":1}"#;
         let detail = CallDetail::from(&e);
         assert_eq!(serde_json::to_string(&detail).unwrap(), bytes);
         assert_eq!(serde_json::from_str::<CallDetail>(bytes).unwrap(), detail);

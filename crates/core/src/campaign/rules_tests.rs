@@ -597,3 +597,145 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// Calling hours, as the registry dials under them.
+
+/// 2026-12-02 15:30 UTC, a Wednesday: 10:30 in New York, 08:30 in Denver,
+/// 07:30 in Los Angeles.
+const AFTERNOON_UTC: Timestamp = Timestamp(1_796_225_400_000);
+
+fn hours_world(concurrency: usize, phones: &[&str], hours: &str) -> World {
+    use crate::rules::CallingHoursRule;
+    let rules = Rules::new(vec![
+        Arc::new(RetryDue),
+        Arc::new(CallingHoursRule::new(None)),
+    ]);
+    let cs = Campaigns::new(Vec::new(), Retired::default(), settings(concurrency));
+    let mut w = World {
+        cs: cs.with_rules(rules),
+        now: Now {
+            wall: AFTERNOON_UTC,
+            mono: Mono(5_000),
+        },
+        secrets: 0,
+        log: Vec::new(),
+    };
+    w.cs.insert_first(first(0, RetryPolicy::default(), concurrency));
+    let entries = phones
+        .iter()
+        .enumerate()
+        .map(|(i, p)| Entry::new(i, Phone::parse(p).unwrap()))
+        .collect();
+    let new = NewCampaign {
+        entries,
+        hours: crate::hours::Hours {
+            calling_hours: hours.parse().unwrap(),
+            ..crate::hours::Hours::default()
+        },
+        ..new(0, RetryPolicy::default())
+    };
+    assert_eq!(w.cs.create(new, AFTERNOON_UTC).id(), 2);
+    w.start(2);
+    w
+}
+
+#[test]
+fn entries_outside_their_window_wait_for_it_and_unknown_zones_are_skipped() {
+    const NY: &str = "12124567890";
+    const LA: &str = "12132345678";
+    const TOLL_FREE: &str = "18004444444";
+    const DENVER: &str = "13032345678";
+    let mut w = hours_world(3, &[NY, LA, TOLL_FREE, DENVER], "08:00-21:00");
+    assert_eq!(
+        w.dial_all(),
+        vec![(2, 0), (2, 3)],
+        "the open ones, in order"
+    );
+    let la = w.entry(2, 1);
+    let eight_pst = AFTERNOON_UTC.plus_millis(HOUR / 2);
+    assert_eq!(
+        (la.status, la.attempt, la.retry_at, la.held),
+        (Status::Waiting, 0, Some(eight_pst), true)
+    );
+    let reason = "outside calling hours 08:00–21:00 America/Los_Angeles until 2026-12-02 08:00 PST";
+    assert_eq!(la.reason.as_deref(), Some(reason));
+    let last = la.history.last().unwrap();
+    assert_eq!(
+        (&last.kind, last.note.as_deref()),
+        (
+            &EventKind::Deferred {
+                retry_at: eight_pst
+            },
+            Some(reason)
+        )
+    );
+    let free = w.entry(2, 2);
+    assert_eq!(
+        (free.status, free.outcome, free.reason.as_deref()),
+        (
+            Status::Canceled,
+            Some(Outcome::Skipped),
+            Some("time zone unknown")
+        )
+    );
+    let c = w.cs.get(2).unwrap();
+    assert_eq!(c.held(), (1, Some(eight_pst)));
+    assert_eq!(c.outcome_count(Outcome::Skipped), 1);
+    assert_eq!(w.cs.take_ruled(), vec![(2, vec![1, 2])]);
+    assert_eq!(w.cs.take_deferrals(), [("calling_hours", 2)].into());
+    // Its window opens: it goes, with its first attempt.
+    w.end(2, 0, true);
+    w.advance(HOUR / 2 - 1);
+    assert_eq!(w.dial_all(), vec![]);
+    w.advance(1);
+    assert_eq!(w.dial_all(), vec![(2, 1)]);
+    let la = w.entry(2, 1);
+    assert_eq!(
+        (la.status, la.attempt, la.held),
+        (Status::Dialing, 1, false)
+    );
+    assert_eq!(w.cs.get(2).unwrap().held(), (0, None));
+    // Restored, the waiting count comes back from the entries.
+    let c = w.cs.get(2).unwrap();
+    let r = Campaign::restore(c.meta().clone(), c.entries().to_vec(), settings(3), w.now).unwrap();
+    assert_eq!(r.held(), (0, None));
+}
+
+#[test]
+fn a_list_closed_past_one_pick_is_deferred_a_slice_at_a_time_in_order() {
+    const LA: &str = "12132345678";
+    const NY: &str = "12124567890";
+    let n = crate::campaign::MAX_PASSED_PER_PICK + 100;
+    let mut phones = vec![LA; n];
+    phones.push(NY);
+    let mut w = hours_world(1, &phones, "08:00-21:00");
+    assert_eq!(w.cs.begin_dial("a", w.now), None, "a slice passed over");
+    assert!(w.cs.take_cut(), "with more to ask");
+    assert_eq!(
+        w.cs.take_ruled()[0].1.len(),
+        crate::campaign::MAX_PASSED_PER_PICK
+    );
+    assert_eq!(w.dial_all(), vec![(2, n)], "the open one, after the rest");
+    assert!(!w.cs.take_cut());
+    let c = w.cs.get(2).unwrap();
+    assert_eq!(c.held().0, n);
+    assert_eq!(c.count(Status::Waiting), n);
+    // A restored campaign counts them again.
+    let r = Campaign::restore(c.meta().clone(), c.entries().to_vec(), settings(1), w.now).unwrap();
+    assert_eq!(r.held(), c.held());
+}
+
+#[test]
+fn a_window_over_midnight_and_hours_off_change_what_dials() {
+    const NY: &str = "12124567890";
+    // 10:30 in New York is outside 21:00-08:00, which opens at 21:00 EST.
+    let mut w = hours_world(1, &[NY], "21:00-08:00");
+    assert_eq!(w.dial_all(), vec![]);
+    assert_eq!(
+        w.entry(2, 0).retry_at,
+        Some(AFTERNOON_UTC.plus_millis(HOUR * 21 / 2))
+    );
+    let mut w = hours_world(1, &[NY], "off");
+    assert_eq!(w.dial_all(), vec![(2, 0)]);
+}

@@ -14,7 +14,9 @@
 //! directory with its clock at 18:30 UTC, past every opening: the three
 //! are dialed, by the time their window opened, and nobody twice.
 
-use crate::helpers::{DEADLINE, SERVER_BIN, client, fast_sim, free_port, start_sim, wait_for};
+use crate::helpers::{
+    DEADLINE, Harness, SERVER_BIN, client, fast_sim, free_port, start_sim, wait_for,
+};
 use numdialer_core::api::{CreatedCampaign, StatusesResponse};
 use numdialer_core::{Outcome, Status, Timestamp};
 use numdialer_testkit::{Log, ServerProcess};
@@ -223,4 +225,103 @@ async fn only_entries_inside_their_window_are_dialed_and_the_rest_when_it_opens(
         assert_eq!(c.attempt, 1, "entry {}", c.index);
         assert_ne!(c.outcome, Some(Outcome::Skipped));
     }
+}
+
+async fn post(h: &Harness, query: &str, content_type: &str, body: &str) -> reqwest::Response {
+    h.http
+        .post(h.url(&format!("/campaigns{query}")))
+        .header("content-type", content_type)
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn campaign_count(h: &Harness) -> usize {
+    let r = h.http.get(h.url("/campaigns")).send().await.unwrap();
+    let list: numdialer_core::api::CampaignsResponse = r.json().await.unwrap();
+    list.campaigns.len()
+}
+
+/// Each bad setting or zone is refused with a 422 naming it, and nothing
+/// is stored; a window over midnight and a full set of settings are taken.
+#[tokio::test]
+async fn bad_calling_hours_are_refused_naming_the_field_and_good_ones_are_kept() {
+    let h = Harness::start(fast_sim(), |_| {}).await;
+    let csv = "phone\n+12124567890\n";
+    for (query, field) in [
+        ("?calling_hours=25:00-26:00", "calling_hours"),
+        ("?calling_hours=08:00-08:00", "calling_hours"),
+        ("?calling_hours=", "calling_hours"),
+        ("?days=mon-funday", "days"),
+        ("?holidays=2026-12-25,christmas", "holidays"),
+        ("?fallback_timezone=Mars/Olympus", "fallback_timezone"),
+    ] {
+        let r = post(&h, query, "text/csv", csv).await;
+        assert_eq!(r.status(), 422, "{query}");
+        let e: serde_json::Value = r.json().await.unwrap();
+        let error = e["error"].as_str().unwrap();
+        assert!(error.starts_with(&format!("{field}: ")), "{query}: {error}");
+    }
+    let zones = "phone,timezone\n+12124567890,America/Chicago\n+12132345678,Mars/Olympus\n";
+    let r = post(&h, "", "text/csv", zones).await;
+    assert_eq!(r.status(), 422);
+    let e: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(e["errors"][0]["line"], 3, "{e}");
+    let error = e["errors"][0]["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("timezone: unknown time zone \"Mars/Olympus\""),
+        "{error}"
+    );
+    let json = r#"{"entries": [{"phone": "+12124567890", "timezone": "Nowhere/Town"}]}"#;
+    let r = post(&h, "", "application/json", json).await;
+    assert_eq!(r.status(), 422);
+    let r = post(&h, "?calling_hours=off", "application/json", json).await;
+    assert_eq!(r.status(), 400, "settings of a JSON body go in the body");
+    assert_eq!(campaign_count(&h).await, 1, "nothing stored");
+
+    let r = post(
+        &h,
+        "?calling_hours=21:00-08:00&days=mon-fri",
+        "text/csv",
+        zones.replace("Mars/Olympus", "").as_str(),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let c: CreatedCampaign = r.json().await.unwrap();
+    assert_eq!(
+        (
+            c.summary.hours.calling_hours.to_string(),
+            c.summary.hours.days.to_string()
+        ),
+        ("21:00-08:00".into(), "mon-fri".into())
+    );
+    let json = r#"{"numbers": ["+18004444444"], "calling_hours": "09:00-17:00",
+        "holidays": ["2026-12-25", "2027-01-01"], "fallback_timezone": "America/Chicago"}"#;
+    let r = post(&h, "", "application/json", json).await;
+    assert_eq!(r.status(), 201);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["calling_hours"], "09:00-17:00");
+    assert_eq!(v["days"], "mon-sun");
+    assert_eq!(
+        v["holidays"],
+        serde_json::json!(["2026-12-25", "2027-01-01"])
+    );
+    assert_eq!(v["fallback_timezone"], "America/Chicago");
+    assert_eq!(v["waiting_for_hours"], 0);
+    // Without settings, the server's --calling-hours (off here).
+    let r = post(&h, "", "text/csv", csv).await;
+    let c: CreatedCampaign = r.json().await.unwrap();
+    assert!(c.summary.hours.is_off());
+    assert_eq!(campaign_count(&h).await, 4);
+    // The entry's zones, from the import's column, while hours are on.
+    let r = h
+        .http
+        .get(h.url("/campaigns/2/calls/0"))
+        .send()
+        .await
+        .unwrap();
+    let d: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(d["timezones"], serde_json::json!(["America/Chicago"]));
+    h.stop().await;
 }
