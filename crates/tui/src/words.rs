@@ -36,6 +36,7 @@ pub fn outcome_words(o: Outcome) -> &'static str {
         Outcome::NoAnswer => "no answer",
         Outcome::Failed => "failed",
         Outcome::Canceled => "canceled",
+        Outcome::Skipped => "skipped",
     }
 }
 

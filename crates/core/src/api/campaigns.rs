@@ -33,8 +33,16 @@ pub struct CampaignSummary {
     pub columns: Vec<String>,
     /// The campaign's own version: rises on every change to it.
     pub version: u64,
-    /// Its calling hours: `calling_hours`, `days`, `holidays`,
-    /// `fallback_timezone`.
+    /// Its calling hours and who waits for them (fields of the summary
+    /// itself on the wire).
+    #[serde(default, flatten)]
+    pub calling: CallingSummary,
+}
+
+/// A campaign's calling hours as its summary shows them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallingSummary {
+    /// `calling_hours`, `days`, `holidays`, `fallback_timezone`.
     #[serde(default, flatten)]
     pub hours: Hours,
     /// Entries `waiting` for their calling hours (not for a retry).
@@ -71,9 +79,11 @@ impl From<&Campaign> for CampaignSummary {
             retry: m.retry.clone(),
             columns: m.columns.clone(),
             version: c.version(),
-            hours: m.hours.clone(),
-            waiting_for_hours: c.held().0,
-            next_opening: c.held().1,
+            calling: CallingSummary {
+                hours: m.hours.clone(),
+                waiting_for_hours: c.held().0,
+                next_opening: c.held().1,
+            },
         }
     }
 }

@@ -17,13 +17,17 @@ use std::sync::{Arc, RwLock};
 /// rather than grow.
 const SCHEDULES_KEPT: usize = 1024;
 
+/// Schedules by the campaign settings and the rule of the file they were
+/// built for.
+type Schedules = HashMap<(Hours, Option<RuleId>), Arc<Schedule>>;
+
 /// The calling-hours rule of a server: its rules file (if any), and the
 /// schedules built from each campaign's settings, kept so that a verdict
 /// costs a lookup and not the building of a window.
 #[derive(Debug, Default)]
 pub struct CallingHoursRule {
     file: Option<CallingRules>,
-    schedules: RwLock<HashMap<(Hours, Option<RuleId>), Arc<Schedule>>>,
+    schedules: RwLock<Schedules>,
 }
 
 impl CallingHoursRule {

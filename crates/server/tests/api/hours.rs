@@ -145,7 +145,7 @@ async fn only_entries_inside_their_window_are_dialed_and_the_rest_when_it_opens(
     let created: CreatedCampaign = r.json().await.unwrap();
     let id = created.summary.id;
     assert_eq!(
-        created.summary.hours.calling_hours.to_string(),
+        created.summary.calling.hours.calling_hours.to_string(),
         "08:00-21:00"
     );
 
@@ -191,8 +191,11 @@ async fn only_entries_inside_their_window_are_dialed_and_the_rest_when_it_opens(
     );
     assert_eq!(s.calls[5].timezones, ["Pacific/Honolulu"]);
     let summary = s.campaign.expect("a campaign's statuses carry its summary");
-    assert_eq!(summary.waiting_for_hours, 3);
-    assert_eq!(summary.next_opening, Some(ts("2026-12-02T16:00:00Z")));
+    assert_eq!(summary.calling.waiting_for_hours, 3);
+    assert_eq!(
+        summary.calling.next_opening,
+        Some(ts("2026-12-02T16:00:00Z"))
+    );
     let metrics = http
         .get(format!("{base}/metrics"))
         .send()
@@ -291,8 +294,8 @@ async fn bad_calling_hours_are_refused_naming_the_field_and_good_ones_are_kept()
     let c: CreatedCampaign = r.json().await.unwrap();
     assert_eq!(
         (
-            c.summary.hours.calling_hours.to_string(),
-            c.summary.hours.days.to_string()
+            c.summary.calling.hours.calling_hours.to_string(),
+            c.summary.calling.hours.days.to_string()
         ),
         ("21:00-08:00".into(), "mon-fri".into())
     );
@@ -312,7 +315,7 @@ async fn bad_calling_hours_are_refused_naming_the_field_and_good_ones_are_kept()
     // Without settings, the server's --calling-hours (off here).
     let r = post(&h, "", "text/csv", csv).await;
     let c: CreatedCampaign = r.json().await.unwrap();
-    assert!(c.summary.hours.is_off());
+    assert!(c.summary.calling.hours.is_off());
     assert_eq!(campaign_count(&h).await, 4);
     // The entry's zones, from the import's column, while hours are on.
     let r = h

@@ -194,9 +194,17 @@ async fn an_older_directory_keeps_no_calling_hours_under_a_server_that_has_them(
         })
         .await;
         let c = campaign_one(&h).await;
-        assert_eq!(c.hours.calling_hours.to_string(), "off", "{release}/{name}");
-        assert!(c.hours.is_default(), "{release}/{name}: {:?}", c.hours);
-        assert_eq!(c.waiting_for_hours, 0);
+        assert_eq!(
+            c.calling.hours.calling_hours.to_string(),
+            "off",
+            "{release}/{name}"
+        );
+        assert!(
+            c.calling.hours.is_default(),
+            "{release}/{name}: {:?}",
+            c.calling.hours
+        );
+        assert_eq!(c.calling.waiting_for_hours, 0);
         if name == "finished" {
             let before = h.statuses().await;
             assert!(before.calls.iter().all(|c| c.attempt == 1));

@@ -161,6 +161,7 @@ pub(crate) mod tests {
             retry: RetryPolicy::default(),
             columns: Vec::new(),
             version: 1,
+            calling: Default::default(),
         }
     }
 
