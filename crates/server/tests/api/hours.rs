@@ -328,3 +328,42 @@ async fn bad_calling_hours_are_refused_naming_the_field_and_good_ones_are_kept()
     assert_eq!(d["timezones"], serde_json::json!(["America/Chicago"]));
     h.stop().await;
 }
+
+/// A rules file that cannot be read or parsed, or a bad `--calling-hours`,
+/// stops the start naming the file and the line, or the flag.
+#[test]
+fn a_bad_rules_file_or_window_stops_the_start_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("rules.toml");
+    std::fs::write(
+        &bad,
+        "[[rule]]\nname = \"Florida\"\nhours = \"08:00-25:00\"\nprefixes = [\"1305\"]\n",
+    )
+    .unwrap();
+    let missing = dir.path().join("missing.toml");
+    let run = |extra: &[&str]| {
+        let out = std::process::Command::new(SERVER_BIN)
+            .args(["--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path().join("data"))
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{extra:?} started");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let err = run(&["--calling-rules", bad.to_str().unwrap()]);
+    assert!(
+        err.contains("--calling-rules") && err.contains("rules.toml") && err.contains("line 3"),
+        "{err}"
+    );
+    let err = run(&["--calling-rules", missing.to_str().unwrap()]);
+    assert!(
+        err.contains("cannot read --calling-rules") && err.contains("missing.toml"),
+        "{err}"
+    );
+    let err = run(&["--calling-hours", "25:00-26:00"]);
+    assert!(
+        err.contains("--calling-hours") && err.contains("25:00"),
+        "{err}"
+    );
+}
