@@ -107,6 +107,17 @@ impl Outcome {
         Outcome::Skipped,
     ];
 
+    /// The outcomes every campaign has, which clients show in fixed
+    /// columns; `skipped` only happens with calling hours on, and a client
+    /// shows it beside them when it counts any (as it would an outcome it
+    /// does not know).
+    pub const USUAL: [Outcome; 4] = [
+        Outcome::Answered,
+        Outcome::NoAnswer,
+        Outcome::Failed,
+        Outcome::Canceled,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Answered => "answered",

@@ -605,12 +605,17 @@ proptest! {
 /// 07:30 in Los Angeles.
 const AFTERNOON_UTC: Timestamp = Timestamp(1_796_225_400_000);
 
-fn hours_world(concurrency: usize, phones: &[&str], hours: &str) -> World {
+/// The rules a server dials under.
+fn hours_rules() -> Rules {
     use crate::rules::CallingHoursRule;
-    let rules = Rules::new(vec![
+    Rules::new(vec![
         Arc::new(RetryDue),
         Arc::new(CallingHoursRule::new(None)),
-    ]);
+    ])
+}
+
+fn hours_world(concurrency: usize, phones: &[&str], hours: &str) -> World {
+    let rules = hours_rules();
     let cs = Campaigns::new(Vec::new(), Retired::default(), settings(concurrency));
     let mut w = World {
         cs: cs.with_rules(rules),
@@ -738,4 +743,99 @@ fn a_window_over_midnight_and_hours_off_change_what_dials() {
     );
     let mut w = hours_world(1, &[NY], "off");
     assert_eq!(w.dial_all(), vec![(2, 0)]);
+}
+
+/// 2026-01-01 00:00 UTC.
+const YEAR_2026: u64 = 1_767_225_600_000;
+
+/// Numbers in New York, Los Angeles, Denver, Phoenix, Honolulu, and a
+/// toll-free one with no zone.
+const POOL: [&str; 6] = [
+    "12124567890",
+    "12132345678",
+    "13032345678",
+    "16022345678",
+    "18082345678",
+    "18004444444",
+];
+
+fn days_text(mask: u8) -> String {
+    let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    (0..7)
+        .filter(|d| mask & (1 << d) != 0)
+        .map(|d| names[d])
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    /// Random windows, days, lists and clocks: every dial happens inside
+    /// the window in every zone of its entry, nobody is dialed twice, an
+    /// entry that waits for its window waits for an instant that is open,
+    /// and only numbers without a zone are skipped, never dialed.
+    #[test]
+    fn calling_hours_hold_under_random_clocks(
+        start_s in 0u64..(365 * 24 * 3600),
+        from in 0u16..(24 * 60),
+        len in 1u16..(24 * 60),
+        mask in 1u8..128,
+        picks in proptest::collection::vec(0usize..POOL.len(), 1..10),
+        steps in proptest::collection::vec(0u64..(30 * 3600), 1..25),
+    ) {
+        use crate::hours::{Hours, Schedule, Verdict as Open};
+        let to = (from + len) % (24 * 60);
+        let window = format!(
+            "{:02}:{:02}-{:02}:{:02}",
+            from / 60, from % 60, to / 60, to % 60
+        );
+        let phones: Vec<&str> = picks.iter().map(|&i| POOL[i]).collect();
+        let mut w = hours_world(2, &phones, &window);
+        w.now = Now {
+            wall: Timestamp(YEAR_2026 + start_s * 1000),
+            mono: w.now.mono,
+        };
+        let hours = Hours {
+            calling_hours: window.parse().unwrap(),
+            days: days_text(mask).parse().unwrap(),
+            ..Hours::default()
+        };
+        // The test's campaign takes these days too.
+        let c = w.cs.get(2).unwrap();
+        let meta = CampaignMeta { hours: hours.clone(), ..c.meta().clone() };
+        let restored = Campaign::restore(meta, c.entries().to_vec(), settings(2), w.now).unwrap();
+        w.cs = Campaigns::new(vec![restored], Retired::default(), settings(2))
+            .with_rules(hours_rules());
+        let schedule = Schedule::new(&hours, None);
+        let mut dialed = std::collections::HashSet::new();
+        for step in steps {
+            // Each call ends at once, so every entry due now is dialed now.
+            while let Some((id, i)) = w.dial() {
+                prop_assert!(dialed.insert(i), "entry {i} dialed twice");
+                let e = w.entry(id, i);
+                prop_assert_eq!(
+                    schedule.verdict(e.zone_set(), w.now.wall),
+                    Open::Open,
+                    "entry {} dialed at {} outside {} {}", i, w.now.wall, &window, days_text(mask)
+                );
+                w.end(id, i, true);
+            }
+            for e in w.cs.get(2).unwrap().entries() {
+                match e.status {
+                    Status::Waiting => {
+                        let at = e.retry_at.unwrap();
+                        prop_assert!(at > w.now.wall);
+                        prop_assert_eq!(schedule.verdict(e.zone_set(), at), Open::Open);
+                    }
+                    Status::Canceled => {
+                        prop_assert_eq!(e.outcome, Some(Outcome::Skipped));
+                        prop_assert_eq!(e.attempt, 0);
+                    }
+                    _ => {}
+                }
+            }
+            w.advance(step * 1000);
+        }
+    }
 }
