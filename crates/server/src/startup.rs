@@ -447,6 +447,7 @@ fn calling(dialing: &DialingConfig, provider: &ProviderConfig) -> Calling {
     Calling {
         default_hours,
         first_takes_default: dialing.calling_hours.is_some(),
+        real_provider: real,
         rules: dialing.calling_rules.clone(),
     }
 }

@@ -93,6 +93,8 @@ pub struct Engine {
     /// `--calling-hours`: the window of a new campaign whose import gives
     /// none.
     calling_hours: CallingHours,
+    /// [`Calling::real_provider`].
+    real_provider: bool,
     /// Campaign 1 was created by this open (a new data directory), so it
     /// takes the server's calling hours; an older directory's keeps none.
     first_is_new: bool,
@@ -106,6 +108,9 @@ pub struct Calling {
     /// Campaign 1 of a new data directory takes `default_hours` too (the
     /// flag was given explicitly); otherwise it dials as it always did.
     pub first_takes_default: bool,
+    /// Dialing through a real provider: a campaign without calling hours
+    /// is then worth a warning.
+    pub real_provider: bool,
     /// `--calling-rules`: stricter windows by number prefix, intersected
     /// with every campaign's.
     pub rules: Option<CallingRules>,
@@ -124,6 +129,7 @@ impl Engine {
     /// had (no window), so an older directory dials as it did.
     pub fn with_calling(mut self, calling: Calling) -> Result<Self, EngineError> {
         self.calling_hours = calling.default_hours;
+        self.real_provider = calling.real_provider;
         let rules = Rules::new(vec![
             Arc::new(RetryDue),
             Arc::new(CallingHoursRule::new(calling.rules)),
@@ -154,6 +160,12 @@ impl Engine {
     /// none.
     pub fn default_calling_hours(&self) -> CallingHours {
         self.calling_hours
+    }
+
+    /// Whether the server dials through a real provider (see
+    /// [`Calling::real_provider`]).
+    pub fn real_provider(&self) -> bool {
+        self.real_provider
     }
 
     fn lock(&self) -> MutexGuard<'_, Campaigns> {

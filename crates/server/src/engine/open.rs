@@ -55,6 +55,7 @@ impl Engine {
             imports: tokio::sync::Mutex::new(()),
             metrics,
             calling_hours: Default::default(),
+            real_provider: false,
             first_is_new,
         })
     }

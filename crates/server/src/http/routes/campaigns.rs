@@ -214,7 +214,15 @@ pub async fn create(
         start,
         hours,
     };
+    let off = new.hours.is_off();
     let (summary, created) = state.engine.create(new).await?;
+    if created && off && state.engine.real_provider() {
+        tracing::warn!(
+            campaign = summary.id,
+            "calling hours are off for this campaign while dialing through a real provider: \
+             its entries are dialed at any hour of their callees' day"
+        );
+    }
     let status = if created {
         StatusCode::CREATED
     } else {
