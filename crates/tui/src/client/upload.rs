@@ -499,6 +499,46 @@ mod tests {
     }
 
     #[test]
+    fn calling_hours_go_in_the_query_or_into_a_json_body() {
+        let dir = tempfile::tempdir().unwrap();
+        let hours = HoursSettings {
+            calling_hours: Some("09:00-20:00".into()),
+            holidays: Some("2026-12-25,2027-01-01".into()),
+            ..HoursSettings::default()
+        };
+        let csv = dir.path().join("l.csv");
+        std::fs::write(&csv, "phone\n13018040009\n").unwrap();
+        let up = Upload::open(&csv, Format::Csv, &Settings::default())
+            .unwrap()
+            .hours(&hours)
+            .unwrap();
+        assert_eq!(
+            up.query,
+            [
+                ("calling_hours", "09:00-20:00".to_string()),
+                ("holidays", "2026-12-25,2027-01-01".to_string())
+            ]
+        );
+        let json = dir.path().join("l.json");
+        std::fs::write(&json, r#"{"numbers":["13018040009"],"days":"sat"}"#).unwrap();
+        let up = Upload::open(&json, Format::Json, &Settings::default())
+            .unwrap()
+            .hours(&hours)
+            .unwrap();
+        assert!(up.query.is_empty());
+        let Payload::Bytes(b) = &up.payload else {
+            panic!("a JSON file with calling hours is rewritten");
+        };
+        let v: serde_json::Value = serde_json::from_slice(b).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"numbers": ["13018040009"], "days": "sat",
+                "calling_hours": "09:00-20:00", "holidays": ["2026-12-25", "2027-01-01"]})
+        );
+        assert_eq!(up.size(), Some(b.len() as u64));
+    }
+
+    #[test]
     fn settings_are_written_into_a_json_import() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("l.json");

@@ -326,6 +326,42 @@ mod tests {
     }
 
     #[test]
+    fn calling_hours_flags_parse_into_the_servers_spelling_or_are_usage_errors() {
+        let a = add(&[
+            "l.csv",
+            "--calling-hours",
+            "9:00-20:00",
+            "--days",
+            "monday-friday",
+            "--holidays",
+            "2026-12-25, 2027-01-01",
+            "--fallback-timezone",
+            "america/chicago",
+        ])
+        .unwrap();
+        assert_eq!(
+            a.hours(),
+            HoursSettings {
+                calling_hours: Some("09:00-20:00".into()),
+                days: Some("mon-fri".into()),
+                holidays: Some("2026-12-25,2027-01-01".into()),
+                fallback_timezone: Some("America/Chicago".into()),
+            }
+        );
+        assert_eq!(add(&["l.csv"]).unwrap().hours(), HoursSettings::default());
+        for bad in [
+            &["l.csv", "--calling-hours", "25:00-26:00"][..],
+            &["l.csv", "--calling-hours", "08:00-08:00"],
+            &["l.csv", "--days", "funday"],
+            &["l.csv", "--holidays", "christmas"],
+            &["l.csv", "--fallback-timezone", "Mars/Olympus"],
+        ] {
+            let e = add(bad).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{bad:?}: {e}");
+        }
+    }
+
+    #[test]
     fn the_format_and_name_come_from_the_file() {
         let a = add(&["exports/leads.csv"]).unwrap();
         assert_eq!(a.format().unwrap(), Format::Csv);
