@@ -94,6 +94,7 @@ fn summary(id: u64, name: &str, total: usize, statuses: &[Status]) -> CampaignSu
         retry: RetryPolicy::default(),
         columns: Vec::new(),
         version: 1,
+        calling: Default::default(),
     }
 }
 
@@ -113,6 +114,7 @@ fn snapshot(c: &CampaignSummary, statuses: &[Status]) -> LenientStatuses {
             outcome: None,
             retry_at: None,
             name: None,
+            timezones: Vec::new(),
         })
         .collect();
     StatusesResponse {

@@ -92,10 +92,26 @@ pub enum Outcome {
     Failed,
     /// Its campaign was stopped before it was dialed (again).
     Canceled,
+    /// Never dialed: calling hours are on and its number has no known time
+    /// zone (and the campaign no `fallback_timezone`), or its window never
+    /// opens. Its status is `canceled`; its `reason` says which.
+    Skipped,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 4] = [
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Answered,
+        Outcome::NoAnswer,
+        Outcome::Failed,
+        Outcome::Canceled,
+        Outcome::Skipped,
+    ];
+
+    /// The outcomes every campaign has, which clients show in fixed
+    /// columns; `skipped` only happens with calling hours on, and a client
+    /// shows it beside them when it counts any (as it would an outcome it
+    /// does not know).
+    pub const USUAL: [Outcome; 4] = [
         Outcome::Answered,
         Outcome::NoAnswer,
         Outcome::Failed,
@@ -108,6 +124,7 @@ impl Outcome {
             Outcome::NoAnswer => "no_answer",
             Outcome::Failed => "failed",
             Outcome::Canceled => "canceled",
+            Outcome::Skipped => "skipped",
         }
     }
 
@@ -131,7 +148,7 @@ impl std::str::FromStr for Outcome {
             .into_iter()
             .find(|o| o.as_str() == s)
             .ok_or_else(|| {
-                format!("unknown outcome {s:?} (expected answered, no_answer, failed or canceled)")
+                format!("unknown outcome {s:?} (expected answered, no_answer, failed, canceled or skipped)")
             })
     }
 }

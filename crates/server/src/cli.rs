@@ -12,6 +12,7 @@ use crate::startup::{
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use numdialer_core::args::{ProviderKind, parse_cps, parse_http_url, parse_scale, parse_seconds};
+use numdialer_core::hours::{CallingHours, CallingRules};
 use numdialer_core::protocol::twilio::Instructions;
 use numdialer_core::{Country, Secret};
 use std::net::SocketAddr;
@@ -185,6 +186,22 @@ pub struct DialingArgs {
     /// valid as written with its country code, or it is refused.
     #[arg(long, env = "NUMDIALER_DEFAULT_COUNTRY", value_parser = parse_country)]
     pub default_country: Option<Country>,
+
+    /// Calling hours of new campaigns, in each callee's local time:
+    /// HH:MM-HH:MM (21:00-08:00 crosses midnight) or off. An entry outside
+    /// its window waits until every zone of its number opens; an import may
+    /// set its own. Given explicitly, campaign 1 of a new data directory
+    /// takes it too [default: 08:00-21:00 with --dialer-url or Twilio; off
+    /// with an embedded simulator].
+    #[arg(long, env = "NUMDIALER_CALLING_HOURS", value_parser = parse_calling_hours)]
+    pub calling_hours: Option<CallingHours>,
+
+    /// A TOML file of stricter windows by number prefix (say, Florida's
+    /// area codes 08:00-20:00), intersected with every campaign's calling
+    /// hours; docs/examples/calling-rules.toml is an example, not legal
+    /// advice. A file that cannot be read or parsed stops the start.
+    #[arg(long, env = "NUMDIALER_CALLING_RULES", value_name = "FILE")]
+    pub calling_rules: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -440,6 +457,14 @@ impl ServerArgs {
                 numbers,
                 default_country: country,
                 numbers_before,
+                calling_hours: self.dialing.calling_hours,
+                calling_rules: self
+                    .dialing
+                    .calling_rules
+                    .as_deref()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .map(read_calling_rules)
+                    .transpose()?,
             },
             provider: ProviderConfig {
                 dialer: self.provider.dialer,
@@ -588,6 +613,20 @@ fn parse_headers(raw: &[Secret], flag: &str) -> anyhow::Result<Vec<DialerHeader>
 /// A caller id in E.164: `+` and 7 to 15 digits; spaces, dashes, dots and
 /// parentheses are dropped, and a missing `+` is added.
 /// `--default-country`: an ISO 3166 two-letter code libphonenumber knows.
+fn parse_calling_hours(s: &str) -> Result<CallingHours, String> {
+    s.parse()
+        .map_err(|e: numdialer_core::hours::HoursError| e.to_string())
+}
+
+/// The rules of `--calling-rules FILE`; the errors name the file, and the
+/// line where one is at fault.
+pub fn read_calling_rules(path: &Path) -> anyhow::Result<CallingRules> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read --calling-rules {}", path.display()))?;
+    CallingRules::parse(&text)
+        .map_err(|e| anyhow::anyhow!("--calling-rules {}: {e}", path.display()))
+}
+
 fn parse_country(s: &str) -> Result<Country, String> {
     s.parse()
         .map_err(|e: numdialer_core::CountryError| e.to_string())

@@ -105,6 +105,14 @@ struct WebhookLabels {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct RuleLabels {
+    rule: &'static str,
+}
+
+/// The dial-time rules that hold entries back, each counted from 0.
+const RULES: [&str; 1] = ["calling_hours"];
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct StatusLabels {
     status: &'static str,
 }
@@ -127,6 +135,8 @@ pub struct Metrics {
     retries: Counter,
     /// Records the store could not place when it opened (see `Store::load`).
     store_skipped: Gauge,
+    /// Entries a dial-time rule deferred or skipped, by rule.
+    deferred: Family<RuleLabels, Counter>,
     pub webhook_latency: Histogram,
 }
 
@@ -146,7 +156,12 @@ impl Default for Metrics {
                 });
             }
         }
+        let deferred = Family::default();
+        for rule in RULES {
+            deferred.get_or_create_owned(&RuleLabels { rule });
+        }
         Metrics {
+            deferred,
             dials,
             dial_retries: Counter::default(),
             webhooks,
@@ -179,6 +194,11 @@ impl Metrics {
 
     pub fn retries_scheduled(&self, n: usize) {
         self.retries.inc_by(n as u64);
+    }
+
+    /// `n` entries that dial-time rule `rule` deferred or skipped.
+    pub fn deferred(&self, rule: &'static str, n: u64) {
+        self.deferred.get_or_create(&RuleLabels { rule }).inc_by(n);
     }
 
     pub fn store_skipped(&self, n: usize) {
@@ -225,6 +245,11 @@ impl Metrics {
             "numdialer_retries",
             "Attempts that ended in an outcome their campaign retries, so that the entry waits for another",
             self.retries.clone(),
+        );
+        registry.register(
+            "numdialer_deferred",
+            "Entries a dial-time rule held back instead of dialing (deferred to their window, or skipped), by rule",
+            self.deferred.clone(),
         );
         let campaigns = Family::<StateLabels, Gauge>::default();
         for (s, n) in by_state {
@@ -305,6 +330,7 @@ mod tests {
             "numdialer_webhooks_total{status=\"completed\",outcome=\"refused\"} 1",
             "numdialer_webhooks_total{status=\"answered\",outcome=\"duplicate\"} 0",
             "numdialer_call_timeouts_total 0",
+            "numdialer_deferred_total{rule=\"calling_hours\"} 0",
             "# TYPE numdialer_calls_in_flight gauge",
             "numdialer_calls_in_flight 3",
             "numdialer_entries{status=\"idle\"} 9",

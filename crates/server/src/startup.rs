@@ -3,7 +3,7 @@
 //! provider runs.
 
 use crate::driver::{self, Driver};
-use crate::engine::Engine;
+use crate::engine::{Calling, Engine};
 use crate::http::serve::{self, ConnectionLimits, Connections};
 use crate::http::{self, AppState};
 use crate::provider::numdialer::{DialerClient, DialerHeader};
@@ -18,6 +18,7 @@ use crate::store::{Store, StoreError, Stored};
 use crate::{healer, integrity};
 use anyhow::Context;
 use numdialer_core::args::ProviderKind;
+use numdialer_core::hours::{CallingHours, CallingRules};
 use numdialer_core::protocol::twilio::Instructions;
 use numdialer_core::{Country, Phone, Secret};
 use std::net::SocketAddr;
@@ -104,6 +105,11 @@ pub struct DialingConfig {
     /// The numbers file as releases before validity checks read it, when
     /// this release reads it differently or refuses it.
     pub numbers_before: Option<NumbersBefore>,
+    /// `--calling-hours`; `None`: 08:00-21:00 against a real provider,
+    /// off against an embedded simulator.
+    pub calling_hours: Option<CallingHours>,
+    /// `--calling-rules`, parsed.
+    pub calling_rules: Option<CallingRules>,
 }
 
 /// A `--numbers-file` that this release reads differently from earlier
@@ -126,6 +132,8 @@ impl Default for DialingConfig {
             numbers: None,
             default_country: None,
             numbers_before: None,
+            calling_hours: None,
+            calling_rules: None,
         }
     }
 }
@@ -357,7 +365,8 @@ impl RunningServer {
 
 pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     check_exposure(&config.http)?;
-    let (engine, keeper) = open_engine(&config.store, &config.dialing).await?;
+    let calling = calling(&config.dialing, &config.provider);
+    let (engine, keeper) = open_engine(&config.store, &config.dialing, calling).await?;
     let engine = Arc::new(engine);
     let listeners = bind(&config.http).await?;
     let addr = listeners.api.local_addr()?;
@@ -411,6 +420,43 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     })
 }
 
+/// What calling hours the server dials under: `--calling-hours`, else
+/// 08:00-21:00 through a real provider (`--dialer-url`, or Twilio's own
+/// API) and off with an embedded simulator, which rings nobody. Off
+/// through a real provider is allowed, and said loudly.
+fn calling(dialing: &DialingConfig, provider: &ProviderConfig) -> Calling {
+    let real = provider.dialer_url.is_some()
+        || (provider.dialer == ProviderKind::Twilio && provider.twilio_sim.is_none());
+    let default_hours = dialing.calling_hours.unwrap_or(if real {
+        CallingHours::Window(DEFAULT_WINDOW.parse().expect("the default window parses"))
+    } else {
+        CallingHours::Off
+    });
+    if real && default_hours == CallingHours::Off {
+        tracing::warn!(
+            "calling hours are off while dialing through a real provider: new campaigns dial at              any hour of their callees' day unless their import sets calling_hours"
+        );
+    }
+    if let Some(rules) = &dialing.calling_rules {
+        tracing::info!(
+            rules = rules.rules().len(),
+            "stricter calling hours by number prefix loaded"
+        );
+    }
+    tracing::info!(calling_hours = %default_hours, "calling hours of new campaigns");
+    Calling {
+        default_hours,
+        first_takes_default: dialing.calling_hours.is_some(),
+        real_provider: real,
+        rules: dialing.calling_rules.clone(),
+    }
+}
+
+/// The calling hours of new campaigns against a real provider: what US
+/// rules (47 CFR 64.1200, the FTC's Telemarketing Sales Rule) allow for
+/// solicitation calls, in the callee's local time.
+const DEFAULT_WINDOW: &str = "08:00-21:00";
+
 /// Refuses to expose the API beyond loopback without a token, and the
 /// metrics port (which has none) beyond loopback unless asked to.
 fn check_exposure(http: &HttpConfig) -> anyhow::Result<()> {
@@ -449,6 +495,7 @@ struct Keeper {
 async fn open_engine(
     store: &StoreConfig,
     dialing: &DialingConfig,
+    calling: Calling,
 ) -> anyhow::Result<(Engine, Option<Keeper>)> {
     let opened = match &store.data_dir {
         Some(dir) => match Store::open(dir) {
@@ -484,7 +531,8 @@ async fn open_engine(
         explicit,
         dialing.concurrency,
         dialing.call_timeout,
-    )?;
+    )?
+    .with_calling(calling)?;
     let keeper = match (&store.data_dir, id) {
         (Some(dir), Some(id)) => {
             let written = integrity::record(dir, &id, &engine)

@@ -85,16 +85,36 @@ pub struct ServerProcess {
     log: Option<PathBuf>,
 }
 
+/// The calling hours every server started here dials under, unless its
+/// arguments or environment say otherwise: `off`, so that no test or
+/// figure against a stand-in dialer API depends on the hour it runs at (a
+/// server dialing through `--dialer-url` defaults to 08:00-21:00 in each
+/// callee's time). A `--calling-hours` argument wins over it.
+pub const CALLING_HOURS: (&str, &str) = ("NUMDIALER_CALLING_HOURS", "off");
+
 impl ServerProcess {
     /// Runs `program --listen <listen> <args>` with its stdin and stdout
     /// closed and its log as `log` says, and waits until it answers
     /// `/healthz`. Fails, and kills it, if it exits first or does not
     /// answer within [`START_DEADLINE`]; the error carries the end of its
-    /// log when that went to a file.
+    /// log when that went to a file. Calling hours are off
+    /// ([`CALLING_HOURS`]).
     pub async fn start<S: AsRef<OsStr>>(
         program: &Path,
         listen: SocketAddr,
         args: &[S],
+        log: Log<'_>,
+    ) -> anyhow::Result<ServerProcess> {
+        ServerProcess::start_with_env(program, listen, args, &[], log).await
+    }
+
+    /// [`ServerProcess::start`] with `env` added to its environment (after
+    /// [`CALLING_HOURS`], so it may set that too).
+    pub async fn start_with_env<S: AsRef<OsStr>>(
+        program: &Path,
+        listen: SocketAddr,
+        args: &[S],
+        env: &[(&str, &str)],
         log: Log<'_>,
     ) -> anyhow::Result<ServerProcess> {
         let stderr = match log.file {
@@ -111,6 +131,8 @@ impl ServerProcess {
             .arg(listen.to_string())
             .args(args)
             .env("RUST_LOG", log.filter)
+            .env(CALLING_HOURS.0, CALLING_HOURS.1)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(stderr)

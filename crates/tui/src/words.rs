@@ -12,7 +12,7 @@ use std::borrow::Cow;
 /// them any outcome this build does not know, as the server wrote it
 /// (`· voicemail 3`).
 pub fn outcomes(c: &CampaignSummary) -> String {
-    Outcome::ALL
+    Outcome::USUAL
         .into_iter()
         .map(|o| format!("{} {}", outcome_words(o), c.outcome(o)))
         .chain(unknown_outcomes(c).map(|(o, n)| format!("{o} {n}")))
@@ -20,12 +20,17 @@ pub fn outcomes(c: &CampaignSummary) -> String {
         .join(" · ")
 }
 
-/// The outcomes a newer server counts that this build does not know, in
+/// The outcomes a newer server counts that this build does not know, and
+/// those it knows outside [`Outcome::USUAL`] once counted (`skipped`), in
 /// the server's order, with their counts.
 pub fn unknown_outcomes(c: &CampaignSummary) -> impl Iterator<Item = (&str, usize)> {
     c.outcomes
         .iter()
-        .filter(|(o, _)| o.parse::<Outcome>().is_err())
+        .filter(|(o, n)| match o.parse::<Outcome>() {
+            Err(_) => true,
+            // Known but not in a fixed column (skipped): shown once counted.
+            Ok(o) => !Outcome::USUAL.contains(&o) && **n > 0,
+        })
         .map(|(o, n)| (o.as_str(), *n))
 }
 
@@ -36,6 +41,7 @@ pub fn outcome_words(o: Outcome) -> &'static str {
         Outcome::NoAnswer => "no answer",
         Outcome::Failed => "failed",
         Outcome::Canceled => "canceled",
+        Outcome::Skipped => "skipped",
     }
 }
 

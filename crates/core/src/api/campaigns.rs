@@ -1,6 +1,7 @@
 //! The campaign routes' bodies (`/campaigns...`, docs/api.md).
 
 use crate::campaign::{Campaign, CampaignState, RetryInput, RetryPolicy};
+use crate::hours::{Hours, TextOrList};
 use crate::phone::Country;
 use crate::status::{Outcome, Status};
 use crate::time::Timestamp;
@@ -32,6 +33,24 @@ pub struct CampaignSummary {
     pub columns: Vec<String>,
     /// The campaign's own version: rises on every change to it.
     pub version: u64,
+    /// Its calling hours and who waits for them (fields of the summary
+    /// itself on the wire).
+    #[serde(default, flatten)]
+    pub calling: CallingSummary,
+}
+
+/// A campaign's calling hours as its summary shows them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallingSummary {
+    /// `calling_hours`, `days`, `holidays`, `fallback_timezone`.
+    #[serde(default, flatten)]
+    pub hours: Hours,
+    /// Entries `waiting` for their calling hours (not for a retry).
+    #[serde(default)]
+    pub waiting_for_hours: usize,
+    /// When the first of them is due: the next window to open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_opening: Option<Timestamp>,
 }
 
 /// The campaign as `GET /campaigns` lists it: O(1) in its entries, from
@@ -60,6 +79,11 @@ impl From<&Campaign> for CampaignSummary {
             retry: m.retry.clone(),
             columns: m.columns.clone(),
             version: c.version(),
+            calling: CallingSummary {
+                hours: m.hours.clone(),
+                waiting_for_hours: c.held().0,
+                next_opening: c.held().1,
+            },
         }
     }
 }
@@ -107,6 +131,19 @@ pub struct CreateCampaign {
     /// The country numbers written without `+` are read in (`US`).
     #[serde(default)]
     pub country: Option<Country>,
+    /// `HH:MM-HH:MM` or `off`; absent: the server's `--calling-hours`.
+    #[serde(default)]
+    pub calling_hours: Option<String>,
+    /// `mon-fri`, `mon,wed,fri`…; absent: every day.
+    #[serde(default)]
+    pub days: Option<String>,
+    /// Dates (`YYYY-MM-DD`) on which nothing is dialed: a list, or one
+    /// comma-separated string.
+    #[serde(default)]
+    pub holidays: Option<TextOrList>,
+    /// The zone of numbers whose own zone is unknown.
+    #[serde(default)]
+    pub fallback_timezone: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,6 +152,9 @@ pub struct NewEntry {
     pub phone: String,
     #[serde(default)]
     pub name: Option<String>,
+    /// The IANA zone it is called in; absent: its number's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
 }
 
 /// One bad line of an import. For JSON bodies `line` is the item's

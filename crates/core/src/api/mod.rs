@@ -16,6 +16,7 @@ pub use campaigns::{
 
 use crate::call::{CallEvent, CallId};
 use crate::campaign::{self, Campaign, Entry};
+use crate::hours::Hours;
 use crate::status::{AsKnown, Lenient, Outcome, Status};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -70,7 +71,11 @@ impl StatusesResponse {
     /// Every entry of `c`, as the server's clock reads `now`.
     pub fn of(c: &Campaign, now: Timestamp) -> StatusesResponse {
         StatusesResponse {
-            calls: c.entries().iter().map(CallSummary::from).collect(),
+            calls: c
+                .entries()
+                .iter()
+                .map(|e| CallSummary::of(e, &c.meta().hours))
+                .collect(),
             ..StatusesResponse::head(c, now)
         }
     }
@@ -87,7 +92,7 @@ impl StatusesResponse {
             since: Some(since),
             calls: changed
                 .into_iter()
-                .filter_map(|i| c.entry(i).map(CallSummary::from))
+                .filter_map(|i| c.entry(i).map(|e| CallSummary::of(e, &c.meta().hours)))
                 .collect(),
             ..StatusesResponse::head(c, now)
         }
@@ -179,6 +184,10 @@ pub struct CallSummary<S = Status, O = Outcome> {
     /// The name the import gave the entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The IANA time zones it is called in (its calling hours hold in
+    /// each); absent when unknown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timezones: Vec<String>,
 }
 
 impl From<&Entry> for CallSummary {
@@ -195,8 +204,32 @@ impl From<&Entry> for CallSummary {
             outcome: e.outcome,
             retry_at: e.retry_at,
             name: e.name.clone(),
+            timezones: Vec::new(),
         }
     }
+}
+
+impl CallSummary {
+    /// The entry as its campaign shows it: with the time zones its calling
+    /// hours are checked in while `hours` are on (absent while off, so a
+    /// campaign without them answers as it always did).
+    pub fn of(e: &Entry, hours: &Hours) -> Self {
+        CallSummary {
+            timezones: if hours.is_off() {
+                Vec::new()
+            } else {
+                timezones(e)
+            },
+            ..CallSummary::from(e)
+        }
+    }
+}
+
+/// The names of an entry's zones; empty when unknown.
+fn timezones(e: &Entry) -> Vec<String> {
+    e.zone_set()
+        .map(|z| z.set().names().map(String::from).collect())
+        .unwrap_or_default()
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -222,6 +255,18 @@ pub struct CallDetail<S = Status, O = Outcome> {
     /// Events beyond the history's cap that were counted but not kept.
     #[serde(default)]
     pub events_dropped: u64,
+}
+
+impl CallDetail {
+    /// Entry `index` of `c` as its campaign shows it (see
+    /// [`CallSummary::of`]).
+    pub fn of(c: &Campaign, index: usize) -> Option<Self> {
+        let e = c.entry(index)?;
+        Some(CallDetail {
+            call: CallSummary::of(e, &c.meta().hours),
+            ..CallDetail::from(e)
+        })
+    }
 }
 
 impl From<&Entry> for CallDetail {
@@ -283,6 +328,9 @@ pub enum EventKind {
     /// The entry will not be dialed (again): its campaign was stopped, or
     /// a dial-time rule forbade it (the note says which rule, and why).
     Canceled,
+    /// A dial-time rule held the entry back until `retry_at` (outside its
+    /// calling hours, say; the note says why). No attempt was used.
+    Deferred { retry_at: Timestamp },
 }
 
 impl From<&campaign::Event> for Event {
@@ -312,6 +360,7 @@ impl From<&campaign::EventKind> for EventKind {
                 EventKind::RetryScheduled { outcome, retry_at }
             }
             K::Canceled => EventKind::Canceled,
+            K::Deferred { retry_at } => EventKind::Deferred { retry_at },
         }
     }
 }
@@ -503,6 +552,7 @@ mod tests {
                 retry_at: T0,
             },
             campaign::EventKind::Canceled,
+            campaign::EventKind::Deferred { retry_at: T0 },
         ];
         for (n, kind) in kinds.into_iter().enumerate() {
             let domain = campaign::Event {
@@ -534,6 +584,7 @@ mod tests {
             outcome: None,
             retry_at: None,
             name: None,
+            timezones: Vec::new(),
         };
         assert_eq!(
             serde_json::to_value(&c).unwrap(),

@@ -6,6 +6,7 @@ use crate::call::CallId;
 use crate::phone::Phone;
 use crate::status::{Outcome, Status};
 use crate::time::Timestamp;
+use crate::zones::ZoneSetId;
 use serde::{Deserialize, Serialize};
 
 /// One position in the list, with its own call. Stored as is by the server.
@@ -59,6 +60,14 @@ pub struct Entry {
     pub history: Vec<Event>,
     #[serde(default)]
     pub events_dropped: u64,
+    /// The time zones the import named for it (a `timezone` column);
+    /// `None`: those of its number ([`Entry::zone_set`]). Stored as names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zones: Option<ZoneSetId>,
+    /// `waiting` for a dial-time rule (its calling hours), not for a
+    /// retry: `retry_at` is when its window opens.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub held: bool,
 }
 
 impl Entry {
@@ -83,7 +92,18 @@ impl Entry {
             fields: Vec::new(),
             history: Vec::new(),
             events_dropped: 0,
+            zones: None,
+            held: false,
         }
+    }
+
+    /// The zones it is called in: the import's, else its number's by
+    /// libphonenumber's map; `None` when unknown (a number of a whole
+    /// country with several clocks). A walk of the number's first digits
+    /// in a table of interned sets: nothing is resolved per entry twice.
+    pub fn zone_set(&self) -> Option<ZoneSetId> {
+        self.zones
+            .or_else(|| crate::zones::zones_of_number(self.phone.digits()))
     }
 
     /// Fills in what an entry written before campaigns existed lacks, from

@@ -67,6 +67,9 @@ pub enum EventKind {
     /// The entry will not be dialed (again): its campaign was stopped, or
     /// a dial-time rule forbade it (the note says which rule, and why).
     Canceled,
+    /// A dial-time rule held the entry back until `retry_at` (outside its
+    /// calling hours, say; the note says why). No attempt was used.
+    Deferred { retry_at: Timestamp },
 }
 
 #[cfg(test)]

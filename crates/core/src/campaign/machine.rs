@@ -72,7 +72,22 @@ pub struct Campaign {
     /// Entries a dial-time rule deferred or forbade since last taken
     /// ([`Campaign::take_ruled`]): changed without a dial of their own.
     ruled: BTreeSet<usize>,
+    /// How many entries each rule deferred or forbade since last taken
+    /// ([`Campaign::take_deferrals`]).
+    deferrals: BTreeMap<&'static str, u64>,
+    /// Entries `waiting` for a rule ([`Entry::held`]), not for a retry.
+    held: usize,
+    /// The last pick stopped after [`MAX_PASSED_PER_PICK`] entries that
+    /// the rules passed over: more candidates are left to ask.
+    cut: bool,
 }
+
+/// Entries the rules may pass over in one pick before it stops and says
+/// so ([`Campaign::take_cut`]): a list whose whole remainder is outside
+/// its calling hours is moved to `waiting` a slice at a time, each slice
+/// written on its own, rather than in one step that would hold every
+/// other request up for as long as a million writes take.
+pub const MAX_PASSED_PER_PICK: usize = 512;
 
 impl Campaign {
     /// Campaign 1, a draft of `phones`.
@@ -107,6 +122,9 @@ impl Campaign {
             dialed: 0,
             meta_dirty: true,
             ruled: BTreeSet::new(),
+            deferrals: BTreeMap::new(),
+            held: 0,
+            cut: false,
         }
     }
 
@@ -179,6 +197,12 @@ impl Campaign {
         let mut outcomes = [0; Outcome::ALL.len()];
         let mut attempts = 0;
         let mut dialed = 0;
+        let mut held = 0;
+        for e in &mut entries {
+            // Only a waiting entry waits for a rule.
+            e.held &= e.status == Status::Waiting;
+            held += usize::from(e.held);
+        }
         for e in &entries {
             counts[e.status.position()] += 1;
             if let (true, Some(o)) = (e.status.is_final(), e.outcome) {
@@ -205,6 +229,9 @@ impl Campaign {
             dialed,
             meta_dirty: false,
             ruled: BTreeSet::new(),
+            deferrals: BTreeMap::new(),
+            held,
+            cut: false,
         };
         if c.meta.state == CampaignState::Draft && next > 0 {
             // A list that was dialed was started, whatever its record says.
@@ -242,6 +269,13 @@ impl Campaign {
             version: self.version,
             ..self.meta.clone()
         })
+    }
+
+    /// Sets the campaign's calling hours (campaign 1 of a new data
+    /// directory takes the server's); its record is due.
+    pub fn set_calling_hours(&mut self, hours: crate::hours::CallingHours) {
+        self.meta.hours.calling_hours = hours;
+        self.meta_dirty = true;
     }
 
     /// The record that [`Campaign::meta_due`] showed is written: none is due
@@ -326,6 +360,27 @@ impl Campaign {
     /// they changed without a dial, so the caller stores them itself.
     pub fn take_ruled(&mut self) -> Vec<usize> {
         std::mem::take(&mut self.ruled).into_iter().collect()
+    }
+
+    /// How many entries each rule deferred or forbade since last taken.
+    pub fn take_deferrals(&mut self) -> BTreeMap<&'static str, u64> {
+        std::mem::take(&mut self.deferrals)
+    }
+
+    /// Entries `waiting` for a dial-time rule (their calling hours), and
+    /// when the first of them is due by the wall clock. O(retries due
+    /// before it), not O(list).
+    pub fn held(&self) -> (usize, Option<Timestamp>) {
+        if self.held == 0 {
+            return (0, None);
+        }
+        let next = self
+            .waiting
+            .iter()
+            .map(|&(_, i)| &self.entries[i])
+            .find(|e| e.held)
+            .and_then(|e| e.retry_at);
+        (self.held, next)
     }
 
     /// Started, every entry final, and no dial answer still awaited.
@@ -527,7 +582,7 @@ impl Campaign {
     /// joins `waiting` at its time; one it forbids is canceled; either way
     /// it leaves the candidates' front, so each is asked once per dial.
     fn pick(&mut self, rules: &Rules, now: Now) -> Option<Pick> {
-        loop {
+        for _ in 0..MAX_PASSED_PER_PICK {
             let pick = match self.waiting.first() {
                 Some(&(at, i)) if at <= now.mono => Pick::Waiting(at, i),
                 _ if self.next < self.entries.len() => Pick::Fresh(self.next),
@@ -540,22 +595,39 @@ impl Campaign {
             let candidate = Candidate {
                 entry: &self.entries[pick.index()],
                 due,
+                hours: &self.meta.hours,
             };
-            match rules.check(candidate, now) {
+            let (verdict, rule) = rules.judge(candidate, now);
+            match verdict {
                 Verdict::Dial => return Some(pick),
                 // A time that has come already: nothing to wait for.
-                Verdict::WaitUntil(until) if until <= now.wall => return Some(pick),
-                Verdict::WaitUntil(until) => self.defer(pick, until, now),
-                Verdict::Never { reason } => self.forbid(pick, reason, now),
+                Verdict::WaitUntil { at, .. } if at <= now.wall => return Some(pick),
+                Verdict::WaitUntil { at, reason } => self.defer(pick, at, reason, now),
+                Verdict::Never { reason, outcome } => self.forbid(pick, reason, outcome, now),
             }
+            *self.deferrals.entry(rule).or_insert(0) += 1;
         }
+        self.cut = true;
+        None
+    }
+
+    /// Whether the last pick stopped with candidates left to ask (see
+    /// [`MAX_PASSED_PER_PICK`]); the caller asks again once it has stored
+    /// what the rules passed over.
+    pub fn take_cut(&mut self) -> bool {
+        std::mem::take(&mut self.cut)
     }
 
     /// Makes the picked entry wait until wall time `until` (after `now`),
     /// with no attempt used: on the monotonic clock that far from now, so
     /// that it goes with the retries once its time comes, and is asked
     /// again then.
-    fn defer(&mut self, pick: Pick, until: Timestamp, now: Now) {
+    ///
+    /// A rule's `reason` becomes the entry's and is in its history, with
+    /// a `deferred` event; the entry is then `held` (waiting for a rule,
+    /// not a retry). A wait without a reason changes the time only, as a
+    /// retry's own delay does.
+    fn defer(&mut self, pick: Pick, until: Timestamp, reason: Option<String>, now: Now) {
         let index = pick.index();
         match pick {
             Pick::Waiting(at, i) => {
@@ -568,14 +640,36 @@ impl Campaign {
         }
         let at = now.mono.plus_millis(until.since(now.wall));
         self.waiting.insert((at, index));
-        self.entries[index].retry_at = Some(until);
+        let e = &mut self.entries[index];
+        e.retry_at = Some(until);
+        if let Some(reason) = reason {
+            // The same wait again (asked once more when it fell due early,
+            // after a restart) is not news for the history.
+            let repeated = e.reason.as_deref() == Some(reason.as_str())
+                && e.history
+                    .last()
+                    .is_some_and(|ev| ev.kind == (EventKind::Deferred { retry_at: until }));
+            if !repeated {
+                e.record(
+                    now.wall,
+                    EventKind::Deferred { retry_at: until },
+                    true,
+                    Some(reason.clone()),
+                );
+            }
+            e.reason = Some(reason);
+            if !e.held {
+                e.held = true;
+                self.held += 1;
+            }
+        }
         self.touch(index);
         self.ruled.insert(index);
     }
 
     /// Passes the picked entry over for good: canceled, with the rule's
-    /// reason.
-    fn forbid(&mut self, pick: Pick, reason: String, now: Now) {
+    /// reason and outcome.
+    fn forbid(&mut self, pick: Pick, reason: String, outcome: Outcome, now: Now) {
         let index = pick.index();
         match pick {
             Pick::Waiting(at, i) => {
@@ -588,7 +682,7 @@ impl Campaign {
         e.retry_at = None;
         e.reason = Some(reason.clone());
         e.record(now.wall, EventKind::Canceled, true, Some(reason));
-        self.set_outcome(index, Outcome::Canceled);
+        self.set_outcome(index, outcome);
         self.touch(index);
         self.ruled.insert(index);
     }
@@ -883,6 +977,10 @@ impl Campaign {
         let e = &mut self.entries[index];
         self.counts[e.status.position()] -= 1;
         self.counts[status.position()] += 1;
+        if status != Status::Waiting && e.held {
+            e.held = false;
+            self.held -= 1;
+        }
         e.status = status;
         e.updated_at = Some(now);
         if !status.is_in_flight() {

@@ -25,13 +25,14 @@ mod retry;
 pub use entry::Entry;
 pub use events::{Event, EventKind};
 pub use lifecycle::{CampaignState, NotAllowed, Operation};
-pub use machine::Campaign;
+pub use machine::{Campaign, MAX_PASSED_PER_PICK};
 pub use registry::{Campaigns, DeleteError, OperationError, Retired};
 pub use retry::{
     MAX_ATTEMPTS, MAX_RETRY_DELAY_S, RetryError, RetryInput, RetryOnInput, RetryPolicy,
 };
 
 use crate::call::CallId;
+use crate::hours::Hours;
 use crate::phone::Phone;
 use crate::status::Status;
 use crate::time::Timestamp;
@@ -160,6 +161,8 @@ pub struct NewCampaign {
     pub entries: Vec<Entry>,
     pub idempotency_key: Option<String>,
     pub start: bool,
+    /// Its calling hours (the server's default when the import gave none).
+    pub hours: Hours,
 }
 
 /// The campaign 1 that every data directory has: the built-in list or
@@ -191,6 +194,10 @@ pub struct CampaignMeta {
     /// The campaign's version when this record was written.
     #[serde(default)]
     pub version: u64,
+    /// Its calling hours; absent (off) in records written before they
+    /// existed, so an older directory dials as it did.
+    #[serde(default, skip_serializing_if = "Hours::is_default")]
+    pub hours: Hours,
 }
 
 impl CampaignMeta {
@@ -213,6 +220,7 @@ impl CampaignMeta {
             columns: Vec::new(),
             idempotency_key: None,
             version,
+            hours: Hours::default(),
         }
     }
 }

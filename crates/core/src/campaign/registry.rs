@@ -71,6 +71,8 @@ pub struct Campaigns {
     keys: HashMap<String, u64>,
     /// Asked about every entry before it is dialed.
     rules: Rules,
+    /// A campaign's pick stopped with candidates left to ask.
+    cut: bool,
 }
 
 impl Campaigns {
@@ -101,6 +103,7 @@ impl Campaigns {
             next_start_seq,
             keys,
             rules: Rules::standard(),
+            cut: false,
         }
     }
 
@@ -173,6 +176,7 @@ impl Campaigns {
             columns: new.columns,
             idempotency_key: new.idempotency_key,
             version: 1,
+            hours: new.hours,
         };
         if let Some(k) = &meta.idempotency_key {
             self.keys.insert(k.clone(), id);
@@ -250,8 +254,21 @@ impl Campaigns {
                 self.pending = Some((id, order.index));
                 return Some(order);
             }
+            if c.take_cut() {
+                // Its later candidates go before any later campaign's.
+                self.cut = true;
+                return None;
+            }
         }
         None
+    }
+
+    /// Whether the last [`Campaigns::begin_dial`] stopped with candidates
+    /// left to ask (after [`super::MAX_PASSED_PER_PICK`] passed
+    /// over): the caller stores what [`Campaigns::take_ruled`] gives and
+    /// asks again at once.
+    pub fn take_cut(&mut self) -> bool {
+        std::mem::take(&mut self.cut)
     }
 
     /// The entries that dial-time rules deferred or forbade since last
@@ -265,6 +282,18 @@ impl Campaigns {
                 (!ruled.is_empty()).then(|| (c.id(), ruled))
             })
             .collect()
+    }
+
+    /// How many entries each rule deferred or forbade since last taken, by
+    /// the rule's name: for the server's `numdialer_deferred_total`.
+    pub fn take_deferrals(&mut self) -> BTreeMap<&'static str, u64> {
+        let mut all = BTreeMap::new();
+        for c in self.campaigns.values_mut() {
+            for (rule, n) in c.take_deferrals() {
+                *all.entry(rule).or_insert(0) += n;
+            }
+        }
+        all
     }
 
     /// Applies how a POST /call ended. Returns true when a line was freed.

@@ -59,6 +59,7 @@ fn new(n: usize, retry: RetryPolicy) -> NewCampaign {
         entries: entries(n),
         idempotency_key: None,
         start: false,
+        hours: crate::hours::Hours::default(),
     }
 }
 

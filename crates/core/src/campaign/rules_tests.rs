@@ -23,11 +23,12 @@ impl Rule for Plan {
         if self.forbidden.contains(&c.entry.phone) {
             return Verdict::Never {
                 reason: "on the test's list".into(),
+                outcome: Outcome::Canceled,
             };
         }
         match self.windows.get(&c.entry.phone) {
             Some(&(from, until)) if from <= now.wall && now.wall < until => {
-                Verdict::WaitUntil(until)
+                Verdict::wait_until(until)
             }
             _ => Verdict::Dial,
         }
@@ -45,6 +46,7 @@ impl Plan {
         let c = Candidate {
             entry: &e,
             due: None,
+            hours: &crate::hours::Hours::default(),
         };
         self.check(c, now) == Verdict::Dial
     }
@@ -592,6 +594,248 @@ proptest! {
                     prop_assert!(e.attempt > 0, "{:?} never dialed", (c.id(), e.index));
                 }
             }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Calling hours, as the registry dials under them.
+
+/// 2026-12-02 15:30 UTC, a Wednesday: 10:30 in New York, 08:30 in Denver,
+/// 07:30 in Los Angeles.
+const AFTERNOON_UTC: Timestamp = Timestamp(1_796_225_400_000);
+
+/// The rules a server dials under.
+fn hours_rules() -> Rules {
+    use crate::rules::CallingHoursRule;
+    Rules::new(vec![
+        Arc::new(RetryDue),
+        Arc::new(CallingHoursRule::new(None)),
+    ])
+}
+
+fn hours_world(concurrency: usize, phones: &[&str], hours: &str) -> World {
+    let rules = hours_rules();
+    let cs = Campaigns::new(Vec::new(), Retired::default(), settings(concurrency));
+    let mut w = World {
+        cs: cs.with_rules(rules),
+        now: Now {
+            wall: AFTERNOON_UTC,
+            mono: Mono(5_000),
+        },
+        secrets: 0,
+        log: Vec::new(),
+    };
+    w.cs.insert_first(first(0, RetryPolicy::default(), concurrency));
+    let entries = phones
+        .iter()
+        .enumerate()
+        .map(|(i, p)| Entry::new(i, Phone::parse(p).unwrap()))
+        .collect();
+    let new = NewCampaign {
+        entries,
+        hours: crate::hours::Hours {
+            calling_hours: hours.parse().unwrap(),
+            ..crate::hours::Hours::default()
+        },
+        ..new(0, RetryPolicy::default())
+    };
+    assert_eq!(w.cs.create(new, AFTERNOON_UTC).id(), 2);
+    w.start(2);
+    w
+}
+
+#[test]
+fn entries_outside_their_window_wait_for_it_and_unknown_zones_are_skipped() {
+    const NY: &str = "12124567890";
+    const LA: &str = "12132345678";
+    const TOLL_FREE: &str = "18004444444";
+    const DENVER: &str = "13032345678";
+    let mut w = hours_world(3, &[NY, LA, TOLL_FREE, DENVER], "08:00-21:00");
+    assert_eq!(
+        w.dial_all(),
+        vec![(2, 0), (2, 3)],
+        "the open ones, in order"
+    );
+    let la = w.entry(2, 1);
+    let eight_pst = AFTERNOON_UTC.plus_millis(HOUR / 2);
+    assert_eq!(
+        (la.status, la.attempt, la.retry_at, la.held),
+        (Status::Waiting, 0, Some(eight_pst), true)
+    );
+    let reason = "outside calling hours 08:00–21:00 America/Los_Angeles until 2026-12-02 08:00 PST";
+    assert_eq!(la.reason.as_deref(), Some(reason));
+    let last = la.history.last().unwrap();
+    assert_eq!(
+        (&last.kind, last.note.as_deref()),
+        (
+            &EventKind::Deferred {
+                retry_at: eight_pst
+            },
+            Some(reason)
+        )
+    );
+    let free = w.entry(2, 2);
+    assert_eq!(
+        (free.status, free.outcome, free.reason.as_deref()),
+        (
+            Status::Canceled,
+            Some(Outcome::Skipped),
+            Some("time zone unknown")
+        )
+    );
+    let c = w.cs.get(2).unwrap();
+    assert_eq!(c.held(), (1, Some(eight_pst)));
+    assert_eq!(c.outcome_count(Outcome::Skipped), 1);
+    assert_eq!(w.cs.take_ruled(), vec![(2, vec![1, 2])]);
+    assert_eq!(w.cs.take_deferrals(), [("calling_hours", 2)].into());
+    // Its window opens: it goes, with its first attempt.
+    w.end(2, 0, true);
+    w.advance(HOUR / 2 - 1);
+    assert_eq!(w.dial_all(), vec![]);
+    w.advance(1);
+    assert_eq!(w.dial_all(), vec![(2, 1)]);
+    let la = w.entry(2, 1);
+    assert_eq!(
+        (la.status, la.attempt, la.held),
+        (Status::Dialing, 1, false)
+    );
+    assert_eq!(w.cs.get(2).unwrap().held(), (0, None));
+    // Restored, the waiting count comes back from the entries.
+    let c = w.cs.get(2).unwrap();
+    let r = Campaign::restore(c.meta().clone(), c.entries().to_vec(), settings(3), w.now).unwrap();
+    assert_eq!(r.held(), (0, None));
+}
+
+#[test]
+fn a_list_closed_past_one_pick_is_deferred_a_slice_at_a_time_in_order() {
+    const LA: &str = "12132345678";
+    const NY: &str = "12124567890";
+    let n = crate::campaign::MAX_PASSED_PER_PICK + 100;
+    let mut phones = vec![LA; n];
+    phones.push(NY);
+    let mut w = hours_world(1, &phones, "08:00-21:00");
+    assert_eq!(w.cs.begin_dial("a", w.now), None, "a slice passed over");
+    assert!(w.cs.take_cut(), "with more to ask");
+    assert_eq!(
+        w.cs.take_ruled()[0].1.len(),
+        crate::campaign::MAX_PASSED_PER_PICK
+    );
+    assert_eq!(w.dial_all(), vec![(2, n)], "the open one, after the rest");
+    assert!(!w.cs.take_cut());
+    let c = w.cs.get(2).unwrap();
+    assert_eq!(c.held().0, n);
+    assert_eq!(c.count(Status::Waiting), n);
+    // A restored campaign counts them again.
+    let r = Campaign::restore(c.meta().clone(), c.entries().to_vec(), settings(1), w.now).unwrap();
+    assert_eq!(r.held(), c.held());
+}
+
+#[test]
+fn a_window_over_midnight_and_hours_off_change_what_dials() {
+    const NY: &str = "12124567890";
+    // 10:30 in New York is outside 21:00-08:00, which opens at 21:00 EST.
+    let mut w = hours_world(1, &[NY], "21:00-08:00");
+    assert_eq!(w.dial_all(), vec![]);
+    assert_eq!(
+        w.entry(2, 0).retry_at,
+        Some(AFTERNOON_UTC.plus_millis(HOUR * 21 / 2))
+    );
+    let mut w = hours_world(1, &[NY], "off");
+    assert_eq!(w.dial_all(), vec![(2, 0)]);
+}
+
+/// 2026-01-01 00:00 UTC.
+const YEAR_2026: u64 = 1_767_225_600_000;
+
+/// Numbers in New York, Los Angeles, Denver, Phoenix, Honolulu, and a
+/// toll-free one with no zone.
+const POOL: [&str; 6] = [
+    "12124567890",
+    "12132345678",
+    "13032345678",
+    "16022345678",
+    "18082345678",
+    "18004444444",
+];
+
+fn days_text(mask: u8) -> String {
+    let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    (0..7)
+        .filter(|d| mask & (1 << d) != 0)
+        .map(|d| names[d])
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    /// Random windows, days, lists and clocks: every dial happens inside
+    /// the window in every zone of its entry, nobody is dialed twice, an
+    /// entry that waits for its window waits for an instant that is open,
+    /// and only numbers without a zone are skipped, never dialed.
+    #[test]
+    fn calling_hours_hold_under_random_clocks(
+        start_s in 0u64..(365 * 24 * 3600),
+        from in 0u16..(24 * 60),
+        len in 1u16..(24 * 60),
+        mask in 1u8..128,
+        picks in proptest::collection::vec(0usize..POOL.len(), 1..10),
+        steps in proptest::collection::vec(0u64..(30 * 3600), 1..25),
+    ) {
+        use crate::hours::{Hours, Schedule, Verdict as Open};
+        let to = (from + len) % (24 * 60);
+        let window = format!(
+            "{:02}:{:02}-{:02}:{:02}",
+            from / 60, from % 60, to / 60, to % 60
+        );
+        let phones: Vec<&str> = picks.iter().map(|&i| POOL[i]).collect();
+        let mut w = hours_world(2, &phones, &window);
+        w.now = Now {
+            wall: Timestamp(YEAR_2026 + start_s * 1000),
+            mono: w.now.mono,
+        };
+        let hours = Hours {
+            calling_hours: window.parse().unwrap(),
+            days: days_text(mask).parse().unwrap(),
+            ..Hours::default()
+        };
+        // The test's campaign takes these days too.
+        let c = w.cs.get(2).unwrap();
+        let meta = CampaignMeta { hours: hours.clone(), ..c.meta().clone() };
+        let restored = Campaign::restore(meta, c.entries().to_vec(), settings(2), w.now).unwrap();
+        w.cs = Campaigns::new(vec![restored], Retired::default(), settings(2))
+            .with_rules(hours_rules());
+        let schedule = Schedule::new(&hours, None);
+        let mut dialed = std::collections::HashSet::new();
+        for step in steps {
+            // Each call ends at once, so every entry due now is dialed now.
+            while let Some((id, i)) = w.dial() {
+                prop_assert!(dialed.insert(i), "entry {i} dialed twice");
+                let e = w.entry(id, i);
+                prop_assert_eq!(
+                    schedule.verdict(e.zone_set(), w.now.wall),
+                    Open::Open,
+                    "entry {} dialed at {} outside {} {}", i, w.now.wall, &window, days_text(mask)
+                );
+                w.end(id, i, true);
+            }
+            for e in w.cs.get(2).unwrap().entries() {
+                match e.status {
+                    Status::Waiting => {
+                        let at = e.retry_at.unwrap();
+                        prop_assert!(at > w.now.wall);
+                        prop_assert_eq!(schedule.verdict(e.zone_set(), at), Open::Open);
+                    }
+                    Status::Canceled => {
+                        prop_assert_eq!(e.outcome, Some(Outcome::Skipped));
+                        prop_assert_eq!(e.attempt, 0);
+                    }
+                    _ => {}
+                }
+            }
+            w.advance(step * 1000);
         }
     }
 }

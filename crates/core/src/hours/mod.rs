@@ -7,6 +7,8 @@
 //!   error that names it.
 //! - [`rules`]: the stricter rules file, [`CallingRules`]: number prefixes
 //!   to a named window.
+//! - [`input`]: the settings as a client sends them, [`HoursInput`],
+//!   checked with errors that name the field.
 //! - [`schedule`]: [`Schedule`], one campaign's hours (narrowed by a rule)
 //!   answering a [`Verdict`] for a zone set at an instant.
 //!
@@ -16,6 +18,7 @@
 //! instant: with a window over midnight (`21:00-08:00`), Saturday 01:00 is
 //! Saturday. A window's start is included and its end is not.
 
+pub mod input;
 pub mod rules;
 pub mod schedule;
 pub mod window;
@@ -23,6 +26,7 @@ pub mod window;
 #[cfg(test)]
 mod tests;
 
+pub use input::{HoursInput, HoursInputError, TextOrList};
 pub use rules::{CallingRule, CallingRules, RuleId, RulesError};
 pub use schedule::{Schedule, UNKNOWN_REASON, Verdict};
 pub use window::{CallingHours, Days, Holidays, Hours, HoursError, Window};

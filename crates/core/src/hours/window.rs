@@ -334,7 +334,7 @@ impl fmt::Display for Holidays {
 
 /// A campaign's calling-hours settings. Every field defaults, so settings
 /// stored before calling hours existed read as `off`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct Hours {
     #[serde(default)]
     pub calling_hours: CallingHours,
@@ -346,6 +346,19 @@ pub struct Hours {
     /// it they are skipped while a window is on.
     #[serde(default)]
     pub fallback_timezone: Option<ZoneName>,
+}
+
+impl Hours {
+    /// Nothing set: calling hours off, every day, no holiday, no fallback;
+    /// what a campaign stored before calling hours existed reads as.
+    pub fn is_default(&self) -> bool {
+        *self == Hours::default()
+    }
+
+    /// Calling hours `off` with every day allowed: nothing is checked.
+    pub fn is_off(&self) -> bool {
+        self.calling_hours.window().is_none()
+    }
 }
 
 macro_rules! serde_as_text {

@@ -1,7 +1,10 @@
 //! `text/csv`: a header row naming a `phone` column, an optional `name`
 //! column, and any others, which are kept as the entries' fields.
 
-use super::{Collector, EXTENSION_COLUMN, ImportError, Imported, Unit, count_lines, utf8};
+use super::{
+    Collector, EXTENSION_COLUMN, ImportError, Imported, TIMEZONE_COLUMN, Unit, count_lines, utf8,
+    zone_of,
+};
 use crate::phone::Country;
 use csv::{ReaderBuilder, StringRecord};
 
@@ -40,6 +43,14 @@ pub fn parse_csv(body: &[u8], country: Option<Country>) -> Result<Imported, Impo
             Ok(false) => break,
             Ok(true) => {
                 out.admit()?;
+                let zones = match columns.timezone.map(|i| zone_of(&record[i])) {
+                    None => None,
+                    Some(Ok(z)) => z,
+                    Some(Err(e)) => {
+                        out.bad(lines.of(record.position()), e);
+                        continue;
+                    }
+                };
                 match out.read(&record[columns.phone]) {
                     Ok(mut reading) => {
                         let line = if reading.unverified {
@@ -57,7 +68,7 @@ pub fn parse_csv(body: &[u8], country: Option<Country>) -> Result<Imported, Impo
                         {
                             fields[at] = ext;
                         }
-                        out.push_read(line, reading, columns.name(&record), fields);
+                        out.push_read(line, reading, columns.name(&record), fields, zones);
                     }
                     Err(e) => out.bad(lines.of(record.position()), e),
                 }
@@ -91,6 +102,8 @@ pub fn parse_csv(body: &[u8], country: Option<Country>) -> Result<Imported, Impo
 struct Columns {
     phone: usize,
     name: Option<usize>,
+    /// The `timezone` column: each entry's zone, not an extra column.
+    timezone: Option<usize>,
     extra: Vec<usize>,
     extra_names: Vec<String>,
     /// The file's own extension column, among `extra`: an extension
@@ -134,6 +147,7 @@ impl Columns {
             Ok(first)
         };
         let name = named("name")?;
+        let timezone = named(TIMEZONE_COLUMN)?;
         let phone = match named("phone")? {
             Some(i) => i,
             None => {
@@ -160,7 +174,7 @@ impl Columns {
         let mut extra_names = Vec::new();
         let mut extension = None;
         for (i, raw) in header.iter().enumerate() {
-            if i == phone || Some(i) == name {
+            if i == phone || Some(i) == name || Some(i) == timezone {
                 continue;
             }
             if titles[i] == EXTENSION_COLUMN && extension.is_none() {
@@ -172,6 +186,7 @@ impl Columns {
         Ok(Columns {
             phone,
             name,
+            timezone,
             extra,
             extra_names,
             extension,

@@ -2,9 +2,10 @@
 //! `numbers` (strings) or `entries` (phone and name), and whose settings
 //! come in the body rather than the query string.
 
-use super::{Collector, ImportError, Imported, Unit};
+use super::{Collector, ImportError, Imported, Unit, zone_of};
 use crate::api::{CreateCampaign, NewEntry};
 use crate::campaign::RetryInput;
+use crate::hours::HoursInput;
 use crate::phone::Country;
 
 /// A JSON body's settings: what CSV and plain-text bodies give as query
@@ -17,6 +18,8 @@ pub struct BodySettings {
     pub start: bool,
     /// The body's own `country`, which numbers without `+` were read in.
     pub country: Option<Country>,
+    /// Its calling-hours settings, not yet checked.
+    pub hours: HoursInput,
 }
 
 /// Parses a JSON body. Exactly one of `numbers` and `entries` must be
@@ -40,6 +43,12 @@ pub fn parse_json(
         retry: body.retry,
         start: body.start,
         country: body.country,
+        hours: HoursInput {
+            calling_hours: body.calling_hours,
+            days: body.days,
+            holidays: body.holidays,
+            fallback_timezone: body.fallback_timezone,
+        },
     };
     let country = body.country.or(country);
     let (key, entries): (&str, Vec<NewEntry>) = match (body.numbers, body.entries) {
@@ -47,7 +56,11 @@ pub fn parse_json(
             check_len(numbers.len())?;
             let entries = numbers
                 .into_iter()
-                .map(|phone| NewEntry { phone, name: None })
+                .map(|phone| NewEntry {
+                    phone,
+                    name: None,
+                    timezone: None,
+                })
                 .collect();
             ("numbers", entries)
         }
@@ -68,13 +81,20 @@ pub fn parse_json(
     };
     let mut out = Collector::new(Unit::Item, entries.len(), country);
     for (i, item) in entries.into_iter().enumerate() {
+        let zones = match zone_of(item.timezone.as_deref().unwrap_or("")) {
+            Ok(z) => z,
+            Err(e) => {
+                out.bad(i + 1, e);
+                continue;
+            }
+        };
         match out.read(&item.phone) {
             Ok(reading) => {
                 let name = item
                     .name
                     .map(|n| n.trim().to_string())
                     .filter(|n| !n.is_empty());
-                out.push_read(i + 1, reading, name, Vec::new());
+                out.push_read(i + 1, reading, name, Vec::new(), zones);
             }
             Err(e) => out.bad(i + 1, e),
         }

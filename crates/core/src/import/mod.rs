@@ -30,6 +30,7 @@ pub use self::text::parse_text;
 
 use crate::api::{ImportErrorBody, LineError, LineWarning};
 use crate::phone::{Country, Phone, PhoneError, Reading, unverified_warning};
+use crate::zones::{ZoneSetId, parse_zone};
 use std::fmt;
 
 /// The most entries one import takes (design: "up to 1,000,000 entries").
@@ -103,6 +104,24 @@ pub struct ImportedEntry {
     pub name: Option<String>,
     /// This entry's values of [`Imported::columns`], aligned with them.
     pub fields: Vec<String>,
+    /// The zone its `timezone` column (or JSON field) named; `None`: its
+    /// number's.
+    pub zones: Option<ZoneSetId>,
+}
+
+/// The column (and JSON field) that names an entry's time zone. Read as
+/// the entry's zone, not kept as an extra column.
+pub const TIMEZONE_COLUMN: &str = "timezone";
+
+/// A `timezone` cell: blank for the number's own zones, else an IANA name.
+fn zone_of(cell: &str) -> Result<Option<ZoneSetId>, String> {
+    let cell = cell.trim();
+    if cell.is_empty() {
+        return Ok(None);
+    }
+    parse_zone(cell)
+        .map(Some)
+        .map_err(|e| format!("{TIMEZONE_COLUMN}: {e}"))
 }
 
 /// What [`parse`] read: the entries, and the settings when the body
@@ -245,6 +264,7 @@ impl Collector {
         reading: Reading,
         name: Option<String>,
         fields: Vec<String>,
+        zones: Option<ZoneSetId>,
     ) {
         if reading.unverified {
             self.warn(line, || unverified_warning(&reading.phone));
@@ -256,6 +276,7 @@ impl Collector {
             phone: reading.phone,
             name,
             fields,
+            zones,
         });
     }
 

@@ -14,7 +14,7 @@ pub fn parse_text(body: &[u8], country: Option<Country>) -> Result<Imported, Imp
     for (line, number) in number_lines(text) {
         out.admit()?;
         match out.read(number) {
-            Ok(reading) => out.push_read(line, reading, None, Vec::new()),
+            Ok(reading) => out.push_read(line, reading, None, Vec::new(), None),
             Err(e) => out.bad(line, e),
         }
     }

@@ -18,13 +18,18 @@
 //! rule defers or forbids on the way; each such step moves that entry out
 //! of the way until its time, so no entry is asked twice in one dial.
 //!
-//! One rule a file; [`RetryDue`] is today's only one.
+//! One rule a file: [`RetryDue`], and [`CallingHoursRule`] (calling hours
+//! in the callee's local time).
 
+mod calling_hours;
 mod retry_due;
 
+pub use calling_hours::CallingHoursRule;
 pub use retry_due::RetryDue;
 
 use crate::campaign::Entry;
+use crate::hours::Hours;
+use crate::status::Outcome;
 use crate::time::{Mono, Now, Timestamp};
 use std::fmt;
 use std::sync::Arc;
@@ -33,12 +38,24 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     Dial,
-    /// Not before this wall-clock time; asked again then.
-    WaitUntil(Timestamp),
-    /// Not at all.
+    /// Not before this wall-clock time; asked again then. The reason, when
+    /// given, becomes the entry's `reason` and is in its history.
+    WaitUntil {
+        at: Timestamp,
+        reason: Option<String>,
+    },
+    /// Not at all: the entry ends `canceled` with this outcome and reason.
     Never {
         reason: String,
+        outcome: Outcome,
     },
+}
+
+impl Verdict {
+    /// A wait with no reason of its own (a retry's delay).
+    pub fn wait_until(at: Timestamp) -> Verdict {
+        Verdict::WaitUntil { at, reason: None }
+    }
 }
 
 /// What a rule is asked about: an entry its campaign would dial next.
@@ -49,12 +66,20 @@ pub struct Candidate<'a> {
     /// its `retry_at` as this process measures it, which a step of the
     /// wall clock does not move. `None` for a fresh entry.
     pub due: Option<Mono>,
+    /// The calling-hours settings of the entry's campaign.
+    pub hours: &'a Hours,
 }
 
 /// One rule: pure, so that the same entry at the same time always gets the
 /// same answer, and cheap, since it is asked on every dial.
 pub trait Rule: fmt::Debug + Send + Sync {
     fn check(&self, candidate: Candidate<'_>, now: Now) -> Verdict;
+
+    /// The rule's name where deferrals are counted (the `rule` label of
+    /// `numdialer_deferred_total`).
+    fn name(&self) -> &'static str {
+        "rule"
+    }
 }
 
 /// The rules a registry dials under, asked in order.
@@ -82,16 +107,25 @@ impl Rules {
     /// Every rule's verdict together: the first `Never` wins; else the
     /// latest `WaitUntil` (each rule must allow the dial); else `Dial`.
     pub fn check(&self, candidate: Candidate<'_>, now: Now) -> Verdict {
-        let mut verdict = Verdict::Dial;
+        self.judge(candidate, now).0
+    }
+
+    /// [`Rules::check`], with the name of the rule whose verdict it is
+    /// (`""` for [`Verdict::Dial`]).
+    pub fn judge(&self, candidate: Candidate<'_>, now: Now) -> (Verdict, &'static str) {
+        let mut verdict = (Verdict::Dial, "");
         for rule in &self.rules {
             match rule.check(candidate, now) {
                 Verdict::Dial => {}
-                never @ Verdict::Never { .. } => return never,
-                Verdict::WaitUntil(t) => {
-                    verdict = match verdict {
-                        Verdict::WaitUntil(u) if u >= t => Verdict::WaitUntil(u),
-                        _ => Verdict::WaitUntil(t),
+                never @ Verdict::Never { .. } => return (never, rule.name()),
+                Verdict::WaitUntil { at, reason } => {
+                    let later = match &verdict.0 {
+                        Verdict::WaitUntil { at: u, .. } => at > *u,
+                        _ => true,
                     };
+                    if later {
+                        verdict = (Verdict::WaitUntil { at, reason }, rule.name());
+                    }
                 }
             }
         }
@@ -134,13 +168,15 @@ mod tests {
         let c = Candidate {
             entry: &e,
             due: None,
+            hours: &Hours::default(),
         };
         let never = Verdict::Never {
             reason: "no".into(),
+            outcome: Outcome::Canceled,
         };
         let (early, late) = (
-            Verdict::WaitUntil(Timestamp(2_000_000)),
-            Verdict::WaitUntil(Timestamp(3_000_000)),
+            Verdict::wait_until(Timestamp(2_000_000)),
+            Verdict::wait_until(Timestamp(3_000_000)),
         );
         assert_eq!(set(&[]).check(c, NOW), Verdict::Dial);
         assert_eq!(set(&[Verdict::Dial]).check(c, NOW), Verdict::Dial);

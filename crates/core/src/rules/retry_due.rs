@@ -16,11 +16,15 @@ use crate::time::Now;
 pub struct RetryDue;
 
 impl Rule for RetryDue {
+    fn name(&self) -> &'static str {
+        "retry_due"
+    }
+
     fn check(&self, c: Candidate<'_>, now: Now) -> Verdict {
         match c.due {
             Some(due) if due > now.mono => {
                 let left = due.since(now.mono);
-                Verdict::WaitUntil(now.wall.plus_millis(left))
+                Verdict::wait_until(now.wall.plus_millis(left))
             }
             _ => Verdict::Dial,
         }
@@ -31,12 +35,14 @@ impl Rule for RetryDue {
 mod tests {
     use super::*;
     use crate::campaign::Entry;
+    use crate::hours::Hours;
     use crate::phone::Phone;
     use crate::time::{Mono, Timestamp};
 
     #[test]
     fn a_retry_waits_for_its_monotonic_time_whatever_the_wall_clock_says() {
         let e = Entry::new(0, Phone::parse("13018040009").unwrap());
+        let hours = Hours::default();
         let now = Now {
             wall: Timestamp(1_000_000),
             mono: Mono(5_000),
@@ -44,17 +50,19 @@ mod tests {
         let fresh = Candidate {
             entry: &e,
             due: None,
+            hours: &hours,
         };
         assert_eq!(RetryDue.check(fresh, now), Verdict::Dial);
         let at = |mono| Candidate {
             entry: &e,
             due: Some(Mono(mono)),
+            hours: &hours,
         };
         assert_eq!(RetryDue.check(at(5_000), now), Verdict::Dial);
         assert_eq!(RetryDue.check(at(4_000), now), Verdict::Dial);
         assert_eq!(
             RetryDue.check(at(5_250), now),
-            Verdict::WaitUntil(Timestamp(1_000_250))
+            Verdict::wait_until(Timestamp(1_000_250))
         );
     }
 }

@@ -36,24 +36,78 @@ impl Engine {
         }
         let (order, ticket) = {
             let mut all = self.lock();
-            let Some(order) = all.begin_dial(&new_token(), clock::now()) else {
-                return Ok(None);
-            };
-            match self.persist(&mut all, order.campaign, &[order.index]) {
-                Ok(ticket) => (order, ticket),
+            let now = clock::now();
+            let order = all.begin_dial(&new_token(), now);
+            // What the rules deferred or skipped on the way is written in
+            // the same step as the dial, before it: one flush makes both
+            // durable, and a crash never leaves a dial whose passed-over
+            // entries are still fresh on disk.
+            let ruled = match self.persist_ruled(&mut all) {
+                Ok(ticket) => ticket,
                 Err(e) => {
-                    // Not even written: answered as never sent, which frees
-                    // the one dial that may be out. The heal writes it.
-                    all.finish_dial(order.campaign, order.index, never_sent(), clock::now());
+                    if let Some(order) = &order {
+                        all.finish_dial(order.campaign, order.index, never_sent(), now);
+                    }
                     return Err(e);
                 }
+            };
+            if order.is_none() && all.take_cut() {
+                // More candidates to ask once these are stored.
+                self.wake_driver.notify_one();
+            }
+            match order {
+                None => (None, ruled),
+                Some(order) => match self.persist(&mut all, order.campaign, &[order.index]) {
+                    Ok(ticket) => (Some(order), Some(ticket)),
+                    Err(e) => {
+                        // Not even written: answered as never sent, which
+                        // frees the one dial that may be out. The heal
+                        // writes it.
+                        all.finish_dial(order.campaign, order.index, never_sent(), clock::now());
+                        return Err(e);
+                    }
+                },
             }
         };
-        self.wake_timer.notify_one();
-        if let Err(e) = self.store.durable(ticket).await {
+        // A new dial is a new deadline, a deferred entry a new wake-up.
+        if order.is_some() || ticket.is_some() {
+            self.wake_timer.notify_one();
+        }
+        let Some(order) = order else {
+            if let Some(t) = ticket {
+                self.durable(t).await?;
+            }
+            return Ok(None);
+        };
+        if let Err(e) = self.store.durable(ticket.unwrap_or_default()).await {
             return Err(self.degradation.park(Parked::Unsent(order), e));
         }
         Ok(Some(order))
+    }
+
+    /// Writes the entries that the dial-time rules deferred or skipped
+    /// since last asked, and counts them; the ticket of the last write, if
+    /// any.
+    fn persist_ruled(&self, all: &mut Campaigns) -> Result<Option<u64>, EngineError> {
+        for (rule, n) in all.take_deferrals() {
+            self.metrics.deferred(rule, n);
+        }
+        let mut ticket = None;
+        for (id, indices) in all.take_ruled() {
+            for &i in &indices {
+                if let Some(e) = all.get(id).and_then(|c| c.entry(i)) {
+                    tracing::info!(
+                        campaign = id,
+                        index = i,
+                        status = %e.status,
+                        reason = e.reason.as_deref().unwrap_or_default(),
+                        "held back by a dial-time rule"
+                    );
+                }
+            }
+            ticket = Some(self.persist(all, id, &indices)?);
+        }
+        Ok(ticket)
     }
 
     /// Records how a dial ended. Not flushed here: nobody is answered on

@@ -31,10 +31,13 @@ pub use degradation::Degraded;
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};
 use degradation::Degradation;
+use numdialer_core::hours::{CallingHours, CallingRules};
+use numdialer_core::rules::{CallingHoursRule, RetryDue, Rules};
 use numdialer_core::{
     AlreadyStarted, Campaigns, DeleteError, OperationError, RestoreError, WebhookError,
 };
 use persist::Versions;
+use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Mutex, MutexGuard};
 use tokio::sync::{Notify, watch};
@@ -87,11 +90,82 @@ pub struct Engine {
     /// Serialises imports, so that two uploads with one `Idempotency-Key`
     /// cannot both create a campaign.
     imports: tokio::sync::Mutex<()>,
+    /// `--calling-hours`: the window of a new campaign whose import gives
+    /// none.
+    calling_hours: CallingHours,
+    /// [`Calling::real_provider`].
+    real_provider: bool,
+    /// Campaign 1 was created by this open (a new data directory), so it
+    /// takes the server's calling hours; an older directory's keeps none.
+    first_is_new: bool,
+}
+
+/// What the server's flags say about calling hours.
+#[derive(Debug, Clone, Default)]
+pub struct Calling {
+    /// `--calling-hours`: the window of new campaigns.
+    pub default_hours: CallingHours,
+    /// Campaign 1 of a new data directory takes `default_hours` too (the
+    /// flag was given explicitly); otherwise it dials as it always did.
+    pub first_takes_default: bool,
+    /// Dialing through a real provider: a campaign without calling hours
+    /// is then worth a warning.
+    pub real_provider: bool,
+    /// `--calling-rules`: stricter windows by number prefix, intersected
+    /// with every campaign's.
+    pub rules: Option<CallingRules>,
 }
 
 impl Engine {
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Dials under calling hours: every campaign's window is checked at
+    /// each dial (narrowed by `calling.rules`), and new campaigns take
+    /// `calling.default_hours` unless their import says otherwise. Campaign
+    /// 1 of a new data directory takes it too when the operator asked
+    /// ([`Calling::first_takes_default`]); one stored before keeps what it
+    /// had (no window), so an older directory dials as it did.
+    pub fn with_calling(mut self, calling: Calling) -> Result<Self, EngineError> {
+        self.calling_hours = calling.default_hours;
+        self.real_provider = calling.real_provider;
+        let rules = Rules::new(vec![
+            Arc::new(RetryDue),
+            Arc::new(CallingHoursRule::new(calling.rules)),
+        ]);
+        let all = self.campaigns.get_mut().unwrap_or_else(|e| e.into_inner());
+        *all = std::mem::replace(
+            all,
+            Campaigns::new(Vec::new(), Default::default(), all.settings()),
+        )
+        .with_rules(rules);
+        if self.first_is_new
+            && calling.first_takes_default
+            && let Some(first) = all.get_mut(numdialer_core::campaign::FIRST)
+            && first.meta().hours.calling_hours != calling.default_hours
+        {
+            first.set_calling_hours(calling.default_hours);
+            if let Some(meta) = first.meta_due() {
+                let ticket = self.store.put_campaign(&meta)?;
+                first.meta_stored();
+                self.last_ticket
+                    .fetch_max(ticket, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        Ok(self)
+    }
+
+    /// `--calling-hours`: the window of a new campaign whose import gives
+    /// none.
+    pub fn default_calling_hours(&self) -> CallingHours {
+        self.calling_hours
+    }
+
+    /// Whether the server dials through a real provider (see
+    /// [`Calling::real_provider`]).
+    pub fn real_provider(&self) -> bool {
+        self.real_provider
     }
 
     fn lock(&self) -> MutexGuard<'_, Campaigns> {

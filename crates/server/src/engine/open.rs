@@ -32,6 +32,7 @@ impl Engine {
         };
         // The ticket of what opening wrote: the manifest may count it only
         // once it is durable.
+        let first_is_new = stored.is_none();
         let (campaigns, opened) = match stored {
             Some(stored) => {
                 report_skipped(&stored.skipped);
@@ -53,6 +54,9 @@ impl Engine {
             degradation: Degradation::default(),
             imports: tokio::sync::Mutex::new(()),
             metrics,
+            calling_hours: Default::default(),
+            real_provider: false,
+            first_is_new,
         })
     }
 }

@@ -87,7 +87,7 @@ impl Engine {
         let (detail, ticket) = {
             let all = self.lock();
             let c = all.get(id).ok_or(EngineError::NoCampaign(id))?;
-            let d = c.entry(index).map(CallDetail::from);
+            let d = CallDetail::of(c, index);
             (d, self.read_ticket())
         };
         if self.degraded().is_none() {

@@ -358,6 +358,8 @@ async fn export_lists_every_entry_with_its_outcome_and_the_import_columns() {
             "first_dialed_at",
             "ended_at",
             "reason",
+            "timezones",
+            "waiting_until",
             "team"
         ]
     );
@@ -375,7 +377,9 @@ async fn export_lists_every_entry_with_its_outcome_and_the_import_columns() {
             !r[6].is_empty() && !r[7].is_empty() && !r[8].is_empty(),
             "{r:?}"
         );
-        assert_eq!(&r[10], format!("team {}", i % 2));
+        // Its zones, and no wait: the entry is over.
+        assert_eq!((&r[10], &r[11]), ("America/New_York", ""), "{r:?}");
+        assert_eq!(&r[12], format!("team {}", i % 2));
     }
 }
 

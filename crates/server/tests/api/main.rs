@@ -28,6 +28,7 @@ mod dialdown;
 mod dialer_headers;
 mod exports;
 mod hostile;
+mod hours;
 mod integrity;
 mod limits;
 mod operations;

@@ -159,6 +159,7 @@ async fn metrics_expose_the_same_families_labels_and_buckets() {
     for state in CampaignState::ALL {
         want.insert(format!("numdialer_campaigns{{state=\"{state}\"}} gauge"));
     }
+    want.insert("numdialer_deferred_total{rule=\"calling_hours\"} counter".to_string());
     for plain in [
         "numdialer_retries_total{} counter",
         "numdialer_dial_retries_total{} counter",
@@ -185,6 +186,7 @@ async fn metrics_expose_the_same_families_labels_and_buckets() {
         "numdialer_store_skipped_records",
         "numdialer_entries",
         "numdialer_retries_total",
+        "numdialer_deferred_total",
         "numdialer_campaigns",
         "numdialer_webhook_seconds",
         "numdialer_store_flush_seconds",

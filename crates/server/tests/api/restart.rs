@@ -191,6 +191,10 @@ fn help_explains_every_flag() {
         "--numbers-file",
         "--api-token",
         "NUMDIALER_DATA_DIR",
+        "--calling-hours",
+        "NUMDIALER_CALLING_HOURS",
+        "--calling-rules",
+        "NUMDIALER_CALLING_RULES",
     ] {
         assert!(help.contains(flag), "{flag} missing from --help");
     }

@@ -172,3 +172,56 @@ async fn an_interrupted_list_of_the_last_release_before_campaigns_resumes_withou
     assert_eq!(campaign_one(&h).await.state, CampaignState::Done);
     assert_eq!(h.sim.dials().len(), 6, "each idle entry once, nothing more");
 }
+
+/// Every fixture, opened by a server whose calling hours are on (given
+/// explicitly, which a new directory's campaign 1 would take): each
+/// directory's campaign 1 keeps no window, so a finished list dials nobody
+/// and an interrupted one resumes at whatever hour the test runs, never
+/// redialing an entry it had dialed.
+#[tokio::test]
+async fn an_older_directory_keeps_no_calling_hours_under_a_server_that_has_them() {
+    for (release, name) in [
+        ("v0.1.0", "finished"),
+        ("v0.1.0", "interrupted"),
+        ("b9f5f73", "finished"),
+        ("b9f5f73", "interrupted"),
+    ] {
+        let fixture = copy_release_fixture(release, name);
+        let path = fixture.path().to_path_buf();
+        let h = Harness::start(fast_sim(), move |c| {
+            c.store.data_dir = Some(path);
+            c.dialing.calling_hours = Some("08:00-21:00".parse().unwrap());
+        })
+        .await;
+        let c = campaign_one(&h).await;
+        assert_eq!(
+            c.calling.hours.calling_hours.to_string(),
+            "off",
+            "{release}/{name}"
+        );
+        assert!(
+            c.calling.hours.is_default(),
+            "{release}/{name}: {:?}",
+            c.calling.hours
+        );
+        assert_eq!(c.calling.waiting_for_hours, 0);
+        if name == "finished" {
+            let before = h.statuses().await;
+            assert!(before.calls.iter().all(|c| c.attempt == 1));
+            assert_eq!(h.start_calls().await, 409);
+            assert!(h.sim.dials().is_empty(), "{release}/{name}: nobody dialed");
+        } else {
+            let s = h.wait_finished().await;
+            assert!(
+                s.calls
+                    .iter()
+                    .all(|c| c.status.is_final() && c.attempt <= 1),
+                "{release}/{name}: {s:#?}"
+            );
+            // Entries 3 to 8, never dialed before (the READMEs), each once.
+            assert_eq!(h.sim.dials().len(), 6, "{release}/{name}");
+            assert_eq!(s.count(Status::Waiting), 0);
+        }
+        h.stop().await;
+    }
+}

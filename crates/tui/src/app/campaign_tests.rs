@@ -53,6 +53,7 @@ pub(crate) fn summary(
         retry: RetryPolicy::default(),
         columns: Vec::new(),
         version: 1,
+        calling: Default::default(),
     }
 }
 

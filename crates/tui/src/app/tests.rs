@@ -19,6 +19,7 @@ pub(crate) fn snapshot(statuses: &[Status], started: bool) -> LenientStatuses {
             outcome: None,
             retry_at: None,
             name: None,
+            timezones: Vec::new(),
         })
         .collect::<Vec<_>>();
     let finished = started && calls.iter().all(|c| c.status.is_final());

@@ -126,6 +126,56 @@ impl Settings {
     }
 }
 
+/// A campaign's calling hours as `numdialer add` sends them: each in the
+/// text form the server reads (`08:00-21:00` or `off`, `mon-fri`,
+/// `2026-12-25,2027-01-01`, an IANA zone); `None` leaves the server's
+/// default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HoursSettings {
+    pub calling_hours: Option<String>,
+    pub days: Option<String>,
+    pub holidays: Option<String>,
+    pub fallback_timezone: Option<String>,
+}
+
+impl HoursSettings {
+    fn is_empty(&self) -> bool {
+        *self == HoursSettings::default()
+    }
+
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        [
+            ("calling_hours", &self.calling_hours),
+            ("days", &self.days),
+            ("holidays", &self.holidays),
+            ("fallback_timezone", &self.fallback_timezone),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
+        .collect()
+    }
+
+    /// Writes them into a JSON import's own fields, over what the file
+    /// says; holidays as a list of dates.
+    fn merge_into(&self, body: &mut serde_json::Map<String, serde_json::Value>) {
+        use serde_json::Value;
+        for (k, v) in self.pairs() {
+            let value = if k == "holidays" {
+                Value::Array(
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|d| !d.is_empty())
+                        .map(Value::from)
+                        .collect(),
+                )
+            } else {
+                Value::from(v)
+            };
+            body.insert(k.into(), value);
+        }
+    }
+}
+
 /// Why an import could not be prepared: the local file, before anything
 /// was sent.
 #[derive(Debug, thiserror::Error)]
@@ -150,6 +200,8 @@ pub struct Upload {
     format: Format,
     query: Vec<(&'static str, String)>,
     idempotency_key: Option<String>,
+    /// The file, for what a later setting must say about it.
+    path: PathBuf,
 }
 
 #[derive(Debug)]
@@ -200,7 +252,47 @@ impl Upload {
             format,
             query,
             idempotency_key: None,
+            path: path.to_path_buf(),
         })
+    }
+
+    /// Sends the campaign's calling hours: in the query for CSV and text,
+    /// written into the body for JSON (which is then read whole, as with
+    /// any setting given for a JSON file).
+    pub fn hours(mut self, hours: &HoursSettings) -> Result<Upload, UploadError> {
+        if hours.is_empty() {
+            return Ok(self);
+        }
+        if self.format != Format::Json {
+            self.query.extend(hours.pairs());
+            return Ok(self);
+        }
+        let read_err = |source| UploadError::Read {
+            path: self.path.clone(),
+            source,
+        };
+        let text = match &mut self.payload {
+            Payload::Bytes(b) => b.to_vec(),
+            Payload::File(f) => {
+                let mut text = Vec::new();
+                f.read_to_end(&mut text).map_err(read_err)?;
+                text
+            }
+        };
+        let not_object = |reason: String| UploadError::NotJsonObject {
+            path: self.path.clone(),
+            reason,
+        };
+        let mut value: serde_json::Value =
+            serde_json::from_slice(&text).map_err(|e| not_object(e.to_string()))?;
+        let serde_json::Value::Object(body) = &mut value else {
+            return Err(not_object("it is not {...}".into()));
+        };
+        hours.merge_into(body);
+        let bytes = Bytes::from(serde_json::to_vec(&value).expect("JSON re-serialises"));
+        self.len = Some(bytes.len() as u64);
+        self.payload = Payload::Bytes(bytes);
+        Ok(self)
     }
 
     /// Sends `?country=`: the server reads numbers without `+` in it.
@@ -404,6 +496,46 @@ mod tests {
             ]
         );
         assert!(Settings::default().query().is_empty());
+    }
+
+    #[test]
+    fn calling_hours_go_in_the_query_or_into_a_json_body() {
+        let dir = tempfile::tempdir().unwrap();
+        let hours = HoursSettings {
+            calling_hours: Some("09:00-20:00".into()),
+            holidays: Some("2026-12-25,2027-01-01".into()),
+            ..HoursSettings::default()
+        };
+        let csv = dir.path().join("l.csv");
+        std::fs::write(&csv, "phone\n13018040009\n").unwrap();
+        let up = Upload::open(&csv, Format::Csv, &Settings::default())
+            .unwrap()
+            .hours(&hours)
+            .unwrap();
+        assert_eq!(
+            up.query,
+            [
+                ("calling_hours", "09:00-20:00".to_string()),
+                ("holidays", "2026-12-25,2027-01-01".to_string())
+            ]
+        );
+        let json = dir.path().join("l.json");
+        std::fs::write(&json, r#"{"numbers":["13018040009"],"days":"sat"}"#).unwrap();
+        let up = Upload::open(&json, Format::Json, &Settings::default())
+            .unwrap()
+            .hours(&hours)
+            .unwrap();
+        assert!(up.query.is_empty());
+        let Payload::Bytes(b) = &up.payload else {
+            panic!("a JSON file with calling hours is rewritten");
+        };
+        let v: serde_json::Value = serde_json::from_slice(b).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"numbers": ["13018040009"], "days": "sat",
+                "calling_hours": "09:00-20:00", "holidays": ["2026-12-25", "2027-01-01"]})
+        );
+        assert_eq!(up.size(), Some(b.len() as u64));
     }
 
     #[test]

@@ -4,12 +4,15 @@
 //! nothing: the server's line-numbered errors are printed, and it exits 1.
 
 use super::{Target, json_line, print, show};
+use crate::client::upload::HoursSettings;
 use crate::client::{Format, Settings, Upload};
 use crate::failure::Usage;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use numdialer_core::campaign::{MAX_ATTEMPTS, MAX_RETRY_DELAY_S};
+use numdialer_core::hours::{CallingHours, Days, Holidays};
 use numdialer_core::status::Outcome;
+use numdialer_core::zones::ZoneName;
 use numdialer_core::{Country, CountryError};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -23,7 +26,9 @@ Number`, `mobile`, `tel` or `telephone`), separated by commas, semicolons or
 tabs; `name` and any other columns are kept and exported. A text file has
 one number a line (`#` comments and blank lines are skipped). A JSON file is
 {\"name\", \"numbers\": [...] or \"entries\": [{\"phone\", \"name\"}], \"retry\", \"start\"};
-the flags given here replace its own settings.
+the flags given here replace its own settings. A `timezone` column (an IANA
+name like America/Denver) gives an entry's zone; otherwise its number's is
+used, and calling hours hold in each callee's local time.
 
 Numbers written without + or 00 are read in --country (or the server's
 --default-country); without one, each must be valid as written with its
@@ -34,6 +39,8 @@ Examples:
   numdialer add us-leads.csv --country US
   numdialer add leads.csv --name \"spring leads\" --max-attempts 3 --retry-delay 600 --start
   numdialer add numbers.txt --retry-on no_answer --json | jq .id
+  numdialer add leads.csv --calling-hours 09:00-20:00 --days mon-fri --holidays 2026-12-25
+  numdialer add leads.csv --fallback-timezone America/Chicago
   some-export | numdialer add /dev/stdin --format csv";
 
 #[derive(Debug, clap::Args)]
@@ -66,6 +73,23 @@ pub struct Args {
     /// none: such numbers must be valid with their country code].
     #[arg(long, env = "NUMDIALER_COUNTRY", value_parser = parse_country)]
     pub country: Option<Country>,
+    /// Calling hours in each callee's local time: HH:MM-HH:MM (21:00-08:00
+    /// crosses midnight) or off [server's default: its --calling-hours,
+    /// 08:00-21:00 through a real provider].
+    #[arg(long, value_name = "HH:MM-HH:MM|off", value_parser = parse_calling_hours)]
+    pub calling_hours: Option<String>,
+    /// The days calls may be made, in the callee's local date: mon-fri,
+    /// mon,wed,fri… [default: every day].
+    #[arg(long, value_parser = parse_days)]
+    pub days: Option<String>,
+    /// Dates on which nothing is dialed, comma-separated YYYY-MM-DD.
+    #[arg(long, value_name = "DATES", value_parser = parse_holidays)]
+    pub holidays: Option<String>,
+    /// The IANA zone (America/Chicago) of numbers whose own zone is
+    /// unknown (toll-free +1 800, say); without it they are skipped while
+    /// calling hours are on.
+    #[arg(long, value_name = "ZONE", value_parser = parse_zone)]
+    pub fallback_timezone: Option<String>,
     /// The file's format [default: from its extension].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
@@ -81,6 +105,33 @@ pub struct Args {
 
 fn parse_country(s: &str) -> Result<Country, String> {
     s.parse().map_err(|e: CountryError| e.to_string())
+}
+
+/// Each calling-hours flag is checked here as the server checks it, so
+/// that a typo is a usage error (exit 2) before anything is sent, and
+/// sent in the server's own spelling.
+fn parse_calling_hours(s: &str) -> Result<String, String> {
+    s.parse::<CallingHours>()
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+fn parse_days(s: &str) -> Result<String, String> {
+    s.parse::<Days>()
+        .map(|d| d.to_string())
+        .map_err(|e| e.to_string())
+}
+
+fn parse_holidays(s: &str) -> Result<String, String> {
+    s.parse::<Holidays>()
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+fn parse_zone(s: &str) -> Result<String, String> {
+    s.parse::<ZoneName>()
+        .map(|z| z.to_string())
+        .map_err(|e| e.to_string())
 }
 
 fn parse_retry_on(s: &str) -> Result<Outcome, String> {
@@ -120,6 +171,15 @@ impl Args {
             start: self.start,
         }
     }
+
+    fn hours(&self) -> HoursSettings {
+        HoursSettings {
+            calling_hours: self.calling_hours.clone(),
+            days: self.days.clone(),
+            holidays: self.holidays.clone(),
+            fallback_timezone: self.fallback_timezone.clone(),
+        }
+    }
 }
 
 /// `leads` for `exports/leads.csv`; nothing for a name that says nothing
@@ -137,6 +197,7 @@ fn default_name(file: &Path) -> Option<String> {
 pub async fn run(args: Args, target: &Target) -> anyhow::Result<()> {
     let format = args.format()?;
     let mut upload = Upload::open(&args.file, format, &args.settings(format))
+        .and_then(|u| u.hours(&args.hours()))
         .map_err(|e| Usage(e.to_string()))?;
     if let Some(key) = args.idempotency_key.clone() {
         upload = upload.idempotency_key(key);
@@ -258,6 +319,42 @@ mod tests {
             &["l.csv", "--retry-on", "answered"],
             &["l.csv", "--format", "xml"],
             &[],
+        ] {
+            let e = add(bad).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{bad:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn calling_hours_flags_parse_into_the_servers_spelling_or_are_usage_errors() {
+        let a = add(&[
+            "l.csv",
+            "--calling-hours",
+            "9:00-20:00",
+            "--days",
+            "monday-friday",
+            "--holidays",
+            "2026-12-25, 2027-01-01",
+            "--fallback-timezone",
+            "america/chicago",
+        ])
+        .unwrap();
+        assert_eq!(
+            a.hours(),
+            HoursSettings {
+                calling_hours: Some("09:00-20:00".into()),
+                days: Some("mon-fri".into()),
+                holidays: Some("2026-12-25,2027-01-01".into()),
+                fallback_timezone: Some("America/Chicago".into()),
+            }
+        );
+        assert_eq!(add(&["l.csv"]).unwrap().hours(), HoursSettings::default());
+        for bad in [
+            &["l.csv", "--calling-hours", "25:00-26:00"][..],
+            &["l.csv", "--calling-hours", "08:00-08:00"],
+            &["l.csv", "--days", "funday"],
+            &["l.csv", "--holidays", "christmas"],
+            &["l.csv", "--fallback-timezone", "Mars/Olympus"],
         ] {
             let e = add(bad).unwrap_err();
             assert_eq!(e.exit_code(), 2, "{bad:?}: {e}");

@@ -44,7 +44,7 @@ pub fn table(campaigns: &[CampaignSummary]) -> String {
     let rows: Vec<Vec<String>> = campaigns
         .iter()
         .map(|c| {
-            let known = Outcome::ALL.map(|o| c.outcome(o).to_string());
+            let known = Outcome::USUAL.map(|o| c.outcome(o).to_string());
             [
                 c.id.to_string(),
                 c.state.to_string(),
@@ -161,6 +161,7 @@ pub(crate) mod tests {
             retry: RetryPolicy::default(),
             columns: Vec::new(),
             version: 1,
+            calling: Default::default(),
         }
     }
 

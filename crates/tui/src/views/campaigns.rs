@@ -82,7 +82,7 @@ fn row(app: &App, c: &CampaignSummary, full: bool) -> Row<'static> {
         Cell::from(c.state.as_str()).style(theme.state(c.state)),
         Cell::from(gauge(app, c)),
     ];
-    let counts = Outcome::ALL.map(|o| c.outcome(o));
+    let counts = Outcome::USUAL.map(|o| c.outcome(o));
     if full {
         cells.extend(counts.map(|n| Cell::from(format!("{n:>5}"))));
         cells.push(Cell::from(format!("{:>6}", c.attempts)));

@@ -88,6 +88,7 @@ fn event_line(theme: &Theme, e: &Event, retried: bool) -> Line<'static> {
             format!("{outcome}: retry at {}", &retry_at.to_string()[11..19])
         }
         EventKind::Canceled => "canceled".to_string(),
+        EventKind::Deferred { retry_at } => format!("held until {}", &retry_at.to_string()[11..19]),
     };
     let outcome = match (&e.applied, &e.note) {
         (true, None) => "applied".to_string(),

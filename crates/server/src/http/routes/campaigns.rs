@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use numdialer_core::api::{CallDetail, CampaignSummary, CreatedCampaign, ImportErrorBody};
 use numdialer_core::campaign::{RetryInput, RetryOnInput};
+use numdialer_core::hours::{HoursInput, HoursInputError, TextOrList};
 use numdialer_core::import::{self, Format};
 use numdialer_core::{Country, Entry, NewCampaign, Operation};
 use serde::Deserialize;
@@ -63,6 +64,11 @@ pub struct CreateQuery {
     start: Option<String>,
     /// The country numbers without `+` are read in, for every format.
     country: Option<String>,
+    calling_hours: Option<String>,
+    days: Option<String>,
+    /// Comma-separated dates.
+    holidays: Option<String>,
+    fallback_timezone: Option<String>,
 }
 
 impl CreateQuery {
@@ -72,6 +78,16 @@ impl CreateQuery {
             && self.retry_delay.is_none()
             && self.retry_on.is_none()
             && self.start.is_none()
+            && self.hours().is_empty()
+    }
+
+    fn hours(&self) -> HoursInput {
+        HoursInput {
+            calling_hours: self.calling_hours.clone(),
+            days: self.days.clone(),
+            holidays: self.holidays.clone().map(TextOrList::Text),
+            fallback_timezone: self.fallback_timezone.clone(),
+        }
     }
 
     fn retry(&self) -> Result<RetryInput, ApiError> {
@@ -145,19 +161,25 @@ pub async fn create(
     let key = idempotency_key(&headers)?;
     if format == Format::Json && !q.is_empty() {
         return Err(bad_request(
-            "with application/json, give name, retry and start in the body, not the query",
+            "with application/json, give name, retry, start and calling hours in the body, not the query",
         ));
     }
     let country = q.country(state.default_country)?;
+    let default_hours = state.engine.default_calling_hours();
+    // Checked before the body is read: a bad setting is refused at once.
+    if format != Format::Json {
+        q.hours().hours(default_hours).map_err(hours_error)?;
+    }
     // Off the runtime: a million lines take a good part of a second.
     let upload = tokio::task::spawn_blocking(move || import::parse(format, &body, country))
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("import: {e}")))?
         .map_err(import_error)?;
-    let (name, retry, start) = match upload.settings {
-        Some(body) => (body.name, body.retry, body.start),
-        None => (q.name.clone(), q.retry()?, q.start()?),
+    let (name, retry, start, hours) = match upload.settings {
+        Some(body) => (body.name, body.retry, body.start, body.hours),
+        None => (q.name.clone(), q.retry()?, q.start()?, q.hours()),
     };
+    let hours = hours.hours(default_hours).map_err(hours_error)?;
     let imported = upload.imported;
     let retry = retry
         .policy()
@@ -179,6 +201,7 @@ pub async fn create(
             let mut entry = Entry::new(i, e.phone);
             entry.name = e.name;
             entry.fields = e.fields;
+            entry.zones = e.zones;
             entry
         })
         .collect();
@@ -189,8 +212,17 @@ pub async fn create(
         entries,
         idempotency_key: key,
         start,
+        hours,
     };
+    let off = new.hours.is_off();
     let (summary, created) = state.engine.create(new).await?;
+    if created && off && state.engine.real_provider() {
+        tracing::warn!(
+            campaign = summary.id,
+            "calling hours are off for this campaign while dialing through a real provider: \
+             its entries are dialed at any hour of their callees' day"
+        );
+    }
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -203,6 +235,11 @@ pub async fn create(
         warning_count: imported.warning_count,
     };
     Ok((status, [(header::LOCATION, location)], Json(answer)).into_response())
+}
+
+/// A calling-hours setting that does not parse: the field is named.
+fn hours_error(e: HoursInputError) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
@@ -293,7 +330,7 @@ pub async fn detail(
 }
 
 /// The export's fixed columns; the import's extra ones follow.
-const EXPORT_HEADER: [&str; 10] = [
+const EXPORT_HEADER: [&str; 12] = [
     "index",
     "phone",
     "name",
@@ -304,6 +341,8 @@ const EXPORT_HEADER: [&str; 10] = [
     "first_dialed_at",
     "ended_at",
     "reason",
+    "timezones",
+    "waiting_until",
 ];
 
 /// `GET /campaigns/{id}/export.csv?raw=true` turns the formula guard off.
@@ -344,6 +383,12 @@ fn export_row(e: &Entry) -> Vec<String> {
         opt(e.first_dialed_at),
         opt(ended),
         e.reason.clone().unwrap_or_default(),
+        e.zone_set()
+            .map(|z| z.set().to_string())
+            .unwrap_or_default(),
+        opt((e.status == numdialer_core::Status::Waiting)
+            .then_some(e.retry_at)
+            .flatten()),
     ];
     row.extend(e.fields.iter().cloned());
     row
