@@ -159,6 +159,9 @@ pub struct NewCampaign {
     /// Entries with indices from 0, all idle.
     pub entries: Vec<Entry>,
     pub idempotency_key: Option<String>,
+    /// What that upload sent ([`crate::import::upload_digest`]), so that
+    /// the key reused for another list is told apart from a retry.
+    pub idempotency_digest: Option<String>,
     pub start: bool,
 }
 
@@ -188,6 +191,10 @@ pub struct CampaignMeta {
     /// The `Idempotency-Key` of the upload that created it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
+    /// The digest of that upload's body and settings. Absent in records
+    /// written before it existed: such a key matches any body, as it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_digest: Option<String>,
     /// The campaign's version when this record was written.
     #[serde(default)]
     pub version: u64,
@@ -212,6 +219,7 @@ impl CampaignMeta {
             retry: RetryPolicy::default(),
             columns: Vec::new(),
             idempotency_key: None,
+            idempotency_digest: None,
             version,
         }
     }

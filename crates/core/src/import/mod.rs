@@ -140,6 +140,36 @@ pub fn parse(format: Format, body: &[u8], country: Option<Country>) -> Result<Up
     })
 }
 
+/// What an upload sent, as a short text: its format, its settings given
+/// beside the body (a query's `name=value` pairs, in the caller's order,
+/// `None` for one not given) and the body's bytes, hashed together. An
+/// `Idempotency-Key` is stored with it, so that the key reused with
+/// another body or other settings is told from a retry of the same upload
+/// (the IETF Idempotency-Key draft's rule). SHA-1 serves: it tells
+/// uploads apart, it guards no secret.
+pub fn upload_digest(format: Format, settings: &[(&str, Option<&str>)], body: &[u8]) -> String {
+    use sha1::{Digest, Sha1};
+    let mut h = Sha1::new();
+    h.update(format.media_type().as_bytes());
+    for (name, value) in settings {
+        // Lengths first, so that no two different settings run together
+        // into the same bytes.
+        h.update(name.len().to_be_bytes());
+        h.update(name.as_bytes());
+        match value {
+            Some(v) => {
+                h.update([1]);
+                h.update(v.len().to_be_bytes());
+                h.update(v.as_bytes());
+            }
+            None => h.update([0]),
+        }
+    }
+    h.update(body);
+    let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha1:{hex}")
+}
+
 /// Why an import was refused; nothing of it is stored. The same fields as
 /// the `422` body ([`ImportErrorBody`]), which it converts into.
 ///

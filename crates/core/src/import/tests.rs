@@ -686,3 +686,36 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn an_uploads_digest_changes_with_its_body_settings_and_format() {
+    let settings = [("name", Some("a")), ("start", None)];
+    let d = upload_digest(Format::Csv, &settings, b"phone\n13018040009\n");
+    assert!(d.starts_with("sha1:") && d.len() == 45, "{d}");
+    assert_eq!(
+        d,
+        upload_digest(Format::Csv, &settings, b"phone\n13018040009\n")
+    );
+    for other in [
+        upload_digest(Format::Csv, &settings, b"phone\n13018040010\n"),
+        upload_digest(Format::Text, &settings, b"phone\n13018040009\n"),
+        upload_digest(
+            Format::Csv,
+            &[("name", Some("b")), ("start", None)],
+            b"phone\n13018040009\n",
+        ),
+        upload_digest(
+            Format::Csv,
+            &[("name", Some("a")), ("start", Some(""))],
+            b"phone\n13018040009\n",
+        ),
+        // The setting's value and the body never run together.
+        upload_digest(
+            Format::Csv,
+            &[("name", Some("aphone")), ("start", None)],
+            b"\n13018040009\n",
+        ),
+    ] {
+        assert_ne!(d, other);
+    }
+}

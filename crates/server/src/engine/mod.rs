@@ -53,6 +53,12 @@ pub enum EngineError {
     Delete(#[from] DeleteError),
     #[error("no campaign {0}")]
     NoCampaign(u64),
+    #[error(
+        "Idempotency-Key {key:?} already created campaign {id} from another body or other \
+         settings; nothing was stored: send that upload again unchanged, or use a new key \
+         for a new list"
+    )]
+    KeyConflict { key: String, id: u64 },
     #[error("the data directory is unusable: {0}")]
     Restore(#[from] RestoreError),
     #[error(

@@ -26,7 +26,7 @@ impl Engine {
 
     /// The ticket of the latest write, read under the lock with what it
     /// covers.
-    fn read_ticket(&self) -> u64 {
+    pub(super) fn read_ticket(&self) -> u64 {
         self.last_ticket.load(Ordering::SeqCst)
     }
 

@@ -28,6 +28,7 @@ mod dialdown;
 mod dialer_headers;
 mod exports;
 mod hostile;
+mod imports;
 mod integrity;
 mod limits;
 mod operations;

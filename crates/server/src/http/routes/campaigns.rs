@@ -74,6 +74,19 @@ impl CreateQuery {
             && self.start.is_none()
     }
 
+    /// The settings as given, for the upload's digest: a retry must send
+    /// the same ones.
+    fn given(&self) -> [(&'static str, Option<String>); 6] {
+        [
+            ("name", self.name.clone()),
+            ("max_attempts", self.max_attempts.clone()),
+            ("retry_delay", self.retry_delay.clone()),
+            ("retry_on", self.retry_on.clone()),
+            ("start", self.start.clone()),
+            ("country", self.country.clone()),
+        ]
+    }
+
     fn retry(&self) -> Result<RetryInput, ApiError> {
         let number = |field: &str, v: &Option<String>| -> Result<_, ApiError> {
             v.as_deref()
@@ -149,6 +162,27 @@ pub async fn create(
         ));
     }
     let country = q.country(state.default_country)?;
+    // A retried upload is answered from its key before its body is parsed.
+    let digest = match &key {
+        Some(key) => {
+            let given = q.given();
+            let bytes = body.clone();
+            let digest = tokio::task::spawn_blocking(move || {
+                let given: Vec<(&str, Option<&str>)> =
+                    given.iter().map(|(n, v)| (*n, v.as_deref())).collect();
+                import::upload_digest(format, &given, &bytes)
+            })
+            .await
+            .map_err(|e| {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("import: {e}"))
+            })?;
+            if let Some(summary) = state.engine.replay(key, &digest).await? {
+                return Ok(created(StatusCode::OK, summary, Vec::new(), 0));
+            }
+            Some(digest)
+        }
+        None => None,
+    };
     // Off the runtime: a million lines take a good part of a second.
     let upload = tokio::task::spawn_blocking(move || import::parse(format, &body, country))
         .await
@@ -188,29 +222,48 @@ pub async fn create(
         columns: imported.columns,
         entries,
         idempotency_key: key,
+        idempotency_digest: digest,
         start,
     };
-    let (summary, created) = state.engine.create(new).await?;
-    let status = if created {
+    let (summary, is_new) = state.engine.create(new).await?;
+    let status = if is_new {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
+    Ok(created(
+        status,
+        summary,
+        imported.warnings,
+        imported.warning_count,
+    ))
+}
+
+/// The answer to an import: `201` for a new campaign, `200` for the one an
+/// earlier upload with the same key created.
+fn created(
+    status: StatusCode,
+    summary: CampaignSummary,
+    warnings: Vec<numdialer_core::api::LineWarning>,
+    warning_count: usize,
+) -> Response {
     let location = format!("/campaigns/{}", summary.id);
     let answer = CreatedCampaign {
         summary,
-        warnings: imported.warnings,
-        warning_count: imported.warning_count,
+        warnings,
+        warning_count,
     };
-    Ok((status, [(header::LOCATION, location)], Json(answer)).into_response())
+    (status, [(header::LOCATION, location)], Json(answer)).into_response()
 }
 
+/// The `Idempotency-Key` exactly as sent: two keys that differ in any
+/// byte are two keys (HTTP itself drops the spaces around a header value).
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let Some(v) = headers.get("idempotency-key") else {
         return Ok(None);
     };
     match v.to_str() {
-        Ok(k) if !k.trim().is_empty() && k.len() <= MAX_KEY => Ok(Some(k.trim().to_string())),
+        Ok(k) if !k.trim().is_empty() && k.len() <= MAX_KEY => Ok(Some(k.to_string())),
         _ => Err(bad_request(format!(
             "Idempotency-Key must be 1 to {MAX_KEY} visible ASCII characters"
         ))),
@@ -420,6 +473,20 @@ fn file_safe(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_idempotency_key_is_taken_exactly_as_sent() {
+        let key = |v: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert("idempotency-key", header::HeaderValue::from_static(v));
+            idempotency_key(&h)
+        };
+        assert_eq!(key("k1").unwrap().as_deref(), Some("k1"));
+        assert_eq!(key("k 1").unwrap().as_deref(), Some("k 1"));
+        assert_eq!(key("K1").unwrap().as_deref(), Some("K1"));
+        assert!(key(" ").is_err());
+        assert!(idempotency_key(&HeaderMap::new()).unwrap().is_none());
+    }
 
     #[test]
     fn cells_a_spreadsheet_would_evaluate_are_quoted() {
