@@ -27,6 +27,7 @@ mod reads;
 mod writes;
 
 pub use degradation::Degraded;
+pub use reads::{Page, READ_SLICE};
 
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};

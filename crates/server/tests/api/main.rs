@@ -33,6 +33,7 @@ mod integrity;
 mod limits;
 mod operations;
 mod pacing;
+mod pages;
 mod polling;
 mod reliability;
 mod restart;
