@@ -13,7 +13,7 @@
 //! sensitive and held as [`Secret`]s so that no log or error shows them.
 
 use super::pace::Pace;
-use super::{CallbackError, Callbacks, Provider};
+use super::{CallbackError, Callbacks, Provider, Shortage, local_shortage};
 use axum::http::{HeaderMap, Uri};
 use numdialer_core::protocol::numdialer::{DialRequest, DialResponse, WebhookBody};
 use numdialer_core::{CallReport, DialAnswer, Secret};
@@ -175,14 +175,27 @@ impl Provider for DialerClient {
             webhook_url: webhook_url.to_string(),
         };
         let mut delay = self.backoff;
-        for attempt in 1..=self.attempts {
+        // Tries after the first; a local shortage's tries do not count
+        // against `attempts`, which are about the API.
+        let mut resent = 0;
+        let mut attempt = 0;
+        let mut shortage = Shortage::default();
+        loop {
+            attempt += 1;
             self.pace.turn().await;
             match self.http.post(&self.call_url).json(&body).send().await {
-                Ok(resp) => return (read_answer(resp).await, attempt - 1),
+                Ok(resp) => return (read_answer(resp).await, resent),
                 Err(e) if e.is_connect() => {
-                    if attempt == self.attempts {
+                    if let Some(what) = local_shortage(&e)
+                        && shortage.wait(what).await
+                    {
+                        attempt -= 1;
+                        resent += 1;
+                        continue;
+                    }
+                    if attempt >= self.attempts {
                         let reason = format!("{} after {attempt} attempts", root_cause(&e));
-                        return (DialAnswer::Unreachable { reason }, attempt - 1);
+                        return (DialAnswer::Unreachable { reason }, resent);
                     }
                     tracing::warn!(
                         attempt,
@@ -191,14 +204,14 @@ impl Provider for DialerClient {
                     );
                     tokio::time::sleep(delay).await;
                     delay *= 2;
+                    resent += 1;
                 }
                 Err(e) => {
                     let reason = root_cause(&e);
-                    return (DialAnswer::Unanswered { reason }, attempt - 1);
+                    return (DialAnswer::Unanswered { reason }, resent);
                 }
             }
         }
-        unreachable!("the last attempt always returns")
     }
 
     async fn ready(&self) {
