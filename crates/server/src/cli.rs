@@ -2,6 +2,7 @@
 //! `NUMDIALER_*` environment variable.
 
 use crate::http::serve::{self, ConnectionLimits};
+use crate::provider::Accepts;
 use crate::provider::numdialer::DialerHeader;
 use crate::provider::simulator::twilio::TwilioSimConfig;
 use crate::provider::simulator::{Outage, SimConfig};
@@ -216,6 +217,15 @@ pub struct ProviderArgs {
         value_delimiter = ';'
     )]
     pub dialer_headers: Vec<Secret>,
+
+    /// What a numDialer-style API can dial: `any`, country codes (`US,CA`)
+    /// or a regular expression over the digits sent (`^1\d{10}$`). An
+    /// import warns on each number outside it, and such a number fails
+    /// without a request being sent, never retried [default: the
+    /// simulator's `^1\d{10}$` for the embedded simulator; any number with
+    /// --dialer-url].
+    #[arg(long, env = "NUMDIALER_DIALER_ACCEPTS", value_parser = Accepts::parse)]
+    pub dialer_accepts: Option<Accepts>,
 
     /// Dials a second at most, server-wide (fractions allowed; 0 is no
     /// cap) [default: 1 with --dialer twilio, Twilio's account limit; no cap
@@ -447,6 +457,7 @@ impl ServerArgs {
                 max_cps: self.provider.dialer.max_cps(self.provider.max_cps),
                 dialer_url: self.provider.dialer_url.clone(),
                 dialer_headers: parse_headers(&self.provider.dialer_headers, "--dialer-header")?,
+                dialer_accepts: self.provider.dialer_accepts.clone(),
                 dial_timeout: self.provider.dial_timeout,
                 sim: SimConfig {
                     time_scale: self.provider.sim_time_scale,

@@ -11,7 +11,7 @@ use crate::provider::pace::Pace;
 use crate::provider::simulator::twilio::{TwilioSimConfig, TwilioSimulator};
 use crate::provider::simulator::{SimConfig, Simulator};
 use crate::provider::twilio::{TwilioClient, TwilioConfig};
-use crate::provider::{AnyProvider, DialerHealth, Provider};
+use crate::provider::{Accepts, AnyProvider, DialerHealth, Provider};
 use crate::shutdown::{self, Shutdown, Trigger};
 use crate::store::manifest::Marks;
 use crate::store::{Store, StoreError, Stored};
@@ -146,6 +146,10 @@ pub struct ProviderConfig {
     pub max_cps: Option<f64>,
     /// Sent on every request to a numDialer-style API (`--dialer-header`).
     pub dialer_headers: Vec<DialerHeader>,
+    /// What a numDialer-style API can dial (`--dialer-accepts`); `None`:
+    /// the simulator's rule for the embedded simulator, any number for
+    /// an API of one's own.
+    pub dialer_accepts: Option<Accepts>,
     /// How long one POST /call may take before it counts as unanswered.
     pub dial_timeout: Duration,
     /// Attempts when the dialer API refuses connections, and the first backoff.
@@ -170,6 +174,7 @@ impl Default for ProviderConfig {
             dialer_url: None,
             max_cps: None,
             dialer_headers: Vec::new(),
+            dialer_accepts: None,
             dial_timeout: Duration::from_secs(10),
             dial_attempts: 5,
             dial_backoff: Duration::from_millis(200),
@@ -378,6 +383,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         shutdown: shutdown.clone(),
         max_cps: config.provider.max_cps.map(|c| c.to_string()),
         default_country: config.dialing.default_country,
+        accepts: Arc::new(provider.accepts()),
     };
     let driver = Driver {
         engine: engine.clone(),
@@ -620,7 +626,12 @@ async fn connect_numdialer(
         config.dial_attempts,
         config.dial_backoff,
     )
-    .with_pace(pace);
+    .with_pace(pace)
+    .with_accepts(match (&config.dialer_accepts, &simulator) {
+        (Some(accepts), _) => accepts.clone(),
+        (None, Some(_)) => Accepts::numdialer(),
+        (None, None) => Accepts::Any,
+    });
     Ok((AnyProvider::NumDialer(client), simulator, url))
 }
 

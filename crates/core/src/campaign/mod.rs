@@ -69,6 +69,13 @@ pub enum DialAnswer {
     Unanswered {
         reason: String,
     },
+    /// The number is one the dialer API cannot dial (its own answer, or
+    /// what the provider says it takes): no call was placed, the entry
+    /// fails with `reason`, and it is never retried, whatever `retry_on`
+    /// says: the same number would be refused again.
+    Undialable {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

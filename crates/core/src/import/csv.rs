@@ -1,7 +1,7 @@
 //! `text/csv`: a header row naming a `phone` column, an optional `name`
 //! column, and any others, which are kept as the entries' fields.
 
-use super::{Collector, EXTENSION_COLUMN, ImportError, Imported, Unit, count_lines, utf8};
+use super::{Check, Collector, EXTENSION_COLUMN, ImportError, Imported, Unit, count_lines, utf8};
 use crate::phone::Country;
 use csv::{ReaderBuilder, StringRecord};
 
@@ -19,6 +19,15 @@ use csv::{ReaderBuilder, StringRecord};
 /// Records are read one at a time into one reused record, so that a
 /// million-line file costs the entries and nothing more.
 pub fn parse_csv(body: &[u8], country: Option<Country>) -> Result<Imported, ImportError> {
+    read_csv(body, country, &|_| None)
+}
+
+/// [`parse_csv`], each number given to `check` ([`super::parse_checked`]).
+pub(super) fn read_csv(
+    body: &[u8],
+    country: Option<Country>,
+    check: Check<'_>,
+) -> Result<Imported, ImportError> {
     let text = utf8(body)?;
     if text.trim().is_empty() {
         return Err(ImportError::whole(
@@ -32,7 +41,7 @@ pub fn parse_csv(body: &[u8], country: Option<Country>) -> Result<Imported, Impo
         .from_reader(text.as_bytes());
     let header = reader.headers().map_err(whole_file)?;
     let columns = Columns::find(header)?;
-    let mut out = Collector::new(Unit::Line, count_lines(text.as_bytes()), country);
+    let mut out = Collector::new(Unit::Line, count_lines(text.as_bytes()), country, check);
     let mut lines = Lines::new(text.as_bytes());
     let mut record = StringRecord::new();
     loop {
@@ -41,8 +50,8 @@ pub fn parse_csv(body: &[u8], country: Option<Country>) -> Result<Imported, Impo
             Ok(true) => {
                 out.admit()?;
                 match out.read(&record[columns.phone]) {
-                    Ok(mut reading) => {
-                        let line = if reading.unverified {
+                    Ok((mut reading, refusal)) => {
+                        let line = if reading.unverified || refusal.is_some() {
                             lines.of(record.position())
                         } else {
                             0
@@ -57,7 +66,8 @@ pub fn parse_csv(body: &[u8], country: Option<Country>) -> Result<Imported, Impo
                         {
                             fields[at] = ext;
                         }
-                        out.push_read(line, reading, columns.name(&record), fields);
+                        let read = (reading, refusal);
+                        out.push_read(line, read, columns.name(&record), fields);
                     }
                     Err(e) => out.bad(lines.of(record.position()), e),
                 }

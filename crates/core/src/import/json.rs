@@ -27,6 +27,15 @@ pub fn parse_json(
     body: &[u8],
     country: Option<Country>,
 ) -> Result<(BodySettings, Imported), ImportError> {
+    read_json(body, country, &|_| None)
+}
+
+/// [`parse_json`], each number given to `check` ([`super::parse_checked`]).
+pub(super) fn read_json(
+    body: &[u8],
+    country: Option<Country>,
+    check: super::Check<'_>,
+) -> Result<(BodySettings, Imported), ImportError> {
     let text = super::utf8(body)?;
     if text.trim().is_empty() {
         return Err(ImportError::whole(
@@ -66,7 +75,7 @@ pub fn parse_json(
             ));
         }
     };
-    let mut out = Collector::new(Unit::Item, entries.len(), country);
+    let mut out = Collector::new(Unit::Item, entries.len(), country, check);
     for (i, item) in entries.into_iter().enumerate() {
         match out.read(&item.phone) {
             Ok(reading) => {

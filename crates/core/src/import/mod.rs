@@ -121,17 +121,33 @@ pub struct Upload {
 /// [`parse_csv`], [`parse_text`] and [`parse_json`] are the same for one
 /// format.
 pub fn parse(format: Format, body: &[u8], country: Option<Country>) -> Result<Upload, ImportError> {
+    parse_checked(format, body, country, &|_| None)
+}
+
+/// A number's warning from whoever will dial it: why its dial will fail
+/// (the dialer API does not take it), or `None`.
+pub type Check<'a> = &'a (dyn Fn(&Phone) -> Option<String> + Sync);
+
+/// [`parse`], with every number read also given to `check`: each line it
+/// answers is imported with that warning (the server's dialer API cannot
+/// dial it, say), counted with the others.
+pub fn parse_checked(
+    format: Format,
+    body: &[u8],
+    country: Option<Country>,
+    check: Check<'_>,
+) -> Result<Upload, ImportError> {
     Ok(match format {
         Format::Csv => Upload {
             settings: None,
-            imported: parse_csv(body, country)?,
+            imported: self::csv::read_csv(body, country, check)?,
         },
         Format::Text => Upload {
             settings: None,
-            imported: parse_text(body, country)?,
+            imported: self::text::read_text(body, country, check)?,
         },
         Format::Json => {
-            let (settings, imported) = parse_json(body, country)?;
+            let (settings, imported) = self::json::read_json(body, country, check)?;
             Upload {
                 settings: Some(settings),
                 imported,
@@ -233,8 +249,9 @@ impl Unit {
 /// Gathers the entries and the bad lines of one import, the same way for
 /// every format: the limit on entries, the first bad lines kept and all
 /// counted, and the final verdict.
-struct Collector {
+struct Collector<'a> {
     unit: Unit,
+    check: Check<'a>,
     country: Option<Country>,
     entries: Vec<ImportedEntry>,
     errors: Vec<LineError>,
@@ -246,11 +263,17 @@ struct Collector {
     extensions: Vec<(usize, String)>,
 }
 
-impl Collector {
+impl<'a> Collector<'a> {
     /// `expected` is a guess at the number of entries, to allocate once.
-    fn new(unit: Unit, expected: usize, country: Option<Country>) -> Collector {
+    fn new(
+        unit: Unit,
+        expected: usize,
+        country: Option<Country>,
+        check: Check<'a>,
+    ) -> Collector<'a> {
         Collector {
             unit,
+            check,
             country,
             entries: Vec::with_capacity(expected.min(MAX_ENTRIES)),
             errors: Vec::new(),
@@ -261,23 +284,28 @@ impl Collector {
         }
     }
 
-    /// One number, read in the import's country.
-    fn read(&self, text: &str) -> Result<Reading, PhoneError> {
-        Phone::read(text, self.country)
+    /// One number, read in the import's country, with the check's warning.
+    fn read(&self, text: &str) -> Result<(Reading, Option<String>), PhoneError> {
+        let reading = Phone::read(text, self.country)?;
+        let refusal = (self.check)(&reading.phone);
+        Ok((reading, refusal))
     }
 
-    /// An entry whose number was read: its warning counted (and named
+    /// An entry whose number was read: its warnings counted (and named
     /// while fewer than [`MAX_LINE_WARNINGS`] are), its extension kept
-    /// for the extension column.
+    /// for the extension column. `refusal` is the check's warning.
     fn push_read(
         &mut self,
         line: usize,
-        reading: Reading,
+        (reading, refusal): (Reading, Option<String>),
         name: Option<String>,
         fields: Vec<String>,
     ) {
         if reading.unverified {
             self.warn(line, || unverified_warning(&reading.phone));
+        }
+        if let Some(refusal) = refusal {
+            self.warn(line, || refusal);
         }
         if let Some(ext) = reading.extension {
             self.extensions.push((self.entries.len(), ext));

@@ -7,11 +7,15 @@
 //! `--dialer-url` is given. [`AnyProvider`] is the one the server runs,
 //! whichever `--dialer` chose. `pace` is the `--max-cps` gate that every
 //! client takes before each request that creates a call, retries included.
+//! `accepts` is what each API can dial ([`Provider::accepts`]).
 
+pub mod accepts;
 pub mod numdialer;
 pub mod pace;
 pub mod simulator;
 pub mod twilio;
+
+pub use accepts::Accepts;
 
 use axum::http::{HeaderMap, Uri};
 use numdialer_core::{CallReport, DialAnswer};
@@ -45,6 +49,11 @@ pub trait Provider: Send + Sync + 'static {
 
     /// The reader of this provider's callbacks, for the webhook route.
     fn callbacks(&self) -> Arc<dyn Callbacks>;
+
+    /// The numbers its API can dial, for the import's warnings.
+    fn accepts(&self) -> Accepts {
+        Accepts::Any
+    }
 }
 
 /// The provider the server runs, chosen by `--dialer`. An enum rather than
@@ -82,6 +91,13 @@ impl Provider for AnyProvider {
         match self {
             AnyProvider::NumDialer(p) => p.callbacks(),
             AnyProvider::Twilio(p) => p.callbacks(),
+        }
+    }
+
+    fn accepts(&self) -> Accepts {
+        match self {
+            AnyProvider::NumDialer(p) => p.accepts(),
+            AnyProvider::Twilio(p) => p.accepts(),
         }
     }
 }

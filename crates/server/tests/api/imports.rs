@@ -3,7 +3,9 @@
 //! dialer API cannot take. Each refusal stores nothing.
 
 use crate::helpers::*;
-use numdialer_core::api::{CampaignSummary, CampaignsResponse};
+use numdialer_core::api::{CampaignSummary, CampaignsResponse, StatusesResponse};
+use numdialer_core::{CampaignState, Outcome, Status};
+use numdialer_server::provider::Accepts;
 use reqwest::StatusCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -123,4 +125,96 @@ async fn campaign_one_of_a_new_directory_is_created_now() {
     let r = h.http.get(h.url("/campaigns/1")).send().await.unwrap();
     let again: CampaignSummary = r.json().await.unwrap();
     assert_eq!(again.created_at, c.created_at);
+}
+
+/// UK mobiles: valid numbers that the numDialer API does not take.
+const UK: [&str; 3] = ["+447911123456", "+447911123457", "+447400123456"];
+
+/// Imports `UK` (with retries on failure), starts it, and waits until it
+/// is over; the import's answer and the final statuses.
+async fn dial_uk(h: &Harness) -> (serde_json::Value, StatusesResponse) {
+    let list = format!("phone\n{}\n", UK.join("\n"));
+    let query = "?name=uk&start=true&max_attempts=3&retry_delay=0&retry_on=failed";
+    let (code, created) = post(h, "text/csv", query, list, None).await;
+    assert_eq!(code, 201, "{created}");
+    let id = id_of(&created);
+    let done = wait_for("the UK campaign to end", DEADLINE, || async {
+        let r = h
+            .http
+            .get(h.url(&format!("/campaigns/{id}/statuses")))
+            .send()
+            .await
+            .unwrap();
+        let s: StatusesResponse = r.json().await.unwrap();
+        (s.campaign.as_ref().unwrap().state == CampaignState::Done).then_some(s)
+    })
+    .await;
+    (created, done)
+}
+
+/// Every entry failed on its first attempt, never waiting for a retry,
+/// with a reason that says what the dialer API takes.
+fn assert_failed_once(s: &StatusesResponse, says: &[&str]) {
+    assert_eq!(s.calls.len(), UK.len());
+    for c in &s.calls {
+        assert_eq!(c.status, Status::Failed, "{c:?}");
+        assert_eq!(c.outcome, Some(Outcome::Failed), "{c:?}");
+        assert_eq!(c.attempt, 1, "never retried: {c:?}");
+        let reason = c.reason.as_deref().unwrap_or_default();
+        for s in says {
+            assert!(reason.contains(s), "{reason:?} lacks {s:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn numbers_the_dialer_api_does_not_take_warn_and_fail_unsent() {
+    let h = Harness::start(fast_sim(), |c| {
+        c.provider.dialer_accepts = Some(Accepts::numdialer());
+    })
+    .await;
+    let (created, done) = dial_uk(&h).await;
+    assert_eq!(created["warning_count"], UK.len(), "{created}");
+    let warnings = created["warnings"].as_array().unwrap();
+    let lines: Vec<u64> = warnings
+        .iter()
+        .map(|w| w["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [2, 3, 4], "one warning a line, the header is line 1");
+    for w in warnings {
+        let text = w["warning"].as_str().unwrap();
+        assert!(text.contains("+1 numbers only"), "{text}");
+    }
+    assert_failed_once(&done, &["not sent", "+1 numbers only"]);
+    assert!(h.sim.dials().is_empty(), "no POST /call was sent");
+}
+
+#[tokio::test]
+async fn the_apis_expected_a_valid_phone_is_final() {
+    // An API of one's own, said to take anything: its own refusal is final.
+    let h = Harness::start(fast_sim(), |_| {}).await;
+    let (created, done) = dial_uk(&h).await;
+    assert_eq!(created["warning_count"], 0, "{created}");
+    assert_failed_once(&done, &["Expected a valid phone"]);
+    assert_eq!(
+        h.sim.dials().len(),
+        UK.len(),
+        "one POST /call each, no retry"
+    );
+}
+
+#[tokio::test]
+async fn the_embedded_simulator_says_it_takes_plus_one_numbers_only() {
+    let h = Harness::start(fast_sim(), |c| {
+        c.provider.dialer_url = None;
+        c.provider.sim = fast_sim();
+    })
+    .await;
+    let list = format!("+13018040009\n{}\n", UK[0]);
+    let (code, created) = post(&h, "text/plain", "", list, None).await;
+    assert_eq!(code, 201, "{created}");
+    assert_eq!(created["warning_count"], 1, "{created}");
+    assert_eq!(created["warnings"][0]["line"], 2);
+    let text = created["warnings"][0]["warning"].as_str().unwrap();
+    assert!(text.contains("+1 numbers only"), "{text}");
 }

@@ -184,10 +184,13 @@ pub async fn create(
         None => None,
     };
     // Off the runtime: a million lines take a good part of a second.
-    let upload = tokio::task::spawn_blocking(move || import::parse(format, &body, country))
-        .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("import: {e}")))?
-        .map_err(import_error)?;
+    let accepts = state.accepts.clone();
+    let upload = tokio::task::spawn_blocking(move || {
+        import::parse_checked(format, &body, country, &|p| accepts.warning(p))
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("import: {e}")))?
+    .map_err(import_error)?;
     let (name, retry, start) = match upload.settings {
         Some(body) => (body.name, body.retry, body.start),
         None => (q.name.clone(), q.retry()?, q.start()?),
