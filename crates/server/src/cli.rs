@@ -158,6 +158,12 @@ pub struct StoreArgs {
     /// works again.
     #[arg(long, env = "NUMDIALER_STORE_GRACE", default_value = "30", value_parser = parse_seconds)]
     pub store_grace: Duration,
+
+    /// Campaigns the server holds at most, campaign 1 included; an import
+    /// past it is refused (422) until finished ones are deleted.
+    #[arg(long, env = "NUMDIALER_MAX_CAMPAIGNS", default_value_t = 1000,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_campaigns: u32,
 }
 
 #[derive(Debug, Args)]
@@ -443,6 +449,7 @@ impl ServerArgs {
                 flush_each_write: self.store.flush_each_write,
                 accept_data_loss: self.store.accept_data_loss,
                 grace: self.store.store_grace,
+                max_campaigns: self.store.max_campaigns as usize,
             },
             dialing: DialingConfig {
                 concurrency: self.dialing.concurrency as usize,

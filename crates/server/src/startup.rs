@@ -79,6 +79,8 @@ pub struct StoreConfig {
     pub accept_data_loss: bool,
     /// How long the store may fail before the server gives up on it.
     pub grace: Duration,
+    /// Campaigns held at most (`--max-campaigns`).
+    pub max_campaigns: usize,
 }
 
 impl Default for StoreConfig {
@@ -88,6 +90,7 @@ impl Default for StoreConfig {
             flush_each_write: false,
             accept_data_loss: false,
             grace: Duration::from_secs(30),
+            max_campaigns: 1000,
         }
     }
 }
@@ -363,6 +366,7 @@ impl RunningServer {
 pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     check_exposure(&config.http)?;
     let (engine, keeper) = open_engine(&config.store, &config.dialing).await?;
+    engine.set_max_campaigns(config.store.max_campaigns);
     let engine = Arc::new(engine);
     let listeners = bind(&config.http).await?;
     let addr = listeners.api.local_addr()?;

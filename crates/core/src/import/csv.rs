@@ -1,7 +1,10 @@
 //! `text/csv`: a header row naming a `phone` column, an optional `name`
 //! column, and any others, which are kept as the entries' fields.
 
-use super::{Check, Collector, EXTENSION_COLUMN, ImportError, Imported, Unit, count_lines, utf8};
+use super::{
+    Check, Collector, EXTENSION_COLUMN, ImportError, Imported, MAX_COLUMNS, MAX_FIELD_BYTES, Unit,
+    count_lines, oversized, utf8,
+};
 use crate::phone::Country;
 use csv::{ReaderBuilder, StringRecord};
 
@@ -40,6 +43,19 @@ pub(super) fn read_csv(
         .delimiter(separator(text))
         .from_reader(text.as_bytes());
     let header = reader.headers().map_err(whole_file)?;
+    if header.len() > MAX_COLUMNS {
+        return Err(ImportError::whole(format!(
+            "the header has {} columns; an import takes at most {MAX_COLUMNS}: remove the columns the campaign does not need",
+            header.len()
+        )));
+    }
+    if let Some(title) = header.iter().find(|t| t.len() > MAX_FIELD_BYTES) {
+        return Err(ImportError::whole(oversized(
+            "a column title on line 1",
+            title.len(),
+        )));
+    }
+    let titles: Vec<String> = header.iter().map(str::to_string).collect();
     let columns = Columns::find(header)?;
     let mut out = Collector::new(Unit::Line, count_lines(text.as_bytes()), country, check);
     let mut lines = Lines::new(text.as_bytes());
@@ -49,6 +65,15 @@ pub(super) fn read_csv(
             Ok(false) => break,
             Ok(true) => {
                 out.admit()?;
+                if let Some((at, value)) = record
+                    .iter()
+                    .enumerate()
+                    .find(|(_, v)| v.len() > MAX_FIELD_BYTES)
+                {
+                    let what = format!("column {:?}", titles[at]);
+                    out.bad(lines.of(record.position()), oversized(&what, value.len()));
+                    continue;
+                }
                 match out.read(&record[columns.phone]) {
                     Ok((mut reading, refusal)) => {
                         let line = if reading.unverified || refusal.is_some() {

@@ -77,6 +77,16 @@ pub(super) fn read_json(
     };
     let mut out = Collector::new(Unit::Item, entries.len(), country, check);
     for (i, item) in entries.into_iter().enumerate() {
+        let long = [("phone", Some(&item.phone)), ("name", item.name.as_ref())]
+            .into_iter()
+            .find_map(|(what, v)| {
+                v.filter(|v| v.len() > super::MAX_FIELD_BYTES)
+                    .map(|v| (what, v.len()))
+            });
+        if let Some((what, bytes)) = long {
+            out.bad(i + 1, super::oversized(&format!("its {what}"), bytes));
+            continue;
+        }
         match out.read(&item.phone) {
             Ok(reading) => {
                 let name = item

@@ -40,6 +40,19 @@ pub const MAX_ENTRIES: usize = 1_000_000;
 /// server and its clients share one figure.
 pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
+/// The most columns a CSV import takes (`phone` and `name` included): every
+/// extra column is kept with every entry and shown in every summary.
+pub const MAX_COLUMNS: usize = 100;
+
+/// The most bytes one value may hold (a number, a name, any other cell):
+/// a list is names and numbers, not documents.
+pub const MAX_FIELD_BYTES: usize = 1024;
+
+/// Why a value of `bytes` bytes is refused, naming where it is.
+fn oversized(what: &str, bytes: usize) -> String {
+    format!("{what} holds {bytes} bytes; a value holds at most {MAX_FIELD_BYTES} bytes")
+}
+
 /// How many bad lines an error names; the rest are only counted, so that a
 /// wholly wrong file (the wrong column picked, say) gives a short answer.
 pub const MAX_LINE_ERRORS: usize = 100;

@@ -22,6 +22,10 @@ pub(super) fn read_text(
     let mut out = Collector::new(Unit::Line, count_lines(text.as_bytes()), country, check);
     for (line, number) in number_lines(text) {
         out.admit()?;
+        if number.len() > super::MAX_FIELD_BYTES {
+            out.bad(line, super::oversized("the line", number.len()));
+            continue;
+        }
         match out.read(number) {
             Ok(reading) => out.push_read(line, reading, None, Vec::new()),
             Err(e) => out.bad(line, e),

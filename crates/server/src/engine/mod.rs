@@ -36,7 +36,7 @@ use numdialer_core::{
     AlreadyStarted, Campaigns, DeleteError, OperationError, RestoreError, WebhookError,
 };
 use persist::Versions;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use tokio::sync::{Notify, watch};
 
@@ -60,6 +60,11 @@ pub enum EngineError {
          for a new list"
     )]
     KeyConflict { key: String, id: u64 },
+    #[error(
+        "this server holds {0} campaigns, its most (--max-campaigns); nothing was stored: \
+         delete finished campaigns first"
+    )]
+    TooManyCampaigns(usize),
     #[error("the data directory is unusable: {0}")]
     Restore(#[from] RestoreError),
     #[error(
@@ -94,6 +99,8 @@ pub struct Engine {
     /// Serialises imports, so that two uploads with one `Idempotency-Key`
     /// cannot both create a campaign.
     imports: tokio::sync::Mutex<()>,
+    /// Campaigns held at most (`--max-campaigns`).
+    max_campaigns: AtomicUsize,
 }
 
 impl Engine {
@@ -104,4 +111,25 @@ impl Engine {
     fn lock(&self) -> MutexGuard<'_, Campaigns> {
         crate::sync::lock(&self.campaigns)
     }
+
+    /// Caps the campaigns held; a directory that holds more already keeps
+    /// them, and takes no new one until it is under the cap.
+    pub fn set_max_campaigns(&self, max: usize) {
+        self.max_campaigns.store(max, Ordering::Relaxed);
+    }
+
+    /// Refuses a new campaign when the server holds its most: asked before
+    /// an import's body is parsed, and again under the lock that creates it.
+    pub fn room_for_campaign(&self) -> Result<(), EngineError> {
+        let held = self.lock().len();
+        full(held, self.max_campaigns.load(Ordering::Relaxed))
+    }
+}
+
+/// [`EngineError::TooManyCampaigns`] when `held` reached `max`.
+fn full(held: usize, max: usize) -> Result<(), EngineError> {
+    if held >= max {
+        return Err(EngineError::TooManyCampaigns(max));
+    }
+    Ok(())
 }

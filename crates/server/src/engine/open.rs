@@ -7,7 +7,7 @@ use crate::metrics::Metrics;
 use crate::store::{Skipped, Store, Stored};
 use numdialer_core::{Campaign, CampaignMeta, Campaigns, Entry, Phone, Settings};
 use std::sync::Mutex;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
@@ -52,6 +52,7 @@ impl Engine {
             last_ticket: AtomicU64::new(opened),
             degradation: Degradation::default(),
             imports: tokio::sync::Mutex::new(()),
+            max_campaigns: AtomicUsize::new(usize::MAX),
             metrics,
         })
     }

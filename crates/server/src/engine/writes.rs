@@ -79,6 +79,7 @@ impl Engine {
                     return Ok((summary, false));
                 }
             }
+            super::full(all.len(), self.max_campaigns.load(Ordering::Relaxed))?;
             all.reserve_id()
         };
         let total = new.entries.len();

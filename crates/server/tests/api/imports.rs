@@ -218,3 +218,117 @@ async fn the_embedded_simulator_says_it_takes_plus_one_numbers_only() {
     let text = created["warnings"][0]["warning"].as_str().unwrap();
     assert!(text.contains("+1 numbers only"), "{text}");
 }
+
+/// Asserts a refused import: `code`, an error saying `says`, and the
+/// campaigns exactly as `before`.
+async fn assert_refused(
+    h: &Harness,
+    before: &[(u64, usize)],
+    (content_type, query, body): (&str, &str, String),
+    says: &str,
+) {
+    let (code, answer) = post(h, content_type, query, body, None).await;
+    assert_eq!(code, 422, "{content_type} {query}: {answer}");
+    let error = answer["error"].as_str().unwrap();
+    assert!(error.contains(says), "{error:?} lacks {says:?}");
+    assert_eq!(held(h).await, before, "nothing stored");
+}
+
+#[tokio::test]
+async fn each_cap_on_an_import_answers_422_and_stores_nothing() {
+    let h = Harness::start(fast_sim(), |_| {}).await;
+    let before = held(&h).await;
+    let wide = |columns: usize| {
+        let header: Vec<String> = std::iter::once("phone".to_string())
+            .chain((1..columns).map(|i| format!("c{i}")))
+            .collect();
+        let row: Vec<&str> = std::iter::once("+13018040009")
+            .chain((1..columns).map(|_| "x"))
+            .collect();
+        format!("{}\n{}\n", header.join(","), row.join(","))
+    };
+    let long = "a".repeat(1025);
+    for (request, says) in [
+        (
+            ("text/csv", "", wide(101)),
+            "the header has 101 columns; an import takes at most 100",
+        ),
+        (
+            (
+                "text/csv",
+                "",
+                format!("phone,name\n+13018040009,ok\n+13018040010,{long}\n"),
+            ),
+            "line 3: column \"name\" holds 1025 bytes; a value holds at most 1024 bytes",
+        ),
+        (
+            ("text/plain", "", format!("+13018040009\n{long}\n")),
+            "line 2: the line holds 1025 bytes",
+        ),
+        (
+            (
+                "application/json",
+                "",
+                serde_json::json!({"entries": [{"phone": "+13018040009", "name": long}]})
+                    .to_string(),
+            ),
+            "item 1: its name holds 1025 bytes",
+        ),
+        (
+            (
+                "text/csv",
+                &*format!("?name={}", "n".repeat(201)),
+                "phone\n+13018040009\n".to_string(),
+            ),
+            "the name is 201 characters long; a campaign name has at most 200",
+        ),
+        (
+            (
+                "application/json",
+                "",
+                serde_json::json!({"name": "n".repeat(201), "numbers": ["+13018040009"]})
+                    .to_string(),
+            ),
+            "at most 200",
+        ),
+    ] {
+        assert_refused(&h, &before, request, says).await;
+    }
+    // At the caps, the import is taken.
+    let (code, answer) = post(&h, "text/csv", "", wide(100), None).await;
+    assert_eq!(code, 201, "{answer}");
+    let at_cap = format!("phone,name\n+13018040009,{}\n", "a".repeat(1024));
+    let (code, answer) = post(&h, "text/csv", "", at_cap, None).await;
+    assert_eq!(code, 201, "{answer}");
+}
+
+#[tokio::test]
+async fn a_full_server_refuses_new_campaigns_until_one_is_deleted() {
+    let h = Harness::start(fast_sim(), |c| c.store.max_campaigns = 3).await;
+    let list = |n: u32| format!("phone\n+1301804{n:04}\n");
+    let (code, _) = post(&h, "text/csv", "", list(1), Some("a")).await;
+    assert_eq!(code, 201);
+    let (code, second) = post(&h, "text/csv", "", list(2), None).await;
+    assert_eq!(code, 201);
+    let full = held(&h).await;
+    assert_eq!(full.len(), 3, "campaign 1 and two imports");
+    assert_refused(
+        &h,
+        &full,
+        ("text/csv", "", list(3)),
+        "this server holds 3 campaigns, its most (--max-campaigns)",
+    )
+    .await;
+    // A retried upload is still answered: it adds nothing.
+    let (code, again) = post(&h, "text/csv", "", list(1), Some("a")).await;
+    assert_eq!(code, 200, "{again}");
+    let r = h
+        .http
+        .delete(h.url(&format!("/campaigns/{}", id_of(&second))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let (code, answer) = post(&h, "text/csv", "", list(3), None).await;
+    assert_eq!(code, 201, "{answer}");
+}

@@ -183,6 +183,9 @@ pub async fn create(
         }
         None => None,
     };
+    // Refused before the body is parsed: a full server, a name too long.
+    state.engine.room_for_campaign()?;
+    check_name(q.name.as_deref())?;
     // Off the runtime: a million lines take a good part of a second.
     let accepts = state.accepts.clone();
     let upload = tokio::task::spawn_blocking(move || {
@@ -199,15 +202,8 @@ pub async fn create(
     let retry = retry
         .policy()
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+    check_name(name.as_deref())?;
     let name = name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
-    if let Some(n) = &name
-        && n.chars().count() > MAX_NAME
-    {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!("name is longer than {MAX_NAME} characters"),
-        ));
-    }
     let entries = imported
         .entries
         .into_iter()
@@ -240,6 +236,19 @@ pub async fn create(
         imported.warnings,
         imported.warning_count,
     ))
+}
+
+/// A campaign name of at most [`MAX_NAME`] characters, spaces around it
+/// not counted.
+fn check_name(name: Option<&str>) -> Result<(), ApiError> {
+    let chars = name.map_or(0, |n| n.trim().chars().count());
+    if chars > MAX_NAME {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("the name is {chars} characters long; a campaign name has at most {MAX_NAME}"),
+        ));
+    }
+    Ok(())
 }
 
 /// The answer to an import: `201` for a new campaign, `200` for the one an
