@@ -152,6 +152,18 @@ impl Phone {
     pub fn digits(&self) -> &str {
         &self.0
     }
+
+    /// The country the number belongs to, when libphonenumber can tell
+    /// (a shared calling code such as +1 is told by its area code): what a
+    /// dialer API that takes some countries only is asked about.
+    pub fn country(&self) -> Option<Country> {
+        let (code, nsn) = rules::split_code(&self.0)?;
+        let region = rules::region_of(code, nsn).or(match rules::regions(code) {
+            [only] => Some(only),
+            _ => None,
+        })?;
+        region.id().parse().ok()
+    }
 }
 
 /// The digits of a number as written, and whether a `+` led them; a

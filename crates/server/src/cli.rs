@@ -2,6 +2,7 @@
 //! `NUMDIALER_*` environment variable.
 
 use crate::http::serve::{self, ConnectionLimits};
+use crate::provider::Accepts;
 use crate::provider::numdialer::DialerHeader;
 use crate::provider::simulator::twilio::TwilioSimConfig;
 use crate::provider::simulator::{Outage, SimConfig};
@@ -158,6 +159,12 @@ pub struct StoreArgs {
     /// works again.
     #[arg(long, env = "NUMDIALER_STORE_GRACE", default_value = "30", value_parser = parse_seconds)]
     pub store_grace: Duration,
+
+    /// Campaigns the server holds at most, campaign 1 included; an import
+    /// past it is refused (422) until finished ones are deleted.
+    #[arg(long, env = "NUMDIALER_MAX_CAMPAIGNS", default_value_t = 1000,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_campaigns: u32,
 }
 
 #[derive(Debug, Args)]
@@ -233,6 +240,15 @@ pub struct ProviderArgs {
         value_delimiter = ';'
     )]
     pub dialer_headers: Vec<Secret>,
+
+    /// What a numDialer-style API can dial: `any`, country codes (`US,CA`)
+    /// or a regular expression over the digits sent (`^1\d{10}$`). An
+    /// import warns on each number outside it, and such a number fails
+    /// without a request being sent, never retried [default: the
+    /// simulator's `^1\d{10}$` for the embedded simulator; any number with
+    /// --dialer-url].
+    #[arg(long, env = "NUMDIALER_DIALER_ACCEPTS", value_parser = Accepts::parse)]
+    pub dialer_accepts: Option<Accepts>,
 
     /// Dials a second at most, server-wide (fractions allowed; 0 is no
     /// cap) [default: 1 with --dialer twilio, Twilio's account limit; no cap
@@ -450,6 +466,7 @@ impl ServerArgs {
                 flush_each_write: self.store.flush_each_write,
                 accept_data_loss: self.store.accept_data_loss,
                 grace: self.store.store_grace,
+                max_campaigns: self.store.max_campaigns as usize,
             },
             dialing: DialingConfig {
                 concurrency: self.dialing.concurrency as usize,
@@ -472,6 +489,7 @@ impl ServerArgs {
                 max_cps: self.provider.dialer.max_cps(self.provider.max_cps),
                 dialer_url: self.provider.dialer_url.clone(),
                 dialer_headers: parse_headers(&self.provider.dialer_headers, "--dialer-header")?,
+                dialer_accepts: self.provider.dialer_accepts.clone(),
                 dial_timeout: self.provider.dial_timeout,
                 sim: SimConfig {
                     time_scale: self.provider.sim_time_scale,

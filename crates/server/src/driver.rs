@@ -111,6 +111,10 @@ fn log_answer(index: usize, answer: &DialAnswer) -> DialOutcome {
             tracing::warn!(index, %reason, "dial refused");
             DialOutcome::Refused
         }
+        DialAnswer::Undialable { reason } => {
+            tracing::warn!(index, %reason, "number not dialable; not retried");
+            DialOutcome::Refused
+        }
         DialAnswer::Unreachable { reason } => {
             tracing::warn!(index, %reason, "dialer API unreachable");
             DialOutcome::Unreachable

@@ -11,7 +11,7 @@ use crate::provider::pace::Pace;
 use crate::provider::simulator::twilio::{TwilioSimConfig, TwilioSimulator};
 use crate::provider::simulator::{SimConfig, Simulator};
 use crate::provider::twilio::{TwilioClient, TwilioConfig};
-use crate::provider::{AnyProvider, DialerHealth, Provider};
+use crate::provider::{Accepts, AnyProvider, DialerHealth, Provider};
 use crate::shutdown::{self, Shutdown, Trigger};
 use crate::store::manifest::Marks;
 use crate::store::{Store, StoreError, Stored};
@@ -80,6 +80,8 @@ pub struct StoreConfig {
     pub accept_data_loss: bool,
     /// How long the store may fail before the server gives up on it.
     pub grace: Duration,
+    /// Campaigns held at most (`--max-campaigns`).
+    pub max_campaigns: usize,
 }
 
 impl Default for StoreConfig {
@@ -89,6 +91,7 @@ impl Default for StoreConfig {
             flush_each_write: false,
             accept_data_loss: false,
             grace: Duration::from_secs(30),
+            max_campaigns: 1000,
         }
     }
 }
@@ -154,6 +157,10 @@ pub struct ProviderConfig {
     pub max_cps: Option<f64>,
     /// Sent on every request to a numDialer-style API (`--dialer-header`).
     pub dialer_headers: Vec<DialerHeader>,
+    /// What a numDialer-style API can dial (`--dialer-accepts`); `None`:
+    /// the simulator's rule for the embedded simulator, any number for
+    /// an API of one's own.
+    pub dialer_accepts: Option<Accepts>,
     /// How long one POST /call may take before it counts as unanswered.
     pub dial_timeout: Duration,
     /// Attempts when the dialer API refuses connections, and the first backoff.
@@ -178,6 +185,7 @@ impl Default for ProviderConfig {
             dialer_url: None,
             max_cps: None,
             dialer_headers: Vec::new(),
+            dialer_accepts: None,
             dial_timeout: Duration::from_secs(10),
             dial_attempts: 5,
             dial_backoff: Duration::from_millis(200),
@@ -367,6 +375,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     check_exposure(&config.http)?;
     let calling = calling(&config.dialing, &config.provider);
     let (engine, keeper) = open_engine(&config.store, &config.dialing, calling).await?;
+    engine.set_max_campaigns(config.store.max_campaigns);
     let engine = Arc::new(engine);
     let listeners = bind(&config.http).await?;
     let addr = listeners.api.local_addr()?;
@@ -387,6 +396,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         shutdown: shutdown.clone(),
         max_cps: config.provider.max_cps.map(|c| c.to_string()),
         default_country: config.dialing.default_country,
+        accepts: Arc::new(provider.accepts()),
     };
     let driver = Driver {
         engine: engine.clone(),
@@ -668,7 +678,12 @@ async fn connect_numdialer(
         config.dial_attempts,
         config.dial_backoff,
     )
-    .with_pace(pace);
+    .with_pace(pace)
+    .with_accepts(match (&config.dialer_accepts, &simulator) {
+        (Some(accepts), _) => accepts.clone(),
+        (None, Some(_)) => Accepts::numdialer(),
+        (None, None) => Accepts::Any,
+    });
     Ok((AnyProvider::NumDialer(client), simulator, url))
 }
 

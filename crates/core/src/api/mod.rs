@@ -99,8 +99,9 @@ impl StatusesResponse {
     }
 
     /// The campaign's counters without its entries; the server fills in
-    /// what only it knows (`degraded`, `max_cps`, the summary).
-    fn head(c: &Campaign, now: Timestamp) -> StatusesResponse {
+    /// what only it knows (`degraded`, `max_cps`, the summary), and the
+    /// entries when it reads a large campaign in slices.
+    pub fn head(c: &Campaign, now: Timestamp) -> StatusesResponse {
         StatusesResponse {
             version: c.version(),
             started: c.started(),

@@ -697,6 +697,7 @@ impl Campaign {
             return false;
         };
         let mut fail = None;
+        let mut retryable = true;
         match answer {
             DialAnswer::Placed { id } => {
                 let note = match &e.call_id {
@@ -715,6 +716,11 @@ impl Campaign {
             DialAnswer::Unreachable { reason } => {
                 fail = Some(format!("dialer API unreachable: {reason}"));
                 e.record(now.wall, EventKind::Unreachable { reason }, false, None);
+            }
+            DialAnswer::Undialable { reason } => {
+                fail = Some(reason.clone());
+                retryable = false;
+                e.record(now.wall, EventKind::Refused { reason }, false, None);
             }
             DialAnswer::Unanswered { reason } => {
                 let note = "the call may exist: waiting for its webhooks or the call timeout";
@@ -735,7 +741,7 @@ impl Campaign {
                 }
                 e.reason = Some(reason);
                 self.set_status(index, Status::Failed, now.wall);
-                self.end_attempt(index, now);
+                self.end_attempt_retrying(index, now, retryable);
                 freed = true;
             } else if let Some(ev) = last {
                 ev.note = Some(format!("entry is already {}", e.status));

@@ -70,6 +70,13 @@ pub enum DialAnswer {
     Unanswered {
         reason: String,
     },
+    /// The number is one the dialer API cannot dial (its own answer, or
+    /// what the provider says it takes): no call was placed, the entry
+    /// fails with `reason`, and it is never retried, whatever `retry_on`
+    /// says: the same number would be refused again.
+    Undialable {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -160,6 +167,9 @@ pub struct NewCampaign {
     /// Entries with indices from 0, all idle.
     pub entries: Vec<Entry>,
     pub idempotency_key: Option<String>,
+    /// What that upload sent ([`crate::import::upload_digest`]), so that
+    /// the key reused for another list is told apart from a retry.
+    pub idempotency_digest: Option<String>,
     pub start: bool,
     /// Its calling hours (the server's default when the import gave none).
     pub hours: Hours,
@@ -191,6 +201,10 @@ pub struct CampaignMeta {
     /// The `Idempotency-Key` of the upload that created it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
+    /// The digest of that upload's body and settings. Absent in records
+    /// written before it existed: such a key matches any body, as it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_digest: Option<String>,
     /// The campaign's version when this record was written.
     #[serde(default)]
     pub version: u64,
@@ -219,6 +233,7 @@ impl CampaignMeta {
             retry: RetryPolicy::default(),
             columns: Vec::new(),
             idempotency_key: None,
+            idempotency_digest: None,
             version,
             hours: Hours::default(),
         }

@@ -175,6 +175,7 @@ impl Campaigns {
             retry: new.retry,
             columns: new.columns,
             idempotency_key: new.idempotency_key,
+            idempotency_digest: new.idempotency_digest,
             version: 1,
             hours: new.hours,
         };

@@ -58,6 +58,7 @@ fn new(n: usize, retry: RetryPolicy) -> NewCampaign {
         columns: Vec::new(),
         entries: entries(n),
         idempotency_key: None,
+        idempotency_digest: None,
         start: false,
         hours: crate::hours::Hours::default(),
     }

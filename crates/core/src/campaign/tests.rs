@@ -220,6 +220,28 @@ fn an_error_answer_fails_the_entry_and_dialing_moves_on() {
 }
 
 #[test]
+fn an_undialable_number_fails_and_is_never_retried() {
+    let mut c = with_policy(2, 1, policy(3, 0, BOTH));
+    c.begin_dial(tok(0), N0).unwrap();
+    let reason = "not sent: this dialer API takes +1 numbers only";
+    let freed = c.finish_dial(
+        0,
+        DialAnswer::Undialable {
+            reason: reason.into(),
+        },
+        N0,
+    );
+    assert!(freed);
+    let e = c.entry(0).unwrap();
+    assert_eq!((e.status, e.attempt), (Status::Failed, 1));
+    assert_eq!(e.outcome, Some(Outcome::Failed));
+    assert_eq!((e.reason.as_deref(), e.retry_at), (Some(reason), None));
+    // The line goes to the next entry, and entry 0 never comes back.
+    assert_eq!(c.begin_dial(tok(1), N0).unwrap().index, 1);
+    assert_eq!(c.count(Status::Waiting), 0);
+}
+
+#[test]
 fn an_unanswered_dial_holds_its_line_until_the_timeout() {
     let mut c = started(2, 1);
     c.begin_dial(tok(0), N0).unwrap();

@@ -2,8 +2,8 @@
 //! column, and any others, which are kept as the entries' fields.
 
 use super::{
-    Collector, EXTENSION_COLUMN, ImportError, Imported, TIMEZONE_COLUMN, Unit, count_lines, utf8,
-    zone_of,
+    Check, Collector, EXTENSION_COLUMN, ImportError, Imported, MAX_COLUMNS, MAX_FIELD_BYTES,
+    TIMEZONE_COLUMN, Unit, count_lines, oversized, utf8, zone_of,
 };
 use crate::phone::Country;
 use csv::{ReaderBuilder, StringRecord};
@@ -22,6 +22,15 @@ use csv::{ReaderBuilder, StringRecord};
 /// Records are read one at a time into one reused record, so that a
 /// million-line file costs the entries and nothing more.
 pub fn parse_csv(body: &[u8], country: Option<Country>) -> Result<Imported, ImportError> {
+    read_csv(body, country, &|_| None)
+}
+
+/// [`parse_csv`], each number given to `check` ([`super::parse_checked`]).
+pub(super) fn read_csv(
+    body: &[u8],
+    country: Option<Country>,
+    check: Check<'_>,
+) -> Result<Imported, ImportError> {
     let text = utf8(body)?;
     if text.trim().is_empty() {
         return Err(ImportError::whole(
@@ -34,8 +43,21 @@ pub fn parse_csv(body: &[u8], country: Option<Country>) -> Result<Imported, Impo
         .delimiter(separator(text))
         .from_reader(text.as_bytes());
     let header = reader.headers().map_err(whole_file)?;
+    if header.len() > MAX_COLUMNS {
+        return Err(ImportError::whole(format!(
+            "the header has {} columns; an import takes at most {MAX_COLUMNS}: remove the columns the campaign does not need",
+            header.len()
+        )));
+    }
+    if let Some(title) = header.iter().find(|t| t.len() > MAX_FIELD_BYTES) {
+        return Err(ImportError::whole(oversized(
+            "a column title on line 1",
+            title.len(),
+        )));
+    }
+    let titles: Vec<String> = header.iter().map(str::to_string).collect();
     let columns = Columns::find(header)?;
-    let mut out = Collector::new(Unit::Line, count_lines(text.as_bytes()), country);
+    let mut out = Collector::new(Unit::Line, count_lines(text.as_bytes()), country, check);
     let mut lines = Lines::new(text.as_bytes());
     let mut record = StringRecord::new();
     loop {
@@ -43,6 +65,15 @@ pub fn parse_csv(body: &[u8], country: Option<Country>) -> Result<Imported, Impo
             Ok(false) => break,
             Ok(true) => {
                 out.admit()?;
+                if let Some((at, value)) = record
+                    .iter()
+                    .enumerate()
+                    .find(|(_, v)| v.len() > MAX_FIELD_BYTES)
+                {
+                    let what = format!("column {:?}", titles[at]);
+                    out.bad(lines.of(record.position()), oversized(&what, value.len()));
+                    continue;
+                }
                 let zones = match columns.timezone.map(|i| zone_of(&record[i])) {
                     None => None,
                     Some(Ok(z)) => z,
@@ -52,8 +83,8 @@ pub fn parse_csv(body: &[u8], country: Option<Country>) -> Result<Imported, Impo
                     }
                 };
                 match out.read(&record[columns.phone]) {
-                    Ok(mut reading) => {
-                        let line = if reading.unverified {
+                    Ok((mut reading, refusal)) => {
+                        let line = if reading.unverified || refusal.is_some() {
                             lines.of(record.position())
                         } else {
                             0
@@ -68,7 +99,8 @@ pub fn parse_csv(body: &[u8], country: Option<Country>) -> Result<Imported, Impo
                         {
                             fields[at] = ext;
                         }
-                        out.push_read(line, reading, columns.name(&record), fields, zones);
+                        let read = (reading, refusal);
+                        out.push_read(line, read, columns.name(&record), fields, zones);
                     }
                     Err(e) => out.bad(lines.of(record.position()), e),
                 }

@@ -30,6 +30,15 @@ pub fn parse_json(
     body: &[u8],
     country: Option<Country>,
 ) -> Result<(BodySettings, Imported), ImportError> {
+    read_json(body, country, &|_| None)
+}
+
+/// [`parse_json`], each number given to `check` ([`super::parse_checked`]).
+pub(super) fn read_json(
+    body: &[u8],
+    country: Option<Country>,
+    check: super::Check<'_>,
+) -> Result<(BodySettings, Imported), ImportError> {
     let text = super::utf8(body)?;
     if text.trim().is_empty() {
         return Err(ImportError::whole(
@@ -79,8 +88,18 @@ pub fn parse_json(
             ));
         }
     };
-    let mut out = Collector::new(Unit::Item, entries.len(), country);
+    let mut out = Collector::new(Unit::Item, entries.len(), country, check);
     for (i, item) in entries.into_iter().enumerate() {
+        let long = [("phone", Some(&item.phone)), ("name", item.name.as_ref())]
+            .into_iter()
+            .find_map(|(what, v)| {
+                v.filter(|v| v.len() > super::MAX_FIELD_BYTES)
+                    .map(|v| (what, v.len()))
+            });
+        if let Some((what, bytes)) = long {
+            out.bad(i + 1, super::oversized(&format!("its {what}"), bytes));
+            continue;
+        }
         let zones = match zone_of(item.timezone.as_deref().unwrap_or("")) {
             Ok(z) => z,
             Err(e) => {

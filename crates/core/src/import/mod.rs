@@ -41,6 +41,19 @@ pub const MAX_ENTRIES: usize = 1_000_000;
 /// server and its clients share one figure.
 pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
+/// The most columns a CSV import takes (`phone` and `name` included): every
+/// extra column is kept with every entry and shown in every summary.
+pub const MAX_COLUMNS: usize = 100;
+
+/// The most bytes one value may hold (a number, a name, any other cell):
+/// a list is names and numbers, not documents.
+pub const MAX_FIELD_BYTES: usize = 1024;
+
+/// Why a value of `bytes` bytes is refused, naming where it is.
+fn oversized(what: &str, bytes: usize) -> String {
+    format!("{what} holds {bytes} bytes; a value holds at most {MAX_FIELD_BYTES} bytes")
+}
+
 /// How many bad lines an error names; the rest are only counted, so that a
 /// wholly wrong file (the wrong column picked, say) gives a short answer.
 pub const MAX_LINE_ERRORS: usize = 100;
@@ -140,23 +153,69 @@ pub struct Upload {
 /// [`parse_csv`], [`parse_text`] and [`parse_json`] are the same for one
 /// format.
 pub fn parse(format: Format, body: &[u8], country: Option<Country>) -> Result<Upload, ImportError> {
+    parse_checked(format, body, country, &|_| None)
+}
+
+/// A number's warning from whoever will dial it: why its dial will fail
+/// (the dialer API does not take it), or `None`.
+pub type Check<'a> = &'a (dyn Fn(&Phone) -> Option<String> + Sync);
+
+/// [`parse`], with every number read also given to `check`: each line it
+/// answers is imported with that warning (the server's dialer API cannot
+/// dial it, say), counted with the others.
+pub fn parse_checked(
+    format: Format,
+    body: &[u8],
+    country: Option<Country>,
+    check: Check<'_>,
+) -> Result<Upload, ImportError> {
     Ok(match format {
         Format::Csv => Upload {
             settings: None,
-            imported: parse_csv(body, country)?,
+            imported: self::csv::read_csv(body, country, check)?,
         },
         Format::Text => Upload {
             settings: None,
-            imported: parse_text(body, country)?,
+            imported: self::text::read_text(body, country, check)?,
         },
         Format::Json => {
-            let (settings, imported) = parse_json(body, country)?;
+            let (settings, imported) = self::json::read_json(body, country, check)?;
             Upload {
                 settings: Some(settings),
                 imported,
             }
         }
     })
+}
+
+/// What an upload sent, as a short text: its format, its settings given
+/// beside the body (a query's `name=value` pairs, in the caller's order,
+/// `None` for one not given) and the body's bytes, hashed together. An
+/// `Idempotency-Key` is stored with it, so that the key reused with
+/// another body or other settings is told from a retry of the same upload
+/// (the IETF Idempotency-Key draft's rule). SHA-1 serves: it tells
+/// uploads apart, it guards no secret.
+pub fn upload_digest(format: Format, settings: &[(&str, Option<&str>)], body: &[u8]) -> String {
+    use sha1::{Digest, Sha1};
+    let mut h = Sha1::new();
+    h.update(format.media_type().as_bytes());
+    for (name, value) in settings {
+        // Lengths first, so that no two different settings run together
+        // into the same bytes.
+        h.update(name.len().to_be_bytes());
+        h.update(name.as_bytes());
+        match value {
+            Some(v) => {
+                h.update([1]);
+                h.update(v.len().to_be_bytes());
+                h.update(v.as_bytes());
+            }
+            None => h.update([0]),
+        }
+    }
+    h.update(body);
+    let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha1:{hex}")
 }
 
 /// Why an import was refused; nothing of it is stored. The same fields as
@@ -222,8 +281,9 @@ impl Unit {
 /// Gathers the entries and the bad lines of one import, the same way for
 /// every format: the limit on entries, the first bad lines kept and all
 /// counted, and the final verdict.
-struct Collector {
+struct Collector<'a> {
     unit: Unit,
+    check: Check<'a>,
     country: Option<Country>,
     entries: Vec<ImportedEntry>,
     errors: Vec<LineError>,
@@ -235,11 +295,17 @@ struct Collector {
     extensions: Vec<(usize, String)>,
 }
 
-impl Collector {
+impl<'a> Collector<'a> {
     /// `expected` is a guess at the number of entries, to allocate once.
-    fn new(unit: Unit, expected: usize, country: Option<Country>) -> Collector {
+    fn new(
+        unit: Unit,
+        expected: usize,
+        country: Option<Country>,
+        check: Check<'a>,
+    ) -> Collector<'a> {
         Collector {
             unit,
+            check,
             country,
             entries: Vec::with_capacity(expected.min(MAX_ENTRIES)),
             errors: Vec::new(),
@@ -250,24 +316,29 @@ impl Collector {
         }
     }
 
-    /// One number, read in the import's country.
-    fn read(&self, text: &str) -> Result<Reading, PhoneError> {
-        Phone::read(text, self.country)
+    /// One number, read in the import's country, with the check's warning.
+    fn read(&self, text: &str) -> Result<(Reading, Option<String>), PhoneError> {
+        let reading = Phone::read(text, self.country)?;
+        let refusal = (self.check)(&reading.phone);
+        Ok((reading, refusal))
     }
 
-    /// An entry whose number was read: its warning counted (and named
+    /// An entry whose number was read: its warnings counted (and named
     /// while fewer than [`MAX_LINE_WARNINGS`] are), its extension kept
-    /// for the extension column.
+    /// for the extension column. `refusal` is the check's warning.
     fn push_read(
         &mut self,
         line: usize,
-        reading: Reading,
+        (reading, refusal): (Reading, Option<String>),
         name: Option<String>,
         fields: Vec<String>,
         zones: Option<ZoneSetId>,
     ) {
         if reading.unverified {
             self.warn(line, || unverified_warning(&reading.phone));
+        }
+        if let Some(refusal) = refusal {
+            self.warn(line, || refusal);
         }
         if let Some(ext) = reading.extension {
             self.extensions.push((self.entries.len(), ext));

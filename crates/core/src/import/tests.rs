@@ -508,7 +508,7 @@ fn parse_returns_settings_only_for_json() {
 
 #[test]
 fn the_limit_stops_reading_at_once() {
-    let mut out = Collector::new(Unit::Line, 0, None);
+    let mut out = Collector::new(Unit::Line, 0, None, &|_| None);
     out.error_count = MAX_ENTRIES - 1;
     assert!(out.admit().is_ok());
     out.bad(7, "x");
@@ -685,4 +685,55 @@ proptest! {
             Err(err) => prop_assert_eq!(lines(&err), bad),
         }
     }
+}
+
+#[test]
+fn an_uploads_digest_changes_with_its_body_settings_and_format() {
+    let settings = [("name", Some("a")), ("start", None)];
+    let d = upload_digest(Format::Csv, &settings, b"phone\n13018040009\n");
+    assert!(d.starts_with("sha1:") && d.len() == 45, "{d}");
+    assert_eq!(
+        d,
+        upload_digest(Format::Csv, &settings, b"phone\n13018040009\n")
+    );
+    for other in [
+        upload_digest(Format::Csv, &settings, b"phone\n13018040010\n"),
+        upload_digest(Format::Text, &settings, b"phone\n13018040009\n"),
+        upload_digest(
+            Format::Csv,
+            &[("name", Some("b")), ("start", None)],
+            b"phone\n13018040009\n",
+        ),
+        upload_digest(
+            Format::Csv,
+            &[("name", Some("a")), ("start", Some(""))],
+            b"phone\n13018040009\n",
+        ),
+        // The setting's value and the body never run together.
+        upload_digest(
+            Format::Csv,
+            &[("name", Some("aphone")), ("start", None)],
+            b"\n13018040009\n",
+        ),
+    ] {
+        assert_ne!(d, other);
+    }
+}
+
+#[test]
+fn a_checked_import_warns_on_each_line_the_check_answers() {
+    let plus_one_only = |p: &Phone| (!p.digits().starts_with('1')).then(|| "not +1".to_string());
+    let csv = b"phone,name\n+13018040009,a\n\n+447911123456,b\n+447911123457,c\n";
+    let up = parse_checked(Format::Csv, csv, None, &plus_one_only).unwrap();
+    let lines: Vec<usize> = up.imported.warnings.iter().map(|w| w.line).collect();
+    assert_eq!(lines, [4, 5]);
+    assert_eq!(up.imported.warning_count, 2);
+    assert_eq!(up.imported.entries.len(), 3, "warned, still imported");
+    let json = br#"{"numbers": ["+447911123456", "+13018040009"]}"#;
+    let up = parse_checked(Format::Json, json, None, &plus_one_only).unwrap();
+    assert_eq!(up.imported.warnings[0].line, 1);
+    let text = b"+13018040009\n+447911123456\n";
+    let up = parse_checked(Format::Text, text, None, &plus_one_only).unwrap();
+    assert_eq!(up.imported.warnings[0].line, 2);
+    assert_eq!(up.imported.warnings[0].warning, "not +1");
 }

@@ -27,6 +27,7 @@ mod reads;
 mod writes;
 
 pub use degradation::Degraded;
+pub use reads::{Page, READ_SLICE};
 
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};
@@ -38,7 +39,7 @@ use numdialer_core::{
 };
 use persist::Versions;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use tokio::sync::{Notify, watch};
 
@@ -56,6 +57,17 @@ pub enum EngineError {
     Delete(#[from] DeleteError),
     #[error("no campaign {0}")]
     NoCampaign(u64),
+    #[error(
+        "Idempotency-Key {key:?} already created campaign {id} from another body or other \
+         settings; nothing was stored: send that upload again unchanged, or use a new key \
+         for a new list"
+    )]
+    KeyConflict { key: String, id: u64 },
+    #[error(
+        "this server holds {0} campaigns, its most (--max-campaigns); nothing was stored: \
+         delete finished campaigns first"
+    )]
+    TooManyCampaigns(usize),
     #[error("the data directory is unusable: {0}")]
     Restore(#[from] RestoreError),
     #[error(
@@ -98,6 +110,8 @@ pub struct Engine {
     /// Campaign 1 was created by this open (a new data directory), so it
     /// takes the server's calling hours; an older directory's keeps none.
     first_is_new: bool,
+    /// Campaigns held at most (`--max-campaigns`).
+    max_campaigns: AtomicUsize,
 }
 
 /// What the server's flags say about calling hours.
@@ -171,4 +185,25 @@ impl Engine {
     fn lock(&self) -> MutexGuard<'_, Campaigns> {
         crate::sync::lock(&self.campaigns)
     }
+
+    /// Caps the campaigns held; a directory that holds more already keeps
+    /// them, and takes no new one until it is under the cap.
+    pub fn set_max_campaigns(&self, max: usize) {
+        self.max_campaigns.store(max, Ordering::Relaxed);
+    }
+
+    /// Refuses a new campaign when the server holds its most: asked before
+    /// an import's body is parsed, and again under the lock that creates it.
+    pub fn room_for_campaign(&self) -> Result<(), EngineError> {
+        let held = self.lock().len();
+        full(held, self.max_campaigns.load(Ordering::Relaxed))
+    }
+}
+
+/// [`EngineError::TooManyCampaigns`] when `held` reached `max`.
+fn full(held: usize, max: usize) -> Result<(), EngineError> {
+    if held >= max {
+        return Err(EngineError::TooManyCampaigns(max));
+    }
+    Ok(())
 }

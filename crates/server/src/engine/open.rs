@@ -5,9 +5,9 @@ use super::{Degradation, Engine, EngineError, Versions};
 use crate::clock;
 use crate::metrics::Metrics;
 use crate::store::{Skipped, Store, Stored};
-use numdialer_core::{Campaign, Campaigns, Phone, Settings};
+use numdialer_core::{Campaign, CampaignMeta, Campaigns, Entry, Phone, Settings};
 use std::sync::Mutex;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
@@ -53,6 +53,7 @@ impl Engine {
             last_ticket: AtomicU64::new(opened),
             degradation: Degradation::default(),
             imports: tokio::sync::Mutex::new(()),
+            max_campaigns: AtomicUsize::new(usize::MAX),
             metrics,
             calling_hours: Default::default(),
             real_provider: false,
@@ -105,10 +106,20 @@ fn create_first(
     numbers: Vec<Phone>,
     settings: Settings,
 ) -> Result<(Campaigns, u64), EngineError> {
-    let mut c = Campaign::new(numbers, settings);
+    // Created now, in memory as on disk: a record dated 1970 would be
+    // what clients read until the next start.
+    let entries = numbers
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| Entry::new(i, p))
+        .collect();
+    let meta = CampaignMeta {
+        created_at: clock::wall(),
+        ..CampaignMeta::first(false, 0)
+    };
+    let mut c = Campaign::create(meta, entries, settings);
     let mut opened = store.put_list(c.id(), c.entries())?;
-    if let Some(mut meta) = c.meta_due() {
-        meta.created_at = clock::wall();
+    if let Some(meta) = c.meta_due() {
         opened = store.put_campaign(&meta)?;
         c.meta_stored();
     }

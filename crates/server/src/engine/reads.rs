@@ -5,9 +5,56 @@
 
 use super::{Degraded, Engine, EngineError};
 use crate::clock;
-use numdialer_core::api::{CallDetail, CampaignSummary, CampaignsResponse, StatusesResponse};
-use numdialer_core::{CampaignState, Entry, Status};
+use numdialer_core::api::{
+    CallDetail, CallSummary, CampaignSummary, CampaignsResponse, StatusesResponse,
+};
+use numdialer_core::{Campaign, CampaignState, Entry, Status};
+use std::ops::Range;
 use std::sync::atomic::Ordering;
+
+/// Entries a statuses answer copies per lock.
+pub const READ_SLICE: usize = 4096;
+
+/// A page of a statuses answer: the entries after index `after` (from
+/// the first without it), at most `limit` of them (all without it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Page {
+    pub after: Option<usize>,
+    pub limit: Option<usize>,
+}
+
+/// The entries an answer shows: a run of indices, or the listed ones (a
+/// delta's changed entries), in list order.
+enum Wanted {
+    Range(Range<usize>),
+    Listed(Vec<usize>),
+}
+
+impl Wanted {
+    fn len(&self) -> usize {
+        match self {
+            Wanted::Range(r) => r.len(),
+            Wanted::Listed(l) => l.len(),
+        }
+    }
+
+    /// The summaries of the `slice` of these entries that `c` still has.
+    fn summaries(&self, c: &Campaign, slice: Range<usize>) -> Vec<CallSummary> {
+        match self {
+            Wanted::Range(r) => c
+                .entries()
+                .get(r.start + slice.start..r.start + slice.end)
+                .unwrap_or(&[])
+                .iter()
+                .map(CallSummary::from)
+                .collect(),
+            Wanted::Listed(l) => l[slice]
+                .iter()
+                .filter_map(|&i| c.entry(i).map(CallSummary::from))
+                .collect(),
+        }
+    }
+}
 
 impl Engine {
     /// The store's failure, while it lasts.
@@ -26,36 +73,80 @@ impl Engine {
 
     /// The ticket of the latest write, read under the lock with what it
     /// covers.
-    fn read_ticket(&self) -> u64 {
+    pub(super) fn read_ticket(&self) -> u64 {
         self.last_ticket.load(Ordering::SeqCst)
     }
 
     /// Campaign `id`'s statuses (only those changed after `since`, if
-    /// given), answered only once they are durable: whatever a client has
-    /// seen survives a crash. While the store fails, nothing changes, and
-    /// the answer says `degraded` instead of waiting for a flush that
-    /// fails. `with_summary` adds the campaign's summary.
+    /// given, and only the `page` asked for), answered only once they are
+    /// durable: whatever a client has seen survives a crash. While the
+    /// store fails, nothing changes, and the answer says `degraded` instead
+    /// of waiting for a flush that fails. `with_summary` adds the
+    /// campaign's summary.
+    ///
+    /// A large answer is copied in slices of [`READ_SLICE`] entries, one
+    /// lock each with a yield between, so that four clients reading a
+    /// million entries in a loop never hold the dialing and the webhooks
+    /// behind them. The counters and `version` are read first: an entry
+    /// copied later is as new or newer, and a change after `version`
+    /// shows in the next `since=version` answer.
     pub async fn snapshot(
         &self,
         id: u64,
         since: Option<u64>,
         with_summary: bool,
+        page: Page,
     ) -> Result<StatusesResponse, EngineError> {
-        let (mut snap, ticket) = {
+        let (mut snap, wanted, mut ticket, mut done) = {
             let all = self.lock();
             let c = all.get(id).ok_or(EngineError::NoCampaign(id))?;
-            let mut snap = match since {
-                Some(v) => StatusesResponse::since(c, v, clock::wall()),
-                None => StatusesResponse::of(c, clock::wall()),
-            };
+            let mut snap = StatusesResponse::head(c, clock::wall());
             snap.concurrency = all.settings().concurrency;
             if with_summary {
                 snap.campaign = Some(CampaignSummary::from(c));
             }
-            (snap, self.read_ticket())
+            // A `since` from the future (a client that knew another data
+            // directory) gets the whole list, as `StatusesResponse::since`.
+            let changed = since.and_then(|v| c.changed_since(v));
+            snap.since = changed.as_ref().and(since);
+            let from = page.after.map_or(0, |a| a.saturating_add(1));
+            let limit = page.limit.unwrap_or(usize::MAX);
+            let wanted = match changed {
+                Some(list) => Wanted::Listed(
+                    list.into_iter()
+                        .filter(|&i| i >= from)
+                        .take(limit)
+                        .collect(),
+                ),
+                None => Wanted::Range(from..from.saturating_add(limit).min(c.len())),
+            };
+            // A small answer is copied at once, under this lock.
+            let mut done = 0;
+            if wanted.len() <= READ_SLICE {
+                snap.calls = wanted.summaries(c, 0..wanted.len());
+                done = wanted.len();
+            } else {
+                snap.calls.reserve_exact(wanted.len());
+            }
+            (snap, wanted, self.read_ticket(), done)
         };
+        while done < wanted.len() {
+            tokio::task::yield_now().await;
+            let slice = done..(done + READ_SLICE).min(wanted.len());
+            let all = self.lock();
+            let c = all.get(id).ok_or(EngineError::NoCampaign(id))?;
+            snap.calls.extend(wanted.summaries(c, slice.clone()));
+            ticket = self.read_ticket();
+            done = slice.end;
+        }
+        Ok(self.settled(snap, ticket).await)
+    }
+
+    /// `snap` once what it shows (read with `ticket`) is durable, or with
+    /// the store's failure.
+    async fn settled(&self, mut snap: StatusesResponse, ticket: u64) -> StatusesResponse {
         snap.degraded = self.settle_read(ticket).await;
-        Ok(snap)
+        snap
     }
 
     /// Every campaign's summary.

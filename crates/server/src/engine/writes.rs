@@ -41,19 +41,45 @@ impl Engine {
         Ok((summary, changed))
     }
 
+    /// The campaign that an earlier upload with `key` created, if one
+    /// did: its summary when `digest` is that upload's (or the record
+    /// predates digests), [`EngineError::KeyConflict`] when the key came
+    /// with another body or other settings. Asked before a body is parsed,
+    /// so that a retried upload costs a hash, not an import.
+    pub async fn replay(
+        &self,
+        key: &str,
+        digest: &str,
+    ) -> Result<Option<CampaignSummary>, EngineError> {
+        let (summary, ticket) = {
+            let all = self.lock();
+            let Some(summary) = replayed(&all, key, digest)? else {
+                return Ok(None);
+            };
+            (summary, self.read_ticket())
+        };
+        if self.degraded().is_none() {
+            self.durable(ticket).await?;
+        }
+        Ok(Some(summary))
+    }
+
     /// Stores a new campaign: its entries first, then its record, durable
     /// before it returns; started too if asked. An upload repeated with the
-    /// same `Idempotency-Key` returns the campaign the first one created,
-    /// and `false`.
+    /// same `Idempotency-Key` and digest returns the campaign the first one
+    /// created, and `false`; the key with another digest is refused.
     pub async fn create(&self, new: NewCampaign) -> Result<(CampaignSummary, bool), EngineError> {
         self.degradation.check()?;
         let _one_at_a_time = self.imports.lock().await;
         let id = {
             let mut all = self.lock();
-            if let Some(id) = new.idempotency_key.as_deref().and_then(|k| all.by_key(k)) {
-                let c = all.get(id).ok_or(EngineError::NoCampaign(id))?;
-                return Ok((CampaignSummary::from(c), false));
+            if let Some(key) = new.idempotency_key.as_deref() {
+                let digest = new.idempotency_digest.as_deref().unwrap_or_default();
+                if let Some(summary) = replayed(&all, key, digest)? {
+                    return Ok((summary, false));
+                }
             }
+            super::full(all.len(), self.max_campaigns.load(Ordering::Relaxed))?;
             all.reserve_id()
         };
         let total = new.entries.len();
@@ -171,9 +197,89 @@ impl Engine {
     }
 }
 
+/// The summary of the campaign that `key` created, if it did and `digest`
+/// matches what created it. A record without a digest (written before
+/// digests were kept) matches any upload, as every upload did then.
+fn replayed(
+    all: &Campaigns,
+    key: &str,
+    digest: &str,
+) -> Result<Option<CampaignSummary>, EngineError> {
+    let Some(id) = all.by_key(key) else {
+        return Ok(None);
+    };
+    let c = all.get(id).ok_or(EngineError::NoCampaign(id))?;
+    match c.meta().idempotency_digest.as_deref() {
+        Some(stored) if stored != digest => Err(EngineError::KeyConflict {
+            key: key.to_string(),
+            id,
+        }),
+        _ => Ok(Some(CampaignSummary::from(c))),
+    }
+}
+
 /// Entries waiting for a retry in the campaign of `token`.
 fn retries_of(all: &Campaigns, token: &str) -> usize {
     Campaigns::campaign_of(token)
         .and_then(|id| all.get(id))
         .map_or(0, |c| c.count(Status::Waiting))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use numdialer_core::{
+        Campaign, CampaignMeta, Entry, Mono, Now, Phone, Retired, Settings, Timestamp,
+    };
+
+    /// A registry holding campaign 2, created with `key`, from the record
+    /// `meta` as the store would read it.
+    fn holding(meta: serde_json::Value) -> Campaigns {
+        let settings = Settings {
+            concurrency: 1,
+            call_timeout_ms: 60_000,
+        };
+        let meta: CampaignMeta = serde_json::from_value(meta).unwrap();
+        let entries = vec![Entry::new(0, Phone::parse("13018040009").unwrap())];
+        let now = Now {
+            wall: Timestamp(1),
+            mono: Mono(0),
+        };
+        let c = Campaign::restore(meta, entries, settings, now).unwrap();
+        Campaigns::new(vec![c], Retired::default(), settings)
+    }
+
+    fn record(digest: Option<&str>) -> serde_json::Value {
+        let mut meta = serde_json::to_value(CampaignMeta {
+            id: 2,
+            idempotency_key: Some("k".into()),
+            ..CampaignMeta::first(false, 1)
+        })
+        .unwrap();
+        if let Some(d) = digest {
+            meta["idempotency_digest"] = d.into();
+        }
+        meta
+    }
+
+    #[test]
+    fn a_key_stored_before_digests_matches_any_upload() {
+        let all = holding(record(None));
+        for digest in ["sha1:aa", "sha1:bb", ""] {
+            let s = replayed(&all, "k", digest).unwrap().unwrap();
+            assert_eq!(s.id, 2);
+        }
+        assert!(replayed(&all, "k ", "sha1:aa").unwrap().is_none());
+    }
+
+    #[test]
+    fn a_key_with_its_digest_matches_that_upload_only() {
+        let all = holding(record(Some("sha1:aa")));
+        assert_eq!(replayed(&all, "k", "sha1:aa").unwrap().unwrap().id, 2);
+        match replayed(&all, "k", "sha1:bb") {
+            Err(EngineError::KeyConflict { key, id }) => assert_eq!((key.as_str(), id), ("k", 2)),
+            other => panic!("{other:?}"),
+        }
+        assert!(replayed(&all, "other", "sha1:bb").unwrap().is_none());
+    }
 }

@@ -67,6 +67,9 @@ impl From<EngineError> for ApiError {
             EngineError::Webhook(WebhookError::UnknownToken) => StatusCode::NOT_FOUND,
             EngineError::Webhook(WebhookError::IdMismatch { .. }) => StatusCode::CONFLICT,
             EngineError::Degraded(_) => StatusCode::SERVICE_UNAVAILABLE,
+            EngineError::KeyConflict { .. } | EngineError::TooManyCampaigns(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             EngineError::NoCampaign(_)
             | EngineError::Operation(OperationError::NotFound(_))
             | EngineError::Delete(DeleteError::NotFound(_)) => StatusCode::NOT_FOUND,

@@ -38,6 +38,9 @@ pub struct AppState {
     /// `--default-country`: where an import's numbers without `+` are
     /// read when the import names no country.
     pub default_country: Option<numdialer_core::Country>,
+    /// What the provider's API can dial: an import warns on each line
+    /// outside it.
+    pub accepts: Arc<crate::provider::Accepts>,
 }
 
 pub fn router(state: AppState) -> Router {

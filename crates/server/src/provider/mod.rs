@@ -7,11 +7,15 @@
 //! `--dialer-url` is given. [`AnyProvider`] is the one the server runs,
 //! whichever `--dialer` chose. `pace` is the `--max-cps` gate that every
 //! client takes before each request that creates a call, retries included.
+//! `accepts` is what each API can dial ([`Provider::accepts`]).
 
+pub mod accepts;
 pub mod numdialer;
 pub mod pace;
 pub mod simulator;
 pub mod twilio;
+
+pub use accepts::Accepts;
 
 use axum::http::{HeaderMap, Uri};
 use numdialer_core::{CallReport, DialAnswer};
@@ -45,6 +49,11 @@ pub trait Provider: Send + Sync + 'static {
 
     /// The reader of this provider's callbacks, for the webhook route.
     fn callbacks(&self) -> Arc<dyn Callbacks>;
+
+    /// The numbers its API can dial, for the import's warnings.
+    fn accepts(&self) -> Accepts {
+        Accepts::Any
+    }
 }
 
 /// The provider the server runs, chosen by `--dialer`. An enum rather than
@@ -83,6 +92,95 @@ impl Provider for AnyProvider {
             AnyProvider::NumDialer(p) => p.callbacks(),
             AnyProvider::Twilio(p) => p.callbacks(),
         }
+    }
+
+    fn accepts(&self) -> Accepts {
+        match self {
+            AnyProvider::NumDialer(p) => p.accepts(),
+            AnyProvider::Twilio(p) => p.accepts(),
+        }
+    }
+}
+
+/// The longest a dial waits in all for this machine's file descriptors or
+/// memory to come back before it counts as unreachable: under the default
+/// `--call-timeout` of 60 s, so that the entry's own timeout never fails it
+/// while its dial still waits.
+pub const SHORTAGE_WAIT: Duration = Duration::from_secs(30);
+
+/// The longest pause between two tries while a shortage lasts.
+const SHORTAGE_PAUSE: Duration = Duration::from_secs(1);
+
+/// The local resource that `e` (or one of its causes) says this machine ran
+/// out of: descriptors (`EMFILE`, `ENFILE`) or memory (`ENOMEM`,
+/// `ENOBUFS`). Such an error says nothing about the dialer API, and a
+/// connection that could not even be opened carried no request, so the dial
+/// is tried again once the resource is back rather than failing its entry.
+pub fn local_shortage(e: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>()
+            && let Some(what) = shortage_of(io)
+        {
+            return Some(what);
+        }
+        cur = err.source();
+    }
+    None
+}
+
+#[cfg(unix)]
+fn shortage_of(e: &std::io::Error) -> Option<&'static str> {
+    use rustix::io::Errno;
+    let code = e.raw_os_error()?;
+    [
+        (Errno::MFILE, "file descriptors (EMFILE)"),
+        (Errno::NFILE, "file descriptors (ENFILE)"),
+        (Errno::NOMEM, "memory (ENOMEM)"),
+        (Errno::NOBUFS, "buffer space (ENOBUFS)"),
+    ]
+    .into_iter()
+    .find(|(errno, _)| errno.raw_os_error() == code)
+    .map(|(_, what)| what)
+}
+
+#[cfg(not(unix))]
+fn shortage_of(e: &std::io::Error) -> Option<&'static str> {
+    (e.kind() == std::io::ErrorKind::OutOfMemory).then_some("memory")
+}
+
+/// The waits of one dial through a local shortage: growing pauses, up to
+/// [`SHORTAGE_WAIT`] in all.
+#[derive(Debug)]
+pub(crate) struct Shortage {
+    waited: Duration,
+    pause: Duration,
+}
+
+impl Default for Shortage {
+    fn default() -> Self {
+        Shortage {
+            waited: Duration::ZERO,
+            pause: Duration::from_millis(50),
+        }
+    }
+}
+
+impl Shortage {
+    /// Waits out a shortage of `what` before the dial is tried again, and
+    /// says so; false once [`SHORTAGE_WAIT`] is spent.
+    pub(crate) async fn wait(&mut self, what: &str) -> bool {
+        if self.waited >= SHORTAGE_WAIT {
+            return false;
+        }
+        tracing::warn!(
+            "this machine is out of {what}: the dial was not sent; trying again in {:?}",
+            self.pause
+        );
+        tokio::time::sleep(self.pause).await;
+        self.waited += self.pause;
+        self.pause = (self.pause * 2).min(SHORTAGE_PAUSE);
+        true
     }
 }
 
@@ -163,5 +261,62 @@ impl DialerHealth {
                 text: format!("no answer {} s ago: {e}", at.elapsed().as_secs()),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error that wraps another, as reqwest's and hyper's do.
+    #[derive(Debug)]
+    struct Wrapped(std::io::Error);
+
+    impl std::fmt::Display for Wrapped {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("error sending request")
+        }
+    }
+
+    impl std::error::Error for Wrapped {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_local_shortage_is_told_from_an_unreachable_api() {
+        use rustix::io::Errno;
+        for (errno, word) in [
+            (Errno::MFILE, "EMFILE"),
+            (Errno::NFILE, "ENFILE"),
+            (Errno::NOMEM, "ENOMEM"),
+            (Errno::NOBUFS, "ENOBUFS"),
+        ] {
+            let e = Wrapped(std::io::Error::from_raw_os_error(errno.raw_os_error()));
+            let what = local_shortage(&e).unwrap_or_else(|| panic!("{word} not seen"));
+            assert!(what.contains(word), "{what}");
+        }
+        for errno in [Errno::CONNREFUSED, Errno::HOSTUNREACH, Errno::TIMEDOUT] {
+            let e = Wrapped(std::io::Error::from_raw_os_error(errno.raw_os_error()));
+            assert_eq!(local_shortage(&e), None, "{errno:?}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_shortage_is_waited_out_for_a_bounded_time() {
+        let began = tokio::time::Instant::now();
+        let mut s = Shortage::default();
+        let mut tries = 0;
+        while s.wait("file descriptors").await {
+            tries += 1;
+        }
+        let waited = began.elapsed();
+        assert!(
+            waited >= SHORTAGE_WAIT && waited <= SHORTAGE_WAIT + SHORTAGE_PAUSE,
+            "{waited:?}"
+        );
+        assert!(tries > 20, "{tries} tries in {waited:?}");
     }
 }

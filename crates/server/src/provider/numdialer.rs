@@ -13,7 +13,7 @@
 //! sensitive and held as [`Secret`]s so that no log or error shows them.
 
 use super::pace::Pace;
-use super::{CallbackError, Callbacks, Provider};
+use super::{Accepts, CallbackError, Callbacks, Provider, Shortage, local_shortage};
 use axum::http::{HeaderMap, Uri};
 use numdialer_core::protocol::numdialer::{DialRequest, DialResponse, WebhookBody};
 use numdialer_core::{CallReport, DialAnswer, Secret};
@@ -29,6 +29,8 @@ pub struct DialerClient {
     backoff: Duration,
     /// The `--max-cps` gate, taken before every `POST /call`.
     pace: Pace,
+    /// What the API takes: a number outside it is failed unsent.
+    accepts: Arc<Accepts>,
 }
 
 /// One `Name: value` header for the dialer API; the value is a credential
@@ -105,6 +107,15 @@ impl DialerClient {
             attempts: attempts.max(1),
             backoff,
             pace: Pace::default(),
+            accepts: Arc::default(),
+        }
+    }
+
+    /// Dials only the numbers `accepts` takes.
+    pub fn with_accepts(self, accepts: Accepts) -> Self {
+        DialerClient {
+            accepts: Arc::new(accepts),
+            ..self
         }
     }
 
@@ -118,7 +129,10 @@ impl DialerClient {
     }
 }
 
-async fn read_answer(resp: reqwest::Response) -> DialAnswer {
+/// The numDialer API's answer to a number it cannot dial.
+pub const INVALID_PHONE: &str = "Expected a valid phone";
+
+async fn read_answer(resp: reqwest::Response, accepts: &Accepts) -> DialAnswer {
     let status = resp.status();
     let text = match resp.text().await {
         Ok(t) => t,
@@ -135,6 +149,14 @@ async fn read_answer(resp: reqwest::Response) -> DialAnswer {
     }
     match serde_json::from_str::<DialResponse>(&text) {
         Ok(DialResponse::Placed { id }) => DialAnswer::Placed { id: id.into() },
+        // Final: the same number would be refused again.
+        Ok(DialResponse::Error { error }) if error == INVALID_PHONE => {
+            let reason = match accepts {
+                Accepts::Any => format!("dialer API refused the number: {error}"),
+                rule => format!("dialer API refused the number: {error} ({rule})"),
+            };
+            DialAnswer::Undialable { reason }
+        }
         Ok(DialResponse::Error { error }) => DialAnswer::Refused { reason: error },
         Err(_) => DialAnswer::Unanswered {
             reason: format!("unexpected answer: {}", clip(&text)),
@@ -174,15 +196,32 @@ impl Provider for DialerClient {
             phone: phone.to_string(),
             webhook_url: webhook_url.to_string(),
         };
+        if !self.accepts.takes_digits(phone) {
+            let reason = format!("not sent: {}", self.accepts);
+            return (DialAnswer::Undialable { reason }, 0);
+        }
         let mut delay = self.backoff;
-        for attempt in 1..=self.attempts {
+        // Tries after the first; a local shortage's tries do not count
+        // against `attempts`, which are about the API.
+        let mut resent = 0;
+        let mut attempt = 0;
+        let mut shortage = Shortage::default();
+        loop {
+            attempt += 1;
             self.pace.turn().await;
             match self.http.post(&self.call_url).json(&body).send().await {
-                Ok(resp) => return (read_answer(resp).await, attempt - 1),
+                Ok(resp) => return (read_answer(resp, &self.accepts).await, resent),
                 Err(e) if e.is_connect() => {
-                    if attempt == self.attempts {
+                    if let Some(what) = local_shortage(&e)
+                        && shortage.wait(what).await
+                    {
+                        attempt -= 1;
+                        resent += 1;
+                        continue;
+                    }
+                    if attempt >= self.attempts {
                         let reason = format!("{} after {attempt} attempts", root_cause(&e));
-                        return (DialAnswer::Unreachable { reason }, attempt - 1);
+                        return (DialAnswer::Unreachable { reason }, resent);
                     }
                     tracing::warn!(
                         attempt,
@@ -191,14 +230,14 @@ impl Provider for DialerClient {
                     );
                     tokio::time::sleep(delay).await;
                     delay *= 2;
+                    resent += 1;
                 }
                 Err(e) => {
                     let reason = root_cause(&e);
-                    return (DialAnswer::Unanswered { reason }, attempt - 1);
+                    return (DialAnswer::Unanswered { reason }, resent);
                 }
             }
         }
-        unreachable!("the last attempt always returns")
     }
 
     async fn ready(&self) {
@@ -207,6 +246,10 @@ impl Provider for DialerClient {
 
     fn callbacks(&self) -> Arc<dyn Callbacks> {
         Arc::new(NumDialerCallbacks)
+    }
+
+    fn accepts(&self) -> Accepts {
+        (*self.accepts).clone()
     }
 
     /// `GET /` on the dialer API: any HTTP answer means it is up.

@@ -16,7 +16,7 @@
 
 use super::numdialer::{clip, dial_client, root_cause};
 use super::pace::Pace;
-use super::{CallbackError, Callbacks, Provider};
+use super::{CallbackError, Callbacks, Provider, Shortage, local_shortage};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use numdialer_core::protocol::twilio::{
     self, CallResource, DialForm, ErrorBody, Instructions, SIGNATURE_HEADER, StatusCallback,
@@ -177,7 +177,12 @@ impl Provider for TwilioClient {
     async fn dial(&self, phone: &str, webhook_url: &str) -> (DialAnswer, u32) {
         let body = self.form(phone, webhook_url);
         let mut delay = self.backoff;
-        for attempt in 1..=self.attempts {
+        let mut shortage = Shortage::default();
+        let mut attempt = 0;
+        // Tries after the first, a local shortage's included.
+        let mut resent = 0;
+        loop {
+            attempt += 1;
             self.pace.turn().await;
             let sent = self
                 .authed(self.http.post(&self.calls_url))
@@ -190,20 +195,31 @@ impl Provider for TwilioClient {
                 .await;
             let (wait, why) = match sent {
                 Ok(resp) => match read_answer(resp).await {
-                    Reading::Done(answer) => return (answer, attempt - 1),
+                    Reading::Done(answer) => return (answer, resent),
                     Reading::TurnedAway { wait, why } => (wait.unwrap_or(delay), why),
                 },
-                Err(e) if e.is_connect() => (delay, root_cause(&e)),
+                Err(e) if e.is_connect() => {
+                    // Out of descriptors or memory here: no request left,
+                    // and Twilio is not to blame; not an attempt.
+                    if let Some(what) = local_shortage(&e)
+                        && shortage.wait(what).await
+                    {
+                        attempt -= 1;
+                        resent += 1;
+                        continue;
+                    }
+                    (delay, root_cause(&e))
+                }
                 Err(e) => {
                     let reason = root_cause(&e);
-                    return (DialAnswer::Unanswered { reason }, attempt - 1);
+                    return (DialAnswer::Unanswered { reason }, resent);
                 }
             };
-            if attempt == self.attempts {
+            if attempt >= self.attempts {
                 // Every attempt was turned away or never connected: no call
                 // exists, and the entry fails with the last reason.
                 let reason = format!("{why} after {attempt} attempts");
-                return (DialAnswer::Unreachable { reason }, attempt - 1);
+                return (DialAnswer::Unreachable { reason }, resent);
             }
             tracing::warn!(
                 attempt,
@@ -211,8 +227,8 @@ impl Provider for TwilioClient {
             );
             tokio::time::sleep(wait).await;
             delay *= 2;
+            resent += 1;
         }
-        unreachable!("the last attempt always returns")
     }
 
     async fn ready(&self) {

@@ -311,6 +311,7 @@ impl InProcess {
             shutdown,
             max_cps: None,
             default_country: None,
+            accepts: Arc::default(),
         };
         InProcess {
             router: router(state),

@@ -90,6 +90,23 @@ impl CreateQuery {
         }
     }
 
+    /// The settings as given, for the upload's digest: a retry must send
+    /// the same ones.
+    fn given(&self) -> [(&'static str, Option<String>); 10] {
+        [
+            ("name", self.name.clone()),
+            ("max_attempts", self.max_attempts.clone()),
+            ("retry_delay", self.retry_delay.clone()),
+            ("retry_on", self.retry_on.clone()),
+            ("start", self.start.clone()),
+            ("country", self.country.clone()),
+            ("calling_hours", self.calling_hours.clone()),
+            ("days", self.days.clone()),
+            ("holidays", self.holidays.clone()),
+            ("fallback_timezone", self.fallback_timezone.clone()),
+        ]
+    }
+
     fn retry(&self) -> Result<RetryInput, ApiError> {
         let number = |field: &str, v: &Option<String>| -> Result<_, ApiError> {
             v.as_deref()
@@ -170,11 +187,38 @@ pub async fn create(
     if format != Format::Json {
         q.hours().hours(default_hours).map_err(hours_error)?;
     }
+    // A retried upload is answered from its key before its body is parsed.
+    let digest = match &key {
+        Some(key) => {
+            let given = q.given();
+            let bytes = body.clone();
+            let digest = tokio::task::spawn_blocking(move || {
+                let given: Vec<(&str, Option<&str>)> =
+                    given.iter().map(|(n, v)| (*n, v.as_deref())).collect();
+                import::upload_digest(format, &given, &bytes)
+            })
+            .await
+            .map_err(|e| {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("import: {e}"))
+            })?;
+            if let Some(summary) = state.engine.replay(key, &digest).await? {
+                return Ok(created(StatusCode::OK, summary, Vec::new(), 0));
+            }
+            Some(digest)
+        }
+        None => None,
+    };
+    // Refused before the body is parsed: a full server, a name too long.
+    state.engine.room_for_campaign()?;
+    check_name(q.name.as_deref())?;
     // Off the runtime: a million lines take a good part of a second.
-    let upload = tokio::task::spawn_blocking(move || import::parse(format, &body, country))
-        .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("import: {e}")))?
-        .map_err(import_error)?;
+    let accepts = state.accepts.clone();
+    let upload = tokio::task::spawn_blocking(move || {
+        import::parse_checked(format, &body, country, &|p| accepts.warning(p))
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("import: {e}")))?
+    .map_err(import_error)?;
     let (name, retry, start, hours) = match upload.settings {
         Some(body) => (body.name, body.retry, body.start, body.hours),
         None => (q.name.clone(), q.retry()?, q.start()?, q.hours()),
@@ -184,15 +228,8 @@ pub async fn create(
     let retry = retry
         .policy()
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+    check_name(name.as_deref())?;
     let name = name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
-    if let Some(n) = &name
-        && n.chars().count() > MAX_NAME
-    {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!("name is longer than {MAX_NAME} characters"),
-        ));
-    }
     let entries = imported
         .entries
         .into_iter()
@@ -211,6 +248,7 @@ pub async fn create(
         columns: imported.columns,
         entries,
         idempotency_key: key,
+        idempotency_digest: digest,
         start,
         hours,
     };
@@ -228,13 +266,42 @@ pub async fn create(
     } else {
         StatusCode::OK
     };
+    Ok(created(
+        status,
+        summary,
+        imported.warnings,
+        imported.warning_count,
+    ))
+}
+
+/// A campaign name of at most [`MAX_NAME`] characters, spaces around it
+/// not counted.
+fn check_name(name: Option<&str>) -> Result<(), ApiError> {
+    let chars = name.map_or(0, |n| n.trim().chars().count());
+    if chars > MAX_NAME {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("the name is {chars} characters long; a campaign name has at most {MAX_NAME}"),
+        ));
+    }
+    Ok(())
+}
+
+/// The answer to an import: `201` for a new campaign, `200` for the one an
+/// earlier upload with the same key created.
+fn created(
+    status: StatusCode,
+    summary: CampaignSummary,
+    warnings: Vec<numdialer_core::api::LineWarning>,
+    warning_count: usize,
+) -> Response {
     let location = format!("/campaigns/{}", summary.id);
     let answer = CreatedCampaign {
         summary,
-        warnings: imported.warnings,
-        warning_count: imported.warning_count,
+        warnings,
+        warning_count,
     };
-    Ok((status, [(header::LOCATION, location)], Json(answer)).into_response())
+    (status, [(header::LOCATION, location)], Json(answer)).into_response()
 }
 
 /// A calling-hours setting that does not parse: the field is named.
@@ -242,12 +309,14 @@ fn hours_error(e: HoursInputError) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
 }
 
+/// The `Idempotency-Key` exactly as sent: two keys that differ in any
+/// byte are two keys (HTTP itself drops the spaces around a header value).
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let Some(v) = headers.get("idempotency-key") else {
         return Ok(None);
     };
     match v.to_str() {
-        Ok(k) if !k.trim().is_empty() && k.len() <= MAX_KEY => Ok(Some(k.trim().to_string())),
+        Ok(k) if !k.trim().is_empty() && k.len() <= MAX_KEY => Ok(Some(k.to_string())),
         _ => Err(bad_request(format!(
             "Idempotency-Key must be 1 to {MAX_KEY} visible ASCII characters"
         ))),
@@ -465,6 +534,20 @@ fn file_safe(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_idempotency_key_is_taken_exactly_as_sent() {
+        let key = |v: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert("idempotency-key", header::HeaderValue::from_static(v));
+            idempotency_key(&h)
+        };
+        assert_eq!(key("k1").unwrap().as_deref(), Some("k1"));
+        assert_eq!(key("k 1").unwrap().as_deref(), Some("k 1"));
+        assert_eq!(key("K1").unwrap().as_deref(), Some("K1"));
+        assert!(key(" ").is_err());
+        assert!(idempotency_key(&HeaderMap::new()).unwrap().is_none());
+    }
 
     #[test]
     fn cells_a_spreadsheet_would_evaluate_are_quoted() {

@@ -2,12 +2,13 @@
 //! and long-polled (`wait`, read by [`conditional`]); see docs/api.md.
 
 use super::LEGACY;
+use crate::engine::Page;
 use crate::http::AppState;
 use crate::http::conditional::{self, Conditional, Timer};
 use crate::http::error::ApiError;
 use crate::http::extract::{Path, Query};
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -18,7 +19,18 @@ pub struct StatusesQuery {
     since: Option<u64>,
     /// Hold the request up to this many seconds until something changes.
     wait: Option<f64>,
+    /// Only the entries after this index.
+    after: Option<usize>,
+    /// At most this many entries (1 to [`MAX_LIMIT`]); without it, all.
+    limit: Option<usize>,
 }
+
+/// The largest page a client may ask for.
+pub const MAX_LIMIT: usize = 100_000;
+
+/// An answer with more entries than this is serialised on the blocking
+/// pool, off the tasks that dial and take webhooks.
+const SERIALISE_INLINE: usize = 2048;
 
 /// `GET /statuses`: campaign 1, as before campaigns existed.
 pub async fn get(
@@ -49,6 +61,18 @@ async fn statuses(
     if state.engine.version_of(Some(id)).is_none() {
         return Err(ApiError::not_found(format!("no campaign {id}")));
     }
+    if let Some(limit) = q.limit
+        && !(1..=MAX_LIMIT).contains(&limit)
+    {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("limit must be 1 to {MAX_LIMIT}, not {limit}"),
+        ));
+    }
+    let page = Page {
+        after: q.after,
+        limit: q.limit,
+    };
     let asked = Conditional::read(headers, q.wait)?;
     if let Some((known, wait)) = asked.wait_past(q.since) {
         state
@@ -61,14 +85,20 @@ async fn statuses(
     if let Some(unchanged) = asked.unchanged(version, &timer) {
         return Ok(unchanged);
     }
-    let mut snap = state.engine.snapshot(id, q.since, with_summary).await?;
+    let mut snap = state
+        .engine
+        .snapshot(id, q.since, with_summary, page)
+        .await?;
     snap.max_cps = state.max_cps.clone();
-    let body = serde_json::to_vec(&snap).expect("statuses always serialise");
+    let (version, inline) = (snap.version, snap.calls.len() <= SERIALISE_INLINE);
+    let serialise = move || serde_json::to_vec(&snap).expect("statuses always serialise");
+    let body = if inline {
+        serialise()
+    } else {
+        tokio::task::spawn_blocking(serialise).await.map_err(|e| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("statuses: {e}"))
+        })?
+    };
     let content_type = (header::CONTENT_TYPE, "application/json".to_string());
-    Ok((
-        [content_type],
-        conditional::fresh(snap.version, &timer),
-        body,
-    )
-        .into_response())
+    Ok(([content_type], conditional::fresh(version, &timer), body).into_response())
 }
