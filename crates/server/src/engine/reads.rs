@@ -38,19 +38,22 @@ impl Wanted {
         }
     }
 
-    /// The summaries of the `slice` of these entries that `c` still has.
+    /// The summaries of the `slice` of these entries that `c` still has,
+    /// as its campaign shows them (with their zones while its calling
+    /// hours are on).
     fn summaries(&self, c: &Campaign, slice: Range<usize>) -> Vec<CallSummary> {
+        let hours = &c.meta().hours;
         match self {
             Wanted::Range(r) => c
                 .entries()
                 .get(r.start + slice.start..r.start + slice.end)
                 .unwrap_or(&[])
                 .iter()
-                .map(CallSummary::from)
+                .map(|e| CallSummary::of(e, hours))
                 .collect(),
             Wanted::Listed(l) => l[slice]
                 .iter()
-                .filter_map(|&i| c.entry(i).map(CallSummary::from))
+                .filter_map(|&i| c.entry(i).map(|e| CallSummary::of(e, hours)))
                 .collect(),
         }
     }

@@ -253,15 +253,15 @@ pub async fn create(
         hours,
     };
     let off = new.hours.is_off();
-    let (summary, created) = state.engine.create(new).await?;
-    if created && off && state.engine.real_provider() {
+    let (summary, is_new) = state.engine.create(new).await?;
+    if is_new && off && state.engine.real_provider() {
         tracing::warn!(
             campaign = summary.id,
             "calling hours are off for this campaign while dialing through a real provider: \
              its entries are dialed at any hour of their callees' day"
         );
     }
-    let status = if created {
+    let status = if is_new {
         StatusCode::CREATED
     } else {
         StatusCode::OK
