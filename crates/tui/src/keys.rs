@@ -159,7 +159,8 @@ const TAB: Key = Key::new(KeyCode::Tab);
 
 /// The main screen, in the order the footer offers room: the footer shows
 /// rows from the top while they fit, and always the last two (`?` and
-/// `q`), which lead to the rest.
+/// `q`), which lead to the rest. Esc is not among them: it is the reflex
+/// after a popup or a prompt closes, and it only ever closes things.
 pub const MAIN: &[Row] = &[
     Row {
         bindings: &[(Action::Call, &[Key::char('c'), Key::char('C')])],
@@ -260,12 +261,12 @@ pub const MAIN: &[Row] = &[
         help: "this help",
     },
     Row {
-        bindings: &[(Action::Quit, &[QUIT, ESC, CTRL_C])],
+        bindings: &[(Action::Quit, &[QUIT, CTRL_C])],
         hint: &[QUIT],
         label: "quit",
-        help_keys: &[&[QUIT], &[ESC], &[CTRL_C]],
+        help_keys: &[&[QUIT], &[CTRL_C]],
         also: None,
-        help: "quit (asks if that cuts calls off)",
+        help: "quit (asks first if anything would be lost)",
     },
 ];
 
@@ -492,7 +493,7 @@ mod tests {
                 " Enter                the selected entry's history, every attempt",
                 " d                    delete a finished campaign (asks first)",
                 " ?                    this help",
-                " q  Esc  Ctrl-C       quit (asks if that cuts calls off)",
+                " q  Ctrl-C            quit (asks first if anything would be lost)",
             ]
         );
         assert_eq!(key_for(Action::Call), "c");
@@ -569,6 +570,11 @@ mod tests {
             Some(Action::Focus)
         );
         assert_eq!(main_action(&press(KeyCode::F(2), KeyModifiers::NONE)), None);
+        assert_eq!(
+            main_action(&press(KeyCode::Esc, KeyModifiers::NONE)),
+            None,
+            "Esc never quits"
+        );
         assert_eq!(
             prompt_action(&press(c, KeyModifiers::NONE)),
             None,

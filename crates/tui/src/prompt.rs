@@ -318,7 +318,12 @@ impl Filter {
             .iter()
             .find(|w| **w == word)
             .map(|w| Some(Filter(w)))
-            .ok_or_else(|| format!("{word:?}: one of {}", Filter::WORDS.join(", ")))
+            .ok_or_else(|| {
+                format!(
+                    "{word:?}: nothing matches; one of {}",
+                    Filter::WORDS.join(", ")
+                )
+            })
     }
 
     pub fn word(&self) -> &'static str {
@@ -454,7 +459,7 @@ mod tests {
         assert!(
             Filter::parse("busy")
                 .unwrap_err()
-                .starts_with("\"busy\": one of idle,")
+                .starts_with("\"busy\": nothing matches; one of idle,")
         );
         assert_eq!(f("failed").status(), Some(Status::Failed));
         assert_eq!(f("no_answer").status(), None);

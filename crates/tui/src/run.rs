@@ -181,9 +181,20 @@ fn perform(
                 poll_now();
             });
         }
-        Command::Export { id, path } => {
+        Command::Export {
+            id,
+            path,
+            overwrite,
+        } => {
             tokio::spawn(async move {
-                let r = files::export(&client, id, &files::expand_home(&path)).await;
+                let target = files::expand_home(&path);
+                // Asked back rather than written over: a file already
+                // there may be another campaign's results.
+                if !overwrite && target.exists() {
+                    let _ = tx.send(Event::ExportWouldOverwrite(id, path));
+                    return;
+                }
+                let r = files::export(&client, id, &target).await;
                 let _ = tx.send(Event::Exported(id, path, r));
             });
         }

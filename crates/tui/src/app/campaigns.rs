@@ -208,6 +208,7 @@ impl App {
                     false,
                 );
                 let id = c.id;
+                self.import_form = None;
                 self.update_summary(c);
                 self.focus = Focus::Campaigns;
                 return self.watch(id);
@@ -225,9 +226,9 @@ impl App {
                     error_count,
                 });
             }
-            Err(ImportFailure::File(e)) => self.say(&e, true),
+            Err(ImportFailure::File(e)) => self.reopen_import(e),
             Err(ImportFailure::Server(e)) => {
-                self.say(&format!("could not import {path}: {e}"), true)
+                self.reopen_import(format!("could not import {path}: {e}"))
             }
         }
         None
@@ -336,6 +337,14 @@ impl App {
         match q {
             Question::Stop { id, .. } => Some(Command::Operate(id, Operation::Stop)),
             Question::Delete { id, .. } => Some(Command::Delete(id)),
+            Question::Overwrite { id, path } => {
+                self.say(&format!("exporting campaign {id} to {path}…"), false);
+                Some(Command::Export {
+                    id,
+                    path,
+                    overwrite: true,
+                })
+            }
         }
     }
 

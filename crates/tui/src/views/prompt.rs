@@ -13,15 +13,15 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+/// How wide a form is, at most.
+const POPUP_WIDTH: u16 = 72;
+
 pub(super) fn draw_form(frame: &mut Frame, app: &App, form: &Form) {
     let (title, submit) = match form.purpose {
         Purpose::Import => (" New campaign from a file ".to_string(), "import"),
         Purpose::Export { id } => (format!(" Export campaign {id} as CSV "), "export"),
         Purpose::Filter => (" Filter the calls ".to_string(), "filter"),
     };
-    let height = form.fields.len() as u16 + form.candidates.len() as u16 + 5;
-    let inner = popup(frame, 72, height, title).inner(Margin::new(1, 0));
-    let [body, hints] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
     let width = form.fields.iter().map(|f| f.label.len()).max().unwrap_or(0);
     let mut lines = Vec::new();
     for (i, field) in form.fields.iter().enumerate() {
@@ -53,6 +53,15 @@ pub(super) fn draw_form(frame: &mut Frame, app: &App, form: &Form) {
     if let Some(e) = &form.error {
         lines.push(Line::styled(e.clone(), app.theme.error));
     }
+    // As tall as its lines once wrapped, so that the reason a submit was
+    // refused is never cut off under a long hint; a word that wraps whole
+    // leaves the end of a line empty, hence the room given up per line.
+    let text_width =
+        usize::from(POPUP_WIDTH.min(frame.area().width).saturating_sub(4 + 10)).max(1);
+    let wrapped: usize = lines.iter().map(|l| l.width().div_ceil(text_width).max(1)).sum();
+    let height = u16::try_from(wrapped).unwrap_or(u16::MAX).saturating_add(3);
+    let inner = popup(frame, POPUP_WIDTH, height, title).inner(Margin::new(1, 0));
+    let [body, hints] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
     frame.render_widget(
         Paragraph::new(keys::prompt_hints(submit)).style(app.theme.dim),
@@ -74,6 +83,13 @@ pub(super) fn draw_question(frame: &mut Frame, app: &App, q: &Question) {
             format!(" Delete campaign {id}? "),
             format!(
                 "Delete \"{name}\" and its history from the server. Export it first to keep it."
+            ),
+        ),
+        Question::Overwrite { id, path } => (
+            " Replace the file? ".to_string(),
+            format!(
+                "{path} exists already. Replace it with campaign {id}'s export? \
+                 What it holds now is lost."
             ),
         ),
     };
