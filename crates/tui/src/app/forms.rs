@@ -24,7 +24,7 @@ impl App {
         let was = std::mem::replace(&mut self.overlay, Overlay::None);
         if let (Overlay::ImportErrors(e), Some(form)) = (was, &self.import_form) {
             let mut form = form.clone();
-            form.error = Some(format!("{} refused: {}", e.path, e.message));
+            form.error = Some(format!("the server refused {}: {}", e.path, e.message));
             self.overlay = Overlay::Form(form);
         }
     }

@@ -53,13 +53,14 @@ pub(super) fn draw_form(frame: &mut Frame, app: &App, form: &Form) {
     if let Some(e) = &form.error {
         lines.push(Line::styled(e.clone(), app.theme.error));
     }
-    // As tall as its lines once wrapped, so that the reason a submit was
-    // refused is never cut off under a long hint; a word that wraps whole
-    // leaves the end of a line empty, hence the room given up per line.
+    // As tall as its lines once wrapped (and a line to spare), so that the
+    // reason a submit was refused is never cut off under a long hint; a
+    // word that wraps whole leaves the end of a line empty, hence the room
+    // given up per line.
     let text_width =
         usize::from(POPUP_WIDTH.min(frame.area().width).saturating_sub(4 + 10)).max(1);
     let wrapped: usize = lines.iter().map(|l| l.width().div_ceil(text_width).max(1)).sum();
-    let height = u16::try_from(wrapped).unwrap_or(u16::MAX).saturating_add(3);
+    let height = u16::try_from(wrapped).unwrap_or(u16::MAX).saturating_add(4);
     let inner = popup(frame, POPUP_WIDTH, height, title).inner(Margin::new(1, 0));
     let [body, hints] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);

@@ -27,6 +27,10 @@ fn twilio_dials_the_list_through_its_simulator() {
         "the call ids are Twilio's CallSids: {finished}"
     );
     tui.press("q");
+    tui.wait("the question: the results are in a temporary store", |s| {
+        s.contains("Quit?") && s.contains("temporary")
+    });
+    tui.press("y");
     assert!(tui.wait_exit().success());
     tui.assert_restored();
 }
