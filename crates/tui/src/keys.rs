@@ -270,11 +270,16 @@ pub const MAIN: &[Row] = &[
     },
 ];
 
-/// While a popup is open: the keys that opened it close it again, and q
-/// and Ctrl-C still quit (Esc closes rather than quits).
+/// While a popup is open: the keys that opened it close it again, the
+/// arrows scroll what does not fit, and q and Ctrl-C still quit (Esc
+/// closes rather than quits).
 pub const POPUP: &[Binding] = &[
     (Action::Close, &[ESC, ENTER, QUESTION]),
     (Action::Quit, &[QUIT, CTRL_C]),
+    (Action::Up, &[UP, Key::char('k')]),
+    (Action::Down, &[DOWN, Key::char('j')]),
+    (Action::PageUp, &[PAGE_UP]),
+    (Action::PageDown, &[PAGE_DOWN]),
 ];
 
 /// One answer to a question on screen: its keys, and the words the

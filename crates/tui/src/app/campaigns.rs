@@ -5,6 +5,7 @@
 //! `Command` to run.
 
 use super::*;
+use numdialer_core::status::Outcome;
 
 impl App {
     /// Rows of the calls table: every entry, or those the filter lets
@@ -133,7 +134,15 @@ impl App {
                         format!("campaign {id} paused: calls in flight finish, no new dials")
                     }
                     Operation::Resume => format!("campaign {id} resumed"),
-                    Operation::Stop => format!("campaign {id} stopped: nobody more is dialed"),
+                    // What the stop did, counted by the server as it
+                    // stopped: the dialog's count was of an earlier moment.
+                    Operation::Stop => match c.as_ref().map(|c| c.outcome(Outcome::Canceled)) {
+                        Some(n) => format!(
+                            "campaign {id} stopped: {} canceled, nobody more is dialed",
+                            words::entries(n)
+                        ),
+                        None => format!("campaign {id} stopped: nobody more is dialed"),
+                    },
                 };
                 self.say(&done, false);
                 match c {
@@ -242,6 +251,7 @@ impl App {
         self.watching = id;
         self.statuses = None;
         self.shown = None;
+        self.has_names = false;
         self.finished = 0;
         self.selected = 0;
         self.starting = false;

@@ -244,6 +244,10 @@ pub struct App {
     pub focus: Focus,
     /// The status or outcome the calls table shows alone.
     pub filter: Option<Filter>,
+    /// Whether any entry has a name, worked out on each full answer (names
+    /// never change), so that the Name column does not flicker as rows
+    /// scroll and no frame walks the list to know.
+    has_names: bool,
     /// With a filter, the entries it lets through, in list order: worked
     /// out when a poll or the filter changes, never per frame, so that a
     /// frame of a filtered million-entry list costs what an unfiltered
@@ -251,6 +255,10 @@ pub struct App {
     shown: Option<Vec<usize>>,
     /// The file being imported, while it is.
     pub importing: Option<String>,
+    /// Lines the open popup (help, history, an import's bad lines) is
+    /// scrolled by; back to 0 whenever another opens. The views clamp it
+    /// to what they have to show.
+    pub scroll: u16,
     /// The import form as it was sent, until the import succeeds: a
     /// refused import opens it again as it was typed, to be fixed rather
     /// than typed over.
@@ -281,7 +289,9 @@ impl App {
             focus: Focus::Calls,
             filter: None,
             shown: None,
+            has_names: false,
             importing: None,
+            scroll: 0,
             import_form: None,
         }
     }
@@ -293,6 +303,18 @@ impl App {
 
     pub fn calls(&self) -> &[LenientCall] {
         self.statuses.as_ref().map_or(&[], |s| &s.calls)
+    }
+
+    /// Whether the calls table has a Name column.
+    pub fn has_names(&self) -> bool {
+        self.has_names
+    }
+
+    /// Whether the campaign on screen is paused: its waiting entries wait
+    /// for a resume, not for their retry time.
+    pub fn paused(&self) -> bool {
+        self.campaign()
+            .is_some_and(|c| c.state == CampaignState::Paused)
     }
 
     /// Entries in a final status, and entries in all.
@@ -412,6 +434,15 @@ impl App {
     }
 
     pub fn update(&mut self, event: Event, now: Instant) -> Option<Command> {
+        let before = std::mem::discriminant(&self.overlay);
+        let command = self.apply(event, now);
+        if std::mem::discriminant(&self.overlay) != before {
+            self.scroll = 0;
+        }
+        command
+    }
+
+    fn apply(&mut self, event: Event, now: Instant) -> Option<Command> {
         self.now = now;
         match event {
             Event::Key(k) if k.kind != KeyEventKind::Release => self.on_key(k),
@@ -440,6 +471,7 @@ impl App {
                 None
             }
             Event::Polled(Ok(s)) => {
+                self.has_names = s.calls.iter().any(|c| c.name.is_some());
                 let was_finished = self.statuses.as_ref().map(|p| p.finished);
                 self.receive(s, was_finished, now);
                 None
@@ -515,10 +547,14 @@ impl App {
                 Some(c) if !self.alone() => {
                     format!("campaign {} {}: {}", c.id, c.state, words::outcomes(c))
                 }
-                _ => format!(
-                    "finished: {} completed, {} failed",
+                Some(c) => format!("finished: {}", words::outcomes(c)),
+                // A server older than campaigns counts no outcomes: every
+                // final status, counted here once.
+                None => format!(
+                    "finished: {} completed, {} failed, {} canceled",
                     s.count(Status::Completed),
-                    s.count(Status::Failed)
+                    s.count(Status::Failed),
+                    s.count(Status::Canceled)
                 ),
             };
             self.say(&text, false);
@@ -654,6 +690,11 @@ impl App {
             Action::Close => self.close(),
             Action::Quit => self.ask_to_quit(),
             Action::ConfirmQuit => self.quit = true,
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown
+                if self.overlay != Overlay::None =>
+            {
+                self.scroll_popup(action)
+            }
             Action::Up => return self.move_to(|at, _| at.saturating_sub(1)),
             Action::Down => return self.move_to(|at, _| at + 1),
             Action::PageUp => return self.move_to(|at, page| at.saturating_sub(page)),
@@ -682,11 +723,35 @@ impl App {
         None
     }
 
+    /// The arrows in a popup: scroll it, by a line or by a page, no
+    /// further than it has lines.
+    fn scroll_popup(&mut self, action: Action) {
+        let page = self.size.height.saturating_sub(6).max(1);
+        let lines = match &self.overlay {
+            Overlay::Help => crate::views::HELP_LINES,
+            Overlay::ImportErrors(e) => e.errors.len() + 2,
+            Overlay::History {
+                detail: Detail::Loaded(d),
+                ..
+            } => d.history.len() + 4,
+            _ => 0,
+        };
+        let most = u16::try_from(lines).unwrap_or(u16::MAX);
+        self.scroll = match action {
+            Action::Up => self.scroll.saturating_sub(1),
+            Action::Down => self.scroll.saturating_add(1),
+            Action::PageUp => self.scroll.saturating_sub(page),
+            _ => self.scroll.saturating_add(page),
+        }
+        .min(most);
+    }
+
     fn on_mouse(&mut self, m: MouseEvent) -> Option<Command> {
         match m.kind {
             MouseEventKind::Down(MouseButton::Left) => {}
-            MouseEventKind::ScrollDown => return self.perform(Action::Down),
-            MouseEventKind::ScrollUp => return self.perform(Action::Up),
+            // The wheel moves the table's selection even under a popup.
+            MouseEventKind::ScrollDown => return self.move_to(|at, _| at + 1),
+            MouseEventKind::ScrollUp => return self.move_to(|at, _| at.saturating_sub(1)),
             _ => return None,
         }
         if self.overlay != Overlay::None {

@@ -368,6 +368,9 @@ fn every_key_in_the_table_does_its_action() {
             app.update(Event::Key(key.event()), t);
             match action {
                 Action::Close => assert!(app.overlay == Overlay::None && !app.quit, "{key:?}"),
+                Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
+                    assert!(app.overlay == Overlay::Help && !app.quit, "{key:?}")
+                }
                 _ => assert!(app.quit, "{key:?}"),
             }
         }

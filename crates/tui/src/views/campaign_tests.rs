@@ -9,7 +9,7 @@ use numdialer_core::Status;
 use numdialer_core::api::{LenientCall, LineError};
 use numdialer_core::campaign::CampaignState;
 use numdialer_core::status::Outcome;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::{Color, Modifier};
 use std::time::Instant;
 
@@ -281,8 +281,27 @@ fn a_refused_import_lists_its_lines_and_says_nothing_was_imported() {
     assert_eq!(said[2], "line 2: not a phone number: \"x0\"");
     assert_eq!(said[3], "line 4: not a phone number: \"x1\"");
     let n = said.len();
-    assert_eq!(said[n - 2], "… and 126 more", "{said:#?}");
-    assert_eq!(said[n - 1], "140 bad lines; nothing was imported");
+    assert_eq!(
+        said[n - 1],
+        "140 bad lines; nothing was imported · ↑↓ scroll"
+    );
+    // Every line the server sent, by scrolling; then those it only counted.
+    let mut seen: Vec<String> = said.clone();
+    for _ in 0..40 {
+        app.update(
+            Event::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)),
+            Instant::now(),
+        );
+        seen.extend(popup_text(&render(&app, 80, 24), " bad.csv refused · Esc to close "));
+    }
+    for i in 0..30 {
+        let line = format!("line {}: not a phone number: \"x{i}\"", 2 + i * 2);
+        assert!(seen.contains(&line), "{line} never shown: {seen:#?}");
+    }
+    assert!(
+        seen.contains(&"… and 110 more (the server lists the first 30)".to_string()),
+        "{seen:#?}"
+    );
 }
 
 #[test]

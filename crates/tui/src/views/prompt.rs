@@ -7,6 +7,8 @@ use super::popup;
 use crate::app::{App, ImportErrors, Question};
 use crate::keys::{self, Action};
 use crate::prompt::{Form, Purpose};
+use crate::words;
+use numdialer_core::Status;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Margin};
 use ratatui::style::Modifier;
@@ -74,10 +76,17 @@ pub(super) fn draw_question(frame: &mut Frame, app: &App, q: &Question) {
     let (title, text) = match q {
         Question::Stop { id, name, cancels } => (
             format!(" Stop campaign {id}? "),
+            // Counted anew as the polls come, while the question is open:
+            // dialing goes on until the answer.
             format!(
                 "Stop \"{name}\" for good: {} will be canceled and never dialed. \
                  Calls in flight finish. A stopped campaign cannot be resumed.",
-                entries(*cancels)
+                words::entries(
+                    app.campaign_list()
+                        .iter()
+                        .find(|c| c.id == *id)
+                        .map_or(*cancels, |c| c.count(Status::Idle) + c.count(Status::Waiting))
+                )
             ),
         ),
         Question::Delete { id, name } => (
@@ -108,12 +117,6 @@ pub(super) fn draw_question(frame: &mut Frame, app: &App, q: &Question) {
     frame.render_widget(Paragraph::new(keys::choices(keys::CONFIRM)), answers);
 }
 
-fn entries(n: usize) -> String {
-    match n {
-        1 => "1 entry".to_string(),
-        n => format!("{n} entries"),
-    }
-}
 
 pub(super) fn draw_import_errors(frame: &mut Frame, app: &App, e: &ImportErrors) {
     let title = format!(
@@ -122,7 +125,7 @@ pub(super) fn draw_import_errors(frame: &mut Frame, app: &App, e: &ImportErrors)
         keys::key_for(Action::Close)
     );
     let inner = popup(frame, 76, 20, title).inner(Margin::new(1, 0));
-    let [head, list, foot] = Layout::vertical([
+    let [head, list, foot_area] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Min(1),
         Constraint::Length(1),
@@ -132,29 +135,43 @@ pub(super) fn draw_import_errors(frame: &mut Frame, app: &App, e: &ImportErrors)
         Paragraph::new(Line::styled(e.message.clone(), app.theme.error)).wrap(Wrap { trim: true }),
         head,
     );
-    let room = usize::from(list.height);
-    let shown = if e.errors.len() > room {
-        room.saturating_sub(1)
-    } else {
-        room
-    };
+    // Every bad line the server sent, each wrapped whole, scrolled by
+    // the arrows; those it only counted are said to exist.
     let mut lines: Vec<Line> = e
         .errors
         .iter()
-        .take(shown)
         .map(|l| Line::from(format!("line {}: {}", l.line, l.error)))
         .collect();
     let more = e.error_count.saturating_sub(lines.len());
     if more > 0 {
-        lines.push(Line::from(format!("… and {more} more")));
+        lines.push(Line::from(format!(
+            "… and {more} more (the server lists the first {})",
+            e.errors.len()
+        )));
     }
-    frame.render_widget(Paragraph::new(lines), list);
-    let s = if e.error_count == 1 { "" } else { "s" };
+    // Lines once wrapped, a little over rather than under: a word wrapped
+    // whole leaves the end of its line empty.
+    let width = usize::from(list.width.saturating_sub(8)).max(1);
+    let wrapped: usize = lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let most = u16::try_from(wrapped)
+        .unwrap_or(u16::MAX)
+        .saturating_sub(list.height);
+    frame.render_widget(paragraph.scroll((app.scroll.min(most), 0)), list);
+    let foot = match e.error_count {
+        // A refusal of the whole file: its reason is above, no line to count.
+        0 => "nothing was imported".to_string(),
+        n if most > 0 => format!(
+            "{}; nothing was imported · ↑↓ scroll",
+            words::plural(n, "bad line", "bad lines")
+        ),
+        n => format!(
+            "{}; nothing was imported",
+            words::plural(n, "bad line", "bad lines")
+        ),
+    };
     frame.render_widget(
-        Paragraph::new(Line::styled(
-            format!("{} bad line{s}; nothing was imported", e.error_count),
-            app.theme.title,
-        )),
-        foot,
+        Paragraph::new(Line::styled(foot, app.theme.title)),
+        foot_area,
     );
 }
