@@ -355,8 +355,9 @@ pub fn prompt_action(k: &KeyEvent) -> Option<Action> {
     pick(PROMPT.iter(), k)
 }
 
-/// How a prompt's own keys read under it: "Enter import · Tab complete …".
-pub fn prompt_hints(submit: &str) -> String {
+/// How a prompt's own keys read under it: "Enter import · Tab complete …";
+/// "next field" only in a form of more than one.
+pub fn prompt_hints(submit: &str, fields: usize) -> String {
     PROMPT
         .iter()
         .filter_map(|(action, keys)| {
@@ -364,7 +365,7 @@ pub fn prompt_hints(submit: &str) -> String {
                 Action::Submit => submit,
                 Action::Close => "cancel",
                 Action::Complete => "complete",
-                Action::NextField => "next field",
+                Action::NextField if fields > 1 => "next field",
                 _ => return None,
             };
             Some(format!("{} {label}", keys.first()?.name()))
@@ -504,8 +505,12 @@ mod tests {
         assert_eq!(key_for(Action::Call), "c");
         assert_eq!(key_for(Action::Close), "Esc");
         assert_eq!(
-            prompt_hints("import"),
+            prompt_hints("import", 5),
             "Esc cancel · Enter import · Tab complete · ↓ next field"
+        );
+        assert_eq!(
+            prompt_hints("export", 1),
+            "Esc cancel · Enter export · Tab complete"
         );
         let footer = footer(u16::MAX);
         let lines = help_lines();

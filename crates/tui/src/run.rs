@@ -174,9 +174,10 @@ fn perform(
             path,
             format,
             settings,
+            country,
         } => {
             tokio::spawn(async move {
-                let r = import(&client, &path, format, &settings, &tx).await;
+                let r = import(&client, &path, format, &settings, country, &tx).await;
                 let _ = tx.send(Event::Imported(path, r));
                 poll_now();
             });
@@ -213,10 +214,14 @@ async fn import(
     path: &str,
     format: Format,
     settings: &Settings,
+    country: Option<String>,
     tx: &mpsc::UnboundedSender<Event>,
 ) -> Result<crate::client::Created, ImportFailure> {
-    let upload = Upload::open(&files::expand_home(path), format, settings)
+    let mut upload = Upload::open(&files::expand_home(path), format, settings)
         .map_err(|e| ImportFailure::File(e.to_string()))?;
+    if let Some(country) = country {
+        upload = upload.country(country);
+    }
     let total = upload.size();
     let sent = Arc::new(AtomicU64::new(0));
     let request = client.add_campaign(upload, sent.clone());

@@ -288,6 +288,7 @@ fn n_imports_a_file_and_watches_the_new_campaign() {
         path,
         format,
         settings,
+        country: None,
     }) = app.update(key(KeyCode::Enter), t)
     else {
         panic!("{:?}", app.overlay);

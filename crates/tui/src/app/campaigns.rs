@@ -208,10 +208,10 @@ impl App {
                 };
                 self.say(
                     &format!(
-                        "imported {path} as campaign {} \"{}\", {} entries{again}: press {} to start",
+                        "imported {path} as campaign {} \"{}\", {}{again}: press {} to start",
                         c.id,
                         c.name,
-                        c.total,
+                        words::entries(c.total),
                         keys::key_for(Action::Call)
                     ),
                     false,

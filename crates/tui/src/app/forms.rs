@@ -116,6 +116,7 @@ impl App {
                 path,
                 format,
                 settings,
+                country,
             } => {
                 self.say(&format!("importing {path}…"), false);
                 self.importing = Some(path.clone());
@@ -123,6 +124,7 @@ impl App {
                     path,
                     format,
                     settings,
+                    country,
                 })
             }
             Submitted::Export { id, path } => {

@@ -96,10 +96,12 @@ pub enum Command {
     Watch(u64),
     Operate(u64, Operation),
     Delete(u64),
+    /// `country`: where numbers without `+` are read (`?country=`).
     Import {
         path: String,
         format: Format,
         settings: Settings,
+        country: Option<String>,
     },
     /// `overwrite`: replace a file already at `path`; without it, the
     /// run loop writes nothing there and asks back

@@ -67,7 +67,7 @@ pub(super) fn draw_form(frame: &mut Frame, app: &App, form: &Form) {
     let [body, hints] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
     frame.render_widget(
-        Paragraph::new(keys::prompt_hints(submit)).style(app.theme.dim),
+        Paragraph::new(keys::prompt_hints(submit, form.fields.len())).style(app.theme.dim),
         hints,
     );
 }
