@@ -34,11 +34,13 @@ Examples:
   numdialer add us-leads.csv --country US
   numdialer add leads.csv --name \"spring leads\" --max-attempts 3 --retry-delay 600 --start
   numdialer add numbers.txt --retry-on no_answer --json | jq .id
-  some-export | numdialer add /dev/stdin --format csv";
+  some-export | numdialer add - --format csv";
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The list: .csv, .txt or .json (see --format).
+    /// The list: .csv, .txt or .json (see --format); `-` is standard
+    /// input (with --format), as `export -o -` is standard output.
+    #[arg(value_parser = stdin_as_dash)]
     pub file: PathBuf,
     /// The campaign's name [default: for CSV and text, the file's name
     /// without its extension; a JSON file names itself].
@@ -120,6 +122,11 @@ impl Args {
             start: self.start,
         }
     }
+}
+
+/// `-` as standard input, read where the system shows it as a file.
+fn stdin_as_dash(s: &str) -> Result<PathBuf, std::convert::Infallible> {
+    Ok(PathBuf::from(if s == "-" { "/dev/stdin" } else { s }))
 }
 
 /// `leads` for `exports/leads.csv`; nothing for a name that says nothing

@@ -309,6 +309,20 @@ async fn text_json_and_a_pipe_import_alike() {
     let c: CampaignSummary = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!((c.name.as_str(), c.total), ("piped", 20_000));
 
+    // `-` is standard input, as `export -o -` is standard output.
+    let dashed = s.file("dashed.txt", "+1 301-804-1000\n+1 301-804-1001\n");
+    let out = numdialer(
+        s_args(&s, &["add", "-", "--format", "text", "--json"]),
+        Io {
+            stdin: Some(dashed),
+            ..Io::default()
+        },
+    )
+    .await;
+    assert_eq!(out.code, 0, "{out:?}");
+    let c: CampaignSummary = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(c.total, 2);
+
     let key = ["--idempotency-key", "run-1", "--json"];
     let first = s
         .ok(&[&["add", text.to_str().unwrap()][..], &key].concat())
@@ -406,5 +420,9 @@ async fn watch_then_export_after_a_stop_mid_flight_exports_only_final_rows() {
             watched.stdout
         );
     }
+    let deleted: serde_json::Value =
+        serde_json::from_str(&s.ok(&["delete", &id, "--json"]).await).unwrap();
+    assert_eq!(deleted["deleted"], true, "{deleted}");
+    assert_eq!(deleted["id"].to_string(), id);
     s.stop().await;
 }
