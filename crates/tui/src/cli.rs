@@ -237,12 +237,19 @@ mod tests {
     #[test]
     fn a_server_without_a_scheme_is_told_to_add_it() {
         let e = parse_server("127.0.0.1:3462").unwrap_err();
-        assert!(e.ends_with("; add the scheme: --server http://127.0.0.1:3462"), "{e}");
+        assert!(
+            e.ends_with("; add the scheme: --server http://127.0.0.1:3462"),
+            "{e}"
+        );
         assert_eq!(
             parse_server("http://127.0.0.1:3462/").as_deref(),
             Ok("http://127.0.0.1:3462")
         );
-        assert!(!parse_server("ftp://x").unwrap_err().contains("add the scheme"));
+        assert!(
+            !parse_server("ftp://x")
+                .unwrap_err()
+                .contains("add the scheme")
+        );
     }
 
     #[test]

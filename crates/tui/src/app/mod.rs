@@ -23,11 +23,11 @@ use crate::mode::Mode;
 use crate::prompt::{Filter, Form, Submitted};
 use crate::theme::Theme;
 use crate::words;
-use numdialer_core::{Status, Timestamp};
 use numdialer_core::api::{
     CampaignSummary, CampaignsResponse, LenientCall, LenientDetail, LenientStatuses, LineError,
 };
 use numdialer_core::campaign::{AlreadyStarted, CampaignState, DeleteError, Operation};
+use numdialer_core::{Status, Timestamp};
 use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };

@@ -21,7 +21,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
 use std::time::Duration;
 
-
 pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let rows = app.rows();
     let window = table_window(area, app.selected, rows);
@@ -132,9 +131,8 @@ impl Measured {
             index: u16::try_from(len.to_string().len().max(3)).unwrap_or(u16::MAX),
             phone: widest(&|_, p| p.chars().count()).max(6),
             digits: widest(&|c, _| c.phone.chars().count()).max(6),
-            name: names.then(|| {
-                widest(&|c, _| c.name.as_deref().map_or(0, |n| n.chars().count())).max(4)
-            }),
+            name: names
+                .then(|| widest(&|c, _| c.name.as_deref().map_or(0, |n| n.chars().count())).max(4)),
             call_id: widest(&|c, _| c.id.as_ref().map_or(1, |id| id.to_string().len())).max(7),
             outcomes: shown.iter().any(|(c, _)| completed_outcome(c).is_some()),
         }
@@ -242,7 +240,11 @@ pub(crate) fn bordered(area: Rect) -> bool {
 
 fn row(app: &App, columns: &Columns, c: &LenientCall, phone: &str) -> Row<'static> {
     let mut cells = vec![
-        Cell::from(format!("{:>w$}", c.index + 1, w = usize::from(columns.index - 1))),
+        Cell::from(format!(
+            "{:>w$}",
+            c.index + 1,
+            w = usize::from(columns.index - 1)
+        )),
         Cell::from(phone.to_string()),
     ];
     if columns.digits.is_some() {

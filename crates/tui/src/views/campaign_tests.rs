@@ -293,7 +293,10 @@ fn a_refused_import_lists_its_lines_and_says_nothing_was_imported() {
             Event::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)),
             Instant::now(),
         );
-        seen.extend(popup_text(&render(&app, 80, 24), " bad.csv refused · Esc to close "));
+        seen.extend(popup_text(
+            &render(&app, 80, 24),
+            " bad.csv refused · Esc to close ",
+        ));
     }
     for i in 0..30 {
         let line = format!("line {}: not a phone number: \"x{i}\"", 2 + i * 2);

@@ -32,7 +32,10 @@ pub(super) fn draw(frame: &mut Frame, app: &App) {
     let title = if fits {
         format!(" Help · {} to close ", keys::key_for(Action::Close))
     } else {
-        format!(" Help · ↑↓ scroll · {} to close ", keys::key_for(Action::Close))
+        format!(
+            " Help · ↑↓ scroll · {} to close ",
+            keys::key_for(Action::Close)
+        )
     };
     let inner = popup(frame, 72, 27, title);
     let mut lines: Vec<Line> = keys::help_lines().into_iter().map(Line::from).collect();

@@ -59,9 +59,11 @@ pub(super) fn draw_form(frame: &mut Frame, app: &App, form: &Form) {
     // reason a submit was refused is never cut off under a long hint; a
     // word that wraps whole leaves the end of a line empty, hence the room
     // given up per line.
-    let text_width =
-        usize::from(POPUP_WIDTH.min(frame.area().width).saturating_sub(4 + 10)).max(1);
-    let wrapped: usize = lines.iter().map(|l| l.width().div_ceil(text_width).max(1)).sum();
+    let text_width = usize::from(POPUP_WIDTH.min(frame.area().width).saturating_sub(4 + 10)).max(1);
+    let wrapped: usize = lines
+        .iter()
+        .map(|l| l.width().div_ceil(text_width).max(1))
+        .sum();
     let height = u16::try_from(wrapped).unwrap_or(u16::MAX).saturating_add(4);
     let inner = popup(frame, POPUP_WIDTH, height, title).inner(Margin::new(1, 0));
     let [body, hints] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
@@ -85,7 +87,8 @@ pub(super) fn draw_question(frame: &mut Frame, app: &App, q: &Question) {
                     app.campaign_list()
                         .iter()
                         .find(|c| c.id == *id)
-                        .map_or(*cancels, |c| c.count(Status::Idle) + c.count(Status::Waiting))
+                        .map_or(*cancels, |c| c.count(Status::Idle)
+                            + c.count(Status::Waiting))
                 )
             ),
         ),
@@ -116,7 +119,6 @@ pub(super) fn draw_question(frame: &mut Frame, app: &App, q: &Question) {
     );
     frame.render_widget(Paragraph::new(keys::choices(keys::CONFIRM)), answers);
 }
-
 
 pub(super) fn draw_import_errors(frame: &mut Frame, app: &App, e: &ImportErrors) {
     let title = format!(

@@ -167,13 +167,18 @@ async fn a_campaign_from_import_to_delete() {
         .await;
     assert_eq!(refused.code, 1, "{refused:?}");
     assert!(
-        refused.stderr.contains(&file.display().to_string())
-            && refused.stderr.contains("--force"),
+        refused.stderr.contains(&file.display().to_string()) && refused.stderr.contains("--force"),
         "names the file and the way: {refused:?}"
     );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "kept\n");
-    s.ok(&["export", &id.to_string(), "-o", dir.to_str().unwrap(), "--force"])
-        .await;
+    s.ok(&[
+        "export",
+        &id.to_string(),
+        "-o",
+        dir.to_str().unwrap(),
+        "--force",
+    ])
+    .await;
     assert_eq!(std::fs::read_to_string(&file).unwrap(), csv_out);
 
     assert_eq!(
@@ -392,7 +397,11 @@ async fn watch_then_export_after_a_stop_mid_flight_exports_only_final_rows() {
         .chain((0..20).map(|i| format!("1301804{:04}\n", i)))
         .collect();
     let csv = s.file("twenty.csv", &list);
-    let id = id_of(&s.ok(&["add", csv.to_str().unwrap(), "--start", "--json"]).await).to_string();
+    let id = id_of(
+        &s.ok(&["add", csv.to_str().unwrap(), "--start", "--json"])
+            .await,
+    )
+    .to_string();
     let until = std::time::Instant::now() + Duration::from_secs(60);
     loop {
         let c: CampaignSummary =
@@ -400,12 +409,18 @@ async fn watch_then_export_after_a_stop_mid_flight_exports_only_final_rows() {
         if c.active > 0 {
             break;
         }
-        assert!(std::time::Instant::now() < until, "no call in flight: {c:?}");
+        assert!(
+            std::time::Instant::now() < until,
+            "no call in flight: {c:?}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let stopped: CampaignSummary =
         serde_json::from_str(&s.ok(&["stop", &id, "--json"]).await).unwrap();
-    assert!(stopped.active > 0, "calls in flight at the stop: {stopped:?}");
+    assert!(
+        stopped.active > 0,
+        "calls in flight at the stop: {stopped:?}"
+    );
 
     let watched = s.run(&["watch", &id]).await;
     assert_eq!(watched.code, 0, "{watched:?}");

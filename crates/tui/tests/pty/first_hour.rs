@@ -87,13 +87,17 @@ fn no_one_key_loses_a_form_a_file_or_a_temporary_store() {
     // A file that is not there: the form comes back as typed, and Esc
     // after it closes things only.
     tui.press("n");
-    tui.wait("the import form", |s| s.contains("New campaign from a file"));
+    tui.wait("the import form", |s| {
+        s.contains("New campaign from a file")
+    });
     tui.press("nope.csv\r");
     tui.wait("the form again, with why", |s| {
         s.contains("File: nope.csv") && s.contains("cannot read")
     });
     tui.press("\x1b");
-    tui.wait("the form closed", |s| !s.contains("New campaign from a file"));
+    tui.wait("the form closed", |s| {
+        !s.contains("New campaign from a file")
+    });
     tui.press("\x1b");
     tui.press("?");
     tui.wait("the help: Esc did not quit", |s| s.contains("Help ·"));
@@ -103,7 +107,9 @@ fn no_one_key_loses_a_form_a_file_or_a_temporary_store() {
 
     // A refused import keeps every field typed.
     tui.press("n");
-    tui.wait("the import form", |s| s.contains("New campaign from a file"));
+    tui.wait("the import form", |s| {
+        s.contains("New campaign from a file")
+    });
     tui.press("bad.csv");
     tui.press("\x1b[B");
     tui.press("mine\r");
@@ -113,7 +119,9 @@ fn no_one_key_loses_a_form_a_file_or_a_temporary_store() {
         s.contains("File: bad.csv") && s.contains("Name: mine") && s.contains("server refused")
     });
     tui.press("\x1b");
-    tui.wait("the form closed", |s| !s.contains("New campaign from a file"));
+    tui.wait("the form closed", |s| {
+        !s.contains("New campaign from a file")
+    });
 
     // A filter that matches nothing says so.
     tui.press("/bogus\r");
@@ -122,7 +130,9 @@ fn no_one_key_loses_a_form_a_file_or_a_temporary_store() {
     tui.wait("the filter closed", |s| !s.contains("nothing matches"));
 
     tui.press("n");
-    tui.wait("the import form", |s| s.contains("New campaign from a file"));
+    tui.wait("the import form", |s| {
+        s.contains("New campaign from a file")
+    });
     tui.press("leads.csv\r");
     tui.wait("campaign 2 imported", |s| {
         s.contains("imported leads.csv as campaign 2")
