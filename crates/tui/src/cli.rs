@@ -136,7 +136,8 @@ fn after_help() -> String {
     format!(
         "With no --server, numdialer starts an embedded server and an embedded \
          simulated dialer API: nothing else to run, and nothing kept. The embedded \
-         server stops when the TUI quits, so with calls in flight q asks first. \
+         server stops when the TUI quits, so with calls in flight, or with \
+         campaigns or results in a temporary store, q asks first; Esc never quits. \
          With --dialer-url it dials real people, so it keeps its data (see \
          --data-dir). With --server numdialer connects to a running \
          numdialer-server, e.g. on a VPS, which keeps dialing when the TUI quits.\n\n\
