@@ -375,3 +375,42 @@ fn popup_text(b: &ratatui::buffer::Buffer, title: &str) -> Vec<String> {
         })
         .collect()
 }
+
+#[test]
+fn the_bar_says_paused_and_stopped_with_their_calls_in_flight() {
+    let live = [
+        Status::Ringing,
+        Status::Ringing,
+        Status::Waiting,
+        Status::Idle,
+    ];
+    let (app, _) = app_on_two(CampaignState::Paused, &live);
+    let shown = lines(&render(&app, 80, 24)).join("\n");
+    assert!(shown.contains("[ Call ] paused"), "{shown}");
+    assert!(shown.contains("finished · 2 calls in flight"), "{shown}");
+    assert!(
+        !shown.contains("retry in"),
+        "a paused wait has no countdown: {shown}"
+    );
+    let (app, _) = app_on_two(CampaignState::Stopped, &live);
+    let shown = lines(&render(&app, 80, 24)).join("\n");
+    assert!(shown.contains("[ Call ] stopped"), "{shown}");
+    assert!(shown.contains("2 calls in flight"), "{shown}");
+}
+
+#[test]
+fn the_quit_prompt_of_a_temporary_store_says_what_it_forgets() {
+    let (mut app, t) = app_on_two(CampaignState::Done, &[Status::Completed; 4]);
+    app.update(
+        Event::Key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE)),
+        t,
+    );
+    assert_eq!(app.overlay, Overlay::QuitPrompt);
+    let said = popup_text(&render(&app, 80, 24), " Quit? ").join(" ");
+    assert!(
+        said.contains("2 campaigns and their results are held only in this run")
+            && said.contains("Export first (e)")
+            && said.ends_with("y quit · n stay"),
+        "{said}"
+    );
+}
