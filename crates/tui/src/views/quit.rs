@@ -67,8 +67,10 @@ fn in_flight(app: &App) -> String {
     match app.in_flight() {
         0 if app.starting => "Dialing is starting.".to_string(),
         0 => "No calls in flight any more.".to_string(),
-        1 => "1 call in flight.".to_string(),
-        n => format!("{n} calls in flight."),
+        n => format!(
+            "{}.",
+            crate::words::plural(n, "call in flight", "calls in flight")
+        ),
     }
 }
 
