@@ -36,7 +36,7 @@ pub struct Cli {
     /// URL of a running numdialer-server (e.g. https://vps.example.com).
     /// Without it the TUI starts an embedded server, and a subcommand asks
     /// http://127.0.0.1:3000 (numdialer-server's default --listen).
-    #[arg(long, global = true, env = "NUMDIALER_SERVER", value_parser = parse_http_url,
+    #[arg(long, global = true, env = "NUMDIALER_SERVER", value_parser = parse_server,
           help_heading = "Server")]
     pub server: Option<String>,
 
@@ -117,13 +117,27 @@ pub struct Cli {
     pub sim_time_scale: f64,
 }
 
+/// `--server`: an http(s) URL. `127.0.0.1:3462` without a scheme gets
+/// the fix beside the reason, since url's own words ("relative URL
+/// without a base") do not say it.
+fn parse_server(s: &str) -> Result<String, String> {
+    parse_http_url(s).map_err(|e| {
+        if s.contains("://") {
+            e
+        } else {
+            format!("{e}; add the scheme: --server http://{s}")
+        }
+    })
+}
+
 /// What `--help` says after the flags; its keys come from the table the
 /// screen uses.
 fn after_help() -> String {
     format!(
         "With no --server, numdialer starts an embedded server and an embedded \
          simulated dialer API: nothing else to run, and nothing kept. The embedded \
-         server stops when the TUI quits, so with calls in flight q asks first. \
+         server stops when the TUI quits, so with calls in flight, or with \
+         campaigns or results in a temporary store, q asks first; Esc never quits. \
          With --dialer-url it dials real people, so it keeps its data (see \
          --data-dir). With --server numdialer connects to a running \
          numdialer-server, e.g. on a VPS, which keeps dialing when the TUI quits.\n\n\
@@ -220,6 +234,24 @@ fn parse_wait(s: &str) -> Result<Duration, String> {
 mod tests {
     use super::*;
     use clap::FromArgMatches;
+
+    #[test]
+    fn a_server_without_a_scheme_is_told_to_add_it() {
+        let e = parse_server("127.0.0.1:3462").unwrap_err();
+        assert!(
+            e.ends_with("; add the scheme: --server http://127.0.0.1:3462"),
+            "{e}"
+        );
+        assert_eq!(
+            parse_server("http://127.0.0.1:3462/").as_deref(),
+            Ok("http://127.0.0.1:3462")
+        );
+        assert!(
+            !parse_server("ftp://x")
+                .unwrap_err()
+                .contains("add the scheme")
+        );
+    }
 
     #[test]
     fn cli_is_consistent() {
@@ -357,9 +389,9 @@ mod tests {
             assert_eq!(parse(&[op, "x"]).unwrap_err().exit_code(), 2, "{op} x");
         }
         assert!(matches!(parse(&["delete", "7"]), Ok(Command::Delete(a)) if a.id == 7));
-        assert_eq!(
-            parse(&["delete", "7", "--json"]).unwrap_err().exit_code(),
-            2
+        assert!(
+            matches!(parse(&["delete", "7", "--json"]), Ok(Command::Delete(a)) if a.json),
+            "delete prints its result as JSON too"
         );
         assert!(matches!(parse(&["campaigns"]), Ok(Command::Campaigns(a)) if a.id.is_none()));
         assert!(

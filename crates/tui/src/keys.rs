@@ -159,7 +159,8 @@ const TAB: Key = Key::new(KeyCode::Tab);
 
 /// The main screen, in the order the footer offers room: the footer shows
 /// rows from the top while they fit, and always the last two (`?` and
-/// `q`), which lead to the rest.
+/// `q`), which lead to the rest. Esc is not among them: it is the reflex
+/// after a popup or a prompt closes, and it only ever closes things.
 pub const MAIN: &[Row] = &[
     Row {
         bindings: &[(Action::Call, &[Key::char('c'), Key::char('C')])],
@@ -260,20 +261,25 @@ pub const MAIN: &[Row] = &[
         help: "this help",
     },
     Row {
-        bindings: &[(Action::Quit, &[QUIT, ESC, CTRL_C])],
+        bindings: &[(Action::Quit, &[QUIT, CTRL_C])],
         hint: &[QUIT],
         label: "quit",
-        help_keys: &[&[QUIT], &[ESC], &[CTRL_C]],
+        help_keys: &[&[QUIT], &[CTRL_C]],
         also: None,
-        help: "quit (asks if that cuts calls off)",
+        help: "quit (asks first if anything would be lost)",
     },
 ];
 
-/// While a popup is open: the keys that opened it close it again, and q
-/// and Ctrl-C still quit (Esc closes rather than quits).
+/// While a popup is open: the keys that opened it close it again, the
+/// arrows scroll what does not fit, and q and Ctrl-C still quit (Esc
+/// closes rather than quits).
 pub const POPUP: &[Binding] = &[
     (Action::Close, &[ESC, ENTER, QUESTION]),
     (Action::Quit, &[QUIT, CTRL_C]),
+    (Action::Up, &[UP, Key::char('k')]),
+    (Action::Down, &[DOWN, Key::char('j')]),
+    (Action::PageUp, &[PAGE_UP]),
+    (Action::PageDown, &[PAGE_DOWN]),
 ];
 
 /// One answer to a question on screen: its keys, and the words the
@@ -349,8 +355,9 @@ pub fn prompt_action(k: &KeyEvent) -> Option<Action> {
     pick(PROMPT.iter(), k)
 }
 
-/// How a prompt's own keys read under it: "Enter import · Tab complete …".
-pub fn prompt_hints(submit: &str) -> String {
+/// How a prompt's own keys read under it: "Enter import · Tab complete …";
+/// "next field" only in a form of more than one.
+pub fn prompt_hints(submit: &str, fields: usize) -> String {
     PROMPT
         .iter()
         .filter_map(|(action, keys)| {
@@ -358,7 +365,7 @@ pub fn prompt_hints(submit: &str) -> String {
                 Action::Submit => submit,
                 Action::Close => "cancel",
                 Action::Complete => "complete",
-                Action::NextField => "next field",
+                Action::NextField if fields > 1 => "next field",
                 _ => return None,
             };
             Some(format!("{} {label}", keys.first()?.name()))
@@ -492,14 +499,18 @@ mod tests {
                 " Enter                the selected entry's history, every attempt",
                 " d                    delete a finished campaign (asks first)",
                 " ?                    this help",
-                " q  Esc  Ctrl-C       quit (asks if that cuts calls off)",
+                " q  Ctrl-C            quit (asks first if anything would be lost)",
             ]
         );
         assert_eq!(key_for(Action::Call), "c");
         assert_eq!(key_for(Action::Close), "Esc");
         assert_eq!(
-            prompt_hints("import"),
+            prompt_hints("import", 5),
             "Esc cancel · Enter import · Tab complete · ↓ next field"
+        );
+        assert_eq!(
+            prompt_hints("export", 1),
+            "Esc cancel · Enter export · Tab complete"
         );
         let footer = footer(u16::MAX);
         let lines = help_lines();
@@ -569,6 +580,11 @@ mod tests {
             Some(Action::Focus)
         );
         assert_eq!(main_action(&press(KeyCode::F(2), KeyModifiers::NONE)), None);
+        assert_eq!(
+            main_action(&press(KeyCode::Esc, KeyModifiers::NONE)),
+            None,
+            "Esc never quits"
+        );
         assert_eq!(
             prompt_action(&press(c, KeyModifiers::NONE)),
             None,

@@ -54,13 +54,18 @@ pub fn layout(area: Rect, warning_lines: u16) -> Areas {
 /// the table on a wide terminal, else above it, as many rows high as fit
 /// (up to `PANE_ROWS`) while the table keeps `TABLE_KEEPS` rows.
 pub fn with_pane(area: Rect, warning_lines: u16, pane: Option<usize>) -> Areas {
+    // A terminal a few lines high gives up the footer, then the message
+    // line, so that some rows still show. The warnings stay: they are
+    // about real people being dialed.
+    let footer_lines = u16::from(area.height >= 10 + warning_lines);
+    let message_lines = u16::from(area.height >= 7 + warning_lines);
     let [header, warnings, table, bar, message, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(warning_lines),
-        Constraint::Min(3),
+        Constraint::Min(2),
         Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Length(1),
+        Constraint::Length(message_lines),
+        Constraint::Length(footer_lines),
     ])
     .areas(area);
     let [progress, button] =
@@ -103,7 +108,18 @@ fn split_pane(middle: Rect, pane: Option<usize>) -> (Rect, Rect) {
 /// Rows of a table in `table` that fit inside its borders and under its
 /// column header.
 pub fn table_rows(table: Rect) -> u16 {
-    table.height.saturating_sub(3)
+    if table_bordered(table) {
+        table.height.saturating_sub(3)
+    } else {
+        table.height.saturating_sub(1)
+    }
+}
+
+/// Whether a table has room for its border and title as well as rows: a
+/// terminal a few lines high shows its rows under the column header
+/// alone, rather than a frame with nothing in it.
+pub fn table_bordered(table: Rect) -> bool {
+    table.height >= 4
 }
 
 /// Table rows on a terminal of `size`: how far a page key moves.
@@ -127,8 +143,10 @@ pub fn table_window(table: Rect, selected: usize, len: usize) -> Range<usize> {
 
 /// The list entry drawn at `at` by a table in `table`, if any.
 pub fn row_at(table: Rect, selected: usize, len: usize, at: Position) -> Option<usize> {
-    let first = table.y + 2;
-    if !table.contains(at) || at.y < first || at.y >= table.bottom().saturating_sub(1) {
+    let bordered = table_bordered(table);
+    let first = table.y + if bordered { 2 } else { 1 };
+    let last = table.bottom().saturating_sub(u16::from(bordered));
+    if !table.contains(at) || at.y < first || at.y >= last {
         return None;
     }
     let visible = usize::from(table_rows(table));
@@ -152,7 +170,10 @@ mod tests {
         assert_eq!(table_window(table, 999_999, 1_000_000), 999_983..1_000_000);
         assert_eq!(table_window(table, 0, 0), 0..0);
         let squeezed = Rect::new(0, 0, 10, 3);
-        assert_eq!(table_window(squeezed, 5, 9), 5..6);
+        assert_eq!(table_rows(squeezed), 2, "no border: the rows show");
+        assert_eq!(table_window(squeezed, 5, 9), 4..6);
+        let tiny = layout(Rect::new(0, 0, 20, 5), 0);
+        assert!(table_rows(tiny.table) >= 2, "{tiny:?}");
     }
 
     #[test]

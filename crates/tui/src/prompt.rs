@@ -74,6 +74,9 @@ pub enum Submitted {
         path: String,
         format: Format,
         settings: Settings,
+        /// Where numbers without `+` are read; `None`: the server's
+        /// default.
+        country: Option<String>,
     },
     Export {
         id: u64,
@@ -89,6 +92,7 @@ const NAME: usize = 1;
 const ATTEMPTS: usize = 2;
 const DELAY: usize = 3;
 const RETRY_ON: usize = 4;
+const COUNTRY: usize = 5;
 
 impl Form {
     /// The import form, with the server's default retry settings filled in
@@ -102,6 +106,7 @@ impl Form {
                 Field::new("Attempts", "1"),
                 Field::new("Retry after (s)", "300"),
                 Field::new("Retry on", "no_answer,failed"),
+                Field::new("Country", ""),
             ],
         )
     }
@@ -251,6 +256,20 @@ impl Form {
                 )),
             })
             .collect::<Result<Vec<_>, _>>()?;
+        // Checked here for its shape only; the server knows which codes
+        // are countries.
+        let country = match text(COUNTRY) {
+            "" => None,
+            c if c.len() == 2 && c.chars().all(|ch| ch.is_ascii_alphabetic()) => {
+                Some(c.to_ascii_uppercase())
+            }
+            c => {
+                return Err(format!(
+                    "country: {c:?} is not a two-letter code such as US or GB \
+                     (numbers without + are read in it); empty: the server's default"
+                ));
+            }
+        };
         let name = match text(NAME) {
             "" if format != Format::Json => Path::new(path)
                 .file_stem()
@@ -269,6 +288,7 @@ impl Form {
                 retry_on: Some(retry_on),
                 start: false,
             },
+            country,
         })
     }
 }
@@ -318,7 +338,12 @@ impl Filter {
             .iter()
             .find(|w| **w == word)
             .map(|w| Some(Filter(w)))
-            .ok_or_else(|| format!("{word:?}: one of {}", Filter::WORDS.join(", ")))
+            .ok_or_else(|| {
+                format!(
+                    "{word:?}: nothing matches; one of {}",
+                    Filter::WORDS.join(", ")
+                )
+            })
     }
 
     pub fn word(&self) -> &'static str {
@@ -362,6 +387,7 @@ mod tests {
             path,
             format,
             settings,
+            country: None,
         }) = f.submit()
         else {
             panic!("{f:?}");
@@ -398,6 +424,7 @@ mod tests {
         );
         f.move_focus(-4);
         assert_eq!(f.focus, 0, "round the ends");
+
         f.erase();
         f.erase();
         f.erase();
@@ -409,6 +436,22 @@ mod tests {
                 .unwrap()
                 .ends_with("a .csv, .txt or .json file")
         );
+    }
+
+    #[test]
+    fn the_import_form_sends_a_country_for_numbers_without_a_plus() {
+        let mut f = Form::import();
+        typed(&mut f, "us.csv");
+        f.move_focus(-1);
+        assert_eq!(f.focused().label, "Country");
+        typed(&mut f, "usa");
+        assert_eq!(f.submit(), None);
+        assert!(f.error.as_deref().unwrap().starts_with("country: \"usa\""));
+        f.erase();
+        let Some(Submitted::Import { country, .. }) = f.submit() else {
+            panic!("{f:?}");
+        };
+        assert_eq!(country.as_deref(), Some("US"));
     }
 
     #[test]
@@ -454,7 +497,7 @@ mod tests {
         assert!(
             Filter::parse("busy")
                 .unwrap_err()
-                .starts_with("\"busy\": one of idle,")
+                .starts_with("\"busy\": nothing matches; one of idle,")
         );
         assert_eq!(f("failed").status(), Some(Status::Failed));
         assert_eq!(f("no_answer").status(), None);

@@ -174,16 +174,28 @@ fn perform(
             path,
             format,
             settings,
+            country,
         } => {
             tokio::spawn(async move {
-                let r = import(&client, &path, format, &settings, &tx).await;
+                let r = import(&client, &path, format, &settings, country, &tx).await;
                 let _ = tx.send(Event::Imported(path, r));
                 poll_now();
             });
         }
-        Command::Export { id, path } => {
+        Command::Export {
+            id,
+            path,
+            overwrite,
+        } => {
             tokio::spawn(async move {
-                let r = files::export(&client, id, &files::expand_home(&path)).await;
+                let target = files::expand_home(&path);
+                // Asked back rather than written over: a file already
+                // there may be another campaign's results.
+                if !overwrite && target.exists() {
+                    let _ = tx.send(Event::ExportWouldOverwrite(id, path));
+                    return;
+                }
+                let r = files::export(&client, id, &target).await;
                 let _ = tx.send(Event::Exported(id, path, r));
             });
         }
@@ -202,10 +214,14 @@ async fn import(
     path: &str,
     format: Format,
     settings: &Settings,
+    country: Option<String>,
     tx: &mpsc::UnboundedSender<Event>,
 ) -> Result<crate::client::Created, ImportFailure> {
-    let upload = Upload::open(&files::expand_home(path), format, settings)
+    let mut upload = Upload::open(&files::expand_home(path), format, settings)
         .map_err(|e| ImportFailure::File(e.to_string()))?;
+    if let Some(country) = country {
+        upload = upload.country(country);
+    }
     let total = upload.size();
     let sent = Arc::new(AtomicU64::new(0));
     let request = client.add_campaign(upload, sent.clone());

@@ -68,6 +68,20 @@ fn text<T: Word>(w: &Lenient<T>) -> Cow<'static, str> {
     }
 }
 
+/// "1 entry", "3 entries".
+pub fn entries(n: usize) -> String {
+    plural(n, "entry", "entries")
+}
+
+/// `n` and the word for one or for many: "1 call", "2 calls".
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// `<name>-<id>.csv`, the name the TUI also gives an export, with
 /// anything that would leave the directory or trouble a shell made `-`.
 pub fn export_file_name(c: &CampaignSummary) -> String {

@@ -289,6 +289,7 @@ fn n_imports_a_file_and_watches_the_new_campaign() {
         path,
         format,
         settings,
+        country: None,
     }) = app.update(key(KeyCode::Enter), t)
     else {
         panic!("{:?}", app.overlay);
@@ -371,7 +372,8 @@ fn e_exports_to_the_default_path_or_a_typed_one() {
         app.update(key(KeyCode::Enter), t),
         Some(Command::Export {
             id: 2,
-            path: "./leads-2.csv".into()
+            path: "./leads-2.csv".into(),
+            overwrite: false,
         })
     );
     app.update(Event::Exported(2, "./leads-2.csv".into(), Ok(2_048)), t);
@@ -500,4 +502,109 @@ fn the_quit_prompt_counts_the_calls_of_every_campaign() {
     assert_eq!(app.in_flight(), 2, "campaign 2's calls, off screen");
     app.update(key(KeyCode::Char('q')), t);
     assert_eq!(app.overlay, Overlay::QuitPrompt);
+}
+
+#[test]
+fn an_export_onto_a_file_asks_and_a_failed_one_keeps_its_form() {
+    let (mut app, t) = app_on_two(CampaignState::Done, &[Status::Completed; 4]);
+    app.update(Event::ExportWouldOverwrite(2, "./x.csv".into()), t);
+    assert!(matches!(
+        &app.overlay,
+        Overlay::Confirm(Question::Overwrite { id: 2, path }) if path == "./x.csv"
+    ));
+    app.update(key(KeyCode::Char('n')), t);
+    assert_eq!(app.overlay, Overlay::None, "n writes nothing");
+    app.update(Event::ExportWouldOverwrite(2, "./x.csv".into()), t);
+    assert_eq!(
+        app.update(key(KeyCode::Char('y')), t),
+        Some(Command::Export {
+            id: 2,
+            path: "./x.csv".into(),
+            overwrite: true,
+        })
+    );
+    app.update(
+        Event::Exported(2, "nodir/x.csv".into(), Err("cannot write".into())),
+        t,
+    );
+    let Overlay::Form(form) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    assert_eq!(form.focused().text, "nodir/x.csv");
+    assert!(form.error.as_deref().unwrap().contains("cannot write"));
+    app.update(key(KeyCode::Esc), t);
+    app.update(key(KeyCode::Esc), t);
+    assert!(!app.quit, "Esc only closes");
+}
+
+#[test]
+fn a_refused_import_opens_its_form_again_as_typed() {
+    let (mut app, t) = app_with(&[Status::Idle; 9], false);
+    app.update(
+        list(vec![summary(
+            1,
+            "numbers",
+            CampaignState::Draft,
+            &[Status::Idle; 9],
+        )]),
+        t,
+    );
+    app.update(key(KeyCode::Char('n')), t);
+    for c in "nope.csv".chars() {
+        app.update(key(KeyCode::Char(c)), t);
+    }
+    app.update(key(KeyCode::Down), t);
+    for c in "spring".chars() {
+        app.update(key(KeyCode::Char(c)), t);
+    }
+    assert!(matches!(
+        app.update(key(KeyCode::Enter), t),
+        Some(Command::Import { .. })
+    ));
+    app.update(
+        Event::Imported(
+            "nope.csv".into(),
+            Err(ImportFailure::File("cannot read nope.csv".into())),
+        ),
+        t,
+    );
+    let Overlay::Form(form) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    let texts: Vec<&str> = form.fields.iter().map(|f| f.text.as_str()).collect();
+    assert_eq!(texts[..2], ["nope.csv", "spring"]);
+    assert_eq!(form.error.as_deref(), Some("cannot read nope.csv"));
+    app.update(key(KeyCode::Enter), t);
+    let refused = ClientError::Import {
+        message: "the list has bad lines; nothing was stored".into(),
+        errors: vec![],
+        error_count: 1,
+    };
+    app.update(
+        Event::Imported("nope.csv".into(), Err(ImportFailure::Server(refused))),
+        t,
+    );
+    assert!(matches!(app.overlay, Overlay::ImportErrors(_)));
+    app.update(key(KeyCode::Esc), t);
+    let Overlay::Form(form) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    assert_eq!(form.fields[1].text, "spring", "back to the form as typed");
+    app.update(key(KeyCode::Esc), t);
+    app.update(key(KeyCode::Esc), t);
+    assert_eq!((&app.overlay, app.quit), (&Overlay::None, false));
+}
+
+#[test]
+fn quitting_a_temporary_store_with_work_in_it_asks_first() {
+    let (mut app, t) = app_with(&[Status::Idle; 9], false);
+    let one = summary(1, "numbers", CampaignState::Draft, &[Status::Idle; 9]);
+    app.update(list(vec![one.clone()]), t);
+    assert!(!app.quitting_forgets_work(), "the built-in list, untouched");
+    let two = summary(2, "leads", CampaignState::Draft, &[Status::Idle; 4]);
+    app.update(list(vec![one, two]), t);
+    app.update(key(KeyCode::Char('q')), t);
+    assert_eq!((&app.overlay, app.quit), (&Overlay::QuitPrompt, false));
+    app.update(key(KeyCode::Char('y')), t);
+    assert!(app.quit);
 }

@@ -5,6 +5,7 @@
 //! `Command` to run.
 
 use super::*;
+use numdialer_core::status::Outcome;
 
 impl App {
     /// Rows of the calls table: every entry, or those the filter lets
@@ -133,7 +134,15 @@ impl App {
                         format!("campaign {id} paused: calls in flight finish, no new dials")
                     }
                     Operation::Resume => format!("campaign {id} resumed"),
-                    Operation::Stop => format!("campaign {id} stopped: nobody more is dialed"),
+                    // What the stop did, counted by the server as it
+                    // stopped: the dialog's count was of an earlier moment.
+                    Operation::Stop => match c.as_ref().map(|c| c.outcome(Outcome::Canceled)) {
+                        Some(n) => format!(
+                            "campaign {id} stopped: {} canceled, nobody more is dialed",
+                            words::entries(n)
+                        ),
+                        None => format!("campaign {id} stopped: nobody more is dialed"),
+                    },
                 };
                 self.say(&done, false);
                 match c {
@@ -199,15 +208,16 @@ impl App {
                 };
                 self.say(
                     &format!(
-                        "imported {path} as campaign {} \"{}\", {} entries{again}: press {} to start",
+                        "imported {path} as campaign {} \"{}\", {}{again}: press {} to start",
                         c.id,
                         c.name,
-                        c.total,
+                        words::entries(c.total),
                         keys::key_for(Action::Call)
                     ),
                     false,
                 );
                 let id = c.id;
+                self.import_form = None;
                 self.update_summary(c);
                 self.focus = Focus::Campaigns;
                 return self.watch(id);
@@ -225,9 +235,9 @@ impl App {
                     error_count,
                 });
             }
-            Err(ImportFailure::File(e)) => self.say(&e, true),
+            Err(ImportFailure::File(e)) => self.reopen_import(e),
             Err(ImportFailure::Server(e)) => {
-                self.say(&format!("could not import {path}: {e}"), true)
+                self.reopen_import(format!("could not import {path}: {e}"))
             }
         }
         None
@@ -241,6 +251,7 @@ impl App {
         self.watching = id;
         self.statuses = None;
         self.shown = None;
+        self.has_names = false;
         self.finished = 0;
         self.selected = 0;
         self.starting = false;
@@ -336,6 +347,14 @@ impl App {
         match q {
             Question::Stop { id, .. } => Some(Command::Operate(id, Operation::Stop)),
             Question::Delete { id, .. } => Some(Command::Delete(id)),
+            Question::Overwrite { id, path } => {
+                self.say(&format!("exporting campaign {id} to {path}…"), false);
+                Some(Command::Export {
+                    id,
+                    path,
+                    overwrite: true,
+                })
+            }
         }
     }
 

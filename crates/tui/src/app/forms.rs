@@ -18,6 +18,53 @@ impl App {
         self.overlay = Overlay::Form(Form::import());
     }
 
+    /// Esc and the like: closes the popup open. Closing the bad lines of a
+    /// refused import goes back to its form, as it was typed.
+    pub(super) fn close(&mut self) {
+        let was = std::mem::replace(&mut self.overlay, Overlay::None);
+        if let (Overlay::ImportErrors(e), Some(form)) = (was, &self.import_form) {
+            let mut form = form.clone();
+            form.error = Some(format!("the server refused {}: {}", e.path, e.message));
+            self.overlay = Overlay::Form(form);
+        }
+    }
+
+    /// An export came back. One that failed opens its form again, with
+    /// the path typed and the reason, so that Esc after it loses nothing.
+    pub(super) fn exported(&mut self, id: u64, path: String, r: Result<u64, String>) {
+        match r {
+            Ok(bytes) => self.say(
+                &format!("exported campaign {id} to {path} ({})", megabytes(bytes)),
+                false,
+            ),
+            Err(e) => {
+                let text = format!("could not export campaign {id}: {e}");
+                if self.overlay == Overlay::None {
+                    let mut form = Form::export(id, path);
+                    form.error = Some(text);
+                    self.message = None;
+                    self.overlay = Overlay::Form(form);
+                } else {
+                    self.say(&text, true);
+                }
+            }
+        }
+    }
+
+    /// A refused import: its form again, as it was typed, with `why`
+    /// under it; or, when another popup is open, `why` on the message
+    /// line.
+    pub(super) fn reopen_import(&mut self, why: String) {
+        match (&self.overlay, self.import_form.clone()) {
+            (Overlay::None, Some(mut form)) => {
+                form.error = Some(why);
+                self.message = None;
+                self.overlay = Overlay::Form(form);
+            }
+            _ => self.say(&why, true),
+        }
+    }
+
     /// A key while a form is open: its own keys, and any other character
     /// typed into the field.
     pub(super) fn on_form_key(&mut self, k: &KeyEvent) -> Option<Command> {
@@ -58,12 +105,18 @@ impl App {
             return None;
         };
         let submitted = form.submit()?;
+        if form.purpose == crate::prompt::Purpose::Import {
+            let mut sent = form.clone();
+            sent.error = None;
+            self.import_form = Some(sent);
+        }
         self.overlay = Overlay::None;
         match submitted {
             Submitted::Import {
                 path,
                 format,
                 settings,
+                country,
             } => {
                 self.say(&format!("importing {path}…"), false);
                 self.importing = Some(path.clone());
@@ -71,11 +124,16 @@ impl App {
                     path,
                     format,
                     settings,
+                    country,
                 })
             }
             Submitted::Export { id, path } => {
                 self.say(&format!("exporting campaign {id} to {path}…"), false);
-                Some(Command::Export { id, path })
+                Some(Command::Export {
+                    id,
+                    path,
+                    overwrite: false,
+                })
             }
             Submitted::Filter(filter) => {
                 self.say(

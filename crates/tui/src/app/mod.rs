@@ -23,11 +23,11 @@ use crate::mode::Mode;
 use crate::prompt::{Filter, Form, Submitted};
 use crate::theme::Theme;
 use crate::words;
-use numdialer_core::Status;
 use numdialer_core::api::{
     CampaignSummary, CampaignsResponse, LenientCall, LenientDetail, LenientStatuses, LineError,
 };
 use numdialer_core::campaign::{AlreadyStarted, CampaignState, DeleteError, Operation};
+use numdialer_core::{Status, Timestamp};
 use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
@@ -38,6 +38,12 @@ use std::time::{Duration, Instant};
 /// directory has (the built-in list or `--numbers-file`), and the only
 /// list of a server older than campaigns.
 pub const OPENING: u64 = crate::client::legacy::LEGACY;
+
+/// How far behind this screen's estimate of the server's clock an answer
+/// may read before the estimate gives way: more than any answer's travel
+/// time on a loaded machine, less than a step of the clock anyone would
+/// notice.
+const CLOCK_JITTER_MS: u64 = 5_000;
 
 #[derive(Debug, Clone)]
 pub enum Event {
@@ -66,6 +72,9 @@ pub enum Event {
     Imported(String, Result<Created, ImportFailure>),
     /// An export written to the path, of so many bytes, or why not.
     Exported(u64, String, Result<u64, String>),
+    /// An export not written: a file is at the path already, and nobody
+    /// said yet to replace it.
+    ExportWouldOverwrite(u64, String),
     /// The names that complete a typed path.
     Completions(String, Vec<String>),
 }
@@ -87,14 +96,20 @@ pub enum Command {
     Watch(u64),
     Operate(u64, Operation),
     Delete(u64),
+    /// `country`: where numbers without `+` are read (`?country=`).
     Import {
         path: String,
         format: Format,
         settings: Settings,
+        country: Option<String>,
     },
+    /// `overwrite`: replace a file already at `path`; without it, the
+    /// run loop writes nothing there and asks back
+    /// ([`Event::ExportWouldOverwrite`]).
     Export {
         id: u64,
         path: String,
+        overwrite: bool,
     },
     /// List what completes this typed path.
     Complete(String),
@@ -145,8 +160,9 @@ pub enum Overlay {
         index: usize,
         detail: Detail,
     },
-    /// "Quit with calls in flight?": asked in embedded mode, where quitting
-    /// stops the server and cuts the calls off.
+    /// "Quit?": asked in embedded mode, where quitting stops the server
+    /// and cuts the calls off, or forgets a temporary store's campaigns
+    /// and results.
     QuitPrompt,
     /// A line to type: import, export, filter.
     Form(Form),
@@ -167,6 +183,11 @@ pub enum Question {
     Delete {
         id: u64,
         name: String,
+    },
+    /// Replace the file at `path` with campaign `id`'s export?
+    Overwrite {
+        id: u64,
+        path: String,
     },
 }
 
@@ -202,6 +223,12 @@ pub struct App {
     finished: usize,
     /// When the last good poll arrived, by the local clock.
     pub last_ok: Option<Instant>,
+    /// The server's clock as this screen reads it: what an answer said
+    /// (`now`) and when, locally, that answer arrived. Ages and countdowns
+    /// are measured on it, so that they count from the server's instants
+    /// whatever the local clock says, and a poll that says "unchanged"
+    /// (no `now` in it) cannot set them back.
+    server_clock: Option<(Timestamp, Instant)>,
     pub connection: Connection,
     pub now: Instant,
     pub selected: usize,
@@ -219,6 +246,10 @@ pub struct App {
     pub focus: Focus,
     /// The status or outcome the calls table shows alone.
     pub filter: Option<Filter>,
+    /// Whether any entry has a name, worked out on each full answer (names
+    /// never change), so that the Name column does not flicker as rows
+    /// scroll and no frame walks the list to know.
+    has_names: bool,
     /// With a filter, the entries it lets through, in list order: worked
     /// out when a poll or the filter changes, never per frame, so that a
     /// frame of a filtered million-entry list costs what an unfiltered
@@ -226,6 +257,14 @@ pub struct App {
     shown: Option<Vec<usize>>,
     /// The file being imported, while it is.
     pub importing: Option<String>,
+    /// Lines the open popup (help, history, an import's bad lines) is
+    /// scrolled by; back to 0 whenever another opens. The views clamp it
+    /// to what they have to show.
+    pub scroll: u16,
+    /// The import form as it was sent, until the import succeeds: a
+    /// refused import opens it again as it was typed, to be fixed rather
+    /// than typed over.
+    import_form: Option<Form>,
 }
 
 impl App {
@@ -238,6 +277,7 @@ impl App {
             statuses: None,
             finished: 0,
             last_ok: None,
+            server_clock: None,
             connection: Connection::Connecting,
             now,
             selected: 0,
@@ -251,7 +291,10 @@ impl App {
             focus: Focus::Calls,
             filter: None,
             shown: None,
+            has_names: false,
             importing: None,
+            scroll: 0,
+            import_form: None,
         }
     }
 
@@ -262,6 +305,18 @@ impl App {
 
     pub fn calls(&self) -> &[LenientCall] {
         self.statuses.as_ref().map_or(&[], |s| &s.calls)
+    }
+
+    /// Whether the calls table has a Name column.
+    pub fn has_names(&self) -> bool {
+        self.has_names
+    }
+
+    /// Whether the campaign on screen is paused: its waiting entries wait
+    /// for a resume, not for their retry time.
+    pub fn paused(&self) -> bool {
+        self.campaign()
+            .is_some_and(|c| c.state == CampaignState::Paused)
     }
 
     /// Entries in a final status, and entries in all.
@@ -283,6 +338,24 @@ impl App {
     /// TUI, and calls are in flight or being started.
     pub fn quitting_stops_calls(&self) -> bool {
         self.mode.quitting_stops_the_server() && (self.in_flight() > 0 || self.starting)
+    }
+
+    /// Whether quitting now would forget work: the store is temporary and
+    /// holds an imported campaign, or results (a campaign started).
+    pub fn quitting_forgets_work(&self) -> bool {
+        let Mode::Embedded(e) = &self.mode else {
+            return false;
+        };
+        if e.data.is_some() {
+            return false;
+        }
+        match &self.campaigns {
+            Some(list) => list
+                .campaigns
+                .iter()
+                .any(|c| c.id != OPENING || c.state != CampaignState::Draft),
+            None => self.statuses.as_ref().is_some_and(|s| s.started),
+        }
     }
 
     /// The screen's areas on this terminal, for mapping clicks and pages.
@@ -317,27 +390,41 @@ impl App {
         }
     }
 
-    /// How long a call has been in its status: the server's own measure at
-    /// the last poll, plus the local time since, so clocks need not agree.
-    pub fn age(&self, call: &LenientCall) -> Option<Duration> {
-        let s = self.statuses.as_ref()?;
-        let at = call.updated_at?;
-        let server = Duration::from_millis(s.now.since(at));
-        let local = self
-            .last_ok
-            .map_or(Duration::ZERO, |t| self.now.saturating_duration_since(t));
-        Some(server + local)
+    /// The server's clock now: its last reading, moved on by the local
+    /// time since it arrived.
+    pub fn server_now(&self) -> Option<Timestamp> {
+        let (said, at) = self.server_clock?;
+        let local = self.now.saturating_duration_since(at);
+        Some(said.plus_millis(u64::try_from(local.as_millis()).unwrap_or(u64::MAX)))
     }
 
-    /// How long until a waiting entry's next attempt: the server's measure
-    /// at the last poll, less the local time since.
+    /// Takes the server's reading `said`, arrived at `at`. A reading behind
+    /// this screen's own estimate by no more than [`CLOCK_JITTER_MS`] is the
+    /// answer's own travel time and is ignored, so that durations never run
+    /// back; a larger gap is the server's clock stepped (or another
+    /// server), and is believed.
+    fn read_server_clock(&mut self, said: Timestamp, at: Instant) {
+        let estimate = self.server_clock.map(|(before, then)| {
+            let local = at.saturating_duration_since(then);
+            before.plus_millis(u64::try_from(local.as_millis()).unwrap_or(u64::MAX))
+        });
+        let keep = estimate.is_some_and(|e| e >= said && e.since(said) <= CLOCK_JITTER_MS);
+        if !keep {
+            self.server_clock = Some((said, at));
+        }
+    }
+
+    /// How long a call has been in its status, on the server's clock.
+    pub fn age(&self, call: &LenientCall) -> Option<Duration> {
+        let at = call.updated_at?;
+        Some(Duration::from_millis(self.server_now()?.since(at)))
+    }
+
+    /// How long until a waiting entry's next attempt, on the server's
+    /// clock.
     pub fn retry_in(&self, call: &LenientCall) -> Option<Duration> {
-        let s = self.statuses.as_ref()?;
-        let server = Duration::from_millis(call.retry_at?.since(s.now));
-        let local = self
-            .last_ok
-            .map_or(Duration::ZERO, |t| self.now.saturating_duration_since(t));
-        Some(server.saturating_sub(local))
+        let due = call.retry_at?;
+        Some(Duration::from_millis(due.since(self.server_now()?)))
     }
 
     /// Seconds since the last good poll, once that is longer than the polls
@@ -349,6 +436,15 @@ impl App {
     }
 
     pub fn update(&mut self, event: Event, now: Instant) -> Option<Command> {
+        let before = std::mem::discriminant(&self.overlay);
+        let command = self.apply(event, now);
+        if std::mem::discriminant(&self.overlay) != before {
+            self.scroll = 0;
+        }
+        command
+    }
+
+    fn apply(&mut self, event: Event, now: Instant) -> Option<Command> {
         self.now = now;
         match event {
             Event::Key(k) if k.kind != KeyEventKind::Release => self.on_key(k),
@@ -377,6 +473,7 @@ impl App {
                 None
             }
             Event::Polled(Ok(s)) => {
+                self.has_names = s.calls.iter().any(|c| c.name.is_some());
                 let was_finished = self.statuses.as_ref().map(|p| p.finished);
                 self.receive(s, was_finished, now);
                 None
@@ -404,12 +501,15 @@ impl App {
             }
             Event::Imported(path, r) => self.imported(path, r),
             Event::Exported(id, path, r) => {
-                match r {
-                    Ok(bytes) => self.say(
-                        &format!("exported campaign {id} to {path} ({})", megabytes(bytes)),
-                        false,
-                    ),
-                    Err(e) => self.say(&format!("could not export campaign {id}: {e}"), true),
+                self.exported(id, path, r);
+                None
+            }
+            Event::ExportWouldOverwrite(id, path) => {
+                self.message = None;
+                if self.overlay == Overlay::None {
+                    self.overlay = Overlay::Confirm(Question::Overwrite { id, path });
+                } else {
+                    self.say(&format!("{path} exists already: nothing written"), true);
                 }
                 None
             }
@@ -449,10 +549,14 @@ impl App {
                 Some(c) if !self.alone() => {
                     format!("campaign {} {}: {}", c.id, c.state, words::outcomes(c))
                 }
-                _ => format!(
-                    "finished: {} completed, {} failed",
+                Some(c) => format!("finished: {}", words::outcomes(c)),
+                // A server older than campaigns counts no outcomes: every
+                // final status, counted here once.
+                None => format!(
+                    "finished: {} completed, {} failed, {} canceled",
                     s.count(Status::Completed),
-                    s.count(Status::Failed)
+                    s.count(Status::Failed),
+                    s.count(Status::Canceled)
                 ),
             };
             self.say(&text, false);
@@ -463,6 +567,7 @@ impl App {
             Some(c) => c.finished(),
             None => s.finished_count(),
         };
+        self.read_server_clock(s.now, now);
         self.statuses = Some(s);
         self.refilter();
         self.mark_live(now);
@@ -567,11 +672,12 @@ impl App {
         self.perform(action?)
     }
 
-    /// Quits, unless that would cut calls off: then asks first, so that
-    /// nobody loses calls to a key pressed out of habit. A remote server
-    /// keeps dialing, so there it quits at once.
+    /// Quits, unless that would cut calls off or forget a temporary
+    /// store's work: then asks first, so that nobody loses calls or
+    /// results to a key pressed out of habit. A remote server keeps
+    /// dialing and keeps its data, so there it quits at once.
     fn ask_to_quit(&mut self) {
-        if self.quitting_stops_calls() {
+        if self.quitting_stops_calls() || self.quitting_forgets_work() {
             self.overlay = Overlay::QuitPrompt;
         } else {
             self.quit = true;
@@ -583,9 +689,14 @@ impl App {
             Action::Call => return self.press_call(),
             Action::History => return self.open_history(),
             Action::Help => self.overlay = Overlay::Help,
-            Action::Close => self.overlay = Overlay::None,
+            Action::Close => self.close(),
             Action::Quit => self.ask_to_quit(),
             Action::ConfirmQuit => self.quit = true,
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown
+                if self.overlay != Overlay::None =>
+            {
+                self.scroll_popup(action)
+            }
             Action::Up => return self.move_to(|at, _| at.saturating_sub(1)),
             Action::Down => return self.move_to(|at, _| at + 1),
             Action::PageUp => return self.move_to(|at, page| at.saturating_sub(page)),
@@ -614,11 +725,35 @@ impl App {
         None
     }
 
+    /// The arrows in a popup: scroll it, by a line or by a page, no
+    /// further than it has lines.
+    fn scroll_popup(&mut self, action: Action) {
+        let page = self.size.height.saturating_sub(6).max(1);
+        let lines = match &self.overlay {
+            Overlay::Help => crate::views::HELP_LINES,
+            Overlay::ImportErrors(e) => e.errors.len() + 2,
+            Overlay::History {
+                detail: Detail::Loaded(d),
+                ..
+            } => d.history.len() + 4,
+            _ => 0,
+        };
+        let most = u16::try_from(lines).unwrap_or(u16::MAX);
+        self.scroll = match action {
+            Action::Up => self.scroll.saturating_sub(1),
+            Action::Down => self.scroll.saturating_add(1),
+            Action::PageUp => self.scroll.saturating_sub(page),
+            _ => self.scroll.saturating_add(page),
+        }
+        .min(most);
+    }
+
     fn on_mouse(&mut self, m: MouseEvent) -> Option<Command> {
         match m.kind {
             MouseEventKind::Down(MouseButton::Left) => {}
-            MouseEventKind::ScrollDown => return self.perform(Action::Down),
-            MouseEventKind::ScrollUp => return self.perform(Action::Up),
+            // The wheel moves the table's selection even under a popup.
+            MouseEventKind::ScrollDown => return self.move_to(|at, _| at + 1),
+            MouseEventKind::ScrollUp => return self.move_to(|at, _| at.saturating_sub(1)),
             _ => return None,
         }
         if self.overlay != Overlay::None {

@@ -241,6 +241,39 @@ fn staleness_and_ages_use_both_clocks() {
 }
 
 #[test]
+fn ages_and_countdowns_count_on_across_unchanged_polls_and_never_run_back() {
+    let (mut app, t) = app_with(&[Status::Completed; 9], true);
+    let mut call = app.calls()[0].clone();
+    call.retry_at = Some(Timestamp(100_000));
+    let mut last = Duration::ZERO;
+    for s in 1..=4 {
+        // A long poll ends with "unchanged" every 25 s.
+        let at = t + Duration::from_secs(25 * s);
+        app.update(Event::Unchanged, at);
+        let age = app.age(&call).unwrap();
+        assert_eq!(age, Duration::from_millis(2_500 + 25_000 * s));
+        assert!(age > last);
+        last = age;
+        assert_eq!(
+            app.retry_in(&call),
+            Some(Duration::from_millis(87_500).saturating_sub(Duration::from_secs(25 * s)))
+        );
+    }
+    // A full answer whose server clock reads a little behind this
+    // screen's estimate (the answer's travel time): nothing runs back.
+    let at = t + Duration::from_secs(101);
+    let mut s = snapshot(&[Status::Completed; 9], true);
+    s.now = Timestamp(12_500 + 100_900);
+    app.update(Event::Polled(Ok(s)), at);
+    assert_eq!(app.age(&call), Some(Duration::from_millis(2_500 + 101_000)));
+    // The server's clock stepped back for good: believed.
+    let mut s = snapshot(&[Status::Completed; 9], true);
+    s.now = Timestamp(20_000);
+    app.update(Event::Polled(Ok(s)), at);
+    assert_eq!(app.age(&call), Some(Duration::from_millis(10_000)));
+}
+
+#[test]
 fn keys_move_the_selection_within_the_list() {
     let (mut app, t) = app_with(&[Status::Idle; 9], false);
     app.update(key(KeyCode::Up), t);
@@ -283,16 +316,18 @@ fn enter_opens_the_history_and_escape_closes_it() {
 }
 
 #[test]
-fn q_esc_and_ctrl_c_quit() {
+fn q_and_ctrl_c_quit_and_esc_never_does() {
     for ev in [
         key(KeyCode::Char('q')),
-        key(KeyCode::Esc),
         Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
     ] {
         let (mut app, t) = app_with(&[Status::Idle; 9], false);
         assert_eq!(app.update(ev, t), None, "Ctrl-C is not a Call");
         assert!(app.quit);
     }
+    let (mut app, t) = app_with(&[Status::Idle; 9], false);
+    assert_eq!(app.update(key(KeyCode::Esc), t), None);
+    assert!(!app.quit, "Esc is the reflex after a popup: it never quits");
 }
 
 #[test]
@@ -334,6 +369,9 @@ fn every_key_in_the_table_does_its_action() {
             app.update(Event::Key(key.event()), t);
             match action {
                 Action::Close => assert!(app.overlay == Overlay::None && !app.quit, "{key:?}"),
+                Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
+                    assert!(app.overlay == Overlay::Help && !app.quit, "{key:?}")
+                }
                 _ => assert!(app.quit, "{key:?}"),
             }
         }
@@ -376,7 +414,7 @@ fn quitting_with_calls_in_flight_asks_first_in_embedded_mode() {
     for mode in [embedded(Some("~/d"), false), embedded(None, true)] {
         let (mut app, t) = app_in(mode, &DIALING, true);
         assert_eq!(app.in_flight(), 3);
-        for ask in [key(KeyCode::Char('q')), ctrl_c.clone(), key(KeyCode::Esc)] {
+        for ask in [key(KeyCode::Char('q')), ctrl_c.clone()] {
             app.update(ask, t);
             assert_eq!((&app.overlay, app.quit), (&Overlay::QuitPrompt, false));
             for habit in [

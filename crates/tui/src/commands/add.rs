@@ -41,11 +41,13 @@ Examples:
   numdialer add numbers.txt --retry-on no_answer --json | jq .id
   numdialer add leads.csv --calling-hours 09:00-20:00 --days mon-fri --holidays 2026-12-25
   numdialer add leads.csv --fallback-timezone America/Chicago
-  some-export | numdialer add /dev/stdin --format csv";
+  some-export | numdialer add - --format csv";
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The list: .csv, .txt or .json (see --format).
+    /// The list: .csv, .txt or .json (see --format); `-` is standard
+    /// input (with --format), as `export -o -` is standard output.
+    #[arg(value_parser = stdin_as_dash)]
     pub file: PathBuf,
     /// The campaign's name [default: for CSV and text, the file's name
     /// without its extension; a JSON file names itself].
@@ -180,6 +182,11 @@ impl Args {
             fallback_timezone: self.fallback_timezone.clone(),
         }
     }
+}
+
+/// `-` as standard input, read where the system shows it as a file.
+fn stdin_as_dash(s: &str) -> Result<PathBuf, std::convert::Infallible> {
+    Ok(PathBuf::from(if s == "-" { "/dev/stdin" } else { s }))
 }
 
 /// `leads` for `exports/leads.csv`; nothing for a name that says nothing

@@ -5,7 +5,8 @@
 //! redirects (`> results.csv`). With `-o` it is written beside the target
 //! first and renamed into place once whole, so that a broken transfer
 //! never leaves a file that looks complete. `-o DIR` names the file as the
-//! TUI does, `<name>-<id>.csv`.
+//! TUI does, `<name>-<id>.csv`. A file already there is replaced only with
+//! `--force`, as the TUI replaces one only after a y.
 
 use super::{Target, print};
 use crate::client::Export;
@@ -27,6 +28,7 @@ Examples:
   numdialer export 3 > results.csv
   numdialer export 3 -o results.csv
   numdialer export 3 -o ~/exports/          # writes ~/exports/<name>-3.csv
+  numdialer export 3 -o results.csv --force  # replaces results.csv if it is there
   numdialer export 3 | grep ',no_answer,'
   numdialer export 3 --raw | my-importer     # a program, not a spreadsheet";
 
@@ -43,6 +45,11 @@ pub struct Args {
     /// For programs, never for a file someone opens in a spreadsheet.
     #[arg(long)]
     pub raw: bool,
+    /// Replace a file already at the -o path. Without it the export writes
+    /// nothing there and exits 1 naming the file: it may be another
+    /// campaign's results.
+    #[arg(long, env = "NUMDIALER_EXPORT_FORCE")]
+    pub force: bool,
 }
 
 pub async fn run(args: Args, target: &Target) -> anyhow::Result<()> {
@@ -66,6 +73,12 @@ pub async fn run(args: Args, target: &Target) -> anyhow::Result<()> {
     } else {
         output.to_path_buf()
     };
+    if !args.force && path.exists() {
+        anyhow::bail!(
+            "{} exists already: nothing was written (--force replaces it)",
+            path.display()
+        );
+    }
     let part = part_path(&path);
     let file = std::fs::File::create(&part)
         .map_err(|e| Usage(format!("cannot write {}: {e}", part.display())))?;

@@ -48,6 +48,10 @@ pub struct Args {
 pub struct DeleteArgs {
     /// The campaign's id (see `numdialer campaigns`).
     pub id: u64,
+    /// Print `{"id":N,"deleted":true}` instead of a line, as the other
+    /// commands print JSON for scripts.
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub async fn run(op: Operation, args: Args, target: &Target) -> anyhow::Result<()> {
@@ -69,5 +73,9 @@ pub async fn delete(args: DeleteArgs, target: &Target) -> anyhow::Result<()> {
         .delete_campaign(args.id)
         .await
         .with_context(|| format!("cannot delete campaign {} on {}", args.id, target.url))?;
-    print(&format!("deleted campaign {}\n", args.id))
+    print(&if args.json {
+        json_line(&serde_json::json!({ "id": args.id, "deleted": true }))
+    } else {
+        format!("deleted campaign {}\n", args.id)
+    })
 }

@@ -107,7 +107,11 @@ pub fn created(c: &CampaignSummary, existed: bool) -> String {
     } else {
         format!("start it with: numdialer start {}", c.id)
     };
-    format!("{made}, {} entries, {}; {next}\n", c.total, c.state)
+    format!(
+        "{made}, {}, {}; {next}\n",
+        crate::words::entries(c.total),
+        c.state
+    )
 }
 
 #[cfg(test)]
@@ -232,6 +236,12 @@ ID  STATE    FINAL  ANSWERED  NO ANSWER  FAILED  CANCELED  VOICEMAIL  ATTEMPTS  
             created(&running, true),
             "campaign 4 \"leads\" was already created with this idempotency key, \
              1000 entries, running; follow it with: numdialer watch 4\n"
+        );
+        let one = summary(5, "one", CampaignState::Draft, 1, [0; 4]);
+        assert!(
+            created(&one, false).contains("\"one\", 1 entry, draft"),
+            "{}",
+            created(&one, false)
         );
     }
 }

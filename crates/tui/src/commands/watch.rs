@@ -1,5 +1,8 @@
-//! `numdialer watch ID`: follows a campaign until it is done or stopped,
-//! then prints its final counts and exits 0.
+//! `numdialer watch ID`: follows a campaign until it is over (done or
+//! stopped) and every entry of it is final, then prints its final counts
+//! and exits 0. A stopped campaign's calls in flight end after the stop:
+//! `watch && export` must export their outcomes, not their ringing. A
+//! draft is waited for, and said to be waiting for `start`.
 //!
 //! On a terminal it draws a live bar. Piped (a log file, cron mail) it
 //! prints one progress line per change, at most one a second ([`Limiter`]):
@@ -18,7 +21,9 @@ use crate::client::{Client, ClientError, Retry};
 use crate::words;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use numdialer_core::Status;
 use numdialer_core::api::{CampaignSummary, CampaignsResponse};
+use numdialer_core::campaign::CampaignState;
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
@@ -226,8 +231,13 @@ pub async fn run(args: Args, target: &Target) -> anyhow::Result<()> {
     let context = || format!("cannot watch campaign {id} on {}", target.url);
     let first = target.client.campaign(id).await.with_context(context)?;
     let mut view = View::new(args.json, std::io::stdout().is_terminal(), &first);
-    if first.state.is_final() {
+    if over(&first) {
         return view.finish(&first);
+    }
+    if first.state == CampaignState::Draft {
+        view.note(&format!(
+            "campaign {id} is a draft: waiting for it to start (numdialer start {id})"
+        ));
     }
     view.show(&first, Instant::now())?;
     let client = &target.client;
@@ -255,7 +265,7 @@ pub async fn run(args: Args, target: &Target) -> anyhow::Result<()> {
                         let Some(c) = find(list, id) else {
                             return Err(Deleted(id)).with_context(context);
                         };
-                        if c.state.is_final() {
+                        if over(&c) {
                             return view.finish(&c);
                         }
                         view.show(&c, Instant::now())?;
@@ -291,6 +301,18 @@ async fn next(
     client.poll_campaigns(known, WAIT).await
 }
 
+/// Whether nothing of `c` will change any more: it dials nobody new, and
+/// no entry is in a status that is not final (a call in flight after a
+/// stop, a retry due). An entry in a status this build does not know is
+/// taken for final, as the server's own "done" did.
+pub fn over(c: &CampaignSummary) -> bool {
+    c.state.is_final()
+        && Status::ALL
+            .into_iter()
+            .filter(|s| !s.is_final())
+            .all(|s| c.count(s) == 0)
+}
+
 fn find(list: CampaignsResponse, id: u64) -> Option<CampaignSummary> {
     list.campaigns.into_iter().find(|c| c.id == id)
 }
@@ -323,6 +345,20 @@ mod tests {
             "a second after 3"
         );
         assert_eq!(l.due(), None, "5 replaced the held 4");
+    }
+
+    #[test]
+    fn a_stopped_campaign_is_over_once_its_calls_in_flight_end() {
+        use crate::commands::show::tests::summary;
+        let mut c = summary(2, "leads", CampaignState::Stopped, 4, [1, 0, 0, 2]);
+        c.counts.insert("idle".into(), 0);
+        c.counts.insert("ringing".into(), 1);
+        assert!(!over(&c), "a call still ringing");
+        c.counts.insert("ringing".into(), 0);
+        c.counts.insert("completed".into(), 2);
+        assert!(over(&c));
+        let draft = summary(3, "new", CampaignState::Draft, 4, [0, 0, 0, 0]);
+        assert!(!over(&draft));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The calls table: one row per list entry of the campaign watched, its
 //! status in its colour (a completed call with its outcome: answered or
-//! no answer) and how long it has been in it. Columns drop out as the
-//! terminal narrows; the selected row is always on screen.
+//! no answer), its name when the list has names, and how long it has been
+//! in its status. Columns are as wide as their widest cell on screen and
+//! drop out whole as the terminal narrows, least useful first: a number
+//! or a call id is never cut. The selected row is always on screen.
 //!
 //! Only the rows on screen are built: a list of a million entries costs a
 //! frame no more than a list of twenty.
@@ -19,29 +21,37 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
 use std::time::Duration;
 
-/// Terminal widths from which the optional columns fit.
-const WIDE: u16 = 72;
-const MID: u16 = 56;
-
 pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let rows = app.rows();
     let window = table_window(area, app.selected, rows);
     let first = window.start;
-    let shown: Vec<&LenientCall> = window.filter_map(|r| app.entry_at(r)).collect();
-    // Room for an outcome where one is shown: measured on the rows drawn,
-    // never on the whole list.
-    let outcomes = shown.iter().any(|c| completed_outcome(c).is_some());
-    let columns = Columns::for_width(area.width, outcomes, app.calls().len());
-    let table_rows = shown.iter().map(|c| row(app, &columns, c));
+    // Each row's number formatted once, and the columns measured on the
+    // rows drawn, never on the whole list.
+    let shown: Vec<(&LenientCall, String)> = window
+        .filter_map(|r| app.entry_at(r))
+        .map(|c| (c, format_phone(&c.phone)))
+        .collect();
+    // Inside the borders, beside the selection mark.
+    let frame_cells = if bordered(area) { 3 } else { 1 };
+    let columns = Columns::fit(
+        area.width.saturating_sub(frame_cells),
+        &Measured::of(&shown, app.calls().len(), app.has_names()),
+    );
+    let table_rows = shown.iter().map(|(c, phone)| row(app, &columns, c, phone));
     let (header, widths): (Vec<_>, Vec<_>) = columns.list().into_iter().unzip();
     let border = if app.focus == Focus::Calls && app.pane_shown() {
         app.theme.focused
     } else {
         Style::new()
     };
+    let block = if bordered(area) {
+        Block::bordered().border_style(border).title(title(app))
+    } else {
+        Block::new()
+    };
     let table = Table::new(table_rows, widths)
         .header(Row::new(header).style(app.theme.title))
-        .block(Block::bordered().border_style(border).title(title(app)))
+        .block(block)
         .row_highlight_style(app.theme.selected)
         .highlight_symbol("›");
     let mut state =
@@ -94,59 +104,160 @@ fn completed_outcome(c: &LenientCall) -> Option<&Lenient<Outcome>> {
     }
 }
 
-/// Which optional columns fit: the bare digits, and the call id; and how
-/// wide the entry number and the status are (the last entry's number
-/// whole; an outcome beside the status or not).
-struct Columns {
-    number: usize,
-    digits: bool,
-    call_id: bool,
-    status: u16,
+/// What the rows drawn need: the widest of each column's cells.
+struct Measured {
+    /// Digits of the list's last entry number.
+    index: u16,
+    phone: u16,
+    digits: u16,
+    /// `None` when the list has no names.
+    name: Option<u16>,
+    call_id: u16,
+    outcomes: bool,
 }
 
-impl Columns {
-    fn for_width(width: u16, outcomes: bool, len: usize) -> Columns {
-        // An outcome beside the status takes the call id's room on a
-        // middling terminal: the outcome says more about a finished call.
-        Columns {
-            number: len.to_string().len().max(3),
-            digits: width >= WIDE,
-            call_id: width >= MID && (!outcomes || width >= WIDE),
-            status: if outcomes { 21 } else { 9 },
+impl Measured {
+    fn of(shown: &[(&LenientCall, String)], len: usize, names: bool) -> Measured {
+        let widest = |f: &dyn Fn(&LenientCall, &str) -> usize| {
+            shown
+                .iter()
+                .map(|(c, p)| f(c, p))
+                .max()
+                .unwrap_or(0)
+                .try_into()
+                .unwrap_or(u16::MAX)
+        };
+        Measured {
+            index: u16::try_from(len.to_string().len().max(3)).unwrap_or(u16::MAX),
+            phone: widest(&|_, p| p.chars().count()).max(6),
+            digits: widest(&|c, _| c.phone.chars().count()).max(6),
+            name: names
+                .then(|| widest(&|c, _| c.name.as_deref().map_or(0, |n| n.chars().count())).max(4)),
+            call_id: widest(&|c, _| c.id.as_ref().map_or(1, |id| id.to_string().len())).max(7),
+            outcomes: shown.iter().any(|(c, _)| completed_outcome(c).is_some()),
         }
+    }
+}
+
+/// The columns that fit, each as wide as its widest cell on screen: a
+/// number or a call id is shown whole or not at all, never cut. When the
+/// room runs out the least useful go first: the bare digits (the number
+/// says them), the call id, then the name (cut with … before it goes),
+/// then the outcome beside the status, then the time in status.
+struct Columns {
+    index: u16,
+    phone: u16,
+    digits: Option<u16>,
+    name: Option<u16>,
+    status: u16,
+    call_id: Option<u16>,
+    age: bool,
+}
+
+/// The narrowest a cut name is still worth showing.
+const MIN_NAME: u16 = 6;
+/// The "In status" column's least width: "12.3 s", "retry in".
+const AGE: u16 = 8;
+
+impl Columns {
+    /// Fits the columns into `room` cells (inside the borders, beside the
+    /// selection mark).
+    fn fit(room: u16, m: &Measured) -> Columns {
+        let mut c = Columns {
+            index: m.index + 1,
+            phone: m.phone,
+            digits: Some(m.digits),
+            name: m.name,
+            status: if m.outcomes { 21 } else { 9 },
+            call_id: Some(m.call_id),
+            age: true,
+        };
+        if c.width() > room {
+            c.digits = None;
+        }
+        if c.width() > room {
+            c.call_id = None;
+        }
+        if c.width() > room
+            && let Some(want) = c.name
+        {
+            let over = c.width() - room;
+            c.name = (want.saturating_sub(over) >= MIN_NAME).then(|| want - over);
+        }
+        if c.width() > room {
+            c.status = 9;
+        }
+        if c.width() > room {
+            c.age = false;
+        }
+        c
+    }
+
+    /// Cells taken, with a space between columns.
+    fn width(&self) -> u16 {
+        let widths = [
+            Some(self.index),
+            Some(self.phone),
+            self.digits,
+            self.name,
+            Some(self.status),
+            self.call_id,
+            self.age.then_some(AGE),
+        ];
+        let shown: Vec<u16> = widths.into_iter().flatten().collect();
+        let gaps = u16::try_from(shown.len().saturating_sub(1)).unwrap_or(0);
+        shown.iter().sum::<u16>() + gaps
     }
 
     /// Each column's header and width, left to right.
     fn list(&self) -> Vec<(&'static str, Constraint)> {
         let mut v = vec![
-            ("#", Constraint::Length(self.number as u16 + 1)),
-            ("Number", Constraint::Length(15)),
+            ("#", Constraint::Length(self.index)),
+            ("Number", Constraint::Length(self.phone)),
         ];
-        if self.digits {
-            v.push(("Digits", Constraint::Length(11)));
+        if let Some(w) = self.digits {
+            v.push(("Digits", Constraint::Length(w)));
+        }
+        if let Some(w) = self.name {
+            v.push(("Name", Constraint::Length(w)));
         }
         v.push(("Status", Constraint::Length(self.status)));
-        if self.call_id {
-            v.push(("Call id", Constraint::Length(9)));
+        if let Some(w) = self.call_id {
+            v.push(("Call id", Constraint::Length(w)));
         }
-        v.push(("In status", Constraint::Min(8)));
+        if self.age {
+            v.push(("In status", Constraint::Min(AGE)));
+        }
         v
     }
 }
 
-fn row(app: &App, columns: &Columns, c: &LenientCall) -> Row<'static> {
+/// Whether the table has room for its border and title: a terminal only a
+/// few lines high shows rows instead.
+pub(crate) fn bordered(area: Rect) -> bool {
+    crate::layout::table_bordered(area)
+}
+
+fn row(app: &App, columns: &Columns, c: &LenientCall, phone: &str) -> Row<'static> {
     let mut cells = vec![
-        Cell::from(format!("{:>w$}", c.index + 1, w = columns.number)),
-        Cell::from(format_phone(&c.phone)),
+        Cell::from(format!(
+            "{:>w$}",
+            c.index + 1,
+            w = usize::from(columns.index - 1)
+        )),
+        Cell::from(phone.to_string()),
     ];
-    if columns.digits {
+    if columns.digits.is_some() {
         cells.push(Cell::from(c.phone.clone()));
+    }
+    if let Some(w) = columns.name {
+        cells.push(Cell::from(cut(c.name.as_deref().unwrap_or(""), w)));
     }
     let mut status = vec![Span::styled(
         words::reported(&c.status),
         app.theme.reported(&c.status),
     )];
-    if let Some(o) = completed_outcome(c) {
+    if let Some(o) = completed_outcome(c).filter(|_| columns.status > 9) {
         let style = match o.known() {
             Some(Outcome::Answered) => app.theme.statuses.answered,
             _ => app.theme.warn,
@@ -155,7 +266,7 @@ fn row(app: &App, columns: &Columns, c: &LenientCall) -> Row<'static> {
         status.push(Span::styled(words::outcome_text(o), style));
     }
     cells.push(Cell::from(Line::from(status)));
-    if columns.call_id {
+    if columns.call_id.is_some() {
         let id = match (&c.id, c.status.known()) {
             (Some(id), _) => id.to_string(),
             (None, Some(Status::Idle)) => String::new(),
@@ -163,21 +274,42 @@ fn row(app: &App, columns: &Columns, c: &LenientCall) -> Row<'static> {
         };
         cells.push(Cell::from(id));
     }
-    let age = match c.status.known() {
-        Some(Status::Idle) => String::new(),
-        Some(Status::Waiting) => app
-            .retry_in(c)
-            .map(|d| format!("retry in {}", format_age(d)))
-            .unwrap_or_default(),
-        _ => app.age(c).map(format_age).unwrap_or_default(),
-    };
-    cells.push(Cell::from(age));
+    if columns.age {
+        cells.push(Cell::from(age(app, c)));
+    }
     let row = Row::new(cells);
     if c.status == Status::Idle {
         row.style(app.theme.dim)
     } else {
         row
     }
+}
+
+/// The "In status" cell: how long in its status, or for a waiting entry
+/// when its next attempt is due; a paused campaign's waiting entries wait
+/// for its resume, not for a countdown.
+fn age(app: &App, c: &LenientCall) -> String {
+    match c.status.known() {
+        Some(Status::Idle) => String::new(),
+        Some(Status::Waiting) if app.paused() => "paused".to_string(),
+        Some(Status::Waiting) => match app.retry_in(c) {
+            Some(d) if d.is_zero() => "retry due".to_string(),
+            Some(d) => format!("retry in {}", format_age(d)),
+            None => String::new(),
+        },
+        _ => app.age(c).map(format_age).unwrap_or_default(),
+    }
+}
+
+/// `text` in at most `width` cells, its end replaced by … when cut.
+fn cut(text: &str, width: u16) -> String {
+    let width = usize::from(width);
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
 }
 
 /// "2.5 s", "3m 07s", "1h 02m": precise while it changes fast, short once

@@ -9,7 +9,7 @@ use numdialer_core::Status;
 use numdialer_core::api::{LenientCall, LineError};
 use numdialer_core::campaign::CampaignState;
 use numdialer_core::status::Outcome;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::{Color, Modifier};
 use std::time::Instant;
 
@@ -186,6 +186,7 @@ fn the_import_form_shows_its_fields_completions_and_errors() {
             "Attempts: 1",
             "Retry after (s): 300",
             "Retry on: no_answer,failed",
+            "Country:",
             "",
             "",
             "Esc cancel · Enter import · Tab complete · ↓ next field",
@@ -206,7 +207,7 @@ fn the_import_form_shows_its_fields_completions_and_errors() {
     let said = popup_text(&render(&app, 80, 24), " New campaign from a file ");
     assert_eq!(said[0], "File: l▏");
     assert_eq!(said[1..3], ["leads.csv", "lists/"]);
-    assert_eq!(said[8], "l: name a .csv, .txt or .json file");
+    assert_eq!(said[9], "l: name a .csv, .txt or .json file");
     render(&app, 60, 20);
 }
 
@@ -216,10 +217,10 @@ fn the_export_form_offers_the_default_path() {
     press(&mut app, KeyCode::Char('e'), t);
     let said = popup_text(&render(&app, 60, 20), " Export campaign 2 as CSV ");
     assert_eq!(said[0], "Write to: ./leads-2.csv▏");
-    assert!(
-        said.last()
-            .unwrap()
-            .starts_with("Esc cancel · Enter export")
+    assert_eq!(
+        said.last().unwrap(),
+        "Esc cancel · Enter export · Tab complete",
+        "no next field in a form of one"
     );
 }
 
@@ -281,8 +282,30 @@ fn a_refused_import_lists_its_lines_and_says_nothing_was_imported() {
     assert_eq!(said[2], "line 2: not a phone number: \"x0\"");
     assert_eq!(said[3], "line 4: not a phone number: \"x1\"");
     let n = said.len();
-    assert_eq!(said[n - 2], "… and 126 more", "{said:#?}");
-    assert_eq!(said[n - 1], "140 bad lines; nothing was imported");
+    assert_eq!(
+        said[n - 1],
+        "140 bad lines; nothing was imported · ↑↓ scroll"
+    );
+    // Every line the server sent, by scrolling; then those it only counted.
+    let mut seen: Vec<String> = said.clone();
+    for _ in 0..40 {
+        app.update(
+            Event::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)),
+            Instant::now(),
+        );
+        seen.extend(popup_text(
+            &render(&app, 80, 24),
+            " bad.csv refused · Esc to close ",
+        ));
+    }
+    for i in 0..30 {
+        let line = format!("line {}: not a phone number: \"x{i}\"", 2 + i * 2);
+        assert!(seen.contains(&line), "{line} never shown: {seen:#?}");
+    }
+    assert!(
+        seen.contains(&"… and 110 more (the server lists the first 30)".to_string()),
+        "{seen:#?}"
+    );
 }
 
 #[test]
@@ -351,4 +374,43 @@ fn popup_text(b: &ratatui::buffer::Buffer, title: &str) -> Vec<String> {
                 .to_string()
         })
         .collect()
+}
+
+#[test]
+fn the_bar_says_paused_and_stopped_with_their_calls_in_flight() {
+    let live = [
+        Status::Ringing,
+        Status::Ringing,
+        Status::Waiting,
+        Status::Idle,
+    ];
+    let (app, _) = app_on_two(CampaignState::Paused, &live);
+    let shown = lines(&render(&app, 80, 24)).join("\n");
+    assert!(shown.contains("[ Call ] paused"), "{shown}");
+    assert!(shown.contains("finished · 2 calls in flight"), "{shown}");
+    assert!(
+        !shown.contains("retry in"),
+        "a paused wait has no countdown: {shown}"
+    );
+    let (app, _) = app_on_two(CampaignState::Stopped, &live);
+    let shown = lines(&render(&app, 80, 24)).join("\n");
+    assert!(shown.contains("[ Call ] stopped"), "{shown}");
+    assert!(shown.contains("2 calls in flight"), "{shown}");
+}
+
+#[test]
+fn the_quit_prompt_of_a_temporary_store_says_what_it_forgets() {
+    let (mut app, t) = app_on_two(CampaignState::Done, &[Status::Completed; 4]);
+    app.update(
+        Event::Key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE)),
+        t,
+    );
+    assert_eq!(app.overlay, Overlay::QuitPrompt);
+    let said = popup_text(&render(&app, 80, 24), " Quit? ").join(" ");
+    assert!(
+        said.contains("2 campaigns and their results are held only in this run")
+            && said.contains("Export first (e)")
+            && said.ends_with("y quit · n stay"),
+        "{said}"
+    );
 }

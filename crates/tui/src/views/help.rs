@@ -21,8 +21,22 @@ const LEGEND: [(Status, &str); 8] = [
     (Status::Canceled, "never dialed: its campaign was stopped"),
 ];
 
+/// Lines the help has: a line a key row, a blank, the legend's title and
+/// a line a status.
+pub const LINES: usize = crate::keys::MAIN.len() + 2 + LEGEND.len();
+
 pub(super) fn draw(frame: &mut Frame, app: &App) {
-    let title = format!(" Help · {} to close ", keys::key_for(Action::Close));
+    let area = frame.area();
+    // Scrolled rather than cut where it does not fit: the title says how.
+    let fits = u16::try_from(LINES + 2).is_ok_and(|h| h <= area.height);
+    let title = if fits {
+        format!(" Help · {} to close ", keys::key_for(Action::Close))
+    } else {
+        format!(
+            " Help · ↑↓ scroll · {} to close ",
+            keys::key_for(Action::Close)
+        )
+    };
     let inner = popup(frame, 72, 27, title);
     let mut lines: Vec<Line> = keys::help_lines().into_iter().map(Line::from).collect();
     lines.push(Line::from(""));
@@ -34,5 +48,11 @@ pub(super) fn draw(frame: &mut Frame, app: &App) {
             Span::raw(what),
         ]));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    let most = u16::try_from(lines.len())
+        .unwrap_or(u16::MAX)
+        .saturating_sub(inner.height);
+    frame.render_widget(
+        Paragraph::new(lines).scroll((app.scroll.min(most), 0)),
+        inner,
+    );
 }

@@ -16,13 +16,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 pub(super) fn draw(frame: &mut Frame, app: &App, index: usize, detail: &Detail) {
-    let phone = app
-        .calls()
-        .get(index)
-        .map(|c| c.phone.clone())
-        .unwrap_or_default();
+    let entry = app.calls().get(index);
+    let phone = entry.map(|c| c.phone.clone()).unwrap_or_default();
+    let name = entry
+        .and_then(|c| c.name.as_deref())
+        .map_or_else(String::new, |n| format!("{n} · "));
     let title = format!(
-        " Entry {} · {} ({phone}) · {} to close ",
+        " Entry {} · {name}{} ({phone}) · {} to close ",
         index + 1,
         format_phone(&phone),
         keys::key_for(Action::Close)
@@ -33,7 +33,19 @@ pub(super) fn draw(frame: &mut Frame, app: &App, index: usize, detail: &Detail) 
         Detail::Failed(e) => vec![Line::styled(format!(" {e}"), app.theme.error)],
         Detail::Loaded(d) => lines(&app.theme, d),
     };
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    // Scrolled by the arrows, no further than its lines (once wrapped, a
+    // little over rather than under).
+    let width = usize::from(inner.width.saturating_sub(8)).max(1);
+    let wrapped: usize = lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
+    let most = u16::try_from(wrapped)
+        .unwrap_or(u16::MAX)
+        .saturating_sub(inner.height);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((app.scroll.min(most), 0)),
+        inner,
+    );
 }
 
 fn lines(theme: &Theme, d: &LenientDetail) -> Vec<Line<'static>> {

@@ -20,6 +20,8 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::widgets::{Block, Clear};
 
+pub use help::LINES as HELP_LINES;
+
 pub fn draw(frame: &mut Frame, app: &App) {
     let areas = app.areas_in(frame.area());
     header::draw(frame, app, areas.header);

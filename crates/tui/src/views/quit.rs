@@ -1,6 +1,7 @@
-//! The quit prompt: how many calls are in flight, what quitting does to
-//! them in this mode, and the answers, listed from the key table that
-//! handles them. Asked only where quitting stops the server (embedded).
+//! The quit prompt: how many calls are in flight and what quitting does
+//! to them in this mode, or what a temporary store would forget; and the
+//! answers, listed from the key table that handles them. Asked only where
+//! quitting stops the server (embedded).
 
 use super::popup;
 use crate::app::App;
@@ -25,13 +26,39 @@ pub(super) fn draw(frame: &mut Frame, app: &App) {
         Constraint::Length(1),
     ])
     .areas(inner);
-    let lines = vec![
-        Line::styled(in_flight(app), app.theme.title),
-        Line::from(""),
-        Line::from(consequence(embedded)),
-    ];
+    let calls = app.in_flight() > 0 || app.starting;
+    let lines = if calls {
+        vec![
+            Line::styled(in_flight(app), app.theme.title),
+            Line::from(""),
+            Line::from(consequence(embedded)),
+        ]
+    } else {
+        vec![
+            Line::styled(kept(app), app.theme.title),
+            Line::from(""),
+            Line::from(format!(
+                "The store is temporary: quitting forgets every campaign and result. \
+                 Export first ({}) to keep them.",
+                keys::key_for(keys::Action::Export)
+            )),
+        ]
+    };
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), text);
-    frame.render_widget(Paragraph::new(keys::choices(keys::QUIT_PROMPT)), answers);
+    // "Keep dialing" only where something dials.
+    let mut choices = keys::choices(keys::QUIT_PROMPT);
+    if !calls {
+        choices = choices.replace("keep dialing", "stay");
+    }
+    frame.render_widget(Paragraph::new(choices), answers);
+}
+
+/// "2 campaigns and their results are held only in this run."
+fn kept(app: &App) -> String {
+    match app.campaign_list().len() {
+        0 | 1 => "The results are held only in this run.".to_string(),
+        n => format!("{n} campaigns and their results are held only in this run."),
+    }
 }
 
 /// "3 calls in flight." The count follows the polls while the prompt is
@@ -40,8 +67,10 @@ fn in_flight(app: &App) -> String {
     match app.in_flight() {
         0 if app.starting => "Dialing is starting.".to_string(),
         0 => "No calls in flight any more.".to_string(),
-        1 => "1 call in flight.".to_string(),
-        n => format!("{n} calls in flight."),
+        n => format!(
+            "{}.",
+            crate::words::plural(n, "call in flight", "calls in flight")
+        ),
     }
 }
 

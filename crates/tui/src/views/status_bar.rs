@@ -3,6 +3,7 @@
 
 use crate::app::{App, Button};
 use crate::keys::{self, Action};
+use numdialer_core::campaign::CampaignState;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -14,7 +15,17 @@ const MAX_BAR: usize = 40;
 
 pub(super) fn draw_progress(frame: &mut Frame, app: &App, area: Rect) {
     let (done, total) = app.progress();
-    let label = format!(" {done} of {total} finished");
+    // A paused or stopped campaign's calls in flight still end: said, so
+    // that "paused" or "stopped" is not read as "nothing happens".
+    let live = app
+        .campaign()
+        .filter(|c| matches!(c.state, CampaignState::Paused | CampaignState::Stopped))
+        .map_or(0, |c| c.active);
+    let label = match live {
+        0 => format!(" {done} of {total} finished"),
+        1 => format!(" {done} of {total} finished · 1 call in flight"),
+        n => format!(" {done} of {total} finished · {n} calls in flight"),
+    };
     let bar_width = usize::from(area.width)
         .saturating_sub(label.chars().count() + 2)
         .min(MAX_BAR);
@@ -33,8 +44,14 @@ pub(super) fn draw_button(frame: &mut Frame, app: &App, area: Rect) {
         Button::Waiting => ("waiting…".to_string(), false),
         Button::Ready => (format!("press {}", keys::key_for(Action::Call)), true),
         Button::Starting => ("starting…".to_string(), false),
+        // The campaign's real state, not the button's: a paused campaign
+        // dials nobody, and a stopped one is not "done".
+        Button::Dialing if app.paused() => ("paused".to_string(), false),
         Button::Dialing => ("dialing…".to_string(), false),
-        Button::Done => ("done".to_string(), false),
+        Button::Done => match app.campaign().map(|c| c.state) {
+            Some(CampaignState::Stopped) => ("stopped".to_string(), false),
+            _ => ("done".to_string(), false),
+        },
     };
     let style = if enabled {
         app.theme.button

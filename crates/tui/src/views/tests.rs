@@ -484,3 +484,63 @@ fn warnings_stay_under_the_header_and_the_list_stays_whole() {
         "{ls:#?}"
     );
 }
+
+#[test]
+fn numbers_and_call_ids_are_whole_or_absent_at_every_size() {
+    let sid = "CA0123456789abcdef0123456789abcdef";
+    assert_eq!(sid.len(), 34);
+    let long = "861380013800012";
+    for (w, h) in [(50, 12), (80, 24), (200, 50)] {
+        let (mut app, t) = app_with(&[Status::Completed; 9], true);
+        if let Some(s) = &mut app.statuses {
+            s.calls[0].phone = long.into();
+            s.calls[0].id = Some(numdialer_core::call::CallId::Text(sid.into()));
+            s.calls[0].outcome = Some(numdialer_core::Outcome::NoAnswer.into());
+            s.calls[1].name = Some("Ann Example".into());
+        }
+        let mut with_names = snapshot(&[Status::Completed; 9], true);
+        with_names.calls = app.calls().to_vec();
+        app.update(Event::Polled(Ok(with_names)), t);
+        let shown = lines(&render(&app, w, h));
+        let text = shown.join("\n");
+        let row = shown
+            .iter()
+            .find(|l| l.contains("completed"))
+            .unwrap_or_else(|| panic!("no row at {w}×{h}:\n{text}"));
+        let number = numdialer_core::format_phone(long);
+        assert!(row.contains(&number), "{number} cut at {w}×{h}:\n{text}");
+        if text.contains("Call id") {
+            assert!(row.contains(sid), "the id cut at {w}×{h}:\n{text}");
+        }
+        if w >= 200 {
+            assert!(row.contains(sid), "room for the id at {w}×{h}:\n{text}");
+            assert!(
+                text.contains("Name") && text.contains("Ann Example"),
+                "{text}"
+            );
+        }
+        for tiny in [(20, 5), (1, 1)] {
+            render(&app, tiny.0, tiny.1);
+        }
+        let tiny = lines(&render(&app, 20, 5)).join("\n");
+        assert!(tiny.contains("  1"), "rows at 20×5:\n{tiny}");
+    }
+}
+
+#[test]
+fn the_help_scrolls_where_it_does_not_fit() {
+    let (mut app, t) = app_with(&[Status::Idle; 9], false);
+    app.update(Event::Resize(50, 12), t);
+    app.update(Event::Key(KeyEvent::from(KeyCode::Char('?'))), t);
+    let last = "never dialed: its campaign";
+    let first = lines(&render(&app, 50, 12)).join("\n");
+    assert!(first.contains("↑↓ scroll"), "{first}");
+    assert!(!first.contains(last), "{first}");
+    for _ in 0..crate::views::HELP_LINES {
+        app.update(Event::Key(KeyEvent::from(KeyCode::Down)), t);
+    }
+    let scrolled = lines(&render(&app, 50, 12)).join("\n");
+    assert!(scrolled.contains(last), "{scrolled}");
+    app.update(Event::Key(KeyEvent::from(KeyCode::Esc)), t);
+    assert!(!app.quit);
+}

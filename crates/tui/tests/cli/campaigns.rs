@@ -161,6 +161,25 @@ async fn a_campaign_from_import_to_delete() {
         1,
         "no part file is left behind"
     );
+    std::fs::write(&file, "kept\n").unwrap();
+    let refused = s
+        .run(&["export", &id.to_string(), "-o", dir.to_str().unwrap()])
+        .await;
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(
+        refused.stderr.contains(&file.display().to_string()) && refused.stderr.contains("--force"),
+        "names the file and the way: {refused:?}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "kept\n");
+    s.ok(&[
+        "export",
+        &id.to_string(),
+        "-o",
+        dir.to_str().unwrap(),
+        "--force",
+    ])
+    .await;
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), csv_out);
 
     assert_eq!(
         s.ok(&["delete", &id.to_string()]).await,
@@ -295,6 +314,20 @@ async fn text_json_and_a_pipe_import_alike() {
     let c: CampaignSummary = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!((c.name.as_str(), c.total), ("piped", 20_000));
 
+    // `-` is standard input, as `export -o -` is standard output.
+    let dashed = s.file("dashed.txt", "+1 301-804-1000\n+1 301-804-1001\n");
+    let out = numdialer(
+        s_args(&s, &["add", "-", "--format", "text", "--json"]),
+        Io {
+            stdin: Some(dashed),
+            ..Io::default()
+        },
+    )
+    .await;
+    assert_eq!(out.code, 0, "{out:?}");
+    let c: CampaignSummary = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(c.total, 2);
+
     let key = ["--idempotency-key", "run-1", "--json"];
     let first = s
         .ok(&[&["add", text.to_str().unwrap()][..], &key].concat())
@@ -351,5 +384,60 @@ async fn an_export_quotes_formulas_unless_raw() {
     assert!(rows[2].ends_with(",-2"), "{raw}");
     let help = s.ok(&["export", "--help"]).await;
     assert!(help.contains("--raw") && help.contains("formula"), "{help}");
+    s.stop().await;
+}
+
+/// `watch && export` on a campaign stopped with calls in flight: watch
+/// waits for those calls to end, so every exported row is final.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_then_export_after_a_stop_mid_flight_exports_only_final_rows() {
+    // Calls of a few seconds: some are surely in flight at the stop.
+    let s = Server::start_scaled(0.3).await;
+    let list: String = std::iter::once("phone\n".to_string())
+        .chain((0..20).map(|i| format!("1301804{:04}\n", i)))
+        .collect();
+    let csv = s.file("twenty.csv", &list);
+    let id = id_of(
+        &s.ok(&["add", csv.to_str().unwrap(), "--start", "--json"])
+            .await,
+    )
+    .to_string();
+    let until = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let c: CampaignSummary =
+            serde_json::from_str(&s.ok(&["campaigns", &id, "--json"]).await).unwrap();
+        if c.active > 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "no call in flight: {c:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let stopped: CampaignSummary =
+        serde_json::from_str(&s.ok(&["stop", &id, "--json"]).await).unwrap();
+    assert!(
+        stopped.active > 0,
+        "calls in flight at the stop: {stopped:?}"
+    );
+
+    let watched = s.run(&["watch", &id]).await;
+    assert_eq!(watched.code, 0, "{watched:?}");
+    let exported = s.ok(&["export", &id]).await;
+    let rows: Vec<&str> = exported.lines().skip(1).collect();
+    assert_eq!(rows.len(), 20, "{exported}");
+    for row in rows {
+        let status = row.split(',').nth(3).unwrap();
+        assert!(
+            ["completed", "failed", "canceled"].contains(&status),
+            "a row not final after watch: {row}\n{}",
+            watched.stdout
+        );
+    }
+    let deleted: serde_json::Value =
+        serde_json::from_str(&s.ok(&["delete", &id, "--json"]).await).unwrap();
+    assert_eq!(deleted["deleted"], true, "{deleted}");
+    assert_eq!(deleted["id"].to_string(), id);
     s.stop().await;
 }

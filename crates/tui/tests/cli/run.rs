@@ -24,13 +24,18 @@ pub struct Server {
 
 impl Server {
     pub async fn start() -> Server {
+        Server::start_scaled(0.01).await
+    }
+
+    /// A server whose simulated calls take `scale` times their real time.
+    pub async fn start_scaled(scale: f64) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let mut config = ServerConfig::default();
         config.http.listen = SocketAddr::from(([127, 0, 0, 1], 0));
         config.http.api_token = Some(TOKEN.into());
         config.store.data_dir = Some(dir.path().join("data"));
         config.dialing.call_timeout = Duration::from_secs(5);
-        config.provider.sim.time_scale = 0.01;
+        config.provider.sim.time_scale = scale;
         let server = numdialer_server::start(config).await.unwrap();
         Server { server, dir }
     }

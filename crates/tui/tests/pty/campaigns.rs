@@ -129,11 +129,21 @@ fn import_start_pause_resume_stop_and_export_through_the_keys() {
             && s.contains("1 bad line; nothing was imported")
     });
     tui.press("\x1b");
-    tui.wait("the popup closed, and still two campaigns", |s| {
-        !s.contains("bad.csv refused") && s.contains("Campaigns · 2") && !s.contains("  3 bad")
+    tui.wait("the popup closed, back to the form as typed", |s| {
+        !s.contains("bad.csv refused") && s.contains("File: bad.csv")
+    });
+    tui.press("\x1b");
+    tui.wait("the form closed, and still two campaigns", |s| {
+        !s.contains("New campaign from a file")
+            && s.contains("Campaigns · 2")
+            && !s.contains("  3 bad")
     });
 
     tui.press("q");
-    assert!(tui.wait_exit().success(), "no call in flight: no question");
+    tui.wait("the question: a temporary store holds campaign 2", |s| {
+        s.contains("Quit?") && s.contains("temporary")
+    });
+    tui.press("y");
+    assert!(tui.wait_exit().success());
     tui.assert_restored();
 }

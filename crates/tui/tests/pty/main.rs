@@ -14,6 +14,9 @@
 //!   and exported through the keys; a bad file refused line by line.
 //! - `watch`: `numdialer watch` on a terminal draws a bar, then the
 //!   final counts.
+//! - `first_hour`: durations that count on across long polls, and
+//!   nothing lost to one key (Esc, q, an export onto a file, a refused
+//!   import's form).
 //! - `twilio`: `numdialer --dialer twilio` dials through the embedded
 //!   Twilio simulator, its pace in the header.
 //! - `tui`, `stand_in`, `sandbox`: the terminal, the stand-in for the
@@ -21,6 +24,7 @@
 
 mod campaigns;
 mod errors;
+mod first_hour;
 mod real_dialer;
 mod sandbox;
 mod screen;

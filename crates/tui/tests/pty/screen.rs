@@ -24,6 +24,10 @@ fn embedded_dial_down_on_screen() {
     assert!(finished.contains("9 of 9 finished"), "{finished}");
     tui.press("c");
     tui.press("q");
+    tui.wait("the question: the results are in a temporary store", |s| {
+        s.contains("Quit?") && s.contains("temporary")
+    });
+    tui.press("y");
     assert!(tui.wait_exit().success());
     tui.assert_restored();
 }
