@@ -1,6 +1,7 @@
 //! The calls table: one row per list entry of the campaign watched, its
 //! status in its colour (a completed call with its outcome: answered or
-//! no answer), its name when the list has names, and how long it has been
+//! no answer; an entry held until its calling hours open as `waiting ·
+//! hours`, in a colour of its own), its name when the list has names, and how long it has been
 //! in its status. Columns are as wide as their widest cell on screen and
 //! drop out whole as the terminal narrows, least useful first: a number
 //! or a call id is never cut. The selected row is always on screen.
@@ -104,6 +105,11 @@ fn completed_outcome(c: &LenientCall) -> Option<&Lenient<Outcome>> {
     }
 }
 
+/// A waiting entry held back by its calling hours, not by a retry.
+fn held(c: &LenientCall) -> bool {
+    c.held && c.status.known() == Some(Status::Waiting)
+}
+
 /// What the rows drawn need: the widest of each column's cells.
 struct Measured {
     /// Digits of the list's last entry number.
@@ -134,7 +140,9 @@ impl Measured {
             name: names
                 .then(|| widest(&|c, _| c.name.as_deref().map_or(0, |n| n.chars().count())).max(4)),
             call_id: widest(&|c, _| c.id.as_ref().map_or(1, |id| id.to_string().len())).max(7),
-            outcomes: shown.iter().any(|(c, _)| completed_outcome(c).is_some()),
+            outcomes: shown
+                .iter()
+                .any(|(c, _)| completed_outcome(c).is_some() || held(c)),
         }
     }
 }
@@ -255,8 +263,16 @@ fn row(app: &App, columns: &Columns, c: &LenientCall, phone: &str) -> Row<'stati
     }
     let mut status = vec![Span::styled(
         words::reported(&c.status),
-        app.theme.reported(&c.status),
+        if held(c) {
+            app.theme.statuses.held
+        } else {
+            app.theme.reported(&c.status)
+        },
     )];
+    if held(c) && columns.status > 9 {
+        status.push(Span::raw(" · "));
+        status.push(Span::styled("hours", app.theme.statuses.held));
+    }
     if let Some(o) = completed_outcome(c).filter(|_| columns.status > 9) {
         let style = match o.known() {
             Some(Outcome::Answered) => app.theme.statuses.answered,
@@ -292,10 +308,12 @@ fn age(app: &App, c: &LenientCall) -> String {
     match c.status.known() {
         Some(Status::Idle) => String::new(),
         Some(Status::Waiting) if app.paused() => "paused".to_string(),
-        Some(Status::Waiting) => match app.retry_in(c) {
-            Some(d) if d.is_zero() => "retry due".to_string(),
-            Some(d) => format!("retry in {}", format_age(d)),
-            None => String::new(),
+        Some(Status::Waiting) => match (app.retry_in(c), held(c)) {
+            (Some(d), false) if d.is_zero() => "retry due".to_string(),
+            (Some(d), false) => format!("retry in {}", format_age(d)),
+            (Some(d), true) if d.is_zero() => "opens now".to_string(),
+            (Some(d), true) => format!("opens in {}", format_age(d)),
+            (None, _) => String::new(),
         },
         _ => app.age(c).map(format_age).unwrap_or_default(),
     }

@@ -544,3 +544,56 @@ fn the_help_scrolls_where_it_does_not_fit() {
     app.update(Event::Key(KeyEvent::from(KeyCode::Esc)), t);
     assert!(!app.quit);
 }
+
+/// Entries held until their calling hours open are told from retries, in
+/// the table and in the history popup, with the callee's own clock.
+#[test]
+fn an_entry_held_for_its_calling_hours_says_so_and_when_it_opens() {
+    let (mut app, t) = app_with(&[Status::Waiting, Status::Waiting], true);
+    let mut s = snapshot(&[Status::Waiting, Status::Waiting], true);
+    // 2026-12-02 12:00 UTC: 07:00 in New York, opening at 08:00.
+    let noon = numdialer_core::Timestamp(1_796_212_800_000);
+    s.now = noon;
+    for c in &mut s.calls {
+        c.retry_at = Some(noon.plus_millis(3_600_000));
+        c.updated_at = Some(noon);
+    }
+    s.calls[0].held = true;
+    s.calls[0].timezones = vec!["America/New_York".into()];
+    s.calls[0].reason = Some(
+        "outside calling hours 08:00–21:00 America/New_York until 2026-12-02 08:00 EST".into(),
+    );
+    app.update(Event::Polled(Ok(s.clone())), t);
+    let b = render(&app, 100, 24);
+    let ls = lines(&b);
+    let held = ls.iter().find(|l| l.contains("  1  +1")).unwrap();
+    assert!(
+        held.contains("waiting · hours") && held.contains("opens in 1h"),
+        "{held}"
+    );
+    let retry = ls.iter().find(|l| l.contains("  2  +1")).unwrap();
+    assert!(
+        !retry.contains("hours") && retry.contains("retry in 1h"),
+        "{retry}"
+    );
+    assert_eq!(
+        style_of(&b, "  1  +1", "waiting").fg,
+        Some(Color::LightBlue)
+    );
+    assert_eq!(style_of(&b, "  2  +1", "waiting").fg, Some(Color::Magenta));
+
+    app.update(Event::Key(KeyEvent::from(KeyCode::Enter)), t);
+    let detail = numdialer_core::api::LenientDetail {
+        call: s.calls[0].clone(),
+        dialed_at: None,
+        history: Vec::new(),
+        events_dropped: 0,
+    };
+    app.update(Event::Detail(0, Ok(detail)), t);
+    let ls = lines(&render(&app, 100, 30));
+    assert!(
+        ls.iter().any(|l| l
+            .contains("local time at the callee Wednesday 07:00 EST in America/New_York")),
+        "{ls:#?}"
+    );
+}
