@@ -40,13 +40,18 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     );
     let table_rows = shown.iter().map(|(c, phone)| row(app, &columns, c, phone));
     let (header, widths): (Vec<_>, Vec<_>) = columns.list().into_iter().unzip();
-    let border = if app.focus == Focus::Calls && app.pane_shown() {
+    let focused = app.focus == Focus::Calls && app.pane_shown();
+    let border = if focused {
         app.theme.focused
     } else {
         Style::new()
     };
     let block = if bordered(area) {
-        Block::bordered().border_style(border).title(title(app))
+        Block::bordered().border_style(border).title(format!(
+            "{}{}",
+            super::focus_mark(focused),
+            title(app)
+        ))
     } else {
         Block::new()
     };
@@ -77,11 +82,11 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
 }
 
-/// " Calls · 9 ", and once there are campaigns to tell apart, which one:
-/// " Calls · #2 spring leads · 9 "; with a filter, how many it lets through.
+/// "Calls · 9 " (after the focus mark), and once there are campaigns to tell apart, which one:
+/// "Calls · #2 spring leads · 9 "; with a filter, how many it lets through.
 fn title(app: &App) -> String {
     let Some(s) = &app.statuses else {
-        return " Calls ".to_string();
+        return "Calls ".to_string();
     };
     let total = s.calls.len();
     let which = match app.campaign() {
@@ -90,8 +95,8 @@ fn title(app: &App) -> String {
         _ => String::new(),
     };
     match &app.filter {
-        Some(f) => format!(" Calls · {which}{} of {total} {} ", app.rows(), f.word()),
-        None => format!(" Calls · {which}{total} "),
+        Some(f) => format!("Calls · {which}{} of {total} {} ", app.rows(), f.word()),
+        None => format!("Calls · {which}{total} "),
     }
 }
 

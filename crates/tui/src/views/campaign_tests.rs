@@ -47,7 +47,7 @@ fn the_pane_goes_above_the_calls_on_a_narrow_terminal() {
     assert_eq!(
         trimmed(&ls[1..6]),
         [
-            "┌ Campaigns · 2 ───────────────────────────────────────────┐",
+            "┌▶ Campaigns · 2 ──────────────────────────────────────────┐",
             "│ #   Name         State   Progress        Ans/No/Fail/Canc│",
             "│   1 numbers      done    ██████████ 100% 9/0/0/0         │",
             "│›  2 leads        running ████░░░░░░  40% 1/0/0/1         │",
@@ -70,7 +70,7 @@ fn the_pane_stands_beside_the_calls_on_a_wide_terminal() {
     let (app, _) = running();
     let ls = lines(&render(&app, 200, 50));
     assert!(
-        ls[1].starts_with("┌ Campaigns · 2 ") && ls[1].contains("┐┌ Calls · #2 leads · 5 "),
+        ls[1].starts_with("┌▶ Campaigns · 2 ") && ls[1].contains("┐┌ Calls · #2 leads · 5 "),
         "{}",
         ls[1]
     );
@@ -240,7 +240,7 @@ fn the_filter_shows_its_words_and_then_the_rows_it_keeps() {
     press(&mut app, KeyCode::Enter, t);
     let ls = lines(&render(&app, 80, 24));
     assert!(
-        ls[6].starts_with("┌ Calls · #2 leads · 1 of 5 waiting "),
+        ls[6].starts_with("┌▶ Calls · #2 leads · 1 of 5 waiting "),
         "{ls:#?}"
     );
     assert!(ls[8].contains("›  4  +1 936-207-2765") && ls[8].contains("waiting"));
