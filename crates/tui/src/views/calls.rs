@@ -255,7 +255,7 @@ fn row(app: &App, columns: &Columns, c: &LenientCall, phone: &str) -> Row<'stati
     let mut cells = vec![
         Cell::from(format!(
             "{:>w$}",
-            c.index + 1,
+            c.index,
             w = usize::from(columns.index - 1)
         )),
         Cell::from(phone.to_string()),

@@ -25,7 +25,7 @@ pub(super) fn draw(frame: &mut Frame, app: &App, index: usize, detail: &Detail) 
         .map_or_else(String::new, |n| format!("{n} · "));
     let title = format!(
         " Entry {} · {name}{} ({phone}) · {} to close ",
-        index + 1,
+        index,
         format_phone(&phone),
         keys::key_for(Action::Close)
     );
