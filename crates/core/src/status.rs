@@ -96,15 +96,20 @@ pub enum Outcome {
     /// zone (and the campaign no `fallback_timezone`), or its window never
     /// opens. Its status is `canceled`; its `reason` says which.
     Skipped,
+    /// Never dialed (again): its number is on a do-not-call list, found
+    /// when its turn came. Its status is `canceled`; its `reason` names
+    /// the list, when the number was added and why.
+    Suppressed,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 5] = [
+    pub const ALL: [Outcome; 6] = [
         Outcome::Answered,
         Outcome::NoAnswer,
         Outcome::Failed,
         Outcome::Canceled,
         Outcome::Skipped,
+        Outcome::Suppressed,
     ];
 
     /// The outcomes every campaign has, which clients show in fixed
@@ -125,6 +130,7 @@ impl Outcome {
             Outcome::Failed => "failed",
             Outcome::Canceled => "canceled",
             Outcome::Skipped => "skipped",
+            Outcome::Suppressed => "suppressed",
         }
     }
 
@@ -148,7 +154,7 @@ impl std::str::FromStr for Outcome {
             .into_iter()
             .find(|o| o.as_str() == s)
             .ok_or_else(|| {
-                format!("unknown outcome {s:?} (expected answered, no_answer, failed, canceled or skipped)")
+                format!("unknown outcome {s:?} (expected answered, no_answer, failed, canceled, skipped or suppressed)")
             })
     }
 }

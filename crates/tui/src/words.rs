@@ -42,6 +42,7 @@ pub fn outcome_words(o: Outcome) -> &'static str {
         Outcome::Failed => "failed",
         Outcome::Canceled => "canceled",
         Outcome::Skipped => "skipped",
+        Outcome::Suppressed => "do not call",
     }
 }
 

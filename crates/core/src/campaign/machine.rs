@@ -596,6 +596,7 @@ impl Campaign {
                 entry: &self.entries[pick.index()],
                 due,
                 hours: &self.meta.hours,
+                campaign: self.meta.id,
             };
             let (verdict, rule) = rules.judge(candidate, now);
             match verdict {

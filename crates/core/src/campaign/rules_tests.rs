@@ -47,6 +47,7 @@ impl Plan {
             entry: &e,
             due: None,
             hours: &crate::hours::Hours::default(),
+            campaign: 2,
         };
         self.check(c, now) == Verdict::Dial
     }

@@ -111,6 +111,7 @@ mod tests {
             entry: e,
             due: None,
             hours,
+            campaign: 2,
         };
         rule.check(c, at(ms))
     }

@@ -22,9 +22,11 @@
 //! in the callee's local time).
 
 mod calling_hours;
+mod do_not_call;
 mod retry_due;
 
 pub use calling_hours::CallingHoursRule;
+pub use do_not_call::{DoNotCall, SuppressionLookup};
 pub use retry_due::RetryDue;
 
 use crate::campaign::Entry;
@@ -68,6 +70,9 @@ pub struct Candidate<'a> {
     pub due: Option<Mono>,
     /// The calling-hours settings of the entry's campaign.
     pub hours: &'a Hours,
+    /// The entry's campaign, for the rules that hold per campaign (a
+    /// campaign's own do-not-call list).
+    pub campaign: u64,
 }
 
 /// One rule: pure, so that the same entry at the same time always gets the
@@ -169,6 +174,7 @@ mod tests {
             entry: &e,
             due: None,
             hours: &Hours::default(),
+            campaign: 2,
         };
         let never = Verdict::Never {
             reason: "no".into(),

@@ -51,12 +51,14 @@ mod tests {
             entry: &e,
             due: None,
             hours: &hours,
+            campaign: 2,
         };
         assert_eq!(RetryDue.check(fresh, now), Verdict::Dial);
         let at = |mono| Candidate {
             entry: &e,
             due: Some(Mono(mono)),
             hours: &hours,
+            campaign: 2,
         };
         assert_eq!(RetryDue.check(at(5_000), now), Verdict::Dial);
         assert_eq!(RetryDue.check(at(4_000), now), Verdict::Dial);

@@ -20,7 +20,7 @@ mod registry;
 
 pub use pattern::{Pattern, PatternError};
 pub use record::{Action, AuditRecord, Scope, ScopeError, Source, Suppression};
-pub use registry::{RegistryLineError, read_registry_line};
+pub use registry::{RegistryLineError, read_registry_date, read_registry_line};
 
 /// The store keys under which a suppression of `digits` would be found for
 /// a dial of campaign `campaign`: the number itself and each of its
@@ -37,6 +37,16 @@ pub fn keys_for(digits: &str, campaign: u64) -> impl Iterator<Item = Vec<u8>> + 
         .flat_map(move |n| scopes.into_iter().map(move |s| (s, n)))
         .map(move |(s, n)| Pattern::prefix_key(s, &digits[..n]));
     exact.chain(prefixes)
+}
+
+/// A bulk upload's digest as its audit record keeps it (SHA-1, hex): it
+/// proves which copy of a list was used, not that nobody changed it.
+pub fn digest(body: &[u8]) -> String {
+    use sha1::Digest;
+    sha1::Sha1::digest(body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The first suppression that stops a dial of `digits` in `campaign`,

@@ -35,3 +35,22 @@ pub fn read_registry_line(line: &str) -> Result<Option<String>, RegistryLineErro
         })
     }
 }
+
+/// A registry copy's `registry_date` (`YYYY-MM-DD`), not after `today`'s
+/// date in UTC: the safe-harbour rule counts from the day it was
+/// downloaded, so a date still to come is a mistake.
+pub fn read_registry_date(text: &str, today: crate::time::Timestamp) -> Result<String, String> {
+    let date: jiff::civil::Date = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a date (YYYY-MM-DD)"))?;
+    let ms = i64::try_from(today.millis()).unwrap_or(i64::MAX);
+    let now = jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::MAX);
+    let today = jiff::tz::TimeZone::UTC.to_datetime(now).date();
+    if date > today {
+        return Err(format!(
+            "{date} is in the future; give the day the registry file was downloaded"
+        ));
+    }
+    Ok(date.to_string())
+}

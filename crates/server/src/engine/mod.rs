@@ -17,6 +17,7 @@
 //! - `reads`: snapshots, summaries, details and export pages, each answered
 //!   once what it shows is durable;
 //! - `writes`: operate, create, delete, and a provider's report;
+//! - `suppress`: do-not-call lists changed, durable before answered;
 //! - `dial`: begin and finish a dial, and expire the calls that timed out.
 
 mod degradation;
@@ -24,6 +25,7 @@ mod dial;
 mod open;
 mod persist;
 mod reads;
+mod suppress;
 mod writes;
 
 pub use degradation::Degraded;
@@ -33,7 +35,7 @@ use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};
 use degradation::Degradation;
 use numdialer_core::hours::{CallingHours, CallingRules};
-use numdialer_core::rules::{CallingHoursRule, RetryDue, Rules};
+use numdialer_core::rules::{CallingHoursRule, DoNotCall, RetryDue, Rule, Rules};
 use numdialer_core::{
     AlreadyStarted, Campaigns, DeleteError, OperationError, RestoreError, WebhookError,
 };
@@ -80,6 +82,21 @@ pub enum EngineError {
          try again later"
     )]
     Degraded(String),
+}
+
+/// The rules every dial is asked: the do-not-call lists first (a `never`
+/// wins whatever the others say), a retry's own delay, and calling hours
+/// when the server has them (`calling_rules` is then its stricter file,
+/// if any).
+fn rules_of(store: &Store, calling_rules: Option<Option<CallingRules>>) -> Rules {
+    let mut rules: Vec<Arc<dyn Rule>> = vec![
+        Arc::new(DoNotCall::new(store.suppression_lookup())),
+        Arc::new(RetryDue),
+    ];
+    if let Some(file) = calling_rules {
+        rules.push(Arc::new(CallingHoursRule::new(file)));
+    }
+    Rules::new(rules)
 }
 
 pub struct Engine {
@@ -144,10 +161,7 @@ impl Engine {
     pub fn with_calling(mut self, calling: Calling) -> Result<Self, EngineError> {
         self.calling_hours = calling.default_hours;
         self.real_provider = calling.real_provider;
-        let rules = Rules::new(vec![
-            Arc::new(RetryDue),
-            Arc::new(CallingHoursRule::new(calling.rules)),
-        ]);
+        let rules = rules_of(&self.store, Some(calling.rules));
         let all = self.campaigns.get_mut().unwrap_or_else(|e| e.into_inner());
         *all = std::mem::replace(
             all,

@@ -42,6 +42,9 @@ impl Engine {
             }
             None => create_first(&store, numbers, settings)?,
         };
+        // Every engine asks the do-not-call lists before each dial, with
+        // or without calling hours (see `Engine::with_calling`).
+        let campaigns = campaigns.with_rules(super::rules_of(&store, None));
         let versions = Versions::of(&campaigns);
         let (versions, _) = watch::channel(versions);
         Ok(Engine {

@@ -65,7 +65,13 @@ pub fn router(state: AppState) -> Router {
             "/campaigns/{id}/calls/{index}",
             get(routes::campaigns::detail),
         )
-        .route("/campaigns/{id}/export.csv", get(routes::campaigns::export));
+        .route("/campaigns/{id}/export.csv", get(routes::campaigns::export))
+        .route("/suppressions", get(routes::suppressions::list))
+        .route("/suppressions/log", get(routes::suppressions::log))
+        .route(
+            "/suppressions/{phone}",
+            axum::routing::delete(routes::suppressions::remove),
+        );
     if !state.metrics_elsewhere {
         operator = operator.route("/metrics", get(routes::metrics::get));
     }
@@ -73,10 +79,11 @@ pub fn router(state: AppState) -> Router {
         state.clone(),
         middleware::require_token,
     ));
-    // The import alone takes a list: its own body limit, and the token
+    // The imports alone take lists: their own body limit, and the token
     // checked before that body is read (the later layer runs first).
     let import = Router::new()
         .route("/campaigns", post(routes::campaigns::create))
+        .route("/suppressions", post(routes::suppressions::add))
         .layer(mw::from_fn_with_state(
             BodyLimit::IMPORT,
             body::read_body_first,

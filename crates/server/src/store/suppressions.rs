@@ -10,9 +10,11 @@
 
 use super::{Store, StoreError};
 use numdialer_core::Timestamp;
+use numdialer_core::rules::SuppressionLookup;
 use numdialer_core::suppressions::{
     self, Action, AuditRecord, Pattern, Scope, Source, Suppression,
 };
+use std::sync::Arc;
 
 /// A bulk record: a tag, its import's audit `seq`, its source and time.
 const BULK_TAG: u8 = b'#';
@@ -21,6 +23,9 @@ const BULK_LEN: usize = 1 + 8 + 1 + 8;
 /// Numbers of a bulk import written in one sled batch.
 const IMPORT_BATCH: usize = 4096;
 
+/// The two trees; cheap to clone (sled's trees are shared handles), so
+/// that the dial-time rule holds its own.
+#[derive(Clone, Debug)]
 pub(super) struct Trees {
     /// Key: [`Pattern::key`]; value: a [`Suppression`] as JSON, or a bulk
     /// record.
@@ -36,38 +41,19 @@ impl Trees {
             log: db.open_tree("suppression_log")?,
         })
     }
-}
 
-/// A bulk import as its audit record will say it.
-pub struct BulkImport<'a> {
-    pub scope: Scope,
-    pub source: Source,
-    pub reason: &'a str,
-    pub actor: &'a str,
-    pub at: Timestamp,
-    pub registry_date: Option<String>,
-    /// A digest of the body read, computed by the caller as it streamed.
-    pub digest: String,
-}
-
-impl Store {
-    /// The suppression that stops a dial of `digits` in `campaign`, if any.
-    pub fn suppression_for(
-        &self,
-        digits: &str,
-        campaign: u64,
-    ) -> Result<Option<Suppression>, StoreError> {
-        suppressions::find(digits, campaign, |key| self.suppression_at(key))
+    fn find(&self, digits: &str, campaign: u64) -> Result<Option<Suppression>, StoreError> {
+        suppressions::find(digits, campaign, |key| self.at(key))
     }
 
-    fn suppression_at(&self, key: &[u8]) -> Result<Option<Suppression>, StoreError> {
-        let Some(v) = self.suppressions.list.get(key)? else {
+    fn at(&self, key: &[u8]) -> Result<Option<Suppression>, StoreError> {
+        let Some(v) = self.list.get(key)? else {
             return Ok(None);
         };
-        self.read_suppression(key, &v).map(Some)
+        self.read(key, &v).map(Some)
     }
 
-    fn read_suppression(&self, key: &[u8], v: &[u8]) -> Result<Suppression, StoreError> {
+    fn read(&self, key: &[u8], v: &[u8]) -> Result<Suppression, StoreError> {
         let corrupt = |error| StoreError::Corrupt {
             key: format!("suppressions/{}", String::from_utf8_lossy(key)),
             error,
@@ -102,9 +88,8 @@ impl Store {
         })
     }
 
-    fn audit_record(&self, seq: u64) -> Result<Option<AuditRecord>, StoreError> {
-        self.suppressions
-            .log
+    pub(super) fn audit_record(&self, seq: u64) -> Result<Option<AuditRecord>, StoreError> {
+        self.log
             .get(seq.to_be_bytes())?
             .map(|v| {
                 serde_json::from_slice(&v).map_err(|error| StoreError::Corrupt {
@@ -113,6 +98,43 @@ impl Store {
                 })
             })
             .transpose()
+    }
+}
+
+/// A bulk import as its audit record will say it.
+pub struct BulkImport<'a> {
+    pub scope: Scope,
+    pub source: Source,
+    pub reason: &'a str,
+    pub actor: &'a str,
+    pub at: Timestamp,
+    pub registry_date: Option<String>,
+    /// A digest of the body read, computed by the caller as it streamed.
+    pub digest: String,
+}
+
+impl Store {
+    /// The suppression that stops a dial of `digits` in `campaign`, if any.
+    pub fn suppression_for(
+        &self,
+        digits: &str,
+        campaign: u64,
+    ) -> Result<Option<Suppression>, StoreError> {
+        self.suppressions.find(digits, campaign)
+    }
+
+    /// The lists as the dial-time rule asks them: its own handle on the
+    /// trees, read under the engine's lock at each dial.
+    pub fn suppression_lookup(&self) -> Arc<dyn SuppressionLookup> {
+        Arc::new(self.suppressions.clone())
+    }
+
+    fn suppression_at(&self, key: &[u8]) -> Result<Option<Suppression>, StoreError> {
+        self.suppressions.at(key)
+    }
+
+    fn read_suppression(&self, key: &[u8], v: &[u8]) -> Result<Suppression, StoreError> {
+        self.suppressions.read(key, v)
     }
 
     /// Adds one suppression and its audit record in one transaction, and
@@ -335,6 +357,12 @@ fn decode_key(key: &[u8]) -> Option<(Scope, Pattern)> {
         b'=' => Some((scope, Pattern::Exact(digits))),
         b'*' => Some((scope, Pattern::Prefix(digits))),
         _ => None,
+    }
+}
+
+impl SuppressionLookup for Trees {
+    fn find(&self, digits: &str, campaign: u64) -> Result<Option<Suppression>, String> {
+        Trees::find(self, digits, campaign).map_err(|e| e.to_string())
     }
 }
 

@@ -40,5 +40,6 @@ mod reliability;
 mod restart;
 mod shutdown;
 mod store_faults;
+mod suppressions;
 mod twilio;
 mod upgrade;

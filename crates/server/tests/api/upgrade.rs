@@ -93,6 +93,19 @@ async fn an_interrupted_list_resumes_without_redialing() {
     assert_eq!(after, ids, "their calls are the ones placed before");
     assert_eq!(h.start_calls().await, 409);
     assert_eq!(h.sim.dials().len(), 6, "each idle entry once, nothing more");
+    // An older directory has no do-not-call lists: empty, and its log too.
+    for path in ["/suppressions", "/suppressions/log"] {
+        let page: serde_json::Value = h
+            .http
+            .get(h.url(path))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(page["items"], serde_json::json!([]), "{path}: {page}");
+    }
 }
 
 async fn campaign_one(h: &Harness) -> CampaignSummary {

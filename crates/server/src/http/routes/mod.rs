@@ -5,6 +5,7 @@ pub mod campaigns;
 pub mod health;
 pub mod metrics;
 pub mod statuses;
+pub mod suppressions;
 pub mod webhooks;
 
 /// The campaign that the routes from before campaigns (`POST /calls`,

@@ -1,0 +1,388 @@
+//! Do-not-call lists (design.md, "Do-not-call (suppression) lists"): one
+//! number or prefix at a time as JSON, or many as text (one a line; the US
+//! registry's files as they download), each addition durable before its
+//! 2xx, after which no dial of the number begins; a removal needs a reason
+//! and leaves its tombstone in the audit log.
+
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::extract::{Json, Path, Query};
+use crate::store::BulkImport;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use numdialer_core::suppressions::{
+    self, AuditRecord, Pattern, Scope, Source, Suppression, read_registry_line,
+};
+use serde::{Deserialize, Serialize};
+
+/// Line errors listed in a refused bulk upload's answer.
+const ERRORS_LISTED: usize = 100;
+/// The longest page of `GET /suppressions` and its log.
+const MAX_PAGE: usize = 10_000;
+const DEFAULT_PAGE: usize = 1_000;
+
+fn unprocessable(message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message)
+}
+
+fn scope_of(text: Option<&str>) -> Result<Scope, ApiError> {
+    text.map_or(Ok(Scope::Global), |t| {
+        t.parse().map_err(|e| unprocessable(format!("scope: {e}")))
+    })
+}
+
+fn source_of(text: Option<&str>, default: Source) -> Result<Source, ApiError> {
+    text.map_or(Ok(default), |t| {
+        t.parse().map_err(|e| unprocessable(format!("source: {e}")))
+    })
+}
+
+/// A pattern as written, with a prefix long enough to be one country's
+/// numbers at least (its code and one digit): `+1*` alone would stop a
+/// whole numbering plan by a slip of the keyboard.
+fn pattern_of(text: &str) -> Result<Pattern, ApiError> {
+    let p = Pattern::read(text, None).map_err(|e| unprocessable(format!("phone: {e}")))?;
+    if let Pattern::Prefix(digits) = &p
+        && digits.len() < 2
+    {
+        return Err(unprocessable(format!(
+            "phone: the prefix {p} is too short: give the country code and at least one digit more"
+        )));
+    }
+    Ok(p)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewSuppression {
+    phone: String,
+    #[serde(default)]
+    scope: Option<Scope>,
+    #[serde(default)]
+    source: Option<Source>,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    actor: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BulkQuery {
+    scope: Option<String>,
+    source: Option<String>,
+    reason: Option<String>,
+    actor: Option<String>,
+    registry_date: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct BulkAnswer {
+    count: u64,
+    audit: AuditRecord,
+}
+
+#[derive(Debug, Serialize)]
+struct LineError {
+    line: usize,
+    error: String,
+}
+
+/// `POST /suppressions`: JSON `{phone, scope, source, reason, actor}`, or
+/// a `text/plain` / `text/csv` body of one number (or prefix) a line with
+/// `?scope=&source=&reason=&registry_date=`. All or nothing: a bad line
+/// stores nothing.
+pub async fn add(
+    State(state): State<AppState>,
+    Query(q): Query<BulkQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let media = crate::provider::media_type(&headers).unwrap_or_default();
+    match media.as_str() {
+        "application/json" => add_one(state, q, &body).await,
+        "text/plain" | "text/csv" => add_bulk(state, q, &body).await,
+        other => Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!(
+                "suppressions come as application/json (one) or text/plain or text/csv (one a line), not {}",
+                if other.is_empty() {
+                    "a body without Content-Type"
+                } else {
+                    other
+                }
+            ),
+        )),
+    }
+}
+
+async fn add_one(state: AppState, q: BulkQuery, body: &[u8]) -> Result<Response, ApiError> {
+    if q.scope.is_some() || q.source.is_some() || q.reason.is_some() || q.registry_date.is_some() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "with application/json, give scope, source and reason in the body, not the query",
+        ));
+    }
+    let new: NewSuppression = serde_json::from_slice(body)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("the body: {e}")))?;
+    let s = Suppression {
+        phone: pattern_of(&new.phone)?,
+        scope: new.scope.unwrap_or(Scope::Global),
+        source: new.source.unwrap_or(Source::Api),
+        reason: clipped(new.reason),
+        created_at: crate::clock::now().wall,
+        actor: clipped(new.actor),
+    };
+    state.engine.suppress(&s).await?;
+    tracing::info!(phone = %s.phone, scope = %s.scope, source = %s.source, "suppressed");
+    Ok((StatusCode::CREATED, Json(s)).into_response())
+}
+
+/// A reason or actor as long as a person writes one.
+fn clipped(text: String) -> String {
+    text.trim().chars().take(500).collect()
+}
+
+async fn add_bulk(state: AppState, q: BulkQuery, body: &[u8]) -> Result<Response, ApiError> {
+    let scope = scope_of(q.scope.as_deref())?;
+    let source = source_of(q.source.as_deref(), Source::Import)?;
+    let registry = source == Source::Registry;
+    let registry_date = match (&q.registry_date, registry) {
+        (Some(d), true) => Some(registry_date(d)?),
+        (Some(_), false) => {
+            return Err(unprocessable(
+                "registry_date: only with source=registry (the registry's own download date)",
+            ));
+        }
+        (None, _) => None,
+    };
+    let text = std::str::from_utf8(body)
+        .map_err(|_| unprocessable("the body is not UTF-8 text: one number a line"))?;
+    let mut numbers = Vec::new();
+    let mut errors = Vec::new();
+    let mut error_count = 0;
+    let mut bad = |line: usize, error: String| {
+        error_count += 1;
+        if errors.len() < ERRORS_LISTED {
+            errors.push(LineError { line, error });
+        }
+    };
+    for (i, line) in text.lines().enumerate() {
+        let read = if registry {
+            read_registry_line(line).map_err(|e| e.to_string())
+        } else if line.trim().is_empty() {
+            Ok(None)
+        } else {
+            match pattern_of(line) {
+                Ok(Pattern::Exact(d)) => Ok(Some(d)),
+                Ok(Pattern::Prefix(_)) => Err("a prefix is added one at a time, as JSON".into()),
+                Err(e) => Err(e.message),
+            }
+        };
+        match read {
+            Ok(Some(d)) => numbers.push(d),
+            Ok(None) => {}
+            Err(e) => bad(i + 1, e),
+        }
+    }
+    if error_count > 0 {
+        return Err(ApiError::with_body(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("{error_count} bad lines; nothing was stored"),
+            serde_json::json!({
+                "error": format!("{error_count} bad lines; nothing was stored"),
+                "errors": errors,
+                "error_count": error_count,
+            }),
+        ));
+    }
+    if numbers.is_empty() {
+        return Err(unprocessable("the body has no numbers: one a line"));
+    }
+    let reason = clipped(q.reason.unwrap_or_default());
+    let actor = clipped(q.actor.unwrap_or_default());
+    let record = state
+        .engine
+        .import_suppressions(
+            numbers,
+            BulkImport {
+                scope,
+                source,
+                reason: &reason,
+                actor: &actor,
+                at: crate::clock::now().wall,
+                registry_date,
+                digest: suppressions::digest(body),
+            },
+        )
+        .await?;
+    let count = match &record.action {
+        suppressions::Action::Import { count, .. } => *count,
+        _ => 0,
+    };
+    tracing::info!(count, scope = %scope, source = %source, "suppressions imported");
+    Ok((
+        StatusCode::CREATED,
+        Json(BulkAnswer {
+            count,
+            audit: record,
+        }),
+    )
+        .into_response())
+}
+
+/// `YYYY-MM-DD`, not after today (UTC): the registry's download date.
+fn registry_date(text: &str) -> Result<String, ApiError> {
+    suppressions::read_registry_date(text, crate::clock::now().wall)
+        .map_err(|e| unprocessable(format!("registry_date: {e}")))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    phone: Option<String>,
+    campaign: Option<u64>,
+    after: Option<String>,
+    limit: Option<usize>,
+}
+
+#[derive(Debug, Serialize)]
+struct Checked {
+    phone: String,
+    suppressed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppression: Option<Suppression>,
+}
+
+#[derive(Debug, Serialize)]
+struct Page<T> {
+    items: Vec<T>,
+    /// Give it as `after` for the next page; absent on the last.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next: Option<String>,
+}
+
+/// `GET /suppressions`: paged (`?after=&limit=`), or `?phone=` (with
+/// `&campaign=`) says whether and why that number is not dialed.
+pub async fn list(
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, ApiError> {
+    let store = state.engine.store();
+    if let Some(phone) = &q.phone {
+        let Pattern::Exact(digits) = pattern_of(phone)? else {
+            return Err(unprocessable("phone: check one number, not a prefix"));
+        };
+        let found = store
+            .suppression_for(&digits, q.campaign.unwrap_or(0))
+            .map_err(crate::engine::EngineError::from)?;
+        return Ok(Json(Checked {
+            phone: format!("+{digits}"),
+            suppressed: found.is_some(),
+            suppression: found,
+        })
+        .into_response());
+    }
+    let limit = page_limit(q.limit)?;
+    let after = q
+        .after
+        .as_deref()
+        .map(|a| hex_decode(a).ok_or_else(|| unprocessable("after: not a page mark from next")))
+        .transpose()?;
+    let page = store
+        .suppressions_page(after.as_deref(), limit + 1)
+        .map_err(crate::engine::EngineError::from)?;
+    let next = (page.len() > limit).then(|| hex_encode(&page[limit - 1].0));
+    let items = page.into_iter().take(limit).map(|(_, s)| s).collect();
+    Ok(Json(Page { items, next }).into_response())
+}
+
+fn page_limit(limit: Option<usize>) -> Result<usize, ApiError> {
+    match limit.unwrap_or(DEFAULT_PAGE) {
+        n @ 1..=MAX_PAGE => Ok(n),
+        n => Err(unprocessable(format!(
+            "limit: {n} is out of range (1 to {MAX_PAGE})"
+        ))),
+    }
+}
+
+fn hex_encode(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn hex_decode(text: &str) -> Option<Vec<u8>> {
+    text.len()
+        .is_multiple_of(2)
+        .then(|| {
+            (0..text.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+                .collect()
+        })
+        .flatten()
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemoveQuery {
+    scope: Option<String>,
+    reason: Option<String>,
+    actor: Option<String>,
+}
+
+/// `DELETE /suppressions/{phone}?scope=&reason=`: a reason is required;
+/// entries it canceled stay canceled.
+pub async fn remove(
+    State(state): State<AppState>,
+    Path(phone): Path<String>,
+    Query(q): Query<RemoveQuery>,
+) -> Result<Response, ApiError> {
+    let pattern = pattern_of(&phone)?;
+    let scope = scope_of(q.scope.as_deref())?;
+    let reason = clipped(q.reason.unwrap_or_default());
+    if reason.is_empty() {
+        return Err(unprocessable(
+            "reason: a removal needs a reason (?reason=...), kept in the audit log",
+        ));
+    }
+    let actor = clipped(q.actor.unwrap_or_default());
+    match state
+        .engine
+        .unsuppress(&pattern, scope, &reason, &actor)
+        .await?
+    {
+        Some(removed) => {
+            tracing::info!(phone = %pattern, scope = %scope, "suppression removed");
+            Ok(Json(removed).into_response())
+        }
+        None => Err(ApiError::not_found(format!(
+            "{pattern} is not on the {scope} do-not-call list"
+        ))),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogQuery {
+    after: Option<u64>,
+    limit: Option<usize>,
+}
+
+/// `GET /suppressions/log?after=&limit=`: every add, remove and bulk
+/// import, oldest first.
+pub async fn log(
+    State(state): State<AppState>,
+    Query(q): Query<LogQuery>,
+) -> Result<Response, ApiError> {
+    let limit = page_limit(q.limit)?;
+    let mut items = state
+        .engine
+        .store()
+        .suppression_log(q.after.unwrap_or(0), limit + 1)
+        .map_err(crate::engine::EngineError::from)?;
+    let next = (items.len() > limit).then(|| items[limit - 1].seq.to_string());
+    items.truncate(limit);
+    Ok(Json(Page { items, next }).into_response())
+}

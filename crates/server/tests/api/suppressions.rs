@@ -1,0 +1,246 @@
+//! Do-not-call lists over real HTTP: a number suppressed while its
+//! campaign runs is never dialed after the 2xx (judged from the server's
+//! record and the simulator's own log), in either scope and by prefix;
+//! bad input is refused and stores nothing; a removal leaves its
+//! tombstone.
+
+use crate::helpers::*;
+use numdialer_core::api::StatusesResponse;
+use numdialer_core::{Outcome, Status};
+use numdialer_server::provider::simulator::SimConfig;
+use reqwest::StatusCode;
+use std::time::Duration;
+
+async fn json(r: reqwest::Response) -> (StatusCode, serde_json::Value) {
+    let code = r.status();
+    (code, r.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+async fn suppress(h: &Harness, body: serde_json::Value) -> (StatusCode, serde_json::Value) {
+    json(
+        h.http
+            .post(h.url("/suppressions"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+async fn listed(h: &Harness) -> serde_json::Value {
+    let (code, page) = json(h.http.get(h.url("/suppressions")).send().await.unwrap()).await;
+    assert_eq!(code, 200, "{page}");
+    page
+}
+
+#[tokio::test]
+async fn a_number_suppressed_mid_run_is_never_dialed_after_the_answer() {
+    // About a second a call: the list takes several seconds, so the late
+    // entries are still idle when their numbers are suppressed.
+    let h = Harness::start(
+        SimConfig {
+            time_scale: 0.2,
+            seed: Some(11),
+            ..SimConfig::default()
+        },
+        |_| {},
+    )
+    .await;
+    // 24 numbers of one exchange, then 6 of another (a prefix to stop).
+    let numbers: Vec<String> = (0..24)
+        .map(|i| format!("+1301804{:04}", 600 + i))
+        .chain((0..6).map(|i| format!("+1301805{:04}", 700 + i)))
+        .collect();
+    let (code, created) = json(
+        h.http
+            .post(h.url("/campaigns?name=dnc&start=true"))
+            .header("content-type", "text/plain")
+            .body(numbers.join("\n"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(code, 201, "{created}");
+    let id = created["id"].as_u64().unwrap();
+    wait_for("the first dials", Duration::from_secs(30), || async {
+        (!h.sim.dials().is_empty()).then_some(())
+    })
+    .await;
+
+    let (code, body) = suppress(
+        &h,
+        serde_json::json!({"phone": numbers[20], "reason": "asked on the phone"}),
+    )
+    .await;
+    assert_eq!(code, 201, "{body}");
+    let (code, body) = suppress(
+        &h,
+        serde_json::json!({"phone": "+1 301-805*", "scope": id, "source": "manual"}),
+    )
+    .await;
+    assert_eq!(code, 201, "{body}");
+    // Another campaign's list stops nothing here.
+    let (code, body) = suppress(&h, serde_json::json!({"phone": numbers[22], "scope": 1})).await;
+    assert_eq!(code, 201, "{body}");
+    let dialed_at_answer: Vec<String> = h.sim.dials().into_iter().map(|d| d.phone).collect();
+    let stopped: Vec<&String> = std::iter::once(&numbers[20])
+        .chain(&numbers[24..])
+        .collect();
+    for n in &stopped {
+        assert!(
+            !dialed_at_answer.contains(&n.trim_start_matches('+').to_string()),
+            "{n} was dialed before its suppression: the list ran too fast for this test"
+        );
+    }
+
+    let done: StatusesResponse =
+        wait_for("the campaign to end", Duration::from_secs(120), || async {
+            let r = h
+                .http
+                .get(h.url(&format!("/campaigns/{id}/statuses")))
+                .send()
+                .await
+                .ok()?;
+            let s: StatusesResponse = r.json().await.ok()?;
+            s.calls.iter().all(|c| c.status.is_final()).then_some(s)
+        })
+        .await;
+    let dials: Vec<String> = h.sim.dials().into_iter().map(|d| d.phone).collect();
+    for n in &stopped {
+        let digits = n.trim_start_matches('+');
+        assert!(!dials.iter().any(|d| d == digits), "{n} was dialed");
+        let c = done.calls.iter().find(|c| c.phone == digits).unwrap();
+        assert_eq!(
+            (c.status, c.outcome, c.attempt),
+            (Status::Canceled, Some(Outcome::Suppressed), 0),
+            "{n}"
+        );
+        assert!(
+            c.reason
+                .as_deref()
+                .is_some_and(|r| r.starts_with("on the do-not-call list")),
+            "{c:?}"
+        );
+    }
+    let n22 = numbers[22].trim_start_matches('+');
+    assert_eq!(
+        dials.iter().filter(|d| *d == n22).count(),
+        1,
+        "campaign 1's list does not stop campaign {id}"
+    );
+    assert_eq!(
+        dials.len(),
+        numbers.len() - stopped.len(),
+        "each other number once"
+    );
+}
+
+#[tokio::test]
+async fn lists_are_read_checked_removed_with_a_reason_and_logged() {
+    let h = Harness::start(fast_sim(), |_| {}).await;
+    let (code, _) = suppress(&h, serde_json::json!({"phone": "+13018040009"})).await;
+    assert_eq!(code, 201);
+    let (code, check) = json(
+        h.http
+            .get(h.url("/suppressions?phone=%2B1%20301-804-0009"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(code, 200);
+    assert_eq!(check["suppressed"], true, "{check}");
+    assert_eq!(check["suppression"]["source"], "api");
+
+    // Bad input: 4xx, and the list is as it was.
+    let before = listed(&h).await;
+    for (body, want) in [
+        (serde_json::json!({"phone": "+1*"}), 422),
+        (serde_json::json!({"phone": "3018040009"}), 422),
+        (
+            serde_json::json!({"phone": "+13018040010", "scope": 99}),
+            404,
+        ),
+        (
+            serde_json::json!({"phone": "+13018040010", "scope": "all"}),
+            400,
+        ),
+        (
+            serde_json::json!({"phone": "+13018040010", "source": "crm"}),
+            400,
+        ),
+    ] {
+        let (code, answer) = suppress(&h, body.clone()).await;
+        assert_eq!(code.as_u16(), want, "{body}: {answer}");
+        assert!(answer["error"].is_string(), "{answer}");
+    }
+    for (query, text) in [
+        ("?source=registry", "3018040009\n301,804001\n"),
+        ("?source=registry&registry_date=2999-01-01", "3018040009\n"),
+        ("", "+13018040011\nnot a number\n"),
+    ] {
+        let (code, answer) = json(
+            h.http
+                .post(h.url(&format!("/suppressions{query}")))
+                .header("content-type", "text/plain")
+                .body(text)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(code, 422, "{query}: {answer}");
+    }
+    assert_eq!(listed(&h).await, before, "nothing stored by a refusal");
+
+    let (code, bulk) = json(
+        h.http
+            .post(h.url(
+                "/suppressions?source=registry&registry_date=2026-11-30&reason=national%20registry",
+            ))
+            .header("content-type", "text/plain")
+            .body("3018040020\n301,8040021\n\n")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(code, 201, "{bulk}");
+    assert_eq!(bulk["count"], 2);
+    assert_eq!(bulk["audit"]["registry_date"], "2026-11-30");
+    assert_eq!(listed(&h).await["items"].as_array().unwrap().len(), 3);
+
+    let url = h.url("/suppressions/%2B13018040009");
+    let (code, _) = json(h.http.delete(&url).send().await.unwrap()).await;
+    assert_eq!(code, 422, "a removal needs a reason");
+    let (code, removed) = json(
+        h.http
+            .delete(format!("{url}?reason=added%20by%20mistake"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(code, 200, "{removed}");
+    let (code, _) = json(
+        h.http
+            .delete(format!("{url}?reason=again"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(code, 404);
+    let (code, log) = json(h.http.get(h.url("/suppressions/log")).send().await.unwrap()).await;
+    assert_eq!(code, 200);
+    let actions: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["add", "import", "remove"], "{log}");
+    assert_eq!(log["items"][2]["reason"], "added by mistake");
+}
