@@ -308,14 +308,34 @@ fn n_imports_a_file_and_watches_the_new_campaign() {
     let created = Created {
         campaign: summary(2, "leads", CampaignState::Draft, &[Status::Idle; 4]),
         existed: false,
+        warnings: Vec::new(),
+        warning_count: 0,
     };
     assert_eq!(
-        app.update(Event::Imported(path, Ok(created)), t),
+        app.update(Event::Imported(path.clone(), Ok(created.clone())), t),
         Some(Command::Watch(2))
     );
     assert_eq!(
         app.message.as_ref().unwrap().text,
         "imported leads.csv as campaign 2 \"leads\", 4 entries: press c to start"
+    );
+    // Warnings are said with the import, the first one whole.
+    let warned = Created {
+        warnings: vec![numdialer_core::api::LineWarning {
+            line: 4,
+            warning: "this dialer API takes +1 numbers only".into(),
+        }],
+        warning_count: 2,
+        ..created
+    };
+    app.update(Event::Imported(path, Ok(warned)), t);
+    let said = app.message.as_ref().unwrap();
+    assert!(
+        said.text.ends_with(
+            "press c to start; 2 warnings, first line 4: this dialer API takes +1 numbers only"
+        ) && said.is_error,
+        "{}",
+        said.text
     );
     assert!(app.pane_shown());
     assert_eq!((app.focus, app.campaign_row()), (Focus::Campaigns, Some(1)));

@@ -206,15 +206,26 @@ impl App {
                 } else {
                     ""
                 };
+                // A warning is worth reading before the first dial: the
+                // first one is said, and how many there are.
+                let warned = match created.warnings.first() {
+                    Some(w) => format!(
+                        "; {}, first line {}: {}",
+                        words::plural(created.warning_count, "warning", "warnings"),
+                        w.line,
+                        w.warning
+                    ),
+                    None => String::new(),
+                };
                 self.say(
                     &format!(
-                        "imported {path} as campaign {} \"{}\", {}{again}: press {} to start",
+                        "imported {path} as campaign {} \"{}\", {}{again}: press {} to start{warned}",
                         c.id,
                         c.name,
                         words::entries(c.total),
                         keys::key_for(Action::Call)
                     ),
-                    false,
+                    !created.warnings.is_empty(),
                 );
                 let id = c.id;
                 self.import_form = None;

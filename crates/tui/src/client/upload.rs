@@ -8,7 +8,7 @@
 use super::campaigns::TRANSFER_TIMEOUT;
 use super::{Client, ClientError, Request};
 use bytes::Bytes;
-use numdialer_core::api::{CampaignSummary, ImportErrorBody};
+use numdialer_core::api::{CampaignSummary, CreatedCampaign, ImportErrorBody, LineWarning};
 use numdialer_core::status::Outcome;
 use reqwest::{StatusCode, header};
 use std::io::Read;
@@ -400,6 +400,10 @@ impl http_body::Body for Counted {
 pub struct Created {
     pub campaign: CampaignSummary,
     pub existed: bool,
+    /// Lines taken with a warning (a number the dialer API may not take,
+    /// one libphonenumber does not know yet): the first 100, and how many.
+    pub warnings: Vec<LineWarning>,
+    pub warning_count: usize,
 }
 
 impl Client {
@@ -450,10 +454,12 @@ impl Client {
             name: "POST /campaigns",
             own_404: false,
         };
-        let campaign = self.decode(what, resp).await?;
+        let created: CreatedCampaign = self.decode(what, resp).await?;
         Ok(Created {
-            campaign,
+            campaign: created.summary,
             existed: status == StatusCode::OK,
+            warnings: created.warnings,
+            warning_count: created.warning_count,
         })
     }
 }

@@ -241,6 +241,16 @@ pub async fn run(args: Args, target: &Target) -> anyhow::Result<()> {
     }
     let created = result
         .with_context(|| format!("cannot import {} into {}", args.file.display(), target.url))?;
+    // Warnings go to stderr, so that stdout stays the result.
+    for w in &created.warnings {
+        eprintln!("warning: line {}: {}", w.line, w.warning);
+    }
+    if created.warning_count > created.warnings.len() {
+        eprintln!(
+            "warning: … and {} more lines with a warning",
+            created.warning_count - created.warnings.len()
+        );
+    }
     print(&if args.json {
         json_line(&created.campaign)
     } else {

@@ -264,6 +264,23 @@ async fn text_json_and_a_pipe_import_alike() {
     let c: CampaignSummary = serde_json::from_str(&out).unwrap();
     assert_eq!((c.name.as_str(), c.total), ("list", 2));
 
+    // A number the simulator cannot dial is imported with a warning, on
+    // stderr, so that stdout stays the result.
+    let abroad = s.file(
+        "abroad.txt",
+        "13018040009
++447911123456
+",
+    );
+    let out = s.run(&["add", abroad.to_str().unwrap(), "--json"]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains("warning: line 2: ") && out.stderr.contains("+1"),
+        "{out:?}"
+    );
+    let c: CampaignSummary = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(c.total, 2);
+
     let json = s.file(
         "l.json",
         r#"{"name": "from json", "entries": [{"phone": "13018040009", "name": "Ann"}]}"#,
