@@ -188,11 +188,13 @@ async fn add_bulk(state: AppState, q: BulkQuery, body: &[u8]) -> Result<Response
         }
     }
     if error_count > 0 {
+        let lines = if error_count == 1 { "line" } else { "lines" };
+        let message = format!("{error_count} bad {lines}; nothing was stored");
         return Err(ApiError::with_body(
             StatusCode::UNPROCESSABLE_ENTITY,
-            format!("{error_count} bad lines; nothing was stored"),
+            message.clone(),
             serde_json::json!({
-                "error": format!("{error_count} bad lines; nothing was stored"),
+                "error": message,
                 "errors": errors,
                 "error_count": error_count,
             }),
