@@ -13,8 +13,10 @@
 
 mod campaigns;
 mod forms;
+mod notes;
 
 use campaigns::megabytes;
+pub use notes::{Note, Tone};
 
 use crate::client::{ClientError, Created, Format, Settings};
 use crate::keys::{self, Action};
@@ -367,7 +369,7 @@ impl App {
     /// draws into.
     pub fn areas_in(&self, area: Rect) -> layout::Areas {
         let pane = self.pane_shown().then(|| self.campaign_list().len());
-        layout::with_pane(area, self.mode.warning_lines(), pane)
+        layout::with_pane(area, self.warning_lines(), pane)
     }
 
     /// The button follows the campaign's state, once its statuses are on

@@ -4,11 +4,12 @@
 //! warnings of the mode (dialing from inside SSH, a temporary store against
 //! a real dialer API), which stay on screen because they stay true.
 
-use crate::app::{App, Connection};
+use crate::app::{App, Connection, Tone};
 use crate::client::{ClientError, Retry, SLOW_RETRY};
 use crate::mode::Mode;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use std::time::Duration;
@@ -71,15 +72,28 @@ fn failing(error: &ClientError, down_for: Duration) -> String {
     }
 }
 
-/// The warnings, one line each, in the warning style.
+/// The warnings of the mode, one line each, in the warning style; then
+/// what the server says of the watched campaign (see [`App::notes`]): a
+/// dialer API that does not answer, in the error style; calls from before
+/// a restart, in the warning style; its calling hours, plain, or in the
+/// warning style when off against a real dialer API.
 pub(super) fn draw_warnings(frame: &mut Frame, app: &App, area: Rect) {
-    let lines: Vec<Line> = app
+    let theme = &app.theme;
+    let mut lines: Vec<Line> = app
         .mode
         .warnings()
         .into_iter()
         .flat_map(|w| w.lines().iter())
-        .map(|text| Line::styled(format!(" {text}"), app.theme.warn))
+        .map(|text| Line::styled(format!(" {text}"), theme.warn))
         .collect();
+    lines.extend(app.notes().into_iter().map(|n| {
+        let style = match n.tone {
+            Tone::Plain => Style::new(),
+            Tone::Warn => theme.warn,
+            Tone::Error => theme.error,
+        };
+        Line::styled(format!(" {}", n.text), style)
+    }));
     frame.render_widget(Paragraph::new(lines), area);
 }
 

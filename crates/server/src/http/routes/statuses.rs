@@ -90,6 +90,7 @@ async fn statuses(
         .snapshot(id, q.since, with_summary, page)
         .await?;
     snap.max_cps = state.max_cps.clone();
+    snap.dialer_unreachable = state.dialer.unreachable();
     let (version, inline) = (snap.version, snap.calls.len() <= SERIALISE_INLINE);
     let serialise = move || serde_json::to_vec(&snap).expect("statuses always serialise");
     let body = if inline {
