@@ -41,19 +41,14 @@ impl App {
             });
         }
         if let Some(b) = &s.before_restart {
-            let calls = match b.calls {
-                1 => "1 call".to_string(),
-                n => format!("{n} calls"),
+            let (calls, wait, time) = match b.calls {
+                1 => ("1 call".to_string(), "waits", "it times"),
+                n => (format!("{n} calls"), "wait", "they time"),
             };
             notes.push(Note {
                 text: format!(
-                    "▲ {calls} dialed before the restart wait for a final webhook; \
-                     {} out {}",
-                    if b.calls == 1 {
-                        "it times"
-                    } else {
-                        "they time"
-                    },
+                    "▲ {calls} dialed before the restart {wait} for a final webhook; \
+                     {time} out {}",
                     self.countdown(b.times_out_by),
                 ),
                 tone: Tone::Warn,
