@@ -28,6 +28,7 @@ mod dialdown;
 mod dialer_headers;
 mod exports;
 mod hostile;
+mod header;
 mod hours;
 mod imports;
 mod integrity;
