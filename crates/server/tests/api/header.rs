@@ -30,7 +30,9 @@ async fn calls_in_flight_across_a_restart_say_when_they_time_out() {
     let h = Harness::reopen(sim, dir, |c| c.dialing.call_timeout = timeout).await;
     let after = h.statuses().await;
     assert_eq!(after.active, 3, "their lines are held");
-    let b = after.before_restart.expect("the calls from before the restart");
+    let b = after
+        .before_restart
+        .expect("the calls from before the restart");
     assert_eq!(b.calls, 3);
     let left = b.times_out_by.since(after.now);
     assert!(
