@@ -41,14 +41,14 @@ impl App {
             });
         }
         if let Some(b) = &s.before_restart {
+            // Short enough for 80 columns with a countdown in minutes.
             let (calls, wait, time) = match b.calls {
-                1 => ("1 call".to_string(), "waits", "it times"),
-                n => (format!("{n} calls"), "wait", "they time"),
+                1 => ("1 call".to_string(), "awaits", "times"),
+                n => (format!("{n} calls"), "await", "time"),
             };
             notes.push(Note {
                 text: format!(
-                    "▲ {calls} dialed before the restart {wait} for a final webhook; \
-                     {time} out {}",
+                    "▲ {calls} from before the restart {wait} a final webhook; {time} out {}",
                     self.countdown(b.times_out_by),
                 ),
                 tone: Tone::Warn,

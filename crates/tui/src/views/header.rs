@@ -249,11 +249,11 @@ mod tests {
             times_out_by: Timestamp(s.now.0 + 42_000),
         });
         let app = polled(s.clone());
-        let b = render(&app, 100, 24);
+        let b = render(&app, 80, 24);
         let ls = lines(&b);
         assert_eq!(
             ls[1].trim_end(),
-            " ▲ 3 calls dialed before the restart wait for a final webhook; they time out in 42 s",
+            " ▲ 3 calls from before the restart await a final webhook; time out in 42 s",
             "{ls:#?}"
         );
         assert_eq!(
@@ -264,10 +264,10 @@ mod tests {
             calls: 1,
             times_out_by: Timestamp(s.now.0 - 1),
         });
-        let ls = lines(&render(&polled(s), 100, 24));
+        let ls = lines(&render(&polled(s), 80, 24));
         assert!(
-            ls[1].contains("1 call dialed before the restart waits for")
-                && ls[1].trim_end().ends_with("it times out now"),
+            ls[1].contains("1 call from before the restart awaits a final webhook")
+                && ls[1].trim_end().ends_with("; times out now"),
             "{}",
             ls[1].trim_end()
         );
@@ -286,7 +286,7 @@ mod tests {
         if let Some(c) = s.campaign.as_mut() {
             c.calling.next_opening = Some(next);
         }
-        let ls = lines(&render(&polled(s.clone()), 100, 24));
+        let ls = lines(&render(&polled(s.clone()), 80, 24));
         assert_eq!(
             ls[1].trim_end(),
             " calling hours 08:00–21:00 · 4 wait for their window, next opens in 2h 05m",
@@ -299,7 +299,7 @@ mod tests {
                 c.calling.waiting_for_hours = 0;
             }
             s.real_provider = real_provider;
-            render(&polled(s), 100, 24)
+            render(&polled(s), 80, 24)
         };
         let b = off(false);
         assert_eq!(lines(&b)[1].trim_end(), " calling hours off");
