@@ -62,7 +62,8 @@ pub struct StatusesResponse<S = Status, O = Outcome> {
     pub before_restart: Option<BeforeRestart>,
     /// Set while the dialer API does not answer the server's probe (or
     /// its last dial): why, in the server's words, so that a client names
-    /// it before anyone presses Call.
+    /// it before anyone presses Call. Meanwhile the server answers no
+    /// `304`, so a `304` also says that the dialer API answers again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dialer_unreachable: Option<String>,
     /// The server dials through a real provider (`--dialer-url`, Twilio's

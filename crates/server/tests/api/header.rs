@@ -67,6 +67,13 @@ async fn an_unreachable_dialer_api_is_in_the_statuses_before_any_call() {
     assert!(!why.is_empty());
     let s = h.statuses().await;
     assert!(!s.started && s.real_provider, "{s:?}");
+    // A poll that knows the version gets no 304 while the API is down,
+    // but the answer naming it.
+    let polled = conditional_poll(&h, s.version).await;
+    assert_eq!(polled.status(), 200);
+    let delta: numdialer_core::api::StatusesResponse = polled.json().await.unwrap();
+    assert_eq!(delta.since, Some(s.version));
+    assert_eq!(delta.dialer_unreachable.as_deref(), Some(why.as_str()));
     h.stop().await;
 
     let h = Harness::start(fast_sim(), |_| {}).await;
@@ -76,8 +83,21 @@ async fn an_unreachable_dialer_api_is_in_the_statuses_before_any_call() {
         (r.status() == 200).then_some(())
     })
     .await;
-    assert_eq!(h.statuses().await.dialer_unreachable, None);
+    let s = h.statuses().await;
+    assert_eq!(s.dialer_unreachable, None);
+    assert_eq!(conditional_poll(&h, s.version).await.status(), 304);
     h.stop().await;
+}
+
+/// `GET /statuses?since=V&wait=0.2` with `If-None-Match: "V"`, as the TUI
+/// polls.
+async fn conditional_poll(h: &Harness, version: u64) -> reqwest::Response {
+    h.http
+        .get(h.url(&format!("/statuses?since={version}&wait=0.2")))
+        .header("if-none-match", format!("\"{version}\""))
+        .send()
+        .await
+        .unwrap()
 }
 
 /// `real_provider` is true through a dialer API and absent (false) with

@@ -457,6 +457,11 @@ impl App {
                 None
             }
             Event::Unchanged => {
+                // A server answers "unchanged" only while its dialer API
+                // answers (see `StatusesResponse::dialer_unreachable`).
+                if let Some(s) = self.statuses.as_mut() {
+                    s.dialer_unreachable = None;
+                }
                 self.mark_live(now);
                 None
             }

@@ -236,6 +236,13 @@ mod tests {
             Some(Color::Red)
         );
         assert!(ls[2].starts_with("┌"), "{ls:#?}");
+        // The server answers "unchanged" only while its dialer API
+        // answers: the line goes, and the table moves back up.
+        let mut app = app;
+        app.update(Event::Unchanged, app.now);
+        let ls = lines(&render(&app, 80, 24));
+        assert!(!ls.iter().any(|l| l.contains("unreachable")), "{ls:#?}");
+        assert!(ls[1].starts_with("┌"), "{ls:#?}");
     }
 
     /// After a restart, calls in flight that the earlier run dialed say
