@@ -115,6 +115,7 @@ fn snapshot(c: &CampaignSummary, statuses: &[Status]) -> LenientStatuses {
             retry_at: None,
             name: None,
             timezones: Vec::new(),
+            held: false,
         })
         .collect();
     StatusesResponse {

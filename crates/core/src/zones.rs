@@ -49,6 +49,23 @@ pub struct ZoneSet {
     clocks: Box<[Clock]>,
 }
 
+/// The wall time in zone `name` at `at`, as a person there reads it
+/// (`14:32 MST`); `None` for a name the bundled database does not know.
+pub fn local_time(name: &str, at: crate::time::Timestamp) -> Option<String> {
+    let tz = jiff::tz::db().get(name).ok()?;
+    let ms = i64::try_from(at.millis()).ok()?;
+    let t = jiff::Timestamp::from_millisecond(ms).ok()?;
+    let local = tz.to_datetime(t);
+    let info = tz.to_offset_info(t);
+    Some(format!(
+        "{:?} {:02}:{:02} {}",
+        local.weekday(),
+        local.hour(),
+        local.minute(),
+        info.abbreviation()
+    ))
+}
+
 /// One zone's clock, named by the first of the set's names that keeps it.
 #[derive(Debug)]
 pub struct Clock {
@@ -390,6 +407,21 @@ mod tests {
 
     fn names(id: Option<ZoneSetId>) -> Vec<&'static str> {
         id.map(|id| id.set().names().collect()).unwrap_or_default()
+    }
+
+    #[test]
+    fn local_time_is_the_callees_wall_clock_with_its_abbreviation() {
+        // 2026-12-02 12:00 UTC; Phoenix keeps MST all year.
+        let noon = crate::time::Timestamp(1_796_212_800_000);
+        assert_eq!(
+            local_time("America/New_York", noon).as_deref(),
+            Some("Wednesday 07:00 EST")
+        );
+        assert_eq!(
+            local_time("America/Phoenix", noon).as_deref(),
+            Some("Wednesday 05:00 MST")
+        );
+        assert_eq!(local_time("Mars/Olympus", noon), None);
     }
 
     #[test]

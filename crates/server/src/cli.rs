@@ -29,7 +29,9 @@ use std::time::Duration;
     long_about = None,
     args_conflicts_with_subcommands = true,
     after_help = "Without --dialer-url it starts an embedded simulated dialer API, so \
-                  `numdialer-server` alone is a working demo. Start dialing with \
+                  `numdialer-server` alone is a working demo. Watch and drive it with the \
+                  terminal UI, `numdialer --server http://127.0.0.1:3000` (over SSH: \
+                  docs/operations.md), or start dialing with \
                   `curl -X POST http://127.0.0.1:3000/calls`; see docs/api.md."
 )]
 pub struct Cli {
@@ -81,9 +83,10 @@ pub struct HttpArgs {
     #[arg(long, env = "NUMDIALER_PUBLIC_URL", value_parser = parse_http_url)]
     pub public_url: Option<String>,
 
-    /// Require `Authorization: Bearer <TOKEN>` on POST /calls, GET /statuses
-    /// and GET /calls/{index}. Webhooks are authenticated by their own
-    /// per-dial secrets.
+    /// Require `Authorization: Bearer <TOKEN>` on every route but /healthz,
+    /// /readyz and the dialer API's webhooks (the calls, statuses and
+    /// campaigns routes, and /metrics beside them). Webhooks are
+    /// authenticated by their own per-dial secrets.
     #[arg(long, env = "NUMDIALER_API_TOKEN", hide_env_values = true)]
     pub api_token: Option<Secret>,
 

@@ -59,6 +59,9 @@ pub struct StatusStyles {
     pub completed: Style,
     pub failed: Style,
     pub waiting: Style,
+    /// `waiting · hours`: held back until the callee's calling hours
+    /// open, apart from a retry's wait.
+    pub held: Style,
     pub canceled: Style,
 }
 
@@ -86,6 +89,7 @@ impl Theme {
             completed: BOLD,
             failed: Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
             waiting: Style::new().fg(Color::Magenta),
+            held: Style::new().fg(Color::LightBlue),
             canceled: Style::new()
                 .fg(Color::DarkGray)
                 .add_modifier(Modifier::BOLD),
@@ -117,6 +121,7 @@ impl Theme {
             completed: BOLD,
             failed: BOLD,
             waiting: PLAIN_TEXT,
+            held: PLAIN_TEXT,
             canceled: BOLD,
         },
         states: StateStyles {

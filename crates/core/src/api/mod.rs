@@ -223,6 +223,11 @@ pub struct CallSummary<S = Status, O = Outcome> {
     /// each); absent when unknown.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub timezones: Vec<String>,
+    /// A `waiting` entry held back by a dial-time rule (outside its
+    /// calling hours) rather than waiting for a retry: `retry_at` is when
+    /// its window opens. Absent otherwise.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub held: bool,
 }
 
 impl From<&Entry> for CallSummary {
@@ -240,6 +245,7 @@ impl From<&Entry> for CallSummary {
             retry_at: e.retry_at,
             name: e.name.clone(),
             timezones: Vec::new(),
+            held: e.held && e.status == crate::status::Status::Waiting,
         }
     }
 }
@@ -620,6 +626,7 @@ mod tests {
             retry_at: None,
             name: None,
             timezones: Vec::new(),
+            held: false,
         };
         assert_eq!(
             serde_json::to_value(&c).unwrap(),

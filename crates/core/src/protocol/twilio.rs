@@ -177,10 +177,23 @@ pub struct ErrorBody {
     pub status: Option<u16>,
 }
 
+/// Twilio's error codes for a `To` number that no retry can dial:
+/// 21211 invalid 'To' number, 21217 number does not appear valid, 13224
+/// invalid number, 21614 not a mobile number (SMS-only callers), 21215
+/// geographic permission off for that country.
+const NUMBER_REFUSED: [u32; 5] = [21211, 21217, 13224, 21614, 21215];
+
 impl ErrorBody {
     /// The reason an entry fails with.
     pub fn reason(&self) -> String {
         format!("twilio {}: {}", self.code, self.message)
+    }
+
+    /// Twilio refused the number itself, not the request: the same number
+    /// would be refused again, so it is failed for good rather than
+    /// retried, as the numDialer API's "Expected a valid phone" is.
+    pub fn refuses_the_number(&self) -> bool {
+        NUMBER_REFUSED.contains(&self.code)
     }
 }
 
@@ -458,6 +471,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(err.reason(), "twilio 21211: Invalid 'To' Phone Number");
+        assert!(err.refuses_the_number(), "the number, for good");
+        let auth: ErrorBody =
+            serde_json::from_str(r#"{"code": 20003, "message": "Authenticate"}"#).unwrap();
+        assert!(!auth.refuses_the_number(), "the request, not the number");
     }
 
     proptest! {

@@ -153,11 +153,15 @@ async fn read_answer(resp: reqwest::Response) -> Reading {
     }
     // A 4xx is Twilio refusing the request: nothing was placed. A 5xx may
     // come after the call was created, so it stays a doubt.
-    Reading::Done(if status.is_client_error() {
-        DialAnswer::Refused { reason: why() }
-    } else {
-        DialAnswer::Unanswered { reason: why() }
-    })
+    Reading::Done(
+        if error.as_ref().is_some_and(ErrorBody::refuses_the_number) {
+            DialAnswer::Undialable { reason: why() }
+        } else if status.is_client_error() {
+            DialAnswer::Refused { reason: why() }
+        } else {
+            DialAnswer::Unanswered { reason: why() }
+        },
+    )
 }
 
 /// `Retry-After` in seconds (the form Twilio sends); an HTTP date is not

@@ -20,6 +20,7 @@ pub(crate) fn snapshot(statuses: &[Status], started: bool) -> LenientStatuses {
             retry_at: None,
             name: None,
             timezones: Vec::new(),
+            held: false,
         })
         .collect::<Vec<_>>();
     let finished = started && calls.iter().all(|c| c.status.is_final());

@@ -415,9 +415,9 @@ async fn a_status_and_an_outcome_this_build_does_not_know_show_as_their_text() {
             .cloned()
             .unwrap_or_else(|| panic!("no row {n}:\n{}", screen.join("\n")))
     };
-    assert!(row("1").contains(" paused_by_rule "), "{}", row("1"));
-    assert!(row("2").contains(" completed · voicemail "), "{}", row("2"));
-    assert!(row("3").contains(" dialing "), "{}", row("3"));
+    assert!(row("0").contains(" paused_by_rule "), "{}", row("0"));
+    assert!(row("1").contains(" completed · voicemail "), "{}", row("1"));
+    assert!(row("2").contains(" dialing "), "{}", row("2"));
 
     let open = app.update(Event::Key(KeyEvent::from(KeyCode::Enter)), t);
     assert_eq!(open, Some(Command::FetchCampaignDetail(1, 0)));

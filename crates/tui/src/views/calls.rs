@@ -1,6 +1,7 @@
 //! The calls table: one row per list entry of the campaign watched, its
 //! status in its colour (a completed call with its outcome: answered or
-//! no answer), its name when the list has names, and how long it has been
+//! no answer; an entry held until its calling hours open as `waiting ·
+//! hours`, in a colour of its own), its name when the list has names, and how long it has been
 //! in its status. Columns are as wide as their widest cell on screen and
 //! drop out whole as the terminal narrows, least useful first: a number
 //! or a call id is never cut. The selected row is always on screen.
@@ -39,13 +40,18 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     );
     let table_rows = shown.iter().map(|(c, phone)| row(app, &columns, c, phone));
     let (header, widths): (Vec<_>, Vec<_>) = columns.list().into_iter().unzip();
-    let border = if app.focus == Focus::Calls && app.pane_shown() {
+    let focused = app.focus == Focus::Calls && app.pane_shown();
+    let border = if focused {
         app.theme.focused
     } else {
         Style::new()
     };
     let block = if bordered(area) {
-        Block::bordered().border_style(border).title(title(app))
+        Block::bordered().border_style(border).title(format!(
+            "{}{}",
+            super::focus_mark(focused),
+            title(app)
+        ))
     } else {
         Block::new()
     };
@@ -76,11 +82,11 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
 }
 
-/// " Calls · 9 ", and once there are campaigns to tell apart, which one:
-/// " Calls · #2 spring leads · 9 "; with a filter, how many it lets through.
+/// "Calls · 9 " (after the focus mark), and once there are campaigns to tell apart, which one:
+/// "Calls · #2 spring leads · 9 "; with a filter, how many it lets through.
 fn title(app: &App) -> String {
     let Some(s) = &app.statuses else {
-        return " Calls ".to_string();
+        return "Calls ".to_string();
     };
     let total = s.calls.len();
     let which = match app.campaign() {
@@ -89,8 +95,8 @@ fn title(app: &App) -> String {
         _ => String::new(),
     };
     match &app.filter {
-        Some(f) => format!(" Calls · {which}{} of {total} {} ", app.rows(), f.word()),
-        None => format!(" Calls · {which}{total} "),
+        Some(f) => format!("Calls · {which}{} of {total} {} ", app.rows(), f.word()),
+        None => format!("Calls · {which}{total} "),
     }
 }
 
@@ -102,6 +108,11 @@ fn completed_outcome(c: &LenientCall) -> Option<&Lenient<Outcome>> {
         (Some(Status::Completed), None | Some(Outcome::Answered | Outcome::NoAnswer)) => Some(o),
         _ => None,
     }
+}
+
+/// A waiting entry held back by its calling hours, not by a retry.
+fn held(c: &LenientCall) -> bool {
+    c.held && c.status.known() == Some(Status::Waiting)
 }
 
 /// What the rows drawn need: the widest of each column's cells.
@@ -134,7 +145,9 @@ impl Measured {
             name: names
                 .then(|| widest(&|c, _| c.name.as_deref().map_or(0, |n| n.chars().count())).max(4)),
             call_id: widest(&|c, _| c.id.as_ref().map_or(1, |id| id.to_string().len())).max(7),
-            outcomes: shown.iter().any(|(c, _)| completed_outcome(c).is_some()),
+            outcomes: shown
+                .iter()
+                .any(|(c, _)| completed_outcome(c).is_some() || held(c)),
         }
     }
 }
@@ -242,7 +255,7 @@ fn row(app: &App, columns: &Columns, c: &LenientCall, phone: &str) -> Row<'stati
     let mut cells = vec![
         Cell::from(format!(
             "{:>w$}",
-            c.index + 1,
+            c.index,
             w = usize::from(columns.index - 1)
         )),
         Cell::from(phone.to_string()),
@@ -255,8 +268,16 @@ fn row(app: &App, columns: &Columns, c: &LenientCall, phone: &str) -> Row<'stati
     }
     let mut status = vec![Span::styled(
         words::reported(&c.status),
-        app.theme.reported(&c.status),
+        if held(c) {
+            app.theme.statuses.held
+        } else {
+            app.theme.reported(&c.status)
+        },
     )];
+    if held(c) && columns.status > 9 {
+        status.push(Span::raw(" · "));
+        status.push(Span::styled("hours", app.theme.statuses.held));
+    }
     if let Some(o) = completed_outcome(c).filter(|_| columns.status > 9) {
         let style = match o.known() {
             Some(Outcome::Answered) => app.theme.statuses.answered,
@@ -292,10 +313,12 @@ fn age(app: &App, c: &LenientCall) -> String {
     match c.status.known() {
         Some(Status::Idle) => String::new(),
         Some(Status::Waiting) if app.paused() => "paused".to_string(),
-        Some(Status::Waiting) => match app.retry_in(c) {
-            Some(d) if d.is_zero() => "retry due".to_string(),
-            Some(d) => format!("retry in {}", format_age(d)),
-            None => String::new(),
+        Some(Status::Waiting) => match (app.retry_in(c), held(c)) {
+            (Some(d), false) if d.is_zero() => "retry due".to_string(),
+            (Some(d), false) => format!("retry in {}", format_age(d)),
+            (Some(d), true) if d.is_zero() => "opens now".to_string(),
+            (Some(d), true) => format!("opens in {}", format_age(d)),
+            (None, _) => String::new(),
         },
         _ => app.age(c).map(format_age).unwrap_or_default(),
     }

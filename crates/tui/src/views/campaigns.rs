@@ -37,11 +37,11 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     };
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(app.theme.title))
-        .block(
-            Block::bordered()
-                .border_style(border)
-                .title(format!(" Campaigns · {} ", list.len())),
-        )
+        .block(Block::bordered().border_style(border).title(format!(
+            "{}Campaigns · {} ",
+            super::focus_mark(focused),
+            list.len()
+        )))
         .row_highlight_style(if focused {
             app.theme.selected
         } else {

@@ -1,6 +1,7 @@
 //! The Enter popup: one entry's status, failure reason and every event the
 //! server recorded for it across all its attempts, applied or ignored,
-//! with the time it came and, once there was a retry, its attempt.
+//! with the time it came and, once there was a retry, its attempt; for a
+//! campaign with calling hours, the local time where the phone rings.
 
 use super::popup;
 use crate::app::{App, Detail};
@@ -9,7 +10,8 @@ use crate::theme::Theme;
 use crate::words;
 use numdialer_core::api::{Event, EventKind, LenientDetail};
 use numdialer_core::campaign::format_seconds;
-use numdialer_core::format_phone;
+use numdialer_core::zones::local_time;
+use numdialer_core::{Timestamp, format_phone};
 use ratatui::Frame;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -23,7 +25,7 @@ pub(super) fn draw(frame: &mut Frame, app: &App, index: usize, detail: &Detail) 
         .map_or_else(String::new, |n| format!("{n} · "));
     let title = format!(
         " Entry {} · {name}{} ({phone}) · {} to close ",
-        index + 1,
+        index,
         format_phone(&phone),
         keys::key_for(Action::Close)
     );
@@ -31,7 +33,7 @@ pub(super) fn draw(frame: &mut Frame, app: &App, index: usize, detail: &Detail) 
     let lines = match detail {
         Detail::Loading => vec![Line::from(" loading…")],
         Detail::Failed(e) => vec![Line::styled(format!(" {e}"), app.theme.error)],
-        Detail::Loaded(d) => lines(&app.theme, d),
+        Detail::Loaded(d) => lines(&app.theme, d, app.server_now()),
     };
     // Scrolled by the arrows, no further than its lines (once wrapped, a
     // little over rather than under).
@@ -48,7 +50,7 @@ pub(super) fn draw(frame: &mut Frame, app: &App, index: usize, detail: &Detail) 
     );
 }
 
-fn lines(theme: &Theme, d: &LenientDetail) -> Vec<Line<'static>> {
+fn lines(theme: &Theme, d: &LenientDetail, now: Option<Timestamp>) -> Vec<Line<'static>> {
     let c = &d.call;
     let mut lines = vec![Line::from(vec![
         Span::raw(" status "),
@@ -69,7 +71,27 @@ fn lines(theme: &Theme, d: &LenientDetail) -> Vec<Line<'static>> {
         }),
     ])];
     if let Some(r) = &c.reason {
-        lines.push(Line::styled(format!(" reason {r}"), theme.error));
+        let style = if c.held {
+            theme.statuses.held
+        } else {
+            theme.error
+        };
+        lines.push(Line::styled(format!(" reason {r}"), style));
+    }
+    // The callee's own clock, for a campaign with calling hours: what
+    // "outside calling hours" means where the phone rings.
+    if let Some(now) = now {
+        let clocks: Vec<String> = c
+            .timezones
+            .iter()
+            .filter_map(|z| Some(format!("{} in {z}", local_time(z, now)?)))
+            .collect();
+        if !clocks.is_empty() {
+            lines.push(Line::from(format!(
+                " local time at the callee {}",
+                clocks.join(" · ")
+            )));
+        }
     }
     lines.push(Line::from(""));
     let retried = d.history.iter().any(|e| e.attempt > 1);

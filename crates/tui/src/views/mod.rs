@@ -45,6 +45,13 @@ pub fn draw(frame: &mut Frame, app: &App) {
 
 /// Clears a centred box of at most `width` × `height` over the screen,
 /// frames it with `title`, and returns the inside to draw the popup in.
+/// The focused pane is told by more than a colour (which `--no-color`
+/// and some terminals drop): a mark before its title, so that a key meant
+/// for one pane is not pressed in the other.
+fn focus_mark(focused: bool) -> &'static str {
+    if focused { "▶ " } else { " " }
+}
+
 fn popup(frame: &mut Frame, width: u16, height: u16, title: String) -> Rect {
     let area = frame.area();
     let w = width.min(area.width);

@@ -102,12 +102,12 @@ fn each_status_has_its_colour_and_its_word() {
         (Status::Failed, Some(Color::Red)),
     ];
     for (i, (s, color)) in expect.into_iter().enumerate() {
-        let row = format!("{:>3}  +1", i + 1);
+        let row = format!("{:>3}  +1", i);
         let style = style_of(&b, &row, &format!(" {s}")[1..]);
         assert_eq!(style.fg, color, "{s}");
     }
     assert!(
-        style_of(&b, "  5  +1", "completed")
+        style_of(&b, "  4  +1", "completed")
             .add_modifier
             .contains(Modifier::BOLD)
     );
@@ -156,7 +156,7 @@ fn narrow_terminals_keep_the_essentials() {
     app.selected = 8;
     let ls = lines(&render(&app, 44, 10));
     assert!(
-        ls.iter().any(|l| l.contains('›') && l.contains("  9  ")),
+        ls.iter().any(|l| l.contains('›') && l.contains("  8  ")),
         "{ls:#?}"
     );
     for (w, h) in [(20, 6), (1, 1), (200, 60)] {
@@ -230,7 +230,7 @@ fn the_history_popup_lists_events() {
     };
     app.update(Event::Detail(0, Ok(detail)), t);
     let ls = lines(&render(&app, 80, 24));
-    assert!(ls.iter().any(|l| l.contains("Entry 1 · +1 301-804-0009")));
+    assert!(ls.iter().any(|l| l.contains("Entry 0 · +1 301-804-0009")));
     assert!(
         ls.iter()
             .any(|l| l.contains("webhook ringing (id 1000)") && l.contains("ignored")),
@@ -272,12 +272,12 @@ fn no_color_keeps_the_emphasis_of_the_colour_theme() {
     for s in [Status::Completed, Status::Failed] {
         let row = format!(
             "{:>3}  +1",
-            Status::ALL.iter().position(|&x| x == s).unwrap() + 1
+            Status::ALL.iter().position(|&x| x == s).unwrap()
         );
         let style = style_of(&plain, &row, s.as_str());
         assert!(style.add_modifier.contains(Modifier::BOLD), "{s}");
     }
-    let idle = style_of(&plain, "  1  +1", "idle");
+    let idle = style_of(&plain, "  0  +1", "idle");
     assert!(!idle.add_modifier.contains(Modifier::BOLD));
     let button = style_of(&plain, "[ Call ]", "[ Call ]");
     assert!(
@@ -300,9 +300,9 @@ fn a_scrolled_table_shows_the_same_rows_as_before_the_window() {
         [
             "┌ Calls · 9 ───────────────────────────────┐",
             "│ #    Number          Status    In status │",
-            "│   7  +1 984-206-8287 idle                │",
-            "│   8  +1 551-245-9377 idle                │",
-            "│›  9  +1 936-207-2765 idle                │",
+            "│   6  +1 984-206-8287 idle                │",
+            "│   7  +1 551-245-9377 idle                │",
+            "│›  8  +1 936-207-2765 idle                │",
             "└──────────────────────────────────────────┘",
         ]
     );
@@ -543,4 +543,57 @@ fn the_help_scrolls_where_it_does_not_fit() {
     assert!(scrolled.contains(last), "{scrolled}");
     app.update(Event::Key(KeyEvent::from(KeyCode::Esc)), t);
     assert!(!app.quit);
+}
+
+/// Entries held until their calling hours open are told from retries, in
+/// the table and in the history popup, with the callee's own clock.
+#[test]
+fn an_entry_held_for_its_calling_hours_says_so_and_when_it_opens() {
+    let (mut app, t) = app_with(&[Status::Waiting, Status::Waiting], true);
+    let mut s = snapshot(&[Status::Waiting, Status::Waiting], true);
+    // 2026-12-02 12:00 UTC: 07:00 in New York, opening at 08:00.
+    let noon = numdialer_core::Timestamp(1_796_212_800_000);
+    s.now = noon;
+    for c in &mut s.calls {
+        c.retry_at = Some(noon.plus_millis(3_600_000));
+        c.updated_at = Some(noon);
+    }
+    s.calls[0].held = true;
+    s.calls[0].timezones = vec!["America/New_York".into()];
+    s.calls[0].reason = Some(
+        "outside calling hours 08:00–21:00 America/New_York until 2026-12-02 08:00 EST".into(),
+    );
+    app.update(Event::Polled(Ok(s.clone())), t);
+    let b = render(&app, 100, 24);
+    let ls = lines(&b);
+    let held = ls.iter().find(|l| l.contains("  0  +1")).unwrap();
+    assert!(
+        held.contains("waiting · hours") && held.contains("opens in 1h"),
+        "{held}"
+    );
+    let retry = ls.iter().find(|l| l.contains("  1  +1")).unwrap();
+    assert!(
+        !retry.contains("hours") && retry.contains("retry in 1h"),
+        "{retry}"
+    );
+    assert_eq!(
+        style_of(&b, "  0  +1", "waiting").fg,
+        Some(Color::LightBlue)
+    );
+    assert_eq!(style_of(&b, "  1  +1", "waiting").fg, Some(Color::Magenta));
+
+    app.update(Event::Key(KeyEvent::from(KeyCode::Enter)), t);
+    let detail = numdialer_core::api::LenientDetail {
+        call: s.calls[0].clone(),
+        dialed_at: None,
+        history: Vec::new(),
+        events_dropped: 0,
+    };
+    app.update(Event::Detail(0, Ok(detail)), t);
+    let ls = lines(&render(&app, 100, 30));
+    assert!(
+        ls.iter().any(|l| l
+            .contains("local time at the callee Wednesday 07:00 EST in America/New_York")),
+        "{ls:#?}"
+    );
 }

@@ -21,12 +21,13 @@ fn seconds(cell: &str) -> Option<f64> {
     }
 }
 
-/// Row 1's "In status", in seconds: the text between its status and the
-/// table's right border.
+/// The first row's "In status" (entry 0, as the table and the export
+/// number it), in seconds: the text between its status and the table's
+/// right border.
 fn age_of_row_1(screen: &str) -> Option<f64> {
     let row = screen.lines().find(|l| {
         let inside = l.trim_start_matches(['│', '›', ' ']);
-        inside.starts_with("1 ") && l.contains("completed")
+        inside.starts_with("0 ") && l.contains("completed")
     })?;
     let end = row.trim_end().trim_end_matches('│');
     let tail: String = end
