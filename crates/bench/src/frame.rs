@@ -129,6 +129,9 @@ fn snapshot(c: &CampaignSummary, statuses: &[Status]) -> LenientStatuses {
         degraded: None,
         max_cps: None,
         campaign: Some(c.clone()),
+        before_restart: None,
+        dialer_unreachable: None,
+        real_provider: false,
         calls,
     }
 }

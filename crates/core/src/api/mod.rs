@@ -54,7 +54,35 @@ pub struct StatusesResponse<S = Status, O = Outcome> {
     /// Set on `GET /campaigns/{id}/statuses`: the campaign's summary.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign: Option<CampaignSummary>,
+    /// Calls of this campaign that an earlier run of the server dialed and
+    /// that are still in flight: after a restart they hold their lines
+    /// until a final webhook comes or they time out, and a screen says so
+    /// instead of showing busy lines without a reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_restart: Option<BeforeRestart>,
+    /// Set while the dialer API does not answer the server's probe (or
+    /// its last dial): why, in the server's words, so that a client names
+    /// it before anyone presses Call. Meanwhile the server answers no
+    /// `304`, so a `304` also says that the dialer API answers again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dialer_unreachable: Option<String>,
+    /// The server dials through a real provider (`--dialer-url`, Twilio's
+    /// own API), not an embedded simulator: a campaign without calling
+    /// hours then rings people at any hour, which a client warns of.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub real_provider: bool,
     pub calls: Vec<CallSummary<S, O>>,
+}
+
+/// In-flight calls dialed before the server last started
+/// ([`StatusesResponse::before_restart`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BeforeRestart {
+    /// How many: each holds a line until its final webhook or its timeout.
+    pub calls: usize,
+    /// When the last of them times out, by the server's clock, if no final
+    /// webhook comes first.
+    pub times_out_by: Timestamp,
 }
 
 /// The answers as a client reads them: a status or outcome that this build
@@ -113,6 +141,9 @@ impl StatusesResponse {
             degraded: None,
             max_cps: None,
             campaign: None,
+            before_restart: None,
+            dialer_unreachable: None,
+            real_provider: false,
             calls: Vec::new(),
         }
     }
@@ -136,6 +167,9 @@ impl<S, O> StatusesResponse<S, O> {
         self.degraded = delta.degraded;
         self.max_cps = delta.max_cps;
         self.campaign = delta.campaign;
+        self.before_restart = delta.before_restart;
+        self.dialer_unreachable = delta.dialer_unreachable;
+        self.real_provider = delta.real_provider;
     }
 }
 

@@ -977,6 +977,13 @@ impl Campaign {
         self.in_flight.values().min().copied()
     }
 
+    /// Each entry holding a line, with when it times out on the monotonic
+    /// clock: at most `concurrency` of them, so a read can walk them on
+    /// every answer.
+    pub fn deadlines(&self) -> impl Iterator<Item = (usize, Mono)> + '_ {
+        self.in_flight.iter().map(|(&i, &d)| (i, d))
+    }
+
     /// Sets an entry's status, keeps the counts, and frees its line if the
     /// status holds none. Lines are taken only in [`Campaign::begin_dial`],
     /// which knows the deadline: no other move makes an entry in flight.

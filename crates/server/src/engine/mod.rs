@@ -129,6 +129,9 @@ pub struct Engine {
     first_is_new: bool,
     /// Campaigns held at most (`--max-campaigns`).
     max_campaigns: AtomicUsize,
+    /// The wall clock when this engine opened its store: a call in flight
+    /// that was dialed before it was dialed by an earlier run.
+    pub(crate) opened_at: numdialer_core::Timestamp,
 }
 
 /// What the server's flags say about calling hours.

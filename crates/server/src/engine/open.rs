@@ -61,6 +61,7 @@ impl Engine {
             calling_hours: Default::default(),
             real_provider: false,
             first_is_new,
+            opened_at: crate::clock::wall(),
         })
     }
 }

@@ -6,9 +6,9 @@
 use super::{Degraded, Engine, EngineError};
 use crate::clock;
 use numdialer_core::api::{
-    CallDetail, CallSummary, CampaignSummary, CampaignsResponse, StatusesResponse,
+    BeforeRestart, CallDetail, CallSummary, CampaignSummary, CampaignsResponse, StatusesResponse,
 };
-use numdialer_core::{Campaign, CampaignState, Entry, Status};
+use numdialer_core::{Campaign, CampaignState, Entry, Now, Status};
 use std::ops::Range;
 use std::sync::atomic::Ordering;
 
@@ -105,6 +105,8 @@ impl Engine {
             let c = all.get(id).ok_or(EngineError::NoCampaign(id))?;
             let mut snap = StatusesResponse::head(c, clock::wall());
             snap.concurrency = all.settings().concurrency;
+            snap.before_restart = self.before_restart(c, clock::now());
+            snap.real_provider = self.real_provider();
             if with_summary {
                 snap.campaign = Some(CampaignSummary::from(c));
             }
@@ -143,6 +145,28 @@ impl Engine {
             done = slice.end;
         }
         Ok(self.settled(snap, ticket).await)
+    }
+
+    /// The calls of `c` in flight that an earlier run dialed (before this
+    /// engine opened), and when, on the wall clock, the last of them times
+    /// out: deadlines are kept on the monotonic clock, so the time left is
+    /// added to `now.wall`. Walks only the calls holding a line.
+    fn before_restart(&self, c: &Campaign, now: Now) -> Option<BeforeRestart> {
+        let mut calls = 0;
+        let mut last = 0;
+        for (i, deadline) in c.deadlines() {
+            // Without a dial time, it was stored by an older build: this
+            // run dialed nothing without one.
+            let dialed = c.entry(i).and_then(|e| e.dialed_at);
+            if dialed.is_none_or(|at| at < self.opened_at) {
+                calls += 1;
+                last = last.max(deadline.since(now.mono));
+            }
+        }
+        (calls > 0).then(|| BeforeRestart {
+            calls,
+            times_out_by: now.wall.plus_millis(last),
+        })
     }
 
     /// `snap` once what it shows (read with `ticket`) is durable, or with

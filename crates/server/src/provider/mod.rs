@@ -246,6 +246,16 @@ impl DialerHealth {
         *self.last.lock().unwrap() = Some((Instant::now(), result));
     }
 
+    /// Why the dialer API did not answer, while its last probe or dial
+    /// got no answer at all; `None` once anything answers, and before the
+    /// first probe.
+    pub fn unreachable(&self) -> Option<String> {
+        match &*self.last.lock().unwrap() {
+            Some((_, Err(e))) => Some(e.clone()),
+            _ => None,
+        }
+    }
+
     pub fn report(&self) -> DialerReport {
         match &*self.last.lock().unwrap() {
             None => DialerReport {

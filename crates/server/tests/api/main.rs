@@ -27,6 +27,7 @@ mod contract;
 mod dialdown;
 mod dialer_headers;
 mod exports;
+mod header;
 mod hostile;
 mod hours;
 mod imports;

@@ -13,8 +13,10 @@
 
 mod campaigns;
 mod forms;
+mod notes;
 
 use campaigns::megabytes;
+pub use notes::{Note, Tone};
 
 use crate::client::{ClientError, Created, Format, Settings};
 use crate::keys::{self, Action};
@@ -367,7 +369,7 @@ impl App {
     /// draws into.
     pub fn areas_in(&self, area: Rect) -> layout::Areas {
         let pane = self.pane_shown().then(|| self.campaign_list().len());
-        layout::with_pane(area, self.mode.warning_lines(), pane)
+        layout::with_pane(area, self.warning_lines(), pane)
     }
 
     /// The button follows the campaign's state, once its statuses are on
@@ -455,6 +457,11 @@ impl App {
                 None
             }
             Event::Unchanged => {
+                // A server answers "unchanged" only while its dialer API
+                // answers (see `StatusesResponse::dialer_unreachable`).
+                if let Some(s) = self.statuses.as_mut() {
+                    s.dialer_unreachable = None;
+                }
                 self.mark_live(now);
                 None
             }

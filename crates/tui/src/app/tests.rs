@@ -35,6 +35,9 @@ pub(crate) fn snapshot(statuses: &[Status], started: bool) -> LenientStatuses {
         degraded: None,
         max_cps: None,
         campaign: None,
+        before_restart: None,
+        dialer_unreachable: None,
+        real_provider: false,
         calls,
     }
 }

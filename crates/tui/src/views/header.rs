@@ -4,11 +4,12 @@
 //! warnings of the mode (dialing from inside SSH, a temporary store against
 //! a real dialer API), which stay on screen because they stay true.
 
-use crate::app::{App, Connection};
+use crate::app::{App, Connection, Tone};
 use crate::client::{ClientError, Retry, SLOW_RETRY};
 use crate::mode::Mode;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use std::time::Duration;
@@ -71,15 +72,28 @@ fn failing(error: &ClientError, down_for: Duration) -> String {
     }
 }
 
-/// The warnings, one line each, in the warning style.
+/// The warnings of the mode, one line each, in the warning style; then
+/// what the server says of the watched campaign (see [`App::notes`]): a
+/// dialer API that does not answer, in the error style; calls from before
+/// a restart, in the warning style; its calling hours, plain, or in the
+/// warning style when off against a real dialer API.
 pub(super) fn draw_warnings(frame: &mut Frame, app: &App, area: Rect) {
-    let lines: Vec<Line> = app
+    let theme = &app.theme;
+    let mut lines: Vec<Line> = app
         .mode
         .warnings()
         .into_iter()
         .flat_map(|w| w.lines().iter())
-        .map(|text| Line::styled(format!(" {text}"), app.theme.warn))
+        .map(|text| Line::styled(format!(" {text}"), theme.warn))
         .collect();
+    lines.extend(app.notes().into_iter().map(|n| {
+        let style = match n.tone {
+            Tone::Plain => Style::new(),
+            Tone::Warn => theme.warn,
+            Tone::Error => theme.error,
+        };
+        Line::styled(format!(" {}", n.text), style)
+    }));
     frame.render_widget(Paragraph::new(lines), area);
 }
 
@@ -136,9 +150,16 @@ fn width(text: &str) -> u16 {
 #[cfg(test)]
 mod tests {
     use super::keep_end;
-    use crate::app::tests::{DIALING, app_in, embedded};
+    use crate::app::campaign_tests::{campaign_snapshot, summary};
+    use crate::app::tests::{DIALING, app_in, embedded, snapshot};
+    use crate::app::{App, Event};
     use crate::mode::Mode;
-    use crate::views::tests::{lines, render};
+    use crate::views::tests::{lines, render, style_of};
+    use numdialer_core::api::{BeforeRestart, LenientStatuses};
+    use numdialer_core::campaign::CampaignState;
+    use numdialer_core::hours::CallingHours;
+    use numdialer_core::{Status, Timestamp};
+    use ratatui::style::Color;
 
     /// `numdialer --dialer twilio`: the header names Twilio's simulator
     /// and the cap on dials a second beside the lines, and keeps both on
@@ -182,6 +203,121 @@ mod tests {
         }
         let first = lines(&render(&app, 80, 24))[0].clone();
         assert!(first.ends_with(" 1 cps · lines 3/3 "), "{first}");
+    }
+
+    /// The app of `s`, polled at `t` from a remote server: the header's
+    /// lines come from its answer alone.
+    fn polled(s: LenientStatuses) -> App {
+        let remote = Mode::Remote {
+            url: "http://10.0.0.5:3000".into(),
+        };
+        let (mut app, t) = app_in(remote, &DIALING, true);
+        app.update(Event::Polled(Ok(s)), t);
+        app
+    }
+
+    /// A dialer API the server's probe cannot reach is named on the line
+    /// under the top one, in the error colour, before anyone presses `c`;
+    /// the table moves down a line to make room.
+    #[test]
+    fn an_unreachable_dialer_api_is_named_in_the_error_colour() {
+        let mut s = snapshot(&[Status::Idle; 9], false);
+        s.dialer_unreachable = Some("connection refused".into());
+        let app = polled(s);
+        let b = render(&app, 80, 24);
+        let ls = lines(&b);
+        assert_eq!(
+            ls[1].trim_end(),
+            " ✕ dialer API unreachable: connection refused",
+            "{ls:#?}"
+        );
+        assert_eq!(
+            style_of(&b, "dialer API unreachable", "unreachable").fg,
+            Some(Color::Red)
+        );
+        assert!(ls[2].starts_with("┌"), "{ls:#?}");
+        // The server answers "unchanged" only while its dialer API
+        // answers: the line goes, and the table moves back up.
+        let mut app = app;
+        app.update(Event::Unchanged, app.now);
+        let ls = lines(&render(&app, 80, 24));
+        assert!(!ls.iter().any(|l| l.contains("unreachable")), "{ls:#?}");
+        assert!(ls[1].starts_with("┌"), "{ls:#?}");
+    }
+
+    /// After a restart, calls in flight that the earlier run dialed say
+    /// what they wait for and when they time out, on the server's clock,
+    /// in the warning colour: not `lines 3/3` without a reason.
+    #[test]
+    fn calls_from_before_a_restart_say_what_they_wait_for() {
+        let mut s = snapshot(&DIALING, true);
+        s.before_restart = Some(BeforeRestart {
+            calls: 3,
+            times_out_by: Timestamp(s.now.0 + 42_000),
+        });
+        let app = polled(s.clone());
+        let b = render(&app, 80, 24);
+        let ls = lines(&b);
+        assert_eq!(
+            ls[1].trim_end(),
+            " ▲ 3 calls from before the restart await a final webhook; time out in 42 s",
+            "{ls:#?}"
+        );
+        assert_eq!(
+            style_of(&b, "before the restart", "webhook").fg,
+            Some(Color::Yellow)
+        );
+        s.before_restart = Some(BeforeRestart {
+            calls: 1,
+            times_out_by: Timestamp(s.now.0 - 1),
+        });
+        let ls = lines(&render(&polled(s), 80, 24));
+        assert!(
+            ls[1].contains("1 call from before the restart awaits a final webhook")
+                && ls[1].trim_end().ends_with("; times out now"),
+            "{}",
+            ls[1].trim_end()
+        );
+    }
+
+    /// The watched campaign's calling hours: its window, and who waits for
+    /// it and until when; or "off", plain against a simulator and in the
+    /// warning colour through a real dialer API.
+    #[test]
+    fn the_watched_campaigns_calling_hours_are_said() {
+        let mut c = summary(1, "numbers", CampaignState::Running, &[Status::Waiting; 9]);
+        c.calling.hours.calling_hours = CallingHours::Window("08:00-21:00".parse().unwrap());
+        c.calling.waiting_for_hours = 4;
+        let mut s = campaign_snapshot(&c, &[Status::Waiting; 9]);
+        let next = Timestamp(s.now.0 + (2 * 3600 + 5 * 60) * 1000);
+        if let Some(c) = s.campaign.as_mut() {
+            c.calling.next_opening = Some(next);
+        }
+        let ls = lines(&render(&polled(s.clone()), 80, 24));
+        assert_eq!(
+            ls[1].trim_end(),
+            " calling hours 08:00–21:00 · 4 wait for their window, next opens in 2h 05m",
+            "{ls:#?}"
+        );
+        let off = |real_provider: bool| {
+            let mut s = s.clone();
+            if let Some(c) = s.campaign.as_mut() {
+                c.calling.hours.calling_hours = CallingHours::Off;
+                c.calling.waiting_for_hours = 0;
+            }
+            s.real_provider = real_provider;
+            render(&polled(s), 80, 24)
+        };
+        let b = off(false);
+        assert_eq!(lines(&b)[1].trim_end(), " calling hours off");
+        let plain = style_of(&b, "calling hours", "off").fg;
+        assert!(matches!(plain, None | Some(Color::Reset)), "{plain:?}");
+        let b = off(true);
+        assert_eq!(
+            lines(&b)[1].trim_end(),
+            " calling hours off: this campaign dials at any hour, through a real dialer API"
+        );
+        assert_eq!(style_of(&b, "calling hours", "off").fg, Some(Color::Yellow));
     }
 
     #[test]

@@ -19,12 +19,15 @@
 //!   import's form).
 //! - `twilio`: `numdialer --dialer twilio` dials through the embedded
 //!   Twilio simulator, its pace in the header.
+//! - `header`: what only the server knows, in the header: calls from
+//!   before a restart and when they time out, an unreachable dialer API.
 //! - `tui`, `stand_in`, `sandbox`: the terminal, the stand-in for the
 //!   numDialer API, and a temporary user account to run as.
 
 mod campaigns;
 mod errors;
 mod first_hour;
+mod header;
 mod real_dialer;
 mod sandbox;
 mod screen;

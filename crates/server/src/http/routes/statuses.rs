@@ -82,7 +82,14 @@ async fn statuses(
     }
     let timer = Timer::start();
     let version = state.engine.version_of(Some(id)).unwrap_or(0);
-    if let Some(unchanged) = asked.unchanged(version, &timer) {
+    // A 304 only while the dialer API answers: while it does not, the
+    // answer is a 200 naming why (after the same wait), so that a client
+    // that polls with `If-None-Match` learns it, and a 304 then says it
+    // answers again.
+    let unreachable = state.dialer.unreachable();
+    if unreachable.is_none()
+        && let Some(unchanged) = asked.unchanged(version, &timer)
+    {
         return Ok(unchanged);
     }
     let mut snap = state
@@ -90,6 +97,7 @@ async fn statuses(
         .snapshot(id, q.since, with_summary, page)
         .await?;
     snap.max_cps = state.max_cps.clone();
+    snap.dialer_unreachable = unreachable;
     let (version, inline) = (snap.version, snap.calls.len() <= SERIALISE_INLINE);
     let serialise = move || serde_json::to_vec(&snap).expect("statuses always serialise");
     let body = if inline {
