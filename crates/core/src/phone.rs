@@ -504,6 +504,12 @@ fn has_country_code(digits: &str) -> bool {
     rules::split_code(digits).is_some()
 }
 
+/// Whether `digits` start with a country calling code libphonenumber
+/// knows and go on past it: `1301` does, `44` does not.
+pub(crate) fn longer_than_its_country_code(digits: &str) -> bool {
+    rules::split_code(digits).is_some_and(|(_, rest)| !rest.is_empty())
+}
+
 /// A stored number as people read it: `13018040009` → `+1 301-804-0009`,
 /// `447911123456` → `+44 7911 123456`, `6837012` → `+683 7012`. The
 /// grouping differs from country to country and changes with numbering

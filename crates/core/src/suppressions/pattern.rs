@@ -22,6 +22,10 @@ pub enum PatternError {
     Phone(#[from] PhoneError),
     #[error("{0:?} is not a prefix: write its digits with the country code, then *, like +1301*")]
     BadPrefix(String),
+    #[error(
+        "{0:?} is too short a prefix: give a country code and at least one digit more, like +1301* (a whole country by mistake is too easy)"
+    )]
+    ShortPrefix(String),
 }
 
 /// The longest prefix is a number's worth of digits (E.164).
@@ -49,10 +53,12 @@ impl Pattern {
                 let ok = !digits.is_empty()
                     && digits.len() <= MAX_DIGITS
                     && digits.bytes().all(|b| b.is_ascii_digit());
-                if ok {
-                    Ok(Pattern::Prefix(digits))
-                } else {
+                if !ok {
                     Err(PatternError::BadPrefix(t.chars().take(40).collect()))
+                } else if !crate::phone::longer_than_its_country_code(&digits) {
+                    Err(PatternError::ShortPrefix(t.chars().take(40).collect()))
+                } else {
+                    Ok(Pattern::Prefix(digits))
                 }
             }
             None => Ok(Pattern::Exact(

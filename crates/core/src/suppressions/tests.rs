@@ -53,6 +53,16 @@ fn numbers_are_read_as_lists_are_and_prefixes_as_digits() {
             "{bad}"
         );
     }
+    for short in ["+1*", "+44*", "+0123*"] {
+        assert!(
+            matches!(
+                Pattern::read(short, None),
+                Err(PatternError::ShortPrefix(_))
+            ),
+            "{short}"
+        );
+    }
+    assert!(Pattern::read("+447*", None).is_ok());
 }
 
 #[test]
@@ -70,7 +80,7 @@ fn a_number_is_stopped_exactly_or_by_prefix_globally_or_in_its_campaign() {
     let map = store(&[
         suppression("+13018040009", Scope::Global),
         suppression("+1206*", Scope::Campaign(2)),
-        suppression("+44*", Scope::Global),
+        suppression("+447*", Scope::Global),
     ]);
     assert!(stops(&map, "13018040009", 7).is_some());
     assert!(stops(&map, "13018040010", 7).is_none(), "a neighbour");
@@ -83,7 +93,7 @@ fn a_number_is_stopped_exactly_or_by_prefix_globally_or_in_its_campaign() {
 #[test]
 fn the_most_specific_suppression_is_found_first() {
     let map = store(&[
-        suppression("+1*", Scope::Global),
+        suppression("+13*", Scope::Global),
         suppression("+1301*", Scope::Campaign(2)),
         suppression("+13018040009", Scope::Campaign(2)),
     ]);

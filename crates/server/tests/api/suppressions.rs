@@ -158,6 +158,7 @@ async fn lists_are_read_checked_removed_with_a_reason_and_logged() {
     let before = listed(&h).await;
     for (body, want) in [
         (serde_json::json!({"phone": "+1*"}), 422),
+        (serde_json::json!({"phone": "+44*"}), 422),
         (serde_json::json!({"phone": "3018040009"}), 422),
         (
             serde_json::json!({"phone": "+13018040010", "scope": 99}),

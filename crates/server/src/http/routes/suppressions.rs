@@ -39,19 +39,10 @@ fn source_of(text: Option<&str>, default: Source) -> Result<Source, ApiError> {
     })
 }
 
-/// A pattern as written, with a prefix long enough to be one country's
-/// numbers at least (its code and one digit): `+1*` alone would stop a
-/// whole numbering plan by a slip of the keyboard.
+/// A number, or a prefix longer than its country code (core refuses a
+/// whole country, which a slip of the keyboard would stop).
 fn pattern_of(text: &str) -> Result<Pattern, ApiError> {
-    let p = Pattern::read(text, None).map_err(|e| unprocessable(format!("phone: {e}")))?;
-    if let Pattern::Prefix(digits) = &p
-        && digits.len() < 2
-    {
-        return Err(unprocessable(format!(
-            "phone: the prefix {p} is too short: give the country code and at least one digit more"
-        )));
-    }
-    Ok(p)
+    Pattern::read(text, None).map_err(|e| unprocessable(format!("phone: {e}")))
 }
 
 #[derive(Debug, Deserialize)]
