@@ -1164,6 +1164,29 @@ impl CrashLoop {
             .iter()
             .filter(|d| d.in_flight_before >= WINDOW)
             .count();
+        if let Some(d) = dials.iter().find(|d| d.in_flight_before >= WINDOW) {
+            let open: Vec<String> = dials
+                .iter()
+                .filter(|o| {
+                    o.id.is_some()
+                        && o.received_ms < d.received_ms
+                        && o.final_ms.is_none_or(|f| f > d.received_ms)
+                })
+                .map(|o| {
+                    let (c, i) = self.place(o);
+                    format!("c{c}#{i} from {:.0} to {:?} ms", o.received_ms, o.final_ms)
+                })
+                .collect();
+            let (c, i) = self.place(d);
+            note(
+                &mut v,
+                format!(
+                    "c{c}#{i} dialed at {:.0} ms with in flight: {}",
+                    d.received_ms,
+                    open.join(", ")
+                ),
+            );
+        }
         v
     }
 

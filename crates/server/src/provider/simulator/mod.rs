@@ -203,6 +203,10 @@ impl Sim {
     fn elapsed_ms(&self) -> f64 {
         self.started.elapsed().as_secs_f64() * 1000.0
     }
+
+    fn ms_at(&self, t: Instant) -> f64 {
+        t.saturating_duration_since(self.started).as_secs_f64() * 1000.0
+    }
 }
 
 pub struct Simulator {
@@ -494,16 +498,19 @@ async fn deliver_all(
             let (sim, url) = (sim.clone(), url.clone());
             tokio::spawn(async move {
                 tokio::time::sleep_until(start + delay).await;
-                deliver(&sim, ordinal, id, &url, status, fault).await;
+                deliver(&sim, ordinal, id, &url, status, fault, start + delay).await;
             });
         }
         return;
     }
+    // Each status is due on the call's own clock: a webhook that the
+    // server is slow to answer delays the ones after it, never the call.
+    let start = tokio::time::Instant::now();
+    let mut due = Duration::ZERO;
     for (status, delay) in steps {
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
-        }
-        deliver(&sim, ordinal, id, &url, status, fault).await;
+        due += delay;
+        tokio::time::sleep_until(start + due).await;
+        deliver(&sim, ordinal, id, &url, status, fault, start + due).await;
     }
 }
 
@@ -514,11 +521,13 @@ async fn deliver(
     url: &str,
     status: CallStatus,
     fault: Option<Fault>,
+    due: tokio::time::Instant,
 ) {
     if status == CallStatus::Completed {
-        let now = sim.elapsed_ms();
+        // When the call ended, not when its webhook could be sent.
+        let ended = sim.ms_at(due.into_std());
         if let Some(dial) = sim.log.lock().unwrap().get_mut(ordinal) {
-            dial.final_ms = Some(now);
+            dial.final_ms = Some(ended);
         }
         if fault == Some(Fault::DropFinal) {
             return;

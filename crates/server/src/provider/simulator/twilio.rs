@@ -32,7 +32,7 @@ use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 
 #[derive(Debug, Clone)]
@@ -343,16 +343,19 @@ async fn deliver_all(
         .to_string();
     let script = script(outcome);
     let last = script.len() - 1;
+    // Each callback is due on the call's own clock: one that the server is
+    // slow to answer delays the ones after it, never the call's end.
+    let start = tokio::time::Instant::now();
+    let mut due = Duration::ZERO;
     for (sequence, status) in (0u32..).zip(script) {
-        let delay =
-            MAX_DELAY.mul_f64(sim.rng.lock().unwrap().random::<f64>() * sim.config.time_scale);
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
-        }
+        due += MAX_DELAY.mul_f64(sim.rng.lock().unwrap().random::<f64>() * sim.config.time_scale);
+        tokio::time::sleep_until(start + due).await;
         if sequence as usize == last {
-            let now = sim.started.elapsed().as_secs_f64() * 1000.0;
+            let ended = (start + due)
+                .into_std()
+                .saturating_duration_since(sim.started);
             if let Some(d) = sim.dials.lock().unwrap().get_mut(ordinal) {
-                d.final_ms = Some(now);
+                d.final_ms = Some(ended.as_secs_f64() * 1000.0);
             }
         }
         let params: Vec<(String, String)> = [
