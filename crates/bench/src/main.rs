@@ -10,6 +10,7 @@ mod figures;
 mod frame;
 mod hours;
 mod protocols;
+mod retained;
 mod server;
 mod stats;
 
@@ -35,6 +36,9 @@ pub enum Figure {
     /// Calling hours in core: the verdict per candidate, zones of a
     /// million numbers (hours.rs); needs no server.
     Hours,
+    /// Plain numbers through POST /campaigns: peak and retained memory,
+    /// and after a restart (retained.rs).
+    Retained,
 }
 
 #[derive(Debug, Parser)]
@@ -150,6 +154,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if args.wants(Figure::Hours) {
         hours::hours(&args);
+    }
+    if args.wants(Figure::Retained) {
+        retained::retained(&args).await?;
     }
     Ok(())
 }

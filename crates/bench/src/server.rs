@@ -20,6 +20,8 @@ pub fn sibling(name: &str) -> anyhow::Result<PathBuf> {
 /// A release-built server on a fresh data directory, killed when dropped.
 pub struct Server {
     process: ServerProcess,
+    listen: SocketAddr,
+    args: Vec<String>,
     /// The data directory and the list; removed once the process is gone,
     /// because fields drop in order.
     _dir: tempfile::TempDir,
@@ -54,14 +56,22 @@ impl Server {
             "600",
         ];
         args.extend(extra);
-        let log = Log {
-            filter: "warn",
-            file: None,
-        };
-        let process = ServerProcess::start(&sibling("numdialer-server")?, listen, &args, log)
-            .await
-            .context("starting numdialer-server")?;
-        Ok(Server { process, _dir: dir })
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let process = start(listen, &args).await?;
+        Ok(Server {
+            process,
+            listen,
+            args,
+            _dir: dir,
+        })
+    }
+
+    /// Kills it (`kill -9`) and starts it again on the same directory, as
+    /// after a crash: what a restart loads is measured, not what a run kept.
+    pub async fn restart(&mut self) -> anyhow::Result<()> {
+        self.process.kill9()?;
+        self.process = start(self.listen, &self.args).await?;
+        Ok(())
     }
 
     pub fn base(&self) -> &str {
@@ -73,12 +83,31 @@ impl Server {
     }
 }
 
+async fn start(listen: SocketAddr, args: &[String]) -> anyhow::Result<ServerProcess> {
+    let log = Log {
+        filter: "warn",
+        file: None,
+    };
+    ServerProcess::start(&sibling("numdialer-server")?, listen, args, log)
+        .await
+        .context("starting numdialer-server")
+}
+
 /// Resident set size in KiB, from /proc.
 pub fn rss_kib(pid: u32) -> anyhow::Result<u64> {
+    status_kib(pid, "VmRSS:")
+}
+
+/// The most resident set size the process ever had, in KiB.
+pub fn peak_rss_kib(pid: u32) -> anyhow::Result<u64> {
+    status_kib(pid, "VmHWM:")
+}
+
+fn status_kib(pid: u32, field: &str) -> anyhow::Result<u64> {
     let status = std::fs::read_to_string(Path::new("/proc").join(pid.to_string()).join("status"))?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .context("no VmRSS")
+        .with_context(|| format!("no {field} in /proc/{pid}/status"))
 }

@@ -35,6 +35,7 @@ pub mod api;
 pub mod args;
 pub mod call;
 pub mod campaign;
+pub mod export;
 pub mod hours;
 pub mod import;
 pub mod numbers;

@@ -3,6 +3,7 @@
 
 mod rules;
 
+use compact_str::CompactString;
 use phonenumber::Mode;
 use phonenumber::metadata::DATABASE;
 use serde::{Deserialize, Serialize};
@@ -12,10 +13,12 @@ use std::str::FromStr;
 
 /// Digits only, country code first, as dialer APIs take them. Stored data
 /// is trusted: deserialising does not re-parse, so that a stored list
-/// always loads even if a later release parses more strictly.
+/// always loads even if a later release parses more strictly. Held
+/// inline (up to 24 bytes, and E.164 has at most 15 digits): a list of a
+/// million numbers is not a million small allocations.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Phone(String);
+pub struct Phone(CompactString);
 
 /// E.164's bounds, country code included. The lower bound is 7, not 8:
 /// Niue, Tokelau and Tristan da Cunha have 7-digit numbers (`+683 7012`).
@@ -99,7 +102,7 @@ impl Phone {
         if !has_country_code(&digits) {
             return Err(PhoneError::UnknownCountryCode { text: shown(s) });
         }
-        Ok(Phone(digits))
+        Ok(Phone(CompactString::new(&digits)))
     }
 
     /// The one rule for what people write, `--numbers-file` and imports
@@ -219,15 +222,15 @@ fn international(text: &str, digits: &str) -> Result<(Phone, bool), PhoneError> 
         return Err(PhoneError::UnknownCountryCode { text: shown(text) });
     };
     if rules::is_valid(code, nsn) {
-        return Ok((Phone(digits.to_string()), false));
+        return Ok((Phone(CompactString::new(digits)), false));
     }
     let without_prefix = rules::regions(code)
         .iter()
         .filter_map(|r| r.national_prefix().and_then(|p| nsn.strip_prefix(p)))
         .find(|rest| rules::is_valid(code, rest));
     match without_prefix {
-        Some(rest) => Ok((Phone(format!("{code}{rest}")), false)),
-        None => Ok((Phone(digits.to_string()), true)),
+        Some(rest) => Ok((Phone(compact_str::format_compact!("{code}{rest}")), false)),
+        None => Ok((Phone(CompactString::new(digits)), true)),
     }
 }
 
@@ -244,7 +247,7 @@ fn as_written(text: &str, digits: String) -> Result<Phone, PhoneError> {
             digits,
         });
     }
-    Ok(Phone(digits))
+    Ok(Phone(CompactString::new(&digits)))
 }
 
 /// Digits without `+` read in `country`; see [`national_digits`].
@@ -292,16 +295,16 @@ fn national_digits(region: &rules::Region, digits: &str) -> Result<Phone, String
     if let Some(nsn) = &stripped
         && rules::is_valid(code, nsn)
     {
-        return Ok(Phone(format!("{code}{nsn}")));
+        return Ok(Phone(compact_str::format_compact!("{code}{nsn}")));
     }
     if rules::is_valid(code, digits) {
-        return Ok(Phone(format!("{code}{digits}")));
+        return Ok(Phone(compact_str::format_compact!("{code}{digits}")));
     }
     let own = code.to_string();
     if let Some(nsn) = digits.strip_prefix(own.as_str())
         && rules::is_valid(code, nsn)
     {
-        return Ok(Phone(digits.to_string()));
+        return Ok(Phone(CompactString::new(digits)));
     }
     let nsn = stripped.unwrap_or(Cow::Borrowed(digits));
     Err(format!("{code}{nsn}"))

@@ -264,8 +264,8 @@ mod tests {
         let phone = Phone::parse("10000000000").unwrap();
         let mut e = Entry::new(0, phone.clone());
         e.status = Status::Ringing;
-        e.token = Some("tok".into());
-        e.dialed_at = Some(dialed_at);
+        e.details_mut().token = Some("tok".into());
+        e.details_mut().dialed_at = Some(dialed_at);
         e.version = 2;
         let store = Store::open_temporary().unwrap();
         store.put_entries(1, [&e]).unwrap();

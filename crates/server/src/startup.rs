@@ -444,7 +444,8 @@ fn calling(dialing: &DialingConfig, provider: &ProviderConfig) -> Calling {
     });
     if real && default_hours == CallingHours::Off {
         tracing::warn!(
-            "calling hours are off while dialing through a real provider: new campaigns dial at              any hour of their callees' day unless their import sets calling_hours"
+            "calling hours are off while dialing through a real provider: new campaigns dial at \
+             any hour of their callees' day unless their import sets calling_hours"
         );
     }
     if let Some(rules) = &dialing.calling_rules {

@@ -51,6 +51,12 @@ pub struct CallingSummary {
     /// When the first of them is due: the next window to open.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_opening: Option<Timestamp>,
+    /// Its window is off while a real provider dials: its callees may be
+    /// called at any hour of their day. Set by the server, which alone
+    /// knows what dials; a safeguard turned off is said wherever the
+    /// campaign is.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub at_any_hour: bool,
 }
 
 /// The campaign as `GET /campaigns` lists it: O(1) in its entries, from
@@ -83,6 +89,7 @@ impl From<&Campaign> for CampaignSummary {
                 hours: m.hours.clone(),
                 waiting_for_hours: c.held().0,
                 next_opening: c.held().1,
+                at_any_hour: false,
             },
         }
     }

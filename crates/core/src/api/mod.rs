@@ -236,14 +236,14 @@ impl From<&Entry> for CallSummary {
             index: e.index,
             phone: e.phone.digits().to_string(),
             status: e.status,
-            id: e.call_id.clone(),
+            id: e.details().call_id.clone(),
             updated_at: e.updated_at,
-            reason: e.reason.clone(),
+            reason: e.details().reason.clone(),
             attempt: e.attempt,
             answered: e.answered,
             outcome: e.outcome,
             retry_at: e.retry_at,
-            name: e.name.clone(),
+            name: e.details().name.clone(),
             timezones: Vec::new(),
             held: e.held && e.status == crate::status::Status::Waiting,
         }
@@ -314,9 +314,9 @@ impl From<&Entry> for CallDetail {
     fn from(e: &Entry) -> Self {
         CallDetail {
             call: CallSummary::from(e),
-            dialed_at: e.dialed_at,
-            history: e.history.iter().map(Event::from).collect(),
-            events_dropped: e.events_dropped,
+            dialed_at: e.details().dialed_at,
+            history: e.details().history.iter().map(Event::from).collect(),
+            events_dropped: e.details().events_dropped,
         }
     }
 }
@@ -557,8 +557,8 @@ mod tests {
     fn a_call_detail_keeps_its_bytes() {
         let at = T0;
         let mut e = Entry::every_field_set();
-        assert_eq!(e.dialed_at, Some(at));
-        e.history.push(campaign::Event {
+        assert_eq!(e.details().dialed_at, Some(at));
+        e.details_mut().history.push(campaign::Event {
             at,
             kind: campaign::EventKind::Dialed,
             applied: true,

@@ -9,65 +9,252 @@ use crate::time::Timestamp;
 use crate::zones::ZoneSetId;
 use serde::{Deserialize, Serialize};
 
-/// One position in the list, with its own call. Stored as is by the server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One position in the list, with its own call. Stored as is by the server
+/// (see [`Record`] for the stored shape).
+///
+/// What dialing needs of every entry is held inline; what only a dialed,
+/// named or explained entry has is in [`Details`], boxed and absent until
+/// needed, so that a fresh entry of a plain list costs about a hundred
+/// bytes (design.md's budget is 200 per plain entry).
+#[derive(Debug, Clone)]
 pub struct Entry {
     pub index: usize,
     pub phone: Phone,
     pub status: Status,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call_id: Option<CallId>,
-    /// The per-dial secret in this entry's webhook URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub token: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dialed_at: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
     /// The campaign version of this entry's last change.
     pub version: u64,
     /// The attempt under way or last made, from 1; 0 before the first dial.
     /// Data written before retries existed has none: see [`Entry::upgrade`].
-    #[serde(default)]
     pub attempt: u32,
     /// An `answered` webhook came for the current attempt.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub answered: bool,
+    pub outcome: Option<Outcome>,
+    pub updated_at: Option<Timestamp>,
+    /// When a `waiting` entry's next attempt is due, by the wall clock.
+    pub retry_at: Option<Timestamp>,
+    /// The time zones the import named for it (a `timezone` column);
+    /// `None`: those of its number ([`Entry::zone_set`]). Stored as names.
+    pub zones: Option<ZoneSetId>,
+    /// `waiting` for a dial-time rule (its calling hours), not for a
+    /// retry: `retry_at` is when its window opens.
+    pub held: bool,
+    details: Option<Box<Details>>,
+}
+
+/// What an entry holds once it is dialed, named or explained.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Details {
+    pub call_id: Option<CallId>,
+    /// The per-dial secret in this entry's webhook URL.
+    pub token: Option<String>,
+    pub dialed_at: Option<Timestamp>,
+    pub reason: Option<String>,
     /// The highest sequence number among the current attempt's reports
     /// (Twilio's `SequenceNumber`): a report numbered below it was sent
     /// before one already received, and its history event says so. Stored,
     /// so that a restart still tells a late callback from a new one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sequence: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outcome: Option<Outcome>,
-    /// When a `waiting` entry's next attempt is due, by the wall clock.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retry_at: Option<Timestamp>,
     /// When the first attempt was dialed (`dialed_at` is the current one's).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_dialed_at: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The import's extra columns, aligned with the campaign's `columns`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<String>,
     /// Kept apart by the store (one record per event), so that a webhook
     /// rewrites a small entry record plus one event, not the whole history.
-    #[serde(skip)]
     pub history: Vec<Event>,
-    #[serde(default)]
     pub events_dropped: u64,
-    /// The time zones the import named for it (a `timezone` column);
-    /// `None`: those of its number ([`Entry::zone_set`]). Stored as names.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub zones: Option<ZoneSetId>,
-    /// `waiting` for a dial-time rule (its calling hours), not for a
-    /// retry: `retry_at` is when its window opens.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub held: bool,
+}
+
+impl Details {
+    const NONE: Details = Details {
+        call_id: None,
+        token: None,
+        dialed_at: None,
+        reason: None,
+        sequence: None,
+        first_dialed_at: None,
+        name: None,
+        fields: Vec::new(),
+        history: Vec::new(),
+        events_dropped: 0,
+    };
+}
+
+static NO_DETAILS: Details = Details::NONE;
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        self.index == other.index
+            && self.phone == other.phone
+            && self.status == other.status
+            && self.version == other.version
+            && self.attempt == other.attempt
+            && self.answered == other.answered
+            && self.outcome == other.outcome
+            && self.updated_at == other.updated_at
+            && self.retry_at == other.retry_at
+            && self.zones == other.zones
+            && self.held == other.held
+            && self.details() == other.details()
+    }
+}
+
+impl Eq for Entry {}
+
+/// An entry as it is stored: one flat JSON object, the same fields in the
+/// same order as every release before [`Details`] was split off, so that
+/// old directories load as they are.
+#[derive(Serialize)]
+struct Record<'a> {
+    index: usize,
+    phone: &'a Phone,
+    status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    call_id: &'a Option<CallId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: &'a Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dialed_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    updated_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: &'a Option<String>,
+    version: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    attempt: u32,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    answered: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sequence: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outcome: Option<Outcome>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_dialed_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: &'a Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fields: &'a Vec<String>,
+    #[serde(skip_serializing_if = "is_zero")]
+    events_dropped: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    zones: Option<ZoneSetId>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    held: bool,
+}
+
+/// Zero attempts and zero dropped events are left out of a record: every
+/// release reads them as zero when absent, and a fresh entry of a large
+/// list is stored (and cached by sled) a third smaller.
+fn is_zero<T: Default + PartialEq>(n: &T) -> bool {
+    *n == T::default()
+}
+
+/// [`Record`] as it is read back.
+#[derive(Deserialize)]
+struct StoredRecord {
+    index: usize,
+    phone: Phone,
+    status: Status,
+    #[serde(default)]
+    call_id: Option<CallId>,
+    #[serde(default)]
+    token: Option<String>,
+    #[serde(default)]
+    dialed_at: Option<Timestamp>,
+    #[serde(default)]
+    updated_at: Option<Timestamp>,
+    #[serde(default)]
+    reason: Option<String>,
+    version: u64,
+    #[serde(default)]
+    attempt: u32,
+    #[serde(default)]
+    answered: bool,
+    #[serde(default)]
+    sequence: Option<u64>,
+    #[serde(default)]
+    outcome: Option<Outcome>,
+    #[serde(default)]
+    retry_at: Option<Timestamp>,
+    #[serde(default)]
+    first_dialed_at: Option<Timestamp>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    fields: Vec<String>,
+    #[serde(default)]
+    events_dropped: u64,
+    #[serde(default)]
+    zones: Option<ZoneSetId>,
+    #[serde(default)]
+    held: bool,
+}
+
+impl Serialize for Entry {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let d = self.details();
+        Record {
+            index: self.index,
+            phone: &self.phone,
+            status: self.status,
+            call_id: &d.call_id,
+            token: &d.token,
+            dialed_at: d.dialed_at,
+            updated_at: self.updated_at,
+            reason: &d.reason,
+            version: self.version,
+            attempt: self.attempt,
+            answered: self.answered,
+            sequence: d.sequence,
+            outcome: self.outcome,
+            retry_at: self.retry_at,
+            first_dialed_at: d.first_dialed_at,
+            name: &d.name,
+            fields: &d.fields,
+            events_dropped: d.events_dropped,
+            zones: self.zones,
+            held: self.held,
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Entry {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let r = StoredRecord::deserialize(deserializer)?;
+        let mut e = Entry {
+            index: r.index,
+            phone: r.phone,
+            status: r.status,
+            version: r.version,
+            attempt: r.attempt,
+            answered: r.answered,
+            outcome: r.outcome,
+            updated_at: r.updated_at,
+            retry_at: r.retry_at,
+            zones: r.zones,
+            held: r.held,
+            details: None,
+        };
+        let details = Details {
+            call_id: r.call_id,
+            token: r.token,
+            dialed_at: r.dialed_at,
+            reason: r.reason,
+            sequence: r.sequence,
+            first_dialed_at: r.first_dialed_at,
+            name: r.name,
+            fields: r.fields,
+            history: Vec::new(),
+            events_dropped: r.events_dropped,
+        };
+        if details != Details::NONE {
+            e.details = Some(Box::new(details));
+        }
+        Ok(e)
+    }
 }
 
 impl Entry {
@@ -76,25 +263,26 @@ impl Entry {
             index,
             phone,
             status: Status::Idle,
-            call_id: None,
-            token: None,
-            dialed_at: None,
-            updated_at: None,
-            reason: None,
             version: 0,
             attempt: 0,
             answered: false,
-            sequence: None,
             outcome: None,
+            updated_at: None,
             retry_at: None,
-            first_dialed_at: None,
-            name: None,
-            fields: Vec::new(),
-            history: Vec::new(),
-            events_dropped: 0,
             zones: None,
             held: false,
+            details: None,
         }
+    }
+
+    /// Its call, name and history; empty for a fresh entry of a plain list.
+    pub fn details(&self) -> &Details {
+        self.details.as_deref().unwrap_or(&NO_DETAILS)
+    }
+
+    /// [`Entry::details`] to change, made on first use.
+    pub fn details_mut(&mut self) -> &mut Details {
+        self.details.get_or_insert_with(Box::default)
     }
 
     /// The zones it is called in: the import's, else its number's by
@@ -122,10 +310,12 @@ impl Entry {
         if self.attempt == 0 && !undialed {
             self.attempt = 1;
         }
-        if self.first_dialed_at.is_none() {
-            self.first_dialed_at = self.dialed_at;
+        let d = self.details();
+        if d.first_dialed_at.is_none() && d.dialed_at.is_some() {
+            let dialed_at = d.dialed_at;
+            self.details_mut().first_dialed_at = dialed_at;
         }
-        let heard_answer = self.history.iter().any(|ev| {
+        let heard_answer = self.details().history.iter().any(|ev| {
             ev.attempt == self.attempt
                 && matches!(
                     &ev.kind,
@@ -154,16 +344,18 @@ impl Entry {
         applied: bool,
         note: Option<String>,
     ) {
-        if self.history.len() < MAX_HISTORY {
-            self.history.push(Event {
+        let attempt = self.attempt.max(1);
+        let d = self.details_mut();
+        if d.history.len() < MAX_HISTORY {
+            d.history.push(Event {
                 at,
                 kind,
                 applied,
                 note,
-                attempt: self.attempt.max(1),
+                attempt,
             });
         } else {
-            self.events_dropped += 1;
+            d.events_dropped += 1;
         }
     }
 }
@@ -174,23 +366,27 @@ impl Entry {
     /// `GET /calls/{index}` bytes the tests pin, so both pin the same one.
     #[cfg(test)]
     pub(crate) fn every_field_set() -> Entry {
-        Entry {
+        let mut e = Entry {
             status: Status::Waiting,
-            call_id: Some(CallId::Text("CA9".into())),
-            token: Some("2-abc".into()),
-            dialed_at: Some(Timestamp(1_795_464_062_123)),
             updated_at: Some(Timestamp(1_795_464_063_000)),
-            reason: Some("busy".into()),
             version: 12,
             attempt: 2,
             answered: true,
-            sequence: Some(4),
             retry_at: Some(Timestamp(1_795_464_362_123)),
+            ..Entry::new(3, Phone::parse("13018040009").expect("a valid number"))
+        };
+        *e.details_mut() = Details {
+            call_id: Some(CallId::Text("CA9".into())),
+            token: Some("2-abc".into()),
+            dialed_at: Some(Timestamp(1_795_464_062_123)),
+            reason: Some("busy".into()),
+            sequence: Some(4),
             first_dialed_at: Some(Timestamp(1_795_464_000_000)),
             name: Some("Ada".into()),
             fields: vec!["x".into(), String::new()],
+            history: Vec::new(),
             events_dropped: 1,
-            ..Entry::new(3, Phone::parse("13018040009").expect("a valid number"))
-        }
+        };
+        e
     }
 }

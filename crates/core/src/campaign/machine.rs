@@ -165,7 +165,7 @@ impl Campaign {
             .iter()
             .filter(|e| e.status.is_in_flight())
             .map(|e| {
-                let left = remaining_after_restart(e.dialed_at, now.wall, timeout);
+                let left = remaining_after_restart(e.details().dialed_at, now.wall, timeout);
                 (e.index, now.mono.plus_millis(left))
             })
             .collect();
@@ -182,7 +182,7 @@ impl Campaign {
             .collect();
         let tokens = entries
             .iter()
-            .filter_map(|e| e.token.clone().map(|t| (t, (e.index, e.attempt))))
+            .filter_map(|e| e.details().token.clone().map(|t| (t, (e.index, e.attempt))))
             .collect();
         let version = entries
             .iter()
@@ -557,14 +557,15 @@ impl Campaign {
         self.set_status(index, Status::Dialing, now.wall);
         let e = &mut self.entries[index];
         e.attempt += 1;
-        e.token = Some(token.clone());
-        e.dialed_at = Some(now.wall);
-        e.first_dialed_at.get_or_insert(now.wall);
-        e.call_id = None;
-        e.reason = None;
         e.answered = false;
-        e.sequence = None;
         e.retry_at = None;
+        let d = e.details_mut();
+        d.token = Some(token.clone());
+        d.dialed_at = Some(now.wall);
+        d.first_dialed_at.get_or_insert(now.wall);
+        d.call_id = None;
+        d.reason = None;
+        d.sequence = None;
         e.record(now.wall, EventKind::Dialed, true, None);
         let phone = e.phone.clone();
         self.touch(index);
@@ -646,8 +647,9 @@ impl Campaign {
         if let Some(reason) = reason {
             // The same wait again (asked once more when it fell due early,
             // after a restart) is not news for the history.
-            let repeated = e.reason.as_deref() == Some(reason.as_str())
-                && e.history
+            let repeated = e.details().reason.as_deref() == Some(reason.as_str())
+                && e.details()
+                    .history
                     .last()
                     .is_some_and(|ev| ev.kind == (EventKind::Deferred { retry_at: until }));
             if !repeated {
@@ -658,7 +660,7 @@ impl Campaign {
                     Some(reason.clone()),
                 );
             }
-            e.reason = Some(reason);
+            e.details_mut().reason = Some(reason);
             if !e.held {
                 e.held = true;
                 self.held += 1;
@@ -681,7 +683,7 @@ impl Campaign {
         self.set_status(index, Status::Canceled, now.wall);
         let e = &mut self.entries[index];
         e.retry_at = None;
-        e.reason = Some(reason.clone());
+        e.details_mut().reason = Some(reason.clone());
         e.record(now.wall, EventKind::Canceled, true, Some(reason));
         self.set_outcome(index, outcome);
         self.touch(index);
@@ -701,13 +703,13 @@ impl Campaign {
         let mut retryable = true;
         match answer {
             DialAnswer::Placed { id } => {
-                let note = match &e.call_id {
+                let note = match &e.details().call_id {
                     Some(k) if *k == id => Some("id already known from a webhook".to_string()),
                     Some(k) => Some(format!("replaces id {k} from a webhook")),
                     None => None,
                 };
-                let applied = e.call_id.as_ref() != Some(&id);
-                e.call_id = Some(id.clone());
+                let applied = e.details().call_id.as_ref() != Some(&id);
+                e.details_mut().call_id = Some(id.clone());
                 e.record(now.wall, EventKind::Placed { id }, applied, note);
             }
             DialAnswer::Refused { reason } => {
@@ -735,17 +737,19 @@ impl Campaign {
         }
         let mut freed = false;
         if let Some(reason) = fail {
-            let last = e.history.last_mut();
-            if e.status == Status::Dialing {
+            let status = e.status;
+            let d = e.details_mut();
+            let last = d.history.last_mut();
+            if status == Status::Dialing {
                 if let Some(ev) = last {
                     ev.applied = true;
                 }
-                e.reason = Some(reason);
+                d.reason = Some(reason);
                 self.set_status(index, Status::Failed, now.wall);
                 self.end_attempt_retrying(index, now, retryable);
                 freed = true;
             } else if let Some(ev) = last {
-                ev.note = Some(format!("entry is already {}", e.status));
+                ev.note = Some(format!("entry is already {status}"));
             }
         }
         self.touch(index);
@@ -767,8 +771,8 @@ impl Campaign {
     ) -> Result<WebhookOutcome, WebhookError> {
         let (index, attempt) = *self.tokens.get(token).ok_or(WebhookError::UnknownToken)?;
         let e = &mut self.entries[index];
-        let current = e.token.as_deref() == Some(token);
-        if current && let Some(known) = e.call_id.as_ref().filter(|&k| *k != report.id) {
+        let current = e.details().token.as_deref() == Some(token);
+        if current && let Some(known) = e.details().call_id.as_ref().filter(|&k| *k != report.id) {
             return Err(WebhookError::IdMismatch {
                 index,
                 known: known.clone(),
@@ -799,20 +803,20 @@ impl Campaign {
             (Effect::Applied, None)
         };
         let applied = ignored.is_none();
-        let learned_id = current && e.call_id.is_none();
+        let learned_id = current && e.details().call_id.is_none();
         // Only the current attempt's numbers are compared: an earlier
         // attempt's call numbers its callbacks from 0 again, and its
         // reports are noted as such already.
-        let out_of_order = match (current, report.sequence, e.sequence) {
+        let out_of_order = match (current, report.sequence, e.details().sequence) {
             (true, Some(n), Some(highest)) if n < highest => {
                 Some(format!("out of order: sequence {n} after {highest}"))
             }
             _ => None,
         };
         if current {
-            e.call_id = Some(report.id.clone());
+            e.details_mut().call_id = Some(report.id.clone());
             if let Some(n) = report.sequence {
-                e.sequence = Some(e.sequence.map_or(n, |h| h.max(n)));
+                e.details_mut().sequence = Some(e.details().sequence.map_or(n, |h| h.max(n)));
             }
         }
         if late_answer || (applied && report.event == CallEvent::Answered) {
@@ -821,7 +825,7 @@ impl Campaign {
         if applied
             && let CallEvent::Failed { reason } | CallEvent::NotAnswered { reason } = &report.event
         {
-            e.reason = Some(reason.clone());
+            e.details_mut().reason = Some(reason.clone());
         }
         let kind = EventKind::Webhook {
             id: report.id,
@@ -832,9 +836,9 @@ impl Campaign {
             (Some(o), Some(n)) => Some(format!("{o}; {n}")),
             (o, n) => o.or(n),
         };
-        let kept = e.history.len();
+        let kept = e.details().history.len();
         e.record(now.wall, kind, applied, note);
-        if let Some(ev) = e.history.get_mut(kept) {
+        if let Some(ev) = e.details_mut().history.get_mut(kept) {
             // The token's own attempt: an old attempt's event is not the
             // current one's (Entry::upgrade reads answers by attempt).
             ev.attempt = attempt;
@@ -872,8 +876,8 @@ impl Campaign {
                 self.set_status(index, Status::Completed, now);
                 let e = &mut self.entries[index];
                 e.retry_at = None;
-                e.reason = None;
-                if let Some(last) = e.history.last_mut() {
+                e.details_mut().reason = None;
+                if let Some(last) = e.details_mut().history.last_mut() {
                     last.note = Some("answered after its attempt ended: no retry".into());
                 }
                 self.set_outcome(index, Outcome::Answered);
@@ -946,7 +950,7 @@ impl Campaign {
             .collect();
         for &i in &due {
             let e = &mut self.entries[i];
-            e.reason = Some(format!(
+            e.details_mut().reason = Some(format!(
                 "no final webhook within {}",
                 format_seconds(timeout_ms)
             ));

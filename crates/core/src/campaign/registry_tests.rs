@@ -224,9 +224,9 @@ impl World {
 
     fn report(&mut self, id: u64, index: usize, event: CallEvent) -> WebhookOutcome {
         let e = self.entry(id, index);
-        let token = e.token.clone().unwrap();
+        let token = e.details().token.clone().unwrap();
         let report = CallReport {
-            id: e.call_id.clone().unwrap(),
+            id: e.details().call_id.clone().unwrap(),
             event,
             sequence: None,
         };
@@ -505,11 +505,11 @@ fn tokens_carry_their_campaign_and_campaign_1_has_no_prefix() {
     let dialed = w.dial_all();
     assert_eq!(dialed, vec![(1, 0), (2, 0), (3, 0)]);
     let tokens: Vec<String> = (1..=3)
-        .map(|id| w.entry(id, 0).token.clone().unwrap())
+        .map(|id| w.entry(id, 0).details().token.clone().unwrap())
         .collect();
     assert_eq!(tokens, vec!["s0", "2-s1", "3-s2"]);
     // Each webhook reaches its own campaign only.
-    let call = w.entry(2, 0).call_id.clone().unwrap();
+    let call = w.entry(2, 0).details().call_id.clone().unwrap();
     let ringing = CallReport {
         id: call.clone(),
         event: CallEvent::Ringing,
@@ -700,11 +700,17 @@ fn an_old_attempts_webhooks_reach_their_campaign_and_change_nothing() {
             (
                 now.status,
                 now.attempt,
-                &now.token,
-                &now.call_id,
+                &now.details().token,
+                &now.details().call_id,
                 now.answered
             ),
-            (e.status, e.attempt, &e.token, &e.call_id, e.answered)
+            (
+                e.status,
+                e.attempt,
+                &e.details().token,
+                &e.details().call_id,
+                e.answered
+            )
         );
     }
     assert_eq!(w.cs.active(), 1);
@@ -742,8 +748,8 @@ fn restored_campaigns_keep_their_order_and_new_ones_come_after() {
     assert_eq!(cs.active(), 2);
     // Both of campaign 2's lines are held; when one frees, campaign 2
     // (started first) still dials before campaign 1.
-    let t2 = w.entry(2, 0).token.clone().unwrap();
-    let id2 = w.entry(2, 0).call_id.clone().unwrap();
+    let t2 = w.entry(2, 0).details().token.clone().unwrap();
+    let id2 = w.entry(2, 0).details().call_id.clone().unwrap();
     cs.apply_report(
         &t2,
         CallReport {
@@ -1137,10 +1143,10 @@ impl Model {
         let (id, out) = r.map_err(|e| TestCaseError::fail(format!("{e}")))?;
         prop_assert_eq!((id, out.index), key);
         let after = cs.get(hook.campaign).unwrap().entry(hook.index).unwrap();
-        if after.history.len() > before.history.len() {
+        if after.details().history.len() > before.details().history.len() {
             // Filed under the attempt its token was issued for.
             let attempt = self.tokens[&key].iter().position(|t| *t == hook.token);
-            let filed = after.history.last().map(|ev| ev.attempt as usize);
+            let filed = after.details().history.last().map(|ev| ev.attempt as usize);
             prop_assert_eq!(filed, attempt.map(|a| a + 1), "{:?}: event filed", key);
         }
         let reported = report_status;
@@ -1181,12 +1187,17 @@ impl Model {
                 )
             );
             prop_assert_eq!(
-                (&after.token, &after.call_id, after.retry_at, &after.reason),
                 (
-                    &before.token,
-                    &before.call_id,
+                    &after.details().token,
+                    &after.details().call_id,
+                    after.retry_at,
+                    &after.details().reason
+                ),
+                (
+                    &before.details().token,
+                    &before.details().call_id,
                     before.retry_at,
-                    &before.reason
+                    &before.details().reason
                 )
             );
         }
@@ -1213,7 +1224,7 @@ impl Model {
             .flat_map(|c| {
                 c.entries()
                     .iter()
-                    .filter(|e| e.status.is_in_flight() && e.call_id.is_some())
+                    .filter(|e| e.status.is_in_flight() && e.details().call_id.is_some())
                     .map(move |e| (c.id(), e.index))
             })
             .collect();
@@ -1226,7 +1237,7 @@ impl Model {
             // The right token with another call's id.
             let (id, i) = *pick.get(&live);
             let e = cs.get(id).unwrap().entry(i).unwrap().clone();
-            let token = e.token.clone().unwrap();
+            let token = e.details().token.clone().unwrap();
             let r = cs.apply_report(&token, completed(CallId::Text("forged".into())), self.now);
             prop_assert!(matches!(r, Err(WebhookError::IdMismatch { .. })), "{:?}", r);
             prop_assert_eq!(cs.get(id).unwrap().entry(i).unwrap(), &e);
@@ -1404,7 +1415,7 @@ impl Model {
                 prop_assert_eq!(e.attempt as usize, tokens, "{:?}: attempts", key);
                 if e.status.is_in_flight() {
                     prop_assert_eq!(
-                        e.token.as_ref(),
+                        e.details().token.as_ref(),
                         self.tokens[&key].last(),
                         "{:?}: token",
                         key
@@ -1456,6 +1467,7 @@ impl Model {
                     // A timeout is never retried: its call may have been
                     // answered.
                     let timed_out = e
+                        .details()
                         .reason
                         .as_deref()
                         .is_some_and(|r| r.starts_with("no final webhook"));
@@ -1682,7 +1694,7 @@ proptest! {
             for e in c.entries() {
                 let o = e.outcome.unwrap();
                 let timed_out = e
-                    .reason
+                    .details().reason
                     .as_deref()
                     .is_some_and(|r| r.starts_with("no final webhook"));
                 prop_assert!(

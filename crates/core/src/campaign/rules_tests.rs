@@ -102,7 +102,7 @@ fn a_deferred_entry_waits_without_an_attempt_and_goes_first_once_its_time_comes(
         (e.status, e.attempt, e.retry_at, e.outcome),
         (Status::Waiting, 0, Some(until), None)
     );
-    assert!(e.history.is_empty(), "no dial, no event");
+    assert!(e.details().history.is_empty(), "no dial, no event");
     assert_eq!(w.cs.take_ruled(), vec![(2, vec![1])]);
     assert_eq!(w.cs.take_ruled(), vec![], "once");
     assert_eq!(w.cs.dialed(), 2);
@@ -194,8 +194,8 @@ fn a_forbidden_entry_is_passed_over_for_good_and_canceled_with_the_reason() {
             (e.status, e.outcome, e.attempt),
             (Status::Canceled, Some(Outcome::Canceled), 0)
         );
-        assert_eq!(e.reason.as_deref(), Some("on the test's list"));
-        let last = e.history.last().unwrap();
+        assert_eq!(e.details().reason.as_deref(), Some("on the test's list"));
+        let last = e.details().history.last().unwrap();
         assert_eq!(
             (&last.kind, last.note.as_deref()),
             (&EventKind::Canceled, Some("on the test's list"))
@@ -426,7 +426,10 @@ impl Ruled {
         }
         let (id, i) = pick.map_or(live[0], |p| *p.get(&live));
         let e = self.cs.get(id).unwrap().entry(i).unwrap();
-        let (token, call) = (e.token.clone().unwrap(), e.call_id.clone().unwrap());
+        let (token, call) = (
+            e.details().token.clone().unwrap(),
+            e.details().call_id.clone().unwrap(),
+        );
         let mut events = vec![CallEvent::Completed];
         if answered {
             events.insert(0, CallEvent::Answered);
@@ -665,8 +668,8 @@ fn entries_outside_their_window_wait_for_it_and_unknown_zones_are_skipped() {
         (Status::Waiting, 0, Some(eight_pst), true)
     );
     let reason = "outside calling hours 08:00–21:00 America/Los_Angeles until 2026-12-02 08:00 PST";
-    assert_eq!(la.reason.as_deref(), Some(reason));
-    let last = la.history.last().unwrap();
+    assert_eq!(la.details().reason.as_deref(), Some(reason));
+    let last = la.details().history.last().unwrap();
     assert_eq!(
         (&last.kind, last.note.as_deref()),
         (
@@ -678,7 +681,7 @@ fn entries_outside_their_window_wait_for_it_and_unknown_zones_are_skipped() {
     );
     let free = w.entry(2, 2);
     assert_eq!(
-        (free.status, free.outcome, free.reason.as_deref()),
+        (free.status, free.outcome, free.details().reason.as_deref()),
         (
             Status::Canceled,
             Some(Outcome::Skipped),

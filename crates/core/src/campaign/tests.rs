@@ -110,11 +110,11 @@ fn webhook_before_the_answer_is_applied_and_teaches_the_id() {
         .apply_report(&o.token, wh(1432, CallStatus::Ringing), N0)
         .unwrap();
     assert!(out.applied);
-    assert_eq!(c.entry(0).unwrap().call_id, Some(1432.into()));
+    assert_eq!(c.entry(0).unwrap().details().call_id, Some(1432.into()));
     c.finish_dial(0, DialAnswer::Placed { id: 1432.into() }, N0);
     let e = c.entry(0).unwrap();
     assert_eq!(e.status, Status::Ringing);
-    assert_eq!(e.call_id, Some(1432.into()));
+    assert_eq!(e.details().call_id, Some(1432.into()));
     assert!(c.can_dial());
 }
 
@@ -138,7 +138,7 @@ fn completed_before_ringing_stays_completed_and_frees_one_slot_only() {
     assert!(!again.freed_slot);
     assert_eq!(fill(&mut c, N0), vec![3]);
     assert_eq!(c.active(), 3);
-    let h = &c.entry(0).unwrap().history;
+    let h = &c.entry(0).unwrap().details().history;
     assert_eq!(h.iter().filter(|e| !e.applied).count(), 2);
     assert_eq!(
         h.last().unwrap().note.as_deref(),
@@ -169,6 +169,7 @@ fn duplicates_and_backward_moves_are_recorded_not_applied() {
     let notes: Vec<_> = c
         .entry(0)
         .unwrap()
+        .details()
         .history
         .iter()
         .filter_map(|e| e.note.clone())
@@ -213,7 +214,7 @@ fn an_error_answer_fails_the_entry_and_dialing_moves_on() {
     let e = c.entry(0).unwrap();
     assert_eq!(e.status, Status::Failed);
     assert_eq!(
-        e.reason.as_deref(),
+        e.details().reason.as_deref(),
         Some("dialer API refused the call: Expected a valid phone")
     );
     assert_eq!(c.begin_dial(tok(1), N0).unwrap().index, 1);
@@ -235,7 +236,10 @@ fn an_undialable_number_fails_and_is_never_retried() {
     let e = c.entry(0).unwrap();
     assert_eq!((e.status, e.attempt), (Status::Failed, 1));
     assert_eq!(e.outcome, Some(Outcome::Failed));
-    assert_eq!((e.reason.as_deref(), e.retry_at), (Some(reason), None));
+    assert_eq!(
+        (e.details().reason.as_deref(), e.retry_at),
+        (Some(reason), None)
+    );
     // The line goes to the next entry, and entry 0 never comes back.
     assert_eq!(c.begin_dial(tok(1), N0).unwrap().index, 1);
     assert_eq!(c.count(Status::Waiting), 0);
@@ -259,7 +263,10 @@ fn an_unanswered_dial_holds_its_line_until_the_timeout() {
     assert_eq!(c.expire(N0.plus_millis(TIMEOUT)), vec![0]);
     let e = c.entry(0).unwrap();
     assert_eq!(e.status, Status::Failed);
-    assert_eq!(e.reason.as_deref(), Some("no final webhook within 10 s"));
+    assert_eq!(
+        e.details().reason.as_deref(),
+        Some("no final webhook within 10 s")
+    );
     assert!(c.can_dial());
     // A webhook after the timeout is recorded and changes nothing.
     let late = c
@@ -400,7 +407,7 @@ fn restore_after_the_wall_clock_moved_back_holds_a_line_no_longer_than_the_timeo
 fn restore_gives_a_call_with_no_dial_time_the_whole_timeout() {
     let mut e = Entry::new(0, phone(0));
     e.status = Status::Dialing;
-    e.token = Some(tok(0));
+    e.details_mut().token = Some(tok(0));
     let now = restart_at(T0.millis());
     let mut r = Campaign::restore(CampaignMeta::first(true, 1), vec![e], settings(1), now).unwrap();
     assert_eq!(r.next_deadline(), Some(Mono(TIMEOUT)));
@@ -472,8 +479,11 @@ fn history_is_capped() {
             .unwrap();
     }
     let e = c.entry(0).unwrap();
-    assert_eq!(e.history.len(), MAX_HISTORY);
-    assert_eq!(e.history.len() as u64 + e.events_dropped, 102);
+    assert_eq!(e.details().history.len(), MAX_HISTORY);
+    assert_eq!(
+        e.details().history.len() as u64 + e.details().events_dropped,
+        102
+    );
 }
 
 /// `client` brought up to date by what `c` says changed after `version`,
@@ -667,8 +677,8 @@ proptest! {
                             }
                             if (r >> 28) % 8 == 0 {
                                 let before = c.entries().to_vec();
-                                let idx = before.iter().position(|e| e.token.as_deref() == Some(token.as_str())).unwrap();
-                                if before[idx].call_id.is_some() {
+                                let idx = before.iter().position(|e| e.details().token.as_deref() == Some(token.as_str())).unwrap();
+                                if before[idx].details().call_id.is_some() {
                                     let forged = CallReport { id: CallId::Text("forged".into()), ..body.clone() };
                                     prop_assert!(c.apply_report(&token, forged, now).is_err());
                                 }
@@ -853,7 +863,11 @@ fn every_way_an_attempt_ends_has_its_outcome() {
     );
     let answered: Vec<bool> = c.entries().iter().map(|e| e.answered).collect();
     assert_eq!(answered, vec![true, false, false, false, false, false]);
-    let reasons: Vec<_> = c.entries().iter().map(|e| e.reason.clone()).collect();
+    let reasons: Vec<_> = c
+        .entries()
+        .iter()
+        .map(|e| e.details().reason.clone())
+        .collect();
     assert_eq!(reasons[0], None);
     assert_eq!(reasons[4].as_deref(), Some("busy"));
     assert_eq!(reasons[5].as_deref(), Some("no final webhook within 10 s"));
@@ -870,7 +884,10 @@ fn retries_exactly_up_to_max_attempts_and_never_before_the_delay() {
         let token = format!("a{attempt}");
         assert_eq!(dial(&mut c, &token, 100 + u64::from(attempt), now), 0);
         let e = c.entry(0).unwrap();
-        assert_eq!((e.attempt, e.token.as_deref()), (attempt, Some(&*token)));
+        assert_eq!(
+            (e.attempt, e.details().token.as_deref()),
+            (attempt, Some(&*token))
+        );
         assert_eq!(e.status, Status::Dialing);
         report(
             &mut c,
@@ -906,7 +923,7 @@ fn retries_exactly_up_to_max_attempts_and_never_before_the_delay() {
     assert_eq!(c.state(), CampaignState::Done);
     assert_eq!(c.attempts(), 3);
     assert_eq!(c.begin_dial("more".into(), now.plus_millis(HOUR)), None);
-    let scheduled = c.entry(0).unwrap().history.iter().filter(|ev| {
+    let scheduled = c.entry(0).unwrap().details().history.iter().filter(|ev| {
         matches!(
             ev.kind,
             EventKind::RetryScheduled {
@@ -978,8 +995,8 @@ fn refused_unreachable_and_timed_out_attempts_are_failed_ones_and_timeouts_never
 /// Ends the current attempt of entry `index` with `event`.
 fn end_call(c: &mut Campaign, index: usize, event: CallEvent, now: Now) -> WebhookOutcome {
     let e = c.entry(index).unwrap();
-    let token = e.token.clone().unwrap();
-    let id = e.call_id.clone().unwrap();
+    let token = e.details().token.clone().unwrap();
+    let id = e.details().call_id.clone().unwrap();
     c.apply_report(&token, CallReport::new(id, event), now)
         .unwrap()
 }
@@ -1085,12 +1102,12 @@ fn a_late_answered_turns_no_answer_into_answered_and_calls_off_the_retry() {
 /// What a webhook may not change about an entry: everything but its
 /// history and version.
 fn essence(e: &Entry) -> Entry {
-    Entry {
-        history: Vec::new(),
-        events_dropped: 0,
-        version: 0,
-        ..e.clone()
-    }
+    let mut e = e.clone();
+    e.version = 0;
+    let d = e.details_mut();
+    d.history.clear();
+    d.events_dropped = 0;
+    e
 }
 
 #[test]
@@ -1121,7 +1138,15 @@ fn an_old_attempts_webhooks_never_change_the_current_attempt() {
         assert!(!out.applied && !out.freed_slot);
         assert_eq!(out.status, Status::Ringing);
         assert_eq!(essence(c.entry(0).unwrap()), before);
-        let note = c.entry(0).unwrap().history.last().unwrap().note.clone();
+        let note = c
+            .entry(0)
+            .unwrap()
+            .details()
+            .history
+            .last()
+            .unwrap()
+            .note
+            .clone();
         assert_eq!(
             note.as_deref(),
             Some("an earlier attempt; attempt 2 is current")
@@ -1158,7 +1183,10 @@ fn stop_cancels_idle_and_waiting_entries_and_calls_in_flight_finish() {
             (e.status, e.outcome, e.retry_at),
             (Status::Canceled, Some(Outcome::Canceled), None)
         );
-        assert_eq!(e.history.last().unwrap().kind, EventKind::Canceled);
+        assert_eq!(
+            e.details().history.last().unwrap().kind,
+            EventKind::Canceled
+        );
     }
     assert_eq!(c.entry(3).unwrap().attempt, 0);
     assert_eq!(c.entry(0).unwrap().attempt, 1);
@@ -1350,7 +1378,11 @@ fn restoring_a_stopped_campaign_whose_canceled_entries_were_stored_changes_nothi
     assert_eq!(essences(&r), essences(&c));
     assert_eq!(outcomes(&r), outcomes(&c));
     for e in r.entries() {
-        let canceled = e.history.iter().filter(|ev| ev.kind == EventKind::Canceled);
+        let canceled = e
+            .details()
+            .history
+            .iter()
+            .filter(|ev| ev.kind == EventKind::Canceled);
         assert!(canceled.count() <= 1, "entry {} canceled twice", e.index);
     }
     // Restoring again, as every restart does, changes nothing either.
@@ -1396,7 +1428,14 @@ fn restore_after_an_old_attempts_answered_does_not_count_it_for_the_current_one(
     // belongs to attempt 1 and changes nothing.
     report(&mut c, "old", 100, CallStatus::Answered, N0);
     assert!(!c.entry(0).unwrap().answered);
-    let late = c.entry(0).unwrap().history.last().unwrap().clone();
+    let late = c
+        .entry(0)
+        .unwrap()
+        .details()
+        .history
+        .last()
+        .unwrap()
+        .clone();
     assert_eq!(
         late.attempt, 1,
         "an old attempt's event is filed under its attempt"
@@ -1452,15 +1491,15 @@ fn entries_of_the_previous_release_are_upgraded() {
         let mut e = old(status, Some("t"));
         assert_eq!((e.attempt, e.outcome, e.answered), (0, None, false));
         if with_answer {
-            e.history.push(answered_webhook());
-            assert_eq!(e.history[0].attempt, 1);
+            e.details_mut().history.push(answered_webhook());
+            assert_eq!(e.details().history[0].attempt, 1);
         }
         e.upgrade();
         let what = format!("{status} (answered webhook: {with_answer})");
         assert_eq!(e.attempt, 1, "{what}");
         assert_eq!(e.outcome, outcome, "{what}");
         assert_eq!(e.answered, answered, "{what}");
-        assert_eq!(e.first_dialed_at, Some(dialed_at), "{what}");
+        assert_eq!(e.details().first_dialed_at, Some(dialed_at), "{what}");
         let once = e.clone();
         e.upgrade();
         assert_eq!(e, once, "upgrading twice changes nothing");
@@ -1468,7 +1507,7 @@ fn entries_of_the_previous_release_are_upgraded() {
     let mut idle = old("idle", None);
     idle.upgrade();
     assert_eq!(
-        (idle.attempt, idle.outcome, idle.first_dialed_at),
+        (idle.attempt, idle.outcome, idle.details().first_dialed_at),
         (0, None, None)
     );
     // A previous release's list, restored: counts, outcomes and attempts
@@ -1476,13 +1515,16 @@ fn entries_of_the_previous_release_are_upgraded() {
     let mut entries: Vec<Entry> = ["completed", "failed", "ringing", "idle"]
         .into_iter()
         .enumerate()
-        .map(|(i, s)| Entry {
-            index: i,
-            token: (s != "idle").then(|| format!("t{i}")),
-            ..old(s, None)
+        .map(|(i, s)| {
+            let mut e = old(s, None);
+            e.index = i;
+            if s != "idle" {
+                e.details_mut().token = Some(format!("t{i}"));
+            }
+            e
         })
         .collect();
-    entries[0].history.push(answered_webhook());
+    entries[0].details_mut().history.push(answered_webhook());
     let now = restart_at(T0.millis());
     let mut r = Campaign::restore(CampaignMeta::first(true, 3), entries, settings(3), now).unwrap();
     assert_recount(&r);
@@ -1515,6 +1557,7 @@ fn callbacks_numbered_out_of_order_are_recorded_as_such() {
     let notes = |c: &Campaign| -> Vec<Option<String>> {
         c.entry(0)
             .unwrap()
+            .details()
             .history
             .iter()
             .map(|e| e.note.clone())
@@ -1524,7 +1567,7 @@ fn callbacks_numbered_out_of_order_are_recorded_as_such() {
         notes(&c).last().unwrap().as_deref(),
         Some("out of order: sequence 1 after 2; would move answered back to ringing")
     );
-    assert_eq!(c.entry(0).unwrap().sequence, Some(2));
+    assert_eq!(c.entry(0).unwrap().details().sequence, Some(2));
     // The same number again is a duplicate, not out of order.
     let again = c
         .apply_report("a1", numbered(sid(1), CallEvent::Answered, 2), N0)
@@ -1549,7 +1592,7 @@ fn callbacks_numbered_out_of_order_are_recorded_as_such() {
     assert_eq!(c.entry(0).unwrap().status, Status::Waiting);
     let o = c.begin_dial("b2".into(), N0.plus_millis(1)).unwrap();
     assert_eq!(
-        c.entry(0).unwrap().sequence,
+        c.entry(0).unwrap().details().sequence,
         None,
         "a new call, new numbers"
     );
@@ -1570,10 +1613,10 @@ fn callbacks_numbered_out_of_order_are_recorded_as_such() {
         notes(&c).last().unwrap().as_deref(),
         Some("an earlier attempt; attempt 2 is current")
     );
-    assert_eq!(c.entry(0).unwrap().sequence, Some(1));
+    assert_eq!(c.entry(0).unwrap().details().sequence, Some(1));
     // Unnumbered reports leave the number alone and are never out of order.
     c.apply_report("b2", CallReport::new(sid(3), CallEvent::Answered), N0)
         .unwrap();
     assert_eq!(notes(&c).last().unwrap(), &None);
-    assert_eq!(c.entry(0).unwrap().sequence, Some(1));
+    assert_eq!(c.entry(0).unwrap().details().sequence, Some(1));
 }

@@ -58,6 +58,13 @@ pub(super) fn read_csv(
     let titles: Vec<String> = header.iter().map(str::to_string).collect();
     let columns = Columns::find(header)?;
     let mut out = Collector::new(Unit::Line, count_lines(text.as_bytes()), country, check);
+    for (raw, kept) in columns.renamed(header) {
+        out.warn(1, || {
+            format!(
+                "the column {raw:?} is kept as {kept:?}: the export has a column {raw:?} of its own"
+            )
+        });
+    }
     let mut lines = Lines::new(text.as_bytes());
     let mut record = StringRecord::new();
     loop {
@@ -213,7 +220,7 @@ impl Columns {
                 extension = Some(extra.len());
             }
             extra.push(i);
-            extra_names.push(raw.trim().to_string());
+            extra_names.push(crate::export::column_name(raw.trim()));
         }
         Ok(Columns {
             phone,
@@ -232,6 +239,16 @@ impl Columns {
             .map(|i| record[i].trim())
             .filter(|n| !n.is_empty())
             .map(str::to_string)
+    }
+
+    /// The extra columns kept under another name: (as written, as kept).
+    fn renamed<'h>(&self, header: &'h StringRecord) -> Vec<(&'h str, &str)> {
+        self.extra
+            .iter()
+            .zip(&self.extra_names)
+            .map(|(&i, kept)| (header[i].trim(), kept.as_str()))
+            .filter(|(raw, kept)| raw != kept)
+            .collect()
     }
 
     fn fields(&self, record: &StringRecord) -> Vec<String> {

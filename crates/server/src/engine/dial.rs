@@ -24,7 +24,8 @@ impl Engine {
                 .get(order.campaign)
                 .and_then(|c| c.entry(order.index))
                 .is_some_and(|e| {
-                    e.status == Status::Dialing && e.token.as_deref() == Some(order.token.as_str())
+                    e.status == Status::Dialing
+                        && e.details().token.as_deref() == Some(order.token.as_str())
                 });
             if current {
                 return Ok(Some(order));
@@ -100,7 +101,7 @@ impl Engine {
                         campaign = id,
                         index = i,
                         status = %e.status,
-                        reason = e.reason.as_deref().unwrap_or_default(),
+                        reason = e.details().reason.as_deref().unwrap_or_default(),
                         "held back by a dial-time rule"
                     );
                 }

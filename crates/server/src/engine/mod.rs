@@ -34,10 +34,11 @@ pub use reads::{Page, READ_SLICE};
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};
 use degradation::Degradation;
+use numdialer_core::api::CampaignSummary;
 use numdialer_core::hours::{CallingHours, CallingRules};
 use numdialer_core::rules::{CallingHoursRule, DoNotCall, RetryDue, Rule, Rules};
 use numdialer_core::{
-    AlreadyStarted, Campaigns, DeleteError, OperationError, RestoreError, WebhookError,
+    AlreadyStarted, Campaign, Campaigns, DeleteError, OperationError, RestoreError, WebhookError,
 };
 use persist::Versions;
 use std::sync::Arc;
@@ -197,6 +198,17 @@ impl Engine {
     /// [`Calling::real_provider`]).
     pub fn real_provider(&self) -> bool {
         self.real_provider
+    }
+
+    /// `c`'s summary, saying when its calling hours are off while a real
+    /// provider dials.
+    fn summarize(&self, c: &Campaign) -> CampaignSummary {
+        self.said(CampaignSummary::from(c))
+    }
+
+    fn said(&self, mut s: CampaignSummary) -> CampaignSummary {
+        s.calling.at_any_hour = self.real_provider && s.calling.hours.is_off();
+        s
     }
 
     fn lock(&self) -> MutexGuard<'_, Campaigns> {

@@ -108,7 +108,7 @@ impl Engine {
             snap.before_restart = self.before_restart(c, clock::now());
             snap.real_provider = self.real_provider();
             if with_summary {
-                snap.campaign = Some(CampaignSummary::from(c));
+                snap.campaign = Some(self.summarize(c));
             }
             // A `since` from the future (a client that knew another data
             // directory) gets the whole list, as `StatusesResponse::since`.
@@ -157,7 +157,7 @@ impl Engine {
         for (i, deadline) in c.deadlines() {
             // Without a dial time, it was stored by an older build: this
             // run dialed nothing without one.
-            let dialed = c.entry(i).and_then(|e| e.dialed_at);
+            let dialed = c.entry(i).and_then(|e| e.details().dialed_at);
             if dialed.is_none_or(|at| at < self.opened_at) {
                 calls += 1;
                 last = last.max(deadline.since(now.mono));
@@ -182,7 +182,7 @@ impl Engine {
             let all = self.lock();
             let resp = CampaignsResponse {
                 version: all.version(),
-                campaigns: all.iter().map(CampaignSummary::from).collect(),
+                campaigns: all.iter().map(|c| self.summarize(c)).collect(),
             };
             (resp, self.read_ticket())
         };
@@ -194,7 +194,7 @@ impl Engine {
         let (summary, ticket) = {
             let all = self.lock();
             let c = all.get(id).ok_or(EngineError::NoCampaign(id))?;
-            (CampaignSummary::from(c), self.read_ticket())
+            (self.summarize(c), self.read_ticket())
         };
         self.settle_read(ticket).await;
         Ok(summary)

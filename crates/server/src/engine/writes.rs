@@ -30,7 +30,7 @@ impl Engine {
                 None => None,
             };
             let c = all.get(id).ok_or(EngineError::NoCampaign(id))?;
-            (CampaignSummary::from(c), changed.is_some(), ticket)
+            (self.summarize(c), changed.is_some(), ticket)
         };
         if let Some(t) = ticket {
             tracing::info!(campaign = id, operation = %op, state = %summary.state, "campaign {}", summary.state);
@@ -56,7 +56,7 @@ impl Engine {
             let Some(summary) = replayed(&all, key, digest)? else {
                 return Ok(None);
             };
-            (summary, self.read_ticket())
+            (self.said(summary), self.read_ticket())
         };
         if self.degraded().is_none() {
             self.durable(ticket).await?;
@@ -76,7 +76,7 @@ impl Engine {
             if let Some(key) = new.idempotency_key.as_deref() {
                 let digest = new.idempotency_digest.as_deref().unwrap_or_default();
                 if let Some(summary) = replayed(&all, key, digest)? {
-                    return Ok((summary, false));
+                    return Ok((self.said(summary), false));
                 }
             }
             super::full(all.len(), self.max_campaigns.load(Ordering::Relaxed))?;

@@ -263,7 +263,7 @@ fn read_events(
             continue;
         };
         let event = decode(&v, || format!("event of entry {index}"))?;
-        entry.history.push(event);
+        entry.details_mut().history.push(event);
     }
     Ok(())
 }

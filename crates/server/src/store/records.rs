@@ -109,8 +109,9 @@ impl CampaignRecords {
         for e in entries {
             let v = serde_json::to_vec(e).expect("entries always serialise");
             let key = self.key(e.index as u64);
-            let from = e.history.len().saturating_sub(EVENTS_PER_CHANGE);
-            for (n, event) in e.history.iter().enumerate().skip(from) {
+            let history = &e.details().history;
+            let from = history.len().saturating_sub(EVENTS_PER_CHANGE);
+            for (n, event) in history.iter().enumerate().skip(from) {
                 let mut event_key = key.clone();
                 event_key.extend_from_slice(&(n as u32).to_be_bytes());
                 let v = serde_json::to_vec(event).expect("events always serialise");

@@ -70,7 +70,7 @@ async fn each_change_stores_its_event_beside_the_entry() {
     let loaded = Store::open(dir.path()).unwrap().load().unwrap().unwrap();
     assert_eq!(loaded.campaigns[0].entries[0], *c.entry(0).unwrap());
     assert_eq!(
-        loaded.campaigns[0].entries[0].history.len(),
+        loaded.campaigns[0].entries[0].details().history.len(),
         4,
         "dialed, ringing, duplicate, completed"
     );
@@ -99,7 +99,7 @@ async fn load_reports_the_event_records_it_cannot_place() {
     }
     let loaded = Store::open(dir.path()).unwrap().load().unwrap().unwrap();
     assert_eq!(
-        loaded.campaigns[0].entries[1].history.len(),
+        loaded.campaigns[0].entries[1].details().history.len(),
         1,
         "the good event is kept"
     );
@@ -267,18 +267,25 @@ async fn a_change_that_adds_two_events_stores_both() {
     let mut e = Entry::new(0, phone(0));
     {
         let store = Store::open(dir.path()).unwrap();
-        e.history.push(event(EventKind::Dialed));
+        e.details_mut().history.push(event(EventKind::Dialed));
         store.put_entries(2, [&e]).unwrap();
         // A timeout that earns a retry: two events in one change.
-        e.history.push(event(EventKind::TimedOut { after_ms: 5 }));
-        e.history.push(event(EventKind::RetryScheduled {
-            outcome: Outcome::Failed,
-            retry_at: Timestamp(9),
-        }));
+        e.details_mut()
+            .history
+            .push(event(EventKind::TimedOut { after_ms: 5 }));
+        e.details_mut()
+            .history
+            .push(event(EventKind::RetryScheduled {
+                outcome: Outcome::Failed,
+                retry_at: Timestamp(9),
+            }));
         store.put_entries(2, [&e]).unwrap();
         let t = store.put_campaign(&meta(2)).unwrap();
         store.durable(t).await.unwrap();
     }
     let loaded = Store::open(dir.path()).unwrap().load().unwrap().unwrap();
-    assert_eq!(loaded.campaigns[1].entries[0].history, e.history);
+    assert_eq!(
+        loaded.campaigns[1].entries[0].details().history,
+        e.details().history
+    );
 }

@@ -107,6 +107,8 @@ async fn conditional_poll(h: &Harness, version: u64) -> reqwest::Response {
 async fn the_statuses_say_whether_the_provider_is_real() {
     let h = Harness::start(fast_sim(), |_| {}).await;
     assert!(h.statuses().await.real_provider, "a --dialer-url is real");
+    // Its window off while a real provider dials: the summary says so.
+    assert!(at_any_hour(&h).await, "hours off through a --dialer-url");
     h.stop().await;
 
     let h = Harness::start(fast_sim(), |c| c.provider.dialer_url = None).await;
@@ -123,5 +125,22 @@ async fn the_statuses_say_whether_the_provider_is_real() {
         assert!(raw.get(absent).is_none(), "{absent}: {raw}");
     }
     assert!(!h.statuses().await.real_provider);
+    assert!(!at_any_hour(&h).await, "hours off on the simulator");
     h.stop().await;
+}
+
+/// Whether campaign 1's summary says it dials at any hour.
+async fn at_any_hour(h: &Harness) -> bool {
+    let list: numdialer_core::api::CampaignsResponse = h
+        .http
+        .get(h.url("/campaigns"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let first = &list.campaigns[0];
+    assert!(first.calling.hours.is_off(), "{first:?}");
+    first.calling.at_any_hour
 }

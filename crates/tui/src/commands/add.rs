@@ -251,6 +251,9 @@ pub async fn run(args: Args, target: &Target) -> anyhow::Result<()> {
             created.warning_count - created.warnings.len()
         );
     }
+    if let Some(warning) = show::caution(&created.campaign) {
+        eprintln!("{warning}");
+    }
     print(&if args.json {
         json_line(&created.campaign)
     } else {

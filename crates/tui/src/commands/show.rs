@@ -114,6 +114,15 @@ pub fn created(c: &CampaignSummary, existed: bool) -> String {
     )
 }
 
+/// What `add` warns of on standard error, if anything, about the campaign
+/// it made: a safeguard turned off is never silent.
+pub fn caution(c: &CampaignSummary) -> Option<&'static str> {
+    c.calling.at_any_hour.then_some(
+        "warning: calling hours are off: this campaign dials its callees at any hour \
+         of their day, through a real dialer API",
+    )
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -237,6 +246,10 @@ ID  STATE    FINAL  ANSWERED  NO ANSWER  FAILED  CANCELED  VOICEMAIL  ATTEMPTS  
             "campaign 4 \"leads\" was already created with this idempotency key, \
              1000 entries, running; follow it with: numdialer watch 4\n"
         );
+        assert_eq!(caution(&draft), None);
+        let mut unguarded = draft.clone();
+        unguarded.calling.at_any_hour = true;
+        assert!(caution(&unguarded).is_some_and(|w| w.contains("at any hour")));
         let one = summary(5, "one", CampaignState::Draft, 1, [0; 4]);
         assert!(
             created(&one, false).contains("\"one\", 1 entry, draft"),

@@ -236,9 +236,12 @@ pub async fn create(
         .enumerate()
         .map(|(i, e)| {
             let mut entry = Entry::new(i, e.phone);
-            entry.name = e.name;
-            entry.fields = e.fields;
             entry.zones = e.zones;
+            if e.name.is_some() || !e.fields.is_empty() {
+                let d = entry.details_mut();
+                d.name = e.name;
+                d.fields = e.fields;
+            }
             entry
         })
         .collect();
@@ -398,22 +401,6 @@ pub async fn detail(
         .ok_or_else(|| ApiError::not_found(format!("campaign {id} has no entry at index {index}")))
 }
 
-/// The export's fixed columns; the import's extra ones follow.
-const EXPORT_HEADER: [&str; 12] = [
-    "index",
-    "phone",
-    "name",
-    "status",
-    "outcome",
-    "attempts",
-    "call_id",
-    "first_dialed_at",
-    "ended_at",
-    "reason",
-    "timezones",
-    "waiting_until",
-];
-
 /// `GET /campaigns/{id}/export.csv?raw=true` turns the formula guard off.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -438,20 +425,21 @@ fn neutralise(cell: String) -> String {
 fn export_row(e: &Entry) -> Vec<String> {
     let opt = |t: Option<numdialer_core::Timestamp>| t.map(|t| t.to_string()).unwrap_or_default();
     let ended = e.status.is_final().then_some(e.updated_at).flatten();
+    let d = e.details();
     let mut row = vec![
         e.index.to_string(),
         e.phone.digits().to_string(),
-        e.name.clone().unwrap_or_default(),
+        d.name.clone().unwrap_or_default(),
         e.status.to_string(),
         e.outcome.map(|o| o.to_string()).unwrap_or_default(),
         e.attempt.to_string(),
-        e.call_id
+        d.call_id
             .as_ref()
             .map(|c| c.to_string())
             .unwrap_or_default(),
-        opt(e.first_dialed_at),
+        opt(d.first_dialed_at),
         opt(ended),
-        e.reason.clone().unwrap_or_default(),
+        d.reason.clone().unwrap_or_default(),
         e.zone_set()
             .map(|z| z.set().to_string())
             .unwrap_or_default(),
@@ -459,7 +447,7 @@ fn export_row(e: &Entry) -> Vec<String> {
             .then_some(e.retry_at)
             .flatten()),
     ];
-    row.extend(e.fields.iter().cloned());
+    row.extend(d.fields.iter().cloned());
     row
 }
 
@@ -486,7 +474,10 @@ pub async fn export(
             .engine
             .entries_page(id, from, EXPORT_SLICE, export_row)?;
         if from == 0 {
-            let header = EXPORT_HEADER.iter().map(|s| s.to_string()).chain(columns);
+            let header = numdialer_core::export::FIXED_COLUMNS
+                .iter()
+                .map(|s| s.to_string())
+                .chain(columns);
             out.write_record(header.map(cell)).map_err(write_failed)?;
         }
         if rows.is_empty() {
