@@ -32,14 +32,21 @@ const EVENTS_PER_CHANGE: usize = 2;
 /// after the campaign's id for campaigns other than 1.
 pub(super) const EVENT_KEY_LEN: usize = 12;
 
-/// Entries in one record of `campaign_lists`: about 30 KB of JSON, well
-/// under the size at which sled 0.34 writes a value to a file of its own.
+/// The most entries in one record of `campaign_lists`.
 pub(super) const LIST_SLICE: usize = 256;
 
+/// The most JSON bytes in one record of `campaign_lists` (one entry alone
+/// may be more). sled 0.34 writes a page of more than a quarter of its
+/// 512 KiB segment to a file of its own under `blobs/`, and a leaf page
+/// holds up to 16 records: 16 of these stay under that quarter. A blob is
+/// never given back when its records are removed (measured: ten rounds of
+/// importing and deleting a 30 MB list of 100 columns left 925 MB in
+/// `blobs/`), so records are kept under it.
+pub(super) const SLICE_BYTES: usize = 6 * 1024;
+
 /// Entries of an imported list written in one sled batch, in records of
-/// [`LIST_SLICE`]: one batch of a whole large list holds hundreds of bytes
-/// per entry in memory long after it is applied. A multiple of
-/// [`LIST_SLICE`], so that every record but the last is full.
+/// [`slices`]: one batch of a whole large list holds hundreds of bytes per
+/// entry in memory long after it is applied.
 const LIST_BATCH: usize = 16 * 1024;
 
 /// Entries of campaign 1's new list written in one sled batch, each as its
@@ -125,7 +132,7 @@ impl CampaignRecords {
     }
 
     /// Writes a new list (entries from index 0, none dialed) in records of
-    /// [`LIST_SLICE`] entries, a batch of [`LIST_BATCH`] at a time, so that
+    /// [`slices`], a batch of [`LIST_BATCH`] at a time, so that
     /// no batch holds all of a large list. Campaign 1's list is written
     /// entry by entry, as before campaigns existed.
     pub fn put_list(&self, entries: &[Entry]) -> Result<(), StoreError> {
@@ -137,12 +144,8 @@ impl CampaignRecords {
         };
         for entries in entries.chunks(LIST_BATCH) {
             let mut batch = sled::Batch::default();
-            for slice in entries.chunks(LIST_SLICE) {
-                let first = slice.first().map_or(0, |e| e.index as u64);
-                batch.insert(
-                    self.key(first),
-                    serde_json::to_vec(slice).expect("entries always serialise"),
-                );
+            for (first, record) in slices(entries) {
+                batch.insert(self.key(first), record);
             }
             lists.apply_batch(batch)?;
         }
@@ -174,6 +177,47 @@ impl CampaignRecords {
         }
         Ok(())
     }
+}
+
+/// `entries` as records of `campaign_lists`: each a JSON array of at most
+/// [`LIST_SLICE`] entries and, past its first, [`SLICE_BYTES`], with the
+/// index of its first entry.
+fn slices(entries: &[Entry]) -> Vec<(u64, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut record = Vec::with_capacity(SLICE_BYTES);
+    let mut first = 0;
+    let mut n = 0;
+    let mut entries = entries.iter().peekable();
+    while let Some(e) = entries.next() {
+        let before = record.len();
+        record.push(if n == 0 { b'[' } else { b',' });
+        serde_json::to_writer(&mut record, e).expect("entries always serialise");
+        if n > 0 && record.len() + 1 > SLICE_BYTES {
+            // Over: this record ends before `e`, which starts the next.
+            record.truncate(before);
+            record.push(b']');
+            out.push((
+                first,
+                std::mem::replace(&mut record, Vec::with_capacity(SLICE_BYTES)),
+            ));
+            n = 0;
+            record.push(b'[');
+            serde_json::to_writer(&mut record, e).expect("entries always serialise");
+        }
+        if n == 0 {
+            first = e.index as u64;
+        }
+        n += 1;
+        if n == LIST_SLICE || entries.peek().is_none() {
+            record.push(b']');
+            out.push((
+                first,
+                std::mem::replace(&mut record, Vec::with_capacity(SLICE_BYTES)),
+            ));
+            n = 0;
+        }
+    }
+    out
 }
 
 /// A record's value, or the error that names the record by `key`.

@@ -1,4 +1,4 @@
-use super::records::LIST_SLICE;
+use super::records::{LIST_SLICE, SLICE_BYTES};
 use super::*;
 use numdialer_core::campaign::CampaignMeta;
 use numdialer_core::{CampaignState, Phone, Status};
@@ -159,11 +159,50 @@ async fn an_imported_list_loads_with_its_changed_entries_laid_over_it() {
         0,
         "the cut-short import's list is removed"
     );
-    assert_eq!(
-        store.campaign_lists.scan_prefix(5u64.to_be_bytes()).count(),
-        4,
-        "{n} entries in records of {LIST_SLICE}"
-    );
+    let records: Vec<Vec<Entry>> = store
+        .campaign_lists
+        .scan_prefix(5u64.to_be_bytes())
+        .values()
+        .map(|v| {
+            let v = v.unwrap();
+            assert!(v.len() <= SLICE_BYTES, "a record of {} bytes", v.len());
+            serde_json::from_slice(&v).unwrap()
+        })
+        .collect();
+    assert!(records.iter().all(|r| r.len() <= LIST_SLICE));
+    assert_eq!(records.iter().map(Vec::len).sum::<usize>(), n);
+}
+
+/// A wide list (a hundred columns, a kilobyte a row and up to 5 KB) is
+/// stored in records that sled keeps in its own log, where deleting them
+/// gives the space back, not in files of their own under `blobs/`.
+#[tokio::test]
+async fn a_wide_list_is_stored_in_small_records_and_no_blob() {
+    let dir = tempfile::tempdir().unwrap();
+    let list: Vec<Entry> = (0..3000)
+        .map(|i| {
+            let mut e = Entry::new(i, phone(i));
+            let width = 10 + 40 * (i % 2);
+            e.details_mut().fields = vec!["v".repeat(width); 100];
+            e
+        })
+        .collect();
+    let store = Store::open(dir.path()).unwrap();
+    store.put_list(7, &list).unwrap();
+    let t = store.put_campaign(&numdialer_core::CampaignMeta {
+        id: 7,
+        ..numdialer_core::CampaignMeta::first(false, 1)
+    });
+    store.durable(t.unwrap()).await.unwrap();
+    for v in store
+        .campaign_lists
+        .scan_prefix(7u64.to_be_bytes())
+        .values()
+    {
+        assert!(v.unwrap().len() <= SLICE_BYTES);
+    }
+    let blobs = std::fs::read_dir(dir.path().join("blobs")).map_or(0, |d| d.count());
+    assert_eq!(blobs, 0, "no record went to a file of its own");
 }
 
 #[tokio::test]
