@@ -8,6 +8,8 @@
 //!   [`Entry`], one list position with its call and history.
 //! - [`rules`]: the rules asked before every dial (today: a retry goes
 //!   when it is due), pure functions of an entry and the time.
+//! - [`answer`]: who answered a call ([`answer::AnsweredBy`]), and a
+//!   campaign's answering-machine detection and voicemail settings.
 //! - [`call`]: [`CallId`], [`CallEvent`] and [`CallReport`], a call as
 //!   every provider reports it.
 //! - [`phone`]: [`Phone`], a number parsed once; display via libphonenumber.
@@ -31,6 +33,7 @@
 //! - [`hours`]: calling hours in the callee's local time: the settings, the
 //!   stricter rules file, and the verdict (open, wait until, never, unknown).
 
+pub mod answer;
 pub mod api;
 pub mod args;
 pub mod call;

@@ -2,6 +2,7 @@
 
 use super::MAX_HISTORY;
 use super::events::{Event, EventKind};
+use crate::answer::Answer;
 use crate::call::CallId;
 use crate::phone::Phone;
 use crate::status::{Outcome, Status};
@@ -68,6 +69,19 @@ pub struct Entry {
     /// retry: `retry_at` is when its window opens.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub held: bool,
+    /// Who answered the current attempt, once detection said (or its grace
+    /// passed); `None` before, and for campaigns without detection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<Answer>,
+    /// The current attempt completed after being answered and waits for
+    /// its detection result (see [`crate::answer::DETECTION_GRACE_MS`]):
+    /// it keeps its line and its `answered` status until then, so that its
+    /// outcome is final once.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub awaiting_answer: bool,
+    /// The current attempt left the campaign's voicemail on a machine.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub voicemail_left: bool,
 }
 
 impl Entry {
@@ -94,6 +108,9 @@ impl Entry {
             events_dropped: 0,
             zones: None,
             held: false,
+            answer: None,
+            awaiting_answer: false,
+            voicemail_left: false,
         }
     }
 

@@ -18,6 +18,7 @@ pub mod twilio;
 pub use accepts::Accepts;
 
 use axum::http::{HeaderMap, Uri};
+use numdialer_core::answer::Detection;
 use numdialer_core::{CallReport, DialAnswer};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -196,6 +197,26 @@ pub trait Callbacks: Send + Sync + 'static {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<Option<CallReport>, CallbackError>;
+
+    /// Whether the provider reports who answered (answering-machine
+    /// detection): a campaign with `amd` on is refused where it does not.
+    fn detects_answers(&self) -> bool {
+        false
+    }
+
+    /// Reads one answering-machine detection callback
+    /// (`/webhooks/{token}/amd`). A provider without detection has no such
+    /// callbacks: 404, as for a URL that never existed.
+    fn read_detection(
+        &self,
+        _uri: &Uri,
+        _headers: &HeaderMap,
+        _body: &[u8],
+    ) -> Result<Detection, CallbackError> {
+        Err(CallbackError::NotFound(
+            "this provider sends no answering-machine results".into(),
+        ))
+    }
 }
 
 /// A request's media type, lowercase and without its parameters
@@ -224,6 +245,9 @@ pub enum CallbackError {
     /// made for another URL.
     #[error("{0}")]
     Forbidden(String),
+    /// A kind of callback this provider never sends.
+    #[error("{0}")]
+    NotFound(String),
 }
 
 /// Whether the dialer API answered lately, for `/readyz`. Any HTTP answer

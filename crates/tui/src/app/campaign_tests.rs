@@ -54,6 +54,7 @@ pub(crate) fn summary(
         columns: Vec::new(),
         version: 1,
         calling: Default::default(),
+        answers: Default::default(),
     }
 }
 
