@@ -54,7 +54,7 @@ pub use call::{CallEvent, CallId, CallReport};
 pub use campaign::{
     AlreadyStarted, Campaign, CampaignMeta, CampaignState, Campaigns, Changed, DeleteError,
     DialAnswer, DialOrder, Effect, Entry, NewCampaign, NotAllowed, Operation, OperationError,
-    RestoreError, Retired, RetryPolicy, Settings, WebhookError, WebhookOutcome,
+    RestoreError, Retired, RetryPolicy, Settings, VoicemailOrder, WebhookError, WebhookOutcome,
 };
 pub use import::{ImportError, Imported, ImportedEntry};
 pub use numbers::{

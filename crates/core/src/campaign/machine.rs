@@ -585,6 +585,7 @@ impl Campaign {
             index,
             phone,
             token,
+            answers: self.meta.answers.clone(),
         })
     }
 

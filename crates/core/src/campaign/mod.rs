@@ -51,6 +51,9 @@ pub struct DialOrder {
     pub index: usize,
     pub phone: Phone,
     pub token: String,
+    /// The campaign's answering-machine settings, which the provider asks
+    /// for with the dial.
+    pub answers: AnswerSettings,
 }
 
 /// How a POST /call ended, as the server's dialer client saw it.

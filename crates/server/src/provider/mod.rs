@@ -18,8 +18,8 @@ pub mod twilio;
 pub use accepts::Accepts;
 
 use axum::http::{HeaderMap, Uri};
-use numdialer_core::answer::Detection;
-use numdialer_core::{CallReport, DialAnswer};
+use numdialer_core::answer::{AnswerSettings, Detection, Voicemail};
+use numdialer_core::{CallId, CallReport, DialAnswer};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -30,11 +30,26 @@ pub trait Provider: Send + Sync + 'static {
     /// ended and how many times a connection that certainly never carried
     /// the request was retried. A request that may have arrived is never
     /// sent again: a second dial would ring a person twice.
+    ///
+    /// `answers` are the campaign's answering-machine settings: a provider
+    /// that detects machines asks for a result with the dial.
     fn dial(
         &self,
         phone: &str,
         webhook_url: &str,
+        answers: &AnswerSettings,
     ) -> impl Future<Output = (DialAnswer, u32)> + Send;
+
+    /// Replaces what the live call `id` plays with `message`, then hangs
+    /// it up: the voicemail left on a machine after its greeting. An
+    /// error says why it could not be left, for the entry's history.
+    fn leave_voicemail(
+        &self,
+        _id: &CallId,
+        _message: &Voicemail,
+    ) -> impl Future<Output = Result<(), String>> + Send {
+        async { Err("this provider cannot update a live call".to_string()) }
+    }
 
     /// Waits until a dial could be sent now (a pace to keep). The driver
     /// waits here before it takes the next entry, so that an entry is
@@ -67,10 +82,22 @@ pub enum AnyProvider {
 }
 
 impl Provider for AnyProvider {
-    async fn dial(&self, phone: &str, webhook_url: &str) -> (DialAnswer, u32) {
+    async fn dial(
+        &self,
+        phone: &str,
+        webhook_url: &str,
+        answers: &AnswerSettings,
+    ) -> (DialAnswer, u32) {
         match self {
-            AnyProvider::NumDialer(p) => p.dial(phone, webhook_url).await,
-            AnyProvider::Twilio(p) => p.dial(phone, webhook_url).await,
+            AnyProvider::NumDialer(p) => p.dial(phone, webhook_url, answers).await,
+            AnyProvider::Twilio(p) => p.dial(phone, webhook_url, answers).await,
+        }
+    }
+
+    async fn leave_voicemail(&self, id: &CallId, message: &Voicemail) -> Result<(), String> {
+        match self {
+            AnyProvider::NumDialer(p) => p.leave_voicemail(id, message).await,
+            AnyProvider::Twilio(p) => p.leave_voicemail(id, message).await,
         }
     }
 
