@@ -485,7 +485,7 @@ pub async fn detail(
 }
 
 /// The export's fixed columns; the import's extra ones follow.
-const EXPORT_HEADER: [&str; 12] = [
+const EXPORT_HEADER: [&str; 14] = [
     "index",
     "phone",
     "name",
@@ -496,6 +496,8 @@ const EXPORT_HEADER: [&str; 12] = [
     "first_dialed_at",
     "ended_at",
     "reason",
+    "answered_by",
+    "voicemail_left",
     "timezones",
     "waiting_until",
 ];
@@ -538,6 +540,11 @@ fn export_row(e: &Entry) -> Vec<String> {
         opt(e.first_dialed_at),
         opt(ended),
         e.reason.clone().unwrap_or_default(),
+        e.answer
+            .as_ref()
+            .map(|a| a.answered_by.to_string())
+            .unwrap_or_default(),
+        if e.voicemail_left { "true" } else { "" }.to_string(),
         e.zone_set()
             .map(|z| z.set().to_string())
             .unwrap_or_default(),
