@@ -600,3 +600,117 @@ fn the_excerpt_is_read_as_twilio_wrote_it() {
     let choices = listed_choices(create["MachineDetection"]["description"].as_str().unwrap());
     assert_eq!(choices, Some(vec!["Enable", "DetectMessageEnd"]));
 }
+
+/// Two campaigns dialed down with detection on, results after
+/// `completed` (each call holds its line until its result), and machines
+/// retried at once: judged from the simulator's log, no more than the
+/// lines are ever up, the first started campaign's entries go first and
+/// each list in its order, `--max-cps` spaces every request, and nobody
+/// is dialed more than their attempts allow.
+#[tokio::test]
+async fn a_two_campaign_dial_down_with_detection_keeps_lines_order_and_pace() {
+    // Calls of a second or so: the lines fill.
+    let sim = TwilioSimConfig {
+        time_scale: 0.1,
+        ..amd_sim(0.5, true)
+    };
+    let h = TwilioHarness::start(sim, None, |c| {
+        c.dialing.concurrency = 3;
+        c.provider.max_cps = Some(5.0);
+    })
+    .await;
+    let first = numbers_from(700, 6);
+    let second = numbers_from(800, 6);
+    let mut ids = Vec::new();
+    for list in [&first, &second] {
+        let (status, body) = h
+            .import(json!({
+                "numbers": list,
+                "amd": "detect",
+                "retry": {"max_attempts": 2, "retry_delay": 0, "retry_on": ["machine"]},
+            }))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        ids.push(body["id"].as_u64().unwrap());
+    }
+    for &id in &ids {
+        h.start_campaign(id).await;
+    }
+    for &id in &ids {
+        h.wait_done(id).await;
+    }
+    let dials = h.sim.dials();
+    assert!(dials.iter().all(|d| d.answer == 201), "{dials:?}");
+    let mut most = 0;
+    for d in &dials {
+        let up = dials
+            .iter()
+            .filter(|o| o.received_ms <= d.received_ms && d.received_ms < o.final_ms.unwrap())
+            .count();
+        assert!(up <= 3, "{up} calls up at {} ms", d.received_ms);
+        most = most.max(up);
+    }
+    assert!(most >= 2, "the lines were shared: at most {most} up");
+    for pair in dials.windows(2) {
+        let gap = pair[1].received_ms - pair[0].received_ms;
+        assert!(gap >= 190.0, "dials {gap} ms apart at --max-cps 5");
+    }
+    let mut seen = BTreeMap::new();
+    let mut fresh = Vec::new();
+    for d in &dials {
+        let to = twilio::field(&d.fields, "To")
+            .unwrap()
+            .trim_start_matches('+')
+            .to_string();
+        let n = seen.entry(to.clone()).or_insert(0);
+        *n += 1;
+        if *n == 1 {
+            fresh.push(to);
+        }
+    }
+    let expected: Vec<String> = first.iter().chain(&second).cloned().collect();
+    assert_eq!(
+        fresh, expected,
+        "first dials in list order, the first started first"
+    );
+    for (&id, list) in ids.iter().zip([&first, &second]) {
+        for (call, phone) in h.entries(id).await.calls.iter().zip(list.iter()) {
+            let mine = dials_to(&dials, phone);
+            assert_eq!(mine.len(), call.attempt as usize, "{phone}");
+            let by = mine.last().unwrap().answered_by.as_deref().unwrap();
+            let second_try = is_machine(mine[0].answered_by.as_deref().unwrap());
+            assert_eq!(
+                mine.len(),
+                if second_try { 2 } else { 1 },
+                "{phone}: only machines retried, once"
+            );
+            let expected = if is_machine(by) {
+                Outcome::Machine
+            } else {
+                Outcome::Answered
+            };
+            assert_eq!(call.outcome, Some(expected), "{phone}");
+        }
+    }
+    assert_within_excerpt(&dials, &h.sim.updates());
+    let csv = h
+        .http
+        .get(h.url(&format!("/campaigns/{}/export.csv", ids[0])))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(
+        header.contains(",reason,answered_by,voicemail_left,timezones,"),
+        "{header}"
+    );
+    assert!(
+        csv.lines()
+            .skip(1)
+            .all(|l| l.contains(",human,") || l.contains(",machine,")),
+        "{csv}"
+    );
+}
