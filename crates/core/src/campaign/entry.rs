@@ -71,8 +71,10 @@ pub struct Entry {
     pub held: bool,
     /// Who answered the current attempt, once detection said (or its grace
     /// passed); `None` before, and for campaigns without detection.
+    /// Boxed: most entries of most campaigns never have one, and a list
+    /// of a million keeps 8 bytes each for it rather than 48.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub answer: Option<Answer>,
+    pub answer: Option<Box<Answer>>,
     /// The current attempt completed after being answered and waits for
     /// its detection result (see [`crate::answer::DETECTION_GRACE_MS`]):
     /// it keeps its line and its `answered` status until then, so that its

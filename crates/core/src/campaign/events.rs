@@ -212,11 +212,11 @@ mod tests {
     #[test]
     fn answer_fields_of_an_entry_are_stored_only_when_set() {
         let mut e = Entry::new(0, Phone::parse("13018040009").unwrap());
-        e.answer = Some(crate::answer::Answer {
+        e.answer = Some(Box::new(crate::answer::Answer {
             answered_by: AnsweredBy::Human,
             raw: Some("human".into()),
             detection_ms: Some(1800),
-        });
+        }));
         e.voicemail_left = true;
         e.awaiting_answer = true;
         let bytes = r#"{"index":0,"phone":"13018040009","status":"idle","version":0,"attempt":0,"events_dropped":0,"answer":{"answered_by":"human","raw":"human","detection_ms":1800},"awaiting_answer":true,"voicemail_left":true}"#;

@@ -953,7 +953,7 @@ impl Campaign {
             e.call_id = Some(d.id.clone());
         }
         if applied {
-            e.answer = Some(Answer::of(&d));
+            e.answer = Some(Box::new(Answer::of(&d)));
             // Someone or something picked up, whatever the call's own
             // `answered` report does.
             e.answered |= d.answered_by != AnsweredBy::Unknown;
@@ -1127,7 +1127,7 @@ impl Campaign {
             if e.awaiting_answer {
                 // It completed; only its detection result is missing.
                 e.awaiting_answer = false;
-                e.answer = Some(Answer::unknown());
+                e.answer = Some(Box::new(Answer::unknown()));
                 e.record(
                     now.wall,
                     EventKind::DetectionTimedOut {
