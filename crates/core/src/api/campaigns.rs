@@ -9,6 +9,25 @@ use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// The fixed columns of `GET /campaigns/{id}/export.csv`, in order; the
+/// import's own columns follow them.
+pub const EXPORT_COLUMNS: [&str; 14] = [
+    "index",
+    "phone",
+    "name",
+    "status",
+    "outcome",
+    "attempts",
+    "call_id",
+    "first_dialed_at",
+    "ended_at",
+    "reason",
+    "answered_by",
+    "voicemail_left",
+    "timezones",
+    "waiting_until",
+];
+
 /// One campaign as `GET /campaigns` lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CampaignSummary {

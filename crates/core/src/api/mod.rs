@@ -11,7 +11,7 @@ mod campaigns;
 
 pub use campaigns::{
     AnswersSummary, CampaignSummary, CampaignsResponse, CreateCampaign, CreatedCampaign,
-    ImportErrorBody, LineError, LineWarning, NewEntry,
+    EXPORT_COLUMNS, ImportErrorBody, LineError, LineWarning, NewEntry,
 };
 
 use crate::call::{CallEvent, CallId};

@@ -5,6 +5,7 @@ use super::{
     Check, Collector, EXTENSION_COLUMN, ImportError, Imported, MAX_COLUMNS, MAX_FIELD_BYTES,
     TIMEZONE_COLUMN, Unit, count_lines, oversized, utf8, zone_of,
 };
+use crate::api::EXPORT_COLUMNS;
 use crate::phone::Country;
 use csv::{ReaderBuilder, StringRecord};
 
@@ -56,8 +57,19 @@ pub(super) fn read_csv(
         )));
     }
     let titles: Vec<String> = header.iter().map(str::to_string).collect();
-    let columns = Columns::find(header)?;
+    let mut columns = Columns::find(header)?;
     let mut out = Collector::new(Unit::Line, count_lines(text.as_bytes()), country, check);
+    for name in &mut columns.extra_names {
+        if let Some(fixed) = EXPORT_COLUMNS.iter().find(|c| c.eq_ignore_ascii_case(name)) {
+            let kept = format!("x_{name}");
+            out.warn(1, || {
+                format!(
+                    "column {name:?} is kept as {kept:?}: the export has its own {fixed} column"
+                )
+            });
+            *name = kept;
+        }
+    }
     let mut lines = Lines::new(text.as_bytes());
     let mut record = StringRecord::new();
     loop {

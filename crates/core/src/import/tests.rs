@@ -73,6 +73,20 @@ fn csv_keeps_extra_columns_in_file_order() {
 }
 
 #[test]
+fn a_column_named_like_an_export_column_is_kept_with_an_x_prefix() {
+    let body = b"phone,Status,answered_by,city\n13018040009,vip,me,Paris\n";
+    let got = parse_csv(body, None).unwrap();
+    assert_eq!(got.columns, ["x_Status", "x_answered_by", "city"]);
+    assert_eq!(got.entries[0].fields, ["vip", "me", "Paris"]);
+    assert_eq!(got.warning_count, 2);
+    assert_eq!(got.warnings[0].line, 1);
+    assert_eq!(
+        got.warnings[1].warning,
+        "column \"answered_by\" is kept as \"x_answered_by\": the export has its own answered_by column"
+    );
+}
+
+#[test]
 fn csv_phone_alone_is_enough() {
     let got = parse_csv(b"phone\n13018040009\n", None).unwrap();
     assert_eq!(digits(&got), ["13018040009"]);

@@ -10,7 +10,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use numdialer_core::answer::{AnswerInput, AnswerSettings};
-use numdialer_core::api::{CallDetail, CampaignSummary, CreatedCampaign, ImportErrorBody};
+use numdialer_core::api::{
+    CallDetail, CampaignSummary, CreatedCampaign, EXPORT_COLUMNS, ImportErrorBody,
+};
 use numdialer_core::campaign::{RetryInput, RetryOnInput};
 use numdialer_core::hours::{HoursInput, HoursInputError, TextOrList};
 use numdialer_core::import::{self, Format};
@@ -484,24 +486,6 @@ pub async fn detail(
         .ok_or_else(|| ApiError::not_found(format!("campaign {id} has no entry at index {index}")))
 }
 
-/// The export's fixed columns; the import's extra ones follow.
-const EXPORT_HEADER: [&str; 14] = [
-    "index",
-    "phone",
-    "name",
-    "status",
-    "outcome",
-    "attempts",
-    "call_id",
-    "first_dialed_at",
-    "ended_at",
-    "reason",
-    "answered_by",
-    "voicemail_left",
-    "timezones",
-    "waiting_until",
-];
-
 /// `GET /campaigns/{id}/export.csv?raw=true` turns the formula guard off.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -579,7 +563,7 @@ pub async fn export(
             .engine
             .entries_page(id, from, EXPORT_SLICE, export_row)?;
         if from == 0 {
-            let header = EXPORT_HEADER.iter().map(|s| s.to_string()).chain(columns);
+            let header = EXPORT_COLUMNS.iter().map(|s| s.to_string()).chain(columns);
             out.write_record(header.map(cell)).map_err(write_failed)?;
         }
         if rows.is_empty() {
