@@ -95,6 +95,7 @@ fn summary(id: u64, name: &str, total: usize, statuses: &[Status]) -> CampaignSu
         columns: Vec::new(),
         version: 1,
         calling: Default::default(),
+        answers: Default::default(),
     }
 }
 
@@ -116,6 +117,10 @@ fn snapshot(c: &CampaignSummary, statuses: &[Status]) -> LenientStatuses {
             name: None,
             timezones: Vec::new(),
             held: false,
+            answered_by: None,
+            answered_by_raw: None,
+            detection_ms: None,
+            voicemail_left: false,
         })
         .collect();
     StatusesResponse {

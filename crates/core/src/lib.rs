@@ -8,6 +8,8 @@
 //!   [`Entry`], one list position with its call and history.
 //! - [`rules`]: the rules asked before every dial (today: a retry goes
 //!   when it is due), pure functions of an entry and the time.
+//! - [`answer`]: who answered a call ([`answer::AnsweredBy`]), and a
+//!   campaign's answering-machine detection and voicemail settings.
 //! - [`call`]: [`CallId`], [`CallEvent`] and [`CallReport`], a call as
 //!   every provider reports it.
 //! - [`phone`]: [`Phone`], a number parsed once; display via libphonenumber.
@@ -31,11 +33,11 @@
 //! - [`hours`]: calling hours in the callee's local time: the settings, the
 //!   stricter rules file, and the verdict (open, wait until, never, unknown).
 
+pub mod answer;
 pub mod api;
 pub mod args;
 pub mod call;
 pub mod campaign;
-pub mod export;
 pub mod hours;
 pub mod import;
 pub mod numbers;
@@ -52,7 +54,7 @@ pub use call::{CallEvent, CallId, CallReport};
 pub use campaign::{
     AlreadyStarted, Campaign, CampaignMeta, CampaignState, Campaigns, Changed, DeleteError,
     DialAnswer, DialOrder, Effect, Entry, NewCampaign, NotAllowed, Operation, OperationError,
-    RestoreError, Retired, RetryPolicy, Settings, WebhookError, WebhookOutcome,
+    RestoreError, Retired, RetryPolicy, Settings, VoicemailOrder, WebhookError, WebhookOutcome,
 };
 pub use import::{ImportError, Imported, ImportedEntry};
 pub use numbers::{

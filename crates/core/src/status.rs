@@ -100,16 +100,21 @@ pub enum Outcome {
     /// when its turn came. Its status is `canceled`; its `reason` names
     /// the list, when the number was added and why.
     Suppressed,
+    /// Its last attempt completed, answered by a machine (or a fax), as
+    /// the campaign's answering-machine detection found. Its status is
+    /// `completed`.
+    Machine,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 6] = [
+    pub const ALL: [Outcome; 7] = [
         Outcome::Answered,
         Outcome::NoAnswer,
         Outcome::Failed,
         Outcome::Canceled,
         Outcome::Skipped,
         Outcome::Suppressed,
+        Outcome::Machine,
     ];
 
     /// The outcomes every campaign has, which clients show in fixed
@@ -131,6 +136,7 @@ impl Outcome {
             Outcome::Canceled => "canceled",
             Outcome::Skipped => "skipped",
             Outcome::Suppressed => "suppressed",
+            Outcome::Machine => "machine",
         }
     }
 
@@ -154,7 +160,7 @@ impl std::str::FromStr for Outcome {
             .into_iter()
             .find(|o| o.as_str() == s)
             .ok_or_else(|| {
-                format!("unknown outcome {s:?} (expected answered, no_answer, failed, canceled, skipped or suppressed)")
+                format!("unknown outcome {s:?} (expected answered, no_answer, failed, canceled, skipped, suppressed or machine)")
             })
     }
 }

@@ -349,6 +349,16 @@ pub struct SimulateArgs {
     #[arg(long, env = "NUMDIALER_SIM_FAILED_RATE", default_value = "0", value_parser = parse_rate)]
     pub failed_rate: f64,
 
+    /// Twilio: of the answered calls that ask for answering-machine
+    /// detection, the share (0 to 1) a machine answers.
+    #[arg(long, env = "NUMDIALER_SIM_MACHINE_RATE", default_value = "0", value_parser = parse_rate)]
+    pub machine_rate: f64,
+
+    /// Twilio: send each detection result after the call's `completed`
+    /// callback instead of before it.
+    #[arg(long, env = "NUMDIALER_SIM_AMD_AFTER_COMPLETED")]
+    pub amd_after_completed: bool,
+
     /// Twilio: answer the first this many dials 429 Too Many Requests, as
     /// an account over its calls-per-second limit would be.
     #[arg(long, env = "NUMDIALER_SIM_THROTTLE", default_value_t = 0)]
@@ -423,6 +433,8 @@ impl SimulateArgs {
             no_answer_rate: self.no_answer_rate,
             busy_rate: self.busy_rate,
             failed_rate: self.failed_rate,
+            machine_rate: self.machine_rate,
+            amd_after_completed: self.amd_after_completed,
             throttle: self.throttle,
             retry_after_secs: self.retry_after,
             ..TwilioSimConfig::default()

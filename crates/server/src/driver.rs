@@ -71,7 +71,9 @@ impl<P: Provider> Driver<P> {
         };
         let url = format!("{}/webhooks/{}", self.public_url, order.token);
         tracing::info!(campaign = order.campaign, index = order.index, phone = %order.phone, "dialing");
-        let dial = self.provider.dial(order.phone.digits(), &url);
+        let dial = self
+            .provider
+            .dial(order.phone.digits(), &url, &order.answers);
         tokio::pin!(dial);
         let (answer, retries) = tokio::select! {
             a = &mut dial => a,
@@ -170,6 +172,24 @@ pub async fn run_timer(engine: Arc<Engine>, shutdown: Shutdown) {
     }
 }
 
+/// Leaves each queued voicemail, one at a time, and records how it went:
+/// a refused or unanswered call update is in the entry's history, never a
+/// stop of anything else.
+pub async fn run_voicemail<P: Provider>(engine: Arc<Engine>, provider: P, shutdown: Shutdown) {
+    while !shutdown.is_triggered() {
+        for order in engine.take_voicemails() {
+            let result = provider
+                .leave_voicemail(&order.call_id, &order.message)
+                .await;
+            engine.record_voicemail(&order, result);
+        }
+        tokio::select! {
+            () = engine.wake_voicemail.notified() => {}
+            () = shutdown.wait() => {}
+        }
+    }
+}
+
 /// Probes the dialer API now and then, so that readiness is known before
 /// and between dials.
 pub async fn run_prober<P: Provider>(provider: P, health: Arc<DialerHealth>, shutdown: Shutdown) {
@@ -200,7 +220,12 @@ mod tests {
     }
 
     impl Provider for Arc<Recorder> {
-        async fn dial(&self, phone: &str, _webhook_url: &str) -> (DialAnswer, u32) {
+        async fn dial(
+            &self,
+            phone: &str,
+            _webhook_url: &str,
+            _answers: &numdialer_core::answer::AnswerSettings,
+        ) -> (DialAnswer, u32) {
             let mut d = self.dialed.lock().unwrap();
             d.push(phone.to_string());
             (

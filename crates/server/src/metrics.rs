@@ -13,6 +13,7 @@
 //! picks its parser by the answer's `Content-Type` and reads both, so
 //! staying on 0.0.4 costs it nothing.
 
+use numdialer_core::answer::AnsweredBy;
 use numdialer_core::protocol::numdialer::CallStatus;
 use numdialer_core::{CallEvent, CampaignState, Effect, Status};
 use prometheus_client::encoding::{
@@ -113,6 +114,16 @@ struct RuleLabels {
 const RULES: [&str; 1] = ["calling_hours"];
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct AnswerLabels {
+    answered_by: &'static str,
+}
+
+/// Upper bounds in seconds of an answering-machine detection: Twilio's
+/// takes from about a second for a person to its whole timeout (3 to 59 s)
+/// for a machine whose greeting end it waits for.
+const DETECTION_BUCKETS: [f64; 9] = [1.0, 2.0, 3.0, 4.0, 5.0, 7.5, 10.0, 20.0, 30.0];
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct StatusLabels {
     status: &'static str,
 }
@@ -138,6 +149,11 @@ pub struct Metrics {
     /// Entries a dial-time rule deferred or skipped, by rule.
     deferred: Family<RuleLabels, Counter>,
     pub webhook_latency: Histogram,
+    /// Detection results that became an attempt's answer, by who answered
+    /// (a grace that passed without one counts as `unknown`).
+    answers: Family<AnswerLabels, Counter>,
+    /// How long each applied detection took, as the provider said.
+    detection: histogram::Histogram,
 }
 
 impl Default for Metrics {
@@ -160,7 +176,15 @@ impl Default for Metrics {
         for rule in RULES {
             deferred.get_or_create_owned(&RuleLabels { rule });
         }
+        let answers = Family::default();
+        for by in AnsweredBy::ALL {
+            answers.get_or_create_owned(&AnswerLabels {
+                answered_by: by.as_str(),
+            });
+        }
         Metrics {
+            answers,
+            detection: histogram::Histogram::new(DETECTION_BUCKETS),
             deferred,
             dials,
             dial_retries: Counter::default(),
@@ -199,6 +223,19 @@ impl Metrics {
     /// `n` entries that dial-time rule `rule` deferred or skipped.
     pub fn deferred(&self, rule: &'static str, n: u64) {
         self.deferred.get_or_create(&RuleLabels { rule }).inc_by(n);
+    }
+
+    /// An attempt's answer became known: who, and how long detection took
+    /// if the provider said.
+    pub fn answer(&self, by: AnsweredBy, took: Option<Duration>) {
+        self.answers
+            .get_or_create(&AnswerLabels {
+                answered_by: by.as_str(),
+            })
+            .inc();
+        if let Some(d) = took {
+            self.detection.observe(d.as_secs_f64());
+        }
     }
 
     pub fn store_skipped(&self, n: usize) {
@@ -250,6 +287,16 @@ impl Metrics {
             "numdialer_deferred",
             "Entries a dial-time rule held back instead of dialing (deferred to their window, or skipped), by rule",
             self.deferred.clone(),
+        );
+        registry.register(
+            "numdialer_answers",
+            "Answers of attempts by who answered, as answering-machine detection found",
+            self.answers.clone(),
+        );
+        registry.register(
+            "numdialer_detection_seconds",
+            "Time answering-machine detection took, as the provider reported it",
+            self.detection.clone(),
         );
         let campaigns = Family::<StateLabels, Gauge>::default();
         for (s, n) in by_state {
@@ -319,6 +366,7 @@ mod tests {
         m.dial(DialOutcome::Placed, 2);
         m.webhook(&CallEvent::Ringing, Some(Effect::AfterFinal));
         m.webhook(&CallEvent::Completed, None);
+        m.answer(AnsweredBy::Machine, Some(Duration::from_millis(4_200)));
         let out = m.render(3, &[(Status::Idle, 9)], &[], &Histogram::default());
         for line in [
             "# HELP numdialer_dials_total POST /call requests by how they ended.",
@@ -331,6 +379,9 @@ mod tests {
             "numdialer_webhooks_total{status=\"answered\",outcome=\"duplicate\"} 0",
             "numdialer_call_timeouts_total 0",
             "numdialer_deferred_total{rule=\"calling_hours\"} 0",
+            "numdialer_answers_total{answered_by=\"machine\"} 1",
+            "numdialer_answers_total{answered_by=\"fax\"} 0",
+            "numdialer_detection_seconds_bucket{le=\"5\"} 1",
             "# TYPE numdialer_calls_in_flight gauge",
             "numdialer_calls_in_flight 3",
             "numdialer_entries{status=\"idle\"} 9",

@@ -709,6 +709,11 @@ fn spawn_tasks(
         driver.health.clone(),
         shutdown.clone(),
     )));
+    tasks.push(tokio::spawn(driver::run_voicemail(
+        driver.engine.clone(),
+        driver.provider.clone(),
+        shutdown.clone(),
+    )));
     tasks.push(tokio::spawn(driver::run_timer(
         driver.engine.clone(),
         shutdown.clone(),

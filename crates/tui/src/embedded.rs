@@ -116,6 +116,8 @@ fn demo_twilio(cli: &Cli) -> Result<TwilioSimConfig, Usage> {
         no_answer_rate: 0.15,
         busy_rate: 0.1,
         failed_rate: 0.05,
+        // A campaign imported with --amd shows people and machines.
+        machine_rate: 0.3,
         ..TwilioSimConfig::default()
     })
 }

@@ -7,8 +7,10 @@
 //! loop as a command and comes back as an event (`Form::complete_with`);
 //! the filter completes from its fixed list of words without asking.
 
+use crate::client::upload::AnswerFlags;
 use crate::client::{Format, Settings};
 use numdialer_core::Status;
+use numdialer_core::answer::AnswerInput;
 use numdialer_core::api::LenientCall;
 use numdialer_core::campaign::{MAX_ATTEMPTS, MAX_RETRY_DELAY_S};
 use numdialer_core::status::Outcome;
@@ -77,6 +79,8 @@ pub enum Submitted {
         /// Where numbers without `+` are read; `None`: the server's
         /// default.
         country: Option<String>,
+        /// Answering-machine detection and voicemail; empty: off.
+        answers: AnswerFlags,
     },
     Export {
         id: u64,
@@ -93,6 +97,8 @@ const ATTEMPTS: usize = 2;
 const DELAY: usize = 3;
 const RETRY_ON: usize = 4;
 const COUNTRY: usize = 5;
+const AMD: usize = 6;
+const VOICEMAIL: usize = 7;
 
 impl Form {
     /// The import form, with the server's default retry settings filled in
@@ -107,6 +113,8 @@ impl Form {
                 Field::new("Retry after (s)", "300"),
                 Field::new("Retry on", "no_answer,failed"),
                 Field::new("Country", ""),
+                Field::new("Answering machine", "off"),
+                Field::new("Voicemail", ""),
             ],
         )
     }
@@ -251,8 +259,9 @@ impl Form {
             .map(|w| match w {
                 "no_answer" | "no answer" => Ok(Outcome::NoAnswer),
                 "failed" => Ok(Outcome::Failed),
+                "machine" => Ok(Outcome::Machine),
                 other => Err(format!(
-                    "retry on: {other:?} is not retried; no_answer, failed or both"
+                    "retry on: {other:?} is not retried; no_answer, failed, machine"
                 )),
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -270,6 +279,7 @@ impl Form {
                 ));
             }
         };
+        let answers = answer_flags(text(AMD), text(VOICEMAIL))?;
         let name = match text(NAME) {
             "" if format != Format::Json => Path::new(path)
                 .file_stem()
@@ -289,8 +299,31 @@ impl Form {
                 start: false,
             },
             country,
+            answers,
         })
     }
+}
+
+/// The form's answering-machine fields, checked as the server checks
+/// them: `off`, `detect` or `detect_message_end`; a voicemail `say:TEXT`
+/// or `play:URL` with detection on.
+fn answer_flags(amd: &str, voicemail: &str) -> Result<AnswerFlags, String> {
+    let amd = match amd {
+        "" | "off" => None,
+        a => Some(a.to_string()),
+    };
+    let voicemail = (!voicemail.is_empty() && voicemail != "off").then(|| voicemail.to_string());
+    let input = AnswerInput {
+        amd: amd.clone(),
+        voicemail: voicemail.clone(),
+        tuning: Vec::new(),
+    };
+    input.settings().map_err(|e| e.to_string())?;
+    Ok(AnswerFlags {
+        amd,
+        voicemail,
+        tuning: Vec::new(),
+    })
 }
 
 /// The longest start that every name shares, cut at a character.
@@ -388,6 +421,7 @@ mod tests {
             format,
             settings,
             country: None,
+            answers,
         }) = f.submit()
         else {
             panic!("{f:?}");
@@ -397,6 +431,11 @@ mod tests {
             ("lists/spring leads.csv", Format::Csv)
         );
         assert_eq!(settings.name.as_deref(), Some("spring leads"));
+        assert_eq!(
+            answers,
+            AnswerFlags::default(),
+            "detection off unless asked"
+        );
         assert_eq!(settings.max_attempts, Some(1));
         assert_eq!(settings.retry_delay, Some(300));
         assert_eq!(
@@ -439,10 +478,44 @@ mod tests {
     }
 
     #[test]
+    fn the_import_form_asks_for_answering_machines_and_checks_them() {
+        let mut f = Form::import();
+        typed(&mut f, "l.csv");
+        f.move_focus(VOICEMAIL as isize);
+        typed(&mut f, "say:Call us back");
+        assert_eq!(f.submit(), None, "a voicemail needs detection");
+        assert!(f.error.as_deref().unwrap().contains("voicemail needs amd"));
+        f.move_focus(-1);
+        assert_eq!(f.focused().label, "Answering machine");
+        let clear = |f: &mut Form| {
+            while !f.focused().text.is_empty() {
+                f.erase();
+            }
+        };
+        clear(&mut f);
+        typed(&mut f, "detect_message_end");
+        f.move_focus(-(AMD as isize - RETRY_ON as isize));
+        clear(&mut f);
+        typed(&mut f, "no_answer,machine");
+        let Some(Submitted::Import {
+            settings, answers, ..
+        }) = f.submit()
+        else {
+            panic!("{f:?}");
+        };
+        assert_eq!(answers.amd.as_deref(), Some("detect_message_end"));
+        assert_eq!(answers.voicemail.as_deref(), Some("say:Call us back"));
+        assert_eq!(
+            settings.retry_on,
+            Some(vec![Outcome::NoAnswer, Outcome::Machine])
+        );
+    }
+
+    #[test]
     fn the_import_form_sends_a_country_for_numbers_without_a_plus() {
         let mut f = Form::import();
         typed(&mut f, "us.csv");
-        f.move_focus(-1);
+        f.move_focus(COUNTRY as isize);
         assert_eq!(f.focused().label, "Country");
         typed(&mut f, "usa");
         assert_eq!(f.submit(), None);

@@ -175,9 +175,10 @@ fn perform(
             format,
             settings,
             country,
+            answers,
         } => {
             tokio::spawn(async move {
-                let r = import(&client, &path, format, &settings, country, &tx).await;
+                let r = import(&client, &path, format, &settings, country, &answers, &tx).await;
                 let _ = tx.send(Event::Imported(path, r));
                 poll_now();
             });
@@ -215,9 +216,11 @@ async fn import(
     format: Format,
     settings: &Settings,
     country: Option<String>,
+    answers: &crate::client::upload::AnswerFlags,
     tx: &mpsc::UnboundedSender<Event>,
 ) -> Result<crate::client::Created, ImportFailure> {
     let mut upload = Upload::open(&files::expand_home(path), format, settings)
+        .and_then(|u| u.answers(answers))
         .map_err(|e| ImportFailure::File(e.to_string()))?;
     if let Some(country) = country {
         upload = upload.country(country);

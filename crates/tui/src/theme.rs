@@ -63,6 +63,9 @@ pub struct StatusStyles {
     /// open, apart from a retry's wait.
     pub held: Style,
     pub canceled: Style,
+    /// `completed · machine` and `· voicemail left`: a machine answered,
+    /// apart from a person (answered) and from nobody (no answer).
+    pub machine: Style,
 }
 
 const BOLD: Style = Style::new().add_modifier(Modifier::BOLD);
@@ -93,6 +96,7 @@ impl Theme {
             canceled: Style::new()
                 .fg(Color::DarkGray)
                 .add_modifier(Modifier::BOLD),
+            machine: Style::new().fg(Color::Cyan),
         },
         states: StateStyles {
             draft: Style::new().fg(Color::Cyan),
@@ -123,6 +127,7 @@ impl Theme {
             waiting: PLAIN_TEXT,
             held: PLAIN_TEXT,
             canceled: BOLD,
+            machine: PLAIN_TEXT,
         },
         states: StateStyles {
             draft: PLAIN_TEXT,

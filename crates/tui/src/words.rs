@@ -43,6 +43,7 @@ pub fn outcome_words(o: Outcome) -> &'static str {
         Outcome::Canceled => "canceled",
         Outcome::Skipped => "skipped",
         Outcome::Suppressed => "do not call",
+        Outcome::Machine => "machine",
     }
 }
 

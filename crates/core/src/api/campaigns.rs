@@ -1,5 +1,6 @@
 //! The campaign routes' bodies (`/campaigns...`, docs/api.md).
 
+use crate::answer::{AnswerInput, AnswerSettings};
 use crate::campaign::{Campaign, CampaignState, RetryInput, RetryPolicy};
 use crate::hours::{Hours, TextOrList};
 use crate::phone::Country;
@@ -7,6 +8,25 @@ use crate::status::{Outcome, Status};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// The fixed columns of `GET /campaigns/{id}/export.csv`, in order; the
+/// import's own columns follow them.
+pub const EXPORT_COLUMNS: [&str; 14] = [
+    "index",
+    "phone",
+    "name",
+    "status",
+    "outcome",
+    "attempts",
+    "call_id",
+    "first_dialed_at",
+    "ended_at",
+    "reason",
+    "answered_by",
+    "voicemail_left",
+    "timezones",
+    "waiting_until",
+];
 
 /// One campaign as `GET /campaigns` lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +57,45 @@ pub struct CampaignSummary {
     /// itself on the wire).
     #[serde(default, flatten)]
     pub calling: CallingSummary,
+    /// Its answering-machine settings (fields of the summary itself).
+    #[serde(default, flatten)]
+    pub answers: AnswersSummary,
+}
+
+/// A campaign's answering-machine settings as its summary shows them.
+/// Text rather than the domain's types, so that an older client reads a
+/// newer server's words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnswersSummary {
+    /// `off`, `detect` or `detect_message_end`.
+    #[serde(default = "off")]
+    pub amd: String,
+    /// `say:TEXT` or `play:URL`; absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voicemail: Option<String>,
+    /// The detection tuning values that were set, by field name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub amd_tuning: BTreeMap<String, u32>,
+}
+
+fn off() -> String {
+    "off".into()
+}
+
+impl Default for AnswersSummary {
+    fn default() -> Self {
+        AnswersSummary::from(&AnswerSettings::default())
+    }
+}
+
+impl From<&AnswerSettings> for AnswersSummary {
+    fn from(a: &AnswerSettings) -> Self {
+        AnswersSummary {
+            amd: a.amd.to_string(),
+            voicemail: a.voicemail.as_ref().map(ToString::to_string),
+            amd_tuning: a.tuning.iter().cloned().collect(),
+        }
+    }
 }
 
 /// A campaign's calling hours as its summary shows them.
@@ -91,6 +150,7 @@ impl From<&Campaign> for CampaignSummary {
                 next_opening: c.held().1,
                 at_any_hour: false,
             },
+            answers: AnswersSummary::from(&m.answers),
         }
     }
 }
@@ -151,6 +211,49 @@ pub struct CreateCampaign {
     /// The zone of numbers whose own zone is unknown.
     #[serde(default)]
     pub fallback_timezone: Option<String>,
+    /// `off`, `detect` or `detect_message_end`.
+    #[serde(default)]
+    pub amd: Option<String>,
+    /// `off`, `say:TEXT` or `play:URL`.
+    #[serde(default)]
+    pub voicemail: Option<String>,
+    #[serde(default)]
+    pub machine_detection_timeout: Option<serde_json::Value>,
+    #[serde(default)]
+    pub machine_detection_speech_threshold: Option<serde_json::Value>,
+    #[serde(default)]
+    pub machine_detection_speech_end_threshold: Option<serde_json::Value>,
+    #[serde(default)]
+    pub machine_detection_silence_timeout: Option<serde_json::Value>,
+}
+
+impl CreateCampaign {
+    /// Its answering-machine fields, to be checked.
+    pub fn answer_input(&self) -> AnswerInput {
+        let tuning = [
+            ("machine_detection_timeout", &self.machine_detection_timeout),
+            (
+                "machine_detection_speech_threshold",
+                &self.machine_detection_speech_threshold,
+            ),
+            (
+                "machine_detection_speech_end_threshold",
+                &self.machine_detection_speech_end_threshold,
+            ),
+            (
+                "machine_detection_silence_timeout",
+                &self.machine_detection_silence_timeout,
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(f, v)| v.clone().map(|v| (f.to_string(), v)))
+        .collect();
+        AnswerInput {
+            amd: self.amd.clone(),
+            voicemail: self.voicemail.clone(),
+            tuning,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,8 +10,8 @@
 mod campaigns;
 
 pub use campaigns::{
-    CampaignSummary, CampaignsResponse, CreateCampaign, CreatedCampaign, ImportErrorBody,
-    LineError, LineWarning, NewEntry,
+    AnswersSummary, CampaignSummary, CampaignsResponse, CreateCampaign, CreatedCampaign,
+    EXPORT_COLUMNS, ImportErrorBody, LineError, LineWarning, NewEntry,
 };
 
 use crate::call::{CallEvent, CallId};
@@ -228,6 +228,20 @@ pub struct CallSummary<S = Status, O = Outcome> {
     /// its window opens. Absent otherwise.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub held: bool,
+    /// Who answered the current attempt (`human`, `machine`, `fax`,
+    /// `unknown`), once answering-machine detection said; text, so that a
+    /// client reads a word it does not know. Absent without detection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_by: Option<String>,
+    /// The provider's own word for it (Twilio's `machine_end_beep`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_by_raw: Option<String>,
+    /// How long detection took, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detection_ms: Option<u64>,
+    /// The current attempt left the campaign's voicemail on a machine.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub voicemail_left: bool,
 }
 
 impl From<&Entry> for CallSummary {
@@ -246,6 +260,14 @@ impl From<&Entry> for CallSummary {
             name: e.details().name.clone(),
             timezones: Vec::new(),
             held: e.held && e.status == crate::status::Status::Waiting,
+            answered_by: e
+                .details()
+                .answer
+                .as_ref()
+                .map(|a| a.answered_by.to_string()),
+            answered_by_raw: e.details().answer.as_ref().and_then(|a| a.raw.clone()),
+            detection_ms: e.details().answer.as_ref().and_then(|a| a.detection_ms),
+            voicemail_left: e.voicemail_left,
         }
     }
 }
@@ -372,6 +394,23 @@ pub enum EventKind {
     /// A dial-time rule held the entry back until `retry_at` (outside its
     /// calling hours, say; the note says why). No attempt was used.
     Deferred { retry_at: Timestamp },
+    /// A provider's answering-machine detection result.
+    Detected {
+        id: CallId,
+        answered_by: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        raw: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detection_ms: Option<u64>,
+    },
+    /// No detection result came within the grace after the call completed.
+    DetectionTimedOut { after_ms: u64 },
+    /// The campaign's voicemail was (or could not be) left on a machine.
+    Voicemail {
+        left: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
 }
 
 impl From<&campaign::Event> for Event {
@@ -402,6 +441,19 @@ impl From<&campaign::EventKind> for EventKind {
             }
             K::Canceled => EventKind::Canceled,
             K::Deferred { retry_at } => EventKind::Deferred { retry_at },
+            K::Detected {
+                id,
+                answered_by,
+                raw,
+                detection_ms,
+            } => EventKind::Detected {
+                id,
+                answered_by: answered_by.to_string(),
+                raw,
+                detection_ms,
+            },
+            K::DetectionTimedOut { after_ms } => EventKind::DetectionTimedOut { after_ms },
+            K::Voicemail { left, reason } => EventKind::Voicemail { left, reason },
         }
     }
 }
@@ -627,6 +679,10 @@ mod tests {
             name: None,
             timezones: Vec::new(),
             held: false,
+            answered_by: None,
+            answered_by_raw: None,
+            detection_ms: None,
+            voicemail_left: false,
         };
         assert_eq!(
             serde_json::to_value(&c).unwrap(),

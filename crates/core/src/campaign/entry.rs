@@ -2,6 +2,7 @@
 
 use super::MAX_HISTORY;
 use super::events::{Event, EventKind};
+use crate::answer::Answer;
 use crate::call::CallId;
 use crate::phone::Phone;
 use crate::status::{Outcome, Status};
@@ -38,6 +39,13 @@ pub struct Entry {
     /// `waiting` for a dial-time rule (its calling hours), not for a
     /// retry: `retry_at` is when its window opens.
     pub held: bool,
+    /// The current attempt completed after being answered and waits for
+    /// its detection result (see [`crate::answer::DETECTION_GRACE_MS`]):
+    /// it keeps its line and its `answered` status until then, so that its
+    /// outcome is final once.
+    pub awaiting_answer: bool,
+    /// The current attempt left the campaign's voicemail on a machine.
+    pub voicemail_left: bool,
     details: Option<Box<Details>>,
 }
 
@@ -63,6 +71,9 @@ pub struct Details {
     /// rewrites a small entry record plus one event, not the whole history.
     pub history: Vec<Event>,
     pub events_dropped: u64,
+    /// Who answered the current attempt, once detection said (or its grace
+    /// passed); `None` before, and for campaigns without detection.
+    pub answer: Option<Box<Answer>>,
 }
 
 impl Details {
@@ -77,6 +88,7 @@ impl Details {
         fields: Vec::new(),
         history: Vec::new(),
         events_dropped: 0,
+        answer: None,
     };
 }
 
@@ -95,6 +107,8 @@ impl PartialEq for Entry {
             && self.retry_at == other.retry_at
             && self.zones == other.zones
             && self.held == other.held
+            && self.awaiting_answer == other.awaiting_answer
+            && self.voicemail_left == other.voicemail_left
             && self.details() == other.details()
     }
 }
@@ -142,6 +156,12 @@ struct Record<'a> {
     zones: Option<ZoneSetId>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     held: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    answer: &'a Option<Box<Answer>>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    awaiting_answer: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    voicemail_left: bool,
 }
 
 /// Zero attempts and zero dropped events are left out of a record: every
@@ -190,6 +210,12 @@ struct StoredRecord {
     zones: Option<ZoneSetId>,
     #[serde(default)]
     held: bool,
+    #[serde(default)]
+    answer: Option<Box<Answer>>,
+    #[serde(default)]
+    awaiting_answer: bool,
+    #[serde(default)]
+    voicemail_left: bool,
 }
 
 impl Serialize for Entry {
@@ -216,6 +242,9 @@ impl Serialize for Entry {
             events_dropped: d.events_dropped,
             zones: self.zones,
             held: self.held,
+            answer: &d.answer,
+            awaiting_answer: self.awaiting_answer,
+            voicemail_left: self.voicemail_left,
         }
         .serialize(serializer)
     }
@@ -236,6 +265,8 @@ impl<'de> Deserialize<'de> for Entry {
             retry_at: r.retry_at,
             zones: r.zones,
             held: r.held,
+            awaiting_answer: r.awaiting_answer,
+            voicemail_left: r.voicemail_left,
             details: None,
         };
         let details = Details {
@@ -249,6 +280,7 @@ impl<'de> Deserialize<'de> for Entry {
             fields: r.fields,
             history: Vec::new(),
             events_dropped: r.events_dropped,
+            answer: r.answer,
         };
         if details != Details::NONE {
             e.details = Some(Box::new(details));
@@ -271,6 +303,8 @@ impl Entry {
             retry_at: None,
             zones: None,
             held: false,
+            awaiting_answer: false,
+            voicemail_left: false,
             details: None,
         }
     }
@@ -386,6 +420,7 @@ impl Entry {
             fields: vec!["x".into(), String::new()],
             history: Vec::new(),
             events_dropped: 1,
+            answer: None,
         };
         e
     }

@@ -7,6 +7,7 @@
 //! through the API's own `Event` type, converted at the edge, so that the HTTP
 //! shape and the stored one can each change only on purpose.
 
+use crate::answer::AnsweredBy;
 use crate::call::{CallEvent, CallId};
 use crate::status::Outcome;
 use crate::time::Timestamp;
@@ -70,6 +71,25 @@ pub enum EventKind {
     /// A dial-time rule held the entry back until `retry_at` (outside its
     /// calling hours, say; the note says why). No attempt was used.
     Deferred { retry_at: Timestamp },
+    /// A provider's answering-machine detection result for the call.
+    Detected {
+        id: CallId,
+        answered_by: AnsweredBy,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        raw: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detection_ms: Option<u64>,
+    },
+    /// No detection result came within the grace after the call
+    /// completed: its answer is `unknown`.
+    DetectionTimedOut { after_ms: u64 },
+    /// The campaign's voicemail was (or could not be) left on a machine;
+    /// `reason` says why not.
+    Voicemail {
+        left: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
 }
 
 #[cfg(test)]
@@ -151,6 +171,57 @@ mod tests {
             assert_eq!(serde_json::to_string(&event).unwrap(), bytes);
             assert_eq!(serde_json::from_str::<Event>(bytes).unwrap(), event);
         }
+    }
+
+    #[test]
+    fn answer_events_keep_their_bytes() {
+        for (kind, bytes) in [
+            (
+                EventKind::Detected {
+                    id: CallId::Text("CA1".into()),
+                    answered_by: AnsweredBy::Machine,
+                    raw: Some("machine_end_beep".into()),
+                    detection_ms: Some(4210),
+                },
+                r#"{"at":"2026-11-23T20:01:02.123Z","event":"detected","id":"CA1","answered_by":"machine","raw":"machine_end_beep","detection_ms":4210,"applied":true}"#,
+            ),
+            (
+                EventKind::DetectionTimedOut { after_ms: 10_000 },
+                r#"{"at":"2026-11-23T20:01:02.123Z","event":"detection_timed_out","after_ms":10000,"applied":true}"#,
+            ),
+            (
+                EventKind::Voicemail {
+                    left: false,
+                    reason: Some("HTTP 404".into()),
+                },
+                r#"{"at":"2026-11-23T20:01:02.123Z","event":"voicemail","left":false,"reason":"HTTP 404","applied":true}"#,
+            ),
+        ] {
+            let event = Event {
+                at: AT,
+                kind,
+                applied: true,
+                note: None,
+                attempt: 1,
+            };
+            assert_eq!(serde_json::to_string(&event).unwrap(), bytes);
+            assert_eq!(serde_json::from_str::<Event>(bytes).unwrap(), event);
+        }
+    }
+
+    #[test]
+    fn answer_fields_of_an_entry_are_stored_only_when_set() {
+        let mut e = Entry::new(0, Phone::parse("13018040009").unwrap());
+        e.details_mut().answer = Some(Box::new(crate::answer::Answer {
+            answered_by: AnsweredBy::Human,
+            raw: Some("human".into()),
+            detection_ms: Some(1800),
+        }));
+        e.voicemail_left = true;
+        e.awaiting_answer = true;
+        let bytes = r#"{"index":0,"phone":"13018040009","status":"idle","version":0,"answer":{"answered_by":"human","raw":"human","detection_ms":1800},"awaiting_answer":true,"voicemail_left":true}"#;
+        assert_eq!(serde_json::to_string(&e).unwrap(), bytes);
+        assert_eq!(serde_json::from_str::<Entry>(bytes).unwrap(), e);
     }
 
     #[test]

@@ -5,10 +5,11 @@
 
 use super::events::EventKind;
 use super::{
-    AlreadyStarted, CampaignMeta, CampaignState, Changed, DialAnswer, DialOrder, Effect, Entry,
-    NotAllowed, Operation, RestoreError, Settings, WebhookError, WebhookOutcome, format_seconds,
-    remaining_after_restart,
+    AlreadyStarted, CampaignMeta, CampaignState, Changed, DetectionOutcome, DialAnswer, DialOrder,
+    Effect, Entry, NotAllowed, Operation, RestoreError, Settings, VoicemailOrder, WebhookError,
+    WebhookOutcome, format_seconds, remaining_after_restart,
 };
+use crate::answer::{Answer, AnsweredBy, DETECTION_GRACE_MS, Detection};
 use crate::call::{CallEvent, CallReport};
 use crate::phone::Phone;
 use crate::rules::{Candidate, Rules, Verdict};
@@ -165,7 +166,13 @@ impl Campaign {
             .iter()
             .filter(|e| e.status.is_in_flight())
             .map(|e| {
-                let left = remaining_after_restart(e.details().dialed_at, now.wall, timeout);
+                // One waiting for its detection result has what is left of
+                // the grace since it completed, within its own timeout.
+                let mut left = remaining_after_restart(e.details().dialed_at, now.wall, timeout);
+                if e.awaiting_answer {
+                    let grace = remaining_after_restart(e.updated_at, now.wall, DETECTION_GRACE_MS);
+                    left = left.min(grace);
+                }
                 (e.index, now.mono.plus_millis(left))
             })
             .collect();
@@ -202,6 +209,8 @@ impl Campaign {
             // Only a waiting entry waits for a rule.
             e.held &= e.status == Status::Waiting;
             held += usize::from(e.held);
+            // Only a call still holding its line waits for its answer.
+            e.awaiting_answer &= e.status.is_in_flight();
         }
         for e in &entries {
             counts[e.status.position()] += 1;
@@ -559,6 +568,8 @@ impl Campaign {
         e.attempt += 1;
         e.answered = false;
         e.retry_at = None;
+        e.awaiting_answer = false;
+        e.voicemail_left = false;
         let d = e.details_mut();
         d.token = Some(token.clone());
         d.dialed_at = Some(now.wall);
@@ -566,6 +577,7 @@ impl Campaign {
         d.call_id = None;
         d.reason = None;
         d.sequence = None;
+        d.answer = None;
         e.record(now.wall, EventKind::Dialed, true, None);
         let phone = e.phone.clone();
         self.touch(index);
@@ -574,6 +586,7 @@ impl Campaign {
             index,
             phone,
             token,
+            answers: self.meta.answers.clone(),
         })
     }
 
@@ -792,6 +805,11 @@ impl Campaign {
             )
         } else if cur.is_final() || cur == Status::Waiting {
             (Effect::AfterFinal, Some(format!("entry is already {cur}")))
+        } else if e.awaiting_answer && new.is_final() {
+            (
+                Effect::Duplicate,
+                Some("completed already; waiting for its answering-machine result".to_string()),
+            )
         } else if new.rank() == cur.rank() {
             (Effect::Duplicate, Some("duplicate".to_string()))
         } else if new.rank() < cur.rank() {
@@ -803,6 +821,13 @@ impl Campaign {
             (Effect::Applied, None)
         };
         let applied = ignored.is_none();
+        // With detection on, a call that completed after being answered
+        // waits for its result before its outcome is decided.
+        let awaits = applied
+            && report.event == CallEvent::Completed
+            && self.meta.answers.amd.is_on()
+            && e.answered
+            && e.details().answer.is_none();
         let learned_id = current && e.details().call_id.is_none();
         // Only the current attempt's numbers are compared: an earlier
         // attempt's call numbers its callbacks from 0 again, and its
@@ -843,7 +868,9 @@ impl Campaign {
             // current one's (Entry::upgrade reads answers by attempt).
             ev.attempt = attempt;
         }
-        if applied {
+        if awaits {
+            self.await_answer(index, now);
+        } else if applied {
             self.set_status(index, new, now.wall);
             if new.is_final() {
                 self.end_attempt(index, now);
@@ -863,13 +890,166 @@ impl Campaign {
         })
     }
 
+    /// The call on `index` completed after being answered, and detection
+    /// has not said who answered: it keeps its `answered` status and its
+    /// line for the grace (within its own timeout), then completes with
+    /// the result, or as `unknown` ([`Campaign::expire`]).
+    fn await_answer(&mut self, index: usize, now: Now) {
+        let grace = now.mono.plus_millis(DETECTION_GRACE_MS);
+        if let Some(deadline) = self.in_flight.get_mut(&index) {
+            *deadline = (*deadline).min(grace);
+        }
+        let e = &mut self.entries[index];
+        e.awaiting_answer = true;
+        e.updated_at = Some(now.wall);
+        if let Some(last) = e.details_mut().history.last_mut() {
+            last.note = Some(format!(
+                "completed; waiting up to {} for its answering-machine result",
+                format_seconds(DETECTION_GRACE_MS)
+            ));
+        }
+    }
+
+    /// Applies a provider's answering-machine detection result on the call
+    /// dialed under `token`. The first result of an attempt is its answer;
+    /// a second one, one for an earlier attempt, or one after the outcome
+    /// was decided is recorded and changes nothing. A result for a call
+    /// that waits for it ([`Campaign::await_answer`]) completes the
+    /// attempt; one that finds a machine past its greeting on a live call
+    /// asks for the campaign's voicemail.
+    pub fn apply_detection(
+        &mut self,
+        token: &str,
+        d: Detection,
+        now: Now,
+    ) -> Result<DetectionOutcome, WebhookError> {
+        let (index, attempt) = *self.tokens.get(token).ok_or(WebhookError::UnknownToken)?;
+        let e = &mut self.entries[index];
+        let current = e.details().token.as_deref() == Some(token);
+        if current && let Some(known) = e.details().call_id.as_ref().filter(|&k| *k != d.id) {
+            return Err(WebhookError::IdMismatch {
+                index,
+                known: known.clone(),
+                got: d.id,
+            });
+        }
+        let ignored = if !current {
+            Some(format!(
+                "an earlier attempt; attempt {} is current",
+                e.attempt
+            ))
+        } else if let Some(a) = &e.details().answer {
+            Some(if a.answered_by == d.answered_by && a.raw == d.raw {
+                "duplicate".to_string()
+            } else {
+                format!(
+                    "answered_by is {} already; this later result is not applied",
+                    a.answered_by
+                )
+            })
+        } else if e.status.is_final() || e.status == Status::Waiting {
+            Some(format!("entry is already {}; its outcome stands", e.status))
+        } else {
+            None
+        };
+        let applied = ignored.is_none();
+        if current && e.details().call_id.is_none() {
+            e.details_mut().call_id = Some(d.id.clone());
+        }
+        if applied {
+            e.details_mut().answer = Some(Box::new(Answer::of(&d)));
+            // Someone or something picked up, whatever the call's own
+            // `answered` report does.
+            e.answered |= d.answered_by != AnsweredBy::Unknown;
+        }
+        let kind = EventKind::Detected {
+            id: d.id.clone(),
+            answered_by: d.answered_by,
+            raw: d.raw.clone(),
+            detection_ms: d.duration_ms,
+        };
+        let kept = e.details().history.len();
+        e.record(now.wall, kind, applied, ignored);
+        if let Some(ev) = e.details_mut().history.get_mut(kept) {
+            ev.attempt = attempt;
+        }
+        let mut freed_slot = false;
+        let mut voicemail = None;
+        if applied && e.awaiting_answer {
+            e.awaiting_answer = false;
+            self.set_status(index, Status::Completed, now.wall);
+            self.end_attempt(index, now);
+            freed_slot = true;
+        } else if applied
+            && d.greeting_over
+            && d.answered_by == AnsweredBy::Machine
+            && e.status.is_in_flight()
+            && let (Some(message), Some(call_id)) = (
+                self.meta.answers.voicemail.clone(),
+                e.details().call_id.clone(),
+            )
+        {
+            voicemail = Some(VoicemailOrder {
+                campaign: self.meta.id,
+                index,
+                attempt,
+                call_id,
+                message,
+            });
+        }
+        self.touch(index);
+        self.check_done(now.wall);
+        Ok(DetectionOutcome {
+            index,
+            applied,
+            status: self.entries[index].status,
+            freed_slot,
+            voicemail,
+        })
+    }
+
+    /// Records whether the voicemail of `order` was left; the entry's
+    /// `voicemail_left` says so while that attempt is its current one.
+    /// False for an entry that is gone.
+    pub fn record_voicemail(
+        &mut self,
+        order: &VoicemailOrder,
+        result: Result<(), String>,
+        now: Timestamp,
+    ) -> bool {
+        let Some(e) = self.entries.get_mut(order.index) else {
+            return false;
+        };
+        let current = e.attempt == order.attempt;
+        let left = result.is_ok();
+        if left && current {
+            e.voicemail_left = true;
+        }
+        let kept = e.details().history.len();
+        e.record(
+            now,
+            EventKind::Voicemail {
+                left,
+                reason: result.err(),
+            },
+            left && current,
+            None,
+        );
+        if let Some(ev) = e.details_mut().history.get_mut(kept) {
+            ev.attempt = order.attempt;
+        }
+        self.touch(order.index);
+        true
+    }
+
     /// An `answered` that came after its attempt ended.
     fn late_answer(&mut self, index: usize, now: Timestamp) {
         let e = &self.entries[index];
+        let answered = answered_outcome(e);
         match e.status {
             Status::Completed if e.outcome == Some(Outcome::NoAnswer) => {
                 self.unset_outcome(index);
-                self.set_outcome(index, Outcome::Answered);
+                self.set_outcome(index, answered);
             }
             Status::Waiting => {
                 self.waiting.retain(|&(_, i)| i != index);
@@ -880,7 +1060,7 @@ impl Campaign {
                 if let Some(last) = e.details_mut().history.last_mut() {
                     last.note = Some("answered after its attempt ended: no retry".into());
                 }
-                self.set_outcome(index, Outcome::Answered);
+                self.set_outcome(index, answered);
             }
             _ => {}
         }
@@ -897,7 +1077,7 @@ impl Campaign {
     fn end_attempt_retrying(&mut self, index: usize, now: Now, retryable: bool) {
         let e = &self.entries[index];
         let outcome = match e.status {
-            Status::Completed if e.answered => Outcome::Answered,
+            Status::Completed if e.answered => answered_outcome(e),
             Status::Completed => Outcome::NoAnswer,
             _ => Outcome::Failed,
         };
@@ -950,6 +1130,23 @@ impl Campaign {
             .collect();
         for &i in &due {
             let e = &mut self.entries[i];
+            if e.awaiting_answer {
+                // It completed; only its detection result is missing.
+                e.awaiting_answer = false;
+                e.details_mut().answer = Some(Box::new(Answer::unknown()));
+                e.record(
+                    now.wall,
+                    EventKind::DetectionTimedOut {
+                        after_ms: DETECTION_GRACE_MS,
+                    },
+                    true,
+                    Some("no answering-machine result in time: answered_by unknown".into()),
+                );
+                self.set_status(i, Status::Completed, now.wall);
+                self.end_attempt(i, now);
+                self.touch(i);
+                continue;
+            }
             e.details_mut().reason = Some(format!(
                 "no final webhook within {}",
                 format_seconds(timeout_ms)
@@ -1012,5 +1209,14 @@ impl Campaign {
         self.by_version.remove(&e.version);
         e.version = self.version;
         self.by_version.insert(self.version, index);
+    }
+}
+
+/// The outcome of an answered attempt: `machine` when detection found one
+/// (or a fax), `answered` otherwise, a person or nobody knows who.
+fn answered_outcome(e: &Entry) -> Outcome {
+    match &e.details().answer {
+        Some(a) if a.answered_by.is_machine() => Outcome::Machine,
+        _ => Outcome::Answered,
     }
 }

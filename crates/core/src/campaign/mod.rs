@@ -31,6 +31,7 @@ pub use retry::{
     MAX_ATTEMPTS, MAX_RETRY_DELAY_S, RetryError, RetryInput, RetryOnInput, RetryPolicy,
 };
 
+use crate::answer::AnswerSettings;
 use crate::call::CallId;
 use crate::hours::Hours;
 use crate::phone::Phone;
@@ -50,6 +51,9 @@ pub struct DialOrder {
     pub index: usize,
     pub phone: Phone,
     pub token: String,
+    /// The campaign's answering-machine settings, which the provider asks
+    /// for with the dial.
+    pub answers: AnswerSettings,
 }
 
 /// How a POST /call ended, as the server's dialer client saw it.
@@ -146,6 +150,29 @@ pub struct WebhookOutcome {
     pub freed_slot: bool,
 }
 
+/// What an accepted detection result did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DetectionOutcome {
+    pub index: usize,
+    /// It became the attempt's answer.
+    pub applied: bool,
+    pub status: Status,
+    /// It ended an attempt that waited for it, freeing its line.
+    pub freed_slot: bool,
+    /// The campaign's voicemail is to be left on this live call now.
+    pub voicemail: Option<VoicemailOrder>,
+}
+
+/// A voicemail to leave: the live call of one attempt, and the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoicemailOrder {
+    pub campaign: u64,
+    pub index: usize,
+    pub attempt: u32,
+    pub call_id: CallId,
+    pub message: crate::answer::Voicemail,
+}
+
 /// What the server's configuration decides about a campaign.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settings {
@@ -173,6 +200,8 @@ pub struct NewCampaign {
     pub start: bool,
     /// Its calling hours (the server's default when the import gave none).
     pub hours: Hours,
+    /// Its answering-machine detection and voicemail.
+    pub answers: AnswerSettings,
 }
 
 /// The campaign 1 that every data directory has: the built-in list or
@@ -212,6 +241,10 @@ pub struct CampaignMeta {
     /// existed, so an older directory dials as it did.
     #[serde(default, skip_serializing_if = "Hours::is_default")]
     pub hours: Hours,
+    /// Its answering-machine detection and voicemail; absent (off) in
+    /// records written before they existed.
+    #[serde(default, skip_serializing_if = "AnswerSettings::is_default")]
+    pub answers: AnswerSettings,
 }
 
 impl CampaignMeta {
@@ -236,6 +269,7 @@ impl CampaignMeta {
             idempotency_digest: None,
             version,
             hours: Hours::default(),
+            answers: AnswerSettings::default(),
         }
     }
 }
@@ -273,5 +307,7 @@ pub fn format_seconds(ms: u64) -> String {
     }
 }
 
+#[cfg(test)]
+mod answer_tests;
 #[cfg(test)]
 mod tests;

@@ -5,9 +5,10 @@
 //! receives dials in exactly that order.
 
 use super::{
-    Campaign, CampaignMeta, CampaignState, Changed, DialAnswer, DialOrder, NewCampaign, NotAllowed,
-    Operation, Settings, WebhookError, WebhookOutcome,
+    Campaign, CampaignMeta, CampaignState, Changed, DetectionOutcome, DialAnswer, DialOrder,
+    NewCampaign, NotAllowed, Operation, Settings, VoicemailOrder, WebhookError, WebhookOutcome,
 };
+use crate::answer::Detection;
 use crate::call::CallReport;
 use crate::rules::Rules;
 use crate::time::{Mono, Now, Timestamp};
@@ -178,6 +179,7 @@ impl Campaigns {
             idempotency_digest: new.idempotency_digest,
             version: 1,
             hours: new.hours,
+            answers: new.answers,
         };
         if let Some(k) = &meta.idempotency_key {
             self.keys.insert(k.clone(), id);
@@ -345,6 +347,35 @@ impl Campaigns {
             .get_mut(&id)
             .ok_or(WebhookError::UnknownToken)?;
         Ok((id, c.apply_report(token, report, now)?))
+    }
+
+    /// Applies a provider's answering-machine detection result on the call
+    /// dialed under `token`.
+    pub fn apply_detection(
+        &mut self,
+        token: &str,
+        detection: Detection,
+        now: Now,
+    ) -> Result<(u64, DetectionOutcome), WebhookError> {
+        let id = Self::campaign_of(token).ok_or(WebhookError::UnknownToken)?;
+        let c = self
+            .campaigns
+            .get_mut(&id)
+            .ok_or(WebhookError::UnknownToken)?;
+        Ok((id, c.apply_detection(token, detection, now)?))
+    }
+
+    /// Records whether `order`'s voicemail was left. False when its
+    /// campaign is gone.
+    pub fn record_voicemail(
+        &mut self,
+        order: &VoicemailOrder,
+        result: Result<(), String>,
+        now: Timestamp,
+    ) -> bool {
+        self.campaigns
+            .get_mut(&order.campaign)
+            .is_some_and(|c| c.record_voicemail(order, result, now))
     }
 
     /// Fails the calls whose deadline has come, in every campaign.

@@ -17,7 +17,8 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     /// Seconds from the end of an attempt to the next one.
     pub retry_delay: u64,
-    /// The outcomes that earn another attempt: `no_answer`, `failed`.
+    /// The outcomes that earn another attempt: `no_answer`, `failed`,
+    /// `machine` (never by default: it needs detection on).
     pub retry_on: Vec<Outcome>,
 }
 
@@ -57,7 +58,7 @@ pub enum RetryError {
     #[error("retry_delay must be a whole number of seconds from 0 to {MAX_RETRY_DELAY_S}, not {0}")]
     RetryDelay(String),
     #[error(
-        "retry_on: unknown value {0:?} (expected no_answer, failed, or both: no_answer,failed)"
+        "retry_on: unknown value {0:?} (expected no_answer, failed or machine, comma-separated: no_answer,failed)"
     )]
     RetryOn(String),
 }
@@ -96,6 +97,7 @@ impl RetryInput {
                 let o = match w {
                     "no_answer" => Outcome::NoAnswer,
                     "failed" => Outcome::Failed,
+                    "machine" => Outcome::Machine,
                     other => return Err(RetryError::RetryOn(other.to_string())),
                 };
                 if !retry_on.contains(&o) {
@@ -138,6 +140,9 @@ mod tests {
         assert_eq!(p.retry_delay, 300);
         let p = input(serde_json::json!({"retry_on": ["failed", "no_answer", "failed"]})).unwrap();
         assert_eq!(p.retry_on, vec![Outcome::NoAnswer, Outcome::Failed]);
+        let p = input(serde_json::json!({"retry_on": "machine,no_answer"})).unwrap();
+        assert_eq!(p.retry_on, vec![Outcome::NoAnswer, Outcome::Machine]);
+        assert!(!RetryPolicy::default().retry_on.contains(&Outcome::Machine));
     }
 
     #[test]

@@ -5,6 +5,7 @@ use super::{
     Check, Collector, EXTENSION_COLUMN, ImportError, Imported, MAX_COLUMNS, MAX_FIELD_BYTES,
     TIMEZONE_COLUMN, Unit, count_lines, oversized, utf8, zone_of,
 };
+use crate::api::EXPORT_COLUMNS;
 use crate::phone::Country;
 use csv::{ReaderBuilder, StringRecord};
 
@@ -56,14 +57,18 @@ pub(super) fn read_csv(
         )));
     }
     let titles: Vec<String> = header.iter().map(str::to_string).collect();
-    let columns = Columns::find(header)?;
+    let mut columns = Columns::find(header)?;
     let mut out = Collector::new(Unit::Line, count_lines(text.as_bytes()), country, check);
-    for (raw, kept) in columns.renamed(header) {
-        out.warn(1, || {
-            format!(
-                "the column {raw:?} is kept as {kept:?}: the export has a column {raw:?} of its own"
-            )
-        });
+    for name in &mut columns.extra_names {
+        if let Some(fixed) = EXPORT_COLUMNS.iter().find(|c| c.eq_ignore_ascii_case(name)) {
+            let kept = format!("x_{name}");
+            out.warn(1, || {
+                format!(
+                    "column {name:?} is kept as {kept:?}: the export has its own {fixed} column"
+                )
+            });
+            *name = kept;
+        }
     }
     let mut lines = Lines::new(text.as_bytes());
     let mut record = StringRecord::new();
@@ -220,7 +225,7 @@ impl Columns {
                 extension = Some(extra.len());
             }
             extra.push(i);
-            extra_names.push(crate::export::column_name(raw.trim()));
+            extra_names.push(raw.trim().to_string());
         }
         Ok(Columns {
             phone,
@@ -239,16 +244,6 @@ impl Columns {
             .map(|i| record[i].trim())
             .filter(|n| !n.is_empty())
             .map(str::to_string)
-    }
-
-    /// The extra columns kept under another name: (as written, as kept).
-    fn renamed<'h>(&self, header: &'h StringRecord) -> Vec<(&'h str, &str)> {
-        self.extra
-            .iter()
-            .zip(&self.extra_names)
-            .map(|(&i, kept)| (header[i].trim(), kept.as_str()))
-            .filter(|(raw, kept)| raw != kept)
-            .collect()
     }
 
     fn fields(&self, record: &StringRecord) -> Vec<String> {

@@ -20,6 +20,8 @@ pub struct BodySettings {
     pub country: Option<Country>,
     /// Its calling-hours settings, not yet checked.
     pub hours: HoursInput,
+    /// Its answering-machine settings, not yet checked.
+    pub answers: crate::answer::AnswerInput,
 }
 
 /// Parses a JSON body. Exactly one of `numbers` and `entries` must be
@@ -47,7 +49,9 @@ pub(super) fn read_json(
     }
     let body: CreateCampaign = serde_json::from_str(text)
         .map_err(|e| ImportError::whole(format!("the body is not a campaign in JSON: {e}")))?;
+    let answers = body.answer_input();
     let settings = BodySettings {
+        answers,
         name: body.name,
         retry: body.retry,
         start: body.start,

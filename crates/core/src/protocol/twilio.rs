@@ -8,6 +8,7 @@
 //! requests here, so the two sides cannot drift apart, and the signature is
 //! tested against Twilio's published example without a network.
 
+use crate::answer::{Amd, AnswerSettings, AnsweredBy, Detection, Voicemail};
 use crate::call::{CallEvent, CallId, CallReport};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -133,6 +134,43 @@ pub struct DialForm {
     pub status_callback: String,
     /// Seconds Twilio lets the phone ring before giving up (`no-answer`).
     pub timeout_secs: u32,
+    /// Answering-machine detection, when the campaign has it on.
+    pub amd: Option<AmdForm>,
+}
+
+/// The answering-machine fields of a dial: always asynchronous, so that
+/// the callee hears the call's TwiML at once rather than silence while
+/// Twilio listens, with the result sent to its own signed callback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AmdForm {
+    /// `Enable` or `DetectMessageEnd`.
+    pub machine_detection: &'static str,
+    /// The per-dial URL of the result (`AsyncAmdStatusCallback`).
+    pub callback: String,
+    /// Tuning values by Twilio's parameter name.
+    pub tuning: Vec<(&'static str, u32)>,
+}
+
+impl AmdForm {
+    /// The fields for `settings`; `None` with detection off.
+    pub fn of(settings: &AnswerSettings, callback: String) -> Option<AmdForm> {
+        let machine_detection = match settings.amd {
+            Amd::Off => return None,
+            Amd::Detect => "Enable",
+            Amd::DetectMessageEnd => "DetectMessageEnd",
+        };
+        Some(AmdForm {
+            machine_detection,
+            callback,
+            tuning: settings.twilio_tuning().collect(),
+        })
+    }
+}
+
+/// The URL of a dial's detection results, beside its status callback: its
+/// token signs it, as it does the status callbacks.
+pub fn amd_callback_url(status_callback: &str) -> String {
+    format!("{}/amd", status_callback.trim_end_matches('/'))
 }
 
 impl DialForm {
@@ -153,8 +191,109 @@ impl DialForm {
         }
         f.push(("StatusCallbackMethod".to_string(), "POST".to_string()));
         f.push(("Timeout".to_string(), self.timeout_secs.to_string()));
+        if let Some(amd) = &self.amd {
+            f.push((
+                "MachineDetection".to_string(),
+                amd.machine_detection.to_string(),
+            ));
+            for (name, value) in &amd.tuning {
+                f.push((name.to_string(), value.to_string()));
+            }
+            f.push(("AsyncAmd".to_string(), "true".to_string()));
+            f.push(("AsyncAmdStatusCallback".to_string(), amd.callback.clone()));
+            f.push((
+                "AsyncAmdStatusCallbackMethod".to_string(),
+                "POST".to_string(),
+            ));
+        }
         f
     }
+}
+
+/// The path of one call of an account, for its update.
+pub fn call_path(account_sid: &str, call_sid: &str) -> String {
+    format!("/2010-04-01/Accounts/{account_sid}/Calls/{call_sid}.json")
+}
+
+/// The TwiML that leaves `message` on a machine and hangs up.
+pub fn voicemail_twiml(message: &Voicemail) -> String {
+    let verb = match message {
+        Voicemail::Say(text) => format!("<Say>{}</Say>", xml_escape(text)),
+        Voicemail::Play(url) => format!("<Play>{}</Play>", xml_escape(url)),
+    };
+    format!("<Response>{verb}<Hangup/></Response>")
+}
+
+/// The call update that replaces a live call's TwiML with the voicemail.
+pub fn voicemail_update(message: &Voicemail) -> Vec<(String, String)> {
+    vec![("Twiml".to_string(), voicemail_twiml(message))]
+}
+
+fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Every documented `AnsweredBy` of an asynchronous detection result.
+pub const ANSWERED_BY: [&str; 7] = [
+    "human",
+    "machine_start",
+    "machine_end_beep",
+    "machine_end_silence",
+    "machine_end_other",
+    "fax",
+    "unknown",
+];
+
+/// What an `AnsweredBy` value says, and whether a machine's greeting is
+/// over (`machine_end_*`). A value outside the list is `unknown`; its
+/// text is kept by the caller.
+pub fn answered_by(value: &str) -> (AnsweredBy, bool) {
+    match value {
+        "human" => (AnsweredBy::Human, false),
+        "machine_start" => (AnsweredBy::Machine, false),
+        "machine_end_beep" | "machine_end_silence" | "machine_end_other" => {
+            (AnsweredBy::Machine, true)
+        }
+        "fax" => (AnsweredBy::Fax, false),
+        _ => (AnsweredBy::Unknown, false),
+    }
+}
+
+/// An asynchronous detection callback, read from its form fields:
+/// `CallSid`, `AnsweredBy`, `MachineDetectionDuration` (milliseconds).
+pub fn detection_from_fields(params: &[(String, String)]) -> Result<Detection, String> {
+    let call_sid = field(params, "CallSid")
+        .filter(|s| !s.is_empty())
+        .ok_or("missing CallSid")?;
+    let raw = field(params, "AnsweredBy")
+        .filter(|s| !s.is_empty())
+        .ok_or("missing AnsweredBy")?;
+    let duration_ms = match field(params, "MachineDetectionDuration") {
+        None | Some("") => None,
+        Some(n) => Some(
+            n.parse()
+                .map_err(|_| format!("MachineDetectionDuration {n:?} is not a number"))?,
+        ),
+    };
+    let (by, greeting_over) = answered_by(raw);
+    Ok(Detection {
+        id: CallId::Text(call_sid.to_string()),
+        answered_by: by,
+        raw: Some(raw.to_string()),
+        duration_ms,
+        greeting_over,
+    })
 }
 
 /// Twilio's `201` answer to a dial: the call resource. Only `sid` matters
@@ -365,6 +504,80 @@ mod tests {
     }
 
     #[test]
+    fn answered_by_maps_every_documented_value_and_keeps_an_unknown_one() {
+        let table = [
+            ("human", AnsweredBy::Human, false),
+            ("machine_start", AnsweredBy::Machine, false),
+            ("machine_end_beep", AnsweredBy::Machine, true),
+            ("machine_end_silence", AnsweredBy::Machine, true),
+            ("machine_end_other", AnsweredBy::Machine, true),
+            ("fax", AnsweredBy::Fax, false),
+            ("unknown", AnsweredBy::Unknown, false),
+        ];
+        assert_eq!(table.map(|(v, ..)| v), ANSWERED_BY);
+        for (value, by, over) in table {
+            let d = detection_from_fields(&pairs(&[
+                ("CallSid", "CA1"),
+                ("AnsweredBy", value),
+                ("MachineDetectionDuration", "2210"),
+            ]))
+            .unwrap();
+            assert_eq!((d.answered_by, d.greeting_over), (by, over), "{value}");
+            assert_eq!(d.raw.as_deref(), Some(value));
+            assert_eq!(d.duration_ms, Some(2210));
+        }
+        let odd =
+            detection_from_fields(&pairs(&[("CallSid", "CA1"), ("AnsweredBy", "robot")])).unwrap();
+        assert_eq!(odd.answered_by, AnsweredBy::Unknown);
+        assert_eq!(odd.raw.as_deref(), Some("robot"));
+        assert!(detection_from_fields(&pairs(&[("CallSid", "CA1")])).is_err());
+        assert!(detection_from_fields(&pairs(&[("AnsweredBy", "human")])).is_err());
+    }
+
+    #[test]
+    fn a_dial_with_detection_asks_for_an_asynchronous_signed_result() {
+        let settings = AnswerSettings {
+            amd: Amd::DetectMessageEnd,
+            voicemail: None,
+            tuning: vec![("machine_detection_timeout".into(), 45)],
+        };
+        let cb = "https://d.example/webhooks/2-abc";
+        let form = DialForm {
+            to: "13018040009".into(),
+            from: "+15005550006".into(),
+            instructions: Instructions::default(),
+            status_callback: cb.into(),
+            timeout_secs: 30,
+            amd: AmdForm::of(&settings, amd_callback_url(cb)),
+        };
+        let fields = form.fields();
+        for (name, value) in [
+            ("MachineDetection", "DetectMessageEnd"),
+            ("MachineDetectionTimeout", "45"),
+            ("AsyncAmd", "true"),
+            (
+                "AsyncAmdStatusCallback",
+                "https://d.example/webhooks/2-abc/amd",
+            ),
+        ] {
+            assert_eq!(field(&fields, name), Some(value), "{name}");
+        }
+        assert_eq!(AmdForm::of(&AnswerSettings::default(), "x".into()), None);
+    }
+
+    #[test]
+    fn voicemail_twiml_is_escaped_and_hangs_up() {
+        assert_eq!(
+            voicemail_twiml(&Voicemail::Say("Call <us> & \"win\"".into())),
+            "<Response><Say>Call &lt;us&gt; &amp; &quot;win&quot;</Say><Hangup/></Response>"
+        );
+        assert_eq!(
+            voicemail_twiml(&Voicemail::Play("https://x.example/a.mp3?x=1&y=2".into())),
+            "<Response><Play>https://x.example/a.mp3?x=1&amp;y=2</Play><Hangup/></Response>"
+        );
+    }
+
+    #[test]
     fn statuses_map_as_documented() {
         use CallStatus::*;
         let failed = |r: &str| {
@@ -440,6 +653,7 @@ mod tests {
             instructions: Instructions::default(),
             status_callback: "https://dialer.example/webhooks/t0k".into(),
             timeout_secs: 30,
+            amd: None,
         };
         let f = form.fields();
         assert_eq!(field(&f, "To"), Some("+13018040009"));
@@ -449,6 +663,11 @@ mod tests {
         assert_eq!(field(&f, "StatusCallbackMethod"), Some("POST"));
         assert_eq!(field(&f, "Timeout"), Some("30"));
         assert_eq!(values(&f, "StatusCallbackEvent"), CALLBACK_EVENTS);
+        assert_eq!(
+            field(&f, "MachineDetection"),
+            None,
+            "detection is off by default"
+        );
         assert_eq!(parse_form(encode_form(&f).as_bytes()), f);
         let by_url = DialForm {
             instructions: Instructions::Url("https://x.example/t.xml".into()),

@@ -10,6 +10,8 @@
 use super::degradation::Parked;
 use super::{Engine, EngineError};
 use crate::clock;
+use numdialer_core::answer::AnsweredBy;
+use numdialer_core::campaign::EventKind;
 use numdialer_core::{Campaigns, DialAnswer, DialOrder, Mono, Status};
 
 impl Engine {
@@ -162,14 +164,24 @@ impl Engine {
         if let Some(t) = ticket {
             let mut n = 0;
             for (id, indices) in &expired {
-                for i in indices {
+                for (i, graced) in indices.iter().zip(graced(self, *id, indices)) {
+                    if graced {
+                        // It completed; only its detection result is late.
+                        tracing::info!(
+                            campaign = id,
+                            index = i,
+                            "no answering-machine result in time; answered_by unknown"
+                        );
+                        self.metrics.answer(AnsweredBy::Unknown, None);
+                        continue;
+                    }
                     tracing::warn!(
                         campaign = id,
                         index = i,
                         "no final webhook in time; attempt failed"
                     );
+                    n += 1;
                 }
-                n += indices.len();
             }
             self.metrics.timed_out(n);
             self.wake_driver.notify_one();
@@ -177,6 +189,21 @@ impl Engine {
         }
         Ok(next)
     }
+}
+
+/// For each of `indices`, whether its call completed and only its
+/// detection's grace ran out (rather than the call timing out).
+fn graced(engine: &Engine, id: u64, indices: &[usize]) -> Vec<bool> {
+    let all = engine.lock();
+    indices
+        .iter()
+        .map(|&i| {
+            all.get(id)
+                .and_then(|c| c.entry(i))
+                .and_then(|e| e.details().history.last())
+                .is_some_and(|ev| matches!(ev.kind, EventKind::DetectionTimedOut { .. }))
+        })
+        .collect()
 }
 
 /// The answer for a dial that never left because its record could not be

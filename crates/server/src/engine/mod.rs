@@ -20,6 +20,7 @@
 //! - `suppress`: do-not-call lists changed, durable before answered;
 //! - `dial`: begin and finish a dial, and expire the calls that timed out.
 
+mod answers;
 mod degradation;
 mod dial;
 mod open;
@@ -107,6 +108,10 @@ pub struct Engine {
     pub(crate) wake_driver: Notify,
     /// Wakes the timeout task: a new deadline exists.
     pub(crate) wake_timer: Notify,
+    /// Voicemails to leave, for [`crate::driver::run_voicemail`].
+    voicemails: Mutex<Vec<numdialer_core::VoicemailOrder>>,
+    /// Wakes the voicemail task: an order is queued.
+    pub(crate) wake_voicemail: Notify,
     versions: watch::Sender<Versions>,
     pub metrics: Metrics,
     /// The store ticket of the latest write, so that reads can wait until

@@ -52,6 +52,8 @@ impl Engine {
             store,
             wake_driver: Notify::new(),
             wake_timer: Notify::new(),
+            voicemails: Default::default(),
+            wake_voicemail: Notify::new(),
             versions,
             last_ticket: AtomicU64::new(opened),
             degradation: Degradation::default(),

@@ -186,6 +186,10 @@ impl Engine {
         // write, so the driver may start before this webhook is durable.
         if outcome.freed_slot {
             self.wake_driver.notify_one();
+        }
+        // A freed line, or a call that now waits for its answering-machine
+        // result: either way a deadline changed.
+        if outcome.freed_slot || outcome.applied {
             self.wake_timer.notify_one();
         }
         self.durable(ticket).await?;

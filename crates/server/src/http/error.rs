@@ -91,6 +91,7 @@ impl From<CallbackError> for ApiError {
             CallbackError::Malformed(_) => StatusCode::BAD_REQUEST,
             CallbackError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             CallbackError::Forbidden(_) => StatusCode::FORBIDDEN,
+            CallbackError::NotFound(_) => StatusCode::NOT_FOUND,
         };
         ApiError::new(status, e.to_string())
     }

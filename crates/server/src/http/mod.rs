@@ -95,6 +95,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(operator)
         .route("/webhooks/{token}", post(routes::webhooks::receive))
+        .route("/webhooks/{token}/amd", post(routes::webhooks::detection))
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
         .fallback(|| async { ApiError::not_found("no such route") })

@@ -18,7 +18,8 @@ pub mod twilio;
 pub use accepts::Accepts;
 
 use axum::http::{HeaderMap, Uri};
-use numdialer_core::{CallReport, DialAnswer};
+use numdialer_core::answer::{AnswerSettings, Detection, Voicemail};
+use numdialer_core::{CallId, CallReport, DialAnswer};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -29,11 +30,26 @@ pub trait Provider: Send + Sync + 'static {
     /// ended and how many times a connection that certainly never carried
     /// the request was retried. A request that may have arrived is never
     /// sent again: a second dial would ring a person twice.
+    ///
+    /// `answers` are the campaign's answering-machine settings: a provider
+    /// that detects machines asks for a result with the dial.
     fn dial(
         &self,
         phone: &str,
         webhook_url: &str,
+        answers: &AnswerSettings,
     ) -> impl Future<Output = (DialAnswer, u32)> + Send;
+
+    /// Replaces what the live call `id` plays with `message`, then hangs
+    /// it up: the voicemail left on a machine after its greeting. An
+    /// error says why it could not be left, for the entry's history.
+    fn leave_voicemail(
+        &self,
+        _id: &CallId,
+        _message: &Voicemail,
+    ) -> impl Future<Output = Result<(), String>> + Send {
+        async { Err("this provider cannot update a live call".to_string()) }
+    }
 
     /// Waits until a dial could be sent now (a pace to keep). The driver
     /// waits here before it takes the next entry, so that an entry is
@@ -66,10 +82,22 @@ pub enum AnyProvider {
 }
 
 impl Provider for AnyProvider {
-    async fn dial(&self, phone: &str, webhook_url: &str) -> (DialAnswer, u32) {
+    async fn dial(
+        &self,
+        phone: &str,
+        webhook_url: &str,
+        answers: &AnswerSettings,
+    ) -> (DialAnswer, u32) {
         match self {
-            AnyProvider::NumDialer(p) => p.dial(phone, webhook_url).await,
-            AnyProvider::Twilio(p) => p.dial(phone, webhook_url).await,
+            AnyProvider::NumDialer(p) => p.dial(phone, webhook_url, answers).await,
+            AnyProvider::Twilio(p) => p.dial(phone, webhook_url, answers).await,
+        }
+    }
+
+    async fn leave_voicemail(&self, id: &CallId, message: &Voicemail) -> Result<(), String> {
+        match self {
+            AnyProvider::NumDialer(p) => p.leave_voicemail(id, message).await,
+            AnyProvider::Twilio(p) => p.leave_voicemail(id, message).await,
         }
     }
 
@@ -196,6 +224,26 @@ pub trait Callbacks: Send + Sync + 'static {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<Option<CallReport>, CallbackError>;
+
+    /// Whether the provider reports who answered (answering-machine
+    /// detection): a campaign with `amd` on is refused where it does not.
+    fn detects_answers(&self) -> bool {
+        false
+    }
+
+    /// Reads one answering-machine detection callback
+    /// (`/webhooks/{token}/amd`). A provider without detection has no such
+    /// callbacks: 404, as for a URL that never existed.
+    fn read_detection(
+        &self,
+        _uri: &Uri,
+        _headers: &HeaderMap,
+        _body: &[u8],
+    ) -> Result<Detection, CallbackError> {
+        Err(CallbackError::NotFound(
+            "this provider sends no answering-machine results".into(),
+        ))
+    }
 }
 
 /// A request's media type, lowercase and without its parameters
@@ -224,6 +272,9 @@ pub enum CallbackError {
     /// made for another URL.
     #[error("{0}")]
     Forbidden(String),
+    /// A kind of callback this provider never sends.
+    #[error("{0}")]
+    NotFound(String),
 }
 
 /// Whether the dialer API answered lately, for `/readyz`. Any HTTP answer

@@ -191,7 +191,14 @@ pub(super) fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 impl Provider for DialerClient {
-    async fn dial(&self, phone: &str, webhook_url: &str) -> (DialAnswer, u32) {
+    /// The numDialer API has no answering-machine detection: `answers`
+    /// are not sent (a campaign with `amd` on is refused at import).
+    async fn dial(
+        &self,
+        phone: &str,
+        webhook_url: &str,
+        _answers: &numdialer_core::answer::AnswerSettings,
+    ) -> (DialAnswer, u32) {
         let body = DialRequest {
             phone: phone.to_string(),
             webhook_url: webhook_url.to_string(),
@@ -326,7 +333,9 @@ mod tests {
         let client = DialerClient::new(&url, &[], Duration::from_secs(2), 3, Duration::ZERO)
             .with_pace(Pace::new(Some(10.0)));
         let began = std::time::Instant::now();
-        let (answer, retries) = client.dial("13018040009", "http://x/webhooks/t").await;
+        let (answer, retries) = client
+            .dial("13018040009", "http://x/webhooks/t", &Default::default())
+            .await;
         assert!(
             matches!(answer, DialAnswer::Unreachable { .. }),
             "{answer:?}"

@@ -18,8 +18,10 @@ use super::numdialer::{clip, dial_client, root_cause};
 use super::pace::Pace;
 use super::{CallbackError, Callbacks, Provider, Shortage, local_shortage};
 use axum::http::{HeaderMap, StatusCode, Uri};
+use numdialer_core::answer::{AnswerSettings, AnsweredBy, Detection, Voicemail};
 use numdialer_core::protocol::twilio::{
-    self, CallResource, DialForm, ErrorBody, Instructions, SIGNATURE_HEADER, StatusCallback,
+    self, AmdForm, CallResource, DialForm, ErrorBody, Instructions, SIGNATURE_HEADER,
+    StatusCallback,
 };
 use numdialer_core::{CallId, CallReport, DialAnswer, Secret};
 use std::sync::Arc;
@@ -53,6 +55,8 @@ pub struct TwilioConfig {
 pub struct TwilioClient {
     http: reqwest::Client,
     calls_url: String,
+    /// The API's base URL, without a trailing slash: call updates go below.
+    base_url: String,
     probe_url: String,
     config: Arc<TwilioConfig>,
     /// Attempts for a dial that certainly placed no call, the first included.
@@ -74,6 +78,7 @@ impl TwilioClient {
         TwilioClient {
             http,
             calls_url: format!("{base}{}", twilio::calls_path(&config.account_sid)),
+            base_url: base.to_string(),
             probe_url: format!("{base}/2010-04-01/Accounts/{}.json", config.account_sid),
             config: Arc::new(config),
             attempts: attempts.max(1),
@@ -100,13 +105,14 @@ impl TwilioClient {
         )
     }
 
-    fn form(&self, phone: &str, webhook_url: &str) -> String {
+    fn form(&self, phone: &str, webhook_url: &str, answers: &AnswerSettings) -> String {
         let form = DialForm {
             to: phone.to_string(),
             from: self.config.from.clone(),
             instructions: self.config.instructions.clone(),
             status_callback: webhook_url.to_string(),
             timeout_secs: self.config.ring_timeout_secs,
+            amd: AmdForm::of(answers, twilio::amd_callback_url(webhook_url)),
         };
         twilio::encode_form(&form.fields())
     }
@@ -178,8 +184,13 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
 }
 
 impl Provider for TwilioClient {
-    async fn dial(&self, phone: &str, webhook_url: &str) -> (DialAnswer, u32) {
-        let body = self.form(phone, webhook_url);
+    async fn dial(
+        &self,
+        phone: &str,
+        webhook_url: &str,
+        answers: &AnswerSettings,
+    ) -> (DialAnswer, u32) {
+        let body = self.form(phone, webhook_url, answers);
         let mut delay = self.backoff;
         let mut shortage = Shortage::default();
         let mut attempt = 0;
@@ -239,6 +250,44 @@ impl Provider for TwilioClient {
         self.pace.ready().await;
     }
 
+    /// A call update (`POST .../Calls/{Sid}.json`) with TwiML that says or
+    /// plays the message, then hangs up. Sent once: a second update of a
+    /// call whose first may have arrived would play the message twice.
+    async fn leave_voicemail(&self, id: &CallId, message: &Voicemail) -> Result<(), String> {
+        let sid = id
+            .as_text()
+            .ok_or_else(|| format!("call id {id} is not a Twilio CallSid"))?;
+        let url = format!(
+            "{}{}",
+            self.base_url,
+            twilio::call_path(&self.config.account_sid, sid)
+        );
+        let body = twilio::encode_form(&twilio::voicemail_update(message));
+        let resp = self
+            .authed(self.http.post(&url))
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| format!("call update not answered: {}", root_cause(&e)))?;
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let text = resp.text().await.unwrap_or_default();
+        Err(match serde_json::from_str::<ErrorBody>(&text) {
+            Ok(e) => format!("call update refused: {}", e.reason()),
+            Err(_) => format!(
+                "call update refused: HTTP {}: {}",
+                status.as_u16(),
+                clip(&text)
+            ),
+        })
+    }
+
     /// The account resource: any HTTP answer means the API is up.
     async fn probe(&self) -> Result<(), String> {
         match self.authed(self.http.get(&self.probe_url)).send().await {
@@ -271,13 +320,15 @@ impl TwilioCallbacks {
     }
 }
 
-impl Callbacks for TwilioCallbacks {
-    fn read(
+impl TwilioCallbacks {
+    /// The form of a signed callback: refused unless it is form-encoded and
+    /// its `X-Twilio-Signature` is the auth token's for the URL it came to.
+    fn signed_form(
         &self,
         uri: &Uri,
         headers: &HeaderMap,
         body: &[u8],
-    ) -> Result<Option<CallReport>, CallbackError> {
+    ) -> Result<Vec<(String, String)>, CallbackError> {
         if !is_form(headers) {
             return Err(CallbackError::UnsupportedMediaType(
                 "Expected request with `Content-Type: application/x-www-form-urlencoded`".into(),
@@ -307,6 +358,18 @@ impl Callbacks for TwilioCallbacks {
                 "{SIGNATURE_HEADER} does not match this request"
             )));
         }
+        Ok(params)
+    }
+}
+
+impl Callbacks for TwilioCallbacks {
+    fn read(
+        &self,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Option<CallReport>, CallbackError> {
+        let params = self.signed_form(uri, headers, body)?;
         let callback = StatusCallback::from_fields(&params)
             .map_err(|e| CallbackError::Invalid(format!("invalid status callback: {e}")))?;
         let report = callback.report();
@@ -319,6 +382,31 @@ impl Callbacks for TwilioCallbacks {
             );
         }
         Ok(report)
+    }
+
+    fn detects_answers(&self) -> bool {
+        true
+    }
+
+    /// An `AsyncAmdStatusCallback`, signed like the status callbacks. An
+    /// `AnsweredBy` outside Twilio's list is read as `unknown` with its
+    /// text kept.
+    fn read_detection(
+        &self,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Detection, CallbackError> {
+        let params = self.signed_form(uri, headers, body)?;
+        let d = twilio::detection_from_fields(&params)
+            .map_err(|e| CallbackError::Invalid(format!("invalid AMD callback: {e}")))?;
+        if d.answered_by == AnsweredBy::Unknown && d.raw.as_deref() != Some("unknown") {
+            tracing::warn!(
+                answered_by = d.raw.as_deref().unwrap_or_default(),
+                "Twilio sent an AnsweredBy outside its documented list; recorded as unknown"
+            );
+        }
+        Ok(d)
     }
 }
 

@@ -358,6 +358,8 @@ async fn export_lists_every_entry_with_its_outcome_and_the_import_columns() {
             "first_dialed_at",
             "ended_at",
             "reason",
+            "answered_by",
+            "voicemail_left",
             "timezones",
             "waiting_until",
             "team"
@@ -378,8 +380,10 @@ async fn export_lists_every_entry_with_its_outcome_and_the_import_columns() {
             "{r:?}"
         );
         // Its zones, and no wait: the entry is over.
-        assert_eq!((&r[10], &r[11]), ("America/New_York", ""), "{r:?}");
-        assert_eq!(&r[12], format!("team {}", i % 2));
+        // No detection: who answered is not known, nor any voicemail.
+        assert_eq!((&r[10], &r[11]), ("", ""), "{r:?}");
+        assert_eq!((&r[12], &r[13]), ("America/New_York", ""), "{r:?}");
+        assert_eq!(&r[14], format!("team {}", i % 2));
     }
 }
 

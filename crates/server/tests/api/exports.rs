@@ -46,8 +46,8 @@ async fn an_export_neutralises_formulas_unless_raw() {
         .await;
     assert_eq!(safe.status, 200);
     let safe = rows(&safe.body);
-    assert_eq!(safe[0][13], "'=HEADER()", "the import's column names too");
-    let cells = |r: &[String]| (r[1].clone(), r[2].clone(), r[12].clone(), r[13].clone());
+    assert_eq!(safe[0][15], "'=HEADER()", "the import's column names too");
+    let cells = |r: &[String]| (r[1].clone(), r[2].clone(), r[14].clone(), r[15].clone());
     assert_eq!(
         cells(&safe[1]),
         (
@@ -85,10 +85,10 @@ async fn an_export_neutralises_formulas_unless_raw() {
         .await;
     assert_eq!(raw.status, 200);
     let raw = rows(&raw.body);
-    assert_eq!(raw[0][13], "=HEADER()");
+    assert_eq!(raw[0][15], "=HEADER()");
     assert_eq!(raw[1][2], "=HYPERLINK(\"http://x\",\"y\")");
-    assert_eq!(raw[2][12], "-2+3");
-    assert_eq!(raw[3][12], "\r=1");
+    assert_eq!(raw[2][14], "-2+3");
+    assert_eq!(raw[3][14], "\r=1");
 
     let bad = app
         .call("GET", &format!("/campaigns/{id}/export.csv?raw=maybe"), &[])

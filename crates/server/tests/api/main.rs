@@ -43,4 +43,5 @@ mod shutdown;
 mod store_faults;
 mod suppressions;
 mod twilio;
+mod twilio_amd;
 mod upgrade;

@@ -160,6 +160,11 @@ async fn metrics_expose_the_same_families_labels_and_buckets() {
         want.insert(format!("numdialer_campaigns{{state=\"{state}\"}} gauge"));
     }
     want.insert("numdialer_deferred_total{rule=\"calling_hours\"} counter".to_string());
+    for by in ["human", "machine", "fax", "unknown"] {
+        want.insert(format!(
+            "numdialer_answers_total{{answered_by=\"{by}\"}} counter"
+        ));
+    }
     for plain in [
         "numdialer_retries_total{} counter",
         "numdialer_dial_retries_total{} counter",
@@ -169,7 +174,11 @@ async fn metrics_expose_the_same_families_labels_and_buckets() {
     ] {
         want.insert(plain.to_string());
     }
-    for histogram in ["numdialer_webhook_seconds", "numdialer_store_flush_seconds"] {
+    for histogram in [
+        "numdialer_webhook_seconds",
+        "numdialer_store_flush_seconds",
+        "numdialer_detection_seconds",
+    ] {
         want.insert(format!("{histogram}{{}} histogram"));
         want.insert(format!("{histogram}_sum{{}} untyped"));
         want.insert(format!("{histogram}_count{{}} untyped"));
@@ -190,6 +199,8 @@ async fn metrics_expose_the_same_families_labels_and_buckets() {
         "numdialer_campaigns",
         "numdialer_webhook_seconds",
         "numdialer_store_flush_seconds",
+        "numdialer_answers_total",
+        "numdialer_detection_seconds",
     ]);
     assert_eq!(documented, families, "one HELP line per family");
 
@@ -218,6 +229,31 @@ async fn metrics_expose_the_same_families_labels_and_buckets() {
         let got: Vec<f64> = buckets.iter().map(|b| b.less_than).collect();
         assert_eq!(got, bounds, "{histogram}");
     }
+    let sample = s
+        .samples
+        .iter()
+        .find(|x| x.metric == "numdialer_detection_seconds")
+        .unwrap();
+    let Value::Histogram(buckets) = &sample.value else {
+        panic!("numdialer_detection_seconds is not a histogram");
+    };
+    let got: Vec<f64> = buckets.iter().map(|b| b.less_than).collect();
+    assert_eq!(
+        got,
+        [
+            1.0,
+            2.0,
+            3.0,
+            4.0,
+            5.0,
+            7.5,
+            10.0,
+            20.0,
+            30.0,
+            f64::INFINITY
+        ],
+        "detection takes seconds"
+    );
 }
 
 #[tokio::test]

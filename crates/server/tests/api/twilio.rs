@@ -22,20 +22,20 @@ use std::time::Duration;
 use tempfile::TempDir;
 
 const SID: &str = "AC0123456789abcdef0123456789abcdef";
-const TOKEN: &str = "the-auth-token";
+pub(crate) const TOKEN: &str = "the-auth-token";
 const FROM: &str = "+15005550006";
 
-struct TwilioHarness {
-    sim: TwilioSimulator,
-    server: RunningServer,
-    http: reqwest::Client,
+pub(crate) struct TwilioHarness {
+    pub(crate) sim: TwilioSimulator,
+    pub(crate) server: RunningServer,
+    pub(crate) http: reqwest::Client,
     _dir: TempDir,
 }
 
 impl TwilioHarness {
     /// A server dialing through a Twilio simulator; `list`, if any, is the
     /// list `POST /calls` starts (campaign 1).
-    async fn start(
+    pub(crate) async fn start(
         sim: TwilioSimConfig,
         list: Option<&[String]>,
         tweak: impl FnOnce(&mut ServerConfig),
@@ -69,16 +69,16 @@ impl TwilioHarness {
         }
     }
 
-    async fn statuses(&self) -> StatusesResponse {
+    pub(crate) async fn statuses(&self) -> StatusesResponse {
         statuses(&self.http, &self.server.url()).await.unwrap()
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.server.url())
     }
 
     /// Imports `phones` through `POST /campaigns` as a draft; its id.
-    async fn campaign(&self, name: &str, phones: &[String]) -> u64 {
+    pub(crate) async fn campaign(&self, name: &str, phones: &[String]) -> u64 {
         let r = self
             .http
             .post(self.url(&format!("/campaigns?name={name}")))
@@ -93,7 +93,7 @@ impl TwilioHarness {
         c.id
     }
 
-    async fn start_campaign(&self, id: u64) {
+    pub(crate) async fn start_campaign(&self, id: u64) {
         let r = self
             .http
             .post(self.url(&format!("/campaigns/{id}/start")))
@@ -103,7 +103,7 @@ impl TwilioHarness {
         assert_eq!(r.status(), 200, "start campaign {id}");
     }
 
-    async fn entries(&self, id: u64) -> StatusesResponse {
+    pub(crate) async fn entries(&self, id: u64) -> StatusesResponse {
         let r = self
             .http
             .get(self.url(&format!("/campaigns/{id}/statuses")))
@@ -115,7 +115,7 @@ impl TwilioHarness {
     }
 
     /// Waits until campaign `id` is done; its entries.
-    async fn wait_done(&self, id: u64) -> StatusesResponse {
+    pub(crate) async fn wait_done(&self, id: u64) -> StatusesResponse {
         wait_for(&format!("campaign {id} done"), DEADLINE, || async {
             let s = self.entries(id).await;
             let state = s.campaign.as_ref().map(|c| c.state);
@@ -124,7 +124,7 @@ impl TwilioHarness {
         .await
     }
 
-    async fn detail(&self, id: u64, index: usize) -> CallDetail {
+    pub(crate) async fn detail(&self, id: u64, index: usize) -> CallDetail {
         let r = self
             .http
             .get(self.url(&format!("/campaigns/{id}/calls/{index}")))
@@ -136,7 +136,7 @@ impl TwilioHarness {
     }
 }
 
-fn sim_config() -> TwilioSimConfig {
+pub(crate) fn sim_config() -> TwilioSimConfig {
     TwilioSimConfig {
         account_sid: SID.into(),
         auth_token: Secret::new(TOKEN),
@@ -152,7 +152,7 @@ fn numbers(n: usize) -> Vec<String> {
 
 /// `n` numbers of the same exchange, from line `first` on, so that each
 /// campaign's dials are told apart by their `To`.
-fn numbers_from(first: usize, n: usize) -> Vec<String> {
+pub(crate) fn numbers_from(first: usize, n: usize) -> Vec<String> {
     (first..first + n)
         .map(|i| format!("1301804{:04}", i))
         .collect()

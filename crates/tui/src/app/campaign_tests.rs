@@ -54,6 +54,7 @@ pub(crate) fn summary(
         columns: Vec::new(),
         version: 1,
         calling: Default::default(),
+        answers: Default::default(),
     }
 }
 
@@ -290,6 +291,7 @@ fn n_imports_a_file_and_watches_the_new_campaign() {
         format,
         settings,
         country: None,
+        answers: _,
     }) = app.update(key(KeyCode::Enter), t)
     else {
         panic!("{:?}", app.overlay);

@@ -117,6 +117,7 @@ impl App {
                 format,
                 settings,
                 country,
+                answers,
             } => {
                 self.say(&format!("importing {path}…"), false);
                 self.importing = Some(path.clone());
@@ -125,6 +126,7 @@ impl App {
                     format,
                     settings,
                     country,
+                    answers,
                 })
             }
             Submitted::Export { id, path } => {

@@ -104,6 +104,7 @@ pub enum Command {
         format: Format,
         settings: Settings,
         country: Option<String>,
+        answers: crate::client::upload::AnswerFlags,
     },
     /// `overwrite`: replace a file already at `path`; without it, the
     /// run loop writes nothing there and asks back

@@ -21,6 +21,10 @@ pub(crate) fn snapshot(statuses: &[Status], started: bool) -> LenientStatuses {
             name: None,
             timezones: Vec::new(),
             held: false,
+            answered_by: None,
+            answered_by_raw: None,
+            detection_ms: None,
+            voicemail_left: false,
         })
         .collect::<Vec<_>>();
     let finished = started && calls.iter().all(|c| c.status.is_final());

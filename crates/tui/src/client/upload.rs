@@ -176,6 +176,43 @@ impl HoursSettings {
     }
 }
 
+/// A campaign's answering-machine settings as `numdialer add` sends them:
+/// `amd` (`detect`, `detect_message_end`), `voicemail` (`say:TEXT`,
+/// `play:URL`) and the detection's tuning by field name; what is `None`
+/// or absent stays off.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AnswerFlags {
+    pub amd: Option<String>,
+    pub voicemail: Option<String>,
+    pub tuning: Vec<(&'static str, u32)>,
+}
+
+impl AnswerFlags {
+    fn is_empty(&self) -> bool {
+        *self == AnswerFlags::default()
+    }
+
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        [("amd", &self.amd), ("voicemail", &self.voicemail)]
+            .into_iter()
+            .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
+            .chain(self.tuning.iter().map(|&(k, v)| (k, v.to_string())))
+            .collect()
+    }
+
+    fn merge_into(&self, body: &mut serde_json::Map<String, serde_json::Value>) {
+        use serde_json::Value;
+        for (k, v) in [("amd", &self.amd), ("voicemail", &self.voicemail)] {
+            if let Some(v) = v {
+                body.insert(k.into(), Value::from(v.as_str()));
+            }
+        }
+        for &(k, v) in &self.tuning {
+            body.insert(k.into(), Value::from(v));
+        }
+    }
+}
+
 /// Why an import could not be prepared: the local file, before anything
 /// was sent.
 #[derive(Debug, thiserror::Error)]
@@ -259,12 +296,31 @@ impl Upload {
     /// Sends the campaign's calling hours: in the query for CSV and text,
     /// written into the body for JSON (which is then read whole, as with
     /// any setting given for a JSON file).
-    pub fn hours(mut self, hours: &HoursSettings) -> Result<Upload, UploadError> {
+    pub fn hours(self, hours: &HoursSettings) -> Result<Upload, UploadError> {
         if hours.is_empty() {
             return Ok(self);
         }
+        self.with_settings(hours.pairs(), |body| hours.merge_into(body))
+    }
+
+    /// Sends the campaign's answering-machine settings, as [`Upload::hours`]
+    /// sends calling hours.
+    pub fn answers(self, answers: &AnswerFlags) -> Result<Upload, UploadError> {
+        if answers.is_empty() {
+            return Ok(self);
+        }
+        self.with_settings(answers.pairs(), |body| answers.merge_into(body))
+    }
+
+    /// Settings in the query for CSV and text, or written into a JSON body
+    /// by `merge`.
+    fn with_settings(
+        mut self,
+        pairs: Vec<(&'static str, String)>,
+        merge: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
+    ) -> Result<Upload, UploadError> {
         if self.format != Format::Json {
-            self.query.extend(hours.pairs());
+            self.query.extend(pairs);
             return Ok(self);
         }
         let read_err = |source| UploadError::Read {
@@ -288,7 +344,7 @@ impl Upload {
         let serde_json::Value::Object(body) = &mut value else {
             return Err(not_object("it is not {...}".into()));
         };
-        hours.merge_into(body);
+        merge(body);
         let bytes = Bytes::from(serde_json::to_vec(&value).expect("JSON re-serialises"));
         self.len = Some(bytes.len() as u64);
         self.payload = Payload::Bytes(bytes);
@@ -542,6 +598,45 @@ mod tests {
                 "calling_hours": "09:00-20:00", "holidays": ["2026-12-25", "2027-01-01"]})
         );
         assert_eq!(up.size(), Some(b.len() as u64));
+    }
+
+    #[test]
+    fn answer_settings_go_in_the_query_or_into_a_json_body() {
+        let dir = tempfile::tempdir().unwrap();
+        let answers = AnswerFlags {
+            amd: Some("detect".into()),
+            voicemail: Some("say:Hi".into()),
+            tuning: vec![("machine_detection_timeout", 20)],
+        };
+        let csv = dir.path().join("l.csv");
+        std::fs::write(&csv, "phone\n13018040009\n").unwrap();
+        let up = Upload::open(&csv, Format::Csv, &Settings::default())
+            .unwrap()
+            .answers(&answers)
+            .unwrap();
+        assert_eq!(
+            up.query,
+            [
+                ("amd", "detect".to_string()),
+                ("voicemail", "say:Hi".to_string()),
+                ("machine_detection_timeout", "20".to_string())
+            ]
+        );
+        let json = dir.path().join("l.json");
+        std::fs::write(&json, r#"{"numbers":["13018040009"]}"#).unwrap();
+        let up = Upload::open(&json, Format::Json, &Settings::default())
+            .unwrap()
+            .answers(&answers)
+            .unwrap();
+        let Payload::Bytes(b) = &up.payload else {
+            panic!("a JSON file with answer settings is rewritten");
+        };
+        let v: serde_json::Value = serde_json::from_slice(b).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"numbers": ["13018040009"], "amd": "detect",
+                "voicemail": "say:Hi", "machine_detection_timeout": 20})
+        );
     }
 
     #[test]

@@ -4,11 +4,12 @@
 //! nothing: the server's line-numbered errors are printed, and it exits 1.
 
 use super::{Target, json_line, print, show};
-use crate::client::upload::HoursSettings;
+use crate::client::upload::{AnswerFlags, HoursSettings};
 use crate::client::{Format, Settings, Upload};
 use crate::failure::Usage;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use numdialer_core::answer::AnswerInput;
 use numdialer_core::campaign::{MAX_ATTEMPTS, MAX_RETRY_DELAY_S};
 use numdialer_core::hours::{CallingHours, Days, Holidays};
 use numdialer_core::status::Outcome;
@@ -41,6 +42,7 @@ Examples:
   numdialer add numbers.txt --retry-on no_answer --json | jq .id
   numdialer add leads.csv --calling-hours 09:00-20:00 --days mon-fri --holidays 2026-12-25
   numdialer add leads.csv --fallback-timezone America/Chicago
+  numdialer add leads.csv --amd detect_message_end --voicemail \"say:Call us back.\" --retry-on machine
   some-export | numdialer add - --format csv";
 
 #[derive(Debug, clap::Args)]
@@ -92,6 +94,31 @@ pub struct Args {
     /// calling hours are on.
     #[arg(long, value_name = "ZONE", value_parser = parse_zone)]
     pub fallback_timezone: Option<String>,
+    /// Answering-machine detection (Twilio only): off, detect (a person or
+    /// a machine, as soon as known) or detect_message_end (also waits for
+    /// a machine's greeting to end, to leave --voicemail) [default: off].
+    #[arg(long, value_name = "MODE", value_parser = ["off", "detect", "detect_message_end"])]
+    pub amd: Option<String>,
+    /// The message left on a machine after its greeting: say:TEXT or
+    /// play:URL (http or https); needs --amd.
+    #[arg(long, value_name = "say:TEXT|play:URL", value_parser = parse_voicemail, requires = "amd")]
+    pub voicemail: Option<String>,
+    /// Seconds detection may take before it answers unknown (3 to 59)
+    /// [Twilio's default: 30].
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(3..=59), requires = "amd")]
+    pub machine_detection_timeout: Option<u32>,
+    /// Milliseconds of speech beyond which a greeting is a machine's (1000
+    /// to 6000) [Twilio's default: 2400].
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u32).range(1000..=6000), requires = "amd")]
+    pub machine_detection_speech_threshold: Option<u32>,
+    /// Milliseconds of silence that end a stretch of speech (500 to 5000)
+    /// [Twilio's default: 1200].
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u32).range(500..=5000), requires = "amd")]
+    pub machine_detection_speech_end_threshold: Option<u32>,
+    /// Milliseconds of silence at the start after which the answer is
+    /// unknown (2000 to 10000) [Twilio's default: 5000].
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u32).range(2000..=10000), requires = "amd")]
+    pub machine_detection_silence_timeout: Option<u32>,
     /// The file's format [default: from its extension].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
@@ -140,10 +167,24 @@ fn parse_retry_on(s: &str) -> Result<Outcome, String> {
     match s.trim() {
         "no_answer" => Ok(Outcome::NoAnswer),
         "failed" => Ok(Outcome::Failed),
+        "machine" => Ok(Outcome::Machine),
         other => Err(format!(
-            "{other:?} is not retried: expected no_answer, failed, or both (no_answer,failed)"
+            "{other:?} is not retried: expected no_answer, failed or machine, comma-separated"
         )),
     }
+}
+
+/// Checked as the server checks it, so that a typo is a usage error.
+fn parse_voicemail(s: &str) -> Result<String, String> {
+    let input = AnswerInput {
+        amd: Some("detect".into()),
+        voicemail: Some(s.into()),
+        tuning: Vec::new(),
+    };
+    input
+        .settings()
+        .map(|_| s.to_string())
+        .map_err(|e| e.to_string())
 }
 
 impl Args {
@@ -171,6 +212,32 @@ impl Args {
             retry_delay: self.retry_delay,
             retry_on: self.retry_on.clone(),
             start: self.start,
+        }
+    }
+
+    fn answers(&self) -> AnswerFlags {
+        let tuning = [
+            ("machine_detection_timeout", self.machine_detection_timeout),
+            (
+                "machine_detection_speech_threshold",
+                self.machine_detection_speech_threshold,
+            ),
+            (
+                "machine_detection_speech_end_threshold",
+                self.machine_detection_speech_end_threshold,
+            ),
+            (
+                "machine_detection_silence_timeout",
+                self.machine_detection_silence_timeout,
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect();
+        AnswerFlags {
+            amd: self.amd.clone(),
+            voicemail: self.voicemail.clone(),
+            tuning,
         }
     }
 
@@ -205,6 +272,7 @@ pub async fn run(args: Args, target: &Target) -> anyhow::Result<()> {
     let format = args.format()?;
     let mut upload = Upload::open(&args.file, format, &args.settings(format))
         .and_then(|u| u.hours(&args.hours()))
+        .and_then(|u| u.answers(&args.answers()))
         .map_err(|e| Usage(e.to_string()))?;
     if let Some(key) = args.idempotency_key.clone() {
         upload = upload.idempotency_key(key);
@@ -292,7 +360,7 @@ mod tests {
     fn add(args: &[&str]) -> Result<Args, clap::Error> {
         let argv = ["numdialer", "add"].iter().chain(args);
         match Cli::try_parse_from(argv)?.command {
-            Some(Command::Add(a)) => Ok(a),
+            Some(Command::Add(a)) => Ok(*a),
             other => panic!("parsed as {other:?}"),
         }
     }
@@ -339,6 +407,60 @@ mod tests {
             &["l.csv", "--retry-on", "answered"],
             &["l.csv", "--format", "xml"],
             &[],
+        ] {
+            let e = add(bad).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{bad:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn answer_flags_are_checked_here_and_sent_by_name() {
+        let a = add(&[
+            "l.csv",
+            "--amd",
+            "detect_message_end",
+            "--voicemail",
+            "play:https://x.example/m.mp3",
+            "--machine-detection-timeout",
+            "40",
+            "--retry-on",
+            "machine,no_answer",
+        ])
+        .unwrap();
+        assert_eq!(
+            a.answers(),
+            AnswerFlags {
+                amd: Some("detect_message_end".into()),
+                voicemail: Some("play:https://x.example/m.mp3".into()),
+                tuning: vec![("machine_detection_timeout", 40)],
+            }
+        );
+        assert_eq!(a.retry_on, Some(vec![Outcome::Machine, Outcome::NoAnswer]));
+        assert_eq!(add(&["l.csv"]).unwrap().answers(), AnswerFlags::default());
+        for bad in [
+            &["l.csv", "--amd", "sometimes"][..],
+            &["l.csv", "--voicemail", "say:hi"],
+            &[
+                "l.csv",
+                "--amd",
+                "detect",
+                "--voicemail",
+                "play:ftp://x.example/m",
+            ],
+            &[
+                "l.csv",
+                "--amd",
+                "detect",
+                "--machine-detection-timeout",
+                "60",
+            ],
+            &[
+                "l.csv",
+                "--amd",
+                "detect",
+                "--machine-detection-speech-threshold",
+                "999",
+            ],
         ] {
             let e = add(bad).unwrap_err();
             assert_eq!(e.exit_code(), 2, "{bad:?}: {e}");

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 pub const EXAMPLES: &str = "\
 The columns: index,phone,name,status,outcome,attempts,call_id,first_dialed_at,
-ended_at,reason,timezones,waiting_until, then the import's own extra columns. A cell that starts with
+ended_at,reason,answered_by,voicemail_left,timezones,waiting_until, then the import's own extra columns. A cell that starts with
 =, +, -, @, a tab or a carriage return gets a leading ' so that a spreadsheet
 shows it instead of running it as a formula; --raw leaves every cell as stored.
 

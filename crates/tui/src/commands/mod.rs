@@ -43,7 +43,8 @@ pub enum Command {
     Campaigns(list::Args),
     /// Import a list of numbers as a new campaign (a draft, unless --start).
     #[command(after_help = add::EXAMPLES)]
-    Add(add::Args),
+    // Boxed: its flags make it much the largest command.
+    Add(Box<add::Args>),
     /// Start dialing a draft campaign.
     #[command(after_help = lifecycle::START_EXAMPLES)]
     Start(lifecycle::Args),
@@ -89,7 +90,7 @@ impl Target {
 pub async fn run(command: Command, target: &Target) -> anyhow::Result<()> {
     match command {
         Command::Campaigns(a) => list::run(a, target).await,
-        Command::Add(a) => add::run(a, target).await,
+        Command::Add(a) => add::run(*a, target).await,
         Command::Start(a) => lifecycle::run(Operation::Start, a, target).await,
         Command::Pause(a) => lifecycle::run(Operation::Pause, a, target).await,
         Command::Resume(a) => lifecycle::run(Operation::Resume, a, target).await,

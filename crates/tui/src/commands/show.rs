@@ -175,6 +175,7 @@ pub(crate) mod tests {
             columns: Vec::new(),
             version: 1,
             calling: Default::default(),
+            answers: Default::default(),
         }
     }
 

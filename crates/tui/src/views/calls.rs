@@ -105,7 +105,10 @@ fn title(app: &App) -> String {
 fn completed_outcome(c: &LenientCall) -> Option<&Lenient<Outcome>> {
     let o = c.outcome.as_ref()?;
     match (c.status.known(), o.known()) {
-        (Some(Status::Completed), None | Some(Outcome::Answered | Outcome::NoAnswer)) => Some(o),
+        (
+            Some(Status::Completed),
+            None | Some(Outcome::Answered | Outcome::NoAnswer | Outcome::Machine),
+        ) => Some(o),
         _ => None,
     }
 }
@@ -125,7 +128,14 @@ struct Measured {
     name: Option<u16>,
     call_id: u16,
     outcomes: bool,
+    /// An entry on screen left a voicemail: the status column says so.
+    voicemail: bool,
 }
+
+/// The status column's width with outcomes: `completed · no answer`.
+const WITH_OUTCOME: u16 = 21;
+/// And with a voicemail: `completed · machine · voicemail left`.
+const WITH_VOICEMAIL: u16 = 36;
 
 impl Measured {
     fn of(shown: &[(&LenientCall, String)], len: usize, names: bool) -> Measured {
@@ -148,6 +158,7 @@ impl Measured {
             outcomes: shown
                 .iter()
                 .any(|(c, _)| completed_outcome(c).is_some() || held(c)),
+            voicemail: shown.iter().any(|(c, _)| c.voicemail_left),
         }
     }
 }
@@ -181,7 +192,11 @@ impl Columns {
             phone: m.phone,
             digits: Some(m.digits),
             name: m.name,
-            status: if m.outcomes { 21 } else { 9 },
+            status: match (m.voicemail, m.outcomes) {
+                (true, _) => WITH_VOICEMAIL,
+                (false, true) => WITH_OUTCOME,
+                (false, false) => 9,
+            },
             call_id: Some(m.call_id),
             age: true,
         };
@@ -196,6 +211,9 @@ impl Columns {
         {
             let over = c.width() - room;
             c.name = (want.saturating_sub(over) >= MIN_NAME).then(|| want - over);
+        }
+        if c.width() > room && c.status == WITH_VOICEMAIL {
+            c.status = WITH_OUTCOME;
         }
         if c.width() > room {
             c.status = 9;
@@ -281,10 +299,15 @@ fn row(app: &App, columns: &Columns, c: &LenientCall, phone: &str) -> Row<'stati
     if let Some(o) = completed_outcome(c).filter(|_| columns.status > 9) {
         let style = match o.known() {
             Some(Outcome::Answered) => app.theme.statuses.answered,
+            Some(Outcome::Machine) => app.theme.statuses.machine,
             _ => app.theme.warn,
         };
         status.push(Span::raw(" · "));
         status.push(Span::styled(words::outcome_text(o), style));
+        if c.voicemail_left && columns.status >= WITH_VOICEMAIL {
+            status.push(Span::raw(" · "));
+            status.push(Span::styled("voicemail left", app.theme.statuses.machine));
+        }
     }
     cells.push(Cell::from(Line::from(status)));
     if columns.call_id.is_some() {

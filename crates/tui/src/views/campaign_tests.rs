@@ -189,6 +189,8 @@ fn the_import_form_shows_its_fields_completions_and_errors() {
             "Retry after (s): 300",
             "Retry on: no_answer,failed",
             "Country:",
+            "Answering machine: off",
+            "Voicemail:",
             "",
             "",
             "Esc cancel · Enter import · Tab complete · ↓ next field",
@@ -209,7 +211,7 @@ fn the_import_form_shows_its_fields_completions_and_errors() {
     let said = popup_text(&render(&app, 80, 24), " New campaign from a file ");
     assert_eq!(said[0], "File: l▏");
     assert_eq!(said[1..3], ["leads.csv", "lists/"]);
-    assert_eq!(said[9], "l: name a .csv, .txt or .json file");
+    assert_eq!(said[11], "l: name a .csv, .txt or .json file");
     render(&app, 60, 20);
 }
 

@@ -61,6 +61,15 @@ fn lines(theme: &Theme, d: &LenientDetail, now: Option<Timestamp>) -> Vec<Line<'
             }
             _ => String::new(),
         }),
+        Span::raw(match &c.answered_by {
+            Some(by) if by != "unknown" => format!(" · answered by {by}"),
+            _ => String::new(),
+        }),
+        Span::raw(if c.voicemail_left {
+            " · voicemail left"
+        } else {
+            ""
+        }),
         Span::raw(match &c.id {
             Some(id) => format!(" · call id {id}"),
             None => String::new(),
@@ -123,6 +132,31 @@ fn event_line(theme: &Theme, e: &Event, retried: bool) -> Line<'static> {
         }
         EventKind::Canceled => "canceled".to_string(),
         EventKind::Deferred { retry_at } => format!("held until {}", &retry_at.to_string()[11..19]),
+        EventKind::Detected {
+            answered_by,
+            raw,
+            detection_ms,
+            ..
+        } => {
+            let raw = raw
+                .as_deref()
+                .filter(|r| r != answered_by)
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default();
+            let took = detection_ms
+                .map(|ms| format!(" after {}", format_seconds(ms)))
+                .unwrap_or_default();
+            format!("answered by {answered_by}{raw}{took}")
+        }
+        EventKind::DetectionTimedOut { after_ms } => format!(
+            "no answering-machine result within {}",
+            format_seconds(*after_ms)
+        ),
+        EventKind::Voicemail { left: true, .. } => "voicemail left".to_string(),
+        EventKind::Voicemail { reason, .. } => format!(
+            "voicemail not left: {}",
+            reason.as_deref().unwrap_or("no reason given")
+        ),
     };
     let outcome = match (&e.applied, &e.note) {
         (true, None) => "applied".to_string(),

@@ -597,3 +597,33 @@ fn an_entry_held_for_its_calling_hours_says_so_and_when_it_opens() {
         "{ls:#?}"
     );
 }
+
+#[test]
+fn a_machine_says_so_beside_completed_with_its_voicemail() {
+    let (mut app, t) = app_with(&[Status::Completed; 3], true);
+    let mut s = snapshot(&[Status::Completed; 3], true);
+    s.calls[0].outcome = Some(numdialer_core::Outcome::Machine.into());
+    s.calls[0].answered_by = Some("machine".into());
+    s.calls[0].voicemail_left = true;
+    s.calls[1].outcome = Some(numdialer_core::Outcome::Machine.into());
+    s.calls[2].outcome = Some(numdialer_core::Outcome::Answered.into());
+    app.update(Event::Polled(Ok(s)), t);
+    let b = render(&app, 120, 20);
+    let text = lines(&b).join("\n");
+    assert!(
+        text.contains("completed · machine · voicemail left"),
+        "{text}"
+    );
+    assert!(text.contains("completed · machine "), "{text}");
+    assert!(text.contains("completed · answered"), "{text}");
+    let row = "machine · voicemail left";
+    assert_eq!(
+        style_of(&b, row, "machine").fg,
+        Theme::COLOR.statuses.machine.fg,
+        "a machine has its own colour"
+    );
+    // Too narrow for the voicemail: the outcome stays.
+    let narrow = lines(&render(&app, 60, 20)).join("\n");
+    assert!(narrow.contains("completed · machine"), "{narrow}");
+    assert!(!narrow.contains("voicemail left"), "{narrow}");
+}

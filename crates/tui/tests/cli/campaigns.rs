@@ -135,7 +135,7 @@ async fn a_campaign_from_import_to_delete() {
     let mut exported = csv_out.lines();
     assert_eq!(
         exported.next().unwrap(),
-        "index,phone,name,status,outcome,attempts,call_id,first_dialed_at,ended_at,reason,timezones,waiting_until,region"
+        "index,phone,name,status,outcome,attempts,call_id,first_dialed_at,ended_at,reason,answered_by,voicemail_left,timezones,waiting_until,region"
     );
     let rows: Vec<&str> = exported.collect();
     assert_eq!(rows.len(), 9, "{csv_out}");

@@ -9,7 +9,10 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use numdialer_core::api::{CallDetail, CampaignSummary, CreatedCampaign, ImportErrorBody};
+use numdialer_core::answer::{AnswerInput, AnswerSettings};
+use numdialer_core::api::{
+    CallDetail, CampaignSummary, CreatedCampaign, EXPORT_COLUMNS, ImportErrorBody,
+};
 use numdialer_core::campaign::{RetryInput, RetryOnInput};
 use numdialer_core::hours::{HoursInput, HoursInputError, TextOrList};
 use numdialer_core::import::{self, Format};
@@ -69,6 +72,14 @@ pub struct CreateQuery {
     /// Comma-separated dates.
     holidays: Option<String>,
     fallback_timezone: Option<String>,
+    /// `off`, `detect` or `detect_message_end`.
+    amd: Option<String>,
+    /// `off`, `say:TEXT` or `play:URL`.
+    voicemail: Option<String>,
+    machine_detection_timeout: Option<String>,
+    machine_detection_speech_threshold: Option<String>,
+    machine_detection_speech_end_threshold: Option<String>,
+    machine_detection_silence_timeout: Option<String>,
 }
 
 impl CreateQuery {
@@ -79,6 +90,36 @@ impl CreateQuery {
             && self.retry_on.is_none()
             && self.start.is_none()
             && self.hours().is_empty()
+            && self.answers().is_empty()
+    }
+
+    fn answers(&self) -> AnswerInput {
+        let tuning = [
+            ("machine_detection_timeout", &self.machine_detection_timeout),
+            (
+                "machine_detection_speech_threshold",
+                &self.machine_detection_speech_threshold,
+            ),
+            (
+                "machine_detection_speech_end_threshold",
+                &self.machine_detection_speech_end_threshold,
+            ),
+            (
+                "machine_detection_silence_timeout",
+                &self.machine_detection_silence_timeout,
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(f, v)| {
+            v.clone()
+                .map(|v| (f.to_string(), serde_json::Value::String(v)))
+        })
+        .collect();
+        AnswerInput {
+            amd: self.amd.clone(),
+            voicemail: self.voicemail.clone(),
+            tuning,
+        }
     }
 
     fn hours(&self) -> HoursInput {
@@ -92,7 +133,7 @@ impl CreateQuery {
 
     /// The settings as given, for the upload's digest: a retry must send
     /// the same ones.
-    fn given(&self) -> [(&'static str, Option<String>); 10] {
+    fn given(&self) -> [(&'static str, Option<String>); 16] {
         [
             ("name", self.name.clone()),
             ("max_attempts", self.max_attempts.clone()),
@@ -104,6 +145,24 @@ impl CreateQuery {
             ("days", self.days.clone()),
             ("holidays", self.holidays.clone()),
             ("fallback_timezone", self.fallback_timezone.clone()),
+            ("amd", self.amd.clone()),
+            ("voicemail", self.voicemail.clone()),
+            (
+                "machine_detection_timeout",
+                self.machine_detection_timeout.clone(),
+            ),
+            (
+                "machine_detection_speech_threshold",
+                self.machine_detection_speech_threshold.clone(),
+            ),
+            (
+                "machine_detection_speech_end_threshold",
+                self.machine_detection_speech_end_threshold.clone(),
+            ),
+            (
+                "machine_detection_silence_timeout",
+                self.machine_detection_silence_timeout.clone(),
+            ),
         ]
     }
 
@@ -186,6 +245,7 @@ pub async fn create(
     // Checked before the body is read: a bad setting is refused at once.
     if format != Format::Json {
         q.hours().hours(default_hours).map_err(hours_error)?;
+        answer_settings(&state, &q.answers())?;
     }
     // A retried upload is answered from its key before its body is parsed.
     let digest = match &key {
@@ -219,11 +279,18 @@ pub async fn create(
     .await
     .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("import: {e}")))?
     .map_err(import_error)?;
-    let (name, retry, start, hours) = match upload.settings {
-        Some(body) => (body.name, body.retry, body.start, body.hours),
-        None => (q.name.clone(), q.retry()?, q.start()?, q.hours()),
+    let (name, retry, start, hours, answers) = match upload.settings {
+        Some(body) => (body.name, body.retry, body.start, body.hours, body.answers),
+        None => (
+            q.name.clone(),
+            q.retry()?,
+            q.start()?,
+            q.hours(),
+            q.answers(),
+        ),
     };
     let hours = hours.hours(default_hours).map_err(hours_error)?;
+    let answers = answer_settings(&state, &answers)?;
     let imported = upload.imported;
     let retry = retry
         .policy()
@@ -254,6 +321,7 @@ pub async fn create(
         idempotency_digest: digest,
         start,
         hours,
+        answers,
     };
     let off = new.hours.is_off();
     let (summary, is_new) = state.engine.create(new).await?;
@@ -305,6 +373,26 @@ fn created(
         warning_count,
     };
     (status, [(header::LOCATION, location)], Json(answer)).into_response()
+}
+
+/// The answering-machine settings, checked: each bad value names its
+/// field, and detection is refused where the provider has none (the
+/// numDialer API reports no answer).
+fn answer_settings(state: &AppState, input: &AnswerInput) -> Result<AnswerSettings, ApiError> {
+    let settings = input
+        .settings()
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+    if settings.amd.is_on() && !state.callbacks.detects_answers() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "amd: {} needs a provider that detects answering machines (--dialer twilio); \
+                 the numDialer API reports no answer",
+                settings.amd
+            ),
+        ));
+    }
+    Ok(settings)
 }
 
 /// A calling-hours setting that does not parse: the field is named.
@@ -440,6 +528,11 @@ fn export_row(e: &Entry) -> Vec<String> {
         opt(d.first_dialed_at),
         opt(ended),
         d.reason.clone().unwrap_or_default(),
+        d.answer
+            .as_ref()
+            .map(|a| a.answered_by.to_string())
+            .unwrap_or_default(),
+        if e.voicemail_left { "true" } else { "" }.to_string(),
         e.zone_set()
             .map(|z| z.set().to_string())
             .unwrap_or_default(),
@@ -474,10 +567,7 @@ pub async fn export(
             .engine
             .entries_page(id, from, EXPORT_SLICE, export_row)?;
         if from == 0 {
-            let header = numdialer_core::export::FIXED_COLUMNS
-                .iter()
-                .map(|s| s.to_string())
-                .chain(columns);
+            let header = EXPORT_COLUMNS.iter().map(|s| s.to_string()).chain(columns);
             out.write_record(header.map(cell)).map_err(write_failed)?;
         }
         if rows.is_empty() {

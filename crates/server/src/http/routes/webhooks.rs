@@ -23,3 +23,17 @@ pub async fn receive(
         None => Ok(StatusCode::NO_CONTENT.into_response()),
     }
 }
+
+/// `POST /webhooks/{token}/amd`: the provider's answering-machine result
+/// for the call dialed under `token`, checked as its status callbacks are
+/// (403 unsigned or signed for another URL, 404 for an unknown token).
+pub async fn detection(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let d = state.callbacks.read_detection(&uri, &headers, &body)?;
+    Ok(Json(state.engine.detection(&token, d).await?).into_response())
+}

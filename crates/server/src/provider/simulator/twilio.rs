@@ -12,7 +12,17 @@
 //! Twilio's style). Each call ends answered, no-answer, busy or failed at
 //! the configured rates, and the first `throttle` dials are answered 429
 //! with `Retry-After`, as an account over its rate would be. Its log
-//! (`GET /_sim/dials`, `GET /_sim/callbacks`) is what the tests judge.
+//! (`GET /_sim/dials`, `GET /_sim/callbacks`, `GET /_sim/updates`) is what
+//! the tests judge.
+//!
+//! A dial that asks for answering-machine detection (`MachineDetection`,
+//! `AsyncAmd=true`) is answered by a person or a machine at the configured
+//! rate, and its `AnsweredBy` goes to the signed `AsyncAmdStatusCallback`
+//! before or after `completed` (`amd_after_completed`). A machine's
+//! greeting then waits a while for a call update (`POST
+//! .../Calls/{Sid}.json` with TwiML), as a voicemail box records until the
+//! line drops; an update of a call that is over is refused as Twilio
+//! refuses it.
 
 use super::{MAX_DELAY, Ring, Serving, listing, seeded, webhook_client};
 use axum::Router;
@@ -24,6 +34,7 @@ use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use numdialer_core::Secret;
+use numdialer_core::answer::TUNINGS;
 use numdialer_core::protocol::twilio::{
     self, CALLBACK_EVENTS, CallStatus, ErrorBody, SIGNATURE_HEADER,
 };
@@ -54,6 +65,14 @@ pub struct TwilioSimConfig {
     pub retry_after_secs: u32,
     /// How many dials and callbacks the log keeps.
     pub log_limit: usize,
+    /// Of the answered calls that ask for detection, the share a machine
+    /// answers; the rest are people.
+    pub machine_rate: f64,
+    /// Send the detection result after `completed` rather than before.
+    pub amd_after_completed: bool,
+    /// How long a machine past its greeting waits for a call update
+    /// before the call goes on to its end.
+    pub update_wait: Duration,
 }
 
 impl Default for TwilioSimConfig {
@@ -69,6 +88,9 @@ impl Default for TwilioSimConfig {
             throttle: 0,
             retry_after_secs: 1,
             log_limit: 100_000,
+            machine_rate: 0.0,
+            amd_after_completed: false,
+            update_wait: Duration::from_secs(1),
         }
     }
 }
@@ -90,6 +112,21 @@ pub struct TwilioDialRecord {
     /// line is free from then on, so that a benchmark can time the refill.
     #[serde(default)]
     pub final_ms: Option<f64>,
+    /// The `AnsweredBy` the call was given, when it asked for detection
+    /// and was answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_by: Option<String>,
+}
+
+/// One call update (`POST .../Calls/{Sid}.json`) as the simulator saw it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TwilioUpdateRecord {
+    pub sid: String,
+    /// The form as sent, in order.
+    pub fields: Vec<(String, String)>,
+    /// The HTTP status of the answer.
+    pub answer: u16,
+    pub received_ms: f64,
 }
 
 /// One status callback sent.
@@ -100,6 +137,17 @@ pub struct CallbackRecord {
     pub sequence: u32,
     /// The server's HTTP status, or `None` if the delivery failed.
     pub answer: Option<u16>,
+    /// Set on a detection result (`AsyncAmdStatusCallback`): its
+    /// `AnsweredBy`. `status` is then the call's status when it was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_by: Option<String>,
+}
+
+/// A call still up, which a call update can reach.
+#[derive(Default)]
+struct Live {
+    /// Set by the first update: the machine hears it and the line drops.
+    updated: tokio::sync::Notify,
 }
 
 struct Sim {
@@ -107,6 +155,9 @@ struct Sim {
     rng: Mutex<StdRng>,
     dials: Mutex<Ring<TwilioDialRecord>>,
     callbacks: Mutex<Ring<CallbackRecord>>,
+    updates: Mutex<Ring<TwilioUpdateRecord>>,
+    /// Calls placed and not yet over, by sid.
+    live: Mutex<std::collections::HashMap<String, Arc<Live>>>,
     started: Instant,
     http: reqwest::Client,
 }
@@ -129,12 +180,16 @@ impl TwilioSimulator {
             rng: Mutex::new(rng),
             dials: Mutex::new(Ring::new(limit)),
             callbacks: Mutex::new(Ring::new(limit)),
+            updates: Mutex::new(Ring::new(limit)),
+            live: Mutex::default(),
             started: Instant::now(),
             http: webhook_client(),
         });
         let app = Router::new()
             .route("/2010-04-01/Accounts/{sid}/Calls.json", post(create_call))
             .route("/2010-04-01/Accounts/{sid}", get(account))
+            .route("/2010-04-01/Accounts/{sid}/Calls/{file}", post(update_call))
+            .route("/_sim/updates", get(updates))
             .route("/_sim/dials", get(dials))
             .route("/_sim/callbacks", get(callbacks))
             .with_state(sim.clone());
@@ -156,6 +211,10 @@ impl TwilioSimulator {
 
     pub fn callbacks(&self) -> Vec<CallbackRecord> {
         self.sim.callbacks.lock().unwrap().to_vec()
+    }
+
+    pub fn updates(&self) -> Vec<TwilioUpdateRecord> {
+        self.sim.updates.lock().unwrap().to_vec()
     }
 
     /// Stops serving; dropping the simulator stops it too.
@@ -230,6 +289,51 @@ fn check_form(fields: &[(String, String)]) -> Option<(u32, String)> {
     if let Some(e) = CALLBACK_EVENTS.iter().find(|e| !events.contains(e)) {
         return Some((21626, format!("StatusCallbackEvent {e} was not asked for")));
     }
+    check_amd(fields)
+}
+
+/// What is wrong with a dial's detection fields; `None` if nothing or
+/// none were sent.
+fn check_amd(fields: &[(String, String)]) -> Option<(u32, String)> {
+    let get = |n| twilio::field(fields, n);
+    let Some(mode) = get("MachineDetection") else {
+        let stray = fields
+            .iter()
+            .find(|(n, _)| n.starts_with("MachineDetection") || n.starts_with("AsyncAmd"));
+        return stray.map(|(n, _)| (21629, format!("{n} without MachineDetection")));
+    };
+    if !matches!(mode, "Enable" | "DetectMessageEnd") {
+        return Some((
+            21629,
+            format!("MachineDetection must be Enable or DetectMessageEnd, not {mode}"),
+        ));
+    }
+    for t in TUNINGS {
+        if let Some(v) = get(t.twilio) {
+            let ok = v.parse::<u32>().is_ok_and(|n| (t.min..=t.max).contains(&n));
+            if !ok {
+                return Some((
+                    21629,
+                    format!("{} must be from {} to {}, not {v}", t.twilio, t.min, t.max),
+                ));
+            }
+        }
+    }
+    if get("AsyncAmd") != Some("true") {
+        return Some((
+            21629,
+            "the simulator detects answering machines only with AsyncAmd=true".into(),
+        ));
+    }
+    let callback_ok = get("AsyncAmdStatusCallback")
+        .and_then(|u| reqwest::Url::parse(u).ok())
+        .is_some_and(|u| matches!(u.scheme(), "http" | "https"));
+    if !callback_ok {
+        return Some((21609, "Invalid AsyncAmdStatusCallback URL".into()));
+    }
+    if !matches!(get("AsyncAmdStatusCallbackMethod"), None | Some("POST")) {
+        return Some((21609, "AsyncAmdStatusCallbackMethod must be POST".into()));
+    }
     None
 }
 
@@ -250,20 +354,119 @@ async fn create_call(
             outcome: None,
             received_ms,
             final_ms: None,
+            answered_by: None,
         })
     };
     let (response, placed) = answer(&sim, ordinal, &sid, &headers, &fields);
+    let answered_by = placed
+        .as_ref()
+        .and_then(|(_, outcome)| detected(&sim, &fields, *outcome));
     if let Some(d) = sim.dials.lock().unwrap().get_mut(ordinal) {
         d.answer = response.status().as_u16();
         if let Some((sid, outcome)) = &placed {
             d.sid = Some(sid.clone());
             d.outcome = Some(*outcome);
         }
+        d.answered_by = answered_by.clone();
     }
     if let Some((call_sid, outcome)) = placed {
-        tokio::spawn(deliver_all(sim.clone(), ordinal, call_sid, fields, outcome));
+        sim.live
+            .lock()
+            .unwrap()
+            .insert(call_sid.clone(), Arc::default());
+        let call = Call {
+            ordinal,
+            sid: call_sid,
+            fields,
+            outcome,
+            answered_by,
+        };
+        tokio::spawn(deliver_all(sim.clone(), call));
     }
     response
+}
+
+/// The `AnsweredBy` of an answered call that asked for detection: a
+/// machine at `machine_rate` (`machine_start` when only detection was
+/// asked for, the end of its greeting with `DetectMessageEnd`), else a
+/// person.
+fn detected(sim: &Sim, fields: &[(String, String)], outcome: CallStatus) -> Option<String> {
+    let mode = twilio::field(fields, "MachineDetection")?;
+    if outcome != CallStatus::Completed {
+        return None;
+    }
+    let mut rng = sim.rng.lock().unwrap();
+    if rng.random::<f64>() >= sim.config.machine_rate {
+        return Some("human".into());
+    }
+    Some(if mode == "DetectMessageEnd" {
+        [
+            "machine_end_beep",
+            "machine_end_beep",
+            "machine_end_silence",
+            "machine_end_other",
+        ][rng.random_range(0..4)]
+        .to_string()
+    } else {
+        "machine_start".to_string()
+    })
+}
+
+/// `POST /2010-04-01/Accounts/{sid}/Calls/{CallSid}.json`: a call update.
+/// Only new TwiML (or a TwiML URL) for a call still up is taken; one for a
+/// call that is over answers 400 with 21220, as Twilio's does.
+async fn update_call(
+    State(sim): State<Arc<Sim>>,
+    Path((sid, file)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields = twilio::parse_form(&body);
+    let call_sid = file.trim_end_matches(".json").to_string();
+    let received_ms = sim.started.elapsed().as_secs_f64() * 1000.0;
+    let response = if !authorized(&sim.config, &sid, &headers) {
+        twilio_error(StatusCode::UNAUTHORIZED, 20003, "Authenticate")
+    } else if twilio::field(&fields, "Twiml").is_none() == twilio::field(&fields, "Url").is_none() {
+        twilio_error(
+            StatusCode::BAD_REQUEST,
+            21205,
+            "Exactly one of Url or Twiml is required",
+        )
+    } else {
+        let live = sim.live.lock().unwrap().get(&call_sid).cloned();
+        match live {
+            Some(call) => {
+                call.updated.notify_one();
+                let body = serde_json::json!({
+                    "sid": call_sid,
+                    "account_sid": sim.config.account_sid,
+                    "status": "in-progress",
+                });
+                (StatusCode::OK, axum::Json(body)).into_response()
+            }
+            None => twilio_error(
+                StatusCode::BAD_REQUEST,
+                21220,
+                "Call is not in-progress. Cannot redirect.",
+            ),
+        }
+    };
+    sim.updates.lock().unwrap().push(TwilioUpdateRecord {
+        sid: call_sid,
+        fields,
+        answer: response.status().as_u16(),
+        received_ms,
+    });
+    response
+}
+
+/// A call placed, as its callbacks need it.
+struct Call {
+    ordinal: usize,
+    sid: String,
+    fields: Vec<(String, String)>,
+    outcome: CallStatus,
+    answered_by: Option<String>,
 }
 
 /// The answer to one dial, and the call it created.
@@ -329,28 +532,75 @@ fn script(outcome: CallStatus) -> Vec<CallStatus> {
     }
 }
 
+/// One callback of a call's script: a status, or the detection result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Status(CallStatus),
+    Detection,
+}
+
+/// The script of a call, with its detection result (if any) before
+/// `completed` or after it.
+fn steps(outcome: CallStatus, detects: bool, after: bool) -> Vec<Step> {
+    let mut steps: Vec<Step> = script(outcome).into_iter().map(Step::Status).collect();
+    if detects {
+        let at = if after { steps.len() } else { steps.len() - 1 };
+        steps.insert(at, Step::Detection);
+    }
+    steps
+}
+
 /// Sends a call's callbacks one after another, each after its own delay,
-/// each signed for the exact `StatusCallback` URL.
-async fn deliver_all(
-    sim: Arc<Sim>,
-    ordinal: usize,
-    call_sid: String,
-    fields: Vec<(String, String)>,
-    outcome: CallStatus,
-) {
+/// each signed for the exact URL it goes to.
+async fn deliver_all(sim: Arc<Sim>, call: Call) {
+    let Call {
+        ordinal,
+        sid: call_sid,
+        fields,
+        outcome,
+        answered_by,
+    } = call;
     let url = twilio::field(&fields, "StatusCallback")
         .unwrap_or_default()
         .to_string();
-    let script = script(outcome);
-    let last = script.len() - 1;
+    let steps = steps(
+        outcome,
+        answered_by.is_some(),
+        sim.config.amd_after_completed,
+    );
+    let last_status = steps
+        .iter()
+        .rposition(|s| matches!(s, Step::Status(_)))
+        .unwrap_or_default();
     // Each callback is due on the call's own clock: one that the server is
     // slow to answer delays the ones after it, never the call's end.
     let start = tokio::time::Instant::now();
     let mut due = Duration::ZERO;
-    for (sequence, status) in (0u32..).zip(script) {
+    let mut sequence = 0u32;
+    let mut status = CallStatus::Initiated;
+    let mut greeting_over = false;
+    for (n, step) in steps.into_iter().enumerate() {
         due += MAX_DELAY.mul_f64(sim.rng.lock().unwrap().random::<f64>() * sim.config.time_scale);
+        if greeting_over {
+            // A voicemail box records until the line drops: the call
+            // ends once an update played its message, or after the wait.
+            let live = sim.live.lock().unwrap().get(&call_sid).cloned();
+            if let Some(live) = live {
+                let _ = tokio::time::timeout(sim.config.update_wait, live.updated.notified()).await;
+            }
+            due = due.max(start.elapsed());
+        }
         tokio::time::sleep_until(start + due).await;
-        if sequence as usize == last {
+        if let Step::Detection = step {
+            let value = answered_by.clone().unwrap_or_default();
+            greeting_over = value.starts_with("machine_end_") && status != CallStatus::Completed;
+            send_detection(&sim, &call_sid, &fields, &value, status).await;
+            continue;
+        }
+        let Step::Status(next) = step else { continue };
+        status = next;
+        if n == last_status {
+            sim.live.lock().unwrap().remove(&call_sid);
             let ended = (start + due)
                 .into_std()
                 .saturating_duration_since(sim.started);
@@ -392,8 +642,55 @@ async fn deliver_all(
             status,
             sequence,
             answer,
+            answered_by: None,
         });
+        sequence += 1;
     }
+}
+
+/// Sends a call's detection result to its `AsyncAmdStatusCallback`,
+/// signed for that URL, and logs it with the call's status at the time.
+async fn send_detection(
+    sim: &Sim,
+    call_sid: &str,
+    fields: &[(String, String)],
+    answered_by: &str,
+    status: CallStatus,
+) {
+    let url = twilio::field(fields, "AsyncAmdStatusCallback").unwrap_or_default();
+    let took = sim.rng.lock().unwrap().random_range(800..5_000u32);
+    let params: Vec<(String, String)> = [
+        ("AccountSid", sim.config.account_sid.as_str()),
+        ("AnsweredBy", answered_by),
+        ("CallSid", call_sid),
+        ("MachineDetectionDuration", &took.to_string()),
+    ]
+    .into_iter()
+    .map(|(n, v)| (n.to_string(), v.to_string()))
+    .collect();
+    let signature = twilio::signature(sim.config.auth_token.expose(), url, &params);
+    let sent = sim
+        .http
+        .post(url)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(SIGNATURE_HEADER, signature)
+        .body(twilio::encode_form(&params))
+        .send()
+        .await;
+    let answer = match sent {
+        Ok(r) => Some(r.status().as_u16()),
+        Err(e) => {
+            tracing::warn!(%call_sid, "detection callback delivery failed: {e}");
+            None
+        }
+    };
+    sim.callbacks.lock().unwrap().push(CallbackRecord {
+        sid: call_sid.to_string(),
+        status,
+        sequence: 0,
+        answer,
+        answered_by: Some(answered_by.to_string()),
+    });
 }
 
 async fn dials(State(sim): State<Arc<Sim>>) -> Response {
@@ -402,6 +699,10 @@ async fn dials(State(sim): State<Arc<Sim>>) -> Response {
 
 async fn callbacks(State(sim): State<Arc<Sim>>) -> Response {
     listing(&sim.callbacks)
+}
+
+async fn updates(State(sim): State<Arc<Sim>>) -> Response {
+    listing(&sim.updates)
 }
 
 #[cfg(test)]
@@ -415,6 +716,7 @@ mod tests {
             instructions: twilio::Instructions::default(),
             status_callback: "http://127.0.0.1:1/webhooks/t".into(),
             timeout_secs: 30,
+            amd: None,
         }
         .fields();
         f.retain(|(n, v)| n != skip && v != skip);
@@ -437,6 +739,68 @@ mod tests {
         let mut no_plus = form("");
         no_plus[0].1 = "13018040009".into();
         assert_eq!(check_form(&no_plus).map(|e| e.0), Some(21211));
+    }
+
+    #[test]
+    fn detection_fields_are_checked() {
+        let with = |extra: &[(&str, &str)]| {
+            let mut f = form("");
+            f.extend(extra.iter().map(|(n, v)| (n.to_string(), v.to_string())));
+            check_amd(&f).map(|e| e.1)
+        };
+        let cb = (
+            "AsyncAmdStatusCallback",
+            "http://127.0.0.1:1/webhooks/t/amd",
+        );
+        let good = [
+            ("MachineDetection", "DetectMessageEnd"),
+            ("AsyncAmd", "true"),
+            cb,
+        ];
+        assert_eq!(with(&good), None);
+        assert_eq!(with(&[]), None);
+        for (bad, want) in [
+            (
+                vec![("MachineDetection", "Maybe"), ("AsyncAmd", "true"), cb],
+                "MachineDetection must be",
+            ),
+            (vec![("MachineDetection", "Enable"), cb], "AsyncAmd=true"),
+            (
+                vec![("MachineDetection", "Enable"), ("AsyncAmd", "true")],
+                "AsyncAmdStatusCallback",
+            ),
+            (vec![("AsyncAmd", "true")], "without MachineDetection"),
+            (
+                vec![
+                    ("MachineDetection", "Enable"),
+                    ("AsyncAmd", "true"),
+                    cb,
+                    ("MachineDetectionTimeout", "60"),
+                ],
+                "MachineDetectionTimeout must be from 3 to 59",
+            ),
+        ] {
+            let err = with(&bad).unwrap_or_default();
+            assert!(err.contains(want), "{bad:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_detection_result_goes_before_or_after_completed() {
+        use CallStatus::*;
+        let s = |o, d, a| steps(o, d, a);
+        assert_eq!(
+            s(Completed, true, false),
+            vec![
+                Step::Status(Initiated),
+                Step::Status(Ringing),
+                Step::Status(InProgress),
+                Step::Detection,
+                Step::Status(Completed)
+            ]
+        );
+        assert_eq!(s(Completed, true, true).last(), Some(&Step::Detection));
+        assert!(!s(Completed, false, false).contains(&Step::Detection));
     }
 
     #[test]
