@@ -118,6 +118,11 @@ struct StatusLabels {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct WhenLabels {
+    when: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct StateLabels {
     state: &'static str,
 }
@@ -137,6 +142,10 @@ pub struct Metrics {
     store_skipped: Gauge,
     /// Entries a dial-time rule deferred or skipped, by rule.
     deferred: Family<RuleLabels, Counter>,
+    /// Entries canceled by a do-not-call list: kept out of their campaign
+    /// at import, or canceled later (at the suppression's addition, or at
+    /// their pick).
+    suppressed: Family<WhenLabels, Counter>,
     pub webhook_latency: Histogram,
 }
 
@@ -160,8 +169,13 @@ impl Default for Metrics {
         for rule in RULES {
             deferred.get_or_create_owned(&RuleLabels { rule });
         }
+        let suppressed = Family::default();
+        for when in ["import", "dial"] {
+            suppressed.get_or_create_owned(&WhenLabels { when });
+        }
         Metrics {
             deferred,
+            suppressed,
             dials,
             dial_retries: Counter::default(),
             webhooks,
@@ -199,6 +213,21 @@ impl Metrics {
     /// `n` entries that dial-time rule `rule` deferred or skipped.
     pub fn deferred(&self, rule: &'static str, n: u64) {
         self.deferred.get_or_create(&RuleLabels { rule }).inc_by(n);
+    }
+
+    /// `n` entries an import found on a do-not-call list.
+    pub fn suppressed_at_import(&self, n: u64) {
+        self.suppressed
+            .get_or_create(&WhenLabels { when: "import" })
+            .inc_by(n);
+    }
+
+    /// `n` entries of a campaign canceled by a do-not-call list after
+    /// their import.
+    pub fn suppressed_at_dial(&self, n: u64) {
+        self.suppressed
+            .get_or_create(&WhenLabels { when: "dial" })
+            .inc_by(n);
     }
 
     pub fn store_skipped(&self, n: usize) {
@@ -250,6 +279,11 @@ impl Metrics {
             "numdialer_deferred",
             "Entries a dial-time rule held back instead of dialing (deferred to their window, or skipped), by rule",
             self.deferred.clone(),
+        );
+        registry.register(
+            "numdialer_suppressed",
+            "Entries canceled because their number is on a do-not-call list: kept out at import, or canceled later (when the suppression was added, or at their turn)",
+            self.suppressed.clone(),
         );
         let campaigns = Family::<StateLabels, Gauge>::default();
         for (s, n) in by_state {

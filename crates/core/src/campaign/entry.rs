@@ -97,6 +97,11 @@ impl Entry {
         }
     }
 
+    /// Idle and never dialed: its campaign's order has not reached it.
+    pub fn is_fresh(&self) -> bool {
+        self.status == Status::Idle && self.attempt == 0
+    }
+
     /// The zones it is called in: the import's, else its number's by
     /// libphonenumber's map; `None` when unknown (a number of a whole
     /// country with several clocks). A walk of the number's first digits

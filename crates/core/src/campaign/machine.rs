@@ -40,8 +40,11 @@ pub struct Campaign {
     concurrency: usize,
     call_timeout_ms: u64,
     version: u64,
-    /// The first fresh entry: every later one is idle too, and every
-    /// earlier one was dialed, or deferred or forbidden by a rule.
+    /// The first fresh entry (idle, never dialed), or the list's end:
+    /// every earlier one was dialed, or deferred or forbidden by a rule.
+    /// A later one is fresh too unless a do-not-call suppression canceled
+    /// it ahead of its turn ([`Campaign::suppress`]); [`Campaign::skip_passed`]
+    /// steps over those, so this always points at a fresh entry.
     pub(super) next: usize,
     /// The entry whose POST /call is out and unanswered.
     pending_dial: Option<usize>,
@@ -154,12 +157,22 @@ impl Campaign {
             }
             e.upgrade();
         }
-        // Past every entry that is not fresh: dialed ones, and those a rule
-        // deferred (waiting) or forbade (canceled) before they were dialed.
+        // The first fresh entry: every earlier one was dialed, or deferred
+        // (waiting) or forbidden (canceled) by a rule; a later one that is
+        // not fresh was canceled by a suppression ahead of its turn. For a
+        // directory written before suppressions this is the old "past the
+        // last entry that is not fresh".
         let next = entries
             .iter()
-            .rposition(|e| e.attempt > 0 || e.status != Status::Idle)
-            .map_or(0, |i| i + 1);
+            .position(Entry::is_fresh)
+            .unwrap_or(entries.len());
+        // Whether anything but a suppression ahead of its turn moved an
+        // entry on: a draft whose entries only suppressions canceled was
+        // never started.
+        let suppressed_ahead = |e: &Entry| e.attempt == 0 && e.outcome == Some(Outcome::Suppressed);
+        let moved = entries
+            .iter()
+            .any(|e| !(e.is_fresh() || suppressed_ahead(e)));
         let timeout = settings.call_timeout_ms;
         let in_flight = entries
             .iter()
@@ -233,7 +246,7 @@ impl Campaign {
             held,
             cut: false,
         };
-        if c.meta.state == CampaignState::Draft && next > 0 {
+        if c.meta.state == CampaignState::Draft && moved {
             // A list that was dialed was started, whatever its record says.
             c.meta.state = CampaignState::Running;
         }
@@ -459,6 +472,69 @@ impl Campaign {
         canceled
     }
 
+    /// Cancels, for a do-not-call suppression just added, every idle and
+    /// waiting entry whose number `stops` names, with outcome `suppressed`
+    /// and the reason `stops` gives (the list, and when it was added). A
+    /// final campaign is left as it ended, and an entry whose call is out
+    /// finishes normally (a retry it earns is then forbidden by the
+    /// do-not-call rule at its pick). Returns the entries changed, for the
+    /// caller to store; canceled entries stay so if the suppression is
+    /// removed.
+    ///
+    /// O(waiting + fresh entries): asked once per addition, not per dial.
+    /// Fresh entries canceled ahead of their turn are stepped over by
+    /// [`Campaign::skip_passed`], so the order of the rest is unchanged.
+    pub fn suppress(
+        &mut self,
+        mut stops: impl FnMut(&str) -> Option<String>,
+        now: Timestamp,
+    ) -> Vec<usize> {
+        if self.meta.state.is_final() {
+            return Vec::new();
+        }
+        let entries = &self.entries;
+        let mut hit: Vec<(usize, String)> = self
+            .waiting
+            .iter()
+            .map(|&(_, i)| i)
+            .chain((self.next..entries.len()).filter(|&i| entries[i].is_fresh()))
+            .filter_map(|i| stops(entries[i].phone.digits()).map(|r| (i, r)))
+            .collect();
+        hit.sort_unstable_by_key(|&(i, _)| i);
+        if hit.is_empty() {
+            return Vec::new();
+        }
+        self.waiting
+            .retain(|&(_, i)| hit.binary_search_by_key(&i, |&(j, _)| j).is_err());
+        for (i, reason) in &hit {
+            let i = *i;
+            self.set_status(i, Status::Canceled, now);
+            let e = &mut self.entries[i];
+            e.retry_at = None;
+            e.reason = Some(reason.clone());
+            e.record(now, EventKind::Canceled, true, Some(reason.clone()));
+            self.set_outcome(i, Outcome::Suppressed);
+            self.touch(i);
+        }
+        self.skip_passed();
+        self.check_done(now);
+        hit.into_iter().map(|(i, _)| i).collect()
+    }
+
+    /// Moves `next` past the entry it pointed at, then past any that a
+    /// suppression canceled ahead of its turn.
+    fn take_next(&mut self) {
+        self.next += 1;
+        self.skip_passed();
+    }
+
+    /// Moves `next` to the first fresh entry at or after it.
+    fn skip_passed(&mut self) {
+        while self.entries.get(self.next).is_some_and(|e| !e.is_fresh()) {
+            self.next += 1;
+        }
+    }
+
     /// Running, and every entry final: done.
     fn check_done(&mut self, now: Timestamp) {
         let live = matches!(
@@ -540,7 +616,7 @@ impl Campaign {
         };
         let index = pick.index();
         match pick {
-            Pick::Fresh(_) => self.next += 1,
+            Pick::Fresh(_) => self.take_next(),
             Pick::Waiting(at, i) => {
                 self.waiting.remove(&(at, i));
             }
@@ -635,7 +711,7 @@ impl Campaign {
                 self.waiting.remove(&(at, i));
             }
             Pick::Fresh(i) => {
-                self.next += 1;
+                self.take_next();
                 self.set_status(i, Status::Waiting, now.wall);
             }
         }
@@ -676,7 +752,7 @@ impl Campaign {
             Pick::Waiting(at, i) => {
                 self.waiting.remove(&(at, i));
             }
-            Pick::Fresh(_) => self.next += 1,
+            Pick::Fresh(_) => self.take_next(),
         }
         self.set_status(index, Status::Canceled, now.wall);
         let e = &mut self.entries[index];

@@ -10,6 +10,7 @@ use super::{
 };
 use crate::call::CallReport;
 use crate::rules::Rules;
+use crate::suppressions::Scope;
 use crate::time::{Mono, Now, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -386,6 +387,29 @@ impl Campaigns {
             })
             .flatten()
             .min()
+    }
+
+    /// Cancels the idle and waiting entries that a do-not-call suppression
+    /// just added stops, in every campaign it applies to (all for a
+    /// global one) that is not final: see [`Campaign::suppress`].
+    /// `stops(digits, campaign)` gives the reason an entry of that number
+    /// is canceled with, if it is. Returns the entries changed, by
+    /// campaign, for the caller to store before the addition is answered.
+    pub fn suppress(
+        &mut self,
+        scope: Scope,
+        mut stops: impl FnMut(&str, u64) -> Option<String>,
+        now: Timestamp,
+    ) -> Vec<(u64, Vec<usize>)> {
+        self.campaigns
+            .values_mut()
+            .filter(|c| scope == Scope::Global || scope == Scope::Campaign(c.id()))
+            .filter_map(|c| {
+                let id = c.id();
+                let changed = c.suppress(|digits| stops(digits, id), now);
+                (!changed.is_empty()).then_some((id, changed))
+            })
+            .collect()
     }
 
     /// Applies a lifecycle operation. `Ok(None)`: the campaign was already

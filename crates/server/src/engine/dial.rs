@@ -10,7 +10,7 @@
 use super::degradation::Parked;
 use super::{Engine, EngineError};
 use crate::clock;
-use numdialer_core::{Campaigns, DialAnswer, DialOrder, Mono, Status};
+use numdialer_core::{Campaigns, DialAnswer, DialOrder, Mono, Outcome, Status};
 
 impl Engine {
     /// Takes the next entry to dial, if a line is free, durably marked as
@@ -94,8 +94,10 @@ impl Engine {
         }
         let mut ticket = None;
         for (id, indices) in all.take_ruled() {
+            let mut suppressed = 0;
             for &i in &indices {
                 if let Some(e) = all.get(id).and_then(|c| c.entry(i)) {
+                    suppressed += u64::from(e.outcome == Some(Outcome::Suppressed));
                     tracing::info!(
                         campaign = id,
                         index = i,
@@ -105,6 +107,7 @@ impl Engine {
                     );
                 }
             }
+            self.metrics.suppressed_at_dial(suppressed);
             ticket = Some(self.persist(all, id, &indices)?);
         }
         Ok(ticket)

@@ -123,6 +123,20 @@ impl Store {
         self.suppressions.find(digits, campaign)
     }
 
+    /// Whether `digits` is suppressed exactly in `scope` (not by prefix).
+    /// A read that fails says no: the dial-time rule, which holds a dial
+    /// back when the lists cannot be read, still stops the number.
+    pub fn holds_exactly(&self, scope: Scope, digits: &str) -> bool {
+        let key = Pattern::Exact(digits.to_string()).key(scope);
+        self.suppressions
+            .list
+            .contains_key(key)
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "a do-not-call list could not be read");
+                false
+            })
+    }
+
     /// The lists as the dial-time rule asks them: its own handle on the
     /// trees, read under the engine's lock at each dial.
     pub fn suppression_lookup(&self) -> Arc<dyn SuppressionLookup> {

@@ -160,6 +160,11 @@ async fn metrics_expose_the_same_families_labels_and_buckets() {
         want.insert(format!("numdialer_campaigns{{state=\"{state}\"}} gauge"));
     }
     want.insert("numdialer_deferred_total{rule=\"calling_hours\"} counter".to_string());
+    for when in ["import", "dial"] {
+        want.insert(format!(
+            "numdialer_suppressed_total{{when=\"{when}\"}} counter"
+        ));
+    }
     for plain in [
         "numdialer_retries_total{} counter",
         "numdialer_dial_retries_total{} counter",
@@ -187,6 +192,7 @@ async fn metrics_expose_the_same_families_labels_and_buckets() {
         "numdialer_entries",
         "numdialer_retries_total",
         "numdialer_deferred_total",
+        "numdialer_suppressed_total",
         "numdialer_campaigns",
         "numdialer_webhook_seconds",
         "numdialer_store_flush_seconds",

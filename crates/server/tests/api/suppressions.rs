@@ -94,6 +94,42 @@ async fn a_number_suppressed_mid_run_is_never_dialed_after_the_answer() {
             "{n} was dialed before its suppression: the list ran too fast for this test"
         );
     }
+    // Canceled at the answer, not only at their turn: the statuses say so
+    // at once.
+    let now: StatusesResponse = h
+        .http
+        .get(h.url(&format!("/campaigns/{id}/statuses")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for n in &stopped {
+        let c = now
+            .calls
+            .iter()
+            .find(|c| c.phone == n.trim_start_matches('+'))
+            .unwrap();
+        assert_eq!(
+            (c.status, c.outcome),
+            (Status::Canceled, Some(Outcome::Suppressed)),
+            "{n} at the answer"
+        );
+    }
+    let metrics = h
+        .http
+        .get(h.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("numdialer_suppressed_total{when=\"dial\"} 7"),
+        "{metrics}"
+    );
 
     let done: StatusesResponse =
         wait_for("the campaign to end", Duration::from_secs(120), || async {
