@@ -190,6 +190,10 @@ pub struct LineWarning {
 pub struct CreatedCampaign {
     #[serde(flatten)]
     pub summary: CampaignSummary,
+    /// Entries whose numbers were on a do-not-call list: kept in the list,
+    /// final, `canceled` with outcome `suppressed`.
+    #[serde(default)]
+    pub suppressed: usize,
     /// The first 100 lines imported with a warning.
     #[serde(default)]
     pub warnings: Vec<LineWarning>,

@@ -103,24 +103,35 @@ impl Campaign {
         Campaign::create(CampaignMeta::first(false, 0), entries, settings)
     }
 
-    /// A new campaign of fresh entries (indices from 0, all idle).
+    /// A new campaign of fresh entries (indices from 0, all idle but those
+    /// an import kept out: see [`Entry::suppress_at_import`]).
     pub fn create(meta: CampaignMeta, entries: Vec<Entry>, settings: Settings) -> Self {
         let mut counts = [0; Status::ALL.len()];
-        counts[Status::Idle.position()] = entries.len();
+        let mut outcomes = [0; Outcome::ALL.len()];
+        for e in &entries {
+            counts[e.status.position()] += 1;
+            if let (true, Some(o)) = (e.status.is_final(), e.outcome) {
+                outcomes[o.position()] += 1;
+            }
+        }
+        let next = entries
+            .iter()
+            .position(Entry::is_fresh)
+            .unwrap_or(entries.len());
         Campaign {
             version: meta.version,
             meta,
             entries,
             concurrency: settings.concurrency.max(1),
             call_timeout_ms: settings.call_timeout_ms,
-            next: 0,
+            next,
             pending_dial: None,
             in_flight: BTreeMap::new(),
             waiting: BTreeSet::new(),
             tokens: HashMap::new(),
             by_version: BTreeMap::new(),
             counts,
-            outcomes: [0; Outcome::ALL.len()],
+            outcomes,
             attempts: 0,
             dialed: 0,
             meta_dirty: true,

@@ -117,3 +117,44 @@ fn a_draft_canceled_ahead_stays_a_draft_and_a_restore_keeps_the_order() {
     assert_eq!(w.state(2), CampaignState::Done);
     assert_eq!(w.cs.dialed(), 2);
 }
+
+#[test]
+fn entries_kept_out_at_import_are_final_counted_and_stepped_over() {
+    let mut w = World::new(1, 0, &[]);
+    let mut entries = numbered(2, 4);
+    for i in [0, 2] {
+        entries[i].suppress_at_import("on the do-not-call list".into(), T0);
+    }
+    let list = NewCampaign {
+        entries,
+        ..new(0, RetryPolicy::default())
+    };
+    assert_eq!(w.cs.create(list, T0).id(), 2);
+    w.recount();
+    let c = w.cs.get(2).unwrap();
+    assert_eq!(c.count(Status::Canceled), 2);
+    assert_eq!(c.outcome_count(Outcome::Suppressed), 2);
+    let e = w.entry(2, 0);
+    assert_eq!(e.history.last().unwrap().kind, EventKind::Canceled);
+    assert_eq!(e.reason.as_deref(), Some("on the do-not-call list"));
+    w.start(2);
+    assert_eq!(w.dial_all(), vec![(2, 1)]);
+    w.end(2, 1, true);
+    assert_eq!(w.dial_all(), vec![(2, 3)]);
+    w.end(2, 3, true);
+    assert_eq!(w.state(2), CampaignState::Done);
+
+    // Every entry kept out: started, it is done at once.
+    let mut entries = numbered(3, 2);
+    for e in &mut entries {
+        e.suppress_at_import("listed".into(), T0);
+    }
+    let list = NewCampaign {
+        entries,
+        ..new(0, RetryPolicy::default())
+    };
+    assert_eq!(w.cs.create(list, T0).id(), 3);
+    w.start(3);
+    assert_eq!(w.state(3), CampaignState::Done);
+    assert_eq!(w.dial_all(), vec![]);
+}

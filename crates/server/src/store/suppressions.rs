@@ -101,6 +101,38 @@ impl Trees {
     }
 }
 
+/// The lists as an import checks a new campaign's numbers against them:
+/// its own handle on the trees, and the global prefixes (a few) read once,
+/// so that a number costs one lookup rather than a dial's 32. A new
+/// campaign has no list of its own yet: only global ones apply.
+#[derive(Debug)]
+pub struct ImportScreen {
+    trees: Trees,
+    prefixes: Vec<Suppression>,
+    /// No list holds anything: nothing to look up.
+    empty: bool,
+}
+
+impl ImportScreen {
+    /// The suppression that keeps `digits` out of a new campaign, if any:
+    /// its exact one, else its longest global prefix.
+    pub fn stops(&self, digits: &str) -> Result<Option<Suppression>, StoreError> {
+        if self.empty {
+            return Ok(None);
+        }
+        let exact = Pattern::Exact(digits.to_string()).key(Scope::Global);
+        if let Some(s) = self.trees.at(&exact)? {
+            return Ok(Some(s));
+        }
+        Ok(self
+            .prefixes
+            .iter()
+            .filter(|s| s.phone.covers(digits))
+            .max_by_key(|s| s.phone.digits().len())
+            .cloned())
+    }
+}
+
 /// A bulk import as its audit record will say it.
 pub struct BulkImport<'a> {
     pub scope: Scope,
@@ -121,6 +153,26 @@ impl Store {
         campaign: u64,
     ) -> Result<Option<Suppression>, StoreError> {
         self.suppressions.find(digits, campaign)
+    }
+
+    /// The global lists as an import reads them ([`ImportScreen`]).
+    pub fn import_screen(&self) -> Result<ImportScreen, StoreError> {
+        let trees = self.suppressions.clone();
+        let start = Pattern::Prefix(String::new()).key(Scope::Global);
+        let prefixes = trees
+            .list
+            .scan_prefix(&start)
+            .map(|kv| {
+                let (k, v) = kv?;
+                trees.read(&k, &v)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let empty = trees.list.is_empty();
+        Ok(ImportScreen {
+            trees,
+            prefixes,
+            empty,
+        })
     }
 
     /// Whether `digits` is suppressed exactly in `scope` (not by prefix).

@@ -281,3 +281,114 @@ async fn lists_are_read_checked_removed_with_a_reason_and_logged() {
     assert_eq!(actions, ["add", "import", "remove"], "{log}");
     assert_eq!(log["items"][2]["reason"], "added by mistake");
 }
+
+#[tokio::test]
+async fn an_import_counts_and_keeps_its_suppressed_entries_final_and_says_why() {
+    let h = Harness::start(fast_sim(), |_| {}).await;
+    let (code, body) = suppress(
+        &h,
+        serde_json::json!({"phone": "+13018040601", "reason": "asked"}),
+    )
+    .await;
+    assert_eq!(code, 201, "{body}");
+    let (code, body) = suppress(&h, serde_json::json!({"phone": "+1301805*"})).await;
+    assert_eq!(code, 201, "{body}");
+    // Campaign 1's own list does not apply to a new campaign.
+    let (code, body) = suppress(&h, serde_json::json!({"phone": "+13018040602", "scope": 1})).await;
+    assert_eq!(code, 201, "{body}");
+    let numbers = [
+        "+13018040600",
+        "+13018040601",
+        "+13018050700",
+        "+13018040602",
+        "+13018050701",
+    ];
+    let (code, created) = json(
+        h.http
+            .post(h.url("/campaigns?name=screened"))
+            .header("content-type", "text/plain")
+            .body(numbers.join("\n"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(code, 201, "{created}");
+    assert_eq!(created["suppressed"], 3, "{created}");
+    assert_eq!(created["outcomes"]["suppressed"], 3, "{created}");
+    assert_eq!(created["counts"]["canceled"], 3, "{created}");
+    let id = created["id"].as_u64().unwrap();
+    for index in [1, 2, 4] {
+        let (code, e) = json(
+            h.http
+                .get(h.url(&format!("/campaigns/{id}/calls/{index}")))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(code, 200, "{e}");
+        assert_eq!(
+            (&e["status"], &e["outcome"]),
+            (&"canceled".into(), &"suppressed".into()),
+            "{e}"
+        );
+        let why = e["history"][0]["note"].as_str().unwrap_or_default();
+        assert!(why.starts_with("on the do-not-call list (global"), "{e}");
+    }
+    let metrics = h
+        .http
+        .get(h.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("numdialer_suppressed_total{when=\"import\"} 3"),
+        "{metrics}"
+    );
+    // Started, only the other two are dialed; and a restart keeps it so.
+    let r = h
+        .http
+        .post(h.url(&format!("/campaigns/{id}/start")))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let done: serde_json::Value =
+        wait_for("the campaign to end", Duration::from_secs(60), || async {
+            let r = h
+                .http
+                .get(h.url(&format!("/campaigns/{id}")))
+                .send()
+                .await
+                .ok()?;
+            let s: serde_json::Value = r.json().await.ok()?;
+            (s["state"] == "done").then_some(s)
+        })
+        .await;
+    assert_eq!(done["outcomes"]["suppressed"], 3, "{done}");
+    let mut dialed: Vec<String> = h.sim.dials().into_iter().map(|d| d.phone).collect();
+    dialed.sort();
+    assert_eq!(dialed, vec!["13018040600", "13018040602"]);
+    let (sim, dir) = h.stop_keeping().await;
+    let h = Harness::reopen(sim, dir, |_| {}).await;
+    let (code, e) = json(
+        h.http
+            .get(h.url(&format!("/campaigns/{id}/calls/1")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(code, 200, "{e}");
+    assert_eq!(e["outcome"], "suppressed", "{e}");
+    assert!(
+        e["history"][0]["note"]
+            .as_str()
+            .is_some_and(|n| n.contains("asked")),
+        "{e}"
+    );
+}

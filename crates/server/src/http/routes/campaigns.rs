@@ -202,7 +202,8 @@ pub async fn create(
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("import: {e}"))
             })?;
             if let Some(summary) = state.engine.replay(key, &digest).await? {
-                return Ok(created(StatusCode::OK, summary, Vec::new(), 0));
+                let suppressed = summary.outcome(numdialer_core::Outcome::Suppressed);
+                return Ok(created(StatusCode::OK, summary, suppressed, Vec::new(), 0));
             }
             Some(digest)
         }
@@ -253,7 +254,7 @@ pub async fn create(
         hours,
     };
     let off = new.hours.is_off();
-    let (summary, is_new) = state.engine.create(new).await?;
+    let (summary, is_new, suppressed) = state.engine.create(new).await?;
     if is_new && off && state.engine.real_provider() {
         tracing::warn!(
             campaign = summary.id,
@@ -269,6 +270,7 @@ pub async fn create(
     Ok(created(
         status,
         summary,
+        suppressed,
         imported.warnings,
         imported.warning_count,
     ))
@@ -292,12 +294,14 @@ fn check_name(name: Option<&str>) -> Result<(), ApiError> {
 fn created(
     status: StatusCode,
     summary: CampaignSummary,
+    suppressed: usize,
     warnings: Vec<numdialer_core::api::LineWarning>,
     warning_count: usize,
 ) -> Response {
     let location = format!("/campaigns/{}", summary.id);
     let answer = CreatedCampaign {
         summary,
+        suppressed,
         warnings,
         warning_count,
     };
