@@ -88,6 +88,26 @@ impl Trees {
         })
     }
 
+    fn page(
+        &self,
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Suppression)>, StoreError> {
+        let range = match after {
+            Some(k) => self
+                .list
+                .range::<&[u8], _>((std::ops::Bound::Excluded(k), std::ops::Bound::Unbounded)),
+            None => self.list.iter(),
+        };
+        range
+            .take(limit)
+            .map(|kv| {
+                let (k, v) = kv?;
+                Ok((k.to_vec(), self.read(&k, &v)?))
+            })
+            .collect()
+    }
+
     pub(super) fn audit_record(&self, seq: u64) -> Result<Option<AuditRecord>, StoreError> {
         self.log
             .get(seq.to_be_bytes())?
@@ -130,6 +150,21 @@ impl ImportScreen {
             .filter(|s| s.phone.covers(digits))
             .max_by_key(|s| s.phone.digits().len())
             .cloned())
+    }
+}
+
+/// The lists, paged in key order; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct SuppressionPages(Trees);
+
+impl SuppressionPages {
+    /// See [`Store::suppressions_page`].
+    pub fn page(
+        &self,
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Suppression)>, StoreError> {
+        self.0.page(after, limit)
     }
 }
 
@@ -197,10 +232,6 @@ impl Store {
 
     fn suppression_at(&self, key: &[u8]) -> Result<Option<Suppression>, StoreError> {
         self.suppressions.at(key)
-    }
-
-    fn read_suppression(&self, key: &[u8], v: &[u8]) -> Result<Suppression, StoreError> {
-        self.suppressions.read(key, v)
     }
 
     /// Adds one suppression and its audit record in one transaction, and
@@ -344,20 +375,13 @@ impl Store {
         after: Option<&[u8]>,
         limit: usize,
     ) -> Result<Vec<(Vec<u8>, Suppression)>, StoreError> {
-        let range = match after {
-            Some(k) => self
-                .suppressions
-                .list
-                .range::<&[u8], _>((std::ops::Bound::Excluded(k), std::ops::Bound::Unbounded)),
-            None => self.suppressions.list.iter(),
-        };
-        range
-            .take(limit)
-            .map(|kv| {
-                let (k, v) = kv?;
-                Ok((k.to_vec(), self.read_suppression(&k, &v)?))
-            })
-            .collect()
+        self.suppressions.page(after, limit)
+    }
+
+    /// A handle on the lists for a task of its own (an export read from a
+    /// blocking thread).
+    pub fn suppression_pages(&self) -> SuppressionPages {
+        SuppressionPages(self.suppressions.clone())
     }
 
     /// Up to `limit` audit records after `after`, oldest first.

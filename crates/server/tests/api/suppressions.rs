@@ -392,3 +392,53 @@ async fn an_import_counts_and_keeps_its_suppressed_entries_final_and_says_why() 
         "{e}"
     );
 }
+
+#[tokio::test]
+async fn the_export_holds_every_suppression_one_a_row_past_a_page() {
+    let h = Harness::start(fast_sim(), |_| {}).await;
+    let (code, body) = suppress(
+        &h,
+        serde_json::json!({"phone": "+1301805*", "reason": "=HYPERLINK(\"x\")", "actor": "ops"}),
+    )
+    .await;
+    assert_eq!(code, 201, "{body}");
+    // More than a page of the export's reads.
+    let numbers: Vec<String> = (0..5_000).map(|i| format!("+1301804{i:04}")).collect();
+    let r = h
+        .http
+        .post(h.url("/suppressions?source=import&reason=list,with%20comma"))
+        .header("content-type", "text/plain")
+        .body(numbers.join("\n"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = h
+        .http
+        .get(h.url("/suppressions/export.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-type"].to_str().unwrap(),
+        "text/csv; charset=utf-8"
+    );
+    let text = r.text().await.unwrap();
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(
+        rows.headers().unwrap(),
+        vec!["phone", "scope", "source", "reason", "created_at", "actor"]
+    );
+    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 5_001);
+    let prefix = rows.iter().find(|r| &r[0] == "+1301805*").unwrap();
+    assert_eq!(&prefix[1], "global");
+    assert_eq!(&prefix[3], "'=HYPERLINK(\"x\")", "a formula is quoted");
+    assert_eq!(&prefix[5], "ops");
+    let one = rows.iter().find(|r| &r[0] == "+13018040042").unwrap();
+    assert_eq!((&one[2], &one[3]), ("import", "list,with comma"));
+    let mut phones: Vec<&str> = rows.iter().map(|r| r.get(0).unwrap()).collect();
+    phones.dedup();
+    assert_eq!(phones.len(), 5_001, "each once");
+}
