@@ -63,6 +63,8 @@ pub struct StatusStyles {
     /// open, apart from a retry's wait.
     pub held: Style,
     pub canceled: Style,
+    /// `canceled · do not call`: the number is on a do-not-call list.
+    pub suppressed: Style,
 }
 
 const BOLD: Style = Style::new().add_modifier(Modifier::BOLD);
@@ -92,6 +94,9 @@ impl Theme {
             held: Style::new().fg(Color::LightBlue),
             canceled: Style::new()
                 .fg(Color::DarkGray)
+                .add_modifier(Modifier::BOLD),
+            suppressed: Style::new()
+                .fg(Color::LightRed)
                 .add_modifier(Modifier::BOLD),
         },
         states: StateStyles {
@@ -123,6 +128,7 @@ impl Theme {
             waiting: PLAIN_TEXT,
             held: PLAIN_TEXT,
             canceled: BOLD,
+            suppressed: BOLD,
         },
         states: StateStyles {
             draft: PLAIN_TEXT,

@@ -110,6 +110,12 @@ fn completed_outcome(c: &LenientCall) -> Option<&Lenient<Outcome>> {
     }
 }
 
+/// A canceled entry whose number is on a do-not-call list.
+fn suppressed(c: &LenientCall) -> bool {
+    c.status.known() == Some(Status::Canceled)
+        && c.outcome.as_ref().and_then(|o| o.known()) == Some(Outcome::Suppressed)
+}
+
 /// A waiting entry held back by its calling hours, not by a retry.
 fn held(c: &LenientCall) -> bool {
     c.held && c.status.known() == Some(Status::Waiting)
@@ -125,6 +131,8 @@ struct Measured {
     name: Option<u16>,
     call_id: u16,
     outcomes: bool,
+    /// A row says `canceled · do not call`, a cell wider than the others.
+    suppressed: bool,
 }
 
 impl Measured {
@@ -148,6 +156,7 @@ impl Measured {
             outcomes: shown
                 .iter()
                 .any(|(c, _)| completed_outcome(c).is_some() || held(c)),
+            suppressed: shown.iter().any(|(c, _)| suppressed(c)),
         }
     }
 }
@@ -181,7 +190,11 @@ impl Columns {
             phone: m.phone,
             digits: Some(m.digits),
             name: m.name,
-            status: if m.outcomes { 21 } else { 9 },
+            status: match (m.suppressed, m.outcomes) {
+                (true, _) => 22,
+                (false, true) => 21,
+                (false, false) => 9,
+            },
             call_id: Some(m.call_id),
             age: true,
         };
@@ -270,10 +283,19 @@ fn row(app: &App, columns: &Columns, c: &LenientCall, phone: &str) -> Row<'stati
         words::reported(&c.status),
         if held(c) {
             app.theme.statuses.held
+        } else if suppressed(c) {
+            app.theme.statuses.suppressed
         } else {
             app.theme.reported(&c.status)
         },
     )];
+    if suppressed(c) && columns.status > 9 {
+        status.push(Span::raw(" · "));
+        status.push(Span::styled(
+            words::outcome_words(Outcome::Suppressed),
+            app.theme.statuses.suppressed,
+        ));
+    }
     if held(c) && columns.status > 9 {
         status.push(Span::raw(" · "));
         status.push(Span::styled("hours", app.theme.statuses.held));
