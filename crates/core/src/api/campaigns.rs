@@ -51,6 +51,12 @@ pub struct CallingSummary {
     /// When the first of them is due: the next window to open.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_opening: Option<Timestamp>,
+    /// It dials only while the do-not-call registry copy is current.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub require_registry: bool,
+    /// Why it does not dial now for want of a current registry copy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_hold: Option<String>,
 }
 
 /// The campaign as `GET /campaigns` lists it: O(1) in its entries, from
@@ -83,6 +89,8 @@ impl From<&Campaign> for CampaignSummary {
                 hours: m.hours.clone(),
                 waiting_for_hours: c.held().0,
                 next_opening: c.held().1,
+                require_registry: m.require_registry,
+                registry_hold: c.registry_hold().map(str::to_string),
             },
         }
     }
@@ -128,6 +136,9 @@ pub struct CreateCampaign {
     pub retry: RetryInput,
     #[serde(default)]
     pub start: bool,
+    /// Dial only while the do-not-call registry copy is current.
+    #[serde(default)]
+    pub require_registry: bool,
     /// The country numbers written without `+` are read in (`US`).
     #[serde(default)]
     pub country: Option<Country>,

@@ -83,6 +83,10 @@ pub struct Campaign {
     /// The last pick stopped after [`MAX_PASSED_PER_PICK`] entries that
     /// the rules passed over: more candidates are left to ask.
     cut: bool,
+    /// Why this campaign, which requires a current registry copy, may not
+    /// dial now ([`Campaign::hold_for_registry`]); not stored: worked out
+    /// again from the lists at each dial.
+    registry_hold: Option<String>,
 }
 
 /// Entries the rules may pass over in one pick before it stops and says
@@ -139,6 +143,7 @@ impl Campaign {
             deferrals: BTreeMap::new(),
             held: 0,
             cut: false,
+            registry_hold: None,
         }
     }
 
@@ -256,6 +261,7 @@ impl Campaign {
             deferrals: BTreeMap::new(),
             held,
             cut: false,
+            registry_hold: None,
         };
         if c.meta.state == CampaignState::Draft && moved {
             // A list that was dialed was started, whatever its record says.
@@ -568,6 +574,23 @@ impl Campaign {
         }
     }
 
+    /// Holds a campaign with `require_registry` back for `hold` (its
+    /// reason; `None`: the registry copy is current). A campaign without
+    /// the setting is never held. Returns whether the hold changed.
+    pub fn hold_for_registry(&mut self, hold: Option<&str>) -> bool {
+        let hold = hold.filter(|_| self.meta.require_registry);
+        if self.registry_hold.as_deref() == hold {
+            return false;
+        }
+        self.registry_hold = hold.map(str::to_string);
+        true
+    }
+
+    /// Why the campaign may not dial for want of a current registry copy.
+    pub fn registry_hold(&self) -> Option<&str> {
+        self.registry_hold.as_deref()
+    }
+
     /// Running, with an entry due, and no dial of its own out. "Due" is
     /// before the dial-time rules are asked: they may still defer or
     /// forbid it, and then [`Campaign::begin_dial_under`] moves it out of
@@ -575,6 +598,7 @@ impl Campaign {
     pub fn has_due(&self, now: Mono) -> bool {
         self.meta.state == CampaignState::Running
             && self.pending_dial.is_none()
+            && self.registry_hold.is_none()
             && self.due(now).is_some()
     }
 

@@ -173,6 +173,8 @@ pub struct NewCampaign {
     pub start: bool,
     /// Its calling hours (the server's default when the import gave none).
     pub hours: Hours,
+    /// See [`CampaignMeta::require_registry`].
+    pub require_registry: bool,
 }
 
 /// The campaign 1 that every data directory has: the built-in list or
@@ -212,6 +214,11 @@ pub struct CampaignMeta {
     /// existed, so an older directory dials as it did.
     #[serde(default, skip_serializing_if = "Hours::is_default")]
     pub hours: Hours,
+    /// Dial only while the newest do-not-call registry copy is at most
+    /// [`crate::suppressions::REGISTRY_MAX_AGE_DAYS`] old (the US
+    /// registry's safe harbour). Absent (off) in older records.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub require_registry: bool,
 }
 
 impl CampaignMeta {
@@ -236,6 +243,7 @@ impl CampaignMeta {
             idempotency_digest: None,
             version,
             hours: Hours::default(),
+            require_registry: false,
         }
     }
 }

@@ -179,6 +179,7 @@ impl Campaigns {
             idempotency_digest: new.idempotency_digest,
             version: 1,
             hours: new.hours,
+            require_registry: new.require_registry,
         };
         if let Some(k) = &meta.idempotency_key {
             self.keys.insert(k.clone(), id);
@@ -408,6 +409,20 @@ impl Campaigns {
                 let id = c.id();
                 let changed = c.suppress(|digits| stops(digits, id), now);
                 (!changed.is_empty()).then_some((id, changed))
+            })
+            .collect()
+    }
+
+    /// Holds back every campaign with `require_registry` while `hold` (the
+    /// reason, from [`crate::suppressions::registry_hold`]) says the
+    /// registry copy is not current; returns the campaigns whose hold
+    /// changed, with it, for the caller to say so.
+    pub fn hold_for_registry(&mut self, hold: Option<&str>) -> Vec<(u64, Option<String>)> {
+        self.campaigns
+            .values_mut()
+            .filter_map(|c| {
+                c.hold_for_registry(hold)
+                    .then(|| (c.id(), c.registry_hold().map(str::to_string)))
             })
             .collect()
     }

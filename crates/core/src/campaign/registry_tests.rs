@@ -61,6 +61,7 @@ fn new(n: usize, retry: RetryPolicy) -> NewCampaign {
         idempotency_digest: None,
         start: false,
         hours: crate::hours::Hours::default(),
+        require_registry: false,
     }
 }
 

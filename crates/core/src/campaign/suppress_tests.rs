@@ -158,3 +158,29 @@ fn entries_kept_out_at_import_are_final_counted_and_stepped_over() {
     assert_eq!(w.state(3), CampaignState::Done);
     assert_eq!(w.dial_all(), vec![]);
 }
+
+#[test]
+fn a_campaign_that_requires_the_registry_waits_while_it_is_held_and_others_dial() {
+    let mut w = World::new(1, 0, &[]);
+    for (id, require) in [(2, true), (3, false)] {
+        let list = NewCampaign {
+            entries: numbered(id, 1),
+            require_registry: require,
+            ..new(0, RetryPolicy::default())
+        };
+        assert_eq!(w.cs.create(list, T0).id(), id);
+        w.start(id);
+    }
+    let changed = w.cs.hold_for_registry(Some("too old"));
+    assert_eq!(changed, vec![(2, Some("too old".to_string()))], "only 2");
+    assert_eq!(w.cs.hold_for_registry(Some("too old")), vec![], "once");
+    assert!(
+        w.cs.get(2).unwrap().meta().require_registry,
+        "kept in its record"
+    );
+    assert_eq!(w.dial_all(), vec![(3, 0)], "2 started first, but is held");
+    w.end(3, 0, true);
+    assert!(!w.cs.can_dial(w.now.mono), "nothing due but the held one");
+    assert_eq!(w.cs.hold_for_registry(None), vec![(2, None)]);
+    assert_eq!(w.dial_all(), vec![(2, 0)]);
+}

@@ -12,7 +12,7 @@ use super::{Engine, EngineError};
 use crate::clock;
 use crate::store::BulkImport;
 use numdialer_core::Campaigns;
-use numdialer_core::suppressions::{AuditRecord, Pattern, Scope, Suppression};
+use numdialer_core::suppressions::{self, AuditRecord, Pattern, Scope, Suppression};
 
 impl Engine {
     fn check_scope(&self, scope: Scope) -> Result<(), EngineError> {
@@ -133,6 +133,15 @@ impl Engine {
                 .map_or(written, |t| t.max(written))
         };
         self.durable(ticket).await?;
+        if let suppressions::Action::Import {
+            registry_date: Some(d),
+            ..
+        } = &record.action
+        {
+            *crate::sync::lock(&self.registry_date) = Some(d.clone());
+            // A campaign held for want of a current copy may dial now.
+            self.wake_driver.notify_one();
+        }
         Ok(record)
     }
 }

@@ -442,3 +442,107 @@ async fn the_export_holds_every_suppression_one_a_row_past_a_page() {
     phones.dedup();
     assert_eq!(phones.len(), 5_001, "each once");
 }
+
+/// `YYYY-MM-DD`, `days` before today in UTC.
+fn days_ago(days: u64) -> String {
+    let now = numdialer_core::Timestamp(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64,
+    );
+    let then = numdialer_core::Timestamp(now.0 - days * 86_400_000);
+    then.to_string()[..10].to_string()
+}
+
+async fn registry_import(h: &Harness, date: &str) {
+    let r = h
+        .http
+        .post(h.url(&format!(
+            "/suppressions?source=registry&registry_date={date}"
+        )))
+        .header("content-type", "text/plain")
+        .body("3018040009\n301,8040010\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+}
+
+async fn create(h: &Harness, query: &str, numbers: &[&str]) -> u64 {
+    let (code, created) = json(
+        h.http
+            .post(h.url(&format!("/campaigns?{query}")))
+            .header("content-type", "text/plain")
+            .body(numbers.join("\n"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(code, 201, "{created}");
+    created["id"].as_u64().unwrap()
+}
+
+async fn summary(h: &Harness, id: u64) -> serde_json::Value {
+    json(
+        h.http
+            .get(h.url(&format!("/campaigns/{id}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .1
+}
+
+async fn wait_done(h: &Harness, id: u64) -> serde_json::Value {
+    wait_for("the campaign to end", Duration::from_secs(60), || async {
+        let s = summary(h, id).await;
+        (s["state"] == "done").then_some(s)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_campaign_requiring_the_registry_waits_at_32_days_and_goes_after_a_fresh_copy() {
+    let h = Harness::start(fast_sim(), |_| {}).await;
+    registry_import(&h, &days_ago(32)).await;
+    let held = create(
+        &h,
+        "name=safe&start=true&require_registry=true",
+        &["+13018040600", "+13018040601"],
+    )
+    .await;
+    let other = create(
+        &h,
+        "name=other&start=true",
+        &["+13018040700", "+13018040701"],
+    )
+    .await;
+    // The other campaign, started after it, dials to its end meanwhile.
+    wait_done(&h, other).await;
+    let s = summary(&h, held).await;
+    assert_eq!(
+        (&s["state"], &s["attempts"]),
+        (&"running".into(), &0.into()),
+        "{s}"
+    );
+    assert_eq!(s["require_registry"], true, "{s}");
+    let why = s["registry_hold"].as_str().unwrap_or_default();
+    assert!(why.contains("32 days old (more than 31)"), "{s}");
+    assert!(
+        !h.sim
+            .dials()
+            .iter()
+            .any(|d| d.phone.starts_with("130180406")),
+        "held back"
+    );
+    // A copy of today lets it go.
+    registry_import(&h, &days_ago(0)).await;
+    let done = wait_done(&h, held).await;
+    assert!(done.get("registry_hold").is_none(), "{done}");
+    assert_eq!(done["attempts"], 2, "{done}");
+    let other_s = summary(&h, other).await;
+    assert!(other_s.get("require_registry").is_none(), "{other_s}");
+}

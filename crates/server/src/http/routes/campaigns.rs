@@ -62,6 +62,8 @@ pub struct CreateQuery {
     retry_delay: Option<String>,
     retry_on: Option<String>,
     start: Option<String>,
+    /// Dial only while the do-not-call registry copy is current.
+    require_registry: Option<String>,
     /// The country numbers without `+` are read in, for every format.
     country: Option<String>,
     calling_hours: Option<String>,
@@ -78,6 +80,7 @@ impl CreateQuery {
             && self.retry_delay.is_none()
             && self.retry_on.is_none()
             && self.start.is_none()
+            && self.require_registry.is_none()
             && self.hours().is_empty()
     }
 
@@ -91,9 +94,11 @@ impl CreateQuery {
     }
 
     /// The settings as given, for the upload's digest: a retry must send
-    /// the same ones.
-    fn given(&self) -> [(&'static str, Option<String>); 10] {
-        [
+    /// the same ones. A setting newer than the digests stored with keys is
+    /// in it only when given, so that those keys still match their
+    /// uploads.
+    fn given(&self) -> Vec<(&'static str, Option<String>)> {
+        let mut given = vec![
             ("name", self.name.clone()),
             ("max_attempts", self.max_attempts.clone()),
             ("retry_delay", self.retry_delay.clone()),
@@ -104,7 +109,11 @@ impl CreateQuery {
             ("days", self.days.clone()),
             ("holidays", self.holidays.clone()),
             ("fallback_timezone", self.fallback_timezone.clone()),
-        ]
+        ];
+        if let Some(r) = &self.require_registry {
+            given.push(("require_registry", Some(r.clone())));
+        }
+        given
     }
 
     fn retry(&self) -> Result<RetryInput, ApiError> {
@@ -136,13 +145,22 @@ impl CreateQuery {
     }
 
     fn start(&self) -> Result<bool, ApiError> {
-        match self.start.as_deref() {
-            None | Some("false" | "0" | "") => Ok(false),
-            Some("true" | "1") => Ok(true),
-            Some(other) => Err(bad_request(format!(
-                "start must be true or false, not {other:?}"
-            ))),
-        }
+        flag("start", self.start.as_deref())
+    }
+
+    fn require_registry(&self) -> Result<bool, ApiError> {
+        flag("require_registry", self.require_registry.as_deref())
+    }
+}
+
+/// A `true`/`false` query parameter named `name`; absent is false.
+fn flag(name: &str, value: Option<&str>) -> Result<bool, ApiError> {
+    match value {
+        None | Some("false" | "0" | "") => Ok(false),
+        Some("true" | "1") => Ok(true),
+        Some(other) => Err(bad_request(format!(
+            "{name} must be true or false, not {other:?}"
+        ))),
     }
 }
 
@@ -220,9 +238,21 @@ pub async fn create(
     .await
     .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("import: {e}")))?
     .map_err(import_error)?;
-    let (name, retry, start, hours) = match upload.settings {
-        Some(body) => (body.name, body.retry, body.start, body.hours),
-        None => (q.name.clone(), q.retry()?, q.start()?, q.hours()),
+    let (name, retry, start, hours, require_registry) = match upload.settings {
+        Some(body) => (
+            body.name,
+            body.retry,
+            body.start,
+            body.hours,
+            body.require_registry,
+        ),
+        None => (
+            q.name.clone(),
+            q.retry()?,
+            q.start()?,
+            q.hours(),
+            q.require_registry()?,
+        ),
     };
     let hours = hours.hours(default_hours).map_err(hours_error)?;
     let imported = upload.imported;
@@ -252,6 +282,7 @@ pub async fn create(
         idempotency_digest: digest,
         start,
         hours,
+        require_registry,
     };
     let off = new.hours.is_off();
     let (summary, is_new, suppressed) = state.engine.create(new).await?;
