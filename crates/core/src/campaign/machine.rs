@@ -576,9 +576,10 @@ impl Campaign {
 
     /// Holds a campaign with `require_registry` back for `hold` (its
     /// reason; `None`: the registry copy is current). A campaign without
-    /// the setting is never held. Returns whether the hold changed.
+    /// the setting is never held, nor one that is over. Returns whether
+    /// the hold changed.
     pub fn hold_for_registry(&mut self, hold: Option<&str>) -> bool {
-        let hold = hold.filter(|_| self.meta.require_registry);
+        let hold = hold.filter(|_| self.meta.require_registry && !self.meta.state.is_final());
         if self.registry_hold.as_deref() == hold {
             return false;
         }

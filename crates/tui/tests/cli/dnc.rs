@@ -180,3 +180,35 @@ async fn bad_input_is_refused_and_stores_nothing() {
     assert_eq!(out.code, 3, "{out:?}");
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_require_registry_holds_a_campaign_until_a_current_copy() {
+    let s = Server::start().await;
+    let list = s.file("leads.txt", "+13018040600\n+13018040601\n");
+    let created: serde_json::Value = serde_json::from_str(
+        &s.ok(&[
+            "add",
+            list.to_str().unwrap(),
+            "--require-registry",
+            "--start",
+            "--json",
+        ])
+        .await,
+    )
+    .unwrap();
+    assert_eq!(created["require_registry"], true, "{created}");
+    let id = created["id"].as_u64().unwrap().to_string();
+    let held = crate::run::wait_json(&s, &["campaigns", &id, "--json"], |c| {
+        c["registry_hold"].is_string()
+    })
+    .await;
+    assert!(
+        held["registry_hold"]
+            .as_str()
+            .unwrap()
+            .contains("none was imported"),
+        "{held}"
+    );
+    assert_eq!(held["attempts"], 0, "{held}");
+    s.stop().await;
+}
