@@ -6,6 +6,7 @@
 
 mod api;
 mod campaigns;
+mod dnc;
 mod figures;
 mod frame;
 mod hours;
@@ -39,6 +40,10 @@ pub enum Figure {
     /// Plain numbers through POST /campaigns: peak and retained memory,
     /// and after a restart (retained.rs).
     Retained,
+    /// Do-not-call lists in the store and core: a registry import, the
+    /// dial-time check with it held, an addition's walk (dnc.rs); needs
+    /// no server.
+    Dnc,
 }
 
 #[derive(Debug, Parser)]
@@ -83,6 +88,9 @@ pub struct Args {
         default_value = "numdialer,twilio"
     )]
     pub protocol: Vec<protocols::Protocol>,
+    /// Registry numbers of the do-not-call figure.
+    #[arg(long, default_value_t = 10_000_000)]
+    pub dnc_lines: usize,
     /// Measure only these figures (comma-separated); all of them by default.
     #[arg(long, value_enum, value_delimiter = ',')]
     pub only: Vec<Figure>,
@@ -106,11 +114,12 @@ async fn main() -> anyhow::Result<()> {
         args.import_lines = 100_000;
         args.import_runs = 1;
         args.campaigns = 100;
+        args.dnc_lines = 100_000;
     }
     if args
         .only
         .iter()
-        .any(|f| ![Figure::Frame, Figure::Hours].contains(f))
+        .any(|f| ![Figure::Frame, Figure::Hours, Figure::Dnc].contains(f))
         || args.only.is_empty()
     {
         server::sibling("numdialer-server")?;
@@ -157,6 +166,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if args.wants(Figure::Retained) {
         retained::retained(&args).await?;
+    }
+    if args.wants(Figure::Dnc) {
+        dnc::dnc(&args).await?;
     }
     Ok(())
 }

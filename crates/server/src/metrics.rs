@@ -129,6 +129,11 @@ struct StatusLabels {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct WhenLabels {
+    when: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct StateLabels {
     state: &'static str,
 }
@@ -148,6 +153,10 @@ pub struct Metrics {
     store_skipped: Gauge,
     /// Entries a dial-time rule deferred or skipped, by rule.
     deferred: Family<RuleLabels, Counter>,
+    /// Entries canceled by a do-not-call list: kept out of their campaign
+    /// at import, or canceled later (at the suppression's addition, or at
+    /// their pick).
+    suppressed: Family<WhenLabels, Counter>,
     pub webhook_latency: Histogram,
     /// Detection results that became an attempt's answer, by who answered
     /// (a grace that passed without one counts as `unknown`).
@@ -182,10 +191,15 @@ impl Default for Metrics {
                 answered_by: by.as_str(),
             });
         }
+        let suppressed = Family::default();
+        for when in ["import", "dial"] {
+            suppressed.get_or_create_owned(&WhenLabels { when });
+        }
         Metrics {
             answers,
             detection: histogram::Histogram::new(DETECTION_BUCKETS),
             deferred,
+            suppressed,
             dials,
             dial_retries: Counter::default(),
             webhooks,
@@ -236,6 +250,21 @@ impl Metrics {
         if let Some(d) = took {
             self.detection.observe(d.as_secs_f64());
         }
+    }
+
+    /// `n` entries an import found on a do-not-call list.
+    pub fn suppressed_at_import(&self, n: u64) {
+        self.suppressed
+            .get_or_create(&WhenLabels { when: "import" })
+            .inc_by(n);
+    }
+
+    /// `n` entries of a campaign canceled by a do-not-call list after
+    /// their import.
+    pub fn suppressed_at_dial(&self, n: u64) {
+        self.suppressed
+            .get_or_create(&WhenLabels { when: "dial" })
+            .inc_by(n);
     }
 
     pub fn store_skipped(&self, n: usize) {
@@ -297,6 +326,11 @@ impl Metrics {
             "numdialer_detection_seconds",
             "Time answering-machine detection took, as the provider reported it",
             self.detection.clone(),
+        );
+        registry.register(
+            "numdialer_suppressed",
+            "Entries canceled because their number is on a do-not-call list: kept out at import, or canceled later (when the suppression was added, or at their turn)",
+            self.suppressed.clone(),
         );
         let campaigns = Family::<StateLabels, Gauge>::default();
         for (s, n) in by_state {

@@ -39,6 +39,9 @@ pub enum Action {
     Export,
     /// Delete the selected campaign (asks first).
     Delete,
+    /// Never call the selected entry's number again, in any campaign
+    /// (asks first).
+    NeverCall,
     /// Filter the calls table by status or outcome.
     Filter,
     /// Move the focus between the campaigns pane and the calls table.
@@ -251,6 +254,14 @@ pub const MAIN: &[Row] = &[
         help_keys: &[&[Key::char('d')]],
         also: None,
         help: "delete a finished campaign (asks first)",
+    },
+    Row {
+        bindings: &[(Action::NeverCall, &[Key::char('x')])],
+        hint: &[Key::char('x')],
+        label: "never call",
+        help_keys: &[&[Key::char('x')]],
+        also: None,
+        help: "never call the selected number again (asks)",
     },
     Row {
         bindings: &[(Action::Help, &[QUESTION])],
@@ -478,12 +489,12 @@ mod tests {
         assert_eq!(
             footer(200),
             " c call · n new · p pause · s stop · e export · / filter · ↑↓ select · \
-             Tab focus · ⏎ history · d delete · ? help · q quit"
+             Tab focus · ⏎ history · d delete · x never call · ? help · q quit"
         );
         assert_eq!(
             help_hints(),
             "c call · n new · p pause · s stop · e export · / filter · ↑↓ select · \
-             Tab focus · Enter history · d delete · ? help · q quit"
+             Tab focus · Enter history · d delete · x never call · ? help · q quit"
         );
         assert_eq!(
             help_lines(),
@@ -498,6 +509,7 @@ mod tests {
                 " Tab / click          move between the campaigns and the calls",
                 " Enter                the selected entry's history, every attempt",
                 " d                    delete a finished campaign (asks first)",
+                " x                    never call the selected number again (asks)",
                 " ?                    this help",
                 " q  Ctrl-C            quit (asks first if anything would be lost)",
             ]

@@ -297,6 +297,7 @@ impl Form {
                 retry_delay: Some(retry_delay),
                 retry_on: Some(retry_on),
                 start: false,
+                require_registry: false,
             },
             country,
             answers,

@@ -6,11 +6,13 @@
 
 use crate::app::{App, Command, Event, ImportFailure};
 use crate::cli::Cli;
+use crate::client::suppressions::NewSuppression;
 use crate::client::{Client, Format, Settings, Upload};
 use crate::failure::Usage;
 use crate::mode::Mode;
 use crate::{embedded, files, poller, terminal, theme, views};
 use anyhow::Context;
+use numdialer_core::suppressions::{Scope, Source};
 use ratatui::crossterm::event::{self as ct, Event as CtEvent};
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -160,6 +162,20 @@ fn perform(
             tokio::spawn(async move {
                 let r = client.operate(id, op).await;
                 let _ = tx.send(Event::Operated(id, op, r));
+                poll_now();
+            });
+        }
+        Command::NeverCall(phone) => {
+            tokio::spawn(async move {
+                let new = NewSuppression {
+                    phone: format!("+{phone}"),
+                    scope: Scope::Global,
+                    source: Source::Manual,
+                    reason: "marked never to call again in the TUI".into(),
+                    actor: std::env::var("USER").unwrap_or_default(),
+                };
+                let r = client.suppress(&new).await.map(|_| ());
+                let _ = tx.send(Event::NeverCalled(phone, r));
                 poll_now();
             });
         }

@@ -66,6 +66,8 @@ pub struct StatusStyles {
     /// `completed · machine` and `· voicemail left`: a machine answered,
     /// apart from a person (answered) and from nobody (no answer).
     pub machine: Style,
+    /// `canceled · do not call`: the number is on a do-not-call list.
+    pub suppressed: Style,
 }
 
 const BOLD: Style = Style::new().add_modifier(Modifier::BOLD);
@@ -97,6 +99,9 @@ impl Theme {
                 .fg(Color::DarkGray)
                 .add_modifier(Modifier::BOLD),
             machine: Style::new().fg(Color::Cyan),
+            suppressed: Style::new()
+                .fg(Color::LightRed)
+                .add_modifier(Modifier::BOLD),
         },
         states: StateStyles {
             draft: Style::new().fg(Color::Cyan),
@@ -128,6 +133,7 @@ impl Theme {
             held: PLAIN_TEXT,
             canceled: BOLD,
             machine: PLAIN_TEXT,
+            suppressed: BOLD,
         },
         states: StateStyles {
             draft: PLAIN_TEXT,

@@ -116,6 +116,12 @@ pub struct CallingSummary {
     /// campaign is.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub at_any_hour: bool,
+    /// It dials only while the do-not-call registry copy is current.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub require_registry: bool,
+    /// Why it does not dial now for want of a current registry copy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_hold: Option<String>,
 }
 
 /// The campaign as `GET /campaigns` lists it: O(1) in its entries, from
@@ -149,6 +155,8 @@ impl From<&Campaign> for CampaignSummary {
                 waiting_for_hours: c.held().0,
                 next_opening: c.held().1,
                 at_any_hour: false,
+                require_registry: m.require_registry,
+                registry_hold: c.registry_hold().map(str::to_string),
             },
             answers: AnswersSummary::from(&m.answers),
         }
@@ -195,6 +203,9 @@ pub struct CreateCampaign {
     pub retry: RetryInput,
     #[serde(default)]
     pub start: bool,
+    /// Dial only while the do-not-call registry copy is current.
+    #[serde(default)]
+    pub require_registry: bool,
     /// The country numbers written without `+` are read in (`US`).
     #[serde(default)]
     pub country: Option<Country>,
@@ -300,6 +311,10 @@ pub struct LineWarning {
 pub struct CreatedCampaign {
     #[serde(flatten)]
     pub summary: CampaignSummary,
+    /// Entries whose numbers were on a do-not-call list: kept in the list,
+    /// final, `canceled` with outcome `suppressed`.
+    #[serde(default)]
+    pub suppressed: usize,
     /// The first 100 lines imported with a warning.
     #[serde(default)]
     pub warnings: Vec<LineWarning>,

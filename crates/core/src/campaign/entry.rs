@@ -319,6 +319,24 @@ impl Entry {
         self.details.get_or_insert_with(Box::default)
     }
 
+    /// Kept out of a new campaign at its import: its number is on a
+    /// do-not-call list, so it is final at once (`canceled`, outcome
+    /// `suppressed`), with `reason` naming the list and when it was added.
+    /// Only for an entry not yet in a campaign: [`super::Campaign::create`]
+    /// counts it as it finds it.
+    pub fn suppress_at_import(&mut self, reason: String, now: Timestamp) {
+        self.status = Status::Canceled;
+        self.outcome = Some(Outcome::Suppressed);
+        self.updated_at = Some(now);
+        self.details_mut().reason = Some(reason.clone());
+        self.record(now, EventKind::Canceled, true, Some(reason));
+    }
+
+    /// Idle and never dialed: its campaign's order has not reached it.
+    pub fn is_fresh(&self) -> bool {
+        self.status == Status::Idle && self.attempt == 0
+    }
+
     /// The zones it is called in: the import's, else its number's by
     /// libphonenumber's map; `None` when unknown (a number of a whole
     /// country with several clocks). A walk of the number's first digits

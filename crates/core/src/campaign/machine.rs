@@ -41,8 +41,11 @@ pub struct Campaign {
     concurrency: usize,
     call_timeout_ms: u64,
     version: u64,
-    /// The first fresh entry: every later one is idle too, and every
-    /// earlier one was dialed, or deferred or forbidden by a rule.
+    /// The first fresh entry (idle, never dialed), or the list's end:
+    /// every earlier one was dialed, or deferred or forbidden by a rule.
+    /// A later one is fresh too unless a do-not-call suppression canceled
+    /// it ahead of its turn ([`Campaign::suppress`]); [`Campaign::skip_passed`]
+    /// steps over those, so this always points at a fresh entry.
     pub(super) next: usize,
     /// The entry whose POST /call is out and unanswered.
     pending_dial: Option<usize>,
@@ -81,6 +84,10 @@ pub struct Campaign {
     /// The last pick stopped after [`MAX_PASSED_PER_PICK`] entries that
     /// the rules passed over: more candidates are left to ask.
     cut: bool,
+    /// Why this campaign, which requires a current registry copy, may not
+    /// dial now ([`Campaign::hold_for_registry`]); not stored: worked out
+    /// again from the lists at each dial.
+    registry_hold: Option<String>,
 }
 
 /// Entries the rules may pass over in one pick before it stops and says
@@ -101,24 +108,35 @@ impl Campaign {
         Campaign::create(CampaignMeta::first(false, 0), entries, settings)
     }
 
-    /// A new campaign of fresh entries (indices from 0, all idle).
+    /// A new campaign of fresh entries (indices from 0, all idle but those
+    /// an import kept out: see [`Entry::suppress_at_import`]).
     pub fn create(meta: CampaignMeta, entries: Vec<Entry>, settings: Settings) -> Self {
         let mut counts = [0; Status::ALL.len()];
-        counts[Status::Idle.position()] = entries.len();
+        let mut outcomes = [0; Outcome::ALL.len()];
+        for e in &entries {
+            counts[e.status.position()] += 1;
+            if let (true, Some(o)) = (e.status.is_final(), e.outcome) {
+                outcomes[o.position()] += 1;
+            }
+        }
+        let next = entries
+            .iter()
+            .position(Entry::is_fresh)
+            .unwrap_or(entries.len());
         Campaign {
             version: meta.version,
             meta,
             entries,
             concurrency: settings.concurrency.max(1),
             call_timeout_ms: settings.call_timeout_ms,
-            next: 0,
+            next,
             pending_dial: None,
             in_flight: BTreeMap::new(),
             waiting: BTreeSet::new(),
             tokens: HashMap::new(),
             by_version: BTreeMap::new(),
             counts,
-            outcomes: [0; Outcome::ALL.len()],
+            outcomes,
             attempts: 0,
             dialed: 0,
             meta_dirty: true,
@@ -126,6 +144,7 @@ impl Campaign {
             deferrals: BTreeMap::new(),
             held: 0,
             cut: false,
+            registry_hold: None,
         }
     }
 
@@ -155,12 +174,22 @@ impl Campaign {
             }
             e.upgrade();
         }
-        // Past every entry that is not fresh: dialed ones, and those a rule
-        // deferred (waiting) or forbade (canceled) before they were dialed.
+        // The first fresh entry: every earlier one was dialed, or deferred
+        // (waiting) or forbidden (canceled) by a rule; a later one that is
+        // not fresh was canceled by a suppression ahead of its turn. For a
+        // directory written before suppressions this is the old "past the
+        // last entry that is not fresh".
         let next = entries
             .iter()
-            .rposition(|e| e.attempt > 0 || e.status != Status::Idle)
-            .map_or(0, |i| i + 1);
+            .position(Entry::is_fresh)
+            .unwrap_or(entries.len());
+        // Whether anything but a suppression ahead of its turn moved an
+        // entry on: a draft whose entries only suppressions canceled was
+        // never started.
+        let suppressed_ahead = |e: &Entry| e.attempt == 0 && e.outcome == Some(Outcome::Suppressed);
+        let moved = entries
+            .iter()
+            .any(|e| !(e.is_fresh() || suppressed_ahead(e)));
         let timeout = settings.call_timeout_ms;
         let in_flight = entries
             .iter()
@@ -241,8 +270,9 @@ impl Campaign {
             deferrals: BTreeMap::new(),
             held,
             cut: false,
+            registry_hold: None,
         };
-        if c.meta.state == CampaignState::Draft && next > 0 {
+        if c.meta.state == CampaignState::Draft && moved {
             // A list that was dialed was started, whatever its record says.
             c.meta.state = CampaignState::Running;
         }
@@ -468,6 +498,69 @@ impl Campaign {
         canceled
     }
 
+    /// Cancels, for a do-not-call suppression just added, every idle and
+    /// waiting entry whose number `stops` names, with outcome `suppressed`
+    /// and the reason `stops` gives (the list, and when it was added). A
+    /// final campaign is left as it ended, and an entry whose call is out
+    /// finishes normally (a retry it earns is then forbidden by the
+    /// do-not-call rule at its pick). Returns the entries changed, for the
+    /// caller to store; canceled entries stay so if the suppression is
+    /// removed.
+    ///
+    /// O(waiting + fresh entries): asked once per addition, not per dial.
+    /// Fresh entries canceled ahead of their turn are stepped over by
+    /// [`Campaign::skip_passed`], so the order of the rest is unchanged.
+    pub fn suppress(
+        &mut self,
+        mut stops: impl FnMut(&str) -> Option<String>,
+        now: Timestamp,
+    ) -> Vec<usize> {
+        if self.meta.state.is_final() {
+            return Vec::new();
+        }
+        let entries = &self.entries;
+        let mut hit: Vec<(usize, String)> = self
+            .waiting
+            .iter()
+            .map(|&(_, i)| i)
+            .chain((self.next..entries.len()).filter(|&i| entries[i].is_fresh()))
+            .filter_map(|i| stops(entries[i].phone.digits()).map(|r| (i, r)))
+            .collect();
+        hit.sort_unstable_by_key(|&(i, _)| i);
+        if hit.is_empty() {
+            return Vec::new();
+        }
+        self.waiting
+            .retain(|&(_, i)| hit.binary_search_by_key(&i, |&(j, _)| j).is_err());
+        for (i, reason) in &hit {
+            let i = *i;
+            self.set_status(i, Status::Canceled, now);
+            let e = &mut self.entries[i];
+            e.retry_at = None;
+            e.details_mut().reason = Some(reason.clone());
+            e.record(now, EventKind::Canceled, true, Some(reason.clone()));
+            self.set_outcome(i, Outcome::Suppressed);
+            self.touch(i);
+        }
+        self.skip_passed();
+        self.check_done(now);
+        hit.into_iter().map(|(i, _)| i).collect()
+    }
+
+    /// Moves `next` past the entry it pointed at, then past any that a
+    /// suppression canceled ahead of its turn.
+    fn take_next(&mut self) {
+        self.next += 1;
+        self.skip_passed();
+    }
+
+    /// Moves `next` to the first fresh entry at or after it.
+    fn skip_passed(&mut self) {
+        while self.entries.get(self.next).is_some_and(|e| !e.is_fresh()) {
+            self.next += 1;
+        }
+    }
+
     /// Running, and every entry final: done.
     fn check_done(&mut self, now: Timestamp) {
         let live = matches!(
@@ -490,6 +583,24 @@ impl Campaign {
         }
     }
 
+    /// Holds a campaign with `require_registry` back for `hold` (its
+    /// reason; `None`: the registry copy is current). A campaign without
+    /// the setting is never held, nor one that is over. Returns whether
+    /// the hold changed.
+    pub fn hold_for_registry(&mut self, hold: Option<&str>) -> bool {
+        let hold = hold.filter(|_| self.meta.require_registry && !self.meta.state.is_final());
+        if self.registry_hold.as_deref() == hold {
+            return false;
+        }
+        self.registry_hold = hold.map(str::to_string);
+        true
+    }
+
+    /// Why the campaign may not dial for want of a current registry copy.
+    pub fn registry_hold(&self) -> Option<&str> {
+        self.registry_hold.as_deref()
+    }
+
     /// Running, with an entry due, and no dial of its own out. "Due" is
     /// before the dial-time rules are asked: they may still defer or
     /// forbid it, and then [`Campaign::begin_dial_under`] moves it out of
@@ -497,6 +608,7 @@ impl Campaign {
     pub fn has_due(&self, now: Mono) -> bool {
         self.meta.state == CampaignState::Running
             && self.pending_dial.is_none()
+            && self.registry_hold.is_none()
             && self.due(now).is_some()
     }
 
@@ -549,7 +661,7 @@ impl Campaign {
         };
         let index = pick.index();
         match pick {
-            Pick::Fresh(_) => self.next += 1,
+            Pick::Fresh(_) => self.take_next(),
             Pick::Waiting(at, i) => {
                 self.waiting.remove(&(at, i));
             }
@@ -649,7 +761,7 @@ impl Campaign {
                 self.waiting.remove(&(at, i));
             }
             Pick::Fresh(i) => {
-                self.next += 1;
+                self.take_next();
                 self.set_status(i, Status::Waiting, now.wall);
             }
         }
@@ -691,7 +803,7 @@ impl Campaign {
             Pick::Waiting(at, i) => {
                 self.waiting.remove(&(at, i));
             }
-            Pick::Fresh(_) => self.next += 1,
+            Pick::Fresh(_) => self.take_next(),
         }
         self.set_status(index, Status::Canceled, now.wall);
         let e = &mut self.entries[index];

@@ -202,6 +202,8 @@ pub struct NewCampaign {
     pub hours: Hours,
     /// Its answering-machine detection and voicemail.
     pub answers: AnswerSettings,
+    /// See [`CampaignMeta::require_registry`].
+    pub require_registry: bool,
 }
 
 /// The campaign 1 that every data directory has: the built-in list or
@@ -245,6 +247,11 @@ pub struct CampaignMeta {
     /// records written before they existed.
     #[serde(default, skip_serializing_if = "AnswerSettings::is_default")]
     pub answers: AnswerSettings,
+    /// Dial only while the newest do-not-call registry copy is at most
+    /// [`crate::suppressions::REGISTRY_MAX_AGE_DAYS`] old (the US
+    /// registry's safe harbour). Absent (off) in older records.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub require_registry: bool,
 }
 
 impl CampaignMeta {
@@ -270,6 +277,7 @@ impl CampaignMeta {
             version,
             hours: Hours::default(),
             answers: AnswerSettings::default(),
+            require_registry: false,
         }
     }
 }

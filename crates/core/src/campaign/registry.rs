@@ -11,6 +11,7 @@ use super::{
 use crate::answer::Detection;
 use crate::call::CallReport;
 use crate::rules::Rules;
+use crate::suppressions::Scope;
 use crate::time::{Mono, Now, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -180,6 +181,7 @@ impl Campaigns {
             version: 1,
             hours: new.hours,
             answers: new.answers,
+            require_registry: new.require_registry,
         };
         if let Some(k) = &meta.idempotency_key {
             self.keys.insert(k.clone(), id);
@@ -417,6 +419,43 @@ impl Campaigns {
             })
             .flatten()
             .min()
+    }
+
+    /// Cancels the idle and waiting entries that a do-not-call suppression
+    /// just added stops, in every campaign it applies to (all for a
+    /// global one) that is not final: see [`Campaign::suppress`].
+    /// `stops(digits, campaign)` gives the reason an entry of that number
+    /// is canceled with, if it is. Returns the entries changed, by
+    /// campaign, for the caller to store before the addition is answered.
+    pub fn suppress(
+        &mut self,
+        scope: Scope,
+        mut stops: impl FnMut(&str, u64) -> Option<String>,
+        now: Timestamp,
+    ) -> Vec<(u64, Vec<usize>)> {
+        self.campaigns
+            .values_mut()
+            .filter(|c| scope == Scope::Global || scope == Scope::Campaign(c.id()))
+            .filter_map(|c| {
+                let id = c.id();
+                let changed = c.suppress(|digits| stops(digits, id), now);
+                (!changed.is_empty()).then_some((id, changed))
+            })
+            .collect()
+    }
+
+    /// Holds back every campaign with `require_registry` while `hold` (the
+    /// reason, from [`crate::suppressions::registry_hold`]) says the
+    /// registry copy is not current; returns the campaigns whose hold
+    /// changed, with it, for the caller to say so.
+    pub fn hold_for_registry(&mut self, hold: Option<&str>) -> Vec<(u64, Option<String>)> {
+        self.campaigns
+            .values_mut()
+            .filter_map(|c| {
+                c.hold_for_registry(hold)
+                    .then(|| (c.id(), c.registry_hold().map(str::to_string)))
+            })
+            .collect()
     }
 
     /// Applies a lifecycle operation. `Ok(None)`: the campaign was already

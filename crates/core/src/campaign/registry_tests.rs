@@ -62,6 +62,7 @@ fn new(n: usize, retry: RetryPolicy) -> NewCampaign {
         start: false,
         hours: crate::hours::Hours::default(),
         answers: crate::answer::AnswerSettings::default(),
+        require_registry: false,
     }
 }
 

@@ -6,20 +6,29 @@
 use super::*;
 use crate::campaign::EventKind;
 use crate::rules::{Candidate, RetryDue, Rule, Rules, Verdict};
+use crate::suppressions::Scope;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// A test's own rule: each listed number is held back while the wall
 /// clock is inside its window (until the window's end), and each forbidden
-/// one is never dialed.
+/// one is never dialed; nor is a suppressed one, from the moment it is
+/// added (the set is shared by every clone, as the server's lists are).
 #[derive(Debug, Clone, Default)]
 struct Plan {
     windows: HashMap<Phone, (Timestamp, Timestamp)>,
     forbidden: HashSet<Phone>,
+    suppressed: Arc<std::sync::Mutex<HashSet<Phone>>>,
 }
 
 impl Rule for Plan {
     fn check(&self, c: Candidate<'_>, now: Now) -> Verdict {
+        if self.suppressed.lock().unwrap().contains(&c.entry.phone) {
+            return Verdict::Never {
+                reason: "on the test's do-not-call list".into(),
+                outcome: Outcome::Suppressed,
+            };
+        }
         if self.forbidden.contains(&c.entry.phone) {
             return Verdict::Never {
                 reason: "on the test's list".into(),
@@ -212,6 +221,7 @@ fn a_campaign_whose_candidates_the_rules_all_pass_over_does_not_hold_up_the_next
     let plan = Plan {
         windows: [(number(2, 0), (T0, T0.plus_millis(HOUR)))].into(),
         forbidden: [number(2, 1)].into(),
+        ..Plan::default()
     };
     let mut w = ruled_world(1, 2, RetryPolicy::default(), &plan);
     // Campaign 2 started first, but its two entries are held and
@@ -251,6 +261,7 @@ fn restored_deferred_and_forbidden_entries_are_neither_fresh_nor_dialed_twice() 
     let plan = Plan {
         windows: [(number(2, 2), (T0, T0.plus_millis(8_000)))].into(),
         forbidden: [number(2, 3)].into(),
+        ..Plan::default()
     };
     let mut w = ruled_world(2, 4, RetryPolicy::default(), &plan);
     assert_eq!(w.dial_all(), vec![(2, 0), (2, 1)]);
@@ -301,6 +312,9 @@ enum RuledStep {
     Pause(Index),
     Resume(Index),
     Stop(Index),
+    /// The number of an entry is suppressed: globally, for its own
+    /// campaign, or for another (which changes nothing).
+    Suppress(Index, u8),
 }
 
 fn ruled_step() -> impl Strategy<Value = RuledStep> {
@@ -311,6 +325,7 @@ fn ruled_step() -> impl Strategy<Value = RuledStep> {
         1 => any::<Index>().prop_map(RuledStep::Pause),
         2 => any::<Index>().prop_map(RuledStep::Resume),
         1 => any::<Index>().prop_map(RuledStep::Stop),
+        2 => (any::<Index>(), 0u8..3).prop_map(|(i, s)| RuledStep::Suppress(i, s)),
     ]
 }
 
@@ -445,6 +460,69 @@ impl Ruled {
         self.cs.expire(self.now);
     }
 
+    /// Suppresses the number of the entry `pick` picks, in the scope
+    /// `scope` says (0 global, 1 its campaign, 2 another campaign), as the
+    /// server does: the rule knows it from now on, and the registry
+    /// cancels what it stops at once. Then checks what that did.
+    fn suppress(&mut self, pick: Index, scope: u8) -> Check {
+        let all: Vec<(u64, usize)> = self
+            .cs
+            .iter()
+            .flat_map(|c| c.entries().iter().map(move |e| (c.id(), e.index)))
+            .collect();
+        if all.is_empty() {
+            return Ok(());
+        }
+        let (id, i) = *pick.get(&all);
+        let phone = self.cs.get(id).unwrap().entry(i).unwrap().phone.clone();
+        let other = self.ids.iter().copied().find(|&o| o != id);
+        let scope = match (scope, other) {
+            (0, _) => Scope::Global,
+            (2, Some(o)) => Scope::Campaign(o),
+            _ => Scope::Campaign(id),
+        };
+        // Numbers differ across campaigns: another campaign's scope stops
+        // nothing of this number.
+        let stops = scope == Scope::Global || scope == Scope::Campaign(id);
+        if stops {
+            self.plan.suppressed.lock().unwrap().insert(phone.clone());
+        }
+        let before = self.cs.clone();
+        let changed = self.cs.suppress(
+            scope,
+            |digits, _| (digits == phone.digits()).then(|| "listed".to_string()),
+            self.now.wall,
+        );
+        for c in self.cs.iter() {
+            let was = before.get(c.id()).unwrap();
+            let listed: Vec<usize> = changed
+                .iter()
+                .find(|(cid, _)| *cid == c.id())
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            for e in c.entries() {
+                let old = was.entry(e.index).unwrap();
+                let expected = stops
+                    && e.phone == phone
+                    && !was.state().is_final()
+                    && matches!(old.status, Status::Idle | Status::Waiting);
+                prop_assert_eq!(listed.contains(&e.index), expected, "{:?}", (c.id(), e));
+                if expected {
+                    prop_assert_eq!(
+                        (e.status, e.outcome, e.attempt),
+                        (Status::Canceled, Some(Outcome::Suppressed), old.attempt)
+                    );
+                    prop_assert!(e.version > was.version(), "a change has a new version");
+                } else {
+                    prop_assert_eq!(e, old, "{:?} changed", (c.id(), e.index));
+                }
+            }
+            let since = c.changed_since(was.version()).unwrap();
+            prop_assert_eq!(since, listed);
+        }
+        Ok(())
+    }
+
     /// What must hold after every step: `dialed` is what the step dialed.
     fn check(&mut self, dialed: Option<(u64, usize)>) -> Check {
         let now = self.now;
@@ -559,6 +637,7 @@ proptest! {
                 RuledStep::Stop(pick) => {
                     let _ = m.cs.operate(*pick.get(&m.ids), Operation::Stop, m.now.wall);
                 }
+                RuledStep::Suppress(pick, scope) => m.suppress(pick, scope)?,
             }
             m.check(dialed)?;
         }
@@ -593,7 +672,8 @@ proptest! {
             prop_assert!(!m.running(c.id()));
             for e in c.entries() {
                 prop_assert!(e.status.is_final(), "{:?}", (c.id(), e.index, e.status));
-                let forbidden = m.plan.forbidden.contains(&e.phone);
+                let forbidden = m.plan.forbidden.contains(&e.phone)
+                    || m.plan.suppressed.lock().unwrap().contains(&e.phone);
                 if !forbidden && !stopped {
                     prop_assert!(e.attempt > 0, "{:?} never dialed", (c.id(), e.index));
                 }
@@ -843,3 +923,6 @@ proptest! {
         }
     }
 }
+
+#[path = "suppress_tests.rs"]
+mod suppress;

@@ -16,6 +16,8 @@ pub struct BodySettings {
     pub name: Option<String>,
     pub retry: RetryInput,
     pub start: bool,
+    /// `require_registry`: see [`crate::campaign::CampaignMeta::require_registry`].
+    pub require_registry: bool,
     /// The body's own `country`, which numbers without `+` were read in.
     pub country: Option<Country>,
     /// Its calling-hours settings, not yet checked.
@@ -55,6 +57,7 @@ pub(super) fn read_json(
         name: body.name,
         retry: body.retry,
         start: body.start,
+        require_registry: body.require_registry,
         country: body.country,
         hours: HoursInput {
             calling_hours: body.calling_hours,

@@ -20,7 +20,9 @@ mod registry;
 
 pub use pattern::{Pattern, PatternError};
 pub use record::{Action, AuditRecord, Scope, ScopeError, Source, Suppression};
-pub use registry::{RegistryLineError, read_registry_date, read_registry_line};
+pub use registry::{
+    REGISTRY_MAX_AGE_DAYS, RegistryLineError, read_registry_date, read_registry_line, registry_hold,
+};
 
 /// The store keys under which a suppression of `digits` would be found for
 /// a dial of campaign `campaign`: the number itself and each of its

@@ -36,6 +36,35 @@ pub fn read_registry_line(line: &str) -> Result<Option<String>, RegistryLineErro
     }
 }
 
+/// The oldest a registry copy may be, in days, for a campaign with
+/// `require_registry` to dial: the safe harbour's 31 days.
+pub const REGISTRY_MAX_AGE_DAYS: i64 = 31;
+
+/// Why a campaign with `require_registry` may not dial now, given the
+/// newest registry import's `registry_date` (none yet, or more than
+/// [`REGISTRY_MAX_AGE_DAYS`] before `now`'s date in UTC); `None` while it
+/// is current.
+pub fn registry_hold(newest: Option<&str>, now: crate::time::Timestamp) -> Option<String> {
+    let Some(text) = newest else {
+        return Some(
+            "it requires a do-not-call registry copy, and none was imported: \
+             not dialing until one is (POST /suppressions?source=registry&registry_date=)"
+                .into(),
+        );
+    };
+    let date: jiff::civil::Date = text.trim().parse().ok()?;
+    let ms = i64::try_from(now.millis()).unwrap_or(i64::MAX);
+    let now = jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::MAX);
+    let today = jiff::tz::TimeZone::UTC.to_datetime(now).date();
+    let age = date.until(today).ok()?.get_days();
+    (i64::from(age) > REGISTRY_MAX_AGE_DAYS).then(|| {
+        format!(
+            "the newest do-not-call registry copy is of {date}, {age} days old (more than \
+             {REGISTRY_MAX_AGE_DAYS}): not dialing until a newer one is imported"
+        )
+    })
+}
+
 /// A registry copy's `registry_date` (`YYYY-MM-DD`), not after `today`'s
 /// date in UTC: the safe-harbour rule counts from the day it was
 /// downloaded, so a date still to come is a mistake.

@@ -216,3 +216,18 @@ fn sources_read_in_any_case_and_say_what_they_take() {
     let e = "crm".parse::<Source>().unwrap_err();
     assert!(e.contains("manual, api, import, registry or call"), "{e}");
 }
+
+#[test]
+fn a_registry_copy_holds_for_31_days_by_the_utc_date() {
+    // 2026-12-02 15:30 UTC.
+    let now = Timestamp(1_796_225_400_000);
+    assert!(registry_hold(Some("2026-11-01"), now).is_none(), "31 days");
+    assert!(registry_hold(Some("2026-12-02"), now).is_none(), "today");
+    let held = registry_hold(Some("2026-10-31"), now).unwrap();
+    assert!(
+        held.contains("2026-10-31, 32 days old (more than 31)"),
+        "{held}"
+    );
+    let none = registry_hold(None, now).unwrap();
+    assert!(none.contains("none was imported"), "{none}");
+}

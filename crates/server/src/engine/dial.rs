@@ -12,7 +12,8 @@ use super::{Engine, EngineError};
 use crate::clock;
 use numdialer_core::answer::AnsweredBy;
 use numdialer_core::campaign::EventKind;
-use numdialer_core::{Campaigns, DialAnswer, DialOrder, Mono, Status};
+use numdialer_core::suppressions::registry_hold;
+use numdialer_core::{Campaigns, DialAnswer, DialOrder, Mono, Outcome, Status};
 
 impl Engine {
     /// Takes the next entry to dial, if a line is free, durably marked as
@@ -40,6 +41,7 @@ impl Engine {
         let (order, ticket) = {
             let mut all = self.lock();
             let now = clock::now();
+            self.hold_for_registry(&mut all, now.wall);
             let order = all.begin_dial(&new_token(), now);
             // What the rules deferred or skipped on the way is written in
             // the same step as the dial, before it: one flush makes both
@@ -88,6 +90,25 @@ impl Engine {
         Ok(Some(order))
     }
 
+    /// Holds back the campaigns with `require_registry` while the newest
+    /// registry copy is older than the safe harbour allows (judged by the
+    /// server's date), and lets them go once it is not; says so in the log
+    /// when that changes.
+    fn hold_for_registry(&self, all: &mut Campaigns, now: numdialer_core::Timestamp) {
+        let newest = crate::sync::lock(&self.registry_date).clone();
+        let hold = registry_hold(newest.as_deref(), now);
+        for (id, held) in all.hold_for_registry(hold.as_deref()) {
+            match held {
+                Some(why) => tracing::warn!(campaign = id, "campaign not dialing: {why}"),
+                None => tracing::info!(
+                    campaign = id,
+                    registry_date = newest.as_deref().unwrap_or_default(),
+                    "campaign dialing again: the do-not-call registry copy is current"
+                ),
+            }
+        }
+    }
+
     /// Writes the entries that the dial-time rules deferred or skipped
     /// since last asked, and counts them; the ticket of the last write, if
     /// any.
@@ -97,8 +118,10 @@ impl Engine {
         }
         let mut ticket = None;
         for (id, indices) in all.take_ruled() {
+            let mut suppressed = 0;
             for &i in &indices {
                 if let Some(e) = all.get(id).and_then(|c| c.entry(i)) {
+                    suppressed += u64::from(e.outcome == Some(Outcome::Suppressed));
                     tracing::info!(
                         campaign = id,
                         index = i,
@@ -108,6 +131,7 @@ impl Engine {
                     );
                 }
             }
+            self.metrics.suppressed_at_dial(suppressed);
             ticket = Some(self.persist(all, id, &indices)?);
         }
         Ok(ticket)

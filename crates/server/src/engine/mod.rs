@@ -138,6 +138,10 @@ pub struct Engine {
     /// The wall clock when this engine opened its store: a call in flight
     /// that was dialed before it was dialed by an earlier run.
     pub(crate) opened_at: numdialer_core::Timestamp,
+    /// The newest registry import's `registry_date`, for the campaigns
+    /// with `require_registry`: read from the audit log at open, then set
+    /// by each registry import, so that a dial does not walk the log.
+    registry_date: Mutex<Option<String>>,
 }
 
 /// What the server's flags say about calling hours.

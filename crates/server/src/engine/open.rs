@@ -47,7 +47,10 @@ impl Engine {
         let campaigns = campaigns.with_rules(super::rules_of(&store, None));
         let versions = Versions::of(&campaigns);
         let (versions, _) = watch::channel(versions);
+        // Read once: a registry import sets it anew.
+        let registry_date = Mutex::new(store.newest_registry_date()?);
         Ok(Engine {
+            registry_date,
             campaigns: Mutex::new(campaigns),
             store,
             wake_driver: Notify::new(),

@@ -2,10 +2,17 @@
 //! durable before it is answered: from that answer on, no dial of the
 //! number begins (the dial-time rule reads the same store, under the
 //! engine's lock, at each pick).
+//!
+//! An addition also cancels at once the idle and waiting entries it stops
+//! in every campaign not final, written with it before the answer, so
+//! that the lists and the statuses a client reads agree from then on
+//! rather than at each entry's turn.
 
 use super::{Engine, EngineError};
+use crate::clock;
 use crate::store::BulkImport;
-use numdialer_core::suppressions::{AuditRecord, Pattern, Scope, Suppression};
+use numdialer_core::Campaigns;
+use numdialer_core::suppressions::{self, AuditRecord, Pattern, Scope, Suppression};
 
 impl Engine {
     fn check_scope(&self, scope: Scope) -> Result<(), EngineError> {
@@ -17,13 +24,50 @@ impl Engine {
         }
     }
 
-    /// Adds one suppression; answered once it is durable.
+    /// Adds one suppression and cancels the entries it stops; answered
+    /// once both are durable. Under the engine's lock, so that no pick
+    /// falls between the two.
     pub async fn suppress(&self, s: &Suppression) -> Result<(), EngineError> {
         self.degradation.check()?;
-        self.check_scope(s.scope)?;
-        let ticket = self.store.add_suppression(s)?;
+        let ticket = {
+            let mut all = self.lock();
+            if let Scope::Campaign(id) = s.scope
+                && all.get(id).is_none()
+            {
+                return Err(EngineError::NoCampaign(id));
+            }
+            let written = self.store.add_suppression(s)?;
+            let reason = s.reason_for_entry();
+            let changed = all.suppress(
+                s.scope,
+                |digits, _| s.phone.covers(digits).then(|| reason.clone()),
+                clock::wall(),
+            );
+            self.persist_suppressed(&mut all, changed)?
+                .map_or(written, |t| t.max(written))
+        };
         self.durable(ticket).await?;
         Ok(())
+    }
+
+    /// Writes the entries a suppression canceled, logs and counts them;
+    /// the ticket of the last write, if any.
+    fn persist_suppressed(
+        &self,
+        all: &mut Campaigns,
+        changed: Vec<(u64, Vec<usize>)>,
+    ) -> Result<Option<u64>, EngineError> {
+        let mut ticket = None;
+        for (id, indices) in changed {
+            tracing::info!(
+                campaign = id,
+                entries = indices.len(),
+                "entries canceled: their number was put on a do-not-call list"
+            );
+            self.metrics.suppressed_at_dial(indices.len() as u64);
+            ticket = Some(self.persist(all, id, &indices)?);
+        }
+        Ok(ticket)
     }
 
     /// Removes one, leaving its tombstone; `None` when there was none.
@@ -58,11 +102,46 @@ impl Engine {
         self.degradation.check()?;
         self.check_scope(import.scope)?;
         let numbers = numbers.into_iter().map(Ok::<_, std::convert::Infallible>);
-        let (record, ticket) = match self.store.import_suppressions(numbers, import)? {
+        let (record, written) = match self.store.import_suppressions(numbers, import)? {
             Ok(written) => written,
             Err(never) => match never {},
         };
+        let ticket = {
+            let mut all = self.lock();
+            // The import holds numbers only, each under its exact key: one
+            // lookup per idle or waiting entry, not the dial's 32.
+            let reason = Suppression {
+                phone: Pattern::Exact(String::new()),
+                scope: record.scope,
+                source: record.source,
+                reason: record.reason.clone(),
+                created_at: record.at,
+                actor: record.actor.clone(),
+            }
+            .reason_for_entry();
+            let store = &self.store;
+            let changed = all.suppress(
+                record.scope,
+                |digits, _| {
+                    store
+                        .holds_exactly(record.scope, digits)
+                        .then(|| reason.clone())
+                },
+                clock::wall(),
+            );
+            self.persist_suppressed(&mut all, changed)?
+                .map_or(written, |t| t.max(written))
+        };
         self.durable(ticket).await?;
+        if let suppressions::Action::Import {
+            registry_date: Some(d),
+            ..
+        } = &record.action
+        {
+            *crate::sync::lock(&self.registry_date) = Some(d.clone());
+            // A campaign held for want of a current copy may dial now.
+            self.wake_driver.notify_one();
+        }
         Ok(record)
     }
 }

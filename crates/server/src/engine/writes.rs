@@ -6,7 +6,7 @@ use super::{Engine, EngineError};
 use crate::clock;
 use crate::store::StoreError;
 use numdialer_core::api::{CampaignSummary, WebhookAck};
-use numdialer_core::{CallReport, Campaigns, NewCampaign, Operation, Status};
+use numdialer_core::{CallReport, Campaigns, NewCampaign, Operation, Outcome, Status};
 use std::sync::atomic::Ordering;
 
 impl Engine {
@@ -68,7 +68,16 @@ impl Engine {
     /// before it returns; started too if asked. An upload repeated with the
     /// same `Idempotency-Key` and digest returns the campaign the first one
     /// created, and `false`; the key with another digest is refused.
-    pub async fn create(&self, new: NewCampaign) -> Result<(CampaignSummary, bool), EngineError> {
+    ///
+    /// Entries whose numbers are on a global do-not-call list are kept in
+    /// the list, final (`canceled · suppressed`); the third value counts
+    /// them (for a repeated upload, the campaign's `suppressed` outcomes).
+    /// A suppression added while the list is written is not among them,
+    /// and the dial-time rule stops it instead.
+    pub async fn create(
+        &self,
+        new: NewCampaign,
+    ) -> Result<(CampaignSummary, bool, usize), EngineError> {
         self.degradation.check()?;
         let _one_at_a_time = self.imports.lock().await;
         let id = {
@@ -76,7 +85,8 @@ impl Engine {
             if let Some(key) = new.idempotency_key.as_deref() {
                 let digest = new.idempotency_digest.as_deref().unwrap_or_default();
                 if let Some(summary) = replayed(&all, key, digest)? {
-                    return Ok((self.said(summary), false));
+                    let suppressed = summary.outcome(Outcome::Suppressed);
+                    return Ok((self.said(summary), false, suppressed));
                 }
             }
             super::full(all.len(), self.max_campaigns.load(Ordering::Relaxed))?;
@@ -84,14 +94,23 @@ impl Engine {
         };
         let total = new.entries.len();
         let records = self.store.records_of(id);
-        let entries = new.entries;
+        let screen = self.store.import_screen()?;
+        let mut entries = new.entries;
         // Off the runtime: a million entries take a second to write.
         let written = tokio::task::spawn_blocking(move || {
+            let now = clock::wall();
+            let mut suppressed = Vec::new();
+            for e in &mut entries {
+                if let Some(s) = screen.stops(e.phone.digits())? {
+                    e.suppress_at_import(s.reason_for_entry(), now);
+                    suppressed.push(e.index);
+                }
+            }
             records.put_list(&entries)?;
-            Ok::<_, StoreError>(entries)
+            Ok::<_, StoreError>((entries, suppressed))
         })
         .await;
-        let entries = match written {
+        let (entries, suppressed) = match written {
             Ok(Ok(entries)) => entries,
             Ok(Err(e)) => return Err(self.degradation.fail(e)),
             Err(e) => return Err(self.degradation.fail(StoreError::Flush(e.to_string()))),
@@ -99,10 +118,17 @@ impl Engine {
         let ticket = {
             let mut all = self.lock();
             all.create_reserved(id, NewCampaign { entries, ..new }, clock::wall());
-            self.persist(&mut all, id, &[])?
+            // Their history too, which the list's slices do not hold.
+            self.persist(&mut all, id, &suppressed)?
         };
         self.durable(ticket).await?;
-        tracing::info!(campaign = id, entries = total, "campaign created");
+        self.metrics.suppressed_at_import(suppressed.len() as u64);
+        tracing::info!(
+            campaign = id,
+            entries = total,
+            suppressed = suppressed.len(),
+            "campaign created"
+        );
         // The campaign exists now, durably: a start that cannot be stored
         // leaves it a draft, and the answer says so by its state rather
         // than by an error that a client would answer with a second upload.
@@ -111,7 +137,7 @@ impl Engine {
         {
             tracing::warn!(campaign = id, "created, but not started: {e}");
         }
-        Ok((self.summary(id).await?, true))
+        Ok((self.summary(id).await?, true, suppressed.len()))
     }
 
     /// Deletes a campaign that is over or never started, durably; its

@@ -69,6 +69,10 @@ pub fn router(state: AppState) -> Router {
         .route("/suppressions", get(routes::suppressions::list))
         .route("/suppressions/log", get(routes::suppressions::log))
         .route(
+            "/suppressions/export.csv",
+            get(routes::suppressions::export),
+        )
+        .route(
             "/suppressions/{phone}",
             axum::routing::delete(routes::suppressions::remove),
         );

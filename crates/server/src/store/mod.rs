@@ -41,7 +41,7 @@ mod tests;
 pub use flusher::Faults;
 pub use load::{SkipReason, Skipped, Stored, StoredCampaign};
 pub use records::{CampaignRecords, Meta};
-pub use suppressions::BulkImport;
+pub use suppressions::{BulkImport, ImportScreen, SuppressionPages};
 
 use crate::metrics::Histogram;
 use flusher::Flusher;

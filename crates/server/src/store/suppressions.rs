@@ -88,6 +88,26 @@ impl Trees {
         })
     }
 
+    fn page(
+        &self,
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Suppression)>, StoreError> {
+        let range = match after {
+            Some(k) => self
+                .list
+                .range::<&[u8], _>((std::ops::Bound::Excluded(k), std::ops::Bound::Unbounded)),
+            None => self.list.iter(),
+        };
+        range
+            .take(limit)
+            .map(|kv| {
+                let (k, v) = kv?;
+                Ok((k.to_vec(), self.read(&k, &v)?))
+            })
+            .collect()
+    }
+
     pub(super) fn audit_record(&self, seq: u64) -> Result<Option<AuditRecord>, StoreError> {
         self.log
             .get(seq.to_be_bytes())?
@@ -98,6 +118,53 @@ impl Trees {
                 })
             })
             .transpose()
+    }
+}
+
+/// The lists as an import checks a new campaign's numbers against them:
+/// its own handle on the trees, and the global prefixes (a few) read once,
+/// so that a number costs one lookup rather than a dial's 32. A new
+/// campaign has no list of its own yet: only global ones apply.
+#[derive(Debug)]
+pub struct ImportScreen {
+    trees: Trees,
+    prefixes: Vec<Suppression>,
+    /// No list holds anything: nothing to look up.
+    empty: bool,
+}
+
+impl ImportScreen {
+    /// The suppression that keeps `digits` out of a new campaign, if any:
+    /// its exact one, else its longest global prefix.
+    pub fn stops(&self, digits: &str) -> Result<Option<Suppression>, StoreError> {
+        if self.empty {
+            return Ok(None);
+        }
+        let exact = Pattern::Exact(digits.to_string()).key(Scope::Global);
+        if let Some(s) = self.trees.at(&exact)? {
+            return Ok(Some(s));
+        }
+        Ok(self
+            .prefixes
+            .iter()
+            .filter(|s| s.phone.covers(digits))
+            .max_by_key(|s| s.phone.digits().len())
+            .cloned())
+    }
+}
+
+/// The lists, paged in key order; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct SuppressionPages(Trees);
+
+impl SuppressionPages {
+    /// See [`Store::suppressions_page`].
+    pub fn page(
+        &self,
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Suppression)>, StoreError> {
+        self.0.page(after, limit)
     }
 }
 
@@ -123,6 +190,40 @@ impl Store {
         self.suppressions.find(digits, campaign)
     }
 
+    /// The global lists as an import reads them ([`ImportScreen`]).
+    pub fn import_screen(&self) -> Result<ImportScreen, StoreError> {
+        let trees = self.suppressions.clone();
+        let start = Pattern::Prefix(String::new()).key(Scope::Global);
+        let prefixes = trees
+            .list
+            .scan_prefix(&start)
+            .map(|kv| {
+                let (k, v) = kv?;
+                trees.read(&k, &v)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let empty = trees.list.is_empty();
+        Ok(ImportScreen {
+            trees,
+            prefixes,
+            empty,
+        })
+    }
+
+    /// Whether `digits` is suppressed exactly in `scope` (not by prefix).
+    /// A read that fails says no: the dial-time rule, which holds a dial
+    /// back when the lists cannot be read, still stops the number.
+    pub fn holds_exactly(&self, scope: Scope, digits: &str) -> bool {
+        let key = Pattern::Exact(digits.to_string()).key(scope);
+        self.suppressions
+            .list
+            .contains_key(key)
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "a do-not-call list could not be read");
+                false
+            })
+    }
+
     /// The lists as the dial-time rule asks them: its own handle on the
     /// trees, read under the engine's lock at each dial.
     pub fn suppression_lookup(&self) -> Arc<dyn SuppressionLookup> {
@@ -131,10 +232,6 @@ impl Store {
 
     fn suppression_at(&self, key: &[u8]) -> Result<Option<Suppression>, StoreError> {
         self.suppressions.at(key)
-    }
-
-    fn read_suppression(&self, key: &[u8], v: &[u8]) -> Result<Suppression, StoreError> {
-        self.suppressions.read(key, v)
     }
 
     /// Adds one suppression and its audit record in one transaction, and
@@ -278,20 +375,13 @@ impl Store {
         after: Option<&[u8]>,
         limit: usize,
     ) -> Result<Vec<(Vec<u8>, Suppression)>, StoreError> {
-        let range = match after {
-            Some(k) => self
-                .suppressions
-                .list
-                .range::<&[u8], _>((std::ops::Bound::Excluded(k), std::ops::Bound::Unbounded)),
-            None => self.suppressions.list.iter(),
-        };
-        range
-            .take(limit)
-            .map(|kv| {
-                let (k, v) = kv?;
-                Ok((k.to_vec(), self.read_suppression(&k, &v)?))
-            })
-            .collect()
+        self.suppressions.page(after, limit)
+    }
+
+    /// A handle on the lists for a task of its own (an export read from a
+    /// blocking thread).
+    pub fn suppression_pages(&self) -> SuppressionPages {
+        SuppressionPages(self.suppressions.clone())
     }
 
     /// Up to `limit` audit records after `after`, oldest first.

@@ -165,6 +165,11 @@ async fn metrics_expose_the_same_families_labels_and_buckets() {
             "numdialer_answers_total{{answered_by=\"{by}\"}} counter"
         ));
     }
+    for when in ["import", "dial"] {
+        want.insert(format!(
+            "numdialer_suppressed_total{{when=\"{when}\"}} counter"
+        ));
+    }
     for plain in [
         "numdialer_retries_total{} counter",
         "numdialer_dial_retries_total{} counter",
@@ -196,6 +201,7 @@ async fn metrics_expose_the_same_families_labels_and_buckets() {
         "numdialer_entries",
         "numdialer_retries_total",
         "numdialer_deferred_total",
+        "numdialer_suppressed_total",
         "numdialer_campaigns",
         "numdialer_webhook_seconds",
         "numdialer_store_flush_seconds",

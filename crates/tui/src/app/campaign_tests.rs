@@ -630,3 +630,48 @@ fn quitting_a_temporary_store_with_work_in_it_asks_first() {
     app.update(key(KeyCode::Char('y')), t);
     assert!(app.quit);
 }
+
+#[test]
+fn x_asks_then_puts_the_selected_number_on_the_global_list() {
+    let (mut app, t) = app_on_two(CampaignState::Running, &[Status::Idle; 3]);
+    app.selected = 1;
+    let phone = app.calls()[1].phone.clone();
+    assert_eq!(app.update(key(KeyCode::Char('x')), t), None);
+    assert_eq!(
+        app.overlay,
+        Overlay::Confirm(Question::NeverCall {
+            phone: phone.clone()
+        })
+    );
+    assert_eq!(app.update(key(KeyCode::Char('n')), t), None);
+    assert_eq!(app.overlay, Overlay::None, "n asks nothing of the server");
+    app.update(key(KeyCode::Char('x')), t);
+    assert_eq!(
+        app.update(key(KeyCode::Char('y')), t),
+        Some(Command::NeverCall(phone.clone()))
+    );
+    app.update(Event::NeverCalled(phone.clone(), Ok(())), t);
+    let said = app.message.clone().unwrap();
+    assert!(
+        !said.is_error && said.text.ends_with("will never be called again"),
+        "{said:?}"
+    );
+    let refused = ClientError::Http {
+        status: 422,
+        message: "phone: not a number".into(),
+    };
+    app.update(Event::NeverCalled(phone, Err(refused)), t);
+    let said = app.message.clone().unwrap();
+    assert!(
+        said.is_error && said.text.contains("phone: not a number"),
+        "{said:?}"
+    );
+}
+
+#[test]
+fn x_with_no_entry_says_so() {
+    let (mut app, t) = app_on_two(CampaignState::Running, &[]);
+    assert_eq!(app.update(key(KeyCode::Char('x')), t), None);
+    assert_eq!(app.overlay, Overlay::None);
+    assert!(app.message.as_ref().unwrap().is_error);
+}

@@ -350,6 +350,30 @@ impl App {
         }
     }
 
+    /// `x`: asks before putting the selected entry's number on the global
+    /// do-not-call list, which no key takes back.
+    pub(super) fn ask_never_call(&mut self) {
+        let Some(phone) = self.entry_at(self.selected).map(|c| c.phone.clone()) else {
+            self.say("no entry selected", true);
+            return;
+        };
+        self.overlay = Overlay::Confirm(Question::NeverCall { phone });
+    }
+
+    /// The server's answer to `x`: the number is on the list (its entries
+    /// not yet dialed are canceled, and the next poll shows them so), or
+    /// why not.
+    pub(super) fn never_called(&mut self, phone: &str, r: Result<(), ClientError>) {
+        let shown = numdialer_core::format_phone(phone);
+        match r {
+            Ok(()) => self.say(&format!("{shown} will never be called again"), false),
+            Err(e) => self.say(
+                &format!("cannot put {shown} on the do-not-call list: {e}"),
+                true,
+            ),
+        }
+    }
+
     /// `y` to a question: what it asked about.
     pub(super) fn confirm(&mut self) -> Option<Command> {
         let Overlay::Confirm(q) = std::mem::replace(&mut self.overlay, Overlay::None) else {
@@ -358,6 +382,7 @@ impl App {
         match q {
             Question::Stop { id, .. } => Some(Command::Operate(id, Operation::Stop)),
             Question::Delete { id, .. } => Some(Command::Delete(id)),
+            Question::NeverCall { phone } => Some(Command::NeverCall(phone)),
             Question::Overwrite { id, path } => {
                 self.say(&format!("exporting campaign {id} to {path}…"), false);
                 Some(Command::Export {

@@ -79,6 +79,8 @@ pub enum Event {
     ExportWouldOverwrite(u64, String),
     /// The names that complete a typed path.
     Completions(String, Vec<String>),
+    /// A number put on the global do-not-call list, or why not.
+    NeverCalled(String, Result<(), ClientError>),
 }
 
 /// Why an import created nothing.
@@ -116,6 +118,9 @@ pub enum Command {
     },
     /// List what completes this typed path.
     Complete(String),
+    /// Put this number (digits with their country code) on the global
+    /// do-not-call list, source `manual`.
+    NeverCall(String),
 }
 
 /// Which list the arrow keys move in.
@@ -191,6 +196,10 @@ pub enum Question {
     Overwrite {
         id: u64,
         path: String,
+    },
+    /// Never call this number (its digits) again, in any campaign?
+    NeverCall {
+        phone: String,
     },
 }
 
@@ -521,6 +530,10 @@ impl App {
                 }
                 None
             }
+            Event::NeverCalled(phone, r) => {
+                self.never_called(&phone, r);
+                None
+            }
             Event::Completions(typed, names) => {
                 if let Overlay::Form(form) = &mut self.overlay {
                     form.complete_with(&typed, names);
@@ -714,6 +727,7 @@ impl App {
             Action::Pause => return self.pause(),
             Action::Stop => self.ask_stop(),
             Action::Delete => self.ask_delete(),
+            Action::NeverCall => self.ask_never_call(),
             Action::Confirm => return self.confirm(),
             Action::New => self.open_import(),
             Action::Export => self.open_export(),

@@ -1,7 +1,8 @@
 //! What the server says about the watched campaign that the header shows
 //! under its top line, one line each: a dialer API that does not answer,
-//! calls from before a restart still holding their lines, and the
-//! campaign's calling hours. Worked out from the last answer (never by
+//! calls from before a restart still holding their lines, a campaign held
+//! for want of a current do-not-call registry copy, and the campaign's
+//! calling hours. Worked out from the last answer (never by
 //! walking the list), so a frame costs the same for any list.
 
 use super::App;
@@ -51,6 +52,16 @@ impl App {
                     "▲ {calls} from before the restart {wait} a final webhook; {time} out {}",
                     self.countdown(b.times_out_by),
                 ),
+                tone: Tone::Warn,
+            });
+        }
+        if let Some(why) = s
+            .campaign
+            .as_ref()
+            .and_then(|c| c.calling.registry_hold.as_ref())
+        {
+            notes.push(Note {
+                text: format!("▲ not dialing: {why}"),
                 tone: Tone::Warn,
             });
         }

@@ -34,6 +34,10 @@ pub struct Export {
 }
 
 impl Export {
+    pub(super) fn new(client: Client, response: reqwest::Response) -> Export {
+        Export { client, response }
+    }
+
     /// The body's length when the server said it.
     pub fn size(&self) -> Option<u64> {
         self.response.content_length()

@@ -8,6 +8,7 @@
 pub mod campaigns;
 pub mod error;
 pub mod legacy;
+pub mod suppressions;
 pub mod upload;
 
 pub use campaigns::Export;

@@ -66,6 +66,8 @@ pub struct Settings {
     pub retry_on: Option<Vec<Outcome>>,
     /// Start dialing it at once.
     pub start: bool,
+    /// Dial only while the do-not-call registry copy is current.
+    pub require_registry: bool,
 }
 
 impl Settings {
@@ -88,6 +90,9 @@ impl Settings {
         if let Some(on) = &self.retry_on {
             let words: Vec<&str> = on.iter().map(|o| o.as_str()).collect();
             q.push(("retry_on", words.join(",")));
+        }
+        if self.require_registry {
+            q.push(("require_registry", "true".into()));
         }
         if self.start {
             q.push(("start", "true".into()));
@@ -122,6 +127,9 @@ impl Settings {
         }
         if self.start {
             body.insert("start".into(), Value::Bool(true));
+        }
+        if self.require_registry {
+            body.insert("require_registry".into(), Value::Bool(true));
         }
     }
 }
@@ -546,6 +554,7 @@ mod tests {
             retry_delay: Some(60),
             retry_on: Some(vec![Outcome::NoAnswer, Outcome::Failed]),
             start: true,
+            require_registry: false,
         };
         assert_eq!(
             s.query(),

@@ -71,6 +71,10 @@ pub struct Args {
     /// Start dialing it at once instead of leaving a draft.
     #[arg(long)]
     pub start: bool,
+    /// Dial only while the newest do-not-call registry upload is at most
+    /// 31 days old (the US registry's safe harbour).
+    #[arg(long, env = "NUMDIALER_REQUIRE_REGISTRY")]
+    pub require_registry: bool,
     /// The country (ISO 3166 two-letter code, like US or GB) that numbers
     /// written without + or 00 are read in: `(984) 206-8287` with US is
     /// +1 984-206-8287 [server's default: its --default-country, else
@@ -212,6 +216,7 @@ impl Args {
             retry_delay: self.retry_delay,
             retry_on: self.retry_on.clone(),
             start: self.start,
+            require_registry: self.require_registry,
         }
     }
 
@@ -391,6 +396,7 @@ mod tests {
                 retry_delay: Some(600),
                 retry_on: Some(vec![Outcome::NoAnswer, Outcome::Failed]),
                 start: true,
+                require_registry: false,
             }
         );
         assert!(a.json);

@@ -105,7 +105,7 @@ pub async fn run(args: Args, target: &Target) -> anyhow::Result<()> {
 }
 
 /// `results.csv` is written as `.results.csv.part` until it is whole.
-fn part_path(path: &Path) -> PathBuf {
+pub(super) fn part_path(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -113,7 +113,7 @@ fn part_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.part"))
 }
 
-async fn to_stdout(mut export: Export) -> anyhow::Result<()> {
+pub(super) async fn to_stdout(mut export: Export) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     while let Some(piece) = export.chunk().await? {
         match out.write_all(&piece) {
@@ -130,7 +130,7 @@ async fn to_stdout(mut export: Export) -> anyhow::Result<()> {
     }
 }
 
-async fn to_file(mut export: Export, file: std::fs::File) -> anyhow::Result<()> {
+pub(super) async fn to_file(mut export: Export, file: std::fs::File) -> anyhow::Result<()> {
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::with_draw_target(export.size(), ProgressDrawTarget::stderr());
         let template = match export.size() {

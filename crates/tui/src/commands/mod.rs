@@ -8,6 +8,8 @@
 //! - [`export`]: `export ID [-o FILE]`;
 //! - [`watch`]: `watch ID`, a live bar or rate-limited lines until the
 //!   campaign is over;
+//! - [`dnc`]: `dnc add|remove|import|export|check|log`, the do-not-call
+//!   lists;
 //! - [`show`]: how a campaign reads as text for scripts, shared by all of
 //!   them (with [`crate::words`], the words they share with the screen).
 //!
@@ -17,6 +19,7 @@
 //! a line.
 
 pub mod add;
+pub mod dnc;
 pub mod export;
 pub mod lifecycle;
 pub mod list;
@@ -67,6 +70,9 @@ pub enum Command {
     /// Follow a campaign's progress until it is done or stopped.
     #[command(after_help = watch::EXAMPLES)]
     Watch(watch::Args),
+    /// Do-not-call lists: numbers never dialed again.
+    #[command(after_help = dnc::EXAMPLES)]
+    Dnc(dnc::Args),
 }
 
 /// The server a command speaks to, named in its messages.
@@ -98,6 +104,7 @@ pub async fn run(command: Command, target: &Target) -> anyhow::Result<()> {
         Command::Delete(a) => lifecycle::delete(a, target).await,
         Command::Export(a) => export::run(a, target).await,
         Command::Watch(a) => watch::run(a, target).await,
+        Command::Dnc(a) => dnc::run(a, target).await,
     }
 }
 

@@ -113,6 +113,12 @@ fn completed_outcome(c: &LenientCall) -> Option<&Lenient<Outcome>> {
     }
 }
 
+/// A canceled entry whose number is on a do-not-call list.
+fn suppressed(c: &LenientCall) -> bool {
+    c.status.known() == Some(Status::Canceled)
+        && c.outcome.as_ref().and_then(|o| o.known()) == Some(Outcome::Suppressed)
+}
+
 /// A waiting entry held back by its calling hours, not by a retry.
 fn held(c: &LenientCall) -> bool {
     c.held && c.status.known() == Some(Status::Waiting)
@@ -130,12 +136,16 @@ struct Measured {
     outcomes: bool,
     /// An entry on screen left a voicemail: the status column says so.
     voicemail: bool,
+    /// A row says `canceled · do not call`, a cell wider than the others.
+    suppressed: bool,
 }
 
 /// The status column's width with outcomes: `completed · no answer`.
 const WITH_OUTCOME: u16 = 21;
 /// And with a voicemail: `completed · machine · voicemail left`.
 const WITH_VOICEMAIL: u16 = 36;
+/// And on a do-not-call list: `canceled · do not call`.
+const WITH_SUPPRESSED: u16 = 22;
 
 impl Measured {
     fn of(shown: &[(&LenientCall, String)], len: usize, names: bool) -> Measured {
@@ -159,6 +169,7 @@ impl Measured {
                 .iter()
                 .any(|(c, _)| completed_outcome(c).is_some() || held(c)),
             voicemail: shown.iter().any(|(c, _)| c.voicemail_left),
+            suppressed: shown.iter().any(|(c, _)| suppressed(c)),
         }
     }
 }
@@ -192,10 +203,11 @@ impl Columns {
             phone: m.phone,
             digits: Some(m.digits),
             name: m.name,
-            status: match (m.voicemail, m.outcomes) {
-                (true, _) => WITH_VOICEMAIL,
-                (false, true) => WITH_OUTCOME,
-                (false, false) => 9,
+            status: match (m.voicemail, m.suppressed, m.outcomes) {
+                (true, _, _) => WITH_VOICEMAIL,
+                (false, true, _) => WITH_SUPPRESSED,
+                (false, false, true) => WITH_OUTCOME,
+                (false, false, false) => 9,
             },
             call_id: Some(m.call_id),
             age: true,
@@ -213,7 +225,11 @@ impl Columns {
             c.name = (want.saturating_sub(over) >= MIN_NAME).then(|| want - over);
         }
         if c.width() > room && c.status == WITH_VOICEMAIL {
-            c.status = WITH_OUTCOME;
+            c.status = if m.suppressed {
+                WITH_SUPPRESSED
+            } else {
+                WITH_OUTCOME
+            };
         }
         if c.width() > room {
             c.status = 9;
@@ -288,10 +304,19 @@ fn row(app: &App, columns: &Columns, c: &LenientCall, phone: &str) -> Row<'stati
         words::reported(&c.status),
         if held(c) {
             app.theme.statuses.held
+        } else if suppressed(c) {
+            app.theme.statuses.suppressed
         } else {
             app.theme.reported(&c.status)
         },
     )];
+    if suppressed(c) && columns.status > 9 {
+        status.push(Span::raw(" · "));
+        status.push(Span::styled(
+            words::outcome_words(Outcome::Suppressed),
+            app.theme.statuses.suppressed,
+        ));
+    }
     if held(c) && columns.status > 9 {
         status.push(Span::raw(" · "));
         status.push(Span::styled("hours", app.theme.statuses.held));

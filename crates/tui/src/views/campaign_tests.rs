@@ -92,7 +92,7 @@ fn the_pane_stands_beside_the_calls_on_a_wide_terminal() {
         "every column of the calls fits beside: {}",
         ls[4]
     );
-    assert!(ls[49].contains("⏎ history · d delete · ? help · q quit"));
+    assert!(ls[49].contains("⏎ history · d delete · x never call · ? help · q quit"));
 }
 
 #[test]
@@ -419,4 +419,31 @@ fn the_quit_prompt_of_a_temporary_store_says_what_it_forgets() {
             && said.ends_with("y quit · n stay"),
         "{said}"
     );
+}
+
+#[test]
+fn the_never_call_question_names_the_number_and_all_campaigns() {
+    let (mut app, t) = running();
+    if let Some(s) = &mut app.statuses {
+        s.calls[0].phone = "13018040009".into();
+    }
+    press(&mut app, KeyCode::Char('x'), t);
+    let said = popup_text(&render(&app, 80, 24), " Never call? ").join(" ");
+    assert!(
+        said.starts_with("Never call +1 301-804-0009 again? (all campaigns)")
+            && said.ends_with("y yes · n no"),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_suppressed_entry_says_do_not_call_in_its_own_colour() {
+    let (mut app, _) = running();
+    if let Some(s) = &mut app.statuses {
+        s.calls[4].outcome = Some(Outcome::Suppressed.into());
+    }
+    let b = render(&app, 120, 24);
+    let style = style_of(&b, "canceled · do not call", "do not call");
+    assert_eq!(style.fg, Some(Color::LightRed));
+    assert_eq!(app.theme, Theme::COLOR);
 }

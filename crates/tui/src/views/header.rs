@@ -320,6 +320,28 @@ mod tests {
         assert_eq!(style_of(&b, "calling hours", "off").fg, Some(Color::Yellow));
     }
 
+    /// A campaign held for want of a current do-not-call registry copy
+    /// says so above its calling hours, in the warning colour.
+    #[test]
+    fn a_campaign_held_for_the_registry_says_why() {
+        let mut c = summary(1, "numbers", CampaignState::Running, &[Status::Idle; 3]);
+        c.calling.require_registry = true;
+        c.calling.registry_hold = Some("the registry copy is 32 days old".into());
+        let s = campaign_snapshot(&c, &[Status::Idle; 3]);
+        let b = render(&polled(s), 80, 24);
+        let ls = lines(&b);
+        assert_eq!(
+            ls[1].trim_end(),
+            " ▲ not dialing: the registry copy is 32 days old",
+            "{ls:#?}"
+        );
+        assert_eq!(ls[2].trim_end(), " calling hours off", "{ls:#?}");
+        assert_eq!(
+            style_of(&b, "not dialing", "registry").fg,
+            Some(Color::Yellow)
+        );
+    }
+
     #[test]
     fn long_places_keep_their_end() {
         assert_eq!(keep_end("/a/b/numdialer", 20), "/a/b/numdialer");

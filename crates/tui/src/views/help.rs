@@ -21,9 +21,9 @@ const LEGEND: [(Status, &str); 8] = [
     (Status::Canceled, "never dialed: its campaign was stopped"),
 ];
 
-/// Lines the help has: a line a key row, a blank, the legend's title and
-/// a line a status.
-pub const LINES: usize = crate::keys::MAIN.len() + 2 + LEGEND.len();
+/// Lines the help has: a line a key row, the legend's title and a line a
+/// status; no blank between them, so that it fits 24 rows whole.
+pub const LINES: usize = crate::keys::MAIN.len() + 1 + LEGEND.len();
 
 pub(super) fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
@@ -39,7 +39,6 @@ pub(super) fn draw(frame: &mut Frame, app: &App) {
     };
     let inner = popup(frame, 72, 27, title);
     let mut lines: Vec<Line> = keys::help_lines().into_iter().map(Line::from).collect();
-    lines.push(Line::from(""));
     lines.push(Line::from(" Statuses:"));
     for (s, what) in LEGEND {
         lines.push(Line::from(vec![

@@ -98,6 +98,14 @@ pub(super) fn draw_question(frame: &mut Frame, app: &App, q: &Question) {
                 "Delete \"{name}\" and its history from the server. Export it first to keep it."
             ),
         ),
+        Question::NeverCall { phone } => (
+            " Never call? ".to_string(),
+            format!(
+                "Never call {} again? (all campaigns) Its entries not dialed yet are \
+                 canceled in every campaign; a call in flight finishes.",
+                numdialer_core::format_phone(phone)
+            ),
+        ),
         Question::Overwrite { id, path } => (
             " Replace the file? ".to_string(),
             format!(

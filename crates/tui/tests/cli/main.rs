@@ -8,11 +8,14 @@
 //! - `errors`: the exit codes 1, 2 and 3 and what stderr says for each:
 //!   a refused token, a closed port, bad usage, a file with a bad line, a
 //!   campaign that does not exist, a server too old for campaigns.
+//! - `dnc`: the do-not-call lists through `numdialer dnc`, and its
+//!   refusals.
 //! - `newer`: a server newer than this build: an outcome it does not
 //!   know is printed as the server wrote it.
 //! - `run`: the server and the binary.
 
 mod campaigns;
+mod dnc;
 mod errors;
 mod newer;
 mod run;

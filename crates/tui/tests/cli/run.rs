@@ -176,3 +176,24 @@ pub fn lines(path: &Path) -> Vec<String> {
         .map(str::to_string)
         .collect()
 }
+
+/// Runs `args` (expecting 0) until its JSON answer passes `check`, for at
+/// most [`DEADLINE`]; returns that answer.
+pub async fn wait_json(
+    s: &Server,
+    args: &[&str],
+    check: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let until = Instant::now() + DEADLINE;
+    loop {
+        let v: serde_json::Value = serde_json::from_str(&s.ok(args).await).unwrap();
+        if check(&v) {
+            return v;
+        }
+        assert!(
+            Instant::now() < until,
+            "numdialer {args:?} never passed: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -12,6 +12,8 @@
 //!   the same data directory is refused.
 //! - `campaigns`: a campaign imported, started, paused, resumed, stopped
 //!   and exported through the keys; a bad file refused line by line.
+//! - `dnc`: `x` then `y` puts the selected number on the do-not-call list;
+//!   its entry is canceled at once and its history says why.
 //! - `watch`: `numdialer watch` on a terminal draws a bar, then the
 //!   final counts.
 //! - `first_hour`: durations that count on across long polls, and
@@ -25,6 +27,7 @@
 //!   numDialer API, and a temporary user account to run as.
 
 mod campaigns;
+mod dnc;
 mod errors;
 mod first_hour;
 mod header;

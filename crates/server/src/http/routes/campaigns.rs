@@ -65,6 +65,8 @@ pub struct CreateQuery {
     retry_delay: Option<String>,
     retry_on: Option<String>,
     start: Option<String>,
+    /// Dial only while the do-not-call registry copy is current.
+    require_registry: Option<String>,
     /// The country numbers without `+` are read in, for every format.
     country: Option<String>,
     calling_hours: Option<String>,
@@ -89,6 +91,7 @@ impl CreateQuery {
             && self.retry_delay.is_none()
             && self.retry_on.is_none()
             && self.start.is_none()
+            && self.require_registry.is_none()
             && self.hours().is_empty()
             && self.answers().is_empty()
     }
@@ -132,9 +135,11 @@ impl CreateQuery {
     }
 
     /// The settings as given, for the upload's digest: a retry must send
-    /// the same ones.
-    fn given(&self) -> [(&'static str, Option<String>); 16] {
-        [
+    /// the same ones. A setting newer than the digests stored with keys is
+    /// in it only when given, so that those keys still match their
+    /// uploads.
+    fn given(&self) -> Vec<(&'static str, Option<String>)> {
+        let mut given = vec![
             ("name", self.name.clone()),
             ("max_attempts", self.max_attempts.clone()),
             ("retry_delay", self.retry_delay.clone()),
@@ -163,7 +168,11 @@ impl CreateQuery {
                 "machine_detection_silence_timeout",
                 self.machine_detection_silence_timeout.clone(),
             ),
-        ]
+        ];
+        if let Some(r) = &self.require_registry {
+            given.push(("require_registry", Some(r.clone())));
+        }
+        given
     }
 
     fn retry(&self) -> Result<RetryInput, ApiError> {
@@ -195,13 +204,22 @@ impl CreateQuery {
     }
 
     fn start(&self) -> Result<bool, ApiError> {
-        match self.start.as_deref() {
-            None | Some("false" | "0" | "") => Ok(false),
-            Some("true" | "1") => Ok(true),
-            Some(other) => Err(bad_request(format!(
-                "start must be true or false, not {other:?}"
-            ))),
-        }
+        flag("start", self.start.as_deref())
+    }
+
+    fn require_registry(&self) -> Result<bool, ApiError> {
+        flag("require_registry", self.require_registry.as_deref())
+    }
+}
+
+/// A `true`/`false` query parameter named `name`; absent is false.
+fn flag(name: &str, value: Option<&str>) -> Result<bool, ApiError> {
+    match value {
+        None | Some("false" | "0" | "") => Ok(false),
+        Some("true" | "1") => Ok(true),
+        Some(other) => Err(bad_request(format!(
+            "{name} must be true or false, not {other:?}"
+        ))),
     }
 }
 
@@ -262,7 +280,8 @@ pub async fn create(
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("import: {e}"))
             })?;
             if let Some(summary) = state.engine.replay(key, &digest).await? {
-                return Ok(created(StatusCode::OK, summary, Vec::new(), 0));
+                let suppressed = summary.outcome(numdialer_core::Outcome::Suppressed);
+                return Ok(created(StatusCode::OK, summary, suppressed, Vec::new(), 0));
             }
             Some(digest)
         }
@@ -279,14 +298,22 @@ pub async fn create(
     .await
     .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("import: {e}")))?
     .map_err(import_error)?;
-    let (name, retry, start, hours, answers) = match upload.settings {
-        Some(body) => (body.name, body.retry, body.start, body.hours, body.answers),
+    let (name, retry, start, hours, answers, require_registry) = match upload.settings {
+        Some(body) => (
+            body.name,
+            body.retry,
+            body.start,
+            body.hours,
+            body.answers,
+            body.require_registry,
+        ),
         None => (
             q.name.clone(),
             q.retry()?,
             q.start()?,
             q.hours(),
             q.answers(),
+            q.require_registry()?,
         ),
     };
     let hours = hours.hours(default_hours).map_err(hours_error)?;
@@ -322,9 +349,10 @@ pub async fn create(
         start,
         hours,
         answers,
+        require_registry,
     };
     let off = new.hours.is_off();
-    let (summary, is_new) = state.engine.create(new).await?;
+    let (summary, is_new, suppressed) = state.engine.create(new).await?;
     if is_new && off && state.engine.real_provider() {
         tracing::warn!(
             campaign = summary.id,
@@ -340,6 +368,7 @@ pub async fn create(
     Ok(created(
         status,
         summary,
+        suppressed,
         imported.warnings,
         imported.warning_count,
     ))
@@ -363,12 +392,14 @@ fn check_name(name: Option<&str>) -> Result<(), ApiError> {
 fn created(
     status: StatusCode,
     summary: CampaignSummary,
+    suppressed: usize,
     warnings: Vec<numdialer_core::api::LineWarning>,
     warning_count: usize,
 ) -> Response {
     let location = format!("/campaigns/{}", summary.id);
     let answer = CreatedCampaign {
         summary,
+        suppressed,
         warnings,
         warning_count,
     };
