@@ -64,6 +64,9 @@ struct Verdict {
     dials_while_paused: usize,
     /// Dials of campaigns never started.
     draft_dials: usize,
+    /// Dials of a number beyond the one that may be out when its
+    /// suppression is acknowledged.
+    dials_after_suppression: usize,
     /// What the first violations were.
     examples: Vec<String>,
 }
@@ -81,6 +84,7 @@ impl Verdict {
             self.dials_after_stop,
             self.dials_while_paused,
             self.draft_dials,
+            self.dials_after_suppression,
         ];
         assert!(counts.iter().all(|&n| n == 0), "{what}: {self:?}");
     }
@@ -423,6 +427,16 @@ enum Op {
     Repeat(usize),
     Act(usize, Operation),
     Delete(usize),
+    /// A global suppression of [`CrashLoop::suppressions`]' number.
+    Suppress(usize),
+}
+
+/// A number the crash loop put on the global do-not-call list.
+#[derive(Debug)]
+struct Suppression {
+    phone: String,
+    /// The API's dial count when the 2xx came; `None` until one did.
+    acked_at: Option<usize>,
 }
 
 /// What the crash loop knows of one campaign, from the answers it got.
@@ -522,6 +536,7 @@ struct LoopStats {
     unanswered: usize,
     unanswered_landed: usize,
     deleted: usize,
+    suppressed: usize,
 }
 
 /// The operator of the crash loop: random uploads and lifecycle operations
@@ -532,6 +547,7 @@ struct CrashLoop {
     base: String,
     rng: StdRng,
     tracked: Vec<Tracked>,
+    suppressions: Vec<Suppression>,
     stats: LoopStats,
 }
 
@@ -560,6 +576,7 @@ impl CrashLoop {
             base: base.to_string(),
             rng: StdRng::seed_from_u64(seed),
             tracked: vec![t],
+            suppressions: Vec::new(),
             stats: LoopStats::default(),
         }
     }
@@ -626,6 +643,28 @@ impl CrashLoop {
             return Op::Repeat(keyed[self.rng.random_range(0..keyed.len())]);
         }
         let t = live[self.rng.random_range(0..live.len())];
+        if r < 0.55 {
+            // A number of a live campaign, from the second half of its
+            // list (more likely not dialed yet), never one that several
+            // lists share: whose dials are judged must be plain. Half of
+            // them campaign 1's, which is dialed to its end.
+            let running = |t: usize| self.tracked[t].state == Some(CampaignState::Running);
+            let t = if running(0) && self.rng.random_bool(0.5) {
+                0
+            } else {
+                t
+            };
+            let phones = &self.tracked[t].spec.phones;
+            let at = self.rng.random_range(phones.len() / 2..phones.len());
+            let phone = phones[at].clone();
+            if !NO_ANSWER.contains(&phone.as_str()) {
+                self.suppressions.push(Suppression {
+                    phone,
+                    acked_at: None,
+                });
+                return Op::Suppress(self.suppressions.len() - 1);
+            }
+        }
         let tracked = &self.tracked[t];
         let pick = |rng: &mut StdRng, ops: &[(Operation, u32)]| {
             let total: u32 = ops.iter().map(|o| o.1).sum();
@@ -673,6 +712,18 @@ impl CrashLoop {
             Op::Act(t, op) => {
                 let id = self.tracked[t].id.unwrap();
                 Some((post(format!("/campaigns/{id}/{op}")), None))
+            }
+            Op::Suppress(k) => {
+                let body = serde_json::json!({
+                    "phone": format!("+{}", self.suppressions[k].phone),
+                    "reason": "crash loop",
+                });
+                let req = Request {
+                    content_type: Some("application/json"),
+                    body: serde_json::to_vec(&body).unwrap(),
+                    ..post("/suppressions".into())
+                };
+                Some((req, None))
             }
             Op::Delete(t) => {
                 let id = self.tracked[t].id.unwrap();
@@ -757,10 +808,28 @@ impl CrashLoop {
     /// Records what `op` got. `sent` is the API's dial count when it was
     /// sent; `view` the statuses read before a delete.
     fn apply(&mut self, op: Op, sent: usize, reply: Option<Reply>, view: Option<StatusesResponse>) {
+        if let Op::Suppress(k) = op {
+            // Unanswered, it may or may not have landed: nothing promised.
+            if let Some(reply) = reply {
+                assert!(
+                    (200..300).contains(&reply.code),
+                    "suppressing {}: {} {}",
+                    self.suppressions[k].phone,
+                    reply.code,
+                    reply.body
+                );
+                self.suppressions[k].acked_at = Some(reply.ordinal);
+                self.stats.suppressed += 1;
+            } else {
+                self.stats.unanswered += 1;
+            }
+            return;
+        }
         let Some(reply) = reply else {
             self.stats.unanswered += 1;
             let t = match op {
                 Op::Create(t) | Op::Repeat(t) | Op::Act(t, _) | Op::Delete(t) => t,
+                Op::Suppress(_) => unreachable!("answered above"),
             };
             let t = &mut self.tracked[t];
             match op {
@@ -780,6 +849,7 @@ impl CrashLoop {
         match op {
             Op::Create(t) | Op::Repeat(t) => self.created(t, matches!(op, Op::Repeat(_)), reply),
             Op::Act(t, op) => self.acted(t, op, sent, reply),
+            Op::Suppress(_) => unreachable!("answered above"),
             Op::Delete(t) => {
                 let tracked = &mut self.tracked[t];
                 match reply.code {
@@ -983,7 +1053,39 @@ impl CrashLoop {
             }
         }
         lost.extend(self.lost_webhook_acks(&self.sim.dials(), hooks, &views));
+        lost.extend(self.lost_suppressions(&views).await);
         (lost, views)
+    }
+
+    /// Acknowledged suppressions that the server no longer keeps: the
+    /// number is off the list, or an entry of it in a live campaign is
+    /// still idle or waiting (the 2xx cancels those).
+    async fn lost_suppressions(&self, views: &HashMap<usize, StatusesResponse>) -> Vec<String> {
+        let mut lost = Vec::new();
+        for sup in self.suppressions.iter().filter(|s| s.acked_at.is_some()) {
+            let url = self.url(&format!("/suppressions?phone=%2B{}", sup.phone));
+            let r = self.http.get(url).send().await.unwrap();
+            assert_eq!(r.status(), 200, "checking {}", sup.phone);
+            let answer: serde_json::Value = r.json().await.unwrap();
+            if answer["suppressed"] != true {
+                lost.push(format!(
+                    "{} was suppressed with a 2xx and is off the list",
+                    sup.phone
+                ));
+            }
+            for (t, view) in views.iter().filter(|(t, _)| self.tracked[**t].live()) {
+                let open = view.calls.iter().find(|c| {
+                    c.phone == sup.phone && matches!(c.status, Status::Idle | Status::Waiting)
+                });
+                if let Some(c) = open {
+                    lost.push(format!(
+                        "{} was suppressed with a 2xx and is {} in {}",
+                        sup.phone, c.status, self.tracked[*t].spec.name
+                    ));
+                }
+            }
+        }
+        lost
     }
 
     /// The campaign and entry a dial was for: the campaign from its
@@ -1160,6 +1262,23 @@ impl CrashLoop {
                 }
             }
         }
+        for sup in &self.suppressions {
+            let Some(from) = sup.acked_at else { continue };
+            let after = dials[from.min(dials.len())..]
+                .iter()
+                .filter(|d| d.phone == sup.phone)
+                .count();
+            if after > 1 {
+                v.dials_after_suppression += after - 1;
+                note(
+                    &mut v,
+                    format!(
+                        "{}: {after} dials after its suppression (dial {from})",
+                        sup.phone
+                    ),
+                );
+            }
+        }
         v.window_violations = dials
             .iter()
             .filter(|d| d.in_flight_before >= WINDOW)
@@ -1230,10 +1349,11 @@ struct Racing {
 /// The `kill -9` loop: campaign 1 dialing from `--numbers-file`, and
 /// between kills random uploads (CSV, text, JSON; some started, some with
 /// retries, some with an `Idempotency-Key` that is sent again, some with a
-/// bad line) and lifecycle operations on random campaigns, some of them
-/// cut off by the kill. After every restart, and at the end, every 2xx is
-/// checked against what the server shows; at the end, the API's log is
-/// checked against the dialing rules.
+/// bad line), lifecycle operations on random campaigns and numbers put on
+/// the do-not-call list, some of them cut off by the kill. After every
+/// restart, and at the end, every 2xx is checked against what the server
+/// shows; at the end, the API's log is checked against the dialing rules,
+/// a suppressed number's included.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_loop_never_dials_twice_nor_loses_an_ack() {
     let s = scale();
