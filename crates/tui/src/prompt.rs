@@ -7,7 +7,7 @@
 //! loop as a command and comes back as an event (`Form::complete_with`);
 //! the filter completes from its fixed list of words without asking.
 
-use crate::client::upload::AnswerFlags;
+use crate::client::upload::{AnswerFlags, HoursSettings};
 use crate::client::{Format, Settings};
 use numdialer_core::Status;
 use numdialer_core::answer::AnswerInput;
@@ -81,6 +81,9 @@ pub enum Submitted {
         country: Option<String>,
         /// Answering-machine detection and voicemail; empty: off.
         answers: AnswerFlags,
+        /// Its calling hours and days; empty: the server's default.
+        /// Boxed: the rarest part of the largest variant.
+        hours: Box<HoursSettings>,
     },
     Export {
         id: u64,
@@ -99,6 +102,8 @@ const RETRY_ON: usize = 4;
 const COUNTRY: usize = 5;
 const AMD: usize = 6;
 const VOICEMAIL: usize = 7;
+const CALLING_HOURS: usize = 8;
+const DAYS: usize = 9;
 
 impl Form {
     /// The import form, with the server's default retry settings filled in
@@ -115,6 +120,8 @@ impl Form {
                 Field::new("Country", ""),
                 Field::new("Answering machine", "off"),
                 Field::new("Voicemail", ""),
+                Field::new("Calling hours", ""),
+                Field::new("Days", ""),
             ],
         )
     }
@@ -280,6 +287,24 @@ impl Form {
             }
         };
         let answers = answer_flags(text(AMD), text(VOICEMAIL))?;
+        // Checked as `numdialer add` checks its flags; empty leaves the
+        // server's default (its --calling-hours).
+        let optional =
+            |i: usize, what: &str, parse: fn(&str) -> Result<String, String>| match text(i) {
+                "" => Ok(None),
+                t => parse(t)
+                    .map(Some)
+                    .map_err(|e| format!("{what}: {e}; empty: the server's default")),
+            };
+        let hours = HoursSettings {
+            calling_hours: optional(
+                CALLING_HOURS,
+                "calling hours",
+                crate::commands::add::parse_calling_hours,
+            )?,
+            days: optional(DAYS, "days", crate::commands::add::parse_days)?,
+            ..HoursSettings::default()
+        };
         let name = match text(NAME) {
             "" if format != Format::Json => Path::new(path)
                 .file_stem()
@@ -301,6 +326,7 @@ impl Form {
             },
             country,
             answers,
+            hours: Box::new(hours),
         })
     }
 }
@@ -423,6 +449,7 @@ mod tests {
             settings,
             country: None,
             answers,
+            hours,
         }) = f.submit()
         else {
             panic!("{f:?}");
@@ -437,6 +464,7 @@ mod tests {
             AnswerFlags::default(),
             "detection off unless asked"
         );
+        assert_eq!(*hours, HoursSettings::default(), "the server's default");
         assert_eq!(settings.max_attempts, Some(1));
         assert_eq!(settings.retry_delay, Some(300));
         assert_eq!(
@@ -510,6 +538,33 @@ mod tests {
             settings.retry_on,
             Some(vec![Outcome::NoAnswer, Outcome::Machine])
         );
+    }
+
+    #[test]
+    fn the_import_form_sends_calling_hours_checked_as_add_checks_them() {
+        let mut f = Form::import();
+        typed(&mut f, "leads.csv");
+        f.move_focus(CALLING_HOURS as isize);
+        assert_eq!(f.focused().label, "Calling hours");
+        typed(&mut f, "25:00-21:00");
+        assert_eq!(f.submit(), None);
+        assert!(
+            f.error.as_deref().unwrap().starts_with("calling hours: "),
+            "{:?}",
+            f.error
+        );
+        while !f.focused().text.is_empty() {
+            f.erase();
+        }
+        typed(&mut f, "09:00-20:00");
+        f.move_focus(1);
+        assert_eq!(f.focused().label, "Days");
+        typed(&mut f, "mon-fri");
+        let Some(Submitted::Import { hours, .. }) = f.submit() else {
+            panic!("{f:?}");
+        };
+        assert_eq!(hours.calling_hours.as_deref(), Some("09:00-20:00"));
+        assert!(hours.days.is_some());
     }
 
     #[test]

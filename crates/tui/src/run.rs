@@ -192,9 +192,15 @@ fn perform(
             settings,
             country,
             answers,
+            hours,
         } => {
             tokio::spawn(async move {
-                let r = import(&client, &path, format, &settings, country, &answers, &tx).await;
+                let asked = Asked {
+                    country,
+                    answers: &answers,
+                    hours: &hours,
+                };
+                let r = import(&client, &path, format, &settings, asked, &tx).await;
                 let _ = tx.send(Event::Imported(path, r));
                 poll_now();
             });
@@ -226,19 +232,26 @@ fn perform(
 
 /// Streams the file at `path` to `POST /campaigns`, saying every 200 ms
 /// how much has gone, so that a big import shows progress.
+/// What the import form asked for beyond the file and its settings.
+struct Asked<'a> {
+    country: Option<String>,
+    answers: &'a crate::client::upload::AnswerFlags,
+    hours: &'a crate::client::upload::HoursSettings,
+}
+
 async fn import(
     client: &Client,
     path: &str,
     format: Format,
     settings: &Settings,
-    country: Option<String>,
-    answers: &crate::client::upload::AnswerFlags,
+    asked: Asked<'_>,
     tx: &mpsc::UnboundedSender<Event>,
 ) -> Result<crate::client::Created, ImportFailure> {
     let mut upload = Upload::open(&files::expand_home(path), format, settings)
-        .and_then(|u| u.answers(answers))
+        .and_then(|u| u.answers(asked.answers))
+        .and_then(|u| u.hours(asked.hours))
         .map_err(|e| ImportFailure::File(e.to_string()))?;
-    if let Some(country) = country {
+    if let Some(country) = asked.country {
         upload = upload.country(country);
     }
     let total = upload.size();

@@ -292,6 +292,7 @@ fn n_imports_a_file_and_watches_the_new_campaign() {
         settings,
         country: None,
         answers: _,
+        hours: _,
     }) = app.update(key(KeyCode::Enter), t)
     else {
         panic!("{:?}", app.overlay);

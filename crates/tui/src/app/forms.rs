@@ -118,6 +118,7 @@ impl App {
                 settings,
                 country,
                 answers,
+                hours,
             } => {
                 self.say(&format!("importing {path}…"), false);
                 self.importing = Some(path.clone());
@@ -127,6 +128,7 @@ impl App {
                     settings,
                     country,
                     answers,
+                    hours,
                 })
             }
             Submitted::Export { id, path } => {

@@ -107,6 +107,8 @@ pub enum Command {
         settings: Settings,
         country: Option<String>,
         answers: crate::client::upload::AnswerFlags,
+        /// Boxed: the rarest part of the largest command.
+        hours: Box<crate::client::upload::HoursSettings>,
     },
     /// `overwrite`: replace a file already at `path`; without it, the
     /// run loop writes nothing there and asks back

@@ -143,13 +143,13 @@ fn parse_country(s: &str) -> Result<Country, String> {
 /// Each calling-hours flag is checked here as the server checks it, so
 /// that a typo is a usage error (exit 2) before anything is sent, and
 /// sent in the server's own spelling.
-fn parse_calling_hours(s: &str) -> Result<String, String> {
+pub(crate) fn parse_calling_hours(s: &str) -> Result<String, String> {
     s.parse::<CallingHours>()
         .map(|h| h.to_string())
         .map_err(|e| e.to_string())
 }
 
-fn parse_days(s: &str) -> Result<String, String> {
+pub(crate) fn parse_days(s: &str) -> Result<String, String> {
     s.parse::<Days>()
         .map(|d| d.to_string())
         .map_err(|e| e.to_string())

@@ -191,6 +191,8 @@ fn the_import_form_shows_its_fields_completions_and_errors() {
             "Country:",
             "Answering machine: off",
             "Voicemail:",
+            "Calling hours:",
+            "Days:",
             "",
             "",
             "Esc cancel · Enter import · Tab complete · ↓ next field",
@@ -211,7 +213,7 @@ fn the_import_form_shows_its_fields_completions_and_errors() {
     let said = popup_text(&render(&app, 80, 24), " New campaign from a file ");
     assert_eq!(said[0], "File: l▏");
     assert_eq!(said[1..3], ["leads.csv", "lists/"]);
-    assert_eq!(said[11], "l: name a .csv, .txt or .json file");
+    assert_eq!(said[13], "l: name a .csv, .txt or .json file");
     render(&app, 60, 20);
 }
 
