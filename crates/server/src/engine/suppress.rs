@@ -96,7 +96,7 @@ impl Engine {
     /// answered once durable.
     pub async fn import_suppressions(
         &self,
-        numbers: Vec<String>,
+        numbers: Vec<u64>,
         import: BulkImport<'_>,
     ) -> Result<AuditRecord, EngineError> {
         self.degradation.check()?;
@@ -108,8 +108,8 @@ impl Engine {
         };
         let ticket = {
             let mut all = self.lock();
-            // The import holds numbers only, each under its exact key: one
-            // lookup per idle or waiting entry, not the dial's 32.
+            // The import holds numbers only, in an array: one binary search
+            // per idle or waiting entry, not the dial's 32 lookups.
             let reason = Suppression {
                 phone: Pattern::Exact(String::new()),
                 scope: record.scope,

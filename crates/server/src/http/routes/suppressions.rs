@@ -173,7 +173,10 @@ async fn add_bulk(state: AppState, q: BulkQuery, body: &[u8]) -> Result<Response
             }
         };
         match read {
-            Ok(Some(d)) => numbers.push(d),
+            Ok(Some(d)) => match crate::store::number_of(&d) {
+                Some(n) => numbers.push(n),
+                None => bad(i + 1, format!("{d:?} is not a number's digits")),
+            },
             Ok(None) => {}
             Err(e) => bad(i + 1, e),
         }
