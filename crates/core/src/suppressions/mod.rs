@@ -51,6 +51,26 @@ pub fn digest(body: &[u8]) -> String {
         .collect()
 }
 
+/// [`digest`] of a body read in pieces, for an upload that streams.
+#[derive(Debug, Clone, Default)]
+pub struct Digest(sha1::Sha1);
+
+impl Digest {
+    pub fn update(&mut self, piece: &[u8]) {
+        use sha1::Digest as _;
+        self.0.update(piece);
+    }
+
+    pub fn finish(self) -> String {
+        use sha1::Digest as _;
+        self.0
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
 /// The first suppression that stops a dial of `digits` in `campaign`,
 /// asked of whatever holds them (the store, or a map in tests).
 pub fn find<E>(
