@@ -771,7 +771,7 @@ mod tests {
     }
 
     #[test]
-    fn a_bad_line_stops_the_import_and_logs_nothing() {
+    fn a_bad_line_stops_the_import_and_stores_and_logs_nothing() {
         let store = Store::open_temporary().unwrap();
         let numbers = vec![Ok(13_018_040_009), Err("line 2")];
         let r = store
@@ -790,6 +790,8 @@ mod tests {
             .unwrap();
         assert_eq!(r.unwrap_err(), "line 2");
         assert!(store.suppression_log(0, 10).unwrap().is_empty());
+        assert!(store.suppression_for("13018040009", 1).unwrap().is_none());
+        assert_eq!(store.suppression_count(), 0, "nothing stored");
     }
 
     fn registry(at: u64) -> BulkImport<'static> {
