@@ -17,7 +17,7 @@ use crate::stats::{median, percentile};
 use numdialer_core::campaign::{NewCampaign, Operation, Retired, Settings};
 use numdialer_core::suppressions::{Scope, Source};
 use numdialer_core::{Campaigns, Entry, Phone, Timestamp};
-use numdialer_server::store::{BulkImport, Store};
+use numdialer_server::store::{BulkImport, Store, number_of};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::hint::black_box;
@@ -72,8 +72,10 @@ pub async fn dnc(args: &Args) -> anyhow::Result<()> {
         let store = Store::open(dir.path())?;
         let before = rss();
         let mut rng = StdRng::seed_from_u64(27);
-        let numbers =
-            (0..lines).map(|_| Ok::<_, std::convert::Infallible>(registry_number(&mut rng)));
+        let numbers = (0..lines).map(|_| {
+            let digits = registry_number(&mut rng);
+            Ok::<_, std::convert::Infallible>(number_of(&digits).expect("digits"))
+        });
         let t = Instant::now();
         let written = store.import_suppressions(
             numbers,

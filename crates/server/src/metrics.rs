@@ -285,6 +285,7 @@ impl Metrics {
         by_status: &[(Status, usize)],
         by_state: &[(CampaignState, usize)],
         flush: &Histogram,
+        suppressions: u64,
     ) -> String {
         let mut registry = Registry::default();
         registry.register(
@@ -362,6 +363,13 @@ impl Metrics {
             "Time of one sled flush (one flush serves every waiting writer)",
             flush.0.clone(),
         );
+        let held: Gauge = Gauge::default();
+        held.set(i64::try_from(suppressions).unwrap_or(i64::MAX));
+        registry.register(
+            "numdialer_suppressions",
+            "Suppressions held on the do-not-call lists: numbers and prefixes added one at a time, and each bulk upload's numbers less those removed",
+            held,
+        );
         let mut out = String::with_capacity(4096);
         prometheus_text::encode(&mut out, &registry).expect("writing to a String cannot fail");
         out
@@ -382,7 +390,7 @@ mod tests {
         h.observe(Duration::from_micros(30));
         h.observe(Duration::from_millis(3));
         h.observe(Duration::from_secs(10));
-        let out = Metrics::default().render(0, &[], &[], &h);
+        let out = Metrics::default().render(0, &[], &[], &h, 0);
         let x = "numdialer_store_flush_seconds";
         assert!(
             out.contains(&format!("{x}_bucket{{le=\"5e-05\"}} 1\n")),
@@ -401,7 +409,7 @@ mod tests {
         m.webhook(&CallEvent::Ringing, Some(Effect::AfterFinal));
         m.webhook(&CallEvent::Completed, None);
         m.answer(AnsweredBy::Machine, Some(Duration::from_millis(4_200)));
-        let out = m.render(3, &[(Status::Idle, 9)], &[], &Histogram::default());
+        let out = m.render(3, &[(Status::Idle, 9)], &[], &Histogram::default(), 12);
         for line in [
             "# HELP numdialer_dials_total POST /call requests by how they ended.",
             "# TYPE numdialer_dials_total counter",
@@ -420,6 +428,8 @@ mod tests {
             "numdialer_calls_in_flight 3",
             "numdialer_entries{status=\"idle\"} 9",
             "# TYPE numdialer_webhook_seconds histogram",
+            "# TYPE numdialer_suppressions gauge",
+            "numdialer_suppressions 12",
         ] {
             assert!(out.lines().any(|l| l == line), "no {line:?} in\n{out}");
         }

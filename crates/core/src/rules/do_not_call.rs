@@ -3,8 +3,8 @@
 //! Asked at the moment of each dial, so a number added while its campaign
 //! runs is not dialed once its addition has been answered.
 //!
-//! The lists live in the server's store (millions of registry numbers do
-//! not belong in memory), so the rule asks them through
+//! The lists live in the server's store (sled records, and bulk uploads as
+//! sorted arrays in memory), so the rule asks them through
 //! [`SuppressionLookup`], which the store implements; core stays free of
 //! I/O and tests give it a map.
 

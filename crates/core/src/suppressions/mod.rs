@@ -3,11 +3,11 @@
 //! a number may be dialed — checked at import and again before every
 //! dial, since opt-outs arrive while lists wait.
 //!
-//! The lists themselves live in the server's store, not here: a registry
-//! copy holds tens of millions of numbers, far past what memory should
-//! hold, so core says which keys to look up ([`keys_for`]) and the store
-//! answers with what it holds under them. A dial costs one lookup per key,
-//! at most 32, whatever the lists' size.
+//! The lists themselves live in the server's store, not here: core says
+//! which keys to look up ([`keys_for`]) and the store answers with what it
+//! holds under them, at most 32 lookups a dial. A bulk upload's numbers (a
+//! registry copy holds tens of millions) the store holds as sorted arrays
+//! of integers, asked first by binary search, at 8 bytes a number.
 //!
 //! - [`pattern`]: one number, or every number under a prefix (`+1301*`).
 //! - [`record`]: a suppression with its scope, source and reason, and the
@@ -49,6 +49,26 @@ pub fn digest(body: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// [`digest`] of a body read in pieces, for an upload that streams.
+#[derive(Debug, Clone, Default)]
+pub struct Digest(sha1::Sha1);
+
+impl Digest {
+    pub fn update(&mut self, piece: &[u8]) {
+        use sha1::Digest as _;
+        self.0.update(piece);
+    }
+
+    pub fn finish(self) -> String {
+        use sha1::Digest as _;
+        self.0
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
 }
 
 /// The first suppression that stops a dial of `digits` in `campaign`,

@@ -259,7 +259,12 @@ impl Engine {
                 .collect();
             (all.active(), by_status, by_state)
         };
-        self.metrics
-            .render(active, &by_status, &by_state, self.store.flush_latency())
+        self.metrics.render(
+            active,
+            &by_status,
+            &by_state,
+            self.store.flush_latency(),
+            self.store.suppression_count(),
+        )
     }
 }

@@ -11,7 +11,9 @@
 //! The limit is the layer's state ([`BodyLimit`]), given where the router
 //! attaches the layer: [`BodyLimit::DEFAULT`] to every route and fallback,
 //! [`BodyLimit::IMPORT`] to the import route alone (see [`super::router`]),
-//! so that no path is matched here.
+//! so that no path is matched here. `POST /suppressions` alone reads its
+//! own body, a line at a time up to [`MAX_SUPPRESSIONS_BODY`], with
+//! [`read_limited`] for its small bodies, and answers after the body too.
 
 use super::error::ApiError;
 use axum::body::Body;
@@ -43,6 +45,10 @@ impl BodyLimit {
     pub const IMPORT: BodyLimit = BodyLimit(MAX_IMPORT_BODY);
 }
 
+/// `POST /suppressions` streams its body, a registry copy of 10M lines
+/// (about 130 MB with `NPA,NXXXXXX` lines and CRLF) included.
+pub const MAX_SUPPRESSIONS_BODY: usize = 256 * 1024 * 1024;
+
 /// Reads the body up to `limit`, then runs the route with it buffered; a
 /// larger body is a 413.
 pub async fn read_body_first(
@@ -50,38 +56,57 @@ pub async fn read_body_first(
     req: Request,
     next: Next,
 ) -> Response {
-    let (parts, mut body) = req.into_parts();
+    let (parts, body) = req.into_parts();
+    match read_limited(body, limit).await {
+        Ok(kept) => next.run(Request::from_parts(parts, Body::from(kept))).await,
+        Err(refused) => refused,
+    }
+}
+
+/// The whole body if it is at most `limit` bytes; else the 413 (or 400)
+/// to answer, having read past the limit no further than [`DRAIN_LIMIT`].
+pub async fn read_limited(mut body: Body, limit: usize) -> Result<Vec<u8>, Response> {
     let mut kept = Vec::new();
     let mut seen = 0usize;
     while let Some(frame) = body.frame().await {
-        let frame = match frame {
-            Ok(frame) => frame,
-            Err(e) => {
-                return ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    format!("could not read the request body: {e}"),
-                )
-                .into_response();
-            }
-        };
-        let Ok(data) = frame.into_data() else {
+        let Some(data) = data_of(frame).map_err(IntoResponse::into_response)? else {
             continue;
         };
         seen = seen.saturating_add(data.len());
         if seen > limit.saturating_add(DRAIN_LIMIT) {
-            let mut resp = too_large(limit).into_response();
-            resp.headers_mut()
-                .insert(header::CONNECTION, HeaderValue::from_static("close"));
-            return resp;
+            return Err(too_large_closing(limit));
         }
         if seen <= limit {
             kept.extend_from_slice(&data);
         }
     }
     if seen > limit {
-        return too_large(limit).into_response();
+        return Err(too_large(limit).into_response());
     }
-    next.run(Request::from_parts(parts, Body::from(kept))).await
+    Ok(kept)
+}
+
+/// A frame's data (`None` for trailers), or the 400 for a body that broke
+/// off.
+pub fn data_of(
+    frame: Result<http_body::Frame<axum::body::Bytes>, axum::Error>,
+) -> Result<Option<axum::body::Bytes>, ApiError> {
+    match frame {
+        Ok(frame) => Ok(frame.into_data().ok()),
+        Err(e) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("could not read the request body: {e}"),
+        )),
+    }
+}
+
+/// The 413 for a body given up on before its end: the connection closes,
+/// so that the client knows the rest was not read.
+pub fn too_large_closing(limit: usize) -> Response {
+    let mut resp = too_large(limit).into_response();
+    resp.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    resp
 }
 
 fn too_large(limit: usize) -> ApiError {

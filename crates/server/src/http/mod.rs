@@ -87,11 +87,18 @@ pub fn router(state: AppState) -> Router {
     // checked before that body is read (the later layer runs first).
     let import = Router::new()
         .route("/campaigns", post(routes::campaigns::create))
-        .route("/suppressions", post(routes::suppressions::add))
         .layer(mw::from_fn_with_state(
             BodyLimit::IMPORT,
             body::read_body_first,
         ))
+        .layer(mw::from_fn_with_state(
+            state.clone(),
+            middleware::require_token_before_body,
+        ));
+    // Suppressions stream their body (a registry copy is 10M lines): the
+    // route reads it itself, a line at a time.
+    let suppressions = Router::new()
+        .route("/suppressions", post(routes::suppressions::add))
         .layer(mw::from_fn_with_state(
             state.clone(),
             middleware::require_token_before_body,
@@ -116,6 +123,7 @@ pub fn router(state: AppState) -> Router {
             body::read_body_first,
         ))
         .merge(import)
+        .merge(suppressions)
         // `read_body_first` holds every body to its route's limit, so
         // axum's own 2 MB cap would only refuse large imports.
         .layer(axum::extract::DefaultBodyLimit::disable())

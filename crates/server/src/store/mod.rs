@@ -41,7 +41,7 @@ mod tests;
 pub use flusher::Faults;
 pub use load::{SkipReason, Skipped, Stored, StoredCampaign};
 pub use records::{CampaignRecords, Meta};
-pub use suppressions::{BulkImport, ImportScreen, SuppressionPages};
+pub use suppressions::{BulkImport, ImportScreen, SuppressionPages, number_of};
 
 use crate::metrics::Histogram;
 use flusher::Flusher;

@@ -176,6 +176,7 @@ async fn metrics_expose_the_same_families_labels_and_buckets() {
         "numdialer_call_timeouts_total{} counter",
         "numdialer_calls_in_flight{} gauge",
         "numdialer_store_skipped_records{} gauge",
+        "numdialer_suppressions{} gauge",
     ] {
         want.insert(plain.to_string());
     }
@@ -202,6 +203,7 @@ async fn metrics_expose_the_same_families_labels_and_buckets() {
         "numdialer_retries_total",
         "numdialer_deferred_total",
         "numdialer_suppressed_total",
+        "numdialer_suppressions",
         "numdialer_campaigns",
         "numdialer_webhook_seconds",
         "numdialer_store_flush_seconds",
@@ -386,4 +388,37 @@ async fn sigterm_mid_dial_down_exits_cleanly_and_json_logs_are_json() {
     for k in ["request", "webhook", "dial placed", "stopped"] {
         assert!(kinds.contains(k), "no {k:?} line in {kinds:?}");
     }
+}
+
+#[tokio::test]
+async fn the_suppressions_gauge_counts_singles_and_bulk_numbers_less_removals() {
+    let h = Harness::start(fast_sim(), |_| {}).await;
+    let held = |text: String| value(&scrape(&text), "numdialer_suppressions", &[]);
+    assert_eq!(held(get_metrics(&h, &h.server.url()).await), 0.0);
+    let r = h
+        .http
+        .post(h.url("/suppressions"))
+        .json(&serde_json::json!({"phone": "+1301805*", "reason": "asked"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let numbers: Vec<String> = (0..1_500).map(|i| format!("+1301804{i:04}")).collect();
+    let r = h
+        .http
+        .post(h.url("/suppressions?source=import"))
+        .header("content-type", "text/plain")
+        .body(numbers.join("\n"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = h
+        .http
+        .delete(h.url("/suppressions/+13018040007?reason=asked%20by%20mistake"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(held(get_metrics(&h, &h.server.url()).await), 1_500.0);
 }

@@ -1,12 +1,15 @@
-//! Do-not-call lists on disk: one record per number or prefix under the
-//! key core builds for it ([`Pattern::key`]), and an append-only audit log.
+//! Do-not-call lists on disk: a number or prefix added one at a time is a
+//! record under the key core builds for it ([`Pattern::key`]); the numbers
+//! of a bulk upload are sorted arrays held in memory and stored in slices
+//! ([`bulk`]); every change is in an append-only audit log.
 //!
-//! A dial asks at most 32 keys ([`numdialer_core::suppressions::keys_for`]),
-//! so a list of any size costs a dial the same few microseconds and no
-//! memory. A number added one at a time keeps its whole [`Suppression`];
-//! a number of a bulk import (a registry copy holds millions) keeps only
-//! what its import does not say for all of them — its source, when, and the
-//! audit record that says the rest — in [`BULK_LEN`] bytes.
+//! A dial asks the arrays first (a binary search each), then, only when
+//! any single record exists, at most 32 keys
+//! ([`numdialer_core::suppressions::keys_for`]). Directories written
+//! before the arrays keep a bulk number as a record of [`BULK_LEN`] bytes
+//! in the single tree, still read as they were.
+
+mod bulk;
 
 use super::{Store, StoreError};
 use numdialer_core::Timestamp;
@@ -14,14 +17,17 @@ use numdialer_core::rules::SuppressionLookup;
 use numdialer_core::suppressions::{
     self, Action, AuditRecord, Pattern, Scope, Source, Suppression,
 };
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// A bulk record: a tag, its import's audit `seq`, its source and time.
 const BULK_TAG: u8 = b'#';
 const BULK_LEN: usize = 1 + 8 + 1 + 8;
 
-/// Numbers of a bulk import written in one sled batch.
-const IMPORT_BATCH: usize = 4096;
+/// Where a page of `GET /suppressions` goes on into the bulk arrays: a
+/// key after every single record's (those start with `g` or `c`), then the
+/// upload's `seq` and the number's place in it.
+const BULK_PAGE: u8 = 0xff;
 
 /// The two trees; cheap to clone (sled's trees are shared handles), so
 /// that the dial-time rule holds its own.
@@ -32,18 +38,131 @@ pub(super) struct Trees {
     list: sled::Tree,
     /// Key: the record's `seq`, big-endian; value: an [`AuditRecord`].
     log: sled::Tree,
+    /// Bulk uploads: per upload, a header and slices ([`bulk`]).
+    bulk: sled::Tree,
+    /// Numbers removed from bulk uploads. Key: [`Pattern::key`]; value:
+    /// the removal's `seq`, big-endian.
+    gone: sled::Tree,
+    held: Arc<RwLock<bulk::Held>>,
+    /// Records in `list`, so that a dial skips its 32 lookups when there
+    /// are none.
+    singles: Arc<AtomicU64>,
 }
 
 impl Trees {
     pub(super) fn open(db: &sled::Db) -> Result<Trees, StoreError> {
-        Ok(Trees {
-            list: db.open_tree("suppressions")?,
+        let list = db.open_tree("suppressions")?;
+        let singles = Arc::new(AtomicU64::new(list.len() as u64));
+        let trees = Trees {
+            list,
             log: db.open_tree("suppression_log")?,
-        })
+            bulk: db.open_tree("suppression_bulk")?,
+            gone: db.open_tree("suppression_bulk_gone")?,
+            held: Arc::default(),
+            singles,
+        };
+        let held = trees.load()?;
+        *trees.held_mut() = held;
+        Ok(trees)
+    }
+
+    /// Every bulk upload and tombstone, read into memory at open.
+    fn load(&self) -> Result<bulk::Held, StoreError> {
+        let corrupt = |key: &[u8], error| StoreError::Corrupt {
+            key: format!("suppression_bulk/{}", hex(key)),
+            error,
+        };
+        let mut held = bulk::Held::default();
+        for kv in self.bulk.iter() {
+            let (k, v) = kv?;
+            match k.len() {
+                8 => {
+                    let seq = u64::from_be_bytes(k[..].try_into().expect("8 bytes"));
+                    let header: bulk::Header =
+                        serde_json::from_slice(&v).map_err(|e| corrupt(&k, e))?;
+                    let audit = self.audit_record(seq)?;
+                    held.copies.push(bulk::Copy {
+                        seq,
+                        header,
+                        reason: audit.as_ref().map(|r| r.reason.clone()).unwrap_or_default(),
+                        actor: audit.map(|r| r.actor).unwrap_or_default(),
+                        numbers: Vec::new(),
+                    });
+                }
+                12 => {
+                    let seq = u64::from_be_bytes(k[..8].try_into().expect("8 bytes"));
+                    let numbers = bulk::unpack(&v).ok_or_else(|| {
+                        corrupt(&k, serde::de::Error::custom("a slice of no whole numbers"))
+                    })?;
+                    match held.copies.last_mut() {
+                        Some(c) if c.seq == seq => c.numbers.extend(numbers),
+                        _ => {
+                            return Err(corrupt(
+                                &k,
+                                serde::de::Error::custom("a slice without its header"),
+                            ));
+                        }
+                    }
+                }
+                _ => {
+                    return Err(corrupt(
+                        &k,
+                        serde::de::Error::custom("a key of no known shape"),
+                    ));
+                }
+            }
+        }
+        for c in &mut held.copies {
+            c.numbers.shrink_to_fit();
+        }
+        for kv in self.gone.iter() {
+            let (k, v) = kv?;
+            let found = decode_key(&k).and_then(|(scope, p)| match p {
+                Pattern::Exact(d) => Some((scope, bulk::number(&d)?)),
+                Pattern::Prefix(_) => None,
+            });
+            let seq = <[u8; 8]>::try_from(&v[..]).ok().map(u64::from_be_bytes);
+            let (Some(at), Some(seq)) = (found, seq) else {
+                return Err(StoreError::Corrupt {
+                    key: format!("suppression_bulk_gone/{}", hex(&k)),
+                    error: serde::de::Error::custom("a tombstone of no known shape"),
+                });
+            };
+            held.gone.insert(at, seq);
+        }
+        Ok(held)
+    }
+
+    fn held(&self) -> RwLockReadGuard<'_, bulk::Held> {
+        self.held.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn held_mut(&self) -> RwLockWriteGuard<'_, bulk::Held> {
+        self.held.write().unwrap_or_else(|p| p.into_inner())
     }
 
     fn find(&self, digits: &str, campaign: u64) -> Result<Option<Suppression>, StoreError> {
+        if let Some(n) = bulk::number(digits)
+            && let Some(c) = self.held().find(n, campaign)
+        {
+            return Ok(Some(c.suppression(n)));
+        }
+        if self.singles.load(Ordering::Acquire) == 0 {
+            return Ok(None);
+        }
         suppressions::find(digits, campaign, |key| self.at(key))
+    }
+
+    /// The bulk upload of `scope` holding `digits`, as a suppression.
+    fn bulk_exact(&self, scope: Scope, digits: &str) -> Option<Suppression> {
+        let n = bulk::number(digits)?;
+        self.held().holds(scope, n).map(|c| c.suppression(n))
+    }
+
+    /// Suppressions held: single records, and bulk numbers less those
+    /// removed.
+    fn count(&self) -> u64 {
+        self.singles.load(Ordering::Acquire) + self.held().count()
     }
 
     fn at(&self, key: &[u8]) -> Result<Option<Suppression>, StoreError> {
@@ -88,24 +207,55 @@ impl Trees {
         })
     }
 
+    /// Single records in key order, then each bulk upload's numbers,
+    /// oldest upload first.
     fn page(
         &self,
         after: Option<&[u8]>,
         limit: usize,
     ) -> Result<Vec<(Vec<u8>, Suppression)>, StoreError> {
-        let range = match after {
-            Some(k) => self
-                .list
-                .range::<&[u8], _>((std::ops::Bound::Excluded(k), std::ops::Bound::Unbounded)),
-            None => self.list.iter(),
-        };
-        range
-            .take(limit)
-            .map(|kv| {
+        let in_bulk = after.and_then(|k| {
+            let rest = k.strip_prefix(&[BULK_PAGE])?;
+            let seq = u64::from_be_bytes(rest.get(..8)?.try_into().ok()?);
+            let at = u64::from_be_bytes(rest.get(8..16)?.try_into().ok()?);
+            Some((seq, at + 1))
+        });
+        let mut out = Vec::new();
+        if in_bulk.is_none() {
+            let range = match after {
+                Some(k) => self
+                    .list
+                    .range::<&[u8], _>((std::ops::Bound::Excluded(k), std::ops::Bound::Unbounded)),
+                None => self.list.iter(),
+            };
+            for kv in range.take(limit) {
                 let (k, v) = kv?;
-                Ok((k.to_vec(), self.read(&k, &v)?))
-            })
-            .collect()
+                out.push((k.to_vec(), self.read(&k, &v)?));
+            }
+        }
+        let (from_seq, from) = in_bulk.unwrap_or((0, 0));
+        let held = self.held();
+        for c in held.copies.iter().filter(|c| c.seq >= from_seq) {
+            let start = if c.seq == from_seq { from } else { 0 };
+            for (i, &n) in c.numbers.iter().enumerate().skip(start as usize) {
+                if out.len() >= limit {
+                    return Ok(out);
+                }
+                if held
+                    .gone
+                    .get(&(c.header.scope, n))
+                    .is_some_and(|&g| g > c.seq)
+                {
+                    continue;
+                }
+                let mut key = Vec::with_capacity(17);
+                key.push(BULK_PAGE);
+                key.extend_from_slice(&c.seq.to_be_bytes());
+                key.extend_from_slice(&(i as u64).to_be_bytes());
+                out.push((key, c.suppression(n)));
+            }
+        }
+        Ok(out)
     }
 
     pub(super) fn audit_record(&self, seq: u64) -> Result<Option<AuditRecord>, StoreError> {
@@ -129,7 +279,7 @@ impl Trees {
 pub struct ImportScreen {
     trees: Trees,
     prefixes: Vec<Suppression>,
-    /// No list holds anything: nothing to look up.
+    /// No single record exists: nothing to look up in sled.
     empty: bool,
 }
 
@@ -137,6 +287,9 @@ impl ImportScreen {
     /// The suppression that keeps `digits` out of a new campaign, if any:
     /// its exact one, else its longest global prefix.
     pub fn stops(&self, digits: &str) -> Result<Option<Suppression>, StoreError> {
+        if let Some(s) = self.trees.bulk_exact(Scope::Global, digits) {
+            return Ok(Some(s));
+        }
         if self.empty {
             return Ok(None);
         }
@@ -214,6 +367,12 @@ impl Store {
     /// A read that fails says no: the dial-time rule, which holds a dial
     /// back when the lists cannot be read, still stops the number.
     pub fn holds_exactly(&self, scope: Scope, digits: &str) -> bool {
+        if self.suppressions.bulk_exact(scope, digits).is_some() {
+            return true;
+        }
+        if self.suppressions.singles.load(Ordering::Acquire) == 0 {
+            return false;
+        }
         let key = Pattern::Exact(digits.to_string()).key(scope);
         self.suppressions
             .list
@@ -234,6 +393,13 @@ impl Store {
         self.suppressions.at(key)
     }
 
+    /// Suppressions held, for the `numdialer_suppressions` gauge: single
+    /// records, and bulk numbers (once per upload holding them) less those
+    /// removed.
+    pub fn suppression_count(&self) -> u64 {
+        self.suppressions.count()
+    }
+
     /// Adds one suppression and its audit record in one transaction, and
     /// returns the write's ticket: once it is durable, no dial of the
     /// number starts.
@@ -250,12 +416,13 @@ impl Store {
             reason: s.reason.clone(),
             actor: s.actor.clone(),
         };
-        self.log_and_set(&record, s.phone.key(s.scope), Some(json(s)))
+        self.log_and_set(&record, s.phone.key(s.scope), Some(json(s)), false)
     }
 
     /// Removes a suppression, leaving its tombstone in the audit log, and
     /// says what was removed (`None`: there was nothing to remove, and
-    /// nothing is logged).
+    /// nothing is logged). A number of a bulk upload is removed by a
+    /// tombstone beside the upload; a single record of it too, if any.
     pub fn remove_suppression(
         &self,
         phone: &Pattern,
@@ -265,7 +432,13 @@ impl Store {
         at: Timestamp,
     ) -> Result<Option<(Suppression, u64)>, StoreError> {
         let key = phone.key(scope);
-        let Some(removed) = self.suppression_at(&key)? else {
+        let single = self.suppression_at(&key)?;
+        let in_bulk = match phone {
+            Pattern::Exact(d) => self.suppressions.bulk_exact(scope, d),
+            Pattern::Prefix(_) => None,
+        };
+        let tombstone = in_bulk.is_some();
+        let Some(removed) = single.or(in_bulk) else {
             return Ok(None);
         };
         let record = AuditRecord {
@@ -279,27 +452,43 @@ impl Store {
             reason: reason.to_string(),
             actor: actor.to_string(),
         };
-        let ticket = self.log_and_set(&record, key, None)?;
+        let ticket = self.log_and_set(&record, key, None, tombstone)?;
+        if tombstone && let Some(n) = bulk::number(phone.digits()) {
+            self.suppressions
+                .held_mut()
+                .gone
+                .insert((scope, n), record.seq);
+        }
         Ok(Some((removed, ticket)))
     }
 
+    /// Writes `record` to the log and sets (or removes) `key` in the single
+    /// tree in one transaction, with a bulk tombstone under `key` when
+    /// `tombstone`.
     fn log_and_set(
         &self,
         record: &AuditRecord,
         key: Vec<u8>,
         value: Option<Vec<u8>>,
+        tombstone: bool,
     ) -> Result<u64, StoreError> {
         use sled::Transactional;
         let logged = json(record);
-        // sled may run this closure more than once: it only sets values.
-        (&self.suppressions.list, &self.suppressions.log)
-            .transaction(|(list, log)| {
-                match &value {
+        let t = &self.suppressions;
+        // sled may run this closure more than once: it only sets values,
+        // and says whether the single tree held the key before.
+        let had = (&t.list, &t.log, &t.gone)
+            .transaction(|(list, log, gone)| {
+                let had = match &value {
                     Some(v) => list.insert(key.as_slice(), v.as_slice())?,
                     None => list.remove(key.as_slice())?,
-                };
+                }
+                .is_some();
+                if tombstone {
+                    gone.insert(key.as_slice(), &record.seq.to_be_bytes())?;
+                }
                 log.insert(&record.seq.to_be_bytes(), logged.as_slice())?;
-                Ok::<_, sled::transaction::ConflictableTransactionError<()>>(())
+                Ok::<_, sled::transaction::ConflictableTransactionError<()>>(had)
             })
             .map_err(|e| match e {
                 sled::transaction::TransactionError::Storage(e) => StoreError::Sled(e),
@@ -307,48 +496,63 @@ impl Store {
                     StoreError::Flush("suppression write aborted".into())
                 }
             })?;
+        match (&value, had) {
+            (Some(_), false) => {
+                t.singles.fetch_add(1, Ordering::AcqRel);
+            }
+            (None, true) => {
+                t.singles.fetch_sub(1, Ordering::AcqRel);
+            }
+            _ => {}
+        }
         Ok(self.flusher.written())
     }
 
-    /// Adds the numbers of a bulk import in batches, then its one audit
-    /// record, and returns the record and the write's ticket. The numbers
-    /// stop dials as soon as their batch is durable; a crash before the
-    /// audit record leaves them in force (the safe side), and the client,
-    /// which got no answer, sends the file again.
+    /// Adds the numbers of a bulk import (digits as integers,
+    /// [`number_of`]) and its one audit record, and returns the record
+    /// and the write's ticket. Nothing is written until every number is
+    /// read: a bad one stores nothing. The numbers are sorted into one
+    /// array, held at once, and written as a header and slices; a crash
+    /// before the audit record leaves the slices written in force (the
+    /// safe side), and the client, which got no answer, sends the file
+    /// again.
     pub fn import_suppressions<E>(
         &self,
-        numbers: impl IntoIterator<Item = Result<String, E>>,
+        numbers: impl IntoIterator<Item = Result<u64, E>>,
         import: BulkImport<'_>,
     ) -> Result<Result<(AuditRecord, u64), E>, StoreError> {
-        let seq = self.db.generate_id()? + 1;
-        let mut value = [0u8; BULK_LEN];
-        value[0] = BULK_TAG;
-        value[1..9].copy_from_slice(&seq.to_be_bytes());
-        value[9] = Source::ALL
-            .iter()
-            .position(|&s| s == import.source)
-            .and_then(|i| u8::try_from(i).ok())
-            .unwrap_or(0);
-        value[10..18].copy_from_slice(&import.at.0.to_be_bytes());
-        let mut count = 0u64;
-        let mut batch = sled::Batch::default();
-        let mut in_batch = 0;
+        let numbers = numbers.into_iter();
+        let mut all = Vec::with_capacity(numbers.size_hint().0);
         for n in numbers {
-            let digits = match n {
-                Ok(d) => d,
+            match n {
+                Ok(n) => all.push(n),
                 Err(e) => return Ok(Err(e)),
-            };
-            batch.insert(Pattern::Exact(digits).key(import.scope), &value[..]);
-            count += 1;
-            in_batch += 1;
-            if in_batch == IMPORT_BATCH {
-                self.suppressions
-                    .list
-                    .apply_batch(std::mem::take(&mut batch))?;
-                in_batch = 0;
             }
         }
-        self.suppressions.list.apply_batch(batch)?;
+        let count = all.len() as u64;
+        all.sort_unstable();
+        all.dedup();
+        all.shrink_to_fit();
+        let seq = self.db.generate_id()? + 1;
+        let header = bulk::Header {
+            scope: import.scope,
+            source: import.source,
+            at: import.at,
+        };
+        let t = &self.suppressions;
+        let mut batch = sled::Batch::default();
+        batch.insert(&bulk::header_key(seq), json(&header));
+        for (i, slices) in all.chunks(bulk::SLICE * bulk::SLICES_PER_BATCH).enumerate() {
+            for (j, slice) in slices.chunks(bulk::SLICE).enumerate() {
+                let n = i * bulk::SLICES_PER_BATCH + j;
+                let n = u32::try_from(n).map_err(|_| {
+                    StoreError::Flush("a bulk upload of more than 4 billion slices".into())
+                })?;
+                batch.insert(&bulk::slice_key(seq, n), bulk::pack(slice));
+            }
+            t.bulk.apply_batch(std::mem::take(&mut batch))?;
+        }
+        t.bulk.apply_batch(batch)?;
         let record = AuditRecord {
             seq,
             at: import.at,
@@ -362,9 +566,14 @@ impl Store {
             reason: import.reason.to_string(),
             actor: import.actor.to_string(),
         };
-        self.suppressions
-            .log
-            .insert(seq.to_be_bytes(), json(&record))?;
+        t.log.insert(seq.to_be_bytes(), json(&record))?;
+        t.held_mut().copies.push(bulk::Copy {
+            seq,
+            header,
+            reason: record.reason.clone(),
+            actor: record.actor.clone(),
+            numbers: all,
+        });
         Ok(Ok((record, self.flusher.written())))
     }
 
@@ -422,6 +631,16 @@ impl Store {
         }
         Ok(None)
     }
+}
+
+/// A number's digits as a bulk import takes them; `None` for what is not
+/// a number's digits.
+pub fn number_of(digits: &str) -> Option<u64> {
+    bulk::number(digits)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn json<T: serde::Serialize>(v: &T) -> Vec<u8> {
@@ -514,7 +733,7 @@ mod tests {
     #[test]
     fn a_bulk_import_is_one_audit_record_and_its_numbers_read_back_whole() {
         let store = Store::open_temporary().unwrap();
-        let numbers = (0..10_000u64).map(|i| Ok::<_, ()>(format!("1301{:07}", 2_000_000 + i)));
+        let numbers = (0..10_000u64).map(|i| Ok::<_, ()>(13_012_000_000 + i));
         let (record, _) = store
             .import_suppressions(
                 numbers,
@@ -552,9 +771,9 @@ mod tests {
     }
 
     #[test]
-    fn a_bad_line_stops_the_import_and_logs_nothing() {
+    fn a_bad_line_stops_the_import_and_stores_and_logs_nothing() {
         let store = Store::open_temporary().unwrap();
-        let numbers = vec![Ok("13018040009".to_string()), Err("line 2")];
+        let numbers = vec![Ok(13_018_040_009), Err("line 2")];
         let r = store
             .import_suppressions(
                 numbers,
@@ -571,5 +790,81 @@ mod tests {
             .unwrap();
         assert_eq!(r.unwrap_err(), "line 2");
         assert!(store.suppression_log(0, 10).unwrap().is_empty());
+        assert!(store.suppression_for("13018040009", 1).unwrap().is_none());
+        assert_eq!(store.suppression_count(), 0, "nothing stored");
+    }
+
+    fn registry(at: u64) -> BulkImport<'static> {
+        BulkImport {
+            scope: Scope::Global,
+            source: Source::Registry,
+            reason: "national registry",
+            actor: "cron",
+            at: Timestamp(at),
+            registry_date: None,
+            digest: String::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn bulk_numbers_are_slices_on_disk_and_a_removal_outlives_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let numbers: Vec<u64> = (0..5_000u64).map(|i| 13_012_000_000 + 2 * i).collect();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            store
+                .add_suppression(&one("+1206*", Scope::Global))
+                .unwrap();
+            let shuffled = numbers.iter().rev().map(|&n| Ok::<_, ()>(n));
+            store
+                .import_suppressions(shuffled, registry(7))
+                .unwrap()
+                .unwrap();
+            let values: Vec<usize> = store
+                .suppressions
+                .bulk
+                .iter()
+                .map(|kv| kv.unwrap().1.len())
+                .collect();
+            assert_eq!(values.len(), 1 + 5_000usize.div_ceil(bulk::SLICE));
+            assert!(values.iter().all(|&l| l <= 6 * 1024), "{values:?}");
+            assert_eq!(store.suppressions.list.len(), 1, "one record: the prefix");
+            let gone = Pattern::Exact("13012000002".into());
+            let (removed, _) = store
+                .remove_suppression(&gone, Scope::Global, "asked", "ops", Timestamp(8))
+                .unwrap()
+                .unwrap();
+            assert_eq!(removed.source, Source::Registry);
+            assert!(store.suppression_for("13012000002", 3).unwrap().is_none());
+            assert_eq!(store.suppression_count(), 1 + 5_000 - 1);
+            store.sync().await.unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        let s = store.suppression_for("13012009998", 3).unwrap().unwrap();
+        assert_eq!(
+            (s.reason.as_str(), s.created_at),
+            ("national registry", Timestamp(7))
+        );
+        assert!(store.suppression_for("13012000002", 3).unwrap().is_none());
+        assert!(store.suppression_for("13012000001", 3).unwrap().is_none());
+        assert!(store.suppression_for("12065550100", 3).unwrap().is_some());
+        assert_eq!(store.suppression_count(), 1 + 5_000 - 1);
+        // A newer upload holds the removed number again.
+        store
+            .import_suppressions([Ok::<_, ()>(13_012_000_002)], registry(9))
+            .unwrap()
+            .unwrap();
+        assert!(store.suppression_for("13012000002", 3).unwrap().is_some());
+        let mut seen = 0;
+        let mut after = None;
+        loop {
+            let page = store.suppressions_page(after.as_deref(), 700).unwrap();
+            seen += page.len();
+            match page.last() {
+                Some((k, _)) if page.len() == 700 => after = Some(k.clone()),
+                _ => break,
+            }
+        }
+        assert_eq!(seen, 1 + 4_999 + 1, "every held suppression, paged");
     }
 }
