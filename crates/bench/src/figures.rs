@@ -55,12 +55,21 @@ async fn start(base: &str) -> anyhow::Result<()> {
 pub async fn refill(args: &Args) -> anyhow::Result<()> {
     println!("## 1. Refill latency (final webhook sent → next POST /call received), W = 3\n");
     println!("| design | samples | median | p99 |\n|---|---|---|---|");
-    for (name, extra) in [
-        ("group commit (ours)", &[][..]),
-        ("flush per write", NAIVE_FLUSH),
-    ] {
+    let held = args.refill_suppressions;
+    let with_list = format!("group commit, {held} numbers on the do-not-call list");
+    let mut rows = vec![
+        ("group commit (ours)".to_string(), &[][..], 0),
+        ("flush per write".to_string(), NAIVE_FLUSH, 0),
+    ];
+    if held > 0 {
+        rows.push((with_list, &[][..], held));
+    }
+    for (name, extra, held) in rows {
         let mut api = FakeApi::start(None).await?;
         let server = Server::spawn(&api.url, args.samples + 8, 3, extra).await?;
+        if held > 0 {
+            hold_registry(server.base(), held).await?;
+        }
         start(server.base()).await?;
         let http = reqwest::Client::new();
         let mut flying: VecDeque<api::Dial> = VecDeque::new();
@@ -88,6 +97,38 @@ pub async fn refill(args: &Args) -> anyhow::Result<()> {
         );
     }
     println!();
+    Ok(())
+}
+
+/// Puts `n` random US numbers (none of the bench's own `+1 301` list) on
+/// the server's do-not-call list, as one registry copy.
+async fn hold_registry(base: &str, n: usize) -> anyhow::Result<()> {
+    let mut rng = StdRng::seed_from_u64(27);
+    let mut body = String::with_capacity(n * 11);
+    let mut kept = 0;
+    while kept < n {
+        let area = rng.random_range(200..1000);
+        if area == 301 {
+            continue;
+        }
+        let line = rng.random_range(2_000_000..10_000_000);
+        body.push_str(&format!("{area}{line}\n"));
+        kept += 1;
+    }
+    let r = reqwest::Client::new()
+        .post(format!(
+            "{base}/suppressions?source=registry&registry_date=2026-12-01"
+        ))
+        .header("content-type", "text/plain")
+        .body(body)
+        .send()
+        .await?;
+    anyhow::ensure!(
+        r.status().is_success(),
+        "the registry upload answered {}: {}",
+        r.status(),
+        r.text().await.unwrap_or_default()
+    );
     Ok(())
 }
 

@@ -91,6 +91,10 @@ pub struct Args {
     /// Registry numbers of the do-not-call figure.
     #[arg(long, default_value_t = 10_000_000)]
     pub dnc_lines: usize,
+    /// Registry numbers held on the do-not-call list in the refill
+    /// figure's third row (0: no such row).
+    #[arg(long, default_value_t = 0)]
+    pub refill_suppressions: usize,
     /// Measure only these figures (comma-separated); all of them by default.
     #[arg(long, value_enum, value_delimiter = ',')]
     pub only: Vec<Figure>,
