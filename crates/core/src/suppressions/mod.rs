@@ -21,7 +21,8 @@ mod registry;
 pub use pattern::{Pattern, PatternError};
 pub use record::{Action, AuditRecord, Scope, ScopeError, Source, Suppression};
 pub use registry::{
-    REGISTRY_MAX_AGE_DAYS, RegistryLineError, read_registry_date, read_registry_line, registry_hold,
+    REGISTRY_MAX_AGE_DAYS, RegistryForm, RegistryLineError, read_registry_date, read_registry_line,
+    registry_form, registry_hold,
 };
 
 /// The store keys under which a suppression of `digits` would be found for

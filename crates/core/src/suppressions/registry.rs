@@ -12,6 +12,38 @@ pub struct RegistryLineError {
     pub text: String,
 }
 
+/// Which of the registry's two formats a line is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistryForm {
+    /// `3018040009`: ten digits.
+    Plain,
+    /// `301,8040009`: area code, comma, number.
+    Comma,
+}
+
+impl std::fmt::Display for RegistryForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RegistryForm::Plain => "ten digits (3018040009)",
+            RegistryForm::Comma => "area code, comma, number (301,8040009)",
+        })
+    }
+}
+
+/// The format of a line that [`read_registry_line`] reads; `None` for a
+/// blank one. A file is one download, so all its lines share a format: a
+/// file that mixes them was put together by hand, and is refused.
+pub fn registry_form(line: &str) -> Option<RegistryForm> {
+    let t = line.trim();
+    if t.is_empty() {
+        None
+    } else if t.contains(',') {
+        Some(RegistryForm::Comma)
+    } else {
+        Some(RegistryForm::Plain)
+    }
+}
+
 /// The number on one line as digits with the country code (`13018040009`),
 /// or `None` for a blank line.
 pub fn read_registry_line(line: &str) -> Result<Option<String>, RegistryLineError> {

@@ -196,6 +196,9 @@ fn registry_lines_in_both_formats_are_us_numbers() {
         Some("13018040009".into())
     );
     assert_eq!(read_registry_line("  ").unwrap(), None);
+    assert_eq!(registry_form("3018040009"), Some(RegistryForm::Plain));
+    assert_eq!(registry_form(" 301 , 8040009"), Some(RegistryForm::Comma));
+    assert_eq!(registry_form(" "), None);
     for bad in [
         "301804000",
         "30180400091",

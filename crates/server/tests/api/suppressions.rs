@@ -215,6 +215,11 @@ async fn lists_are_read_checked_removed_with_a_reason_and_logged() {
     }
     for (query, text) in [
         ("?source=registry", "3018040009\n301,804001\n"),
+        // Both lines are good, but one file is one download.
+        (
+            "?source=registry&registry_date=2026-11-30",
+            "3018040009\n301,8040010\n",
+        ),
         ("?source=registry&registry_date=2999-01-01", "3018040009\n"),
         ("", "+13018040011\nnot a number\n"),
     ] {
@@ -238,7 +243,7 @@ async fn lists_are_read_checked_removed_with_a_reason_and_logged() {
                 "/suppressions?source=registry&registry_date=2026-11-30&reason=national%20registry",
             ))
             .header("content-type", "text/plain")
-            .body("3018040020\n301,8040021\n\n")
+            .body("301,8040020\n301,8040021\n\n")
             .send()
             .await
             .unwrap(),
@@ -462,7 +467,7 @@ async fn registry_import(h: &Harness, date: &str) {
             "/suppressions?source=registry&registry_date={date}"
         )))
         .header("content-type", "text/plain")
-        .body("3018040009\n301,8040010\n")
+        .body("3018040009\n3018040010\n")
         .send()
         .await
         .unwrap();

@@ -16,7 +16,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use numdialer_core::suppressions::{
-    self, AuditRecord, Pattern, Scope, Source, Suppression, read_registry_line,
+    self, AuditRecord, Pattern, RegistryForm, Scope, Source, Suppression, read_registry_line,
+    registry_form,
 };
 use serde::{Deserialize, Serialize};
 
@@ -183,6 +184,8 @@ fn bulk_settings(q: &BulkQuery) -> Result<BulkSettings, ApiError> {
 #[derive(Default)]
 struct Lines {
     registry: bool,
+    /// A registry file's format, from its first number and its line.
+    form: Option<(RegistryForm, usize)>,
     numbers: Vec<u64>,
     errors: Vec<LineError>,
     error_count: usize,
@@ -195,7 +198,18 @@ impl Lines {
         let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
         let read = match std::str::from_utf8(bytes) {
             Err(_) => Err("the line is not UTF-8 text".to_string()),
-            Ok(line) if self.registry => read_registry_line(line).map_err(|e| e.to_string()),
+            Ok(line) if self.registry => match (registry_form(line), self.form) {
+                (Some(this), Some((first, at))) if this != first => Err(format!(
+                    "the file mixes the registry's two formats: this line is {this}, \
+                     line {at} is {first}; send one download as it came"
+                )),
+                (this, _) => {
+                    if let (Some(this), None) = (this, self.form) {
+                        self.form = Some((this, self.read));
+                    }
+                    read_registry_line(line).map_err(|e| e.to_string())
+                }
+            },
             Ok(line) if line.trim().is_empty() => Ok(None),
             Ok(line) => match pattern_of(line) {
                 Ok(Pattern::Exact(d)) => Ok(Some(d)),
