@@ -634,7 +634,7 @@ mod tests {
 
     #[tokio::test]
     async fn lines_split_across_pieces_are_read_whole_and_digested_as_one_body() {
-        let text = "3018040009\r\n301,8040010\n\n2065550100";
+        let text = "3018040009\r\n3018040010\n\n2065550100";
         for piece in [1, 3, 7, 64] {
             let (lines, digest) = read_in_pieces(text, piece, true).await;
             assert_eq!(
@@ -653,5 +653,19 @@ mod tests {
         assert_eq!(lines.numbers, [13_018_040_009]);
         let bad: Vec<usize> = lines.errors.iter().map(|e| e.line).collect();
         assert_eq!(bad, [1, 3]);
+    }
+
+    #[tokio::test]
+    async fn a_registry_file_is_one_format_and_the_line_that_differs_is_named() {
+        let (lines, _) = read_in_pieces("\n3018040009\n301,8040010\n", 4, true).await;
+        assert_eq!(lines.error_count, 1);
+        assert_eq!(lines.errors[0].line, 3);
+        assert!(
+            lines.errors[0].error.contains("line 2 is ten digits"),
+            "{}",
+            lines.errors[0].error
+        );
+        let (lines, _) = read_in_pieces("301,8040009\n 301 , 8040010\n", 4, true).await;
+        assert_eq!(lines.numbers, [13_018_040_009, 13_018_040_010]);
     }
 }
