@@ -95,20 +95,39 @@ impl Details {
 static NO_DETAILS: Details = Details::NONE;
 
 impl PartialEq for Entry {
+    /// Field by field, `details` by what it holds: an entry whose details
+    /// were made and emptied equals one that never had any. Destructured,
+    /// so that a field added to `Entry` cannot be left out of the test.
     fn eq(&self, other: &Self) -> bool {
-        self.index == other.index
-            && self.phone == other.phone
-            && self.status == other.status
-            && self.version == other.version
-            && self.attempt == other.attempt
-            && self.answered == other.answered
-            && self.outcome == other.outcome
-            && self.updated_at == other.updated_at
-            && self.retry_at == other.retry_at
-            && self.zones == other.zones
-            && self.held == other.held
-            && self.awaiting_answer == other.awaiting_answer
-            && self.voicemail_left == other.voicemail_left
+        let Entry {
+            index,
+            phone,
+            status,
+            version,
+            attempt,
+            answered,
+            outcome,
+            updated_at,
+            retry_at,
+            zones,
+            held,
+            awaiting_answer,
+            voicemail_left,
+            details: _,
+        } = self;
+        *index == other.index
+            && *phone == other.phone
+            && *status == other.status
+            && *version == other.version
+            && *attempt == other.attempt
+            && *answered == other.answered
+            && *outcome == other.outcome
+            && *updated_at == other.updated_at
+            && *retry_at == other.retry_at
+            && *zones == other.zones
+            && *held == other.held
+            && *awaiting_answer == other.awaiting_answer
+            && *voicemail_left == other.voicemail_left
             && self.details() == other.details()
     }
 }
