@@ -95,6 +95,11 @@ impl Harness {
         statuses(&self.http, &self.server.url()).await.unwrap()
     }
 
+    /// `GET /metrics` beside the API, as text.
+    pub async fn metrics(&self) -> String {
+        get_metrics(self, &self.server.url()).await
+    }
+
     pub async fn start_calls(&self) -> reqwest::StatusCode {
         start_calls(&self.http, &self.server.url()).await
     }
@@ -257,6 +262,16 @@ pub fn phones(list: &[String]) -> Vec<numdialer_core::Phone> {
     list.iter()
         .map(|p| numdialer_core::Phone::parse(p).unwrap())
         .collect()
+}
+
+/// `GET {base}/metrics` (the API's address, or `--metrics-listen`'s), as
+/// the Prometheus text format it must be.
+pub async fn get_metrics(h: &Harness, base: &str) -> String {
+    let r = h.http.get(format!("{base}/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let ct = r.headers()["content-type"].to_str().unwrap().to_string();
+    assert!(ct.starts_with("text/plain; version=0.0.4"), "{ct}");
+    r.text().await.unwrap()
 }
 
 /// A loopback port that was free a moment ago.

@@ -26,18 +26,10 @@ fn value(s: &Scrape, name: &str, labels: &[(&str, &str)]) -> f64 {
     }
 }
 
-async fn get_metrics(h: &Harness, base: &str) -> String {
-    let r = h.http.get(format!("{base}/metrics")).send().await.unwrap();
-    assert_eq!(r.status(), 200);
-    let ct = r.headers()["content-type"].to_str().unwrap().to_string();
-    assert!(ct.starts_with("text/plain; version=0.0.4"), "{ct}");
-    r.text().await.unwrap()
-}
-
 #[tokio::test]
 async fn metrics_parse_and_move_during_a_dial_down() {
     let h = Harness::start(fast_sim(), |_| {}).await;
-    let before = scrape(&get_metrics(&h, &h.server.url()).await);
+    let before = scrape(&h.metrics().await);
     assert_eq!(
         value(&before, "numdialer_entries", &[("status", "idle")]),
         9.0
@@ -49,7 +41,7 @@ async fn metrics_parse_and_move_during_a_dial_down() {
 
     h.start_calls().await;
     h.wait_finished().await;
-    let text = get_metrics(&h, &h.server.url()).await;
+    let text = h.metrics().await;
     let after = scrape(&text);
     assert_eq!(
         value(&after, "numdialer_dials_total", &[("outcome", "placed")]),
@@ -132,7 +124,7 @@ fn series(s: &Scrape) -> BTreeSet<String> {
 #[tokio::test]
 async fn metrics_expose_the_same_families_labels_and_buckets() {
     let h = Harness::start(fast_sim(), |_| {}).await;
-    let s = scrape(&get_metrics(&h, &h.server.url()).await);
+    let s = scrape(&h.metrics().await);
 
     let mut want = BTreeSet::new();
     for outcome in ["placed", "refused", "unreachable", "unanswered"] {
@@ -394,7 +386,7 @@ async fn sigterm_mid_dial_down_exits_cleanly_and_json_logs_are_json() {
 async fn the_suppressions_gauge_counts_singles_and_bulk_numbers_less_removals() {
     let h = Harness::start(fast_sim(), |_| {}).await;
     let held = |text: String| value(&scrape(&text), "numdialer_suppressions", &[]);
-    assert_eq!(held(get_metrics(&h, &h.server.url()).await), 0.0);
+    assert_eq!(held(h.metrics().await), 0.0);
     let r = h
         .http
         .post(h.url("/suppressions"))
@@ -420,5 +412,5 @@ async fn the_suppressions_gauge_counts_singles_and_bulk_numbers_less_removals() 
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(held(get_metrics(&h, &h.server.url()).await), 1_500.0);
+    assert_eq!(held(h.metrics().await), 1_500.0);
 }

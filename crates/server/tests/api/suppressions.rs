@@ -117,15 +117,7 @@ async fn a_number_suppressed_mid_run_is_never_dialed_after_the_answer() {
             "{n} at the answer"
         );
     }
-    let metrics = h
-        .http
-        .get(h.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = h.metrics().await;
     assert!(
         metrics.contains("numdialer_suppressed_total{when=\"dial\"} 7"),
         "{metrics}"
@@ -341,15 +333,7 @@ async fn an_import_counts_and_keeps_its_suppressed_entries_final_and_says_why() 
         let why = e["history"][0]["note"].as_str().unwrap_or_default();
         assert!(why.starts_with("on the do-not-call list (global"), "{e}");
     }
-    let metrics = h
-        .http
-        .get(h.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = h.metrics().await;
     assert!(
         metrics.contains("numdialer_suppressed_total{when=\"import\"} 3"),
         "{metrics}"
