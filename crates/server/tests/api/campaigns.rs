@@ -84,12 +84,6 @@ async fn summary(h: &Harness, id: u64) -> CampaignSummary {
     r.json().await.unwrap()
 }
 
-async fn campaigns(h: &Harness) -> CampaignsResponse {
-    let r = h.http.get(h.url("/campaigns")).send().await.unwrap();
-    assert_eq!(r.status(), 200);
-    r.json().await.unwrap()
-}
-
 async fn entries(h: &Harness, id: u64) -> StatusesResponse {
     let r = h
         .http
@@ -145,7 +139,7 @@ async fn two_running_campaigns_share_the_lines_in_the_order_they_started() {
     assert_eq!(phones_dialed(&dials), want);
     let both: Vec<&str> = want.iter().map(String::as_str).collect();
     assert_dialed_in_order(&dials, &both, 3);
-    let list = campaigns(&h).await;
+    let list = h.campaigns().await;
     let one = list.campaigns.iter().find(|c| c.id == 1).unwrap();
     assert_eq!(one.state, CampaignState::Draft, "campaign 1 never started");
     assert_eq!(h.statuses().await.count(Status::Idle), 9);
@@ -401,7 +395,7 @@ async fn an_upload_repeated_with_its_idempotency_key_creates_one_campaign() {
     let other = post_campaign(&h, "text/csv", "", body, Some("upload-2")).await;
     assert_eq!(other.status(), 201);
     assert_eq!(
-        campaigns(&h).await.campaigns.len(),
+        h.campaigns().await.campaigns.len(),
         3,
         "campaign 1 and two uploads"
     );
@@ -448,7 +442,7 @@ async fn json_and_plain_text_imports_take_their_settings() {
 #[tokio::test]
 async fn national_numbers_are_read_in_the_import_country_or_refused() {
     let h = Harness::start(fast_sim(), |_| {}).await;
-    let before = campaigns(&h).await;
+    let before = h.campaigns().await;
     let national = "(984) 206-8287\n3018040009 x12\n+1 999 555 0100\n";
     let r = post_campaign(&h, "text/plain", "", national, None).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -466,7 +460,7 @@ async fn national_numbers_are_read_in_the_import_country_or_refused() {
             .contains("+30 18040009 is not a valid number in Greece; if these are US numbers, import with --country US"),
         "{body}"
     );
-    let after = campaigns(&h).await;
+    let after = h.campaigns().await;
     assert_eq!(after.version, before.version, "nothing was stored");
     assert_eq!(after.campaigns.len(), before.campaigns.len());
 
@@ -596,7 +590,7 @@ async fn bad_input_gets_a_clear_answer_and_changes_nothing() {
         (summary(&h, running.id).await.count(Status::Answered) == 3).then_some(())
     })
     .await;
-    let before = campaigns(&h).await;
+    let before = h.campaigns().await;
 
     let mut bad_line = csv_of(&answering(5, 3_018_040_700));
     bad_line = bad_line.replacen("13018040702", "12ab", 1);
@@ -708,7 +702,7 @@ async fn bad_input_gets_a_clear_answer_and_changes_nothing() {
         let v: serde_json::Value = r.json().await.unwrap();
         assert!(v["error"].as_str().is_some_and(|e| !e.is_empty()), "{v}");
     }
-    assert_eq!(campaigns(&h).await, before, "nothing changed");
+    assert_eq!(h.campaigns().await, before, "nothing changed");
 }
 
 #[tokio::test]
@@ -716,7 +710,7 @@ async fn a_finished_campaign_can_be_deleted_and_its_webhooks_then_get_404() {
     let h = Harness::start(fast_sim(), |_| {}).await;
     let c = import(&h, &answering(2, 3_018_040_800), "?start=true").await;
     wait_state(&h, c.id, CampaignState::Done).await;
-    let version = campaigns(&h).await.version;
+    let version = h.campaigns().await.version;
     let r = h
         .http
         .delete(h.url(&format!("/campaigns/{}", c.id)))
@@ -724,7 +718,7 @@ async fn a_finished_campaign_can_be_deleted_and_its_webhooks_then_get_404() {
         .await
         .unwrap();
     assert_eq!(r.status(), 204);
-    let after = campaigns(&h).await;
+    let after = h.campaigns().await;
     assert!(after.version > version, "the list's version still rises");
     assert!(after.campaigns.iter().all(|x| x.id != c.id));
     let hook = h.sim.dials()[0].webhook_url.clone();

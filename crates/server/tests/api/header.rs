@@ -131,15 +131,7 @@ async fn the_statuses_say_whether_the_provider_is_real() {
 
 /// Whether campaign 1's summary says it dials at any hour.
 async fn at_any_hour(h: &Harness) -> bool {
-    let list: numdialer_core::api::CampaignsResponse = h
-        .http
-        .get(h.url("/campaigns"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = h.campaigns().await;
     let first = &list.campaigns[0];
     assert!(first.calling.hours.is_off(), "{first:?}");
     first.calling.at_any_hour

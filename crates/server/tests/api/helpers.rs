@@ -95,6 +95,13 @@ impl Harness {
         statuses(&self.http, &self.server.url()).await.unwrap()
     }
 
+    /// `GET /campaigns`.
+    pub async fn campaigns(&self) -> numdialer_core::api::CampaignsResponse {
+        let r = self.http.get(self.url("/campaigns")).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
+    }
+
     /// `GET /metrics` beside the API, as text.
     pub async fn metrics(&self) -> String {
         get_metrics(self, &self.server.url()).await
