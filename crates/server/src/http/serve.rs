@@ -18,7 +18,10 @@
 //!   and the metrics listener. At the cap, the oldest connection that has
 //!   not sent a complete request head is closed to make room, so a real
 //!   client still gets in; when every connection has sent one, the next is
-//!   accepted once one closes.
+//!   accepted once one closes. A connection told to close counts until its
+//!   task has dropped its socket: the cap is on descriptors held, not on
+//!   connections still wanted, so that a burst of accepts cannot outrun the
+//!   closes and run the process out of descriptors.
 //!
 //! A failing `accept` (out of descriptors) closes such a connection too,
 //! and backs off instead of spinning. On shutdown, connections finish the
@@ -129,6 +132,9 @@ struct Open {
     live: BTreeMap<u64, Arc<Notify>>,
     /// The ones that have not sent a complete request head yet.
     headless: BTreeSet<u64>,
+    /// The ones told to close whose tasks have not ended yet: still in
+    /// `live`, since each still holds its socket.
+    evicting: BTreeSet<u64>,
     warned_at: Option<Instant>,
 }
 
@@ -155,8 +161,9 @@ impl Connections {
     }
 
     /// A place for a connection just accepted. At the cap, the oldest
-    /// connection without a request head is closed to make room; when
-    /// every open one has sent a head, this waits until one closes.
+    /// connection without a request head is told to close, and this waits
+    /// until it has; when every open one has sent a head, this waits until
+    /// one closes.
     pub async fn admit(self: &Arc<Self>) -> Arc<Slot> {
         loop {
             let freed = self.freed.notified();
@@ -164,7 +171,7 @@ impl Connections {
             freed.as_mut().enable();
             {
                 let mut open = self.lock();
-                if open.live.len() >= self.limits.max_connections {
+                if open.live.len() >= self.limits.max_connections && open.evicting.is_empty() {
                     let evicted = Self::evict_oldest(&mut open);
                     self.warn_at_cap(&mut open, evicted);
                 }
@@ -198,10 +205,11 @@ impl Connections {
         let Some(id) = open.headless.pop_first() else {
             return false;
         };
-        // It stops counting now; its descriptor is given back as soon as
-        // its task sees the notice.
-        if let Some(evict) = open.live.remove(&id) {
+        // It counts until its task has seen the notice and dropped the
+        // socket, which frees its place.
+        if let Some(evict) = open.live.get(&id) {
             evict.notify_one();
+            open.evicting.insert(id);
         }
         true
     }
@@ -285,9 +293,9 @@ impl Slot {
 impl Drop for Slot {
     fn drop(&mut self) {
         let mut open = self.owner.lock();
-        // An evicted connection was taken off already.
         open.live.remove(&self.id);
         open.headless.remove(&self.id);
+        open.evicting.remove(&self.id);
         drop(open);
         self.owner.freed.notify_waiters();
     }
@@ -539,18 +547,28 @@ mod tests {
         let busy = c.admit().await;
         let _request = busy.begin_request();
         assert_eq!(c.open(), 3);
-        // A fourth: `a` is the oldest without a head.
-        let d = c.admit().await;
-        assert_eq!(c.open(), 3);
+        // A fourth: `a` is the oldest without a head, and is told to close.
+        let fourth = c.admit();
+        tokio::pin!(fourth);
+        assert!(
+            futures_ready(fourth.as_mut()).is_none(),
+            "no place until `a` has given its socket back"
+        );
         let evict = a.evict.clone();
         let notified = evict.notified();
         tokio::pin!(notified);
         assert!(
-            futures_ready(notified.as_mut()),
+            futures_ready(notified.as_mut()).is_some(),
             "the oldest silent connection was told to close"
         );
-        // Its task ends: the place is not freed twice.
+        assert_eq!(c.open(), 3, "`a` counts while it holds its socket");
+        // A fifth arrival while `a` is closing tells no one else to close.
+        assert!(futures_ready(c.admit()).is_none());
+        assert!(futures_ready(b.evict.notified()).is_none(), "`b` kept");
         drop(a);
+        let d = tokio::time::timeout(Duration::from_secs(10), fourth)
+            .await
+            .expect("admitted once `a` closed");
         assert_eq!(c.open(), 3);
         drop((b, d));
         assert_eq!(c.open(), 1);
@@ -577,9 +595,14 @@ mod tests {
         assert!(!c.shed(), "nothing left to shed");
     }
 
-    fn futures_ready<F: std::future::Future>(f: Pin<&mut F>) -> bool {
+    /// Polls `f` once: its output if it was ready.
+    fn futures_ready<F: std::future::Future>(f: F) -> Option<F::Output> {
         let waker = std::task::Waker::noop();
         let mut cx = Context::from_waker(waker);
-        f.poll(&mut cx).is_ready()
+        let f = std::pin::pin!(f);
+        match f.poll(&mut cx) {
+            Poll::Ready(out) => Some(out),
+            Poll::Pending => None,
+        }
     }
 }
