@@ -71,6 +71,10 @@ pub struct Args {
     /// Imports measured, each on a fresh server.
     #[arg(long, default_value_t = 3)]
     pub import_runs: usize,
+    /// Extra columns of each line in the retained-memory figure: 0 sends
+    /// plain numbers as text, more sends a CSV (a spreadsheet's export).
+    #[arg(long, default_value_t = 0)]
+    pub import_columns: usize,
     /// Campaigns on the server for the `GET /campaigns` figure.
     #[arg(long, default_value_t = 1_000)]
     pub campaigns: usize,

@@ -134,6 +134,15 @@ pub struct ConnectionArgs {
     #[arg(long, env = "NUMDIALER_MAX_CONNECTIONS",
           value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: Option<u32>,
+
+    /// MiB of memory that imports in flight (POST /campaigns) may take
+    /// together. Each reserves 10 times its body (the largest body, 32 MiB,
+    /// when it gives no Content-Length) before the body is read, and one
+    /// that does not fit is answered 503 with Retry-After; one import alone
+    /// always fits.
+    #[arg(long, env = "NUMDIALER_IMPORT_MEMORY", default_value_t = crate::http::budget::DEFAULT_IMPORT_MEMORY_MIB,
+          value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
+    pub import_memory: u32,
 }
 
 #[derive(Debug, Args)]
@@ -535,6 +544,7 @@ impl HttpArgs {
             insecure_no_token: self.insecure_no_token,
             metrics_insecure: self.metrics_insecure,
             connections,
+            import_memory_mib: self.connections.import_memory,
         })
     }
 

@@ -4,6 +4,7 @@
 
 use crate::driver::{self, Driver};
 use crate::engine::{Calling, Engine};
+use crate::http::budget::ImportBudget;
 use crate::http::serve::{self, ConnectionLimits, Connections};
 use crate::http::{self, AppState};
 use crate::provider::numdialer::{DialerClient, DialerHeader};
@@ -54,6 +55,8 @@ pub struct HttpConfig {
     pub metrics_insecure: bool,
     /// The header timeout and the connection cap, over both listeners.
     pub connections: ConnectionLimits,
+    /// `--import-memory`: what imports in flight may take together, MiB.
+    pub import_memory_mib: u32,
 }
 
 impl Default for HttpConfig {
@@ -66,6 +69,7 @@ impl Default for HttpConfig {
             insecure_no_token: false,
             metrics_insecure: false,
             connections: ConnectionLimits::default(),
+            import_memory_mib: crate::http::budget::DEFAULT_IMPORT_MEMORY_MIB,
         }
     }
 }
@@ -397,6 +401,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         max_cps: config.provider.max_cps.map(|c| c.to_string()),
         default_country: config.dialing.default_country,
         accepts: Arc::new(provider.accepts()),
+        imports: ImportBudget::new(config.http.import_memory_mib),
     };
     let driver = Driver {
         engine: engine.clone(),

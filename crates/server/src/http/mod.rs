@@ -2,6 +2,7 @@
 //! on one screen; the handlers live in `routes/` by resource.
 
 pub mod body;
+pub mod budget;
 pub mod conditional;
 pub mod error;
 pub mod extract;
@@ -41,6 +42,8 @@ pub struct AppState {
     /// What the provider's API can dial: an import warns on each line
     /// outside it.
     pub accepts: Arc<crate::provider::Accepts>,
+    /// `--import-memory`, shared by the imports in flight.
+    pub imports: Arc<budget::ImportBudget>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -83,13 +86,18 @@ pub fn router(state: AppState) -> Router {
         state.clone(),
         middleware::require_token,
     ));
-    // The imports alone take lists: their own body limit, and the token
-    // checked before that body is read (the later layer runs first).
+    // The imports alone take lists: their own body limit, their share of
+    // the import memory, and the token checked before either (the later
+    // layer runs first).
     let import = Router::new()
         .route("/campaigns", post(routes::campaigns::create))
         .layer(mw::from_fn_with_state(
             BodyLimit::IMPORT,
             body::read_body_first,
+        ))
+        .layer(mw::from_fn_with_state(
+            state.imports.clone(),
+            budget::within_budget,
         ))
         .layer(mw::from_fn_with_state(
             state.clone(),

@@ -334,6 +334,9 @@ impl InProcess {
             max_cps: None,
             default_country: None,
             accepts: Arc::default(),
+            imports: numdialer_server::http::budget::ImportBudget::new(
+                numdialer_server::http::budget::DEFAULT_IMPORT_MEMORY_MIB,
+            ),
         };
         InProcess {
             router: router(state),

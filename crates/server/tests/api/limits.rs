@@ -62,3 +62,109 @@ async fn only_the_import_checks_the_token_before_the_body() {
     assert_eq!(small.status, 401);
     assert!(!small.headers.contains_key("connection"));
 }
+
+/// `--import-memory`: an upload that stalls near its end holds its share
+/// of the budget, so that the next import past it is answered 503 with
+/// `Retry-After` before its body is read, and stores nothing; once the
+/// stalled one is gone, imports are taken again.
+#[tokio::test]
+async fn imports_past_the_memory_budget_wait_their_turn() {
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let h = crate::helpers::Harness::start(crate::helpers::fast_sim(), |c| {
+        c.http.import_memory_mib = 400;
+    })
+    .await;
+    let addr = h.server.url().trim_start_matches("http://").to_string();
+    let reserved = |text: String| {
+        text.lines()
+            .find_map(|l| l.strip_prefix("numdialer_import_memory_reserved_bytes "))
+            .map(|v| v.parse::<u64>().unwrap())
+    };
+    assert_eq!(reserved(h.metrics().await), Some(0));
+    let before = h.campaigns().await.campaigns.len();
+    // 32 MiB announced, a few bytes sent: 320 MiB of 400 reserved.
+    let mut stalled = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    stalled
+        .write_all(
+            format!(
+                "POST /campaigns?name=stalled HTTP/1.1\r\nhost: {addr}\r\n\
+                 content-type: text/csv\r\ncontent-length: {}\r\n\r\nphone\n",
+                32 << 20
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let held = numdialer_testkit::wait_until(Duration::from_secs(10), || async {
+        (reserved(h.metrics().await) == Some(320 << 20)).then_some(())
+    })
+    .await;
+    assert!(held.is_some(), "the stalled upload holds its share");
+    // 20 MiB announced would take 200 MiB more: refused before its body.
+    let mut next = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    next.write_all(
+        format!(
+            "POST /campaigns?name=next HTTP/1.1\r\nhost: {addr}\r\n\
+             content-type: text/csv\r\ncontent-length: {}\r\n\r\n",
+            20 << 20
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(10), next.read_to_string(&mut answer))
+        .await
+        .expect("answered without its body, and closed")
+        .unwrap();
+    let head = answer.to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 503"), "{answer}");
+    assert!(head.contains("retry-after: 5\r\n"), "{answer}");
+    assert!(head.contains("connection: close\r\n"), "{answer}");
+    assert!(answer.contains(r#""error":"imports in flight use the server's import memory (--import-memory 400 MiB): try again in 5 s""#), "{answer}");
+    // A small import still fits beside the stalled one.
+    let small = h
+        .http
+        .post(h.url("/campaigns?name=small"))
+        .header("content-type", "text/csv")
+        .body("phone\n13018040009\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(small.status(), 201);
+    drop(stalled);
+    let freed = numdialer_testkit::wait_until(Duration::from_secs(10), || async {
+        (reserved(h.metrics().await) == Some(0)).then_some(())
+    })
+    .await;
+    assert!(freed.is_some(), "a closed upload gives its share back");
+    let after = h
+        .http
+        .post(h.url("/campaigns?name=after"))
+        .header("content-type", "text/csv")
+        .body(format!(
+            "phone\n13018040009\n{}",
+            " ".repeat((20 << 20) - 18)
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(after.status(), 503, "the budget is free again");
+    let names: Vec<String> = h
+        .campaigns()
+        .await
+        .campaigns
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    assert_eq!(
+        names.len(),
+        before + 1 + usize::from(after.status() == 201),
+        "{names:?}"
+    );
+    assert!(
+        !names.iter().any(|n| n == "next" || n == "stalled"),
+        "{names:?}"
+    );
+}

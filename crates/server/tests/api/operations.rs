@@ -169,6 +169,7 @@ async fn metrics_expose_the_same_families_labels_and_buckets() {
         "numdialer_calls_in_flight{} gauge",
         "numdialer_store_skipped_records{} gauge",
         "numdialer_suppressions{} gauge",
+        "numdialer_import_memory_reserved_bytes{} gauge",
     ] {
         want.insert(plain.to_string());
     }
@@ -196,6 +197,7 @@ async fn metrics_expose_the_same_families_labels_and_buckets() {
         "numdialer_deferred_total",
         "numdialer_suppressed_total",
         "numdialer_suppressions",
+        "numdialer_import_memory_reserved_bytes",
         "numdialer_campaigns",
         "numdialer_webhook_seconds",
         "numdialer_store_flush_seconds",

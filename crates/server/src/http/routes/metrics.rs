@@ -6,9 +6,13 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 pub async fn get(State(state): State<AppState>) -> Response {
-    (
-        [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
-        state.engine.metrics_text(),
-    )
-        .into_response()
+    let mut text = state.engine.metrics_text();
+    // The HTTP layer's own: what imports in flight hold of --import-memory.
+    text.push_str(&format!(
+        "# HELP numdialer_import_memory_reserved_bytes Memory that imports in flight have reserved of --import-memory.\n\
+         # TYPE numdialer_import_memory_reserved_bytes gauge\n\
+         numdialer_import_memory_reserved_bytes {}\n",
+        state.imports.reserved_bytes()
+    ));
+    ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text).into_response()
 }
