@@ -1,5 +1,6 @@
 //! One list entry: its number, where its call stands, and its history.
 
+use super::Fields;
 use super::MAX_HISTORY;
 use super::events::{Event, EventKind};
 use crate::answer::Answer;
@@ -66,7 +67,7 @@ pub struct Details {
     pub first_dialed_at: Option<Timestamp>,
     pub name: Option<String>,
     /// The import's extra columns, aligned with the campaign's `columns`.
-    pub fields: Vec<String>,
+    pub fields: Fields,
     /// Kept apart by the store (one record per event), so that a webhook
     /// rewrites a small entry record plus one event, not the whole history.
     pub history: Vec<Event>,
@@ -85,7 +86,7 @@ impl Details {
         sequence: None,
         first_dialed_at: None,
         name: None,
-        fields: Vec::new(),
+        fields: Fields::EMPTY,
         history: Vec::new(),
         events_dropped: 0,
         answer: None,
@@ -167,8 +168,8 @@ struct Record<'a> {
     first_dialed_at: Option<Timestamp>,
     #[serde(skip_serializing_if = "Option::is_none")]
     name: &'a Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    fields: &'a Vec<String>,
+    #[serde(skip_serializing_if = "Fields::is_empty")]
+    fields: &'a Fields,
     #[serde(skip_serializing_if = "is_zero")]
     events_dropped: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -222,7 +223,7 @@ struct StoredRecord {
     #[serde(default)]
     name: Option<String>,
     #[serde(default)]
-    fields: Vec<String>,
+    fields: Fields,
     #[serde(default)]
     events_dropped: u64,
     #[serde(default)]
@@ -454,7 +455,7 @@ impl Entry {
             sequence: Some(4),
             first_dialed_at: Some(Timestamp(1_795_464_000_000)),
             name: Some("Ada".into()),
-            fields: vec!["x".into(), String::new()],
+            fields: ["x", ""].into_iter().collect(),
             history: Vec::new(),
             events_dropped: 1,
             answer: None,

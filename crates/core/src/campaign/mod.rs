@@ -17,6 +17,7 @@
 
 mod entry;
 mod events;
+mod fields;
 mod lifecycle;
 mod machine;
 mod registry;
@@ -24,6 +25,7 @@ mod retry;
 
 pub use entry::Entry;
 pub use events::{Event, EventKind};
+pub use fields::Fields;
 pub use lifecycle::{CampaignState, NotAllowed, Operation};
 pub use machine::{Campaign, MAX_PASSED_PER_PICK};
 pub use registry::{Campaigns, DeleteError, OperationError, Retired};

@@ -29,6 +29,7 @@ pub use self::json::{BodySettings, parse_json};
 pub use self::text::parse_text;
 
 use crate::api::{ImportErrorBody, LineError, LineWarning};
+use crate::campaign::Fields;
 use crate::phone::{Country, Phone, PhoneError, Reading, unverified_warning};
 use crate::zones::{ZoneSetId, parse_zone};
 use std::fmt;
@@ -116,7 +117,7 @@ pub struct ImportedEntry {
     /// Trimmed; `None` when absent or blank.
     pub name: Option<String>,
     /// This entry's values of [`Imported::columns`], aligned with them.
-    pub fields: Vec<String>,
+    pub fields: Fields,
     /// The zone its `timezone` column (or JSON field) named; `None`: its
     /// number's.
     pub zones: Option<ZoneSetId>,
@@ -346,7 +347,7 @@ impl<'a> Collector<'a> {
         self.entries.push(ImportedEntry {
             phone: reading.phone,
             name,
-            fields,
+            fields: fields.into(),
             zones,
         });
     }
@@ -403,7 +404,7 @@ impl<'a> Collector<'a> {
             let mut extensions = self.extensions.into_iter().peekable();
             for (i, entry) in self.entries.iter_mut().enumerate() {
                 let ext = extensions.next_if(|(at, _)| *at == i).map(|(_, e)| e);
-                entry.fields.push(ext.unwrap_or_default());
+                entry.fields = entry.fields.with(&ext.unwrap_or_default());
             }
         }
         Ok(Imported {

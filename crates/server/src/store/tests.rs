@@ -183,7 +183,7 @@ async fn a_wide_list_is_stored_in_small_records_and_no_blob() {
         .map(|i| {
             let mut e = Entry::new(i, phone(i));
             let width = 10 + 40 * (i % 2);
-            e.details_mut().fields = vec!["v".repeat(width); 100];
+            e.details_mut().fields = vec!["v".repeat(width); 100].into();
             e
         })
         .collect();

@@ -571,7 +571,7 @@ fn export_row(e: &Entry) -> Vec<String> {
             .then_some(e.retry_at)
             .flatten()),
     ];
-    row.extend(d.fields.iter().cloned());
+    row.extend(d.fields.iter().map(str::to_string));
     row
 }
 
