@@ -91,9 +91,9 @@ pub struct HttpArgs {
     pub public_url: Option<String>,
 
     /// Require `Authorization: Bearer <TOKEN>` on every route but /healthz,
-    /// /readyz and the dialer API's webhooks (the calls, statuses and
-    /// campaigns routes, and /metrics beside them). Webhooks are
-    /// authenticated by their own per-dial secrets.
+    /// /readyz, /openapi.json and the dialer API's webhooks (the calls,
+    /// statuses, campaigns and suppressions routes, and /metrics beside
+    /// them). Webhooks are authenticated by their own per-dial secrets.
     #[arg(long, env = "NUMDIALER_API_TOKEN", hide_env_values = true)]
     pub api_token: Option<Secret>,
 

@@ -20,7 +20,9 @@ use numdialer_core::hours::{HoursInput, HoursInputError, TextOrList};
 use numdialer_core::import::{self, Format};
 use numdialer_core::{Country, Entry, NewCampaign, Operation};
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::openapi::schema::{AnyOfBuilder, Schema};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 /// Longest campaign name, in characters.
 const MAX_NAME: usize = 200;
@@ -85,19 +87,26 @@ pub struct CreateQuery {
     /// At most 200 characters.
     name: Option<String>,
     /// Attempts in all, 1 to 10.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 10)]
     max_attempts: Option<String>,
-    /// Seconds between attempts.
+    /// Seconds between attempts, at most a week.
+    #[param(value_type = Option<u64>, maximum = 604800)]
     retry_delay: Option<String>,
     /// Comma-separated outcomes that earn another attempt: `no_answer`,
     /// `failed`, `machine`.
     retry_on: Option<String>,
     /// `true`: start dialing at once.
+    #[param(value_type = Option<bool>)]
     start: Option<String>,
     /// Dial only while the do-not-call registry copy is current.
+    #[param(value_type = Option<bool>)]
     require_registry: Option<String>,
-    /// The country numbers without `+` are read in, for every format.
+    /// The country numbers without `+` are read in, for every format: an
+    /// ISO 3166 code such as `US`.
+    #[param(pattern = "^[A-Za-z]{2}$")]
     country: Option<String>,
     /// `HH:MM-HH:MM` in the callee's time, or `off`.
+    #[param(pattern = "^(off|[0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9])$")]
     calling_hours: Option<String>,
     /// `mon-fri`, `mon,wed,fri`…
     days: Option<String>,
@@ -105,13 +114,18 @@ pub struct CreateQuery {
     holidays: Option<String>,
     /// The IANA zone of numbers whose own is unknown.
     fallback_timezone: Option<String>,
-    /// `off`, `detect` or `detect_message_end`.
+    /// `off`, `detect` or `detect_message_end` (detection needs Twilio).
     amd: Option<String>,
     /// `off`, `say:TEXT` or `play:URL`.
     voicemail: Option<String>,
+    /// Twilio's detection tuning, each in its own unit and range.
+    #[param(value_type = Option<u32>)]
     machine_detection_timeout: Option<String>,
+    #[param(value_type = Option<u32>)]
     machine_detection_speech_threshold: Option<String>,
+    #[param(value_type = Option<u32>)]
     machine_detection_speech_end_threshold: Option<String>,
+    #[param(value_type = Option<u32>)]
     machine_detection_silence_timeout: Option<String>,
 }
 
@@ -284,7 +298,7 @@ fn bad_request(message: impl Into<String>) -> ApiError {
         (status = 200, description = "The campaign an earlier upload with this `Idempotency-Key` created.", body = CreatedCampaign,
             headers(("Location" = String, description = "`/campaigns/{id}`."))),
         (status = 415, description = "Not CSV, plain text or JSON.", body = ErrorBody),
-        (status = 422, description = "Bad lines or settings; nothing was stored.", body = ImportErrorBody),
+        (status = 422, description = "Bad lines or settings; nothing was stored.", body = ImportRefused),
     ),
 )]
 pub async fn create(
@@ -493,7 +507,7 @@ fn hours_error(e: HoursInputError) -> ApiError {
 pub struct IdempotencyKey {
     /// 1 to 200 visible ASCII characters: a retried upload with the same
     /// key and body answers the campaign the first one created.
-    #[param(rename = "Idempotency-Key", value_type = String, required = false)]
+    #[param(rename = "Idempotency-Key", value_type = String, required = false, pattern = "^[!-~]([ -~]{0,198}[!-~])?$")]
     idempotency_key: Option<String>,
 }
 
@@ -508,6 +522,29 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
         _ => Err(bad_request(format!(
             "Idempotency-Key must be 1 to {MAX_KEY} visible ASCII characters"
         ))),
+    }
+}
+
+/// The `422` of an import, as the document describes it: `{"error"}` for a
+/// bad setting or body, with `errors` and `error_count` when lines were
+/// bad ([`ImportErrorBody`]).
+pub struct ImportRefused;
+
+impl utoipa::PartialSchema for ImportRefused {
+    fn schema() -> RefOr<Schema> {
+        let any_of = AnyOfBuilder::new()
+            .item(Ref::from_schema_name(ImportErrorBody::name()))
+            .item(Ref::from_schema_name(ErrorBody::name()))
+            .build();
+        Schema::AnyOf(any_of).into()
+    }
+}
+
+impl ToSchema for ImportRefused {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((ImportErrorBody::name().into(), ImportErrorBody::schema()));
+        schemas.push((ErrorBody::name().into(), ErrorBody::schema()));
+        ImportErrorBody::schemas(schemas);
     }
 }
 
