@@ -287,9 +287,9 @@ fn bad_request(message: impl Into<String>) -> ApiError {
     request_body(
         description = "A CSV file (a `phone` column, optionally `name`, `timezone` and columns of your own), plain text (one number a line), or JSON with the settings. At most 32 MiB.",
         content(
-            (String = "text/csv"),
-            (String = "text/plain"),
-            (CreateCampaign = "application/json"),
+            (String = "text/csv", example = json!("phone,name,city\n+19842068287,Ada,Raleigh\n13018040009,Grace,\n")),
+            (String = "text/plain", example = json!("+19842068287\n13018040009\n")),
+            (CreateCampaign = "application/json", example = json!({"name": "monday", "numbers": ["+19842068287", "13018040009"]})),
         ),
     ),
     responses(

@@ -129,9 +129,9 @@ struct LineError {
     request_body(
         description = "One suppression as JSON, or one number a line (the US registry's downloads as they come). At most 256 MiB.",
         content(
-            (NewSuppression = "application/json"),
-            (String = "text/plain"),
-            (String = "text/csv"),
+            (NewSuppression = "application/json", example = json!({"phone": "+19842068287", "reason": "asked on the call"})),
+            (String = "text/plain", example = json!("+12065550100\n13018040010\n")),
+            (String = "text/csv", example = json!("3018040011\n3018040012\n")),
         ),
     ),
     responses(
