@@ -159,3 +159,32 @@ fn the_document_marks_exactly_the_routes_behind_the_token() {
         assert!(op["responses"]["default"].is_object(), "{method} {path}");
     }
 }
+
+/// `numdialer-server openapi` prints the document alone and exits 0,
+/// opening no data directory: run where the default one would be made, and
+/// with `NUMDIALER_DATA_DIR` naming another, neither is made.
+#[test]
+fn the_subcommand_prints_the_document_without_opening_a_store() {
+    let cwd = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(crate::helpers::SERVER_BIN)
+        .arg("openapi")
+        .current_dir(cwd.path())
+        .env("NUMDIALER_DATA_DIR", cwd.path().join("never-made"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), generated());
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let left: Vec<_> = std::fs::read_dir(cwd.path()).unwrap().collect();
+    assert!(left.is_empty(), "it made {left:?}");
+    let out = std::process::Command::new(crate::helpers::SERVER_BIN)
+        .args(["openapi", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("docs/openapi.json"), "{help}");
+}
