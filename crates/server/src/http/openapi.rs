@@ -7,7 +7,6 @@
 //! the fallbacks answer it on any route: 400, 408, 413, 415, 503…), and,
 //! for the groups behind the token, the bearer scheme and its 401.
 
-use super::AppState;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use numdialer_core::api::ErrorBody;
@@ -20,7 +19,6 @@ use utoipa::openapi::{
     ResponseBuilder,
 };
 use utoipa::{PartialSchema, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
 
 /// The name of the bearer scheme in the document.
 pub const BEARER: &str = "bearer";
@@ -80,12 +78,11 @@ pub fn base() -> OpenApi {
         .build()
 }
 
-/// Marks every operation of `group` as needing the token, with the 401 it
-/// answers without it: the group is the one its router layers with
-/// [`super::middleware::require_token`], so the two cannot disagree.
-pub fn guarded(mut group: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+/// Marks every operation of a group that [`super::router`] layers with the
+/// token check as needing it, with the 401 it answers without it.
+pub fn guarded(mut group: OpenApi) -> OpenApi {
     let needs = SecurityRequirement::new(BEARER, Vec::<String>::new());
-    each_operation(group.get_openapi_mut(), |op| {
+    each_operation(&mut group, |op| {
         op.security = Some(vec![needs.clone()]);
         op.responses.responses.insert(
             "401".into(),

@@ -188,3 +188,21 @@ fn the_subcommand_prints_the_document_without_opening_a_store() {
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(help.contains("docs/openapi.json"), "{help}");
 }
+
+/// The document and the router agree on the token: asked without it,
+/// every operation with the bearer scheme answers 401 and no other does.
+#[tokio::test]
+async fn every_documented_route_needs_the_token_exactly_where_the_document_says() {
+    let app = InProcess::new(Some("s3cret"));
+    let doc: serde_json::Value = serde_json::from_str(&generated()).unwrap();
+    for (method, path) in document_routes() {
+        let guarded = doc["paths"][&path][method.to_lowercase()]["security"].is_array();
+        let uri = path
+            .replace("{id}", "1")
+            .replace("{index}", "0")
+            .replace("{phone}", "+19842068287")
+            .replace("{token}", "unknown");
+        let status = app.call(&method, &uri, &[]).await.status;
+        assert_eq!(status == 401, guarded, "{method} {path} answered {status}");
+    }
+}
