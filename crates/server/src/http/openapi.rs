@@ -10,7 +10,9 @@
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use numdialer_core::api::ErrorBody;
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::tag::TagBuilder;
@@ -92,8 +94,10 @@ pub fn guarded(mut group: OpenApi) -> OpenApi {
     group
 }
 
-/// Gives every operation the `{"error"}` answer as its default.
+/// Gives every operation the `{"error"}` answer as its default, and links
+/// the import's answer to every operation on one campaign.
 pub fn finish(mut doc: OpenApi) -> OpenApi {
+    link_campaign_operations(&mut doc);
     each_operation(&mut doc, |op| {
         op.responses
             .responses
@@ -107,6 +111,44 @@ pub fn finish(mut doc: OpenApi) -> OpenApi {
             });
     });
     doc
+}
+
+/// The import's `201` and `200` link to each operation under
+/// `/campaigns/{id}` with the new campaign's id (and its first entry), so
+/// that a client, or the fuzzer's stateful phase, can follow a campaign
+/// from its import through its lifecycle to its deletion.
+fn link_campaign_operations(doc: &mut OpenApi) {
+    let mut links = BTreeMap::new();
+    for (path, item) in &doc.paths.paths {
+        if !path.starts_with("/campaigns/{id}") {
+            continue;
+        }
+        for op in [&item.get, &item.post, &item.delete].into_iter().flatten() {
+            let Some(id) = op.operation_id.clone() else {
+                continue;
+            };
+            let mut link = LinkBuilder::new()
+                .operation_id(id.clone())
+                .parameter("id", "$response.body#/id");
+            if path.contains("{index}") {
+                link = link.parameter("index", 0);
+            }
+            links.insert(id, RefOr::T(link.build()));
+        }
+    }
+    let Some(create) = doc
+        .paths
+        .paths
+        .get_mut("/campaigns")
+        .and_then(|item| item.post.as_mut())
+    else {
+        return;
+    };
+    for status in ["200", "201"] {
+        if let Some(RefOr::T(answer)) = create.responses.responses.get_mut(status) {
+            answer.links = links.clone();
+        }
+    }
 }
 
 /// An answer of the `{"error"}` shape.
