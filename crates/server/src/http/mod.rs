@@ -2,6 +2,14 @@
 //! guard and layer on one screen, the route groups below it every path;
 //! the handlers live in `routes/` by resource, each with its OpenAPI
 //! description.
+//!
+//! A new route: its handler gets a `#[utoipa::path]` (path, a unique
+//! `operation_id`, tag, parameters, body by media type, answers; the
+//! `{"error"}` default and, in a group behind the token, the bearer scheme
+//! and its 401 are added for it), its bodies derive `ToSchema`, and it
+//! joins a group below with `routes!`. Then
+//! `cargo run -p numdialer-server -- openapi > docs/openapi.json`, a
+//! heading in docs/api.md, and `bash .ci/fuzz-api.sh`.
 
 pub mod body;
 pub mod conditional;

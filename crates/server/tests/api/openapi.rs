@@ -206,3 +206,18 @@ async fn every_documented_route_needs_the_token_exactly_where_the_document_says(
         assert_eq!(status == 401, guarded, "{method} {path} answered {status}");
     }
 }
+
+/// Routes join the router only through `routes!` in an `OpenApiRouter`,
+/// which describes them: the passthroughs that would add a route without a
+/// description are not used where the router is built.
+#[test]
+fn the_router_adds_no_route_outside_the_document() {
+    let source = include_str!("../../src/http/mod.rs");
+    for passthrough in [".route(", ".route_service(", ".nest(", ".nest_service("] {
+        assert!(
+            !source.contains(passthrough),
+            "http/mod.rs calls {passthrough}: register the route with routes! so that \
+             the OpenAPI document describes it"
+        );
+    }
+}
