@@ -12,6 +12,7 @@ use std::fmt;
 /// provider's text id such as Twilio's `CallSid`. Untagged, so a numeric id
 /// stays a JSON number on the wire and in stored data.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum CallId {
     Number(u64),
@@ -53,6 +54,7 @@ impl fmt::Display for CallId {
 /// `status` tag so that the three numDialer statuses read as they always
 /// have in an entry's history (`"status": "ringing"`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "status", rename_all = "lowercase")]
 pub enum CallEvent {
     Ringing,

@@ -11,6 +11,7 @@ use std::fmt;
 /// `retry_on` outcome while attempts remain leaves the entry `waiting` for
 /// its next one; a stopped campaign leaves its undialed entries `canceled`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Idle,
@@ -80,6 +81,7 @@ impl Status {
 
 /// How a final entry ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// An `answered` webhook came for its last attempt.

@@ -44,7 +44,14 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve a simulated dialer API that behaves like the real one.
-    Simulate(SimulateArgs),
+    Simulate(Box<SimulateArgs>),
+    /// Print the HTTP API's OpenAPI 3.1 document to stdout and exit.
+    ///
+    /// The document `GET /openapi.json` serves, generated from the handlers;
+    /// no data directory is opened and nothing listens. The copy in the
+    /// repository is refreshed with
+    /// `cargo run -p numdialer-server -- openapi > docs/openapi.json`.
+    Openapi,
 }
 
 /// The server's flags, in the sections `--help` shows.
@@ -84,9 +91,9 @@ pub struct HttpArgs {
     pub public_url: Option<String>,
 
     /// Require `Authorization: Bearer <TOKEN>` on every route but /healthz,
-    /// /readyz and the dialer API's webhooks (the calls, statuses and
-    /// campaigns routes, and /metrics beside them). Webhooks are
-    /// authenticated by their own per-dial secrets.
+    /// /readyz, /openapi.json and the dialer API's webhooks (the calls,
+    /// statuses, campaigns and suppressions routes, and /metrics beside
+    /// them). Webhooks are authenticated by their own per-dial secrets.
     #[arg(long, env = "NUMDIALER_API_TOKEN", hide_env_values = true)]
     pub api_token: Option<Secret>,
 
@@ -736,7 +743,7 @@ mod tests {
                 assert_eq!(a.seed, Some(4));
                 assert_eq!(a.protocol, ProviderKind::Numdialer);
             }
-            None => panic!("expected simulate"),
+            _ => panic!("expected simulate"),
         }
         let cli = Cli::try_parse_from([
             "x",
@@ -752,6 +759,8 @@ mod tests {
         };
         assert_eq!(a.twilio_config().busy_rate, 0.5);
         assert!(Cli::try_parse_from(["x", "--concurrency", "0"]).is_err());
+        let cli = Cli::try_parse_from(["x", "openapi"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Openapi)));
     }
 
     #[test]

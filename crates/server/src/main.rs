@@ -15,8 +15,13 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
+    // Before the logger: stdout holds the document and nothing else.
+    if let Some(Command::Openapi) = cli.command {
+        println!("{}", numdialer_server::http::openapi::json());
+        return;
+    }
     let format = match &cli.command {
-        Some(Command::Simulate(_)) => LogFormat::Pretty,
+        Some(Command::Simulate(_) | Command::Openapi) => LogFormat::Pretty,
         None => cli.server.log_format,
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
@@ -56,6 +61,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
+        Some(Command::Openapi) => unreachable!("printed before the logger starts"),
         None => {
             let config = cli.server.to_config()?;
             let server = numdialer_server::start(config).await?;

@@ -30,6 +30,7 @@ pub const EXPORT_COLUMNS: [&str; 14] = [
 
 /// One campaign as `GET /campaigns` lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CampaignSummary {
     pub id: u64,
     pub name: String,
@@ -66,6 +67,7 @@ pub struct CampaignSummary {
 /// Text rather than the domain's types, so that an older client reads a
 /// newer server's words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AnswersSummary {
     /// `off`, `detect` or `detect_message_end`.
     #[serde(default = "off")]
@@ -100,6 +102,7 @@ impl From<&AnswerSettings> for AnswersSummary {
 
 /// A campaign's calling hours as its summary shows them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CallingSummary {
     /// `calling_hours`, `days`, `holidays`, `fallback_timezone`.
     #[serde(default, flatten)]
@@ -184,6 +187,7 @@ impl CampaignSummary {
 
 /// `GET /campaigns`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CampaignsResponse {
     /// Rises on every change to any campaign; the ETag.
     pub version: u64,
@@ -192,6 +196,7 @@ pub struct CampaignsResponse {
 
 /// `POST /campaigns` with `application/json`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateCampaign {
     pub name: Option<String>,
@@ -268,6 +273,7 @@ impl CreateCampaign {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewEntry {
     pub phone: String,
@@ -281,6 +287,7 @@ pub struct NewEntry {
 /// One bad line of an import. For JSON bodies `line` is the item's
 /// position in `numbers` or `entries`, from 1.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LineError {
     pub line: usize,
     pub error: String,
@@ -288,6 +295,7 @@ pub struct LineError {
 
 /// The `422` answer to an import with bad lines: nothing was stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportErrorBody {
     pub error: String,
     /// The first 100 bad lines.
@@ -300,6 +308,7 @@ pub struct ImportErrorBody {
 /// with `+` that libphonenumber does not know as valid). For JSON bodies
 /// `line` is the item's position, from 1.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LineWarning {
     pub line: usize,
     pub warning: String,
@@ -308,6 +317,7 @@ pub struct LineWarning {
 /// The answer to an import (`POST /campaigns`, 201 or 200): the new
 /// campaign's summary, and the lines it took with a warning.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreatedCampaign {
     #[serde(flatten)]
     pub summary: CampaignSummary,

@@ -8,6 +8,8 @@
 //! purpose, each on its own.
 
 mod campaigns;
+#[cfg(feature = "openapi")]
+mod schema;
 
 pub use campaigns::{
     AnswersSummary, CampaignSummary, CampaignsResponse, CreateCampaign, CreatedCampaign,
@@ -25,6 +27,7 @@ use serde::{Deserialize, Serialize};
 /// are typed: the server's own [`Status`] and [`Outcome`] by default, the
 /// [`Lenient`] words of a client (see [`LenientStatuses`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(bound(deserialize = "S: Deserialize<'de>, O: Deserialize<'de>"))]
 pub struct StatusesResponse<S = Status, O = Outcome> {
     /// Rises by at least one on every change of state.
@@ -77,6 +80,7 @@ pub struct StatusesResponse<S = Status, O = Outcome> {
 /// In-flight calls dialed before the server last started
 /// ([`StatusesResponse::before_restart`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BeforeRestart {
     /// How many: each holds a line until its final webhook or its timeout.
     pub calls: usize,
@@ -192,6 +196,7 @@ impl<S: AsKnown<Status>, O> StatusesResponse<S, O> {
 
 /// One list entry as `GET /statuses` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(bound(deserialize = "S: Deserialize<'de>, O: Deserialize<'de>"))]
 pub struct CallSummary<S = Status, O = Outcome> {
     pub index: usize,
@@ -309,6 +314,7 @@ fn one() -> u32 {
 
 /// `GET /calls/{index}`: the summary plus the entry's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(bound(deserialize = "S: Deserialize<'de>, O: Deserialize<'de>"))]
 pub struct CallDetail<S = Status, O = Outcome> {
     #[serde(flatten)]
@@ -346,6 +352,7 @@ impl From<&Entry> for CallDetail {
 /// One thing that happened to an entry, applied or not: the HTTP shape of
 /// [`campaign::Event`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Event {
     pub at: Timestamp,
     #[serde(flatten)]
@@ -362,6 +369,7 @@ pub struct Event {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum EventKind {
     /// POST /call is about to leave for this entry.
@@ -460,6 +468,7 @@ impl From<&campaign::EventKind> for EventKind {
 
 /// The server's answer to an accepted webhook.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebhookAck {
     pub applied: bool,
     pub status: Status,
@@ -467,12 +476,14 @@ pub struct WebhookAck {
 
 /// `POST /calls`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StartResponse {
     pub started: bool,
 }
 
 /// Every error answer of the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: String,
 }

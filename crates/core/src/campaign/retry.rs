@@ -12,6 +12,7 @@ pub const MAX_ATTEMPTS: u32 = 10;
 pub const MAX_RETRY_DELAY_S: u64 = 7 * 24 * 3600;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RetryPolicy {
     /// Attempts in all, the first one included (1: no retries).
     pub max_attempts: u32,
@@ -36,15 +37,19 @@ impl Default for RetryPolicy {
 /// (the default fills it), numbers as given so that a negative or
 /// fractional one gets its own message rather than a type error.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RetryInput {
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<f64>))]
     pub max_attempts: Option<serde_json::Number>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<f64>))]
     pub retry_delay: Option<serde_json::Number>,
     /// A list, or one comma-separated string as in a query string.
     pub retry_on: Option<RetryOnInput>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum RetryOnInput {
     List(Vec<String>),

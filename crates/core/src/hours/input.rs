@@ -21,6 +21,7 @@ pub struct HoursInput {
 
 /// A list of strings, or one string of comma-separated values.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum TextOrList {
     List(Vec<String>),

@@ -335,6 +335,7 @@ impl fmt::Display for Holidays {
 /// A campaign's calling-hours settings. Every field defaults, so settings
 /// stored before calling hours existed read as `off`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Hours {
     #[serde(default)]
     pub calling_hours: CallingHours,

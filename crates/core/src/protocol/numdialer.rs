@@ -13,6 +13,7 @@ pub fn is_valid_phone(s: &str) -> bool {
 
 /// The three statuses the API sends in webhooks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum CallStatus {
     Ringing,
@@ -44,6 +45,7 @@ impl fmt::Display for CallStatus {
 
 /// What the API POSTs to a webhook URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebhookBody {
     pub id: u64,
     pub status: CallStatus,

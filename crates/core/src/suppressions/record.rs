@@ -73,6 +73,7 @@ impl<'de> Deserialize<'de> for Scope {
 /// Who asked: an operator by hand, a client of the API, an import's
 /// column, a copy of a national registry, or the callee during a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     Manual,
@@ -125,6 +126,7 @@ impl FromStr for Source {
 
 /// One number or prefix that must not be dialed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Suppression {
     pub phone: Pattern,
     pub scope: Scope,
@@ -156,6 +158,7 @@ impl Suppression {
 
 /// What an audit record says happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {
     Add {
@@ -177,6 +180,7 @@ pub enum Action {
 
 /// One line of the append-only audit log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditRecord {
     /// Its place in the log, from 1, never reused.
     pub seq: u64,

@@ -62,6 +62,19 @@ impl Conditional {
     }
 }
 
+/// The `If-None-Match` header, as the OpenAPI document describes it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[expect(
+    dead_code,
+    reason = "describes a header that `Conditional::read` reads"
+)]
+pub struct IfNoneMatch {
+    /// The version the client has, as an `ETag` gave it (`"V"`).
+    #[param(rename = "If-None-Match", value_type = String, required = false)]
+    if_none_match: Option<String>,
+}
+
 /// When the work of an answer began (after any wait), for `Server-Timing`.
 #[derive(Debug, Clone, Copy)]
 pub struct Timer(Instant);

@@ -1,5 +1,15 @@
-//! The HTTP API (docs/api.md): [`router`] shows every path, guard and layer
-//! on one screen; the handlers live in `routes/` by resource.
+//! The HTTP API (docs/api.md, docs/openapi.json): [`router`] shows every
+//! guard and layer on one screen, the route groups below it every path;
+//! the handlers live in `routes/` by resource, each with its OpenAPI
+//! description.
+//!
+//! A new route: its handler gets a `#[utoipa::path]` (path, a unique
+//! `operation_id`, tag, parameters, body by media type, answers; the
+//! `{"error"}` default and, in a group behind the token, the bearer scheme
+//! and its 401 are added for it), its bodies derive `ToSchema`, and it
+//! joins a group below with `routes!`. Then
+//! `cargo run -p numdialer-server -- openapi > docs/openapi.json`, a
+//! heading in docs/api.md, and `bash .ci/fuzz-api.sh`.
 
 pub mod body;
 pub mod budget;
@@ -7,6 +17,7 @@ pub mod conditional;
 pub mod error;
 pub mod extract;
 pub mod middleware;
+pub mod openapi;
 pub mod routes;
 pub mod serve;
 
@@ -14,12 +25,13 @@ use crate::engine::Engine;
 use crate::provider::{Callbacks, DialerHealth};
 use crate::shutdown::Shutdown;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use axum::{Router, middleware as mw};
 use body::BodyLimit;
 use error::ApiError;
 use numdialer_core::Secret;
 use std::sync::Arc;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -46,51 +58,27 @@ pub struct AppState {
     pub imports: Arc<budget::ImportBudget>,
 }
 
+/// Every route of the API. The router and the document ([`openapi`],
+/// `GET /openapi.json`) are built from the same groups below, each
+/// registered through utoipa-axum's `OpenApiRouter` alone, so that no route
+/// is served without being described. The groups layered here with the
+/// token are the ones [`openapi`] marks with the bearer scheme (a test asks
+/// every documented route without the token).
 pub fn router(state: AppState) -> Router {
-    let mut operator = Router::new()
-        .route("/calls", post(routes::calls::start))
-        .route("/statuses", get(routes::statuses::get))
-        .route("/calls/{index}", get(routes::calls::detail))
-        .route("/campaigns", get(routes::campaigns::list))
-        .route(
-            "/campaigns/{id}",
-            get(routes::campaigns::get).delete(routes::campaigns::delete),
-        )
-        .route("/campaigns/{id}/start", post(routes::campaigns::start))
-        .route("/campaigns/{id}/pause", post(routes::campaigns::pause))
-        .route("/campaigns/{id}/resume", post(routes::campaigns::resume))
-        .route("/campaigns/{id}/stop", post(routes::campaigns::stop))
-        .route(
-            "/campaigns/{id}/statuses",
-            get(routes::statuses::of_campaign),
-        )
-        .route(
-            "/campaigns/{id}/calls/{index}",
-            get(routes::campaigns::detail),
-        )
-        .route("/campaigns/{id}/export.csv", get(routes::campaigns::export))
-        .route("/suppressions", get(routes::suppressions::list))
-        .route("/suppressions/log", get(routes::suppressions::log))
-        .route(
-            "/suppressions/export.csv",
-            get(routes::suppressions::export),
-        )
-        .route(
-            "/suppressions/{phone}",
-            axum::routing::delete(routes::suppressions::remove),
-        );
+    let mut operator = operator_routes();
     if !state.metrics_elsewhere {
-        operator = operator.route("/metrics", get(routes::metrics::get));
+        operator = operator.merge(metrics_routes());
     }
-    let operator = operator.route_layer(mw::from_fn_with_state(
-        state.clone(),
-        middleware::require_token,
-    ));
+    let (operator, _) = operator
+        .route_layer(mw::from_fn_with_state(
+            state.clone(),
+            middleware::require_token,
+        ))
+        .split_for_parts();
     // The imports alone take lists: their own body limit, their share of
     // the import memory, and the token checked before either (the later
     // layer runs first).
-    let import = Router::new()
-        .route("/campaigns", post(routes::campaigns::create))
+    let (import, _) = import_routes()
         .layer(mw::from_fn_with_state(
             BodyLimit::IMPORT,
             body::read_body_first,
@@ -102,21 +90,20 @@ pub fn router(state: AppState) -> Router {
         .layer(mw::from_fn_with_state(
             state.clone(),
             middleware::require_token_before_body,
-        ));
+        ))
+        .split_for_parts();
     // Suppressions stream their body (a registry copy is 10M lines): the
     // route reads it itself, a line at a time.
-    let suppressions = Router::new()
-        .route("/suppressions", post(routes::suppressions::add))
+    let (suppressions, _) = suppression_routes()
         .layer(mw::from_fn_with_state(
             state.clone(),
             middleware::require_token_before_body,
-        ));
+        ))
+        .split_for_parts();
+    let (public, _) = public_routes().split_for_parts();
     Router::new()
         .merge(operator)
-        .route("/webhooks/{token}", post(routes::webhooks::receive))
-        .route("/webhooks/{token}/amd", post(routes::webhooks::detection))
-        .route("/healthz", get(routes::health::healthz))
-        .route("/readyz", get(routes::health::readyz))
+        .merge(public)
         .fallback(|| async { ApiError::not_found("no such route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -144,8 +131,8 @@ pub fn router(state: AppState) -> Router {
 /// private address, with the API's body limit, request timeout and JSON
 /// errors.
 pub fn metrics_router(state: AppState) -> Router {
-    Router::new()
-        .route("/metrics", get(routes::metrics::get))
+    let (metrics, _) = metrics_routes().split_for_parts();
+    metrics
         .fallback(|| async { ApiError::not_found("only /metrics is served here") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -159,4 +146,73 @@ pub fn metrics_router(state: AppState) -> Router {
         ))
         .layer(mw::from_fn(middleware::request_timeout))
         .with_state(state)
+}
+
+/// The OpenAPI document of every route [`router`] can serve, `/metrics`
+/// included: what `GET /openapi.json` answers and `numdialer-server
+/// openapi` prints. Built without a server, from the route groups alone.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let behind_token = [
+        operator_routes(),
+        metrics_routes(),
+        import_routes(),
+        suppression_routes(),
+    ];
+    let mut doc = openapi::base();
+    for group in behind_token {
+        doc.merge(openapi::guarded(group.into_openapi()));
+    }
+    doc.merge(public_routes().into_openapi());
+    openapi::finish(doc)
+}
+
+/// The operator's routes with small bodies: the token when the server has
+/// one.
+fn operator_routes() -> OpenApiRouter<AppState> {
+    use routes::{calls, campaigns, statuses, suppressions};
+    OpenApiRouter::new()
+        .routes(routes!(calls::start))
+        .routes(routes!(statuses::get))
+        .routes(routes!(calls::detail))
+        .routes(routes!(campaigns::list))
+        .routes(routes!(campaigns::get, campaigns::delete))
+        .routes(routes!(campaigns::start))
+        .routes(routes!(campaigns::pause))
+        .routes(routes!(campaigns::resume))
+        .routes(routes!(campaigns::stop))
+        .routes(routes!(statuses::of_campaign))
+        .routes(routes!(campaigns::detail))
+        .routes(routes!(campaigns::export))
+        .routes(routes!(suppressions::list))
+        .routes(routes!(suppressions::log))
+        .routes(routes!(suppressions::export))
+        .routes(routes!(suppressions::remove))
+}
+
+/// `GET /metrics`: on the API's listener behind the token, or alone on
+/// `--metrics-listen`.
+fn metrics_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(routes::metrics::get))
+}
+
+/// `POST /campaigns`: a list of up to 32 MiB.
+fn import_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(routes::campaigns::create))
+}
+
+/// `POST /suppressions`: read by the route itself, a line at a time.
+fn suppression_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(routes::suppressions::add))
+}
+
+/// Without the token: the provider's callbacks (checked by their own
+/// token or signature), health for supervisors, and this document.
+fn public_routes() -> OpenApiRouter<AppState> {
+    use routes::{health, webhooks};
+    OpenApiRouter::new()
+        .routes(routes!(webhooks::receive))
+        .routes(routes!(webhooks::detection))
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(openapi::document))
 }

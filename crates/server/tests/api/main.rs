@@ -33,6 +33,7 @@ mod hours;
 mod imports;
 mod integrity;
 mod limits;
+mod openapi;
 mod operations;
 mod pacing;
 mod pages;

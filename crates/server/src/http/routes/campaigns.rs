@@ -2,6 +2,7 @@
 //! (docs/api.md, "Campaigns").
 
 use crate::http::AppState;
+use crate::http::conditional::IfNoneMatch;
 use crate::http::conditional::{self, Conditional, Timer};
 use crate::http::error::ApiError;
 use crate::http::extract::{Json, Path, Query};
@@ -13,11 +14,15 @@ use numdialer_core::answer::{AnswerInput, AnswerSettings};
 use numdialer_core::api::{
     CallDetail, CampaignSummary, CreatedCampaign, EXPORT_COLUMNS, ImportErrorBody,
 };
+use numdialer_core::api::{CampaignsResponse, CreateCampaign, ErrorBody};
 use numdialer_core::campaign::{RetryInput, RetryOnInput};
 use numdialer_core::hours::{HoursInput, HoursInputError, TextOrList};
 use numdialer_core::import::{self, Format};
 use numdialer_core::{Country, Entry, NewCampaign, Operation};
 use serde::Deserialize;
+use utoipa::openapi::schema::{AnyOfBuilder, Schema};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 /// Longest campaign name, in characters.
 const MAX_NAME: usize = 200;
@@ -28,13 +33,30 @@ const MAX_KEY: usize = 200;
 /// Rows an export reads per lock.
 const EXPORT_SLICE: usize = 8192;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// With `If-None-Match`: hold the request up to this many seconds (at
+    /// most 30) until a campaign changes.
+    #[param(minimum = 0)]
     wait: Option<f64>,
 }
 
 /// `GET /campaigns`, with `If-None-Match` and `?wait=` as `GET /statuses`.
+#[utoipa::path(
+    get,
+    path = "/campaigns",
+    operation_id = "list_campaigns",
+    tag = "campaigns",
+    summary = "Every campaign",
+    params(ListQuery, IfNoneMatch),
+    responses(
+        (status = 200, description = "Every campaign's summary; `ETag` is the version.", body = CampaignsResponse,
+            headers(("ETag" = String, description = "The version, quoted."))),
+        (status = 304, description = "`If-None-Match` names the current version."),
+    ),
+)]
 pub async fn list(
     State(state): State<AppState>,
     Query(q): Query<ListQuery>,
@@ -56,31 +78,54 @@ pub async fn list(
     Ok((conditional::fresh(list.version, &timer), Json(list)).into_response())
 }
 
-/// The settings of a CSV or plain-text import, as query parameters.
-#[derive(Debug, Default, Deserialize)]
+/// The settings of a CSV or plain-text import, as query parameters (a
+/// JSON import gives them in its body instead).
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct CreateQuery {
+    /// At most 200 characters.
     name: Option<String>,
+    /// Attempts in all, 1 to 10.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 10)]
     max_attempts: Option<String>,
+    /// Seconds between attempts, at most a week.
+    #[param(value_type = Option<u64>, maximum = 604800)]
     retry_delay: Option<String>,
+    /// Comma-separated outcomes that earn another attempt: `no_answer`,
+    /// `failed`, `machine`.
     retry_on: Option<String>,
+    /// `true`: start dialing at once.
+    #[param(value_type = Option<bool>)]
     start: Option<String>,
     /// Dial only while the do-not-call registry copy is current.
+    #[param(value_type = Option<bool>)]
     require_registry: Option<String>,
-    /// The country numbers without `+` are read in, for every format.
+    /// The country numbers without `+` are read in, for every format: an
+    /// ISO 3166 code such as `US`.
+    #[param(pattern = "^[A-Za-z]{2}$")]
     country: Option<String>,
+    /// `HH:MM-HH:MM` in the callee's time, or `off`.
+    #[param(pattern = "^(off|[0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9])$")]
     calling_hours: Option<String>,
+    /// `mon-fri`, `mon,wed,fri`…
     days: Option<String>,
     /// Comma-separated dates.
     holidays: Option<String>,
+    /// The IANA zone of numbers whose own is unknown.
     fallback_timezone: Option<String>,
-    /// `off`, `detect` or `detect_message_end`.
+    /// `off`, `detect` or `detect_message_end` (detection needs Twilio).
     amd: Option<String>,
     /// `off`, `say:TEXT` or `play:URL`.
     voicemail: Option<String>,
+    /// Twilio's detection tuning, each in its own unit and range.
+    #[param(value_type = Option<u32>)]
     machine_detection_timeout: Option<String>,
+    #[param(value_type = Option<u32>)]
     machine_detection_speech_threshold: Option<String>,
+    #[param(value_type = Option<u32>)]
     machine_detection_speech_end_threshold: Option<String>,
+    #[param(value_type = Option<u32>)]
     machine_detection_silence_timeout: Option<String>,
 }
 
@@ -232,6 +277,31 @@ fn bad_request(message: impl Into<String>) -> ApiError {
 /// and nothing is stored. Numbers without `+` are read in the JSON body's
 /// `country`, `?country=`, or the server's `--default-country`, in that
 /// order; the answer names the lines taken with a warning.
+#[utoipa::path(
+    post,
+    path = "/campaigns",
+    operation_id = "create_campaign",
+    tag = "campaigns",
+    summary = "Import a list as a new campaign",
+    params(CreateQuery, IdempotencyKey),
+    request_body(
+        description = "A CSV file (a `phone` column, optionally `name`, `timezone` and columns of your own), plain text (one number a line), or JSON with the settings. At most 32 MiB.",
+        content(
+            (String = "text/csv", example = json!("phone,name,city\n+19842068287,Ada,Raleigh\n13018040009,Grace,\n")),
+            (String = "text/plain", example = json!("+19842068287\n13018040009\n")),
+            (CreateCampaign = "application/json", example = json!({"name": "monday", "numbers": ["+19842068287", "13018040009"]})),
+        ),
+    ),
+    responses(
+        (status = 201, description = "The new campaign.", body = CreatedCampaign,
+            headers(("Location" = String, description = "`/campaigns/{id}`."))),
+        (status = 200, description = "The campaign an earlier upload with this `Idempotency-Key` created.", body = CreatedCampaign,
+            headers(("Location" = String, description = "`/campaigns/{id}`."))),
+        (status = 415, description = "Not CSV, plain text or JSON.", body = ErrorBody),
+        (status = 422, description = "Bad lines or settings; nothing was stored.", body = ImportRefused),
+        (status = 503, description = "Imports in flight hold the server's import memory (`--import-memory`): refused before the body is read, with `Retry-After` and `connection: close`; or the store takes no durable writes now. Nothing was stored.", body = ErrorBody),
+    ),
+)]
 pub async fn create(
     State(state): State<AppState>,
     Query(q): Query<CreateQuery>,
@@ -431,6 +501,17 @@ fn hours_error(e: HoursInputError) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
 }
 
+/// The `Idempotency-Key` header, as the OpenAPI document describes it.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[expect(dead_code, reason = "describes a header that `idempotency_key` reads")]
+pub struct IdempotencyKey {
+    /// 1 to 200 visible ASCII characters: a retried upload with the same
+    /// key and body answers the campaign the first one created.
+    #[param(rename = "Idempotency-Key", value_type = String, required = false, pattern = "^[!-~]([ -~]{0,198}[!-~])?$")]
+    idempotency_key: Option<String>,
+}
+
 /// The `Idempotency-Key` exactly as sent: two keys that differ in any
 /// byte are two keys (HTTP itself drops the spaces around a header value).
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
@@ -445,6 +526,29 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     }
 }
 
+/// The `422` of an import, as the document describes it: `{"error"}` for a
+/// bad setting or body, with `errors` and `error_count` when lines were
+/// bad ([`ImportErrorBody`]).
+pub struct ImportRefused;
+
+impl utoipa::PartialSchema for ImportRefused {
+    fn schema() -> RefOr<Schema> {
+        let any_of = AnyOfBuilder::new()
+            .item(Ref::from_schema_name(ImportErrorBody::name()))
+            .item(Ref::from_schema_name(ErrorBody::name()))
+            .build();
+        Schema::AnyOf(any_of).into()
+    }
+}
+
+impl ToSchema for ImportRefused {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((ImportErrorBody::name().into(), ImportErrorBody::schema()));
+        schemas.push((ErrorBody::name().into(), ErrorBody::schema()));
+        ImportErrorBody::schemas(schemas);
+    }
+}
+
 /// A refused import: its lines, or what is wrong with the whole body.
 fn import_error(e: import::ImportError) -> ApiError {
     let body: ImportErrorBody = e.into();
@@ -456,6 +560,19 @@ fn import_error(e: import::ImportError) -> ApiError {
     )
 }
 
+/// One campaign's summary.
+#[utoipa::path(
+    get,
+    path = "/campaigns/{id}",
+    operation_id = "get_campaign",
+    tag = "campaigns",
+    summary = "One campaign's summary",
+    params(("id" = u64, Path, description = "The campaign's id.")),
+    responses(
+        (status = 200, description = "The campaign.", body = CampaignSummary),
+        (status = 404, description = "No such campaign.", body = ErrorBody),
+    ),
+)]
 pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<u64>,
@@ -472,6 +589,20 @@ async fn operate(
     Ok(Json(summary))
 }
 
+/// Starts a draft campaign.
+#[utoipa::path(
+    post,
+    path = "/campaigns/{id}/start",
+    operation_id = "start_campaign",
+    tag = "campaigns",
+    summary = "Starts a draft campaign",
+    params(("id" = u64, Path, description = "The campaign's id.")),
+    responses(
+        (status = 200, description = "The campaign as it is now.", body = CampaignSummary),
+        (status = 404, description = "No such campaign.", body = ErrorBody),
+        (status = 409, description = "Not allowed in the campaign's state.", body = ErrorBody),
+    ),
+)]
 pub async fn start(
     State(state): State<AppState>,
     Path(id): Path<u64>,
@@ -479,6 +610,20 @@ pub async fn start(
     operate(state, id, Operation::Start).await
 }
 
+/// Pauses a running campaign: calls in flight finish.
+#[utoipa::path(
+    post,
+    path = "/campaigns/{id}/pause",
+    operation_id = "pause_campaign",
+    tag = "campaigns",
+    summary = "Pauses a running campaign: calls in flight finish",
+    params(("id" = u64, Path, description = "The campaign's id.")),
+    responses(
+        (status = 200, description = "The campaign as it is now.", body = CampaignSummary),
+        (status = 404, description = "No such campaign.", body = ErrorBody),
+        (status = 409, description = "Not allowed in the campaign's state.", body = ErrorBody),
+    ),
+)]
 pub async fn pause(
     State(state): State<AppState>,
     Path(id): Path<u64>,
@@ -486,6 +631,20 @@ pub async fn pause(
     operate(state, id, Operation::Pause).await
 }
 
+/// Resumes a paused campaign.
+#[utoipa::path(
+    post,
+    path = "/campaigns/{id}/resume",
+    operation_id = "resume_campaign",
+    tag = "campaigns",
+    summary = "Resumes a paused campaign",
+    params(("id" = u64, Path, description = "The campaign's id.")),
+    responses(
+        (status = 200, description = "The campaign as it is now.", body = CampaignSummary),
+        (status = 404, description = "No such campaign.", body = ErrorBody),
+        (status = 409, description = "Not allowed in the campaign's state.", body = ErrorBody),
+    ),
+)]
 pub async fn resume(
     State(state): State<AppState>,
     Path(id): Path<u64>,
@@ -493,6 +652,20 @@ pub async fn resume(
     operate(state, id, Operation::Resume).await
 }
 
+/// Stops a campaign for good: its undialed entries are canceled.
+#[utoipa::path(
+    post,
+    path = "/campaigns/{id}/stop",
+    operation_id = "stop_campaign",
+    tag = "campaigns",
+    summary = "Stops a campaign for good: its undialed entries are canceled",
+    params(("id" = u64, Path, description = "The campaign's id.")),
+    responses(
+        (status = 200, description = "The campaign as it is now.", body = CampaignSummary),
+        (status = 404, description = "No such campaign.", body = ErrorBody),
+        (status = 409, description = "Not allowed in the campaign's state.", body = ErrorBody),
+    ),
+)]
 pub async fn stop(
     State(state): State<AppState>,
     Path(id): Path<u64>,
@@ -500,6 +673,20 @@ pub async fn stop(
     operate(state, id, Operation::Stop).await
 }
 
+/// Deletes a campaign that holds no line.
+#[utoipa::path(
+    delete,
+    path = "/campaigns/{id}",
+    operation_id = "delete_campaign",
+    tag = "campaigns",
+    summary = "Delete a campaign",
+    params(("id" = u64, Path, description = "The campaign's id.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 404, description = "No such campaign.", body = ErrorBody),
+        (status = 409, description = "It still dials, or it is campaign 1.", body = ErrorBody),
+    ),
+)]
 pub async fn delete(
     State(state): State<AppState>,
     Path(id): Path<u64>,
@@ -508,6 +695,19 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// One entry of a campaign and its history.
+#[utoipa::path(
+    get,
+    path = "/campaigns/{id}/calls/{index}",
+    operation_id = "get_campaign_call",
+    tag = "campaigns",
+    summary = "One entry, every attempt",
+    params(("id" = u64, Path, description = "The campaign's id."), ("index" = usize, Path, description = "The entry's place in the list, from 0.")),
+    responses(
+        (status = 200, description = "The entry.", body = CallDetail),
+        (status = 404, description = "No such campaign or entry.", body = ErrorBody),
+    ),
+)]
 pub async fn detail(
     State(state): State<AppState>,
     Path((id, index)): Path<(u64, usize)>,
@@ -521,9 +721,11 @@ pub async fn detail(
 }
 
 /// `GET /campaigns/{id}/export.csv?raw=true` turns the formula guard off.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
+    /// `true`: cells a spreadsheet would evaluate are not quoted.
     #[serde(default)]
     raw: bool,
 }
@@ -578,6 +780,18 @@ fn export_row(e: &Entry) -> Vec<String> {
 /// `GET /campaigns/{id}/export.csv`: every entry with its outcome, RFC
 /// 4180, every cell [`neutralise`]d unless `?raw=true`. Read in slices, so
 /// that a large export never holds dialing up.
+#[utoipa::path(
+    get,
+    path = "/campaigns/{id}/export.csv",
+    operation_id = "export_campaign",
+    tag = "campaigns",
+    summary = "Every entry and its outcome, as CSV",
+    params(("id" = u64, Path, description = "The campaign's id."), ExportQuery),
+    responses(
+        (status = 200, description = "RFC 4180 CSV: the fixed columns, then the import's own.", body = String, content_type = "text/csv"),
+        (status = 404, description = "No such campaign.", body = ErrorBody),
+    ),
+)]
 pub async fn export(
     State(state): State<AppState>,
     Path(id): Path<u64>,

@@ -4,24 +4,30 @@
 use super::LEGACY;
 use crate::engine::Page;
 use crate::http::AppState;
+use crate::http::conditional::IfNoneMatch;
 use crate::http::conditional::{self, Conditional, Timer};
 use crate::http::error::ApiError;
 use crate::http::extract::{Path, Query};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use numdialer_core::api::{ErrorBody, StatusesResponse};
 use serde::Deserialize;
+use utoipa::IntoParams;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct StatusesQuery {
     /// Only the entries changed after this version.
     since: Option<u64>,
-    /// Hold the request up to this many seconds until something changes.
+    /// Hold the request up to this many seconds (at most 30) until
+    /// something changes past `since` or the `If-None-Match` version.
+    #[param(minimum = 0)]
     wait: Option<f64>,
     /// Only the entries after this index.
     after: Option<usize>,
-    /// At most this many entries (1 to [`MAX_LIMIT`]); without it, all.
+    /// At most this many entries (1 to 100000); without it, all.
     limit: Option<usize>,
 }
 
@@ -33,6 +39,20 @@ pub const MAX_LIMIT: usize = 100_000;
 const SERIALISE_INLINE: usize = 2048;
 
 /// `GET /statuses`: campaign 1, as before campaigns existed.
+#[utoipa::path(
+    get,
+    path = "/statuses",
+    operation_id = "get_legacy_statuses",
+    tag = "legacy",
+    summary = "Every entry of campaign 1 and its status",
+    params(StatusesQuery, IfNoneMatch),
+    responses(
+        (status = 200, description = "The entries; `ETag` is the version.", body = StatusesResponse,
+            headers(("ETag" = String, description = "The version, quoted."))),
+        (status = 304, description = "`If-None-Match` names the current version."),
+        (status = 404, description = "There is no campaign 1.", body = ErrorBody),
+    ),
+)]
 pub async fn get(
     State(state): State<AppState>,
     Query(q): Query<StatusesQuery>,
@@ -42,6 +62,20 @@ pub async fn get(
 }
 
 /// `GET /campaigns/{id}/statuses`: the same, with the campaign's summary.
+#[utoipa::path(
+    get,
+    path = "/campaigns/{id}/statuses",
+    operation_id = "get_campaign_statuses",
+    tag = "campaigns",
+    summary = "A campaign's entries, with its summary",
+    params(("id" = u64, Path, description = "The campaign's id."), StatusesQuery, IfNoneMatch),
+    responses(
+        (status = 200, description = "The entries and the summary; `ETag` is the version.", body = StatusesResponse,
+            headers(("ETag" = String, description = "The version, quoted."))),
+        (status = 304, description = "`If-None-Match` names the current version."),
+        (status = 404, description = "No such campaign.", body = ErrorBody),
+    ),
+)]
 pub async fn of_campaign(
     State(state): State<AppState>,
     Path(id): Path<u64>,

@@ -15,11 +15,13 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use numdialer_core::api::ErrorBody;
 use numdialer_core::suppressions::{
     self, AuditRecord, Pattern, RegistryForm, Scope, Source, Suppression, read_registry_line,
     registry_form,
 };
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 /// Line errors listed in a refused bulk upload's answer.
 const ERRORS_LISTED: usize = 100;
@@ -52,34 +54,56 @@ fn pattern_of(text: &str) -> Result<Pattern, ApiError> {
     Pattern::read(text, None).map_err(|e| unprocessable(format!("phone: {e}")))
 }
 
-#[derive(Debug, Deserialize)]
+/// One suppression, as `POST /suppressions` takes it in JSON.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewSuppression {
+    /// A number, or a prefix ending in `*` longer than its country code.
     phone: String,
+    /// Absent: global.
     #[serde(default)]
     scope: Option<Scope>,
+    /// Absent: `api`.
     #[serde(default)]
     source: Option<Source>,
     #[serde(default)]
     reason: String,
+    /// Who asked.
     #[serde(default)]
     actor: String,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// A bulk upload's settings (`text/plain` or `text/csv` only).
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct BulkQuery {
+    /// `global` (the default) or a campaign's id.
     scope: Option<String>,
+    /// `manual`, `api`, `import` (the default), `registry` or `call`.
     source: Option<String>,
     reason: Option<String>,
     actor: Option<String>,
+    /// With `source=registry`: the registry's download date, `YYYY-MM-DD`.
     registry_date: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
-struct BulkAnswer {
+/// The answer to a bulk upload.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkAnswer {
+    /// Numbers added.
     count: u64,
+    /// The one audit record of the upload.
     audit: AuditRecord,
+}
+
+/// What `POST /suppressions` added: one suppression, or a bulk upload's
+/// count.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum Added {
+    One(Suppression),
+    Many(BulkAnswer),
 }
 
 #[derive(Debug, Serialize)]
@@ -95,6 +119,27 @@ struct LineError {
 /// line at a time as it arrives, so that a registry copy of 10M lines
 /// costs its numbers' 8 bytes each, not its text; every answer is given
 /// after the body is read (or given up on with `connection: close`).
+#[utoipa::path(
+    post,
+    path = "/suppressions",
+    operation_id = "add_suppressions",
+    tag = "suppressions",
+    summary = "Add one number or prefix, or many numbers",
+    params(BulkQuery),
+    request_body(
+        description = "One suppression as JSON, or one number a line (the US registry's downloads as they come). At most 256 MiB.",
+        content(
+            (NewSuppression = "application/json", example = json!({"phone": "+19842068287", "reason": "asked on the call"})),
+            (String = "text/plain", example = json!("+12065550100\n13018040010\n")),
+            (String = "text/csv", example = json!("3018040011\n3018040012\n")),
+        ),
+    ),
+    responses(
+        (status = 201, description = "Added, durably: no dial of the number begins after this answer.", body = Added),
+        (status = 415, description = "Not JSON, plain text or CSV.", body = ErrorBody),
+        (status = 422, description = "A bad number, line or setting; nothing was stored.", body = ErrorBody),
+    ),
+)]
 pub async fn add(
     State(state): State<AppState>,
     Query(q): Query<BulkQuery>,
@@ -146,7 +191,7 @@ async fn add_one(state: AppState, q: BulkQuery, body: &[u8]) -> Result<Response,
     };
     state.engine.suppress(&s).await?;
     tracing::info!(phone = %s.phone, scope = %s.scope, source = %s.source, "suppressed");
-    Ok((StatusCode::CREATED, Json(s)).into_response())
+    Ok((StatusCode::CREATED, Json(Added::One(s))).into_response())
 }
 
 /// A reason or actor as long as a person writes one.
@@ -343,10 +388,10 @@ async fn add_bulk(state: AppState, q: BulkQuery, body: Body) -> Result<Response,
     tracing::info!(count, scope = %scope, source = %source, "suppressions imported");
     Ok((
         StatusCode::CREATED,
-        Json(BulkAnswer {
+        Json(Added::Many(BulkAnswer {
             count,
             audit: record,
-        }),
+        })),
     )
         .into_response())
 }
@@ -357,33 +402,60 @@ fn registry_date(text: &str) -> Result<String, ApiError> {
         .map_err(|e| unprocessable(format!("registry_date: {e}")))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Check this number instead of listing.
     phone: Option<String>,
+    /// With `phone`: check it for this campaign (its own list too).
     campaign: Option<u64>,
+    /// The `next` of the page before.
     after: Option<String>,
+    /// 1 to 10000; 1000 by default.
     limit: Option<usize>,
 }
 
-#[derive(Debug, Serialize)]
-struct Checked {
+/// Whether a number is suppressed, and by what.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Checked {
     phone: String,
     suppressed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppression: Option<Suppression>,
 }
 
-#[derive(Debug, Serialize)]
-struct Page<T> {
+/// A page of a list, oldest or first first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
     items: Vec<T>,
     /// Give it as `after` for the next page; absent on the last.
     #[serde(skip_serializing_if = "Option::is_none")]
     next: Option<String>,
 }
 
+/// `GET /suppressions`: a check of one number, or a page of the lists.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum Listed {
+    Check(Checked),
+    Page(Page<Suppression>),
+}
+
 /// `GET /suppressions`: paged (`?after=&limit=`), or `?phone=` (with
 /// `&campaign=`) says whether and why that number is not dialed.
+#[utoipa::path(
+    get,
+    path = "/suppressions",
+    operation_id = "list_suppressions",
+    tag = "suppressions",
+    summary = "The do-not-call lists, or whether one number is on them",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "With `phone`, the check; otherwise a page.", body = Listed),
+        (status = 422, description = "A bad number, page mark or limit.", body = ErrorBody),
+    ),
+)]
 pub async fn list(
     State(state): State<AppState>,
     Query(q): Query<ListQuery>,
@@ -396,11 +468,11 @@ pub async fn list(
         let found = store
             .suppression_for(&digits, q.campaign.unwrap_or(0))
             .map_err(crate::engine::EngineError::from)?;
-        return Ok(Json(Checked {
+        return Ok(Json(Listed::Check(Checked {
             phone: format!("+{digits}"),
             suppressed: found.is_some(),
             suppression: found,
-        })
+        }))
         .into_response());
     }
     let limit = page_limit(q.limit)?;
@@ -414,7 +486,7 @@ pub async fn list(
         .map_err(crate::engine::EngineError::from)?;
     let next = (page.len() > limit).then(|| hex_encode(&page[limit - 1].0));
     let items = page.into_iter().take(limit).map(|(_, s)| s).collect();
-    Ok(Json(Page { items, next }).into_response())
+    Ok(Json(Listed::Page(Page { items, next })).into_response())
 }
 
 fn page_limit(limit: Option<usize>) -> Result<usize, ApiError> {
@@ -442,16 +514,32 @@ fn hex_decode(text: &str) -> Option<Vec<u8>> {
         .flatten()
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct RemoveQuery {
+    /// `global` (the default) or a campaign's id.
     scope: Option<String>,
+    /// Required: kept in the audit log.
     reason: Option<String>,
     actor: Option<String>,
 }
 
 /// `DELETE /suppressions/{phone}?scope=&reason=`: a reason is required;
 /// entries it canceled stay canceled.
+#[utoipa::path(
+    delete,
+    path = "/suppressions/{phone}",
+    operation_id = "remove_suppression",
+    tag = "suppressions",
+    summary = "Remove a number or prefix from a list",
+    params(("phone" = String, Path, description = "The number or prefix, as it was added."), RemoveQuery),
+    responses(
+        (status = 200, description = "The suppression removed.", body = Suppression),
+        (status = 404, description = "Not on that list.", body = ErrorBody),
+        (status = 422, description = "A bad number or scope, or no reason.", body = ErrorBody),
+    ),
+)]
 pub async fn remove(
     State(state): State<AppState>,
     Path(phone): Path<String>,
@@ -481,15 +569,30 @@ pub async fn remove(
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct LogQuery {
+    /// The `next` of the page before: records after this one.
     after: Option<u64>,
+    /// 1 to 10000; 1000 by default.
     limit: Option<usize>,
 }
 
 /// `GET /suppressions/log?after=&limit=`: every add, remove and bulk
 /// import, oldest first.
+#[utoipa::path(
+    get,
+    path = "/suppressions/log",
+    operation_id = "get_suppression_log",
+    tag = "suppressions",
+    summary = "The audit log of the lists",
+    params(LogQuery),
+    responses(
+        (status = 200, description = "A page of records, oldest first.", body = Page<AuditRecord>),
+        (status = 422, description = "A bad limit.", body = ErrorBody),
+    ),
+)]
 pub async fn log(
     State(state): State<AppState>,
     Query(q): Query<LogQuery>,
@@ -516,6 +619,16 @@ const EXPORT_CHUNK: usize = 64 * 1024;
 /// that a registry copy of millions of numbers costs a page of memory,
 /// not the whole file. Free text that a spreadsheet would run as a
 /// formula is quoted with `'`, as in a campaign's export.
+#[utoipa::path(
+    get,
+    path = "/suppressions/export.csv",
+    operation_id = "export_suppressions",
+    tag = "suppressions",
+    summary = "Every suppression, as CSV",
+    responses(
+        (status = 200, description = "`phone,scope,source,reason,created_at,actor`, one a row.", body = String, content_type = "text/csv"),
+    ),
+)]
 pub async fn export(State(state): State<AppState>) -> Result<Response, ApiError> {
     let store = state.engine.store().suppression_pages();
     // The first page is read here, so that a store that cannot be read
