@@ -54,10 +54,32 @@ where
     }
 }
 
-/// A loopback port that was free a moment ago. Another process could take
-/// it before the server binds it; the server then refuses to start, which
-/// [`ServerProcess::start`] reports with the server's own words.
+/// A port that was free a moment ago, on every address.
+///
+/// Not one the kernel hands out (port 0): those come from its ephemeral
+/// range, where every outgoing connection also takes its local port, so a
+/// test's client (or a neighbour's) could take the port before the server
+/// binds it, and the server then refuses to start. These come from below
+/// that range (Linux's starts at 32768), from a place that differs by
+/// process, so that test binaries running side by side rarely try the
+/// same ones.
 pub fn free_port() -> std::io::Result<u16> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const FIRST: u32 = 20_000;
+    const SPAN: u32 = 12_000;
+    static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
+    let _ = NEXT.compare_exchange(
+        u32::MAX,
+        std::process::id().wrapping_mul(7_919) % SPAN,
+        Ordering::SeqCst,
+        Ordering::SeqCst,
+    );
+    for _ in 0..SPAN {
+        let port = (FIRST + NEXT.fetch_add(1, Ordering::SeqCst) % SPAN) as u16;
+        if TcpListener::bind((Ipv4Addr::UNSPECIFIED, port)).is_ok() {
+            return Ok(port);
+        }
+    }
     Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
         .local_addr()?
         .port())
