@@ -8,10 +8,14 @@
 //! purpose, each on its own.
 
 mod campaigns;
+mod webhooks;
 
 pub use campaigns::{
     AnswersSummary, CampaignSummary, CampaignsResponse, CreateCampaign, CreatedCampaign,
     EXPORT_COLUMNS, ImportErrorBody, LineError, LineWarning, NewEntry,
+};
+pub use webhooks::{
+    WebhookDeliveriesResponse, WebhookDelivery, WebhookEndpoint, WebhookEndpointsResponse,
 };
 
 use crate::call::{CallEvent, CallId};

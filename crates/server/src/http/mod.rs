@@ -76,6 +76,28 @@ pub fn router(state: AppState) -> Router {
             "/suppressions/{phone}",
             axum::routing::delete(routes::suppressions::remove),
         );
+    // Outbound events' endpoints (routes/webhook_endpoints.rs).
+    operator = operator
+        .route(
+            "/webhook-endpoints",
+            get(routes::webhook_endpoints::list).post(routes::webhook_endpoints::create),
+        )
+        .route(
+            "/webhook-endpoints/{id}",
+            axum::routing::delete(routes::webhook_endpoints::delete),
+        )
+        .route(
+            "/webhook-endpoints/{id}/rotate",
+            post(routes::webhook_endpoints::rotate),
+        )
+        .route(
+            "/webhook-endpoints/{id}/deliveries",
+            get(routes::webhook_endpoints::deliveries),
+        )
+        .route(
+            "/webhook-endpoints/{id}/deliveries/{delivery}/replay",
+            post(routes::webhook_endpoints::replay),
+        );
     if !state.metrics_elsewhere {
         operator = operator.route("/metrics", get(routes::metrics::get));
     }

@@ -26,12 +26,14 @@
 //!
 //! By job: `records` (what each tree holds and how its keys are built),
 //! `load` (a directory read back), `flusher` (group commit), `manifest`
-//! (what sled cannot roll back) and `suppressions` (do-not-call lists and
-//! their audit log).
+//! (what sled cannot roll back), `suppressions` (do-not-call lists and
+//! their audit log) and `outbox` (webhook endpoints and the events owed
+//! to them).
 
 mod flusher;
 mod load;
 pub mod manifest;
+pub mod outbox;
 mod records;
 mod suppressions;
 #[cfg(test)]
@@ -104,6 +106,8 @@ pub struct Store {
     campaign_lists: sled::Tree,
     /// Do-not-call lists and their audit log.
     suppressions: suppressions::Trees,
+    /// Webhook endpoints and the deliveries owed to them.
+    outbox: outbox::Trees,
     flusher: Flusher,
     flush_latency: Arc<Histogram>,
     /// The naive design, kept for the benchmark: one flush per write.
@@ -152,6 +156,7 @@ impl Store {
             campaign_events: db.open_tree("campaign_events")?,
             campaign_lists: db.open_tree("campaign_lists")?,
             suppressions: suppressions::Trees::open(&db)?,
+            outbox: outbox::Trees::open(&db)?,
             flusher: Flusher::spawn(db.clone(), flush_latency.clone()),
             db,
             flush_latency,

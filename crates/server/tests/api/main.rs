@@ -45,3 +45,4 @@ mod suppressions;
 mod twilio;
 mod twilio_amd;
 mod upgrade;
+mod webhooks_out;

@@ -1,0 +1,428 @@
+//! The delivery task: every pending delivery sent, signed, with the same
+//! `webhook-id` on every try; retried on the specification's schedule,
+//! later if the consumer's `Retry-After` asks; kept as failed once its
+//! tries are spent; and an endpoint that answers `410 Gone` disabled.
+//!
+//! It runs apart from dialing and from the provider's callbacks, with its
+//! own HTTP client, and holds at most [`IN_FLIGHT_PER_ENDPOINT`] requests
+//! per endpoint, so that a slow or dead consumer holds a few sockets and
+//! nothing else. A 15 s timeout bounds each try; redirects are not
+//! followed (a redirect could point anywhere, past the address check).
+
+use super::Outbound;
+use super::resolver::PublicOnly;
+use crate::clock;
+use crate::engine::Engine;
+use crate::shutdown::Shutdown;
+use crate::store::outbox::{DeliveryRecord, DeliveryState, EndpointRecord};
+use crate::sync::lock;
+use numdialer_core::Timestamp;
+use numdialer_core::webhooks::endpoint::check_url;
+use numdialer_core::webhooks::signing::signature_header;
+use numdialer_core::webhooks::{WebhookSecret, next_delay};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinSet;
+
+/// Requests in flight to one endpoint at most.
+pub const IN_FLIGHT_PER_ENDPOINT: usize = 4;
+
+/// How long one try may take, connect to last byte.
+pub const TRY_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How deliveries go out.
+#[derive(Debug, Clone, Copy)]
+pub struct DeliveryConfig {
+    /// `--webhooks-allow-private`: loopback and private destinations.
+    pub allow_private: bool,
+    /// `--webhooks-time-scale`: the schedule's waits are multiplied by
+    /// it, so that tests see a day's retries in seconds. 1 in production.
+    pub time_scale: f64,
+    pub timeout: Duration,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        DeliveryConfig {
+            allow_private: false,
+            time_scale: 1.0,
+            timeout: TRY_TIMEOUT,
+        }
+    }
+}
+
+impl DeliveryConfig {
+    fn scaled(&self, d: Duration) -> Duration {
+        d.mul_f64(self.time_scale)
+    }
+}
+
+/// What one try came to.
+#[derive(Debug)]
+enum Tried {
+    Delivered,
+    /// 410: the consumer wants no more.
+    Gone,
+    Failed {
+        error: String,
+        retry_after: Option<Duration>,
+    },
+}
+
+/// Per endpoint: its deliveries by when they are due, and its tries in
+/// flight.
+#[derive(Debug, Default)]
+struct Lane {
+    due: BTreeSet<(u64, u64)>,
+    busy: usize,
+}
+
+/// The task's state: every pending delivery, by endpoint.
+struct Deliveries {
+    engine: Arc<Engine>,
+    config: DeliveryConfig,
+    client: reqwest::Client,
+    pending: HashMap<(u64, u64), DeliveryRecord>,
+    lanes: HashMap<u64, Lane>,
+    tries: JoinSet<(DeliveryRecord, Tried)>,
+}
+
+/// The client every delivery goes through: its own connection pool, a
+/// timeout, no redirects, no proxy from the environment (a proxy would
+/// connect past the address check), and without `allow_private` the
+/// resolver that keeps public addresses only.
+pub fn client(config: &DeliveryConfig) -> reqwest::Client {
+    let mut b = reqwest::Client::builder()
+        .timeout(config.timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .user_agent(concat!("numdialer/", env!("CARGO_PKG_VERSION")));
+    if !config.allow_private {
+        b = b.dns_resolver(PublicOnly);
+    }
+    b.build().expect("the delivery client builds")
+}
+
+/// Delivers until the server stops.
+pub async fn run(engine: Arc<Engine>, config: DeliveryConfig, shutdown: Shutdown) {
+    let mut d = Deliveries {
+        client: client(&config),
+        engine,
+        config,
+        pending: HashMap::new(),
+        lanes: HashMap::new(),
+        tries: JoinSet::new(),
+    };
+    match d.engine.store().deliveries(None) {
+        Ok(stored) => stored
+            .into_iter()
+            .filter(|r| r.state == DeliveryState::Pending)
+            .for_each(|r| d.add(r)),
+        Err(e) => tracing::error!("webhook deliveries unreadable, none sent until restart: {e}"),
+    }
+    loop {
+        if shutdown.is_triggered() {
+            break;
+        }
+        d.take_queued(&shutdown).await;
+        d.start_due();
+        d.publish_stats();
+        let next = d.next_due();
+        let outbound: &Outbound = &d.engine.outbound;
+        tokio::select! {
+            Some(done) = d.tries.join_next() => {
+                if let Ok((record, tried)) = done {
+                    d.finish(record, tried);
+                }
+            }
+            _ = outbound.wake.notified() => {}
+            _ = sleep_until_wall(next) => {}
+            _ = shutdown.wait() => break,
+        }
+    }
+    d.tries.abort_all();
+}
+
+async fn sleep_until_wall(at: Option<Timestamp>) {
+    match at {
+        Some(at) => {
+            let wait = at.since(clock::wall()).max(1);
+            tokio::time::sleep(Duration::from_millis(wait.min(60_000))).await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+impl Deliveries {
+    fn add(&mut self, r: DeliveryRecord) {
+        let at = r.next_at.map_or(0, Timestamp::millis);
+        self.lanes
+            .entry(r.endpoint)
+            .or_default()
+            .due
+            .insert((at, r.id));
+        self.pending.insert((r.endpoint, r.id), r);
+    }
+
+    /// The deliveries the engine wrote, once their write is durable: an
+    /// event is never sent for a change a crash could still lose.
+    async fn take_queued(&mut self, shutdown: &Shutdown) {
+        let queued = self.engine.outbound.take_queued();
+        let Some(ticket) = queued.iter().map(|(_, t)| *t).max() else {
+            return;
+        };
+        if let Err(e) = self.engine.store().durable(ticket).await {
+            tracing::warn!("webhook deliveries wait for the store: {e}");
+            for (r, t) in queued {
+                self.engine.outbound.enqueue(vec![r], t);
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = shutdown.wait() => {}
+            }
+            return;
+        }
+        for (r, _) in queued {
+            self.add(r);
+        }
+    }
+
+    /// Starts every due delivery its endpoint has room for.
+    fn start_due(&mut self) {
+        let now = clock::wall().millis();
+        let endpoints = self.engine.outbound.endpoints();
+        let ids: Vec<u64> = self.lanes.keys().copied().collect();
+        for endpoint in ids {
+            let ep = endpoints.iter().find(|e| e.id == endpoint).cloned();
+            loop {
+                let lane = self.lanes.get_mut(&endpoint).expect("listed above");
+                if lane.busy >= IN_FLIGHT_PER_ENDPOINT {
+                    break;
+                }
+                let Some(&(at, id)) = lane.due.first() else {
+                    break;
+                };
+                if at > now {
+                    break;
+                }
+                lane.due.pop_first();
+                let Some(mut record) = self.pending.remove(&(endpoint, id)) else {
+                    continue;
+                };
+                let Some(ep) = ep.clone() else {
+                    // The endpoint was removed, and its deliveries with it.
+                    continue;
+                };
+                if let Some(why) = &ep.disabled {
+                    record.last_error = Some(format!("endpoint disabled: {why}"));
+                    self.fail(record);
+                    continue;
+                }
+                lane.busy += 1;
+                record.tries += 1;
+                let client = self.client.clone();
+                let allow_private = self.config.allow_private;
+                self.tries.spawn(async move {
+                    let tried = send(&client, &record, &ep, allow_private).await;
+                    (record, tried)
+                });
+            }
+        }
+        self.lanes
+            .retain(|_, lane| lane.busy > 0 || !lane.due.is_empty());
+    }
+
+    /// When the next delivery that has room is due.
+    fn next_due(&self) -> Option<Timestamp> {
+        self.lanes
+            .values()
+            .filter(|l| l.busy < IN_FLIGHT_PER_ENDPOINT)
+            .filter_map(|l| l.due.first().map(|&(at, _)| Timestamp(at)))
+            .min()
+    }
+
+    fn finish(&mut self, mut record: DeliveryRecord, tried: Tried) {
+        if let Some(lane) = self.lanes.get_mut(&record.endpoint) {
+            lane.busy = lane.busy.saturating_sub(1);
+        }
+        let stats = &self.engine.outbound;
+        match tried {
+            Tried::Delivered => {
+                stats.count(record.endpoint, |s| s.delivered += 1);
+                tracing::debug!(
+                    endpoint = record.endpoint,
+                    id = record.msg_id,
+                    "event delivered"
+                );
+                if let Err(e) = self
+                    .engine
+                    .store()
+                    .remove_delivery(record.endpoint, record.id)
+                {
+                    tracing::warn!("a delivered event stays in the outbox: {e}");
+                }
+            }
+            Tried::Gone => {
+                record.last_error = Some("HTTP 410 Gone: endpoint disabled".into());
+                self.disable(record.endpoint);
+                self.fail(record);
+            }
+            Tried::Failed { error, retry_after } => {
+                tracing::info!(
+                    endpoint = record.endpoint,
+                    id = record.msg_id,
+                    tries = record.tries,
+                    "event delivery failed: {error}"
+                );
+                record.last_error = Some(error);
+                match next_delay(record.tries, retry_after) {
+                    Some(wait) => {
+                        let wait = self.config.scaled(wait);
+                        record.next_at = Some(clock::wall().plus_millis(wait.as_millis() as u64));
+                        self.save(&record);
+                        self.add(record);
+                    }
+                    None => self.fail(record),
+                }
+            }
+        }
+    }
+
+    /// Keeps a delivery as failed, for the operator to list and replay.
+    fn fail(&mut self, mut record: DeliveryRecord) {
+        record.state = DeliveryState::Failed;
+        record.next_at = None;
+        self.engine
+            .outbound
+            .count(record.endpoint, |s| s.failed += 1);
+        tracing::warn!(
+            endpoint = record.endpoint,
+            id = record.msg_id,
+            "event not delivered after {} tries: {}",
+            record.tries,
+            record.last_error.as_deref().unwrap_or("")
+        );
+        self.save(&record);
+    }
+
+    fn save(&self, record: &DeliveryRecord) {
+        if let Err(e) = self.engine.store().put_delivery(record) {
+            tracing::warn!("a delivery's progress is not stored: {e}");
+        }
+    }
+
+    /// Marks the endpoint disabled, in the store and for the engine, which
+    /// then owes it no new events.
+    fn disable(&self, endpoint: u64) {
+        let Some(ep) = self.engine.outbound.endpoint(endpoint) else {
+            return;
+        };
+        if ep.disabled.is_some() {
+            return;
+        }
+        let mut ep = EndpointRecord::clone(&ep);
+        ep.disabled = Some(format!("answered 410 Gone at {}", clock::wall()));
+        tracing::warn!(
+            endpoint,
+            url = ep.url,
+            "webhook endpoint disabled: it answered 410 Gone"
+        );
+        if let Err(e) = self.engine.store().put_endpoint(&ep) {
+            tracing::warn!("the endpoint's disabling is not stored: {e}");
+        }
+        self.engine.outbound.set_endpoint(ep);
+    }
+
+    /// Each endpoint's pending count and oldest pending delivery, for
+    /// `/metrics`.
+    fn publish_stats(&self) {
+        let mut pending: HashMap<u64, (u64, Option<Timestamp>)> = HashMap::new();
+        for r in self.pending.values() {
+            let p = pending.entry(r.endpoint).or_default();
+            p.0 += 1;
+            p.1 = Some(p.1.map_or(r.created_at, |t| t.min(r.created_at)));
+        }
+        for lane_endpoint in self.lanes.keys() {
+            pending.entry(*lane_endpoint).or_default();
+        }
+        let mut stats = lock(&self.engine.outbound.stats);
+        for (id, s) in stats.iter_mut() {
+            let (n, oldest) = pending.remove(id).unwrap_or_default();
+            s.pending = n;
+            s.oldest_pending = oldest;
+        }
+        for (id, (n, oldest)) in pending {
+            let s = stats.entry(id).or_default();
+            s.pending = n;
+            s.oldest_pending = oldest;
+        }
+    }
+}
+
+/// One try: signed with every secret still valid, the timestamp of now.
+async fn send(
+    client: &reqwest::Client,
+    record: &DeliveryRecord,
+    ep: &EndpointRecord,
+    allow_private: bool,
+) -> Tried {
+    if let Err(e) = check_url(&ep.url, allow_private) {
+        return Tried::Failed {
+            error: e.to_string(),
+            retry_after: None,
+        };
+    }
+    let now = clock::wall();
+    let secrets: Vec<WebhookSecret> = std::iter::once(Some(ep.secret.as_str()))
+        .chain(std::iter::once(ep.previous_secret.as_deref().filter(
+            |_| ep.previous_until.is_some_and(|until| until > now),
+        )))
+        .flatten()
+        .filter_map(|s| WebhookSecret::parse(s).ok())
+        .collect();
+    let secrets: Vec<&WebhookSecret> = secrets.iter().collect();
+    let timestamp = now.millis() / 1000;
+    let signature = signature_header(&secrets, &record.msg_id, timestamp, record.body.as_bytes());
+    let sent = client
+        .post(&ep.url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header("webhook-id", &record.msg_id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature)
+        .body(record.body.clone())
+        .send()
+        .await;
+    match sent {
+        Ok(r) if r.status().is_success() => Tried::Delivered,
+        Ok(r) if r.status() == reqwest::StatusCode::GONE => Tried::Gone,
+        Ok(r) => Tried::Failed {
+            error: format!("HTTP {}", r.status()),
+            retry_after: retry_after(r.headers()),
+        },
+        Err(e) => Tried::Failed {
+            error: error_chain(&e),
+            retry_after: None,
+        },
+    }
+}
+
+/// `Retry-After` in seconds (the date form is rare from webhook
+/// consumers, and read as absent).
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let v = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    v.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// reqwest's error with its causes, which say what actually failed
+/// (refused, timed out, no public address).
+fn error_chain(e: &reqwest::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}

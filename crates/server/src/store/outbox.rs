@@ -1,0 +1,215 @@
+//! Outbound events on disk: the registered endpoints, and the outbox of
+//! deliveries still owed to them.
+//!
+//! An event's deliveries are written before the change they report, under
+//! the engine's lock and in the write whose flush acknowledges that change:
+//! sled recovers its log as a prefix, so a change that survives a crash
+//! has its deliveries too (the same order the entries' events rely on).
+//! A delivery that succeeds is removed; one that spends its tries stays,
+//! marked failed, to be listed and replayed.
+//!
+//! Old data directories have none of these trees: opening creates them
+//! empty, and nothing else in the directory changes.
+
+use super::records::{decode, key_index};
+use super::{Store, StoreError};
+use numdialer_core::Timestamp;
+use numdialer_core::webhooks::EventType;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+
+/// An endpoint as stored. Its secrets are kept in the clear: every
+/// delivery is signed with them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointRecord {
+    pub id: u64,
+    pub url: String,
+    pub events: BTreeSet<EventType>,
+    #[serde(default)]
+    pub description: String,
+    /// `whsec_…`.
+    pub secret: String,
+    /// The secret before the last rotation, still signed with until
+    /// `previous_until`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_secret: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_until: Option<Timestamp>,
+    pub created_at: Timestamp,
+    /// Why deliveries stopped (the consumer answered 410 Gone); a disabled
+    /// endpoint gets no new events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled: Option<String>,
+}
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    Pending,
+    /// Its tries are spent (or its endpoint went away): kept until replayed.
+    Failed,
+}
+
+/// One event owed to one endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryRecord {
+    pub id: u64,
+    pub endpoint: u64,
+    /// `webhook-id`: the same on every try and every replay.
+    pub msg_id: String,
+    #[serde(rename = "type")]
+    pub kind: EventType,
+    /// The body, byte for byte what is signed and sent.
+    pub body: String,
+    pub created_at: Timestamp,
+    pub state: DeliveryState,
+    /// Tries made so far.
+    #[serde(default)]
+    pub tries: u32,
+    /// When the next try is due (wall clock).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_at: Option<Timestamp>,
+    /// What the last try got: an HTTP status or a transport error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+/// The three trees.
+pub(super) struct Trees {
+    /// Key: endpoint id; value: [`EndpointRecord`].
+    endpoints: sled::Tree,
+    /// Key: endpoint id then delivery id; value: [`DeliveryRecord`].
+    outbox: sled::Tree,
+    /// Key: campaign id; value: the sequence number of its last event.
+    sequences: sled::Tree,
+}
+
+impl Trees {
+    pub(super) fn open(db: &sled::Db) -> Result<Trees, StoreError> {
+        Ok(Trees {
+            endpoints: db.open_tree("webhook_endpoints")?,
+            outbox: db.open_tree("webhook_outbox")?,
+            sequences: db.open_tree("webhook_sequences")?,
+        })
+    }
+}
+
+fn delivery_key(endpoint: u64, id: u64) -> [u8; 16] {
+    let mut k = [0; 16];
+    k[..8].copy_from_slice(&endpoint.to_be_bytes());
+    k[8..].copy_from_slice(&id.to_be_bytes());
+    k
+}
+
+impl Store {
+    /// A fresh id for an endpoint, a delivery or a message: sled's own
+    /// counter, which never hands out one twice, across restarts too.
+    pub fn fresh_id(&self) -> Result<u64, StoreError> {
+        Ok(self.db.generate_id()? + 1)
+    }
+
+    pub fn endpoints(&self) -> Result<Vec<EndpointRecord>, StoreError> {
+        self.outbox
+            .endpoints
+            .iter()
+            .map(|kv| {
+                let (k, v) = kv?;
+                decode(&v, || {
+                    format!("webhook_endpoints/{}", super::records::hex(&k))
+                })
+            })
+            .collect()
+    }
+
+    pub fn put_endpoint(&self, e: &EndpointRecord) -> Result<u64, StoreError> {
+        let v = serde_json::to_vec(e).expect("endpoints always serialise");
+        self.outbox.endpoints.insert(e.id.to_be_bytes(), v)?;
+        Ok(self.flusher.written())
+    }
+
+    /// Removes an endpoint and every delivery still owed to it.
+    pub fn remove_endpoint(&self, id: u64) -> Result<u64, StoreError> {
+        let mut batch = sled::Batch::default();
+        for k in self.outbox.outbox.scan_prefix(id.to_be_bytes()).keys() {
+            batch.remove(k?);
+        }
+        self.outbox.outbox.apply_batch(batch)?;
+        self.outbox.endpoints.remove(id.to_be_bytes())?;
+        Ok(self.flusher.written())
+    }
+
+    /// The last sequence number of every campaign that had an event.
+    pub fn sequences(&self) -> Result<HashMap<u64, u64>, StoreError> {
+        let mut out = HashMap::new();
+        for kv in self.outbox.sequences.iter() {
+            let (k, v) = kv?;
+            if let (Some(c), Some(n)) = (key_index(&k), key_index(&v)) {
+                out.insert(c, n);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Writes new deliveries and the sequence numbers they used: the
+    /// numbers first, so that no crash can hand one out twice. Called
+    /// before the change they report is written (see the module's note).
+    pub fn put_outbox(
+        &self,
+        deliveries: &[DeliveryRecord],
+        sequences: &[(u64, u64)],
+    ) -> Result<(), StoreError> {
+        let mut seq = sled::Batch::default();
+        for (c, n) in sequences {
+            seq.insert(&c.to_be_bytes(), &n.to_be_bytes());
+        }
+        self.outbox.sequences.apply_batch(seq)?;
+        let mut batch = sled::Batch::default();
+        for d in deliveries {
+            let v = serde_json::to_vec(d).expect("deliveries always serialise");
+            batch.insert(&delivery_key(d.endpoint, d.id), v);
+        }
+        self.outbox.outbox.apply_batch(batch)?;
+        Ok(())
+    }
+
+    /// Rewrites a delivery after a try. Not flushed on its own: a crash
+    /// that loses it sends the delivery again, which at least once allows.
+    pub fn put_delivery(&self, d: &DeliveryRecord) -> Result<(), StoreError> {
+        let v = serde_json::to_vec(d).expect("deliveries always serialise");
+        self.outbox
+            .outbox
+            .insert(delivery_key(d.endpoint, d.id), v)?;
+        Ok(())
+    }
+
+    /// Removes a delivery that arrived.
+    pub fn remove_delivery(&self, endpoint: u64, id: u64) -> Result<(), StoreError> {
+        self.outbox.outbox.remove(delivery_key(endpoint, id))?;
+        Ok(())
+    }
+
+    pub fn delivery(&self, endpoint: u64, id: u64) -> Result<Option<DeliveryRecord>, StoreError> {
+        self.outbox
+            .outbox
+            .get(delivery_key(endpoint, id))?
+            .map(|v| decode(&v, || format!("webhook_outbox/{endpoint}/{id}")))
+            .transpose()
+    }
+
+    /// The deliveries owed to `endpoint` (every endpoint's for `None`),
+    /// oldest first within an endpoint.
+    pub fn deliveries(&self, endpoint: Option<u64>) -> Result<Vec<DeliveryRecord>, StoreError> {
+        let prefix = endpoint
+            .map(|e| e.to_be_bytes().to_vec())
+            .unwrap_or_default();
+        self.outbox
+            .outbox
+            .scan_prefix(prefix)
+            .map(|kv| {
+                let (k, v) = kv?;
+                decode(&v, || format!("webhook_outbox/{}", super::records::hex(&k)))
+            })
+            .collect()
+    }
+}
