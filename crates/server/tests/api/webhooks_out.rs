@@ -408,3 +408,91 @@ async fn webhook_endpoint_registrations_are_checked() {
     assert_eq!(r.status(), 404);
     h.stop().await;
 }
+
+/// kill -9 at random moments of a dial-down, the receiver up throughout:
+/// every final entry's last attempt, the start and the end arrive, and no
+/// id ever carries two bodies, however many times it was sent.
+#[tokio::test]
+async fn webhook_events_of_acknowledged_changes_survive_kill_9() {
+    use numdialer_server::provider::simulator::SimConfig;
+    use rand::{Rng, SeedableRng};
+    let sim = start_sim(SimConfig {
+        time_scale: 0.02,
+        seed: Some(29),
+        ..SimConfig::default()
+    })
+    .await;
+    let rx = Receiver::start(Mode::Ok).await;
+    let list: Vec<String> = (0..40).map(|i| format!("1301804{i:04}")).collect();
+    let args = [
+        "--webhooks-allow-private",
+        "--concurrency",
+        "5",
+        "--call-timeout",
+        "2",
+    ];
+    let mut node = Node::start(&sim, Some(&list), &args).await;
+    let base = node.server.base().to_string();
+    let r = node
+        .http
+        .post(format!("{base}/webhook-endpoints"))
+        .json(&serde_json::json!({"url": rx.url,
+            "events": ["campaign.started", "campaign.done", "call.completed"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let ep: WebhookEndpoint = r.json().await.unwrap();
+    let secret = WebhookSecret::parse(ep.secret.as_deref().unwrap()).unwrap();
+    assert_eq!(node.start_calls().await, 202);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(29);
+    for _ in 0..4 {
+        let at = sim.dials().len() + rng.random_range(3..=10);
+        wait_for("more dials", DEADLINE, || async {
+            (sim.dials().len() >= at || sim.dials().len() >= list.len()).then_some(())
+        })
+        .await;
+        node.server.kill9().unwrap();
+        node.restart().await;
+        node.http = client();
+    }
+    let finished = wait_finished(&node.http, node.server.base()).await;
+    let want: std::collections::BTreeSet<(u64, u64)> = finished
+        .calls
+        .iter()
+        .filter(|c| c.attempt > 0)
+        .map(|c| (c.index as u64, c.attempt as u64))
+        .collect();
+    assert!(!want.is_empty());
+    let got = wait_for("every final attempt's event", DEADLINE, || async {
+        let got = rx.got();
+        let completed: std::collections::BTreeSet<(u64, u64)> = got
+            .iter()
+            .map(json)
+            .filter(|v| v["type"] == "call.completed")
+            .map(|v| {
+                (
+                    v["data"]["index"].as_u64().unwrap(),
+                    v["data"]["attempt"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        let types: Vec<serde_json::Value> = got.iter().map(|g| json(g)["type"].clone()).collect();
+        (want.is_subset(&completed)
+            && types.contains(&"campaign.started".into())
+            && types.contains(&"campaign.done".into()))
+        .then_some(got)
+    })
+    .await;
+    let mut bodies: HashMap<&str, &str> = HashMap::new();
+    for g in &got {
+        verify(&secret, g);
+        let prior = bodies.insert(&g.id, &g.body);
+        assert!(
+            prior.is_none_or(|b| b == g.body),
+            "{} with two bodies",
+            g.id
+        );
+    }
+    node.server.kill9().unwrap();
+}
