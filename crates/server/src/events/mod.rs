@@ -129,6 +129,26 @@ impl Outbound {
         all
     }
 
+    /// Every endpoint's figures for `/metrics`, idle ones at zero.
+    pub fn figures(&self, now: Timestamp) -> Vec<crate::metrics::EndpointFigures> {
+        let stats = lock(&self.stats);
+        self.endpoints()
+            .iter()
+            .map(|e| {
+                let s = stats.get(&e.id).copied().unwrap_or_default();
+                crate::metrics::EndpointFigures {
+                    id: e.id,
+                    delivered: s.delivered,
+                    failed: s.failed,
+                    pending: s.pending,
+                    oldest_pending: std::time::Duration::from_millis(
+                        s.oldest_pending.map_or(0, |t| now.since(t)),
+                    ),
+                }
+            })
+            .collect()
+    }
+
     pub(crate) fn count(&self, endpoint: u64, f: impl FnOnce(&mut EndpointStats)) {
         f(lock(&self.stats).entry(endpoint).or_default());
     }

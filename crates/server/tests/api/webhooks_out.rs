@@ -195,6 +195,22 @@ async fn webhook_events_of_a_campaign_all_arrive_signed() {
             .then_some(())
     })
     .await;
+    let metrics = h.metrics().await;
+    let e = ep.id;
+    for line in [
+        format!(
+            "numdialer_events_delivered_total{{endpoint=\"{e}\"}} {}",
+            n + 2
+        ),
+        format!("numdialer_events_failed_total{{endpoint=\"{e}\"}} 0"),
+        format!("numdialer_events_pending{{endpoint=\"{e}\"}} 0"),
+        format!("numdialer_events_oldest_pending_seconds{{endpoint=\"{e}\"}} 0.0"),
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "no {line} in\n{metrics}"
+        );
+    }
     h.stop().await;
 }
 
@@ -228,6 +244,12 @@ async fn webhook_retries_follow_the_schedule_then_replay() {
     })
     .await;
     assert_eq!(failed[0].tries, 8);
+    let metrics = h.metrics().await;
+    let line = format!("numdialer_events_failed_total{{endpoint=\"{}\"}} 1", ep.id);
+    assert!(
+        metrics.lines().any(|l| l == line),
+        "no {line} in\n{metrics}"
+    );
     assert_eq!(&failed[0].webhook_id, id);
     assert_eq!(
         failed[0].last_error.as_deref(),
