@@ -251,6 +251,34 @@ impl Outbound {
         Ok(out)
     }
 
+    /// An event of no campaign (a suppression added or removed), as
+    /// deliveries to every enabled endpoint that subscribes; no sequence
+    /// number.
+    pub fn collect_other(
+        &self,
+        store: &Store,
+        kind: EventType,
+        data: serde_json::Value,
+        now: Timestamp,
+    ) -> Result<Collected, StoreError> {
+        let endpoints = self.endpoints();
+        let to: Vec<&Arc<EndpointRecord>> = endpoints
+            .iter()
+            .filter(|e| e.disabled.is_none() && e.events.contains(&kind))
+            .collect();
+        let mut out = Collected::default();
+        if !to.is_empty() {
+            let event = OutEvent {
+                kind,
+                timestamp: now,
+                sequence: None,
+                data,
+            };
+            out.deliveries = deliveries(store, &to, &event, now)?;
+        }
+        Ok(out)
+    }
+
     /// Remembers what a stored write reported, and hands its deliveries
     /// to the delivery task once `ticket` is durable.
     pub fn stored(&self, collected: Collected, ticket: u64) {

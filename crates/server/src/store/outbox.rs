@@ -151,6 +151,11 @@ impl Store {
         Ok(out)
     }
 
+    /// The ticket that makes every write so far durable.
+    pub fn sync_ticket(&self) -> u64 {
+        self.flusher.written()
+    }
+
     /// Writes new deliveries and the sequence numbers they used: the
     /// numbers first, so that no crash can hand one out twice. Called
     /// before the change they report is written (see the module's note).
@@ -159,6 +164,9 @@ impl Store {
         deliveries: &[DeliveryRecord],
         sequences: &[(u64, u64)],
     ) -> Result<(), StoreError> {
+        if deliveries.is_empty() {
+            return Ok(());
+        }
         let mut seq = sled::Batch::default();
         for (c, n) in sequences {
             seq.insert(&c.to_be_bytes(), &n.to_be_bytes());

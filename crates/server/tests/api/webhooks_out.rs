@@ -518,3 +518,36 @@ async fn webhook_events_of_acknowledged_changes_survive_kill_9() {
     }
     node.server.kill9().unwrap();
 }
+
+#[tokio::test]
+async fn webhook_suppression_events_say_what_was_added_and_removed() {
+    let h = Harness::start(fast_sim(), allow_private).await;
+    let rx = Receiver::start(Mode::Ok).await;
+    let ep = register(&h, &rx.url, &["suppression.created", "suppression.removed"]).await;
+    let secret = WebhookSecret::parse(ep.secret.as_deref().unwrap()).unwrap();
+    let r = h
+        .http
+        .post(h.url("/suppressions"))
+        .json(&serde_json::json!({"phone": "+13018040009", "reason": "asked"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let r = h
+        .http
+        .delete(h.url("/suppressions/%2B13018040009?reason=by%20mistake"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let got = rx.wait("both events", 2).await;
+    let mut seen: Vec<serde_json::Value> = got.iter().map(json).collect();
+    seen.sort_by_key(|v| v["type"].as_str().unwrap().to_string());
+    got.iter().for_each(|g| verify(&secret, g));
+    assert_eq!(seen[0]["type"], "suppression.created");
+    assert_eq!(seen[0]["data"]["reason"], "asked");
+    assert!(seen[0].get("sequence").is_none());
+    assert_eq!(seen[1]["type"], "suppression.removed");
+    assert_eq!(seen[1]["data"]["removed_reason"], "by mistake");
+    h.stop().await;
+}
