@@ -134,6 +134,58 @@ fn verify(secret: &WebhookSecret, g: &Got) {
     );
 }
 
+/// The specification's own Python library (`standardwebhooks`, pinned
+/// and installed by .ci/run), which CI names in this variable.
+const PYTHON_VAR: &str = "NUMDIALER_STANDARDWEBHOOKS_PYTHON";
+
+const VERIFY_PY: &str = r#"
+import json, sys
+from standardwebhooks.webhooks import Webhook
+hook = Webhook(sys.argv[1])
+n = 0
+for line in open(sys.argv[2]):
+    m = json.loads(line)
+    hook.verify(m["body"], {"webhook-id": m["id"], "webhook-timestamp": str(m["timestamp"]),
+                            "webhook-signature": m["signature"]})
+    n += 1
+print(n)
+"#;
+
+/// Verifies every request with an implementation that shares no code
+/// with numdialer's. Without the library it is skipped, except under
+/// `CI=true`, where its absence fails the test.
+fn verify_independently(secret: &WebhookSecret, got: &[Got]) {
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    let Some(python) = std::env::var_os(PYTHON_VAR) else {
+        assert!(
+            !ci,
+            "{PYTHON_VAR} is not set: .ci/run installs standardwebhooks and sets it"
+        );
+        eprintln!("{PYTHON_VAR} unset: the independent signature check is skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("requests.jsonl");
+    let lines: String = got
+        .iter()
+        .map(|g| {
+            let m = serde_json::json!({"id": g.id, "timestamp": g.timestamp,
+                "signature": g.signature, "body": g.body});
+            format!("{m}\n")
+        })
+        .collect();
+    std::fs::write(&file, lines).unwrap();
+    let out = std::process::Command::new(python)
+        .args(["-c", VERIFY_PY, &secret.expose()])
+        .arg(&file)
+        .output()
+        .expect("the Python of NUMDIALER_STANDARDWEBHOOKS_PYTHON runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "standardwebhooks refused: {stderr}");
+    let n: usize = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+    assert_eq!(n, got.len());
+}
+
 fn json(g: &Got) -> serde_json::Value {
     serde_json::from_str(&g.body).unwrap()
 }
@@ -181,6 +233,7 @@ async fn webhook_events_of_a_campaign_all_arrive_signed() {
         .map(|g| json(g)["type"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(completed.len(), n, "{types:?}");
+    verify_independently(&secret, &got);
     assert!(types.contains(&"campaign.started".into()), "{types:?}");
     assert!(types.contains(&"campaign.done".into()), "{types:?}");
     sequences.sort();
@@ -348,6 +401,8 @@ async fn webhook_rotation_signs_with_both_secrets() {
     verify(&old, &got[0]);
     verify(&new, &got[0]);
     assert_eq!(got[0].signature.split(' ').count(), 2);
+    verify_independently(&old, &got);
+    verify_independently(&new, &got);
     h.stop().await;
 }
 
@@ -516,6 +571,7 @@ async fn webhook_events_of_acknowledged_changes_survive_kill_9() {
             g.id
         );
     }
+    verify_independently(&secret, &got);
     node.server.kill9().unwrap();
 }
 
