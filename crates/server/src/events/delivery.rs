@@ -31,6 +31,10 @@ pub const IN_FLIGHT_PER_ENDPOINT: usize = 4;
 /// How long one try may take, connect to last byte.
 pub const TRY_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// How long the delivery task waits for the engine's own flush before it
+/// asks for one (see [`crate::store::Store::durable_within`]).
+const DURABLE_PATIENCE: Duration = Duration::from_millis(200);
+
 /// How deliveries go out.
 #[derive(Debug, Clone, Copy)]
 pub struct DeliveryConfig {
@@ -76,6 +80,9 @@ enum Tried {
 struct Lane {
     due: BTreeSet<(u64, u64)>,
     busy: usize,
+    /// Every delivery owed, due or in flight, by when it was created: the
+    /// metrics' count and oldest, without a walk over them all.
+    owed: BTreeSet<(u64, u64)>,
 }
 
 /// The task's state: every pending delivery, by endpoint.
@@ -157,11 +164,9 @@ async fn sleep_until_wall(at: Option<Timestamp>) {
 impl Deliveries {
     fn add(&mut self, r: DeliveryRecord) {
         let at = r.next_at.map_or(0, Timestamp::millis);
-        self.lanes
-            .entry(r.endpoint)
-            .or_default()
-            .due
-            .insert((at, r.id));
+        let lane = self.lanes.entry(r.endpoint).or_default();
+        lane.due.insert((at, r.id));
+        lane.owed.insert((r.created_at.millis(), r.id));
         self.pending.insert((r.endpoint, r.id), r);
     }
 
@@ -172,7 +177,12 @@ impl Deliveries {
         let Some(ticket) = queued.iter().map(|(_, t)| *t).max() else {
             return;
         };
-        if let Err(e) = self.engine.store().durable(ticket).await {
+        let durable = self
+            .engine
+            .store()
+            .durable_within(ticket, DURABLE_PATIENCE)
+            .await;
+        if let Err(e) = durable {
             tracing::warn!("webhook deliveries wait for the store: {e}");
             for (r, t) in queued {
                 self.engine.outbound.enqueue(vec![r], t);
@@ -212,6 +222,7 @@ impl Deliveries {
                 };
                 let Some(ep) = ep.clone() else {
                     // The endpoint was removed, and its deliveries with it.
+                    lane.owed.remove(&(record.created_at.millis(), id));
                     continue;
                 };
                 if let Some(why) = &ep.disabled {
@@ -246,10 +257,12 @@ impl Deliveries {
         if let Some(lane) = self.lanes.get_mut(&record.endpoint) {
             lane.busy = lane.busy.saturating_sub(1);
         }
-        let stats = &self.engine.outbound;
         match tried {
             Tried::Delivered => {
-                stats.count(record.endpoint, |s| s.delivered += 1);
+                self.settled(&record);
+                self.engine
+                    .outbound
+                    .count(record.endpoint, |s| s.delivered += 1);
                 tracing::debug!(
                     endpoint = record.endpoint,
                     id = record.msg_id,
@@ -291,6 +304,7 @@ impl Deliveries {
 
     /// Keeps a delivery as failed, for the operator to list and replay.
     fn fail(&mut self, mut record: DeliveryRecord) {
+        self.settled(&record);
         record.state = DeliveryState::Failed;
         record.next_at = None;
         self.engine
@@ -334,28 +348,30 @@ impl Deliveries {
         self.engine.outbound.set_endpoint(ep);
     }
 
+    /// A delivery no longer owed: delivered, or kept as failed.
+    fn settled(&mut self, record: &DeliveryRecord) {
+        if let Some(lane) = self.lanes.get_mut(&record.endpoint) {
+            lane.owed.remove(&(record.created_at.millis(), record.id));
+        }
+    }
+
     /// Each endpoint's pending count and oldest pending delivery, for
     /// `/metrics`.
     fn publish_stats(&self) {
-        let mut pending: HashMap<u64, (u64, Option<Timestamp>)> = HashMap::new();
-        for r in self.pending.values() {
-            let p = pending.entry(r.endpoint).or_default();
-            p.0 += 1;
-            p.1 = Some(p.1.map_or(r.created_at, |t| t.min(r.created_at)));
-        }
-        for lane_endpoint in self.lanes.keys() {
-            pending.entry(*lane_endpoint).or_default();
-        }
         let mut stats = lock(&self.engine.outbound.stats);
         for (id, s) in stats.iter_mut() {
-            let (n, oldest) = pending.remove(id).unwrap_or_default();
-            s.pending = n;
-            s.oldest_pending = oldest;
+            let lane = self.lanes.get(id);
+            s.pending = lane.map_or(0, |l| l.owed.len() as u64);
+            s.oldest_pending = lane
+                .and_then(|l| l.owed.first())
+                .map(|&(at, _)| Timestamp(at));
         }
-        for (id, (n, oldest)) in pending {
-            let s = stats.entry(id).or_default();
-            s.pending = n;
-            s.oldest_pending = oldest;
+        for (id, lane) in &self.lanes {
+            if !stats.contains_key(id) {
+                let s = stats.entry(*id).or_default();
+                s.pending = lane.owed.len() as u64;
+                s.oldest_pending = lane.owed.first().map(|&(at, _)| Timestamp(at));
+            }
         }
     }
 }

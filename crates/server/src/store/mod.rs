@@ -291,6 +291,22 @@ impl Store {
         &self.flush_latency
     }
 
+    /// [`Store::durable`] for a task that can wait: it rides on the
+    /// flushes its writers ask for, and asks for one itself only after
+    /// `patience` (a write nobody waited on may never be flushed
+    /// otherwise). The delivery of outbound events waits this way, so
+    /// that it never puts a flush of its own ahead of a dial's.
+    pub async fn durable_within(
+        &self,
+        ticket: u64,
+        patience: std::time::Duration,
+    ) -> Result<(), StoreError> {
+        if !self.flush_each_write {
+            let _ = tokio::time::timeout(patience, self.flusher.covered(ticket)).await;
+        }
+        self.durable(ticket).await
+    }
+
     /// Waits until the write with `ticket` is on disk.
     pub async fn durable(&self, ticket: u64) -> Result<(), StoreError> {
         if self.flush_each_write {

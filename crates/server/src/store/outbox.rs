@@ -8,7 +8,7 @@
 //! A delivery that succeeds is removed; one that spends its tries stays,
 //! marked failed, to be listed and replayed.
 //!
-//! Old data directories have none of these trees: opening creates them
+//! Old data directories have neither tree: opening creates them
 //! empty, and nothing else in the directory changes.
 
 use super::records::{decode, key_index};
@@ -75,22 +75,26 @@ pub struct DeliveryRecord {
     pub last_error: Option<String>,
 }
 
-/// The three trees.
+/// The two trees.
 pub(super) struct Trees {
     /// Key: endpoint id; value: [`EndpointRecord`].
     endpoints: sled::Tree,
     /// Key: endpoint id then delivery id; value: [`DeliveryRecord`].
+    /// Under [`SEQUENCES`] instead of an endpoint id: a campaign's id,
+    /// and the sequence number of its last event, so that one batch
+    /// writes both.
     outbox: sled::Tree,
-    /// Key: campaign id; value: the sequence number of its last event.
-    sequences: sled::Tree,
 }
+
+/// The key prefix of the sequence numbers in `webhook_outbox`: no
+/// endpoint has id 0 ([`Store::fresh_id`] starts at 1).
+const SEQUENCES: [u8; 8] = [0; 8];
 
 impl Trees {
     pub(super) fn open(db: &sled::Db) -> Result<Trees, StoreError> {
         Ok(Trees {
             endpoints: db.open_tree("webhook_endpoints")?,
             outbox: db.open_tree("webhook_outbox")?,
-            sequences: db.open_tree("webhook_sequences")?,
         })
     }
 }
@@ -142,9 +146,9 @@ impl Store {
     /// The last sequence number of every campaign that had an event.
     pub fn sequences(&self) -> Result<HashMap<u64, u64>, StoreError> {
         let mut out = HashMap::new();
-        for kv in self.outbox.sequences.iter() {
+        for kv in self.outbox.outbox.scan_prefix(SEQUENCES) {
             let (k, v) = kv?;
-            if let (Some(c), Some(n)) = (key_index(&k), key_index(&v)) {
+            if let (Some(c), Some(n)) = (key_index(&k[8..]), key_index(&v)) {
                 out.insert(c, n);
             }
         }
@@ -156,9 +160,9 @@ impl Store {
         self.flusher.written()
     }
 
-    /// Writes new deliveries and the sequence numbers they used: the
-    /// numbers first, so that no crash can hand one out twice. Called
-    /// before the change they report is written (see the module's note).
+    /// Writes new deliveries and the sequence numbers they used, in one
+    /// batch, so that no crash can hand a number out twice. Called before
+    /// the change they report is written (see the module's note).
     pub fn put_outbox(
         &self,
         deliveries: &[DeliveryRecord],
@@ -167,12 +171,10 @@ impl Store {
         if deliveries.is_empty() {
             return Ok(());
         }
-        let mut seq = sled::Batch::default();
-        for (c, n) in sequences {
-            seq.insert(&c.to_be_bytes(), &n.to_be_bytes());
-        }
-        self.outbox.sequences.apply_batch(seq)?;
         let mut batch = sled::Batch::default();
+        for (c, n) in sequences {
+            batch.insert(&delivery_key(0, *c), &n.to_be_bytes());
+        }
         for d in deliveries {
             let v = serde_json::to_vec(d).expect("deliveries always serialise");
             batch.insert(&delivery_key(d.endpoint, d.id), v);
@@ -214,10 +216,50 @@ impl Store {
         self.outbox
             .outbox
             .scan_prefix(prefix)
+            .filter(|kv| {
+                kv.as_ref()
+                    .map_or(true, |(k, _)| !k.starts_with(&SEQUENCES))
+            })
             .map(|kv| {
                 let (k, v) = kv?;
                 decode(&v, || format!("webhook_outbox/{}", super::records::hex(&k)))
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delivery(endpoint: u64, id: u64) -> DeliveryRecord {
+        DeliveryRecord {
+            id,
+            endpoint,
+            msg_id: format!("msg_{id}"),
+            kind: EventType::CallCompleted,
+            body: "{}".into(),
+            created_at: Timestamp(1),
+            state: DeliveryState::Pending,
+            tries: 0,
+            next_at: Some(Timestamp(1)),
+            last_error: None,
+        }
+    }
+
+    #[test]
+    fn sequences_and_deliveries_share_a_tree_and_stay_apart() {
+        let store = Store::open_temporary().unwrap();
+        let (a, b) = (delivery(5, 9), delivery(6, 10));
+        store
+            .put_outbox(&[a.clone(), b.clone()], &[(3, 7), (1, 2)])
+            .unwrap();
+        assert_eq!(store.sequences().unwrap(), HashMap::from([(3, 7), (1, 2)]));
+        assert_eq!(store.deliveries(None).unwrap(), [a.clone(), b.clone()]);
+        assert_eq!(store.deliveries(Some(5)).unwrap(), [a]);
+        store.remove_endpoint(5).unwrap();
+        assert_eq!(store.deliveries(None).unwrap(), [b]);
+        assert_eq!(store.sequences().unwrap().len(), 2);
+        assert!(store.fresh_id().unwrap() >= 1);
     }
 }
