@@ -75,10 +75,13 @@ enum Tried {
 }
 
 /// Per endpoint: its deliveries by when they are due, and its tries in
-/// flight.
+/// flight. Only keys are held: a record is read from the store when it is
+/// tried, so that a consumer down for a day costs a few dozen bytes of
+/// memory per event owed, not its body.
 #[derive(Debug, Default)]
 struct Lane {
-    due: BTreeSet<(u64, u64)>,
+    /// When due (ms), id, when created (ms).
+    due: BTreeSet<(u64, u64, u64)>,
     busy: usize,
     /// Every delivery owed, due or in flight, by when it was created: the
     /// metrics' count and oldest, without a walk over them all.
@@ -90,7 +93,6 @@ struct Deliveries {
     engine: Arc<Engine>,
     config: DeliveryConfig,
     client: reqwest::Client,
-    pending: HashMap<(u64, u64), DeliveryRecord>,
     lanes: HashMap<u64, Lane>,
     tries: JoinSet<(DeliveryRecord, Tried)>,
 }
@@ -117,7 +119,6 @@ pub async fn run(engine: Arc<Engine>, config: DeliveryConfig, shutdown: Shutdown
         client: client(&config),
         engine,
         config,
-        pending: HashMap::new(),
         lanes: HashMap::new(),
         tries: JoinSet::new(),
     };
@@ -164,10 +165,10 @@ async fn sleep_until_wall(at: Option<Timestamp>) {
 impl Deliveries {
     fn add(&mut self, r: DeliveryRecord) {
         let at = r.next_at.map_or(0, Timestamp::millis);
+        let created = r.created_at.millis();
         let lane = self.lanes.entry(r.endpoint).or_default();
-        lane.due.insert((at, r.id));
-        lane.owed.insert((r.created_at.millis(), r.id));
-        self.pending.insert((r.endpoint, r.id), r);
+        lane.due.insert((at, r.id, created));
+        lane.owed.insert((created, r.id));
     }
 
     /// The deliveries the engine wrote, once their write is durable: an
@@ -210,19 +211,29 @@ impl Deliveries {
                 if lane.busy >= IN_FLIGHT_PER_ENDPOINT {
                     break;
                 }
-                let Some(&(at, id)) = lane.due.first() else {
+                let Some(&(at, id, created)) = lane.due.first() else {
                     break;
                 };
                 if at > now {
                     break;
                 }
                 lane.due.pop_first();
-                let Some(mut record) = self.pending.remove(&(endpoint, id)) else {
-                    continue;
+                let stored = self.engine.store().delivery(endpoint, id);
+                let record = match stored {
+                    Ok(Some(r)) if r.state == DeliveryState::Pending => Some(r),
+                    Ok(_) => None,
+                    Err(e) => {
+                        tracing::warn!(endpoint, id, "a delivery is unreadable: {e}");
+                        None
+                    }
                 };
-                let Some(ep) = ep.clone() else {
-                    // The endpoint was removed, and its deliveries with it.
-                    lane.owed.remove(&(record.created_at.millis(), id));
+                let (Some(mut record), Some(ep)) = (record, ep.clone()) else {
+                    // Gone from the store, or its endpoint removed (and a
+                    // delivery written as it was removed goes now).
+                    lane.owed.remove(&(created, id));
+                    if ep.is_none() {
+                        let _ = self.engine.store().remove_delivery(endpoint, id);
+                    }
                     continue;
                 };
                 if let Some(why) = &ep.disabled {
@@ -249,13 +260,19 @@ impl Deliveries {
         self.lanes
             .values()
             .filter(|l| l.busy < IN_FLIGHT_PER_ENDPOINT)
-            .filter_map(|l| l.due.first().map(|&(at, _)| Timestamp(at)))
+            .filter_map(|l| l.due.first().map(|&(at, ..)| Timestamp(at)))
             .min()
     }
 
     fn finish(&mut self, mut record: DeliveryRecord, tried: Tried) {
         if let Some(lane) = self.lanes.get_mut(&record.endpoint) {
             lane.busy = lane.busy.saturating_sub(1);
+        }
+        if self.engine.outbound.endpoint(record.endpoint).is_none() {
+            // Removed while this try was out: nothing of it may stay.
+            self.settled(&record);
+            self.forget(&record);
+            return;
         }
         match tried {
             Tried::Delivered => {
@@ -268,13 +285,7 @@ impl Deliveries {
                     id = record.msg_id,
                     "event delivered"
                 );
-                if let Err(e) = self
-                    .engine
-                    .store()
-                    .remove_delivery(record.endpoint, record.id)
-                {
-                    tracing::warn!("a delivered event stays in the outbox: {e}");
-                }
+                self.forget(&record);
             }
             Tried::Gone => {
                 record.last_error = Some("HTTP 410 Gone: endpoint disabled".into());
@@ -346,6 +357,17 @@ impl Deliveries {
             tracing::warn!("the endpoint's disabling is not stored: {e}");
         }
         self.engine.outbound.set_endpoint(ep);
+    }
+
+    /// Removes a delivery from the store: it arrived, or its endpoint is gone.
+    fn forget(&self, record: &DeliveryRecord) {
+        if let Err(e) = self
+            .engine
+            .store()
+            .remove_delivery(record.endpoint, record.id)
+        {
+            tracing::warn!("a delivery stays in the outbox: {e}");
+        }
     }
 
     /// A delivery no longer owed: delivered, or kept as failed.

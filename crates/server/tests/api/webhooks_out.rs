@@ -36,9 +36,13 @@ struct Receiver {
     url: String,
     got: Arc<Mutex<Vec<Got>>>,
     mode: Arc<Mutex<Mode>>,
+    /// Closed: every request waits until it opens (a consumer that
+    /// hangs), then is answered as `mode` says.
+    gate: tokio::sync::watch::Sender<bool>,
 }
 
 async fn take(State(r): State<Receiver>, headers: HeaderMap, body: String) -> Response {
+    let _ = r.gate.subscribe().wait_for(|open| *open).await;
     let h = |name: &str| {
         headers
             .get(name)
@@ -72,6 +76,7 @@ impl Receiver {
             url: format!("http://{}/hook", l.local_addr().unwrap()),
             got: Default::default(),
             mode: Arc::new(Mutex::new(mode)),
+            gate: tokio::sync::watch::Sender::new(true),
         };
         let app = axum::Router::new()
             .route("/hook", axum::routing::post(take))
@@ -605,5 +610,56 @@ async fn webhook_suppression_events_say_what_was_added_and_removed() {
     assert!(seen[0].get("sequence").is_none());
     assert_eq!(seen[1]["type"], "suppression.removed");
     assert_eq!(seen[1]["data"]["removed_reason"], "by mistake");
+    h.stop().await;
+}
+
+/// Delivery throughput to a fast receiver on loopback: a campaign's
+/// events are held back by a consumer that hangs, then let go at once.
+/// Prints events/s; run with `--ignored --nocapture` (a debug build
+/// measures the debug server).
+#[tokio::test]
+#[ignore = "a measurement"]
+async fn webhook_delivery_throughput() {
+    const N: usize = 4000;
+    let h = Harness::start(fast_sim(), |c| {
+        allow_private(c);
+        c.dialing.concurrency = 50;
+    })
+    .await;
+    let rx = Receiver::start(Mode::Ok).await;
+    rx.gate.send_replace(false);
+    let ep = register(&h, &rx.url, &["call.completed"]).await;
+    let numbers: String = (0..N).map(|i| format!("1301804{i:04}\n")).collect();
+    let r = h
+        .http
+        .post(h.url("/campaigns?start=true"))
+        .header("content-type", "text/plain")
+        .body(numbers)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    wait_for("every event owed", Duration::from_secs(300), || async {
+        let owed = deliveries(&h, ep.id, false).await.deliveries.len();
+        (owed >= N).then_some(())
+    })
+    .await;
+    let began = Instant::now();
+    rx.gate.send_replace(true);
+    let got = wait_for(
+        "every event delivered",
+        Duration::from_secs(300),
+        || async {
+            let got = rx.got();
+            (got.len() >= N).then_some(got)
+        },
+    )
+    .await;
+    let took = got.iter().map(|g| g.at).max().unwrap() - began;
+    println!(
+        "{N} events delivered in {:.3} s: {:.0} events/s",
+        took.as_secs_f64(),
+        N as f64 / took.as_secs_f64()
+    );
     h.stop().await;
 }
