@@ -620,7 +620,7 @@ async fn webhook_suppression_events_say_what_was_added_and_removed() {
 #[tokio::test]
 #[ignore = "a measurement"]
 async fn webhook_delivery_throughput() {
-    const N: usize = 4000;
+    const N: usize = 1000;
     let h = Harness::start(fast_sim(), |c| {
         allow_private(c);
         c.dialing.concurrency = 50;
