@@ -160,8 +160,8 @@ impl Store {
         self.flusher.written()
     }
 
-    /// Writes new deliveries and the sequence numbers they used, in one
-    /// batch, so that no crash can hand a number out twice. Called before
+    /// Writes the sequence numbers new deliveries used, then the
+    /// deliveries, so that no crash can hand a number out twice. Called before
     /// the change they report is written (see the module's note).
     pub fn put_outbox(
         &self,
@@ -171,15 +171,22 @@ impl Store {
         if deliveries.is_empty() {
             return Ok(());
         }
-        let mut batch = sled::Batch::default();
+        // Plain inserts, in this order, rather than a batch (whose
+        // atomicity costs a log record of its own on the dial's path): a
+        // crash between them leaves a sequence number unused, or part of
+        // an event's deliveries without the change, which then did not
+        // survive either.
         for (c, n) in sequences {
-            batch.insert(&delivery_key(0, *c), &n.to_be_bytes());
+            self.outbox
+                .outbox
+                .insert(delivery_key(0, *c), &n.to_be_bytes())?;
         }
         for d in deliveries {
             let v = serde_json::to_vec(d).expect("deliveries always serialise");
-            batch.insert(&delivery_key(d.endpoint, d.id), v);
+            self.outbox
+                .outbox
+                .insert(delivery_key(d.endpoint, d.id), v)?;
         }
-        self.outbox.outbox.apply_batch(batch)?;
         Ok(())
     }
 
