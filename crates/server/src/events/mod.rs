@@ -33,6 +33,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::Notify;
 
+/// How long an event may be owed before its endpoint counts as failing
+/// (its first retry is due 5 s after the first try, the second 5 min).
+pub const FAILING_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// What was last written of every campaign, to tell which events a new
 /// write reports. In memory: rebuilt from the campaigns at open.
 #[derive(Debug, Default)]
@@ -127,6 +131,34 @@ impl Outbound {
         let mut all: Vec<_> = lock(&self.stats).iter().map(|(k, v)| (*k, *v)).collect();
         all.sort_by_key(|(k, _)| *k);
         all
+    }
+
+    /// The first endpoint that is failing, in a line for a screen: one
+    /// disabled, one whose deliveries were given up since the server
+    /// started, or one owed an event for more than [`FAILING_AFTER`].
+    pub fn failing(&self, now: Timestamp) -> Option<String> {
+        let stats = lock(&self.stats);
+        self.endpoints().iter().find_map(|e| {
+            let s = stats.get(&e.id).copied().unwrap_or_default();
+            let age = s.oldest_pending.map_or(0, |t| now.since(t));
+            if let Some(why) = &e.disabled {
+                Some(format!("webhook endpoint {} disabled: {why}", e.id))
+            } else if s.failed > 0 {
+                Some(format!(
+                    "webhook endpoint {}: {} events not delivered (numdialer webhooks deliveries {} --failed)",
+                    e.id, s.failed, e.id
+                ))
+            } else if age > FAILING_AFTER.as_millis() as u64 {
+                Some(format!(
+                    "webhook endpoint {}: {} events owed, the oldest for {} s",
+                    e.id,
+                    s.pending,
+                    age / 1000
+                ))
+            } else {
+                None
+            }
+        })
     }
 
     /// Every endpoint's figures for `/metrics`, idle ones at zero.

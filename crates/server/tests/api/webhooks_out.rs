@@ -381,6 +381,11 @@ async fn webhook_410_disables_the_endpoint() {
     .await;
     let tried = rx.got().len();
     assert!(tried <= 4, "{tried} tries after a 410");
+    let failing = h.statuses().await.events_failing.unwrap_or_default();
+    assert!(
+        failing.starts_with(&format!("webhook endpoint {} disabled", ep.id)),
+        "{failing}"
+    );
     h.stop().await;
 }
 
