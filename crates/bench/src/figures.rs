@@ -58,17 +58,26 @@ pub async fn refill(args: &Args) -> anyhow::Result<()> {
     let held = args.refill_suppressions;
     let with_list = format!("group commit, {held} numbers on the do-not-call list");
     let mut rows = vec![
-        ("group commit (ours)".to_string(), &[][..], 0),
-        ("flush per write".to_string(), NAIVE_FLUSH, 0),
+        ("group commit (ours)".to_string(), &[][..], 0, false),
+        ("flush per write".to_string(), NAIVE_FLUSH, 0, false),
+        (
+            "group commit, an event endpoint that never answers".to_string(),
+            &["--webhooks-allow-private"][..],
+            0,
+            true,
+        ),
     ];
     if held > 0 {
-        rows.push((with_list, &[][..], held));
+        rows.push((with_list, &[][..], held, false));
     }
-    for (name, extra, held) in rows {
+    for (name, extra, held, dead_endpoint) in rows {
         let mut api = FakeApi::start(None).await?;
         let server = Server::spawn(&api.url, args.samples + 8, 3, extra).await?;
         if held > 0 {
             hold_registry(server.base(), held).await?;
+        }
+        if dead_endpoint {
+            subscribe_black_hole(server.base()).await?;
         }
         start(server.base()).await?;
         let http = reqwest::Client::new();
@@ -97,6 +106,39 @@ pub async fn refill(args: &Args) -> anyhow::Result<()> {
         );
     }
     println!();
+    Ok(())
+}
+
+/// Registers, for every event, an endpoint that accepts connections and
+/// never answers: each delivery holds its socket until the 15 s timeout,
+/// as a hung consumer would. Dialing must not notice.
+async fn subscribe_black_hole(base: &str) -> anyhow::Result<()> {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/hook", l.local_addr()?);
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = l.accept().await {
+            held.push(socket);
+        }
+    });
+    let events = [
+        "campaign.started",
+        "campaign.paused",
+        "campaign.resumed",
+        "campaign.stopped",
+        "campaign.done",
+        "call.completed",
+    ];
+    let r = reqwest::Client::new()
+        .post(format!("{base}/webhook-endpoints"))
+        .json(&serde_json::json!({"url": url, "events": events}))
+        .send()
+        .await?;
+    anyhow::ensure!(
+        r.status().as_u16() == 201,
+        "POST /webhook-endpoints answered {}",
+        r.status()
+    );
     Ok(())
 }
 

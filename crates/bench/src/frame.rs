@@ -136,6 +136,7 @@ fn snapshot(c: &CampaignSummary, statuses: &[Status]) -> LenientStatuses {
         campaign: Some(c.clone()),
         before_restart: None,
         dialer_unreachable: None,
+        events_failing: None,
         real_provider: false,
         calls,
     }

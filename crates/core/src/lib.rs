@@ -32,6 +32,8 @@
 //!   keys a dial looks up, the audit log's records, the registry's lines.
 //! - [`hours`]: calling hours in the callee's local time: the settings, the
 //!   stricter rules file, and the verdict (open, wait until, never, unknown).
+//! - [`webhooks`]: outbound events: their types and payload, Standard
+//!   Webhooks signatures, the retry schedule and an endpoint's checks.
 
 pub mod answer;
 pub mod api;
@@ -48,6 +50,7 @@ pub mod secret;
 pub mod status;
 pub mod suppressions;
 pub mod time;
+pub mod webhooks;
 pub mod zones;
 
 pub use call::{CallEvent, CallId, CallReport};

@@ -1,6 +1,7 @@
 //! The command line of `numdialer-server`; every flag can also come from a
 //! `NUMDIALER_*` environment variable.
 
+use crate::events::delivery::DeliveryConfig;
 use crate::http::serve::{self, ConnectionLimits};
 use crate::provider::Accepts;
 use crate::provider::numdialer::DialerHeader;
@@ -65,6 +66,8 @@ pub struct ServerArgs {
     pub dialing: DialingArgs,
     #[command(flatten)]
     pub provider: ProviderArgs,
+    #[command(flatten)]
+    pub webhooks: WebhooksArgs,
 
     /// Log format on stderr: `pretty` for people, `json` (one object a
     /// line) for log collectors. The level comes from RUST_LOG (default info).
@@ -313,6 +316,28 @@ pub struct ProviderArgs {
     pub sim_time_scale: f64,
 }
 
+/// Outbound events (docs/operations.md, "Events and webhooks").
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Events and webhooks")]
+pub struct WebhooksArgs {
+    /// Let webhook endpoints be on loopback, private or link-local
+    /// addresses. Off, such a URL is refused when registered, and every
+    /// address a name resolves to is checked again at each connect.
+    #[arg(long, env = "NUMDIALER_WEBHOOKS_ALLOW_PRIVATE")]
+    pub webhooks_allow_private: bool,
+
+    /// Test only: multiplies the waits of the delivery retry schedule
+    /// (0.001 makes a day's retries take under two minutes).
+    #[arg(
+        long,
+        env = "NUMDIALER_WEBHOOKS_TIME_SCALE",
+        default_value = "1",
+        value_parser = parse_scale,
+        hide = true
+    )]
+    pub webhooks_time_scale: f64,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
     Pretty,
@@ -527,6 +552,11 @@ impl ServerArgs {
                     ..SimConfig::default()
                 },
                 ..defaults.provider
+            },
+            webhooks: DeliveryConfig {
+                allow_private: self.webhooks.webhooks_allow_private,
+                time_scale: self.webhooks.webhooks_time_scale,
+                ..DeliveryConfig::default()
             },
         })
     }

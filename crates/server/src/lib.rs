@@ -14,6 +14,8 @@
 //!   the store before it is acknowledged and every dial's record durable
 //!   before it is sent; by job (open and persist, reads, writes, dialing)
 //!   and one `Degradation` for a failing store.
+//! - [`events`]: outbound events: what each change owes the webhook
+//!   endpoints, written with it, and the task that delivers it.
 //! - [`driver`]: the loops that dial, time out calls and probe the API,
 //!   each around a step a test can call.
 //! - [`provider`]: the contract of a dialer API; the clients of the
@@ -38,6 +40,7 @@ pub mod cli;
 pub mod clock;
 pub mod driver;
 pub mod engine;
+pub mod events;
 pub mod healer;
 pub mod http;
 pub mod integrity;

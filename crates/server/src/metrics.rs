@@ -376,6 +376,68 @@ impl Metrics {
     }
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct EndpointLabels {
+    endpoint: String,
+}
+
+/// One webhook endpoint's deliveries, for [`render_endpoints`].
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct EndpointFigures {
+    pub id: u64,
+    pub delivered: u64,
+    pub failed: u64,
+    pub pending: u64,
+    /// Age of its oldest pending delivery; 0 with none.
+    pub oldest_pending: Duration,
+}
+
+/// The outbound events' series, one per endpoint: what arrived and what
+/// was given up since the server started, what is owed now, and for how
+/// long the oldest has been (the figure to alert on: a consumer that is
+/// down shows here first).
+pub fn render_endpoints(endpoints: &[EndpointFigures]) -> String {
+    let mut registry = Registry::default();
+    let delivered = Family::<EndpointLabels, Counter>::default();
+    let failed = Family::<EndpointLabels, Counter>::default();
+    let pending = Family::<EndpointLabels, Gauge>::default();
+    let oldest = Family::<EndpointLabels, Gauge<f64, std::sync::atomic::AtomicU64>>::default();
+    for e in endpoints {
+        let l = EndpointLabels {
+            endpoint: e.id.to_string(),
+        };
+        delivered.get_or_create(&l).inc_by(e.delivered);
+        failed.get_or_create(&l).inc_by(e.failed);
+        pending
+            .get_or_create(&l)
+            .set(i64::try_from(e.pending).unwrap_or(i64::MAX));
+        oldest.get_or_create(&l).set(e.oldest_pending.as_secs_f64());
+    }
+    registry.register(
+        "numdialer_events_delivered",
+        "Outbound events delivered (a 2xx answer), by webhook endpoint",
+        delivered,
+    );
+    registry.register(
+        "numdialer_events_failed",
+        "Outbound events given up after their last try (or a 410), kept for replay, by webhook endpoint",
+        failed,
+    );
+    registry.register(
+        "numdialer_events_pending",
+        "Outbound events owed and not yet delivered, by webhook endpoint",
+        pending,
+    );
+    registry.register(
+        "numdialer_events_oldest_pending_seconds",
+        "Age of the oldest outbound event still owed, by webhook endpoint",
+        oldest,
+    );
+    let mut out = String::with_capacity(1024);
+    prometheus_text::encode(&mut out, &registry).expect("writing to a String cannot fail");
+    out
+}
+
 fn gauge_value(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }

@@ -4,6 +4,7 @@
 
 use crate::driver::{self, Driver};
 use crate::engine::{Calling, Engine};
+use crate::events::delivery::{self, DeliveryConfig};
 use crate::http::budget::ImportBudget;
 use crate::http::serve::{self, ConnectionLimits, Connections};
 use crate::http::{self, AppState};
@@ -38,6 +39,8 @@ pub struct ServerConfig {
     pub store: StoreConfig,
     pub dialing: DialingConfig,
     pub provider: ProviderConfig,
+    /// How outbound events are delivered.
+    pub webhooks: DeliveryConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -380,6 +383,9 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     let calling = calling(&config.dialing, &config.provider);
     let (engine, keeper) = open_engine(&config.store, &config.dialing, calling).await?;
     engine.set_max_campaigns(config.store.max_campaigns);
+    engine
+        .outbound
+        .set_allow_private(config.webhooks.allow_private);
     let engine = Arc::new(engine);
     let listeners = bind(&config.http).await?;
     let addr = listeners.api.local_addr()?;
@@ -419,6 +425,8 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         shutdown.clone(),
     );
     tasks.push(tokio::spawn(heal));
+    let deliver = delivery::run(engine.clone(), config.webhooks, shutdown.clone());
+    tasks.push(tokio::spawn(deliver));
     if let Some(k) = keeper {
         let keep = integrity::run_keeper(engine.clone(), k.dir, k.id, k.written, shutdown.clone());
         tasks.push(tokio::spawn(keep));

@@ -10,10 +10,14 @@
 mod campaigns;
 #[cfg(feature = "openapi")]
 mod schema;
+mod webhooks;
 
 pub use campaigns::{
     AnswersSummary, CampaignSummary, CampaignsResponse, CreateCampaign, CreatedCampaign,
     EXPORT_COLUMNS, ImportErrorBody, LineError, LineWarning, NewEntry,
+};
+pub use webhooks::{
+    WebhookDeliveriesResponse, WebhookDelivery, WebhookEndpoint, WebhookEndpointsResponse,
 };
 
 use crate::call::{CallEvent, CallId};
@@ -69,6 +73,11 @@ pub struct StatusesResponse<S = Status, O = Outcome> {
     /// `304`, so a `304` also says that the dialer API answers again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dialer_unreachable: Option<String>,
+    /// Set while a webhook endpoint is failing (disabled, events given
+    /// up, or owed for more than a minute): which, and why, so that a
+    /// screen says so. Sent with the statuses of every campaign.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events_failing: Option<String>,
     /// The server dials through a real provider (`--dialer-url`, Twilio's
     /// own API), not an embedded simulator: a campaign without calling
     /// hours then rings people at any hour, which a client warns of.
@@ -147,6 +156,7 @@ impl StatusesResponse {
             campaign: None,
             before_restart: None,
             dialer_unreachable: None,
+            events_failing: None,
             real_provider: false,
             calls: Vec::new(),
         }
@@ -173,6 +183,7 @@ impl<S, O> StatusesResponse<S, O> {
         self.campaign = delta.campaign;
         self.before_restart = delta.before_restart;
         self.dialer_unreachable = delta.dialer_unreachable;
+        self.events_failing = delta.events_failing;
         self.real_provider = delta.real_provider;
     }
 }

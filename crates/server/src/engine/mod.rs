@@ -142,6 +142,8 @@ pub struct Engine {
     /// with `require_registry`: read from the audit log at open, then set
     /// by each registry import, so that a dial does not walk the log.
     registry_date: Mutex<Option<String>>,
+    /// The events owed to webhook endpoints (`crate::events`).
+    pub outbound: crate::events::Outbound,
 }
 
 /// What the server's flags say about calling hours.

@@ -49,7 +49,9 @@ impl Engine {
         let (versions, _) = watch::channel(versions);
         // Read once: a registry import sets it anew.
         let registry_date = Mutex::new(store.newest_registry_date()?);
+        let outbound = crate::events::Outbound::open(&store, &campaigns)?;
         Ok(Engine {
+            outbound,
             registry_date,
             campaigns: Mutex::new(campaigns),
             store,

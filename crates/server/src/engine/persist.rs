@@ -59,6 +59,15 @@ impl Engine {
         let Some(c) = all.get_mut(id) else {
             return self.store.put_entries(id, []);
         };
+        // The events it reports go first: a change that survives a crash
+        // has them too (see `store::outbox`).
+        let events = self
+            .outbound
+            .collect(&self.store, c, indices, crate::clock::wall())?;
+        if !events.deliveries().is_empty() {
+            self.store
+                .put_outbox(events.deliveries(), events.sequences())?;
+        }
         let mut ticket = self
             .store
             .put_entries(id, indices.iter().filter_map(|&i| c.entry(i)))?;
@@ -69,6 +78,7 @@ impl Engine {
             ticket = self.store.put_campaign(&meta)?;
             c.meta_stored();
         }
+        self.outbound.stored(events, ticket);
         Ok(ticket)
     }
 

@@ -259,12 +259,17 @@ impl Engine {
                 .collect();
             (all.active(), by_status, by_state)
         };
-        self.metrics.render(
+        let mut text = self.metrics.render(
             active,
             &by_status,
             &by_state,
             self.store.flush_latency(),
             self.store.suppression_count(),
-        )
+        );
+        let endpoints = self.outbound.figures(clock::wall());
+        if !endpoints.is_empty() {
+            text.push_str(&crate::metrics::render_endpoints(&endpoints));
+        }
+        text
     }
 }

@@ -13,6 +13,7 @@ use crate::clock;
 use crate::store::BulkImport;
 use numdialer_core::Campaigns;
 use numdialer_core::suppressions::{self, AuditRecord, Pattern, Scope, Suppression};
+use numdialer_core::webhooks::EventType;
 
 impl Engine {
     fn check_scope(&self, scope: Scope) -> Result<(), EngineError> {
@@ -36,7 +37,16 @@ impl Engine {
             {
                 return Err(EngineError::NoCampaign(id));
             }
+            // Its event goes first, as a campaign change's does.
+            let event = self.outbound.collect_other(
+                &self.store,
+                EventType::SuppressionCreated,
+                serde_json::to_value(s).expect("suppressions serialise"),
+                clock::wall(),
+            )?;
+            self.store.put_outbox(event.deliveries(), &[])?;
             let written = self.store.add_suppression(s)?;
+            self.outbound.stored(event, written);
             let reason = s.reason_for_entry();
             let changed = all.suppress(
                 s.scope,
@@ -81,12 +91,23 @@ impl Engine {
     ) -> Result<Option<Suppression>, EngineError> {
         self.degradation.check()?;
         let at = crate::clock::now().wall;
-        let Some((removed, ticket)) = self
+        let Some((removed, written)) = self
             .store
             .remove_suppression(phone, scope, reason, actor, at)?
         else {
             return Ok(None);
         };
+        // Written after the removal, which alone says whether there was
+        // one, and made durable by the same flush before the answer: a
+        // crash before it loses both or, unanswered, the event alone.
+        let mut data = serde_json::to_value(&removed).expect("suppressions serialise");
+        data["removed_reason"] = reason.into();
+        let event =
+            self.outbound
+                .collect_other(&self.store, EventType::SuppressionRemoved, data, at)?;
+        self.store.put_outbox(event.deliveries(), &[])?;
+        let ticket = self.store.sync_ticket().max(written);
+        self.outbound.stored(event, ticket);
         self.durable(ticket).await?;
         Ok(Some(removed))
     }

@@ -152,6 +152,7 @@ impl Engine {
                 .delete_campaign(id, all.retired())
                 .map_err(|e| self.degradation.fail(e))?;
             self.publish(&all, &[id]);
+            self.outbound.forget(id);
             self.last_ticket.fetch_max(t, Ordering::SeqCst);
             t
         };

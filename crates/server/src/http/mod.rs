@@ -187,6 +187,19 @@ fn operator_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(suppressions::log))
         .routes(routes!(suppressions::export))
         .routes(routes!(suppressions::remove))
+        .merge(webhook_endpoint_routes())
+}
+
+/// Where outbound events go (`routes/webhook_endpoints.rs`); not to be
+/// confused with `/webhooks/{token}`, where the dialer API reports.
+fn webhook_endpoint_routes() -> OpenApiRouter<AppState> {
+    use routes::webhook_endpoints as w;
+    OpenApiRouter::new()
+        .routes(routes!(w::list, w::create))
+        .routes(routes!(w::delete))
+        .routes(routes!(w::rotate))
+        .routes(routes!(w::deliveries))
+        .routes(routes!(w::replay))
 }
 
 /// `GET /metrics`: on the API's listener behind the token, or alone on

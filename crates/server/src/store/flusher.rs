@@ -150,6 +150,20 @@ impl Flusher {
     }
 }
 
+impl Flusher {
+    /// Returns once a flush covered `ticket` (or failed for it), without
+    /// asking for one: for a reader that may wait, so that it never adds
+    /// a flush between the writers that need theirs.
+    pub(super) async fn covered(&self, ticket: u64) {
+        let mut state = self.state.clone();
+        let _ = state
+            .wait_for(|s| {
+                s.flushed >= ticket || s.failed.as_ref().is_some_and(|(t, _)| *t >= ticket)
+            })
+            .await;
+    }
+}
+
 impl Drop for Flusher {
     /// Flushes what is left and closes the database before returning, so that
     /// the same directory can be opened again at once.

@@ -26,12 +26,14 @@
 //!
 //! By job: `records` (what each tree holds and how its keys are built),
 //! `load` (a directory read back), `flusher` (group commit), `manifest`
-//! (what sled cannot roll back) and `suppressions` (do-not-call lists and
-//! their audit log).
+//! (what sled cannot roll back), `suppressions` (do-not-call lists and
+//! their audit log) and `outbox` (webhook endpoints and the events owed
+//! to them).
 
 mod flusher;
 mod load;
 pub mod manifest;
+pub mod outbox;
 mod records;
 mod suppressions;
 #[cfg(test)]
@@ -104,6 +106,8 @@ pub struct Store {
     campaign_lists: sled::Tree,
     /// Do-not-call lists and their audit log.
     suppressions: suppressions::Trees,
+    /// Webhook endpoints and the deliveries owed to them.
+    outbox: outbox::Trees,
     flusher: Flusher,
     flush_latency: Arc<Histogram>,
     /// The naive design, kept for the benchmark: one flush per write.
@@ -152,6 +156,7 @@ impl Store {
             campaign_events: db.open_tree("campaign_events")?,
             campaign_lists: db.open_tree("campaign_lists")?,
             suppressions: suppressions::Trees::open(&db)?,
+            outbox: outbox::Trees::open(&db)?,
             flusher: Flusher::spawn(db.clone(), flush_latency.clone()),
             db,
             flush_latency,
@@ -284,6 +289,22 @@ impl Store {
 
     pub fn flush_latency(&self) -> &Histogram {
         &self.flush_latency
+    }
+
+    /// [`Store::durable`] for a task that can wait: it rides on the
+    /// flushes its writers ask for, and asks for one itself only after
+    /// `patience` (a write nobody waited on may never be flushed
+    /// otherwise). The delivery of outbound events waits this way, so
+    /// that it never puts a flush of its own ahead of a dial's.
+    pub async fn durable_within(
+        &self,
+        ticket: u64,
+        patience: std::time::Duration,
+    ) -> Result<(), StoreError> {
+        if !self.flush_each_write {
+            let _ = tokio::time::timeout(patience, self.flusher.covered(ticket)).await;
+        }
+        self.durable(ticket).await
     }
 
     /// Waits until the write with `ticket` is on disk.

@@ -46,3 +46,4 @@ mod suppressions;
 mod twilio;
 mod twilio_amd;
 mod upgrade;
+mod webhooks_out;

@@ -193,6 +193,8 @@ fn help_explains_every_flag() {
         "NUMDIALER_DATA_DIR",
         "--calling-hours",
         "NUMDIALER_CALLING_HOURS",
+        "--webhooks-allow-private",
+        "NUMDIALER_WEBHOOKS_ALLOW_PRIVATE",
         "--calling-rules",
         "NUMDIALER_CALLING_RULES",
     ] {

@@ -41,6 +41,12 @@ impl App {
                 tone: Tone::Error,
             });
         }
+        if let Some(why) = &s.events_failing {
+            notes.push(Note {
+                text: format!("▲ {why}"),
+                tone: Tone::Warn,
+            });
+        }
         if let Some(b) = &s.before_restart {
             // Short enough for 80 columns with a countdown in minutes.
             let (calls, wait, time) = match b.calls {

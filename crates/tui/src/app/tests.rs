@@ -41,6 +41,7 @@ pub(crate) fn snapshot(statuses: &[Status], started: bool) -> LenientStatuses {
         campaign: None,
         before_restart: None,
         dialer_unreachable: None,
+        events_failing: None,
         real_provider: false,
         calls,
     }

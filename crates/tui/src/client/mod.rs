@@ -10,6 +10,7 @@ pub mod error;
 pub mod legacy;
 pub mod suppressions;
 pub mod upload;
+pub mod webhooks;
 
 pub use campaigns::Export;
 pub use error::{Class, ClientError, Retry, SLOW_RETRY};

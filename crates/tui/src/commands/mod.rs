@@ -10,6 +10,8 @@
 //!   campaign is over;
 //! - [`dnc`]: `dnc add|remove|import|export|check|log`, the do-not-call
 //!   lists;
+//! - [`webhooks`]: `webhooks add|list|remove|rotate|deliveries|replay`,
+//!   where the server's events go;
 //! - [`show`]: how a campaign reads as text for scripts, shared by all of
 //!   them (with [`crate::words`], the words they share with the screen).
 //!
@@ -25,6 +27,7 @@ pub mod lifecycle;
 pub mod list;
 pub mod show;
 pub mod watch;
+pub mod webhooks;
 
 use crate::client::Client;
 use clap::Subcommand;
@@ -73,6 +76,9 @@ pub enum Command {
     /// Do-not-call lists: numbers never dialed again.
     #[command(after_help = dnc::EXAMPLES)]
     Dnc(dnc::Args),
+    /// Webhook endpoints: where campaign and call events are sent.
+    #[command(after_help = webhooks::EXAMPLES)]
+    Webhooks(webhooks::Args),
 }
 
 /// The server a command speaks to, named in its messages.
@@ -105,6 +111,7 @@ pub async fn run(command: Command, target: &Target) -> anyhow::Result<()> {
         Command::Export(a) => export::run(a, target).await,
         Command::Watch(a) => watch::run(a, target).await,
         Command::Dnc(a) => dnc::run(a, target).await,
+        Command::Webhooks(a) => webhooks::run(a, target).await,
     }
 }
 

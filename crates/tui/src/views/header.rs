@@ -245,6 +245,27 @@ mod tests {
         assert!(ls[1].starts_with("┌"), "{ls:#?}");
     }
 
+    /// A failing webhook endpoint is named on a line under the top one,
+    /// in the warning colour: dialing goes on, but a consumer misses
+    /// events.
+    #[test]
+    fn a_failing_webhook_endpoint_is_named() {
+        let mut s = snapshot(&[Status::Idle; 9], false);
+        s.events_failing = Some("webhook endpoint 7 disabled: answered 410 Gone".into());
+        let app = polled(s);
+        let b = render(&app, 80, 24);
+        let ls = lines(&b);
+        assert_eq!(
+            ls[1].trim_end(),
+            " ▲ webhook endpoint 7 disabled: answered 410 Gone",
+            "{ls:#?}"
+        );
+        assert_eq!(
+            style_of(&b, "webhook endpoint 7", "endpoint").fg,
+            Some(Color::Yellow)
+        );
+    }
+
     /// After a restart, calls in flight that the earlier run dialed say
     /// what they wait for and when they time out, on the server's clock,
     /// in the warning colour: not `lines 3/3` without a reason.

@@ -19,3 +19,4 @@ mod dnc;
 mod errors;
 mod newer;
 mod run;
+mod webhooks;

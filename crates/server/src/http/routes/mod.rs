@@ -6,6 +6,7 @@ pub mod health;
 pub mod metrics;
 pub mod statuses;
 pub mod suppressions;
+pub mod webhook_endpoints;
 pub mod webhooks;
 
 /// The campaign that the routes from before campaigns (`POST /calls`,

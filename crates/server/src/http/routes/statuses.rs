@@ -132,6 +132,7 @@ async fn statuses(
         .await?;
     snap.max_cps = state.max_cps.clone();
     snap.dialer_unreachable = unreachable;
+    snap.events_failing = state.engine.outbound.failing(crate::clock::wall());
     let (version, inline) = (snap.version, snap.calls.len() <= SERIALISE_INLINE);
     let serialise = move || serde_json::to_vec(&snap).expect("statuses always serialise");
     let body = if inline {
