@@ -103,7 +103,13 @@ pub fn data_of(
 /// The 413 for a body given up on before its end: the connection closes,
 /// so that the client knows the rest was not read.
 pub fn too_large_closing(limit: usize) -> Response {
-    let mut resp = too_large(limit).into_response();
+    closing(too_large(limit))
+}
+
+/// `refused` as the answer to a request whose body is left unread: hyper
+/// then ends the connection, and `connection: close` tells the client so.
+pub fn closing(refused: ApiError) -> Response {
+    let mut resp = refused.into_response();
     resp.headers_mut()
         .insert(header::CONNECTION, HeaderValue::from_static("close"));
     resp

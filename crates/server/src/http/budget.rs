@@ -10,12 +10,12 @@
 //! that does not fit is answered `503` at once, with `Retry-After`, before
 //! its body is read. One import alone always fits, whatever its size.
 
-use super::body::MAX_IMPORT_BODY;
+use super::body::{MAX_IMPORT_BODY, closing};
 use super::error::ApiError;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -88,18 +88,16 @@ pub async fn within_budget(
             "an import was refused: imports in flight use the {} MiB of --import-memory",
             budget.mib()
         );
-        let mut resp = ApiError::new(
+        let mut resp = closing(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             format!(
                 "imports in flight use the server's import memory (--import-memory {} MiB): \
                  try again in {RETRY_AFTER_SECS} s",
                 budget.mib()
             ),
-        )
-        .into_response();
-        let headers = resp.headers_mut();
-        headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
-        headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+        ));
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
         return resp;
     };
     let resp = next.run(req).await;

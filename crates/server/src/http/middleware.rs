@@ -11,7 +11,7 @@
 use super::AppState;
 use super::error::ApiError;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::time::{Duration, Instant};
@@ -41,12 +41,7 @@ pub async fn require_token_before_body(
     next: Next,
 ) -> Response {
     match token_refused(&state, req.headers()) {
-        Some(refused) => {
-            let mut resp = refused.into_response();
-            resp.headers_mut()
-                .insert(header::CONNECTION, HeaderValue::from_static("close"));
-            resp
-        }
+        Some(refused) => super::body::closing(refused),
         None => next.run(req).await,
     }
 }
