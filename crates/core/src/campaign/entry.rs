@@ -339,6 +339,20 @@ impl Entry {
         self.details.get_or_insert_with(Box::default)
     }
 
+    /// Takes its extra columns out, for a store that keeps them apart;
+    /// details left with nothing else go, so that the entry costs what a
+    /// plain one does.
+    pub fn take_fields(&mut self) -> Fields {
+        let Some(d) = self.details.as_deref_mut() else {
+            return Fields::EMPTY;
+        };
+        let fields = std::mem::take(&mut d.fields);
+        if *d == Details::NONE {
+            self.details = None;
+        }
+        fields
+    }
+
     /// Kept out of a new campaign at its import: its number is on a
     /// do-not-call list, so it is final at once (`canceled`, outcome
     /// `suppressed`), with `reason` naming the list and when it was added.

@@ -1620,3 +1620,18 @@ fn callbacks_numbered_out_of_order_are_recorded_as_such() {
     assert_eq!(notes(&c).last().unwrap(), &None);
     assert_eq!(c.entry(0).unwrap().details().sequence, Some(1));
 }
+
+#[test]
+fn taking_the_fields_leaves_a_plain_entry_plain_and_a_named_one_named() {
+    let mut plain = Entry::new(0, phone(0));
+    plain.details_mut().fields = ["gold", ""].into_iter().collect();
+    assert_eq!(plain.take_fields(), ["gold", ""]);
+    assert_eq!(plain, Entry::new(0, phone(0)));
+    assert!(plain.take_fields().is_empty());
+
+    let mut named = Entry::every_field_set();
+    let fields = named.take_fields();
+    assert_eq!(fields, ["x", ""]);
+    assert!(named.details().fields.is_empty());
+    assert_eq!(named.details().name.as_deref(), Some("Ada"));
+}

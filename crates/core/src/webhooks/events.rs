@@ -7,7 +7,7 @@
 
 use crate::answer::AnsweredBy;
 use crate::campaign::EventKind;
-use crate::campaign::{CampaignState, Entry};
+use crate::campaign::{CampaignState, Entry, Fields};
 use crate::status::{Outcome, Status};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -160,11 +160,7 @@ impl CallCompleted {
     pub fn of(campaign: u64, entry: &Entry, columns: &[String]) -> Option<CallCompleted> {
         let outcome = attempt_outcome(entry)?;
         let details = entry.details();
-        let fields = columns
-            .iter()
-            .zip(details.fields.iter())
-            .map(|(c, v)| (c.clone(), serde_json::Value::String(v.to_string())))
-            .collect();
+        let fields = named(columns, &details.fields);
         Some(CallCompleted {
             campaign,
             index: entry.index,
@@ -178,6 +174,17 @@ impl CallCompleted {
             fields,
         })
     }
+}
+
+/// An entry's extra columns by the names of the campaign's `columns`, as
+/// [`CallCompleted::fields`] holds them: for a store that keeps them apart
+/// from the entry.
+pub fn named(columns: &[String], fields: &Fields) -> serde_json::Map<String, serde_json::Value> {
+    columns
+        .iter()
+        .zip(fields.iter())
+        .map(|(c, v)| (c.clone(), serde_json::Value::String(v.to_string())))
+        .collect()
 }
 
 /// How `entry`'s last attempt ended, once it has: its outcome when final,

@@ -8,6 +8,7 @@ use crate::clock;
 use numdialer_core::api::{
     BeforeRestart, CallDetail, CallSummary, CampaignSummary, CampaignsResponse, StatusesResponse,
 };
+use numdialer_core::campaign::Fields;
 use numdialer_core::{Campaign, CampaignState, Entry, Now, Status};
 use std::ops::Range;
 use std::sync::atomic::Ordering;
@@ -235,6 +236,19 @@ impl Engine {
             .map(row)
             .collect();
         Ok((rows, c.meta().columns.clone()))
+    }
+
+    /// The extra columns of entries `from..to` of campaign `id` where the
+    /// store keeps them apart from the entries (see `store/fields.rs`);
+    /// `None` where the entries hold their own. A read that fails is the
+    /// caller's error only: it changes nothing, so dialing goes on.
+    pub fn stored_fields(
+        &self,
+        id: u64,
+        from: usize,
+        to: usize,
+    ) -> Result<Option<Vec<Fields>>, EngineError> {
+        Ok(self.store.fields_of(id, from, to)?)
     }
 
     /// Whether the store takes durable writes.

@@ -106,6 +106,7 @@ impl Engine {
                     suppressed.push(e.index);
                 }
             }
+            records.put_fields(&mut entries)?;
             records.put_list(&entries)?;
             Ok::<_, StoreError>((entries, suppressed))
         })

@@ -26,6 +26,7 @@ pub mod resolver;
 use crate::store::outbox::{DeliveryRecord, DeliveryState, EndpointRecord};
 use crate::store::{Store, StoreError};
 use crate::sync::lock;
+use numdialer_core::webhooks::events::named;
 use numdialer_core::webhooks::{CallCompleted, CampaignChanged, EventType, OutEvent};
 use numdialer_core::{Campaign, CampaignState, Campaigns, Timestamp};
 use std::collections::{HashMap, HashSet};
@@ -241,6 +242,10 @@ impl Outbound {
         if before != c.state() {
             out.campaign = Some((id, c.state()));
         }
+        let endpoints = self.endpoints();
+        let completions_wanted = endpoints
+            .iter()
+            .any(|e| e.disabled.is_none() && e.events.contains(&EventType::CallCompleted));
         for &i in indices {
             let Some(e) = c.entry(i) else { continue };
             let was = tracking.in_flight.contains(&(id, i));
@@ -250,15 +255,30 @@ impl Outbound {
             }
             if was
                 && !is
-                && let Some(done) = CallCompleted::of(id, e, &c.meta().columns)
+                && completions_wanted
+                && let Some(mut done) = CallCompleted::of(id, e, &c.meta().columns)
             {
+                // Kept apart from the entry by a store with a directory. A
+                // file that cannot be read costs the event its fields, not
+                // the campaign its dialing.
+                match store.fields_of(id, i, i + 1) {
+                    Ok(Some(stored)) => {
+                        let fields = stored.into_iter().next().unwrap_or_default();
+                        done.fields = named(&c.meta().columns, &fields);
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(
+                        campaign = id,
+                        index = i,
+                        "call.completed is sent without the entry's extra columns: {e}"
+                    ),
+                }
                 let data = serde_json::to_value(done).expect("serialises");
                 events.push((EventType::CallCompleted, data));
             }
         }
         // A campaign's done follows the call that finished it.
         events.sort_by_key(|(kind, _)| *kind == EventType::CampaignDone);
-        let endpoints = self.endpoints();
         let mut sequence = tracking.sequences.get(&id).copied().unwrap_or(0);
         for (kind, data) in events {
             let to: Vec<&Arc<EndpointRecord>> = endpoints

@@ -175,13 +175,20 @@ impl Store {
         }
         let events = self.campaign_events.scan_prefix(prefix);
         read_events(events, 8, &mut entries, skipped)?;
+        self.fields.open(meta.id, &mut entries)?;
         Ok(StoredCampaign { meta, entries })
     }
 
-    /// The ids that have lists or entries but no campaign record. One seek
-    /// per campaign id present, not one step per record.
+    /// The ids that have lists, entries or a file of extra columns but no
+    /// campaign record. One seek per campaign id present, not one step per
+    /// record.
     fn orphans(&self, campaigns: &[StoredCampaign]) -> Result<Vec<u64>, StoreError> {
-        let mut orphans = Vec::new();
+        let mut orphans: Vec<u64> = self
+            .fields
+            .ids()?
+            .into_iter()
+            .filter(|&id| id != LEGACY_CAMPAIGN && !campaigns.iter().any(|c| c.meta.id == id))
+            .collect();
         for tree in [&self.campaign_lists, &self.campaign_entries] {
             let mut from = 0u64;
             while let Some(kv) = tree.range(from.to_be_bytes()..).keys().next() {

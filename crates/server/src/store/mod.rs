@@ -27,9 +27,11 @@
 //! By job: `records` (what each tree holds and how its keys are built),
 //! `load` (a directory read back), `flusher` (group commit), `manifest`
 //! (what sled cannot roll back), `suppressions` (do-not-call lists and
-//! their audit log) and `outbox` (webhook endpoints and the events owed
-//! to them).
+//! their audit log), `outbox` (webhook endpoints and the events owed
+//! to them) and `fields` (an import's extra columns, in files beside
+//! sled's).
 
+mod fields;
 mod flusher;
 mod load;
 pub mod manifest;
@@ -68,6 +70,11 @@ pub enum StoreError {
         key: String,
         error: serde_json::Error,
     },
+    #[error("store: {}: {error}", path.display())]
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
     #[error("store: flush failed: {0}")]
     Flush(String),
     #[error("store: the flusher has stopped")]
@@ -83,6 +90,9 @@ impl From<sled::Error> for StoreError {
 /// sled's page cache (its default is 1 GiB). The campaign keeps every entry
 /// in memory anyway, so sled needs little cache of its own.
 const CACHE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// The directory of the imports' extra columns, inside the data directory.
+const FIELDS_DIR: &str = "fields";
 
 /// How long [`Store::open`] waits for a lock that is being let go.
 const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(1);
@@ -108,6 +118,8 @@ pub struct Store {
     suppressions: suppressions::Trees,
     /// Webhook endpoints and the deliveries owed to them.
     outbox: outbox::Trees,
+    /// Imported lists' extra columns, in `fields/` beside sled's files.
+    fields: Arc<fields::FieldsFiles>,
     flusher: Flusher,
     flush_latency: Arc<Histogram>,
     /// The naive design, kept for the benchmark: one flush per write.
@@ -123,7 +135,7 @@ impl Store {
         let config = sled::Config::new().path(dir).cache_capacity(CACHE_BYTES);
         let until = std::time::Instant::now() + LOCK_PATIENCE;
         loop {
-            match Self::with_config(config.clone()) {
+            match Self::with_config(config.clone(), Some(dir.join(FIELDS_DIR))) {
                 Err(StoreError::Sled(sled::Error::Io(e)))
                     if e.to_string().contains("could not acquire lock") =>
                 {
@@ -141,10 +153,10 @@ impl Store {
 
     /// A store that vanishes with the process, for the embedded demo.
     pub fn open_temporary() -> Result<Self, StoreError> {
-        Self::with_config(sled::Config::new().temporary(true))
+        Self::with_config(sled::Config::new().temporary(true), None)
     }
 
-    fn with_config(config: sled::Config) -> Result<Self, StoreError> {
+    fn with_config(config: sled::Config, fields: Option<PathBuf>) -> Result<Self, StoreError> {
         let db = config.open()?;
         let flush_latency = Arc::new(Histogram::default());
         Ok(Store {
@@ -157,6 +169,7 @@ impl Store {
             campaign_lists: db.open_tree("campaign_lists")?,
             suppressions: suppressions::Trees::open(&db)?,
             outbox: outbox::Trees::open(&db)?,
+            fields: Arc::new(fields::FieldsFiles::new(fields)),
             flusher: Flusher::spawn(db.clone(), flush_latency.clone()),
             db,
             flush_latency,
@@ -194,6 +207,17 @@ impl Store {
     pub fn put_list(&self, campaign: u64, entries: &[Entry]) -> Result<u64, StoreError> {
         self.records_of(campaign).put_list(entries)?;
         Ok(self.flusher.written())
+    }
+
+    /// The extra columns of entries `from..to` of campaign `id`, read from
+    /// its file; `None` when it has none and its entries hold their own.
+    pub fn fields_of(
+        &self,
+        id: u64,
+        from: usize,
+        to: usize,
+    ) -> Result<Option<Vec<numdialer_core::campaign::Fields>>, StoreError> {
+        self.fields.read(id, from, to)
     }
 
     /// Writes a campaign's record: once it is durable, the campaign exists.

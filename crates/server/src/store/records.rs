@@ -8,10 +8,12 @@
 //! data directory opens as it is; every other campaign's keys start with
 //! its id.
 
+use super::fields::FieldsFiles;
 use super::{Store, StoreError};
 use numdialer_core::Entry;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// The campaign whose records keep the keys of the release before
 /// campaigns.
@@ -73,6 +75,8 @@ pub struct CampaignRecords {
     lists: Option<sled::Tree>,
     /// What its keys start with: nothing for campaign 1, the id otherwise.
     prefix: Vec<u8>,
+    /// Where its extra columns go; campaign 1 keeps them in its entries.
+    fields: Option<(u64, Arc<FieldsFiles>)>,
 }
 
 impl Store {
@@ -86,6 +90,7 @@ impl Store {
                 events: self.events.clone(),
                 lists: None,
                 prefix: Vec::new(),
+                fields: None,
             };
         }
         CampaignRecords {
@@ -93,6 +98,7 @@ impl Store {
             events: self.campaign_events.clone(),
             lists: Some(self.campaign_lists.clone()),
             prefix: id.to_be_bytes().to_vec(),
+            fields: Some((id, self.fields.clone())),
         }
     }
 }
@@ -131,6 +137,17 @@ impl CampaignRecords {
         Ok(())
     }
 
+    /// Writes the extra columns of a new list to their own file, durably,
+    /// and takes them out of `entries`: before [`CampaignRecords::put_list`],
+    /// so that its records hold only what dialing needs. Campaign 1, and a
+    /// store without a directory, keep them in the entries.
+    pub fn put_fields(&self, entries: &mut [Entry]) -> Result<(), StoreError> {
+        match &self.fields {
+            Some((id, files)) => files.write(*id, entries),
+            None => Ok(()),
+        }
+    }
+
     /// Writes a new list (entries from index 0, none dialed) in records of
     /// [`slices`], a batch of [`LIST_BATCH`] at a time, so that
     /// no batch holds all of a large list. Campaign 1's list is written
@@ -152,13 +169,17 @@ impl CampaignRecords {
         Ok(())
     }
 
-    /// Removes them in batches. Not flushed: without the campaign's record
-    /// they are orphans, and a crash leaves them for the next open. Never
-    /// for campaign 1, whose keys have no prefix.
+    /// Removes them in batches, and the file of its extra columns. Not
+    /// flushed: without the campaign's record they are orphans, and a
+    /// crash leaves them for the next open. Never for campaign 1, whose
+    /// keys have no prefix.
     pub fn remove(self) -> Result<(), StoreError> {
         let prefix = &self.prefix;
         if prefix.is_empty() {
             return Ok(());
+        }
+        if let Some((id, files)) = &self.fields {
+            files.remove(*id)?;
         }
         let trees = [Some(&self.entries), Some(&self.events), self.lists.as_ref()];
         for tree in trees.into_iter().flatten() {

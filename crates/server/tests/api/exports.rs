@@ -4,6 +4,8 @@
 //! cell as stored.
 
 use crate::helpers::*;
+use numdialer_server::provider::simulator::SimConfig;
+use std::time::Duration;
 
 /// A list whose names and extra columns (and one column's name) are
 /// formulas, each of OWASP's leading characters once.
@@ -95,4 +97,76 @@ async fn an_export_neutralises_formulas_unless_raw() {
         .await;
     assert_eq!(bad.status, 400);
     assert!(bad.json()["error"].as_str().is_some());
+}
+
+/// On the real binary with a data directory, an import's extra columns
+/// live in a file of their own (`fields/<id>`), not in the server's
+/// memory: the export reads them from it, the same before and after a
+/// `kill -9`, and deleting the campaign removes the file.
+#[tokio::test]
+async fn extra_columns_are_read_from_their_file_across_a_restart_and_go_with_the_campaign() {
+    let sim = start_sim(SimConfig::default()).await;
+    let mut node = Node::start(&sim, None, &[]).await;
+    let base = node.server.base().to_string();
+    let r = node
+        .http
+        .post(format!("{base}/campaigns?name=wide"))
+        .header("content-type", "text/csv")
+        .body(FORMULAS)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let id = r.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_u64()
+        .unwrap();
+    let file = node
+        .log
+        .with_file_name("data")
+        .join("fields")
+        .join(id.to_string());
+    assert!(file.is_file(), "{} is written", file.display());
+
+    let export = |http: reqwest::Client, base: String| async move {
+        let r = http
+            .get(format!("{base}/campaigns/{id}/export.csv?raw=true"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        rows(&r.bytes().await.unwrap())
+    };
+    let before = export(node.http.clone(), base.clone()).await;
+    assert_eq!(before.len(), 4);
+    let extra: Vec<(&str, &str)> = before[1..]
+        .iter()
+        .map(|r| (r[14].as_str(), r[15].as_str()))
+        .collect();
+    assert_eq!(
+        extra,
+        [
+            ("+cmd|' /C calc'!A0", "plain"),
+            ("-2+3", "\t=1"),
+            ("\r=1", "ok")
+        ]
+    );
+
+    node.server.kill9().unwrap();
+    node.restart().await;
+    let after = export(node.http.clone(), base.clone()).await;
+    assert_eq!(after, before, "the same export after a restart");
+
+    let r = node
+        .http
+        .delete(format!("{base}/campaigns/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    wait_for(
+        "the deleted campaign's file to go",
+        Duration::from_secs(10),
+        || async { (!file.exists()).then_some(()) },
+    )
+    .await;
 }

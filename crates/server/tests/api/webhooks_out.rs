@@ -272,6 +272,48 @@ async fn webhook_events_of_a_campaign_all_arrive_signed() {
     h.stop().await;
 }
 
+/// An imported campaign's `call.completed` names its extra columns, which
+/// a server with a data directory reads from the campaign's own file.
+#[tokio::test]
+async fn webhook_call_completed_carries_the_import_columns() {
+    let h = Harness::start(fast_sim(), allow_private).await;
+    let rx = Receiver::start(Mode::Ok).await;
+    register(&h, &rx.url, &["call.completed"]).await;
+    let csv: String = std::iter::once("phone,team,note\n".to_string())
+        .chain((0..4).map(|i| format!("1301804{i:04},team {i},\"a, \"\"quoted\"\" {i}\"\n")))
+        .collect();
+    let r = h
+        .http
+        .post(h.url("/campaigns?start=true"))
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let id = r.json::<serde_json::Value>().await.unwrap()["id"].clone();
+    assert!(h.data_dir().join("fields").join(id.to_string()).is_file());
+    let got = rx.wait("a completion per entry", 4).await;
+    let mut fields: Vec<(u64, serde_json::Value)> = got
+        .iter()
+        .map(json)
+        .map(|v| {
+            (
+                v["data"]["index"].as_u64().unwrap(),
+                v["data"]["fields"].clone(),
+            )
+        })
+        .collect();
+    fields.sort_by_key(|(i, _)| *i);
+    for (i, f) in fields {
+        assert_eq!(
+            f,
+            serde_json::json!({"team": format!("team {i}"), "note": format!("a, \"quoted\" {i}")})
+        );
+    }
+    h.stop().await;
+}
+
 /// Every wait of the schedule, at 1/10,000 of its length: 0.5 ms, 30 ms,
 /// 180 ms, 0.72 s, 1.8 s, 3.6 s, 3.6 s.
 #[tokio::test]

@@ -818,8 +818,13 @@ pub async fn export(
         if rows.is_empty() {
             break;
         }
+        let stored = state.engine.stored_fields(id, from, from + rows.len())?;
         from += rows.len();
-        for row in rows {
+        let mut stored = stored.into_iter().flatten();
+        for mut row in rows {
+            if let Some(fields) = stored.next() {
+                row.extend(fields.iter().map(str::to_string));
+            }
             out.write_record(row.into_iter().map(cell))
                 .map_err(write_failed)?;
         }
