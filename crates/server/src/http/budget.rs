@@ -1,10 +1,11 @@
 //! The memory that imports in flight may take together (`--import-memory`).
 //!
 //! An import holds its body, then parses it into entries and the records
-//! the store writes: a 32 MiB CSV of 100 columns grew the server by about
-//! [`IMPORT_COST`] times its size at its peak (docs/benchmarks.md). Two
-//! dozen such uploads at once, or stalled near their end, would take a
-//! small server's memory; so each import reserves its share of one budget
+//! the store writes: at its peak a 32 MiB CSV of 100 columns grows the
+//! server by under 3 times its size, a list of bare numbers, whose lines
+//! are short, by about 15 times (docs/benchmarks.md); [`IMPORT_COST`] lies
+//! between. Two dozen large uploads at once, or stalled near their end,
+//! would take a small server's memory; so each import reserves its share of one budget
 //! before its body is read, from its `Content-Length` (the largest import
 //! when it has none), and gives it back when it is answered. An import
 //! that does not fit is answered `503` at once, with `Retry-After`, before
