@@ -165,7 +165,7 @@ impl StatusesCache {
 /// once gives.
 pub fn compose(head: Vec<u8>, calls: Bytes, turn: Option<OwnedSemaphorePermit>) -> Parts {
     const EMPTY: &[u8] = b"[]}";
-    debug_assert!(head.ends_with(EMPTY), "`calls` is the answer's last field");
+    assert!(head.ends_with(EMPTY), "`calls` is the answer's last field");
     let mut head = head;
     head.truncate(head.len() - EMPTY.len());
     let mut parts = Parts::new([Bytes::from(head), calls, Bytes::from_static(b"}")]);
