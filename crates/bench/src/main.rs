@@ -11,6 +11,7 @@ mod figures;
 mod frame;
 mod hours;
 mod protocols;
+mod readers;
 mod retained;
 mod server;
 mod stats;
@@ -44,6 +45,10 @@ pub enum Figure {
     /// dial-time check with it held, an addition's walk (dnc.rs); needs
     /// no server.
     Dnc,
+    /// Clients reading a large campaign's statuses in a loop beside
+    /// another campaign's dialing: its dial rate with and without them
+    /// (readers.rs).
+    Readers,
 }
 
 #[derive(Debug, Parser)]
@@ -99,6 +104,23 @@ pub struct Args {
     /// figure's third row (0: no such row).
     #[arg(long, default_value_t = 0)]
     pub refill_suppressions: usize,
+    /// Entries of the campaign that the readers figure reads.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub readers_lines: usize,
+    /// Entries of the campaign that the readers figure dials; enough to
+    /// outlast both windows.
+    #[arg(long, default_value_t = 10_000)]
+    pub readers_dialed: usize,
+    /// Clients that each read the large campaign's statuses in a loop.
+    #[arg(long, default_value_t = 4)]
+    pub readers: usize,
+    /// Seconds of each window of the readers figure (without readers,
+    /// then with them).
+    #[arg(long, default_value_t = 10.0)]
+    pub readers_seconds: f64,
+    /// Runs of the readers figure, each on a fresh server.
+    #[arg(long, default_value_t = 3)]
+    pub readers_runs: usize,
     /// Measure only these figures (comma-separated); all of them by default.
     #[arg(long, value_enum, value_delimiter = ',')]
     pub only: Vec<Figure>,
@@ -123,6 +145,9 @@ async fn main() -> anyhow::Result<()> {
         args.import_runs = 1;
         args.campaigns = 100;
         args.dnc_lines = 100_000;
+        args.readers_lines = 100_000;
+        args.readers_seconds = 2.0;
+        args.readers_runs = 1;
     }
     if args
         .only
@@ -177,6 +202,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if args.wants(Figure::Dnc) {
         dnc::dnc(&args).await?;
+    }
+    if args.wants(Figure::Readers) {
+        readers::readers(&args).await?;
     }
     Ok(())
 }

@@ -408,7 +408,12 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         default_country: config.dialing.default_country,
         accepts: Arc::new(provider.accepts()),
         imports: ImportBudget::new(config.http.import_memory_mib),
+        statuses: Arc::default(),
     };
+    let keep_current = state
+        .statuses
+        .clone()
+        .keep_current(engine.clone(), shutdown.clone());
     let driver = Driver {
         engine: engine.clone(),
         provider,
@@ -425,6 +430,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         shutdown.clone(),
     );
     tasks.push(tokio::spawn(heal));
+    tasks.push(tokio::spawn(keep_current));
     let deliver = delivery::run(engine.clone(), config.webhooks, shutdown.clone());
     tasks.push(tokio::spawn(deliver));
     if let Some(k) = keeper {

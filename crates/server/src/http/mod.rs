@@ -20,6 +20,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod routes;
 pub mod serve;
+pub mod statuses_cache;
 
 use crate::engine::Engine;
 use crate::provider::{Callbacks, DialerHealth};
@@ -56,6 +57,8 @@ pub struct AppState {
     pub accepts: Arc<crate::provider::Accepts>,
     /// `--import-memory`, shared by the imports in flight.
     pub imports: Arc<budget::ImportBudget>,
+    /// The last large statuses answer of each campaign, serialised.
+    pub statuses: Arc<statuses_cache::StatusesCache>,
 }
 
 /// Every route of the API. The router and the document ([`openapi`],

@@ -337,6 +337,7 @@ impl InProcess {
             imports: numdialer_server::http::budget::ImportBudget::new(
                 numdialer_server::http::budget::DEFAULT_IMPORT_MEMORY_MIB,
             ),
+            statuses: Arc::default(),
         };
         InProcess {
             router: router(state),
