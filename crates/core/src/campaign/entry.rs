@@ -339,18 +339,18 @@ impl Entry {
         self.details.get_or_insert_with(Box::default)
     }
 
-    /// Takes its extra columns out, for a store that keeps them apart;
-    /// details left with nothing else go, so that the entry costs what a
-    /// plain one does.
-    pub fn take_fields(&mut self) -> Fields {
+    /// Takes its name and extra columns out, for a store that keeps them
+    /// apart; details left with nothing else go, so that the entry costs
+    /// what a plain one does.
+    pub fn take_text(&mut self) -> (Option<String>, Fields) {
         let Some(d) = self.details.as_deref_mut() else {
-            return Fields::EMPTY;
+            return (None, Fields::EMPTY);
         };
-        let fields = std::mem::take(&mut d.fields);
+        let taken = (d.name.take(), std::mem::take(&mut d.fields));
         if *d == Details::NONE {
             self.details = None;
         }
-        fields
+        taken
     }
 
     /// Kept out of a new campaign at its import: its number is on a

@@ -1622,16 +1622,24 @@ fn callbacks_numbered_out_of_order_are_recorded_as_such() {
 }
 
 #[test]
-fn taking_the_fields_leaves_a_plain_entry_plain_and_a_named_one_named() {
-    let mut plain = Entry::new(0, phone(0));
-    plain.details_mut().fields = ["gold", ""].into_iter().collect();
-    assert_eq!(plain.take_fields(), ["gold", ""]);
-    assert_eq!(plain, Entry::new(0, phone(0)));
-    assert!(plain.take_fields().is_empty());
+fn taking_the_text_leaves_a_plain_entry_plain_and_a_dialed_one_dialed() {
+    let mut named = Entry::new(0, phone(0));
+    named.details_mut().name = Some("Ada".into());
+    named.details_mut().fields = ["gold", ""].into_iter().collect();
+    let (name, fields) = named.take_text();
+    assert_eq!(
+        (name.as_deref(), fields),
+        (Some("Ada"), ["gold", ""].into_iter().collect())
+    );
+    assert_eq!(named, Entry::new(0, phone(0)));
+    assert_eq!(named.take_text(), (None, Fields::EMPTY));
 
-    let mut named = Entry::every_field_set();
-    let fields = named.take_fields();
-    assert_eq!(fields, ["x", ""]);
-    assert!(named.details().fields.is_empty());
-    assert_eq!(named.details().name.as_deref(), Some("Ada"));
+    let mut dialed = Entry::every_field_set();
+    let (name, fields) = dialed.take_text();
+    assert_eq!(
+        (name.as_deref(), fields),
+        (Some("Ada"), ["x", ""].into_iter().collect())
+    );
+    assert!(dialed.details().fields.is_empty() && dialed.details().name.is_none());
+    assert_eq!(dialed.details().reason.as_deref(), Some("busy"));
 }

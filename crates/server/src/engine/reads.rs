@@ -5,10 +5,10 @@
 
 use super::{Degraded, Engine, EngineError};
 use crate::clock;
+use crate::store::{EntryText, StoreError, names};
 use numdialer_core::api::{
     BeforeRestart, CallDetail, CallSummary, CampaignSummary, CampaignsResponse, StatusesResponse,
 };
-use numdialer_core::campaign::Fields;
 use numdialer_core::{Campaign, CampaignState, Entry, Now, Status};
 use std::ops::Range;
 use std::sync::atomic::Ordering;
@@ -145,6 +145,7 @@ impl Engine {
             ticket = self.read_ticket();
             done = slice.end;
         }
+        self.name(id, &mut snap.calls).await?;
         Ok(self.settled(snap, ticket).await)
     }
 
@@ -209,6 +210,10 @@ impl Engine {
             let d = CallDetail::of(c, index);
             (d, self.read_ticket())
         };
+        let mut detail = detail;
+        if let Some(d) = &mut detail {
+            self.name(id, std::slice::from_mut(&mut d.call)).await?;
+        }
         if self.degraded().is_none() {
             self.durable(ticket).await?;
         }
@@ -238,17 +243,41 @@ impl Engine {
         Ok((rows, c.meta().columns.clone()))
     }
 
-    /// The extra columns of entries `from..to` of campaign `id` where the
-    /// store keeps them apart from the entries (see `store/fields.rs`);
-    /// `None` where the entries hold their own. A read that fails is the
-    /// caller's error only: it changes nothing, so dialing goes on.
-    pub fn stored_fields(
+    /// The names and extra columns of entries `from..to` of campaign `id`
+    /// where the store keeps them apart from the entries (see
+    /// `store/fields.rs`); `None` where the entries hold their own. A read
+    /// that fails is the caller's error only: it changes nothing, so
+    /// dialing goes on.
+    pub fn stored_texts(
         &self,
         id: u64,
         from: usize,
         to: usize,
-    ) -> Result<Option<Vec<Fields>>, EngineError> {
-        Ok(self.store.fields_of(id, from, to)?)
+    ) -> Result<Option<Vec<EntryText>>, EngineError> {
+        Ok(self.store.texts_of(id, from, to)?)
+    }
+
+    /// Gives `calls` of campaign `id` their names where the store keeps
+    /// them apart from the entries: read after the entries were copied,
+    /// outside the lock, and off the runtime when there are many.
+    async fn name(&self, id: u64, calls: &mut [CallSummary]) -> Result<(), EngineError> {
+        let texts = self.store.texts();
+        if calls.is_empty() || !texts.has(id) {
+            return Ok(());
+        }
+        let indices: Vec<usize> = calls.iter().map(|c| c.index).collect();
+        let read = move || names(&texts, id, &indices);
+        let found = if calls.len() > READ_SLICE {
+            tokio::task::spawn_blocking(read)
+                .await
+                .map_err(|e| StoreError::Flush(format!("reading names: {e}")))??
+        } else {
+            read()?
+        };
+        for (call, name) in calls.iter_mut().zip(found.into_iter().flatten()) {
+            call.name = name;
+        }
+        Ok(())
     }
 
     /// Whether the store takes durable writes.

@@ -259,18 +259,19 @@ impl Outbound {
                 && let Some(mut done) = CallCompleted::of(id, e, &c.meta().columns)
             {
                 // Kept apart from the entry by a store with a directory. A
-                // file that cannot be read costs the event its fields, not
-                // the campaign its dialing.
-                match store.fields_of(id, i, i + 1) {
+                // file that cannot be read costs the event its name and
+                // columns, not the campaign its dialing.
+                match store.texts_of(id, i, i + 1) {
                     Ok(Some(stored)) => {
-                        let fields = stored.into_iter().next().unwrap_or_default();
-                        done.fields = named(&c.meta().columns, &fields);
+                        let text = stored.into_iter().next().unwrap_or_default();
+                        done.name = text.name;
+                        done.fields = named(&c.meta().columns, &text.fields);
                     }
                     Ok(None) => {}
                     Err(e) => tracing::warn!(
                         campaign = id,
                         index = i,
-                        "call.completed is sent without the entry's extra columns: {e}"
+                        "call.completed is sent without the entry's name and extra columns: {e}"
                     ),
                 }
                 let data = serde_json::to_value(done).expect("serialises");

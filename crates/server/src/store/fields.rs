@@ -1,23 +1,24 @@
-//! The import's extra columns, one file per campaign beside sled's, read
-//! only when an export or a `call.completed` event asks for them.
+//! The import's names and extra columns, one file per campaign beside
+//! sled's, read only when an answer, an export or a `call.completed` event
+//! shows them.
 //!
 //! A spreadsheet's list carries dozens of columns that dialing never
-//! reads. Held in memory, a 32 MiB CSV of 100 columns kept 3 KB per entry
+//! reads, and a name that only a screen shows. Held in memory, a 32 MiB CSV of 100 columns kept 3 KB per entry
 //! even after a restart; kept in sled, its records sat in sled's cache
 //! after the import, and a row over sled's blob threshold made a file that
-//! sled never frees. Here they are a file of JSON lines (`fields/<id>`, the
-//! entry's values as a JSON array of strings, one line per entry in list
-//! order) that the operating system caches, not this process, and that a
-//! delete gives back whole. In memory stays only where each line ends
+//! sled never frees; a name alone cost an entry about 250 bytes of
+//! details. Here they are a file of JSON lines (`fields/<id>`, one
+//! [`EntryText`] per entry in list order) that the operating system
+//! caches, not this process, and that a delete gives back whole. In memory stays only where each line ends
 //! (8 bytes an entry).
 //!
 //! A campaign's file is written, synced and renamed into place before its
 //! list and record are: once the campaign exists its file does. A file
 //! without a campaign (an import cut short, a delete half done) is an
 //! orphan, removed with the campaign's other records. A store without a
-//! directory (the embedded demo's) has no files: its fields stay with
-//! the entries, as do those of campaigns imported before this file
-//! existed.
+//! directory (the embedded demo's) has no files: its names and columns
+//! stay with the entries, as do those of campaigns imported before this
+//! file existed.
 
 use super::StoreError;
 use numdialer_core::Entry;
@@ -28,6 +29,58 @@ use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+
+/// What the file holds of one entry: its name and its extra columns, each
+/// left out when it has none (`{}`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EntryText {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Fields::is_empty")]
+    pub fields: Fields,
+}
+
+/// An entry's line read for its name alone: its columns are skipped, not
+/// kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct EntryName {
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// The names of entries `indices` (ascending) of campaign `id`, from its
+/// file, or `None` if it has none: one read of the span when the entries
+/// are close together, one per entry when they are scattered (a delta).
+pub fn names(
+    files: &FieldsFiles,
+    id: u64,
+    indices: &[usize],
+) -> Result<Option<Vec<Option<String>>>, StoreError> {
+    let (Some(&lo), Some(&hi)) = (indices.first(), indices.last()) else {
+        return Ok(Some(Vec::new()));
+    };
+    if !files.has(id) {
+        return Ok(None);
+    }
+    let one = |line: Option<EntryName>| line.and_then(|l| l.name);
+    if hi - lo < 4 * indices.len() {
+        let Some(span) = files.read::<EntryName>(id, lo, hi + 1)? else {
+            return Ok(None);
+        };
+        return Ok(Some(
+            indices
+                .iter()
+                .map(|&i| one(span.get(i - lo).cloned()))
+                .collect(),
+        ));
+    }
+    let mut out = Vec::with_capacity(indices.len());
+    for &i in indices {
+        let line = files.read::<EntryName>(id, i, i + 1)?;
+        out.push(one(line.and_then(|l| l.into_iter().next())));
+    }
+    Ok(Some(out))
+}
 
 /// The files of one data directory, and those open.
 #[derive(Debug, Default)]
@@ -74,14 +127,18 @@ impl FieldsFiles {
         self.open_files().get(&id).cloned()
     }
 
-    /// Writes the extra columns of campaign `id`'s new list to its file,
-    /// durably, and takes them out of `entries`. Nothing is written, and
-    /// the entries keep them, without a directory or without any column.
+    /// Writes the names and extra columns of campaign `id`'s new list to
+    /// its file, durably, and takes them out of `entries`. Nothing is
+    /// written, and the entries keep them, without a directory or when no
+    /// entry has either.
     pub fn write(&self, id: u64, entries: &mut [Entry]) -> Result<(), StoreError> {
         let Some(dir) = &self.dir else {
             return Ok(());
         };
-        if entries.iter().all(|e| e.details().fields.is_empty()) {
+        if entries
+            .iter()
+            .all(|e| e.details().fields.is_empty() && e.details().name.is_none())
+        {
             return Ok(());
         }
         let io = |path: &Path| {
@@ -95,7 +152,9 @@ impl FieldsFiles {
         let mut ends = Vec::with_capacity(entries.len());
         let mut at = 0u64;
         for e in entries.iter_mut() {
-            let mut line = serde_json::to_vec(&e.take_fields()).expect("fields always serialise");
+            let (name, fields) = e.take_text();
+            let text = EntryText { name, fields };
+            let mut line = serde_json::to_vec(&text).expect("texts always serialise");
             line.push(b'\n');
             out.write_all(&line).map_err(io(&partial))?;
             at += line.len() as u64;
@@ -115,7 +174,8 @@ impl FieldsFiles {
     }
 
     /// Opens campaign `id`'s file if it has one, and takes out of `entries`
-    /// any fields an entry record still carries: the file holds them. A
+    /// any name or fields an entry record still carries: the file holds
+    /// them. A
     /// file that does not hold a line per entry is left unopened, with a
     /// warning, and the entries keep what they have.
     pub fn open(&self, id: u64, entries: &mut [Entry]) -> Result<(), StoreError> {
@@ -158,16 +218,27 @@ impl FieldsFiles {
             return Ok(());
         }
         for e in entries.iter_mut() {
-            e.take_fields();
+            e.take_text();
         }
         self.open_files()
             .insert(id, Arc::new(FieldsFile { file, ends }));
         Ok(())
     }
 
-    /// The extra columns of entries `from..to` of campaign `id`, from its
-    /// file; `None` if it has none (its entries hold their own).
-    pub fn read(&self, id: u64, from: usize, to: usize) -> Result<Option<Vec<Fields>>, StoreError> {
+    /// Whether campaign `id`'s entries keep their text in a file.
+    pub fn has(&self, id: u64) -> bool {
+        self.get(id).is_some()
+    }
+
+    /// The names and extra columns of entries `from..to` of campaign `id`,
+    /// from its file; `None` if it has none (its entries hold their own).
+    /// `T` is [`EntryText`], or [`EntryName`] where only names are shown.
+    pub fn read<T: serde::de::DeserializeOwned>(
+        &self,
+        id: u64,
+        from: usize,
+        to: usize,
+    ) -> Result<Option<Vec<T>>, StoreError> {
         let Some(f) = self.get(id) else {
             return Ok(None);
         };
@@ -200,7 +271,7 @@ impl FieldsFiles {
                     error,
                 })
             })
-            .collect::<Result<Vec<Fields>, _>>()
+            .collect::<Result<Vec<T>, _>>()
             .map(Some)
     }
 

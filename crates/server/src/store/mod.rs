@@ -41,6 +41,7 @@ mod suppressions;
 #[cfg(test)]
 mod tests;
 
+pub use fields::{EntryName, EntryText, FieldsFiles, names};
 #[cfg(feature = "failpoints")]
 pub use flusher::Faults;
 pub use load::{SkipReason, Skipped, Stored, StoredCampaign};
@@ -209,15 +210,32 @@ impl Store {
         Ok(self.flusher.written())
     }
 
-    /// The extra columns of entries `from..to` of campaign `id`, read from
-    /// its file; `None` when it has none and its entries hold their own.
-    pub fn fields_of(
+    /// The names and extra columns of entries `from..to` of campaign `id`,
+    /// read from its file; `None` when it has none and its entries hold
+    /// their own.
+    pub fn texts_of(
         &self,
         id: u64,
         from: usize,
         to: usize,
-    ) -> Result<Option<Vec<numdialer_core::campaign::Fields>>, StoreError> {
+    ) -> Result<Option<Vec<EntryText>>, StoreError> {
         self.fields.read(id, from, to)
+    }
+
+    /// The names of entries `indices` (ascending) of campaign `id`, read
+    /// from its file; `None` when it has none.
+    pub fn names_of(
+        &self,
+        id: u64,
+        indices: &[usize],
+    ) -> Result<Option<Vec<Option<String>>>, StoreError> {
+        fields::names(&self.fields, id, indices)
+    }
+
+    /// The files of the entries' names and extra columns, to read off the
+    /// async runtime.
+    pub fn texts(&self) -> Arc<FieldsFiles> {
+        self.fields.clone()
     }
 
     /// Writes a campaign's record: once it is durable, the campaign exists.

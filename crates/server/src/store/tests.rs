@@ -336,29 +336,38 @@ fn with_fields(i: usize) -> Entry {
             .into_iter()
             .collect();
     }
-    if i == 4 {
-        e.details_mut().name = Some("Ada".into());
+    if i.is_multiple_of(4) {
+        e.details_mut().name = Some(format!("person {i}"));
     }
     e
 }
 
-/// An import's extra columns go to a file of their own before its list,
-/// stay out of the entries in memory and after a reopen, are read back
-/// by range, and go with the campaign; a file without a campaign is an
-/// orphan.
+/// An import's names and extra columns go to a file of their own before
+/// its list, stay out of the entries in memory and after a reopen, are read
+/// back by range (whole, or names alone), and go with the campaign; a file
+/// without a campaign is an orphan.
 #[tokio::test]
-async fn extra_columns_live_in_a_file_read_on_demand_and_go_with_their_campaign() {
+async fn names_and_columns_live_in_a_file_read_on_demand_and_go_with_their_campaign() {
     let dir = tempfile::tempdir().unwrap();
     let list: Vec<Entry> = (0..10).map(with_fields).collect();
-    let expected: Vec<numdialer_core::campaign::Fields> =
-        list.iter().map(|e| e.details().fields.clone()).collect();
+    let expected: Vec<EntryText> = list
+        .iter()
+        .map(|e| EntryText {
+            name: e.details().name.clone(),
+            fields: e.details().fields.clone(),
+        })
+        .collect();
     {
         let store = Store::open(dir.path()).unwrap();
         let mut entries = list.clone();
         let records = store.records_of(5);
         records.put_fields(&mut entries).unwrap();
-        assert!(entries.iter().all(|e| e.details().fields.is_empty()));
-        assert_eq!(entries[4].details().name.as_deref(), Some("Ada"));
+        assert!(
+            entries
+                .iter()
+                .all(|e| *e == Entry::new(e.index, phone(e.index))),
+            "nothing but what dialing needs stays"
+        );
         records.put_list(&entries).unwrap();
         // An import cut short after its file: no list, no record.
         store.records_of(6).put_fields(&mut list.clone()).unwrap();
@@ -367,41 +376,57 @@ async fn extra_columns_live_in_a_file_read_on_demand_and_go_with_their_campaign(
             ..numdialer_core::CampaignMeta::first(false, 1)
         });
         store.durable(t.unwrap()).await.unwrap();
-        assert_eq!(store.fields_of(5, 0, 10).unwrap().unwrap(), expected);
-        assert_eq!(store.fields_of(5, 3, 5).unwrap().unwrap(), expected[3..5]);
-        assert_eq!(store.fields_of(5, 9, 20).unwrap().unwrap(), expected[9..]);
-        assert!(store.fields_of(5, 10, 12).unwrap().unwrap().is_empty());
+        assert_eq!(store.texts_of(5, 0, 10).unwrap().unwrap(), expected);
+        assert_eq!(store.texts_of(5, 3, 5).unwrap().unwrap(), expected[3..5]);
+        assert_eq!(store.texts_of(5, 9, 20).unwrap().unwrap(), expected[9..]);
+        assert!(store.texts_of(5, 10, 12).unwrap().unwrap().is_empty());
     }
     let fields_dir = dir.path().join(FIELDS_DIR);
     assert!(fields_dir.join("5").is_file() && fields_dir.join("6").is_file());
     let store = Store::open(dir.path()).unwrap();
     let loaded = store.load().unwrap().unwrap();
     let c = &loaded.campaigns[1];
-    assert!(c.entries.iter().all(|e| e.details().fields.is_empty()));
-    assert_eq!(c.entries[4].details().name.as_deref(), Some("Ada"));
-    assert_eq!(store.fields_of(5, 0, 10).unwrap().unwrap(), expected);
+    assert!(
+        c.entries
+            .iter()
+            .all(|e| *e == Entry::new(e.index, phone(e.index)))
+    );
+    assert_eq!(store.texts_of(5, 0, 10).unwrap().unwrap(), expected);
+    let name = |i: usize| i.is_multiple_of(4).then(|| format!("person {i}"));
+    // Close together: one read of the span; scattered: one read each.
+    assert_eq!(
+        store.names_of(5, &[0, 1, 2, 4]).unwrap().unwrap(),
+        [0, 1, 2, 4].map(name)
+    );
+    assert_eq!(
+        store.names_of(5, &[0, 8]).unwrap().unwrap(),
+        [0, 8].map(name)
+    );
+    assert_eq!(store.names_of(5, &[]).unwrap().unwrap(), []);
+    assert_eq!(store.names_of(1, &[0]).unwrap(), None);
     assert_eq!(loaded.orphans, [6]);
     store.remove_orphans(&loaded.orphans).unwrap();
     assert!(!fields_dir.join("6").exists());
 
     store.records_of(5).remove().unwrap();
     assert!(!fields_dir.join("5").exists());
-    assert_eq!(store.fields_of(5, 0, 10).unwrap(), None);
+    assert_eq!(store.texts_of(5, 0, 10).unwrap(), None);
 }
 
-/// Campaign 1 and a store without a directory keep the columns in the
-/// entries, as every release before did.
+/// Campaign 1 and a store without a directory keep names and columns in
+/// their entries, as every release before did.
 #[test]
-fn campaign_one_and_a_temporary_store_keep_columns_in_their_entries() {
+fn campaign_one_and_a_temporary_store_keep_their_text_in_their_entries() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    let mut entries: Vec<Entry> = (0..3).map(with_fields).collect();
+    let mut entries: Vec<Entry> = (0..5).map(with_fields).collect();
     store.records_of(1).put_fields(&mut entries).unwrap();
     assert_eq!(entries[0].details().fields, ["gold 0", "line\ntwo \"q\""]);
-    assert_eq!(store.fields_of(1, 0, 3).unwrap(), None);
+    assert_eq!(entries[4].details().name.as_deref(), Some("person 4"));
+    assert_eq!(store.texts_of(1, 0, 3).unwrap(), None);
 
     let temporary = Store::open_temporary().unwrap();
     temporary.records_of(5).put_fields(&mut entries).unwrap();
     assert_eq!(entries[1].details().fields, ["gold 1", "line\ntwo \"q\""]);
-    assert_eq!(temporary.fields_of(5, 0, 3).unwrap(), None);
+    assert_eq!(temporary.texts_of(5, 0, 3).unwrap(), None);
 }

@@ -99,10 +99,11 @@ async fn an_export_neutralises_formulas_unless_raw() {
     assert!(bad.json()["error"].as_str().is_some());
 }
 
-/// On the real binary with a data directory, an import's extra columns
-/// live in a file of their own (`fields/<id>`), not in the server's
-/// memory: the export reads them from it, the same before and after a
-/// `kill -9`, and deleting the campaign removes the file.
+/// On the real binary with a data directory, an import's names and extra
+/// columns live in a file of their own (`fields/<id>`), not in the
+/// server's memory: the export, the statuses and an entry's detail read
+/// them from it, the same before and after a `kill -9`, and deleting the
+/// campaign removes the file.
 #[tokio::test]
 async fn extra_columns_are_read_from_their_file_across_a_restart_and_go_with_the_campaign() {
     let sim = start_sim(SimConfig::default()).await;
@@ -151,10 +152,51 @@ async fn extra_columns_are_read_from_their_file_across_a_restart_and_go_with_the
         ]
     );
 
+    assert_eq!(before[3][2], "Ana", "the name column, from the file too");
+    let shown = |http: reqwest::Client, base: String| async move {
+        let s: serde_json::Value = http
+            .get(format!("{base}/campaigns/{id}/statuses"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let d: serde_json::Value = http
+            .get(format!("{base}/campaigns/{id}/calls/2"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let names: Vec<serde_json::Value> = s["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].clone())
+            .collect();
+        (names, d["name"].clone())
+    };
+    let names = shown(node.http.clone(), base.clone()).await;
+    assert_eq!(
+        names,
+        (
+            vec![
+                "=HYPERLINK(\"http://x\",\"y\")".into(),
+                "@SUM(A1:A9)".into(),
+                "Ana".into()
+            ],
+            "Ana".into()
+        ),
+        "statuses and the entry's detail name each entry"
+    );
+
     node.server.kill9().unwrap();
     node.restart().await;
     let after = export(node.http.clone(), base.clone()).await;
     assert_eq!(after, before, "the same export after a restart");
+    assert_eq!(shown(node.http.clone(), base.clone()).await, names);
 
     let r = node
         .http

@@ -272,15 +272,19 @@ async fn webhook_events_of_a_campaign_all_arrive_signed() {
     h.stop().await;
 }
 
-/// An imported campaign's `call.completed` names its extra columns, which
-/// a server with a data directory reads from the campaign's own file.
+/// An imported campaign's `call.completed` carries the entry's name and
+/// extra columns, which a server with a data directory reads from the
+/// campaign's own file.
 #[tokio::test]
-async fn webhook_call_completed_carries_the_import_columns() {
+async fn webhook_call_completed_carries_the_name_and_import_columns() {
     let h = Harness::start(fast_sim(), allow_private).await;
     let rx = Receiver::start(Mode::Ok).await;
     register(&h, &rx.url, &["call.completed"]).await;
-    let csv: String = std::iter::once("phone,team,note\n".to_string())
-        .chain((0..4).map(|i| format!("1301804{i:04},team {i},\"a, \"\"quoted\"\" {i}\"\n")))
+    let csv: String = std::iter::once("phone,name,team,note\n".to_string())
+        .chain(
+            (0..4)
+                .map(|i| format!("1301804{i:04},person {i},team {i},\"a, \"\"quoted\"\" {i}\"\n")),
+        )
         .collect();
     let r = h
         .http
@@ -294,18 +298,21 @@ async fn webhook_call_completed_carries_the_import_columns() {
     let id = r.json::<serde_json::Value>().await.unwrap()["id"].clone();
     assert!(h.data_dir().join("fields").join(id.to_string()).is_file());
     let got = rx.wait("a completion per entry", 4).await;
-    let mut fields: Vec<(u64, serde_json::Value)> = got
+    let mut fields: Vec<(u64, serde_json::Value, serde_json::Value)> = got
         .iter()
         .map(json)
         .map(|v| {
+            let d = &v["data"];
             (
-                v["data"]["index"].as_u64().unwrap(),
-                v["data"]["fields"].clone(),
+                d["index"].as_u64().unwrap(),
+                d["name"].clone(),
+                d["fields"].clone(),
             )
         })
         .collect();
-    fields.sort_by_key(|(i, _)| *i);
-    for (i, f) in fields {
+    fields.sort_by_key(|(i, _, _)| *i);
+    for (i, name, f) in fields {
+        assert_eq!(name, format!("person {i}"));
         assert_eq!(
             f,
             serde_json::json!({"team": format!("team {i}"), "note": format!("a, \"quoted\" {i}")})

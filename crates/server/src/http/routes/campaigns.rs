@@ -33,6 +33,9 @@ const MAX_KEY: usize = 200;
 /// Rows an export reads per lock.
 const EXPORT_SLICE: usize = 8192;
 
+/// Where `name` is among [`EXPORT_COLUMNS`].
+const NAME_COLUMN: usize = 2;
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -818,12 +821,13 @@ pub async fn export(
         if rows.is_empty() {
             break;
         }
-        let stored = state.engine.stored_fields(id, from, from + rows.len())?;
+        let stored = state.engine.stored_texts(id, from, from + rows.len())?;
         from += rows.len();
         let mut stored = stored.into_iter().flatten();
         for mut row in rows {
-            if let Some(fields) = stored.next() {
-                row.extend(fields.iter().map(str::to_string));
+            if let Some(text) = stored.next() {
+                row[NAME_COLUMN] = text.name.unwrap_or_default();
+                row.extend(text.fields.iter().map(str::to_string));
             }
             out.write_record(row.into_iter().map(cell))
                 .map_err(write_failed)?;
@@ -865,6 +869,11 @@ fn file_safe(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_name_column_is_where_the_export_names_it() {
+        assert_eq!(EXPORT_COLUMNS[NAME_COLUMN], "name");
+    }
 
     #[test]
     fn an_idempotency_key_is_taken_exactly_as_sent() {
