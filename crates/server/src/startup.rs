@@ -380,6 +380,7 @@ impl RunningServer {
 
 pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     check_exposure(&config.http)?;
+    crate::http::budget::fix_allocator_thresholds();
     let calling = calling(&config.dialing, &config.provider);
     let (engine, keeper) = open_engine(&config.store, &config.dialing, calling).await?;
     engine.set_max_campaigns(config.store.max_campaigns);

@@ -111,6 +111,26 @@ pub async fn within_budget(
     resp
 }
 
+/// Keeps glibc's thresholds for `mmap` and for trimming at their defaults
+/// (128 KiB) instead of letting them rise. glibc raises both after a large
+/// `mmap`ed block is freed, such as an import's body: the trimming
+/// threshold then reached 64 MB, and the tens of megabytes a wide import
+/// freed at the top of a thread's heap stayed resident, where neither a
+/// `free` nor `malloc_trim` gives them back. Once per process.
+pub fn fix_allocator_thresholds() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        const DEFAULT: libc::c_int = 128 * 1024;
+        // SAFETY: mallopt only sets glibc's parameters; it is called once,
+        // before the server's work starts.
+        ONCE.call_once(|| unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, DEFAULT);
+            libc::mallopt(libc::M_TRIM_THRESHOLD, DEFAULT);
+        });
+    }
+}
+
 /// Hands the memory that the last import in flight freed back to the
 /// system. glibc keeps freed small allocations in its arenas: the cells
 /// of a wide list, parsed and written, left the server about 60 MB larger

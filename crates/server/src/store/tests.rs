@@ -430,3 +430,41 @@ fn campaign_one_and_a_temporary_store_keep_their_text_in_their_entries() {
     assert_eq!(entries[1].details().fields, ["gold 1", "line\ntwo \"q\""]);
     assert_eq!(temporary.texts_of(5, 0, 3).unwrap(), None);
 }
+
+/// Reads that start and end anywhere in the file give exactly the lines
+/// asked for.
+#[tokio::test]
+async fn texts_read_back_exactly_for_any_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let list: Vec<Entry> = (0..200)
+        .map(|i| {
+            let mut e = Entry::new(i, phone(i));
+            e.details_mut().fields = ["x".repeat(i % 7), i.to_string()].into_iter().collect();
+            e
+        })
+        .collect();
+    let expected: Vec<EntryText> = list
+        .iter()
+        .map(|e| EntryText {
+            name: None,
+            fields: e.details().fields.clone(),
+        })
+        .collect();
+    store.records_of(9).put_fields(&mut list.clone()).unwrap();
+    for (from, to) in [
+        (0, 200),
+        (63, 65),
+        (64, 128),
+        (127, 130),
+        (199, 200),
+        (5, 6),
+        (150, 260),
+    ] {
+        assert_eq!(
+            store.texts_of(9, from, to).unwrap().unwrap(),
+            expected[from..to.min(200)],
+            "{from}..{to}"
+        );
+    }
+}
