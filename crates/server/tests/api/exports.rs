@@ -154,22 +154,15 @@ async fn extra_columns_are_read_from_their_file_across_a_restart_and_go_with_the
 
     assert_eq!(before[3][2], "Ana", "the name column, from the file too");
     let shown = |http: reqwest::Client, base: String| async move {
-        let s: serde_json::Value = http
-            .get(format!("{base}/campaigns/{id}/statuses"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let d: serde_json::Value = http
-            .get(format!("{base}/campaigns/{id}/calls/2"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let get = |path: String| {
+            let (http, base) = (http.clone(), base.clone());
+            async move {
+                let r = http.get(format!("{base}{path}")).send().await.unwrap();
+                r.json::<serde_json::Value>().await.unwrap()
+            }
+        };
+        let s = get(format!("/campaigns/{id}/statuses")).await;
+        let d = get(format!("/campaigns/{id}/calls/2")).await;
         let names: Vec<serde_json::Value> = s["calls"]
             .as_array()
             .unwrap()
