@@ -16,6 +16,11 @@ use std::sync::atomic::Ordering;
 /// Entries a statuses answer copies per lock.
 pub const READ_SLICE: usize = 4096;
 
+/// Names read from a campaign's file on the runtime for at most this many
+/// entries; more are read on the blocking pool (a scattered delta reads
+/// one line per entry).
+const NAMES_INLINE: usize = 64;
+
 /// A page of a statuses answer: the entries after index `after` (from
 /// the first without it), at most `limit` of them (all without it).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -204,13 +209,12 @@ impl Engine {
 
     /// One entry of campaign `id`, with every attempt's history.
     pub async fn detail(&self, id: u64, index: usize) -> Result<Option<CallDetail>, EngineError> {
-        let (detail, ticket) = {
+        let (mut detail, ticket) = {
             let all = self.lock();
             let c = all.get(id).ok_or(EngineError::NoCampaign(id))?;
             let d = CallDetail::of(c, index);
             (d, self.read_ticket())
         };
-        let mut detail = detail;
         if let Some(d) = &mut detail {
             self.name(id, std::slice::from_mut(&mut d.call)).await?;
         }
@@ -267,7 +271,7 @@ impl Engine {
         }
         let indices: Vec<usize> = calls.iter().map(|c| c.index).collect();
         let read = move || names(&texts, id, &indices);
-        let found = if calls.len() > READ_SLICE {
+        let found = if calls.len() > NAMES_INLINE {
             tokio::task::spawn_blocking(read)
                 .await
                 .map_err(|e| StoreError::Flush(format!("reading names: {e}")))??

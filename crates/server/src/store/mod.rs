@@ -41,7 +41,7 @@ mod suppressions;
 #[cfg(test)]
 mod tests;
 
-pub use fields::{EntryName, EntryText, FieldsFiles, names};
+pub use fields::{EntryText, FieldsFiles, names};
 #[cfg(feature = "failpoints")]
 pub use flusher::Faults;
 pub use load::{SkipReason, Skipped, Stored, StoredCampaign};
