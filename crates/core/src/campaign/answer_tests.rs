@@ -284,7 +284,7 @@ fn machines_are_retried_on_their_own_terms_up_to_max_attempts() {
         assert_eq!(e.attempt, attempt);
         if attempt < 3 {
             assert_eq!(e.status, Status::Waiting);
-            assert_eq!(e.retry_at, Some(now.wall.plus_millis(60_000)));
+            assert_eq!(e.retry_at(), Some(now.wall.plus_millis(60_000)));
             assert!(matches!(
                 e.details().history.last().unwrap().kind,
                 EventKind::RetryScheduled {

@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 ///
 /// What dialing needs of every entry is held inline; what only a dialed,
 /// named or explained entry has is in [`Details`], boxed and absent until
-/// needed, so that a fresh entry of a plain list costs about a hundred
-/// bytes (design.md's budget is 200 per plain entry).
+/// needed, so that a fresh entry of a plain list costs 64 bytes
+/// (design.md's budget is 200 per plain entry).
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub index: usize,
@@ -31,9 +31,6 @@ pub struct Entry {
     /// An `answered` webhook came for the current attempt.
     pub answered: bool,
     pub outcome: Option<Outcome>,
-    pub updated_at: Option<Timestamp>,
-    /// When a `waiting` entry's next attempt is due, by the wall clock.
-    pub retry_at: Option<Timestamp>,
     /// The time zones the import named for it (a `timezone` column);
     /// `None`: those of its number ([`Entry::zone_set`]). Stored as names.
     pub zones: Option<ZoneSetId>,
@@ -53,6 +50,11 @@ pub struct Entry {
 /// What an entry holds once it is dialed, named or explained.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Details {
+    /// When it last changed; an entry that changed has a history, so this
+    /// costs a fresh entry nothing.
+    pub updated_at: Option<Timestamp>,
+    /// When a `waiting` entry's next attempt is due, by the wall clock.
+    pub retry_at: Option<Timestamp>,
     pub call_id: Option<CallId>,
     /// The per-dial secret in this entry's webhook URL.
     pub token: Option<String>,
@@ -79,6 +81,8 @@ pub struct Details {
 
 impl Details {
     const NONE: Details = Details {
+        updated_at: None,
+        retry_at: None,
         call_id: None,
         token: None,
         dialed_at: None,
@@ -108,8 +112,6 @@ impl PartialEq for Entry {
             attempt,
             answered,
             outcome,
-            updated_at,
-            retry_at,
             zones,
             held,
             awaiting_answer,
@@ -123,8 +125,6 @@ impl PartialEq for Entry {
             && *attempt == other.attempt
             && *answered == other.answered
             && *outcome == other.outcome
-            && *updated_at == other.updated_at
-            && *retry_at == other.retry_at
             && *zones == other.zones
             && *held == other.held
             && *awaiting_answer == other.awaiting_answer
@@ -248,14 +248,14 @@ impl Serialize for Entry {
             call_id: &d.call_id,
             token: &d.token,
             dialed_at: d.dialed_at,
-            updated_at: self.updated_at,
+            updated_at: d.updated_at,
             reason: &d.reason,
             version: self.version,
             attempt: self.attempt,
             answered: self.answered,
             sequence: d.sequence,
             outcome: self.outcome,
-            retry_at: self.retry_at,
+            retry_at: d.retry_at,
             first_dialed_at: d.first_dialed_at,
             name: &d.name,
             fields: &d.fields,
@@ -281,8 +281,6 @@ impl<'de> Deserialize<'de> for Entry {
             attempt: r.attempt,
             answered: r.answered,
             outcome: r.outcome,
-            updated_at: r.updated_at,
-            retry_at: r.retry_at,
             zones: r.zones,
             held: r.held,
             awaiting_answer: r.awaiting_answer,
@@ -290,6 +288,8 @@ impl<'de> Deserialize<'de> for Entry {
             details: None,
         };
         let details = Details {
+            updated_at: r.updated_at,
+            retry_at: r.retry_at,
             call_id: r.call_id,
             token: r.token,
             dialed_at: r.dialed_at,
@@ -319,8 +319,6 @@ impl Entry {
             attempt: 0,
             answered: false,
             outcome: None,
-            updated_at: None,
-            retry_at: None,
             zones: None,
             held: false,
             awaiting_answer: false,
@@ -337,6 +335,25 @@ impl Entry {
     /// [`Entry::details`] to change, made on first use.
     pub fn details_mut(&mut self) -> &mut Details {
         self.details.get_or_insert_with(Box::default)
+    }
+
+    /// When it last changed; `None` for a fresh entry.
+    pub fn updated_at(&self) -> Option<Timestamp> {
+        self.details().updated_at
+    }
+
+    /// When a `waiting` entry's next attempt is due, by the wall clock.
+    pub fn retry_at(&self) -> Option<Timestamp> {
+        self.details().retry_at
+    }
+
+    /// Sets [`Entry::retry_at`]; clearing it makes no details.
+    pub fn set_retry_at(&mut self, at: Option<Timestamp>) {
+        match (at, self.details.as_deref_mut()) {
+            (None, None) => {}
+            (at, Some(d)) => d.retry_at = at,
+            (at, None) => self.details_mut().retry_at = at,
+        }
     }
 
     /// Takes its name and extra columns out, for a store that keeps them
@@ -361,8 +378,9 @@ impl Entry {
     pub fn suppress_at_import(&mut self, reason: String, now: Timestamp) {
         self.status = Status::Canceled;
         self.outcome = Some(Outcome::Suppressed);
-        self.updated_at = Some(now);
-        self.details_mut().reason = Some(reason.clone());
+        let d = self.details_mut();
+        d.updated_at = Some(now);
+        d.reason = Some(reason.clone());
         self.record(now, EventKind::Canceled, true, Some(reason));
     }
 
@@ -454,14 +472,14 @@ impl Entry {
     pub(crate) fn every_field_set() -> Entry {
         let mut e = Entry {
             status: Status::Waiting,
-            updated_at: Some(Timestamp(1_795_464_063_000)),
             version: 12,
             attempt: 2,
             answered: true,
-            retry_at: Some(Timestamp(1_795_464_362_123)),
             ..Entry::new(3, Phone::parse("13018040009").expect("a valid number"))
         };
         *e.details_mut() = Details {
+            updated_at: Some(Timestamp(1_795_464_063_000)),
+            retry_at: Some(Timestamp(1_795_464_362_123)),
             call_id: Some(CallId::Text("CA9".into())),
             token: Some("2-abc".into()),
             dialed_at: Some(Timestamp(1_795_464_062_123)),

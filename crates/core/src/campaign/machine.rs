@@ -110,7 +110,11 @@ impl Campaign {
 
     /// A new campaign of fresh entries (indices from 0, all idle but those
     /// an import kept out: see [`Entry::suppress_at_import`]).
-    pub fn create(meta: CampaignMeta, entries: Vec<Entry>, settings: Settings) -> Self {
+    pub fn create(meta: CampaignMeta, mut entries: Vec<Entry>, settings: Settings) -> Self {
+        // A list collected in place from an import's larger rows, or read
+        // back in growing chunks, keeps room for a third more entries: the
+        // list lives as long as the campaign, so it holds only its own.
+        entries.shrink_to_fit();
         let mut counts = [0; Status::ALL.len()];
         let mut outcomes = [0; Outcome::ALL.len()];
         for e in &entries {
@@ -164,6 +168,7 @@ impl Campaign {
         settings: Settings,
         now: Now,
     ) -> Result<Self, RestoreError> {
+        entries.shrink_to_fit();
         for (position, e) in entries.iter_mut().enumerate() {
             if e.index != position {
                 return Err(RestoreError::IndexGap {
@@ -199,7 +204,8 @@ impl Campaign {
                 // the grace since it completed, within its own timeout.
                 let mut left = remaining_after_restart(e.details().dialed_at, now.wall, timeout);
                 if e.awaiting_answer {
-                    let grace = remaining_after_restart(e.updated_at, now.wall, DETECTION_GRACE_MS);
+                    let grace =
+                        remaining_after_restart(e.updated_at(), now.wall, DETECTION_GRACE_MS);
                     left = left.min(grace);
                 }
                 (e.index, now.mono.plus_millis(left))
@@ -211,7 +217,7 @@ impl Campaign {
             .filter(|e| e.status == Status::Waiting)
             .map(|e| {
                 let left = e
-                    .retry_at
+                    .retry_at()
                     .map_or(0, |at| at.millis().saturating_sub(now.wall.millis()));
                 (now.mono.plus_millis(left.min(delay_ms)), e.index)
             })
@@ -418,7 +424,7 @@ impl Campaign {
             .iter()
             .map(|&(_, i)| &self.entries[i])
             .find(|e| e.held)
-            .and_then(|e| e.retry_at);
+            .and_then(|e| e.retry_at());
         (self.held, next)
     }
 
@@ -490,7 +496,7 @@ impl Campaign {
         for &i in &canceled {
             self.set_status(i, Status::Canceled, now);
             let e = &mut self.entries[i];
-            e.retry_at = None;
+            e.set_retry_at(None);
             e.record(now, EventKind::Canceled, true, None);
             self.set_outcome(i, Outcome::Canceled);
             self.touch(i);
@@ -536,7 +542,7 @@ impl Campaign {
             let i = *i;
             self.set_status(i, Status::Canceled, now);
             let e = &mut self.entries[i];
-            e.retry_at = None;
+            e.set_retry_at(None);
             e.details_mut().reason = Some(reason.clone());
             e.record(now, EventKind::Canceled, true, Some(reason.clone()));
             self.set_outcome(i, Outcome::Suppressed);
@@ -679,7 +685,7 @@ impl Campaign {
         let e = &mut self.entries[index];
         e.attempt += 1;
         e.answered = false;
-        e.retry_at = None;
+        e.set_retry_at(None);
         e.awaiting_answer = false;
         e.voicemail_left = false;
         let d = e.details_mut();
@@ -768,7 +774,7 @@ impl Campaign {
         let at = now.mono.plus_millis(until.since(now.wall));
         self.waiting.insert((at, index));
         let e = &mut self.entries[index];
-        e.retry_at = Some(until);
+        e.set_retry_at(Some(until));
         if let Some(reason) = reason {
             // The same wait again (asked once more when it fell due early,
             // after a restart) is not news for the history.
@@ -807,7 +813,7 @@ impl Campaign {
         }
         self.set_status(index, Status::Canceled, now.wall);
         let e = &mut self.entries[index];
-        e.retry_at = None;
+        e.set_retry_at(None);
         e.details_mut().reason = Some(reason.clone());
         e.record(now.wall, EventKind::Canceled, true, Some(reason));
         self.set_outcome(index, outcome);
@@ -1013,7 +1019,7 @@ impl Campaign {
         }
         let e = &mut self.entries[index];
         e.awaiting_answer = true;
-        e.updated_at = Some(now.wall);
+        e.details_mut().updated_at = Some(now.wall);
         if let Some(last) = e.details_mut().history.last_mut() {
             last.note = Some(format!(
                 "completed; waiting up to {} for its answering-machine result",
@@ -1167,7 +1173,7 @@ impl Campaign {
                 self.waiting.retain(|&(_, i)| i != index);
                 self.set_status(index, Status::Completed, now);
                 let e = &mut self.entries[index];
-                e.retry_at = None;
+                e.set_retry_at(None);
                 e.details_mut().reason = None;
                 if let Some(last) = e.details_mut().history.last_mut() {
                     last.note = Some("answered after its attempt ended: no retry".into());
@@ -1203,7 +1209,7 @@ impl Campaign {
             self.waiting.insert((now.mono.plus_millis(delay), index));
             self.set_status(index, Status::Waiting, now.wall);
             let e = &mut self.entries[index];
-            e.retry_at = Some(at);
+            e.set_retry_at(Some(at));
             e.record(
                 now.wall,
                 EventKind::RetryScheduled {
@@ -1309,7 +1315,7 @@ impl Campaign {
             self.held -= 1;
         }
         e.status = status;
-        e.updated_at = Some(now);
+        e.details_mut().updated_at = Some(now);
         if !status.is_in_flight() {
             self.in_flight.remove(&index);
         }

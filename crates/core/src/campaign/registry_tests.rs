@@ -1171,7 +1171,7 @@ impl Model {
         if late_answer && no_answer {
             // Somebody did pick up: answered, and no retry.
             prop_assert_eq!(
-                (after.status, after.outcome, after.retry_at),
+                (after.status, after.outcome, after.retry_at()),
                 (Status::Completed, Some(Outcome::Answered), None)
             );
         }
@@ -1192,13 +1192,13 @@ impl Model {
                 (
                     &after.details().token,
                     &after.details().call_id,
-                    after.retry_at,
+                    after.retry_at(),
                     &after.details().reason
                 ),
                 (
                     &before.details().token,
                     &before.details().call_id,
-                    before.retry_at,
+                    before.retry_at(),
                     &before.details().reason
                 )
             );

@@ -108,7 +108,7 @@ fn a_deferred_entry_waits_without_an_attempt_and_goes_first_once_its_time_comes(
     assert_eq!(w.dial_all(), vec![(2, 2)]);
     let e = w.entry(2, 1);
     assert_eq!(
-        (e.status, e.attempt, e.retry_at, e.outcome),
+        (e.status, e.attempt, e.retry_at(), e.outcome),
         (Status::Waiting, 0, Some(until), None)
     );
     assert!(e.details().history.is_empty(), "no dial, no event");
@@ -129,7 +129,7 @@ fn a_deferred_entry_waits_without_an_attempt_and_goes_first_once_its_time_comes(
     assert_eq!(w.dial_all(), vec![(2, 1)]);
     let e = w.entry(2, 1);
     assert_eq!(
-        (e.status, e.attempt, e.retry_at),
+        (e.status, e.attempt, e.retry_at()),
         (Status::Dialing, 1, None)
     );
     assert_eq!(w.cs.dialed(), 4);
@@ -154,7 +154,7 @@ fn a_deferred_entry_is_asked_again_when_its_time_comes() {
     w.now = stepped(w.now, -2_000);
     w.advance(5_000);
     assert_eq!(w.dial_all(), vec![]);
-    assert_eq!(w.entry(2, 0).retry_at, Some(T0.plus_millis(5_000)));
+    assert_eq!(w.entry(2, 0).retry_at(), Some(T0.plus_millis(5_000)));
     assert_eq!(w.cs.take_ruled(), vec![(2, vec![0])]);
     w.advance(2_000);
     assert_eq!(w.dial_all(), vec![(2, 0)]);
@@ -179,7 +179,7 @@ fn a_due_retry_a_rule_defers_waits_on_and_keeps_its_attempt() {
     assert_eq!(w.dial_all(), vec![]);
     let e = w.entry(2, 0);
     assert_eq!(
-        (e.status, e.attempt, e.retry_at),
+        (e.status, e.attempt, e.retry_at()),
         (Status::Waiting, 1, Some(until))
     );
     w.advance(54_999);
@@ -381,7 +381,7 @@ impl Ruled {
                 && plan.allows(&e.phone, now)
                 && match e.status {
                     Status::Idle => true,
-                    Status::Waiting => e.retry_at.is_some_and(|t| t <= now.wall),
+                    Status::Waiting => e.retry_at().is_some_and(|t| t <= now.wall),
                     _ => false,
                 }
         };
@@ -403,7 +403,7 @@ impl Ruled {
             prop_assert_eq!(was.status, Status::Waiting);
             for e in c.entries().iter().filter(|e| e.status == Status::Waiting) {
                 prop_assert!(
-                    !eligible(e) || (was.retry_at, i) < (e.retry_at, e.index),
+                    !eligible(e) || (was.retry_at(), i) < (e.retry_at(), e.index),
                     "{:?} dialed before entry {}, due earlier",
                     (id, i),
                     e.index
@@ -547,7 +547,7 @@ impl Ruled {
                 if e.attempt == 0
                     && e.status == Status::Waiting
                     && self.plan.allows(&e.phone, now)
-                    && e.retry_at.is_some_and(|t| t <= now.wall)
+                    && e.retry_at().is_some_and(|t| t <= now.wall)
                     && c.state() == CampaignState::Running
                 {
                     waiting_due = true;
@@ -744,7 +744,7 @@ fn entries_outside_their_window_wait_for_it_and_unknown_zones_are_skipped() {
     let la = w.entry(2, 1);
     let eight_pst = AFTERNOON_UTC.plus_millis(HOUR / 2);
     assert_eq!(
-        (la.status, la.attempt, la.retry_at, la.held),
+        (la.status, la.attempt, la.retry_at(), la.held),
         (Status::Waiting, 0, Some(eight_pst), true)
     );
     let reason = "outside calling hours 08:00–21:00 America/Los_Angeles until 2026-12-02 08:00 PST";
@@ -822,7 +822,7 @@ fn a_window_over_midnight_and_hours_off_change_what_dials() {
     let mut w = hours_world(1, &[NY], "21:00-08:00");
     assert_eq!(w.dial_all(), vec![]);
     assert_eq!(
-        w.entry(2, 0).retry_at,
+        w.entry(2, 0).retry_at(),
         Some(AFTERNOON_UTC.plus_millis(HOUR * 21 / 2))
     );
     let mut w = hours_world(1, &[NY], "off");
@@ -908,7 +908,7 @@ proptest! {
             for e in w.cs.get(2).unwrap().entries() {
                 match e.status {
                     Status::Waiting => {
-                        let at = e.retry_at.unwrap();
+                        let at = e.retry_at().unwrap();
                         prop_assert!(at > w.now.wall);
                         prop_assert_eq!(schedule.verdict(e.zone_set(), at), Open::Open);
                     }

@@ -39,7 +39,7 @@ fn idle_and_waiting_entries_are_canceled_at_once_and_a_call_in_flight_finishes()
     for i in [0, 3] {
         let e = w.entry(2, i);
         assert_eq!(
-            (e.status, e.outcome, e.retry_at),
+            (e.status, e.outcome, e.retry_at()),
             (Status::Canceled, Some(Outcome::Suppressed), None)
         );
         assert!(

@@ -748,7 +748,7 @@ fn neutralise(cell: String) -> String {
 
 fn export_row(e: &Entry) -> Vec<String> {
     let opt = |t: Option<numdialer_core::Timestamp>| t.map(|t| t.to_string()).unwrap_or_default();
-    let ended = e.status.is_final().then_some(e.updated_at).flatten();
+    let ended = e.status.is_final().then_some(e.updated_at()).flatten();
     let d = e.details();
     let mut row = vec![
         e.index.to_string(),
@@ -773,7 +773,7 @@ fn export_row(e: &Entry) -> Vec<String> {
             .map(|z| z.set().to_string())
             .unwrap_or_default(),
         opt((e.status == numdialer_core::Status::Waiting)
-            .then_some(e.retry_at)
+            .then_some(e.retry_at())
             .flatten()),
     ];
     row.extend(d.fields.iter().map(str::to_string));
