@@ -14,9 +14,9 @@ use serde::{Deserialize, Serialize};
 /// One position in the list, with its own call. Stored as is by the server
 /// (see [`Record`] for the stored shape).
 ///
-/// What dialing needs of every entry is held inline; what only a dialed,
-/// named or explained entry has is in [`Details`], boxed and absent until
-/// needed, so that a fresh entry of a plain list costs 64 bytes
+/// What dialing needs of every entry is held inline; what only a changed,
+/// dialed, named or explained entry has is in [`Details`], boxed and absent
+/// until needed, so that a fresh entry of a plain list costs 64 bytes
 /// (design.md's budget is 200 per plain entry).
 #[derive(Debug, Clone)]
 pub struct Entry {
@@ -47,7 +47,8 @@ pub struct Entry {
     details: Option<Box<Details>>,
 }
 
-/// What an entry holds once it is dialed, named or explained.
+/// What an entry holds once it has changed, or is dialed, named or
+/// explained.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Details {
     /// When it last changed; an entry that changed has a history, so this
